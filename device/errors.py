@@ -1,0 +1,45 @@
+"""The one error hierarchy of Glimmer. Catch narrowly; never swallow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class GlimmerError(Exception):
+    """Base of every error Glimmer raises on purpose."""
+
+
+class ConfigError(GlimmerError):
+    """The configuration is invalid. Carries every problem found, each naming its key."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class HardwareError(GlimmerError):
+    """A piece of hardware is missing, wrong or stopped answering."""
+
+
+class SensorError(HardwareError):
+    """The pulse sensor failed."""
+
+
+class SensorNotFound(SensorError):
+    """No (or the wrong) chip answers at the configured bus and address."""
+
+
+class SensorLost(SensorError):
+    """The sensor stopped answering after it had been working (bus error, unplugged)."""
+
+
+class OutputError(HardwareError):
+    """An output (LED ring, speaker) could not be opened or written."""
+
+
+class AudioUnavailable(OutputError):
+    """No usable audio output device; the device carries on with light alone."""
+
+
+class InputError(GlimmerError, ValueError):
+    """Bad data handed to a pure function (wrong shape, rate out of range, non-finite values)."""

@@ -1,0 +1,1 @@
+"""Glimmer patterns: pure functions of time for the pacer, LED frames, hum synthesis and palettes."""

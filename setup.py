@@ -1,0 +1,30 @@
+"""Packaging for Glimmer: one distribution holding the four top-level packages of the device."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="glimmer",
+    version="0.1.0",
+    description="Ambient co-regulation device: pulse sensing, HRV and paced breathing on a Raspberry Pi",
+    python_requires=">=3.11",
+    packages=find_packages(include=["device", "device.*", "drivers", "drivers.*",
+                                    "patterns", "patterns.*", "sim", "sim.*"]),
+    package_data={"device": ["default_config.toml"]},
+    install_requires=[
+        "numpy>=1.24",
+        "scipy>=1.10",
+        "gpiozero>=2.0",
+        "smbus2>=0.4",
+        "paho-mqtt>=2.0",
+    ],
+    extras_require={
+        # Hardware libraries for the Raspberry Pi; they need a compiler or PortAudio headers.
+        "pi": ["spidev>=3.6", "pyaudio>=0.2.13", "lgpio>=0.2"],
+        # Sound on a laptop running the simulator (needs PortAudio).
+        "audio": ["pyaudio>=0.2.13"],
+        "test": ["pytest>=8", "pytest-cov>=5", "ruff>=0.5", "mypy>=1.10"],
+        # Peers measured by the pulse benchmark; never imported by the device.
+        "bench": ["neurokit2>=0.2.10", "heartpy>=1.2.7", "pandas>=2"],
+    },
+    entry_points={"console_scripts": ["glimmer=device.cli:main"]},
+)
