@@ -1,0 +1,250 @@
+"""Configuration: TOML files validated against a typed schema with bounds.
+
+Defaults live in one shipped file, `default_config.toml`; a user file only overrides keys. Every value
+is checked against the schema below (type, bounds, choices); all problems are collected and raised
+together as one `ConfigError`, each naming its key and what was expected, before anything starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import time as time_of_day
+from importlib import resources
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from device.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("/etc/glimmer/config.toml")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _spec(lo: float | None = None, hi: float | None = None, choices: tuple[Any, ...] | None = None,
+          pattern: str | None = None) -> Any:
+    """Field metadata: inclusive bounds, allowed choices, or a regex a string must match."""
+    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "pattern": pattern})
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    device_id: str = _spec(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    log_level: str = _spec(choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+@dataclass(frozen=True)
+class SensorConfig:
+    i2c_bus: int = _spec(0, 255)
+    i2c_address: int = _spec(0x03, 0x77)
+    sample_rate_hz: int = _spec(choices=(25, 50, 100))
+    pulse_width_us: int = _spec(choices=(69, 118, 215, 411))
+    adc_range_na: int = _spec(choices=(2048, 4096, 8192, 16384))
+    led_current_ma: float = _spec(0.2, 51.0)
+    read_period_ms: int = _spec(20, 250)
+
+
+@dataclass(frozen=True)
+class PacerConfig:
+    resonance_rate_bpm: float = _spec(4.5, 7.0)
+    default_start_rate_bpm: float = _spec(4.5, 15.0)
+    max_glide_bpm_per_min: float = _spec(0.1, 2.0)
+    follow_tolerance_bpm: float = _spec(0.5, 4.0)
+    inhale_ratio: float = _spec(1.0, 10.0)
+    hold_in_ratio: float = _spec(0.0, 10.0)
+    exhale_ratio: float = _spec(1.0, 10.0)
+    hold_out_ratio: float = _spec(0.0, 10.0)
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    settle_s: float = _spec(3.0, 120.0)
+    pause_after_finger_off_s: float = _spec(1.0, 60.0)
+    close_after_pause_s: float = _spec(5.0, 600.0)
+    fade_in_s: float = _spec(0.0, 30.0)
+    fade_out_s: float = _spec(0.0, 30.0)
+    glimmer_coherence_ratio: float = _spec(0.5, 20.0)
+    glimmer_after_s: float = _spec(0.0, 600.0)
+
+
+@dataclass(frozen=True)
+class LedConfig:
+    kind: str = _spec(choices=("spi", "pwm", "none"))
+    count: int = _spec(1, 64)
+    color_order: str = _spec(choices=("GRB", "RGB", "GRBW"))
+    spi_bus: int = _spec(0, 6)
+    spi_device: int = _spec(0, 3)
+    pwm_gpio: int = _spec(0, 27)
+    max_brightness: float = _spec(0.0, 1.0)
+    gamma: float = _spec(1.0, 3.0)
+    frame_rate_hz: float = _spec(10.0, 100.0)
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    enabled: bool = _spec()
+    device_name: str = _spec()
+    sample_rate_hz: int = _spec(choices=(16000, 22050, 44100, 48000))
+    frames_per_buffer: int = _spec(256, 8192)
+    volume: float = _spec(0.0, 1.0)
+    hum_enabled: bool = _spec()
+    hum_pitch_hz: float = _spec(60.0, 400.0)
+    cue_enabled: bool = _spec()
+
+
+@dataclass(frozen=True)
+class NightConfig:
+    enabled: bool = _spec()
+    start: str = _spec(pattern=_HHMM.pattern)
+    end: str = _spec(pattern=_HHMM.pattern)
+    brightness_cap: float = _spec(0.0, 1.0)
+    volume_cap: float = _spec(0.0, 1.0)
+
+    def start_time(self) -> time_of_day:
+        return time_of_day.fromisoformat(self.start)
+
+    def end_time(self) -> time_of_day:
+        return time_of_day.fromisoformat(self.end)
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    period_s: float = _spec(1.0, 300.0)
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    seed: int = _spec(0, 2**31 - 1)
+    natural_breath_rate_bpm: float = _spec(4.0, 30.0)
+    resonance_rate_bpm: float = _spec(4.0, 8.0)
+    compliance: float = _spec(0.0, 1.0)
+    finger_on_at_s: float = _spec(0.0, 3600.0)
+    wav_path: str = _spec()
+
+
+@dataclass(frozen=True)
+class Config:
+    device: DeviceConfig
+    sensor: SensorConfig
+    pacer: PacerConfig
+    session: SessionConfig
+    led: LedConfig
+    audio: AudioConfig
+    night: NightConfig
+    metrics: MetricsConfig
+    sim: SimConfig
+
+    def replace(self, section: str, **values: Any) -> Config:
+        """A copy with some values of one section changed (validated like a file would be)."""
+        raw = as_dict(self)
+        raw[section].update(values)
+        return _build(raw)
+
+
+def as_dict(config: Config) -> dict[str, dict[str, Any]]:
+    return {f.name: dataclasses.asdict(getattr(config, f.name)) for f in fields(Config)}
+
+
+def _type_name(tp: type) -> str:
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}[tp]
+
+
+def _check_value(key: str, value: Any, tp: type, meta: dict[str, Any]) -> tuple[Any, str | None]:
+    """Return (converted value, None) or (None, problem naming the key and what was expected)."""
+    ok_type = (isinstance(value, bool) if tp is bool
+               else (isinstance(value, int | float) and not isinstance(value, bool)) if tp is float
+               else (isinstance(value, int) and not isinstance(value, bool)) if tp is int
+               else isinstance(value, str))
+    if not ok_type:
+        return None, f"{key}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}"
+    if tp is float:
+        value = float(value)
+    lo, hi, choices, pattern = meta["lo"], meta["hi"], meta["choices"], meta["pattern"]
+    if choices is not None and value not in choices:
+        return None, f"{key}: expected one of {', '.join(map(str, choices))}, got {value!r}"
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        return None, f"{key}: expected {lo} to {hi}, got {value!r}"
+    if pattern is not None and not re.match(pattern, value):
+        return None, f"{key}: expected a value matching {pattern}, got {value!r}"
+    return value, None
+
+
+def _build(raw: dict[str, Any]) -> Config:
+    """Validate a complete raw dict (defaults merged with the user's) into a Config."""
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+    section_types = get_type_hints(Config)
+    for name in raw:
+        if name not in section_types:
+            problems.append(f"[{name}]: unknown section (known: {', '.join(section_types)})")
+    for name, section_cls in section_types.items():
+        values = raw.get(name, {})
+        if not isinstance(values, dict):
+            problems.append(f"[{name}]: expected a table, got {type(values).__name__}")
+            continue
+        hints = get_type_hints(section_cls)
+        known = {f.name: f for f in fields(section_cls)}
+        for key in values:
+            if key not in known:
+                problems.append(f"{name}.{key}: unknown key (known: {', '.join(known)})")
+        kwargs: dict[str, Any] = {}
+        for key, f in known.items():
+            if key not in values:
+                problems.append(f"{name}.{key}: missing")
+                continue
+            converted, problem = _check_value(f"{name}.{key}", values[key], hints[key], dict(f.metadata))
+            if problem:
+                problems.append(problem)
+            else:
+                kwargs[key] = converted
+        if len(kwargs) == len(known):
+            sections[name] = section_cls(**kwargs)
+    problems.extend(_cross_checks(raw))
+    if problems:
+        raise ConfigError(problems)
+    return Config(**sections)
+
+
+def _cross_checks(raw: dict[str, Any]) -> list[str]:
+    """Rules between keys: the FIFO must be drained before its 32 samples overflow."""
+    problems = []
+    sensor = raw.get("sensor", {})
+    rate, period = sensor.get("sample_rate_hz"), sensor.get("read_period_ms")
+    if isinstance(rate, int) and isinstance(period, int) and rate * period / 1000.0 > 24:
+        problems.append(f"sensor.read_period_ms: expected at most {int(24_000 / rate)} ms at "
+                        f"{rate} samples/s so the 32-sample FIFO never overflows, got {period}")
+    return problems
+
+
+def _read_toml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{origin}: not valid TOML: {exc}"]) from exc
+
+
+def default_raw() -> dict[str, Any]:
+    text = resources.files("device").joinpath("default_config.toml").read_text(encoding="utf-8")
+    return _read_toml(text, "default_config.toml")
+
+
+def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """Shipped defaults, overlaid by the TOML file at `path` (if given) and then by `overrides`."""
+    raw = default_raw()
+    layers: list[dict[str, Any]] = []
+    if path is not None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+        layers.append(_read_toml(text, str(path)))
+    if overrides:
+        layers.append(overrides)
+    for layer in layers:
+        for section, values in layer.items():
+            if isinstance(values, dict) and isinstance(raw.get(section), dict):
+                raw[section] = {**raw[section], **values}
+            else:
+                raw[section] = values
+    return _build(raw)

@@ -1,0 +1,295 @@
+"""The session: idle -> settling -> pacing <-> paused -> closing -> idle.
+
+A fingertip on the sensor starts settling; once the signal has proved itself (finger on, good quality
+for `settle_s`, and a breathing-rate estimate or enough waiting), pacing starts near the person's own
+breathing rate and the guide glides it toward their resonance rate. A lifted finger pauses the session;
+a long pause closes it, with a fade, and the session's summary is handed to whoever stores it.
+
+The session publishes what the outputs should show as an immutable `PatternState`, swapped atomically,
+so the audio thread can read it at any moment without a lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import time as time_of_day
+from typing import Any
+
+from device.config import Config
+from device.guide import GuideSettings, PacerGuide
+from device.hrv import HrvMetrics
+from patterns.state import BreathShape, Fade, PacerSnapshot, PatternState
+
+log = logging.getLogger(__name__)
+
+SIGNAL_QUALITY_MIN = 0.5  # rolling quality (0..1) that counts as a clean signal while settling
+SETTLE_MAX_WAIT_FACTOR = 3.0  # settle at most this many times settle_s waiting for a breathing estimate
+GUIDE_UPDATE_S = 5.0  # seconds between pacer guidance updates
+PAUSED_LEVEL = 0.15  # light level while paused: a dim glow that says "still here"
+SETTLING_LEVEL = 0.25  # steady glow while the signal settles (steady, so nobody follows it yet)
+
+
+class Phase(enum.Enum):
+    IDLE = "idle"
+    SETTLING = "settling"
+    PACING = "pacing"
+    PAUSED = "paused"
+    CLOSING = "closing"
+
+
+def in_night(now: time_of_day, start: time_of_day, end: time_of_day) -> bool:
+    """True when the local time of day lies in [start, end), a window that may wrap past midnight."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= now < end
+    return now >= start or now < end
+
+
+@dataclass
+class _Stats:
+    """Running sums for the session summary (bounded: no per-beat history)."""
+
+    started_s: float
+    pacing_started_s: float | None = None
+    paced_s: float = 0.0
+    n_metrics: int = 0
+    hr_sum: float = 0.0
+    rmssd_sum: float = 0.0
+    coherence_sum: float = 0.0
+    n_coherence: int = 0
+    coherence_peak: float = 0.0
+    coherent_s: float = 0.0
+    start_rate_bpm: float | None = None
+
+
+class Session:
+    """State machine for one unit's sessions. Driven by `tick(now_s, ...)` from the main loop."""
+
+    def __init__(self, config: Config, on_closed: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self._cfg = config.session
+        self._audio = config.audio
+        self._night_cfg = config.night
+        self._shape = BreathShape(config.pacer.inhale_ratio, config.pacer.hold_in_ratio,
+                                  config.pacer.exhale_ratio, config.pacer.hold_out_ratio)
+        self._guide_settings = GuideSettings(
+            resonance_rate_bpm=config.pacer.resonance_rate_bpm,
+            default_start_rate_bpm=config.pacer.default_start_rate_bpm,
+            max_glide_bpm_per_min=config.pacer.max_glide_bpm_per_min,
+            follow_tolerance_bpm=config.pacer.follow_tolerance_bpm,
+            shape=self._shape,
+        )
+        self._on_closed = on_closed
+        self._ids = itertools.count(1)
+        self.phase = Phase.IDLE
+        self.session_id: int | None = None
+        self.guide: PacerGuide | None = None
+        self._since_s = 0.0  # when the current phase (or finger condition) started
+        self._finger_off_since_s: float | None = None
+        self._good_since_s: float | None = None
+        self._coherent_since_s: float | None = None
+        self._last_guide_s = -math.inf
+        self._last_tick_s: float | None = None
+        self._stats: _Stats | None = None
+        self._night = False
+        self.last_summary: dict[str, Any] | None = None
+        idle_pacer = PacerSnapshot(0.0, 0.0, 0.0, 0.0, 0.0, self._shape)
+        self.pattern: PatternState = self._decorate(PatternState(pacer=idle_pacer))
+
+    # -- inputs -----------------------------------------------------------------------------------
+
+    def set_night(self, night: bool) -> None:
+        """Night mode on or off (from the schedule); takes effect on the next pattern swap."""
+        if night != self._night:
+            self._night = night
+            self.pattern = self._decorate(self.pattern)
+
+    def tick(self, now_s: float, finger_on: bool, quality: float, metrics: HrvMetrics) -> None:
+        """Advance the state machine to clock time now_s with the newest pulse and HRV readings."""
+        dt_s = 0.0 if self._last_tick_s is None else max(0.0, now_s - self._last_tick_s)
+        self._last_tick_s = now_s
+        self._track_finger(now_s, finger_on, quality)
+        handler = {
+            Phase.IDLE: self._idle,
+            Phase.SETTLING: self._settling,
+            Phase.PACING: self._pacing,
+            Phase.PAUSED: self._paused,
+            Phase.CLOSING: self._closing,
+        }[self.phase]
+        handler(now_s, finger_on, metrics, dt_s)
+
+    def close(self, now_s: float) -> dict[str, Any] | None:
+        """End any open session now (shutdown): fade out and hand over its summary."""
+        if self.phase in (Phase.IDLE, Phase.CLOSING):
+            summary = self._finish(now_s) if self.phase is Phase.CLOSING else None
+        else:
+            self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
+            summary = self._finish(now_s)
+        return summary
+
+    # -- states -----------------------------------------------------------------------------------
+
+    def _idle(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
+        if finger_on:
+            self.session_id = next(self._ids)
+            self._stats = _Stats(started_s=now_s)
+            self._enter(Phase.SETTLING, now_s)
+            self._fade_to(now_s, SETTLING_LEVEL, self._cfg.fade_in_s)
+            log.info("session %d: finger detected, settling", self.session_id)
+
+    def _settling(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
+        if self._finger_off_for(now_s) >= self._cfg.pause_after_finger_off_s:
+            log.info("session %d: finger lifted while settling; back to idle", self.session_id)
+            self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
+            self._stats = None
+            self.session_id = None
+            self._enter(Phase.IDLE, now_s)
+            return
+        clean_s = 0.0 if self._good_since_s is None else now_s - self._good_since_s
+        waited_s = now_s - self._since_s
+        estimate_ready = metrics.breath_rate_bpm is not None
+        if clean_s >= self._cfg.settle_s and (
+                estimate_ready or waited_s >= SETTLE_MAX_WAIT_FACTOR * self._cfg.settle_s):
+            self._start_pacing(now_s, metrics.breath_rate_bpm)
+
+    def _start_pacing(self, now_s: float, breath_rate_bpm: float | None) -> None:
+        assert self._stats is not None
+        self.guide = PacerGuide(self._guide_settings)
+        pacer = self.guide.start(now_s, breath_rate_bpm)
+        self._stats.pacing_started_s = now_s
+        self._stats.start_rate_bpm = float(pacer.rate_bpm(now_s))
+        self._last_guide_s = now_s
+        self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
+        self._fade_to(now_s, 1.0, self._cfg.fade_in_s)
+        self._enter(Phase.PACING, now_s)
+        log.info("session %d: pacing from %.1f toward %.1f breaths/min", self.session_id,
+                 self._stats.start_rate_bpm, self._guide_settings.resonance_rate_bpm)
+
+    def _pacing(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
+        assert self._stats is not None and self.guide is not None
+        self._stats.paced_s += dt_s
+        self._accumulate(now_s, metrics, dt_s)
+        if self._finger_off_for(now_s) >= self._cfg.pause_after_finger_off_s:
+            self._fade_to(now_s, PAUSED_LEVEL, self._cfg.fade_out_s)
+            self._enter(Phase.PAUSED, now_s)
+            log.info("session %d: finger lifted; paused", self.session_id)
+            return
+        if now_s - self._last_guide_s >= GUIDE_UPDATE_S:
+            self._last_guide_s = now_s
+            pacer = self.guide.update(now_s, metrics.breath_rate_bpm)
+            self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
+
+    def _paused(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
+        if finger_on and self._finger_off_since_s is None:
+            self._fade_to(now_s, 1.0, self._cfg.fade_in_s)
+            self._enter(Phase.PACING, now_s)
+            log.info("session %d: finger back; pacing resumes", self.session_id)
+        elif now_s - self._since_s >= self._cfg.close_after_pause_s:
+            self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
+            self._enter(Phase.CLOSING, now_s)
+            log.info("session %d: closing", self.session_id)
+
+    def _closing(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
+        if now_s - self._since_s >= self._cfg.fade_out_s:
+            self._finish(now_s)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _enter(self, phase: Phase, now_s: float) -> None:
+        self.phase = phase
+        self._since_s = now_s
+
+    def _track_finger(self, now_s: float, finger_on: bool, quality: float) -> None:
+        if finger_on:
+            self._finger_off_since_s = None
+        elif self._finger_off_since_s is None:
+            self._finger_off_since_s = now_s
+        clean = finger_on and quality >= SIGNAL_QUALITY_MIN
+        if not clean:
+            self._good_since_s = None
+        elif self._good_since_s is None:
+            self._good_since_s = now_s
+
+    def _finger_off_for(self, now_s: float) -> float:
+        return 0.0 if self._finger_off_since_s is None else now_s - self._finger_off_since_s
+
+    def _accumulate(self, now_s: float, metrics: HrvMetrics, dt_s: float) -> None:
+        stats = self._stats
+        assert stats is not None
+        if metrics.hr_bpm is not None and metrics.rmssd_ms is not None:
+            stats.n_metrics += 1
+            stats.hr_sum += metrics.hr_bpm
+            stats.rmssd_sum += metrics.rmssd_ms
+        coherence = metrics.coherence
+        if coherence is not None:
+            stats.n_coherence += 1
+            stats.coherence_sum += coherence
+            stats.coherence_peak = max(stats.coherence_peak, coherence)
+        coherent = coherence is not None and coherence >= self._cfg.glimmer_coherence_ratio
+        if coherent:
+            stats.coherent_s += dt_s
+            if self._coherent_since_s is None:
+                self._coherent_since_s = now_s
+        else:
+            self._coherent_since_s = None
+        glimmer = (self._coherent_since_s is not None
+                   and now_s - self._coherent_since_s >= self._cfg.glimmer_after_s)
+        level = coherence if coherence is not None else self.pattern.coherence
+        if glimmer != self.pattern.glimmer or level != self.pattern.coherence:
+            self.pattern = replace(self.pattern, glimmer=glimmer, coherence=level)
+
+    def _fade_to(self, now_s: float, level: float, duration_s: float) -> None:
+        current = float(self.pattern.fade.level(now_s))
+        self.pattern = replace(self.pattern, fade=Fade(now_s, current, level, duration_s))
+
+    def _decorate(self, state: PatternState) -> PatternState:
+        """Apply the static sound settings and night mode to a pattern state."""
+        night = self._night_cfg.enabled and self._night
+        return replace(
+            state,
+            night=night,
+            brightness_cap=self._night_cfg.brightness_cap if night else 1.0,
+            volume_cap=self._audio.volume * (self._night_cfg.volume_cap if night else 1.0),
+            hum_enabled=self._audio.hum_enabled,
+            hum_pitch_hz=self._audio.hum_pitch_hz,
+            cue_enabled=self._audio.cue_enabled,
+        )
+
+    def _finish(self, now_s: float) -> dict[str, Any] | None:
+        stats, session_id = self._stats, self.session_id
+        self._stats, self.session_id, self.guide = None, None, None
+        self._coherent_since_s = None
+        self._enter(Phase.IDLE, now_s)
+        if stats is None or session_id is None:
+            return None
+        summary = self._summary(session_id, stats, now_s)
+        self.last_summary = summary
+        log.info("session %d closed after %.0f s (%.0f s paced)", session_id, summary["duration_s"],
+                 summary["paced_s"])
+        if self._on_closed is not None:
+            self._on_closed(summary)
+        return summary
+
+    def _summary(self, session_id: int, stats: _Stats, now_s: float) -> dict[str, Any]:
+        def mean(total: float, n: int) -> float | None:
+            return round(total / n, 2) if n else None
+
+        return {
+            "session": session_id,
+            "started_t_s": round(stats.started_s, 3),
+            "ended_t_s": round(now_s, 3),
+            "duration_s": round(now_s - stats.started_s, 1),
+            "paced_s": round(stats.paced_s, 1),
+            "mean_hr_bpm": mean(stats.hr_sum, stats.n_metrics),
+            "mean_rmssd_ms": mean(stats.rmssd_sum, stats.n_metrics),
+            "mean_coherence_ratio": mean(stats.coherence_sum, stats.n_coherence),
+            "peak_coherence_ratio": round(stats.coherence_peak, 2),
+            "coherent_s": round(stats.coherent_s, 1),
+            "start_rate_bpm": None if stats.start_rate_bpm is None else round(stats.start_rate_bpm, 2),
+            "end_rate_bpm": round(float(self.pattern.pacer.rate_bpm(now_s)), 2),
+        }
