@@ -1,0 +1,204 @@
+"""The composition root: one function builds the running device from a config and its hardware.
+
+Every piece of hardware comes in as an object (`Hardware`): an smbus2-compatible I2C bus factory, an
+SPI writer, an audio output, a gpiozero pin factory and a clock. `glimmer run` builds real ones
+(device/hardware.py), `glimmer sim` the simulator's (sim/world.py), tests their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from device.clock import Clock
+from device.config import Config
+from device.hrv import HrvMetrics, HrvTracker
+from device.loop import Scheduler, Task
+from device.payload import DeviceStatus, metrics_payload
+from device.publish import Publisher
+from device.pulse import PulsePipeline
+from device.session import Phase, Session, in_night
+from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
+from drivers.pulse_sensor import PulseSensor, SensorReading
+from drivers.speaker import AudioOutput
+from patterns.hum import hum_block
+from patterns.led import led_frame
+
+log = logging.getLogger(__name__)
+
+SESSION_TICK_S = 1.0  # seconds between session state-machine steps
+AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
+
+
+@dataclass
+class Hardware:
+    """Everything the device touches outside the process."""
+
+    clock: Clock
+    i2c_bus_factory: Callable[[], Any]  # returns an smbus2-compatible bus; called again to recover
+    spi: SpiWriter | None  # for led.kind = "spi"
+    audio: AudioOutput
+    pin_factory: Any = None  # gpiozero pin factory for led.kind = "pwm" (None: gpiozero's default)
+    wall_clock: Callable[[], datetime] = datetime.now  # only for the night schedule and wall stamps
+    on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
+
+
+def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
+    led = config.led
+    if led.kind == "spi":
+        if hardware.spi is None:
+            raise ValueError("led.kind is 'spi' but no SPI writer was given")
+        return SpiLedRing(hardware.spi, n_leds=led.count, order=led.color_order,
+                          max_brightness=led.max_brightness, gamma=led.gamma)
+    if led.kind == "pwm":
+        return PwmLed(led.pwm_gpio, pin_factory=hardware.pin_factory,
+                      max_brightness=led.max_brightness, gamma=led.gamma)
+    return None
+
+
+class GlimmerDevice:
+    """The running device: sensor -> pipeline -> HRV -> session -> patterns -> outputs and publishers."""
+
+    def __init__(self, config: Config, hardware: Hardware, publishers: Sequence[Publisher] = ()) -> None:
+        self.config = config
+        self.hardware = hardware
+        self.clock = hardware.clock
+        self.publishers = list(publishers)
+        self.stop_event = threading.Event()
+        self._closed = False
+        fs_hz = float(config.sensor.sample_rate_hz)
+        self.pipeline = PulsePipeline(fs_hz)
+        self.hrv = HrvTracker()
+        self.session = Session(config, on_closed=self._publish_session)
+        self.sensor = PulseSensor.from_config(config.sensor, hardware.i2c_bus_factory, self.clock)
+        self.led = build_led(config, hardware)
+        self.audio = hardware.audio
+        self.reading: SensorReading | None = None
+        self.finger_on = False
+        self.quality = 0.0
+        self.metrics: HrvMetrics = self.hrv.metrics()
+        self.last_payload: dict[str, Any] | None = None
+        self.frames_shown = 0
+        self._scheduler = Scheduler(self.clock, self.stop_event)
+        self._tasks = [
+            Task("sensor", config.sensor.read_period_ms / 1000.0, self._read_sensor),
+            Task("session", SESSION_TICK_S, self._step_session),
+            Task("frame", 1.0 / config.led.frame_rate_hz, self._render_frame),
+            Task("publish", config.metrics.period_s, self._publish_metrics,
+                 start_s=self.clock.now_s() + config.metrics.period_s),
+        ]
+
+    # -- the loop's tasks -------------------------------------------------------------------------
+
+    def _read_sensor(self, now_s: float) -> None:
+        reading = self.sensor.poll()
+        self.reading = reading
+        if reading.discontinuity:
+            self.pipeline.reset()
+        if reading.block is not None and len(reading.block.ir):
+            # The MAX30102's counts dip on each pulse; the pipeline wants systolic peaks up.
+            update = self.pipeline.push(-np.asarray(reading.block.ir, dtype=float), reading.block.first_index,
+                                        dc_ok=reading.finger_on_dc)
+            if update.beats:
+                self.hrv.add_beats(update.beats)
+            self.finger_on = update.finger_on
+            self.quality = update.quality
+        elif reading.status != "ok":
+            self.finger_on = False
+            self.quality = 0.0
+
+    def _step_session(self, now_s: float) -> None:
+        night = self.config.night
+        if night.enabled:
+            wall = self.hardware.wall_clock().time()
+            self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
+        self.metrics = self.hrv.metrics()
+        self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+
+    def _render_frame(self, now_s: float) -> None:
+        if self.led is not None:
+            self.led.show(led_frame(now_s, self.session.pattern, self.config.led.count))
+            self.frames_shown += 1
+        for hook in self.hardware.on_frame:
+            hook(now_s)
+        self.audio.poll()
+
+    def status(self) -> DeviceStatus:
+        reading = self.reading
+        guide = self.session.guide
+        return DeviceStatus(
+            sensor_status=reading.status if reading is not None else "starting",
+            finger_on=self.finger_on,
+            signal_quality=self.quality,
+            session_state=self.session.phase.value,
+            session_id=self.session.session_id,
+            lost_samples=reading.lost_samples_total if reading is not None else 0,
+            following=guide.following if guide is not None and self.session.phase is Phase.PACING else None,
+        )
+
+    def _publish_metrics(self, now_s: float) -> None:
+        payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern)
+        self.last_payload = payload
+        for publisher in self.publishers:
+            publisher.metrics(payload)
+
+    def _publish_session(self, summary: dict[str, Any]) -> None:
+        for publisher in self.publishers:
+            publisher.session_closed(summary)
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    def render_audio(self, t0_s: float, n_frames: int) -> np.ndarray:
+        """Audio callback body: reads the current immutable pattern state; never blocks."""
+        return hum_block(t0_s, n_frames, self.audio.sample_rate_hz, self.session.pattern)
+
+    def run(self, until_s: float = math.inf) -> None:
+        """Start the outputs and run the main loop until `stop_event` is set or clock time `until_s`."""
+        if not self._tasks:
+            raise RuntimeError("device already ran; build a new one")
+        for task in self._tasks:
+            self._scheduler.add(task)
+        self._tasks = []
+        self.audio.start(self.render_audio)
+        self._scheduler.run(until_s)
+
+    def stop(self) -> None:
+        """Ask the loop to stop (safe from a signal handler or another thread)."""
+        self.stop_event.set()
+
+    def close(self) -> dict[str, Any] | None:
+        """Tear down in reverse order of building: session closed, LEDs off, sound faded, sensor
+        shut down, publishers flushed. Idempotent; returns the summary of a session it closed."""
+        if self._closed:
+            return None
+        self._closed = True
+        self.stop_event.set()
+        summary = None
+        try:
+            summary = self.session.close(self.clock.now_s())
+        finally:
+            try:
+                if self.led is not None:
+                    self.led.close()
+            finally:
+                try:
+                    self.audio.fade_out_and_stop(AUDIO_FADE_S)
+                finally:
+                    try:
+                        self.sensor.close()
+                    finally:
+                        for publisher in self.publishers:
+                            publisher.close()
+        return summary
+
+
+def build_device(config: Config, hardware: Hardware, publishers: Sequence[Publisher] = ()) -> GlimmerDevice:
+    """The one composition root: the running device from a config and its hardware."""
+    return GlimmerDevice(config, hardware, publishers)

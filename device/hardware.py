@@ -1,0 +1,48 @@
+"""Real hardware for `glimmer run`: smbus2, spidev, PyAudio and gpiozero's default pin factory.
+
+The hardware libraries are imported inside the driver functions called here, only now, so the rest of
+the daemon imports on any machine.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from device.app import Hardware
+from device.clock import RealClock
+from device.config import Config
+from device.errors import AudioUnavailable
+from drivers.i2c import open_smbus
+from drivers.led_ring import open_spidev
+from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
+
+log = logging.getLogger(__name__)
+
+WS2812_SPI_HZ = 2_400_000  # 3 SPI bits per WS2812 bit at 800 kHz
+
+
+def build_audio(config: Config, clock: RealClock) -> AudioOutput:
+    """The speaker, or light alone (said once) when there is no usable audio device."""
+    audio = config.audio
+    if not audio.enabled:
+        return NullAudioOutput(audio.sample_rate_hz)
+    try:
+        return PyAudioOutput(audio.device_name or None, audio.sample_rate_hz, audio.frames_per_buffer, clock)
+    except AudioUnavailable as exc:
+        log.warning("no sound: %s; carrying on with light alone", exc)
+        return NullAudioOutput(audio.sample_rate_hz)
+
+
+def build_real_hardware(config: Config) -> Hardware:
+    clock = RealClock()
+    spi = None
+    if config.led.kind == "spi":
+        spi = open_spidev(config.led.spi_bus, config.led.spi_device, WS2812_SPI_HZ)
+    return Hardware(
+        clock=clock,
+        i2c_bus_factory=partial(open_smbus, config.sensor.i2c_bus),
+        spi=spi,
+        audio=build_audio(config, clock),
+        pin_factory=None,
+    )
