@@ -1,0 +1,104 @@
+"""The clock and the deadline scheduler, on simulated time."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from device.clock import RealClock, SimClock
+from device.loop import Scheduler, Task
+
+
+def test_sim_clock_jumps_to_deadlines_without_waiting() -> None:
+    clock = SimClock()
+    stop = threading.Event()
+    assert clock.wait_until(1200.0, stop)
+    assert clock.now_s() == 1200.0
+
+
+def test_sim_clock_never_goes_back() -> None:
+    clock = SimClock(start_s=5.0)
+    clock.advance_to(3.0)
+    assert clock.now_s() == 5.0
+
+
+def test_sim_clock_wait_returns_false_when_stopped() -> None:
+    clock = SimClock(speed=1.0)
+    stop = threading.Event()
+    stop.set()
+    assert not clock.wait_until(3600.0, stop)
+    assert clock.now_s() == 0.0
+
+
+def test_sim_clock_rejects_a_speed_of_zero() -> None:
+    with pytest.raises(ValueError):
+        SimClock(speed=0)
+
+
+def test_real_clock_wait_is_woken_by_the_stop_event() -> None:
+    clock = RealClock()
+    stop = threading.Event()
+    stop.set()
+    # A stop already set: returns at once, whatever the deadline.
+    assert not clock.wait_until(clock.now_s() + 3600.0, stop)
+
+
+def test_tasks_run_at_their_periods_in_simulated_time() -> None:
+    clock = SimClock()
+    stop = threading.Event()
+    scheduler = Scheduler(clock, stop)
+    seen: dict[str, list[float]] = {"fast": [], "slow": []}
+    scheduler.add(Task("fast", 0.1, seen["fast"].append))
+    scheduler.add(Task("slow", 1.0, seen["slow"].append))
+    scheduler.run(until_s=10.0)
+    assert len(seen["fast"]) == 101  # t = 0.0, 0.1, ..., 10.0
+    assert seen["slow"] == [float(i) for i in range(11)]
+    assert clock.now_s() == 10.0
+    gaps = [b - a for a, b in zip(seen["fast"], seen["fast"][1:], strict=False)]
+    assert max(abs(g - 0.1) for g in gaps) < 1e-9  # no drift
+
+
+def test_ties_run_in_the_order_tasks_were_added() -> None:
+    clock = SimClock()
+    order: list[str] = []
+    scheduler = Scheduler(clock, threading.Event())
+    scheduler.add(Task("sensor", 1.0, lambda t: order.append("sensor")))
+    scheduler.add(Task("publish", 1.0, lambda t: order.append("publish")))
+    scheduler.run(until_s=2.0)
+    assert order == ["sensor", "publish"] * 3
+
+
+def test_a_late_task_skips_missed_slots_instead_of_bursting() -> None:
+    clock = SimClock()
+    stop = threading.Event()
+    scheduler = Scheduler(clock, stop)
+    runs: list[float] = []
+
+    def slow_job(t: float) -> None:
+        runs.append(t)
+        if len(runs) == 2:
+            clock.advance_to(t + 0.55)  # this run "took" 0.55 s of a 0.1 s period
+
+    task = scheduler.add(Task("job", 0.1, slow_job))
+    scheduler.run(until_s=1.0)
+    assert task.skipped >= 4
+    assert all(b > a for a, b in zip(runs, runs[1:], strict=False))
+    assert runs[2] >= runs[1] + 0.5
+
+
+def test_stop_from_a_task_ends_the_loop() -> None:
+    clock = SimClock()
+    stop = threading.Event()
+    scheduler = Scheduler(clock, stop)
+    scheduler.add(Task("stopper", 1.0, lambda t: stop.set() if t >= 3.0 else None))
+    scheduler.run()
+    assert clock.now_s() == 3.0
+
+
+def test_task_period_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        Task("bad", 0.0, lambda t: None)
+    with pytest.raises(ValueError):
+        Task("bad", math.inf, lambda t: None)
