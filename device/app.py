@@ -56,10 +56,10 @@ def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
         if hardware.spi is None:
             raise ValueError("led.kind is 'spi' but no SPI writer was given")
         return SpiLedRing(hardware.spi, n_leds=led.count, order=led.color_order,
-                          max_brightness=led.max_brightness, gamma=led.gamma)
+                          gamma=led.gamma, brightness_limit=led.max_brightness)
     if led.kind == "pwm":
         return PwmLed(led.pwm_gpio, pin_factory=hardware.pin_factory,
-                      max_brightness=led.max_brightness, gamma=led.gamma)
+                      gamma=led.gamma, brightness_limit=led.max_brightness)
     return None
 
 
