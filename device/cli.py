@@ -14,6 +14,8 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,14 @@ def _seed(text: str) -> int:
     return value
 
 
+def _time_of_day(text: str) -> datetime:
+    try:
+        at = time_of_day.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time of day HH:MM, got {text!r}") from None
+    return datetime.combine(date.today(), at)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glimmer",
@@ -84,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--wav", type=Path, default=None,
                      help="write the sound to this WAV file even if speakers exist (default: config sim.wav_path "
                           "when no audio device can play in real time)")
+    sim.add_argument("--at", type=_time_of_day, default=None, metavar="HH:MM",
+                     help="simulated local time of day at the start (night mode follows it; default: now)")
     sim.set_defaults(handler=_cmd_sim)
 
     check = sub.add_parser("config", help="check a config and print the effective values",
@@ -157,7 +169,7 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         config = config.replace("sim", seed=args.seed)
     _setup_logging(config, args.verbose)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
-                   wav_path=args.wav, stop_on_signals=_stop_on_signals)
+                   wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
