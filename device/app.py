@@ -180,22 +180,28 @@ class GlimmerDevice:
             return None
         self._closed = True
         self.stop_event.set()
-        summary = None
-        try:
+        summary: dict[str, Any] | None = None
+
+        def close_session() -> None:
+            nonlocal summary
             summary = self.session.close(self.clock.now_s())
-        finally:
+
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("session", close_session),
+            ("LEDs", self.led.close if self.led is not None else lambda: None),
+            ("sound", lambda: self.audio.fade_out_and_stop(AUDIO_FADE_S)),
+            ("sensor", self.sensor.close),
+            *((f"publisher {type(p).__name__}", p.close) for p in self.publishers),
+        ]
+        failures: list[BaseException] = []
+        for name, step in steps:
             try:
-                if self.led is not None:
-                    self.led.close()
-            finally:
-                try:
-                    self.audio.fade_out_and_stop(AUDIO_FADE_S)
-                finally:
-                    try:
-                        self.sensor.close()
-                    finally:
-                        for publisher in self.publishers:
-                            publisher.close()
+                step()
+            except Exception as exc:  # every step runs; the first failure is re-raised below
+                log.exception("shutting down %s failed", name)
+                failures.append(exc)
+        if failures:
+            raise failures[0]
         return summary
 
 
