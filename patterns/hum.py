@@ -1,0 +1,153 @@
+"""Hum synthesis: a low voiced tone on the out-breath and a soft chime at each turn of the breath.
+
+The hum is a harmonic series (a voice-like source whose harmonics fall off about 1/k^1.2, with a soft
+nasal formant near 270 Hz, as in a closed-mouth "mmm"), read from a cached one-period wavetable. It
+sounds only during the exhale, under `exhale_envelope`, which starts and ends with zero slope.
+The cue is a small bell: a partial harmonic to the hum (6x pitch at the start of the in-breath, 4x at
+the start of the out-breath) plus a quieter inharmonic partial (x2.76) that dies away faster, with a
+smooth attack and a decay that is tapered to exactly zero well before the next turn.
+
+Every oscillator's phase is a function of absolute time t = t0_s + i / sample_rate_hz, and every
+envelope is a function of the pacer's closed-form phase at t, so consecutive blocks join seamlessly
+whatever their size: `hum_block(t0, 2n)` equals `hum_block(t0, n)` followed by `hum_block(t0 + n/fs, n)`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from patterns.breath import Segment, breath_segment, exhale_envelope_of, segment_bounds
+from patterns.state import PatternState
+
+HUM_HARMONICS: Final = 8
+HUM_SLOPE: Final = 1.2  # harmonic k has amplitude ~ k**-HUM_SLOPE (voice source with lip radiation)
+FORMANT_HZ: Final = 270.0  # nasal murmur of a closed-mouth hum
+FORMANT_WIDTH_HZ: Final = 200.0
+WAVETABLE_SIZE: Final = 4096
+HUM_LEVEL: Final = 0.5  # hum peak amplitude at full volume (full scale = 1)
+
+CUE_LEVEL: Final = 0.16  # peak amplitude of the chime's main partial at full volume
+CUE_INHALE_MULTIPLE: Final = 6.0  # chime at the start of the in-breath: 6 x hum pitch
+CUE_EXHALE_MULTIPLE: Final = 4.0  # ...and of the out-breath: 4 x hum pitch (a settling, lower tone)
+CUE_BELL_RATIO: Final = 2.76  # inharmonic upper partial of a small bell
+CUE_ATTACK_S: Final = 0.03
+CUE_DECAY_S: Final = 0.35  # exponential decay time constant of the main partial
+CUE_MAX_S: Final = 1.5  # the chime is tapered to zero by this time after the turn...
+CUE_MAX_SEGMENT_FRACTION: Final = 0.8  # ...or by this fraction of its segment, if shorter
+NIGHT_VOLUME_CAP: Final = 0.3  # extra volume factor at night, on top of state.volume_cap
+
+
+@lru_cache(maxsize=16)
+def hum_wavetable(pitch_hz: float, sample_rate_hz: int) -> NDArray[np.float64]:
+    """One period of the hum waveform, peak 1, WAVETABLE_SIZE + 1 samples (last = first, for lookup).
+
+    Harmonics at or above 0.45 x sample rate are left out, so nothing aliases.
+    """
+    k = np.arange(1, HUM_HARMONICS + 1, dtype=float)
+    freqs_hz = k * pitch_hz
+    formant = np.exp(-0.5 * ((freqs_hz - FORMANT_HZ) / FORMANT_WIDTH_HZ) ** 2)
+    amplitude = k**-HUM_SLOPE * (0.4 + 0.6 * formant)
+    amplitude[freqs_hz >= 0.45 * sample_rate_hz] = 0.0
+    theta = 2.0 * np.pi * np.arange(WAVETABLE_SIZE + 1) / WAVETABLE_SIZE
+    wave = np.sin(np.outer(theta, k)) @ amplitude
+    wave /= np.max(np.abs(wave))
+    wave.setflags(write=False)
+    return wave
+
+
+def _cycles(freq_hz: float, t0_s: float, n: int, sample_rate_hz: int) -> NDArray[np.float64]:
+    """Oscillator phase in cycles (fractional part) at t0_s + i / sample_rate_hz, i = 0..n-1."""
+    cycles = (freq_hz * t0_s) % 1.0 + (freq_hz / sample_rate_hz) * np.arange(n)
+    return cycles - np.floor(cycles)
+
+
+def _hum_wave(pitch_hz: float, t0_s: float, n: int, sample_rate_hz: int) -> NDArray[np.float64]:
+    """The hum's steady waveform (peak 1) by linear interpolation in the cached wavetable."""
+    table = hum_wavetable(pitch_hz, sample_rate_hz)
+    position = _cycles(pitch_hz, t0_s, n, sample_rate_hz) * WAVETABLE_SIZE
+    index = position.astype(np.intp)
+    frac = position - index
+    return table[index] + frac * (table[index + 1] - table[index])
+
+
+def _fraction(cycles: NDArray[np.float64]) -> NDArray[np.float64]:
+    return cycles - np.floor(cycles)
+
+
+def _ease(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Smoothstep 0 -> 1 on x in 0..1 (zero slope at both ends)."""
+    u = np.clip(x, 0.0, 1.0)
+    return u * u * (3.0 - 2.0 * u)
+
+
+def _cue(
+    t_s: NDArray[np.float64], seg: NDArray[np.int8], progress: NDArray[np.float64], state: PatternState
+) -> NDArray[np.float64]:
+    """The chimes at the start of each in-breath and out-breath (0 elsewhere), amplitude <= ~CUE_LEVEL.
+
+    `seg`, `progress` are `breath_segment` of the pacer phase at `t_s`.
+    """
+    out = np.zeros_like(t_s)
+    moving = np.flatnonzero((seg == Segment.INHALE) | (seg == Segment.EXHALE))
+    if moving.size == 0:
+        return out
+    lengths_cycles = np.diff(segment_bounds(state.pacer.shape))[seg[moving]]
+    segment_s = lengths_cycles * 60.0 / state.pacer.rate_bpm(t_s[moving])
+    since_s = progress[moving] * segment_s
+    window_s = np.minimum(CUE_MAX_S, CUE_MAX_SEGMENT_FRACTION * segment_s)
+    ringing = since_s < window_s
+    if not ringing.any():
+        return out
+    at = moving[ringing]  # only the samples where a chime sounds are synthesised
+    since_s, window_s, t = since_s[ringing], window_s[ringing], t_s[at]
+    decay = np.exp(-since_s / CUE_DECAY_S)
+    envelope = (
+        _ease(since_s / CUE_ATTACK_S) * decay * _ease((window_s - since_s) / (0.4 * window_s))
+    )  # the last factor tapers the chime to exactly zero at the end of its window
+    multiple = np.where(seg[at] == Segment.INHALE, CUE_INHALE_MULTIPLE, CUE_EXHALE_MULTIPLE)
+    freq_hz = multiple * state.hum_pitch_hz
+    # Phase from absolute time per sample: frequency is constant within a chime, so this is exact.
+    main = np.sin(2.0 * np.pi * _fraction(freq_hz * t))
+    bell = np.sin(2.0 * np.pi * _fraction(CUE_BELL_RATIO * freq_hz * t))
+    out[at] = CUE_LEVEL * envelope * (main + 0.35 * bell * decay)
+    return out
+
+
+def hum_gain(t_s: NDArray[np.float64], state: PatternState, night_cap: float) -> NDArray[np.float64]:
+    """Overall gain per sample: fade level x volume cap (x night cap at night)."""
+    volume = min(max(state.volume_cap, 0.0), 1.0) * (min(max(night_cap, 0.0), 1.0) if state.night else 1.0)
+    return state.fade.level(t_s) * volume
+
+
+def hum_block(
+    t0_s: float,
+    n: int,
+    sample_rate_hz: int,
+    state: PatternState,
+    night_cap: float = NIGHT_VOLUME_CAP,
+) -> NDArray[np.float32]:
+    """`n` mono samples (float32, -1..1) of hum and cues starting at clock time `t0_s`.
+
+    Sample i is at t0_s + i / sample_rate_hz. Silent when the fade level or volume is zero.
+    """
+    if n < 0 or sample_rate_hz <= 0:
+        raise ValueError(f"need n >= 0 and sample_rate_hz > 0, got {n}, {sample_rate_hz}")
+    if n == 0:
+        return np.zeros(0, dtype=np.float32)
+    t_s = t0_s + np.arange(n) / sample_rate_hz
+    gain = hum_gain(t_s, state, night_cap)
+    if not gain.any():
+        return np.zeros(n, dtype=np.float32)
+    seg, progress = breath_segment(state.pacer.phase_cycles(t_s), state.pacer.shape)
+    out = np.zeros(n)
+    if state.hum_enabled and (seg == Segment.EXHALE).any():
+        envelope = exhale_envelope_of(seg, progress)
+        out += HUM_LEVEL * envelope * _hum_wave(state.hum_pitch_hz, t0_s, n, sample_rate_hz)
+    if state.cue_enabled:
+        out += _cue(t_s, seg, progress, state)
+    out *= gain
+    return np.clip(out, -1.0, 1.0).astype(np.float32)

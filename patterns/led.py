@@ -1,0 +1,122 @@
+"""LED ring frames: the ring breathes with the pacer, its colour tells coherence, it sparkles when calm.
+
+At empty lungs a small dim glow sits around LED 0; on the in-breath it brightens and spreads both
+ways round the ring until the whole ring is lit at full lungs; the out-breath gathers it back. The
+mean brightness of the ring therefore follows `breath_level` almost linearly, so a person can follow
+it with soft eyes, and tests can check it from the decoded SPI stream.
+
+Frame values are perceived (sRGB-like) levels 0..1 per channel; the LED driver applies gamma and its
+hardware brightness limit. Everything here is a pure function of (t_s, state): no clock, no RNG.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from patterns.breath import breath_level
+from patterns.palette import coherence_unit, palette_colour
+from patterns.state import PatternState
+
+FLOOR_LEVEL: Final = 0.25  # brightness of the glow at empty lungs, 0..1 of the breath's peak
+MIN_SPREAD: Final = 0.4  # lit arc at empty lungs, as a fraction of the half ring
+EDGE_WIDTH: Final = 0.4  # soft edge of the lit arc, fraction of the half ring
+NIGHT_BRIGHTNESS_CAP: Final = 0.25  # extra perceived-level factor at night, on top of state.brightness_cap
+
+SPARKLE_SLOT_S: Final = 1.6  # each LED may twinkle once per slot of this length
+SPARKLE_PROBABILITY: Final = 0.18  # chance that an LED twinkles in a given slot
+SPARKLE_AMOUNT: Final = 0.55  # how far a twinkling LED moves toward the sparkle tint, at its peak
+DAY_SPARKLE_TINT: Final = np.array([1.0, 0.95, 0.85])  # warm white
+NIGHT_SPARKLE_TINT: Final = np.array([1.0, 0.62, 0.0])  # pale amber, no blue
+
+_U64_MASK: Final = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64 finaliser: a fast, well-spread integer hash (uint64 arithmetic wraps by design)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _unit_hash(x: NDArray[np.uint64]) -> NDArray[np.float64]:
+    """Hash to a float in [0, 1)."""
+    return (_mix64(x) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+@lru_cache(maxsize=8)
+def _ring_geometry(n_leds: int) -> tuple[NDArray[np.float64], NDArray[np.uint64], NDArray[np.float64]]:
+    """Per LED: distance round the ring from LED 0 (0..1 of the half ring), hash key, slot offset."""
+    index = np.arange(n_leds)
+    distance = np.minimum(index, n_leds - index) / max(n_leds / 2.0, 1.0)
+    key = index.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    offset = _unit_hash(key + np.uint64(1))
+    for array in (distance, key, offset):
+        array.setflags(write=False)
+    return distance, key, offset
+
+
+def _ease(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+
+
+def breath_glow(level: float, n_leds: int) -> NDArray[np.float64]:
+    """Per-LED brightness 0..1 for a lung fullness `level` 0..1 (the breathing arc, no colour)."""
+    distance, _, _ = _ring_geometry(n_leds)
+    spread = MIN_SPREAD + (1.0 + EDGE_WIDTH - MIN_SPREAD) * level
+    edge = _ease((spread - distance) / EDGE_WIDTH)
+    return (FLOOR_LEVEL + (1.0 - FLOOR_LEVEL) * level) * edge
+
+
+def sparkle_levels(t_s: float, n_leds: int) -> NDArray[np.float64]:
+    """Per-LED twinkle 0..1 at time t_s: a few LEDs at a time swell and fade over about a second.
+
+    Each LED's time is cut into slots (staggered per LED); a hash of (slot, LED) decides whether it
+    twinkles in that slot, with a sin^2 swell that is zero at the slot's edges, so it never pops.
+    Deterministic in t_s: the same time always gives the same sparkle.
+    """
+    _, key, offset = _ring_geometry(n_leds)
+    position = t_s / SPARKLE_SLOT_S + offset
+    slot = np.floor(position)
+    chosen = _unit_hash(key ^ slot.astype(np.int64).astype(np.uint64)) < SPARKLE_PROBABILITY
+    swell = np.sin(np.pi * (position - slot)) ** 2
+    return np.where(chosen, swell, 0.0)
+
+
+def frame_level(t_s: float, state: PatternState, night_cap: float = NIGHT_BRIGHTNESS_CAP) -> float:
+    """Overall perceived level 0..1 at t_s: fade x state.brightness_cap (x night_cap at night)."""
+    cap = min(max(state.brightness_cap, 0.0), 1.0)
+    if state.night:
+        cap *= min(max(night_cap, 0.0), 1.0)
+    return float(state.fade.level(t_s)) * cap
+
+
+def led_frame(
+    t_s: float, state: PatternState, n_leds: int, night_cap: float = NIGHT_BRIGHTNESS_CAP
+) -> NDArray[np.float64]:
+    """The ring at clock time t_s: (n_leds, 3) perceived RGB levels 0..1.
+
+    Brightness and spread follow the pacer's breath level, colour follows coherence (night: warm
+    palette, blue exactly 0), a sparkle is added when `state.glimmer`, and the whole frame is scaled
+    by the fade level and capped by `state.brightness_cap` (times `night_cap` at night), so no value
+    exceeds the cap in force.
+    """
+    if n_leds < 1:
+        raise ValueError(f"n_leds must be >= 1, got {n_leds}")
+    level = frame_level(t_s, state, night_cap)
+    if level <= 0.0:
+        return np.zeros((n_leds, 3))
+    lungs = float(breath_level(state.pacer.phase_cycles(t_s), state.pacer.shape))
+    colour = palette_colour(coherence_unit(state.coherence), state.night)
+    frame = breath_glow(lungs, n_leds)[:, None] * colour[None, :]
+    if state.glimmer:
+        tint = NIGHT_SPARKLE_TINT if state.night else DAY_SPARKLE_TINT
+        twinkle = SPARKLE_AMOUNT * sparkle_levels(t_s, n_leds)[:, None]
+        frame += twinkle * (tint[None, :] - frame)
+    frame *= level
+    if state.night:
+        frame[:, 2] = 0.0
+    return np.clip(frame, 0.0, 1.0, out=frame)
