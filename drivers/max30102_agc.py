@@ -84,7 +84,7 @@ class AgcDecision:
 
 
 def _quantise_ma(current_ma: float) -> float:
-    return round(current_ma / LED_CURRENT_STEP_MA) * LED_CURRENT_STEP_MA
+    return round(round(current_ma / LED_CURRENT_STEP_MA) * LED_CURRENT_STEP_MA, 1)
 
 
 def next_led_current(current_ma: float, level: ChannelLevel, adjusting: bool,
@@ -111,7 +111,7 @@ def next_led_current(current_ma: float, level: ChannelLevel, adjusting: bool,
     ratio = min(settings.max_step_ratio, max(1.0 / settings.max_step_ratio, ratio))
     new_ma = _quantise_ma(current_ma * ratio)
     if math.isclose(new_ma, current_ma):  # always move at least one register step
-        new_ma = current_ma + (LED_CURRENT_STEP_MA if ratio > 1.0 else -LED_CURRENT_STEP_MA)
+        new_ma = _quantise_ma(current_ma + (LED_CURRENT_STEP_MA if ratio > 1.0 else -LED_CURRENT_STEP_MA))
     new_ma = min(high_ma, max(low_ma, new_ma))
     stuck = math.isclose(new_ma, current_ma)  # at a limit: nothing more to do
     return AgcDecision(new_ma, adjusting=not stuck)
