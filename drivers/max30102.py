@@ -20,6 +20,7 @@ powered bedside device can afford.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ DELIVERED_RATES_HZ: Final = (25, 50, 100, 200, 400)
 RESET_POLLS: Final = 20  # the RESET bit normally clears before the first poll
 RESET_POLL_INTERVAL_S: Final = 0.001
 N_LEDS_SPO2: Final = 2
+OVERFLOW_WARNING_INTERVAL_S: Final = 60.0
 
 
 class I2CBus(Protocol):
@@ -198,6 +200,7 @@ class Max30102:
         self._closed = False
         self._next_index = 0
         self._prev_read_s = 0.0
+        self._overflow_warned_s = -math.inf
         self._red_ma = self._settings.red_led_current_ma
         self._ir_ma = self._settings.ir_led_current_ma
         self._red_adjusting = False
@@ -306,9 +309,12 @@ class Max30102:
         if ovf >= regs.OVF_COUNTER_MAX:  # the counter saturates; count from the clock instead
             produced = round((now_s - self._prev_read_s) * self.fs_hz)
             lost = max(ovf, produced - available)
-        if lost:
-            log.warning("MAX30102 at %s: FIFO overflowed, %d samples lost (read it more often)",
-                        self.where, lost)
+        if lost:  # warn at most once a minute: a slow main loop would otherwise flood the log
+            quiet = now_s - self._overflow_warned_s < OVERFLOW_WARNING_INTERVAL_S
+            log.log(logging.DEBUG if quiet else logging.WARNING,
+                    "MAX30102 at %s: FIFO overflowed, %d samples lost (read it more often)", self.where, lost)
+            if not quiet:
+                self._overflow_warned_s = now_s
         self._prev_read_s = now_s
         samples = decode_fifo(data, N_LEDS_SPO2, self._settings.pulse_width_us)
         block = SampleBlock(first_index=self._next_index + lost, red=samples[:, 0], ir=samples[:, 1],
