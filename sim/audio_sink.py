@@ -58,9 +58,11 @@ class WavAudioOutput:
         self._renderer: BlockRenderer | None = None
         self._closed = False
         try:
-            self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115 - open until fade_out_and_stop
+            # Opened here, closed by fade_out_and_stop; wave.open(path) would leak on a bad path.
+            self._file = open(self.path, "wb")  # noqa: SIM115
         except OSError as exc:
             raise AudioUnavailable(f"cannot write the sound to {self.path}: {exc}") from exc
+        self._wav = wave.open(self._file, "wb")  # noqa: SIM115
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
         self._wav.setframerate(sample_rate_hz)
@@ -100,7 +102,10 @@ class WavAudioOutput:
                     self._write(renderer.next_block(self.block_frames))
         finally:
             self._closed = True
-            self._wav.close()
+            try:
+                self._wav.close()  # patches the header with the final length
+            finally:
+                self._file.close()
             log.info("wrote %.1f s of sound to %s", self.frames_written / self.sample_rate_hz, self.path)
 
     def _write(self, block: NDArray[np.float32]) -> None:

@@ -1,0 +1,173 @@
+"""LED ring driver: WS2812 SPI bit encoding, gamma and limits, the ring's lifecycle, and the PWM LED."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from device.clock import SimClock
+from device.errors import OutputError
+from drivers.led_ring import (
+    LATCH_BYTES,
+    SPI_SPEED_HZ,
+    PwmLed,
+    SpiLedRing,
+    encode_ws2812,
+    extract_white,
+    frame_to_drive,
+    gamma_table,
+    open_spidev,
+)
+from sim.spi_ring import SpiRingSink, decode_ws2812
+
+
+def _reference_encoding(pixels: np.ndarray, order: str) -> bytes:
+    """Independent, slow encoder: each data bit as the text '100' or '110', MSB first."""
+    columns = ["RGBW".index(c) for c in order]
+    bits = "".join(
+        "110" if (int(pixel[c]) >> shift) & 1 else "100"
+        for pixel in pixels
+        for c in columns
+        for shift in range(7, -1, -1)
+    )
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+@pytest.mark.parametrize("order", ["GRB", "RGB", "GRBW"])
+def test_encoding_matches_the_ws2812_bit_patterns(order: str) -> None:
+    pixels = np.random.default_rng(7).integers(0, 256, size=(12, len(order)), dtype=np.uint8)
+    data = encode_ws2812(pixels, order)
+    body = data[: len(data) - LATCH_BYTES]
+    assert body == _reference_encoding(pixels, order)
+    assert len(body) == 12 * len(order) * 3
+
+
+def test_latch_holds_the_line_low_long_enough_for_ws2812b_and_sk6812() -> None:
+    data = encode_ws2812(np.full((24, 3), 255, dtype=np.uint8))
+    trailing_zero_bytes = len(data) - len(data.rstrip(b"\0"))
+    low_s = trailing_zero_bytes * 8 / SPI_SPEED_HZ
+    assert low_s >= 280e-6  # WS2812B V5 reset; SK6812 needs only 80 us
+
+
+def test_encoding_rejects_wrong_shapes_and_orders() -> None:
+    with pytest.raises(ValueError):
+        encode_ws2812(np.zeros((4, 3), dtype=np.uint8), "GRBW")
+    with pytest.raises(ValueError):
+        encode_ws2812(np.zeros((4, 3), dtype=float), "GRB")
+    with pytest.raises(ValueError):
+        encode_ws2812(np.zeros((4, 3), dtype=np.uint8), "BGR")
+
+
+@pytest.mark.parametrize("gamma", [1.0, 2.2, 2.8])
+def test_gamma_table_is_monotone_and_limited(gamma: float) -> None:
+    table = gamma_table(gamma, brightness_limit=0.6)
+    assert table[0] == 0 and table[-1] == round(255 * 0.6)
+    assert np.all(np.diff(table.astype(int)) >= 0)
+    half = frame_to_drive(np.array([[0.5, 0.5, 0.5]]), table)
+    assert int(half[0, 0]) == pytest.approx(255 * 0.6 * 0.5**gamma, abs=1)
+    with pytest.raises(ValueError):
+        gamma_table(0.5, 1.0)
+    with pytest.raises(ValueError):
+        gamma_table(2.2, 1.5)
+
+
+def test_out_of_range_and_non_finite_levels_are_clamped() -> None:
+    table = gamma_table(2.2, 1.0)
+    drive = frame_to_drive(np.array([[-0.5, 1.7, np.nan], [np.inf, -np.inf, 1.0]]), table)
+    assert drive.tolist() == [[0, 255, 0], [255, 0, 255]]
+
+
+def test_white_extraction_moves_the_common_part_to_the_white_led() -> None:
+    rgbw = extract_white(np.array([[200, 150, 100], [255, 120, 0]], dtype=np.uint8))
+    assert rgbw.tolist() == [[100, 50, 0, 100], [255, 120, 0, 0]]  # no blue -> white LED stays dark
+
+
+@pytest.mark.parametrize("order", ["GRB", "RGB", "GRBW"])
+def test_a_frame_round_trips_through_the_decoding_sink(order: str) -> None:
+    clock = SimClock(start_s=12.5)
+    sink = SpiRingSink(clock, order=order, gamma=2.2)
+    ring = SpiLedRing(sink, 16, order=order, gamma=2.2)
+    frame = np.random.default_rng(1).random((16, 3))
+    ring.show(frame)
+    t_s, decoded = sink.frames[-1]
+    assert t_s == 12.5
+    expected = frame_to_drive(frame, gamma_table(2.2, 1.0))
+    if order == "GRBW":  # white is re-added to each channel by the sink: the eye sees the sum
+        rgbw = extract_white(expected)
+        expected = np.minimum(rgbw[:, :3].astype(int) + rgbw[:, 3:], 255).astype(np.uint8)
+    assert np.array_equal(decoded, expected)
+    assert np.allclose(sink.perceived(decoded), frame, atol=0.06)
+
+
+def test_ring_close_turns_off_releases_the_bus_and_can_repeat() -> None:
+    sink = SpiRingSink(SimClock())
+    with SpiLedRing(sink, 12, brightness_limit=0.5) as ring:
+        ring.show(np.full((12, 3), 0.8))
+        assert sink.mean_brightness() > 0.5
+    assert sink.closed
+    latest = sink.latest()
+    assert latest is not None and not latest.any()
+    ring.close()  # twice is fine
+    assert sink.frame_count == 2
+    with pytest.raises(OutputError):
+        ring.show(np.zeros((12, 3)))
+
+
+def test_ring_checks_frames_and_reports_write_failures() -> None:
+    class BrokenBus:
+        closed = False
+
+        def writebytes2(self, data: bytes | list[int]) -> None:
+            raise OSError(121, "Remote I/O error")
+
+        def close(self) -> None:
+            self.closed = True
+
+    ring = SpiLedRing(SpiRingSink(SimClock()), 8)
+    with pytest.raises(ValueError):
+        ring.show(np.zeros((9, 3)))
+    with pytest.raises(ValueError):
+        SpiLedRing(SpiRingSink(SimClock()), 0)
+    bus = BrokenBus()
+    broken = SpiLedRing(bus, 8)
+    with pytest.raises(OutputError, match="SPI write"):
+        broken.show(np.zeros((8, 3)))
+    with pytest.raises(OutputError):
+        broken.close()  # could not turn the LEDs off: said so, and the bus is still released
+    assert bus.closed
+
+
+def test_open_spidev_without_the_library_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "spidev", None)
+    with pytest.raises(OutputError, match="spidev"):
+        open_spidev(0, 0)
+
+
+def test_pwm_led_shows_gamma_corrected_mean_brightness() -> None:
+    factory = MockFactory(pin_class=MockPWMPin)
+    with PwmLed(18, pin_factory=factory, gamma=2.2, brightness_limit=0.8) as led:
+        pin = factory.pin(18)
+        frame = np.zeros((8, 3))
+        frame[:4, 2] = 1.0  # half the ring fully lit in blue
+        led.show(frame)
+        assert pin.state == pytest.approx(0.8 * 0.5**2.2, abs=1 / 255)
+        led.show(np.full((8, 3), 1.0))
+        assert pin.state == pytest.approx(0.8, abs=1 / 255)
+        led.off()
+        assert pin.state == 0.0
+        led.show(np.full((8, 3), 0.3))
+    assert pin.state == 0.0  # closed: off
+    history = [state for _, state in pin.states]
+    assert history[-2] == pytest.approx(0.8 * 0.3**2.2, abs=1 / 255)
+    led.close()
+    with pytest.raises(OutputError):
+        led.show(np.zeros((8, 3)))
+
+
+def test_decoded_ring_matches_what_was_sent_for_every_byte_value() -> None:
+    values = np.arange(256, dtype=np.uint8)
+    pixels = np.stack([values, values[::-1], np.roll(values, 85)], axis=1)
+    assert np.array_equal(decode_ws2812(encode_ws2812(pixels, "GRB"), "GRB"), pixels)

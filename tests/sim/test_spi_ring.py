@@ -1,0 +1,70 @@
+"""The SPI ring sink decodes what a WS2812 chain would show, stamps it, and refuses garbage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from device.clock import SimClock
+from device.errors import InputError
+from drivers.led_ring import LATCH_BYTES, SpiLedRing, encode_ws2812
+from sim.spi_ring import SpiRingSink, decode_ws2812
+
+
+def test_decoding_tolerates_latch_bytes_on_either_side() -> None:
+    pixels = np.array([[10, 200, 30], [0, 0, 255]], dtype=np.uint8)
+    data = encode_ws2812(pixels, "GRB")
+    assert np.array_equal(decode_ws2812(bytes(LATCH_BYTES) + data, "GRB"), pixels)
+    assert decode_ws2812(bytes(50), "GRB").shape == (0, 3)
+
+
+def test_malformed_bit_cells_raise_when_strict_and_are_counted_otherwise() -> None:
+    data = bytearray(encode_ws2812(np.full((4, 3), 99, dtype=np.uint8)))
+    data[5] = 0xFF  # '111' cells: no WS2812 bit looks like that
+    with pytest.raises(InputError, match="bit cells"):
+        decode_ws2812(bytes(data))
+    strict = SpiRingSink(SimClock())
+    with pytest.raises(InputError):
+        strict.writebytes2(bytes(data))
+    lenient = SpiRingSink(SimClock(), strict=False)
+    lenient.writebytes2(bytes(data))
+    lenient.writebytes2(list(encode_ws2812(np.zeros((4, 3), dtype=np.uint8))))
+    assert lenient.malformed_count == 1 and lenient.frame_count == 1 and len(lenient.frames) == 1
+
+
+def test_truncated_frames_and_data_after_the_latch_are_malformed() -> None:
+    data = encode_ws2812(np.full((3, 3), 7, dtype=np.uint8))
+    body = data[: len(data) - LATCH_BYTES]
+    with pytest.raises(InputError, match="whole number"):
+        decode_ws2812(body[:-3])
+    with pytest.raises(InputError):
+        decode_ws2812(data + body)  # a second frame glued on after the latch
+
+
+def test_frames_are_stamped_with_the_clock_and_bounded() -> None:
+    clock = SimClock()
+    sink = SpiRingSink(clock, keep_frames=5)
+    ring = SpiLedRing(sink, 6)
+    for k in range(12):
+        clock.advance_to(k * 0.02)
+        ring.show(np.full((6, 3), k / 11))
+    assert sink.frame_count == 12 and len(sink.frames) == 5
+    assert [t for t, _ in sink.frames] == pytest.approx([0.14, 0.16, 0.18, 0.20, 0.22])
+    times_s, levels = sink.brightness_series()
+    assert np.all(np.diff(levels) > 0) and times_s[-1] == pytest.approx(0.22)
+    assert sink.byte_count == 12 * (6 * 3 * 3 + LATCH_BYTES)
+
+
+def test_mean_brightness_undoes_gamma_to_give_the_perceived_level() -> None:
+    clock = SimClock()
+    sink = SpiRingSink(clock, gamma=2.5)
+    assert sink.mean_brightness() == 0.0 and sink.latest() is None
+    SpiLedRing(sink, 10, gamma=2.5).show(np.full((10, 3), 0.5))
+    assert sink.mean_brightness() == pytest.approx(0.5, abs=0.01)
+    assert sink.mean_brightness(perceived=False) == pytest.approx(0.5**2.5, abs=0.01)
+
+
+def test_rgbw_white_is_seen_in_every_channel() -> None:
+    rgbw = np.array([[10, 20, 30, 100]], dtype=np.uint8)
+    decoded = decode_ws2812(encode_ws2812(rgbw, "GRBW"), "GRBW")
+    assert decoded.tolist() == [[110, 120, 130]]
