@@ -25,6 +25,7 @@ from device.payload import DeviceStatus, metrics_payload
 from device.publish import Publisher
 from device.pulse import PulsePipeline
 from device.session import Phase, Session, in_night
+from drivers.max30102 import Max30102Settings
 from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.pulse_sensor import PulseSensor, SensorReading
 from drivers.speaker import AudioOutput
@@ -63,6 +64,15 @@ def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
     return None
 
 
+def build_sensor(config: Config, hardware: Hardware) -> PulseSensor:
+    sensor = config.sensor
+    settings = Max30102Settings(sample_rate_hz=sensor.sample_rate_hz, pulse_width_us=sensor.pulse_width_us,
+                                adc_range_na=sensor.adc_range_na, red_led_current_ma=sensor.led_current_ma,
+                                ir_led_current_ma=sensor.led_current_ma)
+    return PulseSensor(hardware.i2c_bus_factory, settings, hardware.clock, address=sensor.i2c_address,
+                       bus_number=sensor.i2c_bus)
+
+
 class GlimmerDevice:
     """The running device: sensor -> pipeline -> HRV -> session -> patterns -> outputs and publishers."""
 
@@ -77,7 +87,7 @@ class GlimmerDevice:
         self.pipeline = PulsePipeline(fs_hz)
         self.hrv = HrvTracker()
         self.session = Session(config, on_closed=self._publish_session)
-        self.sensor = PulseSensor.from_config(config.sensor, hardware.i2c_bus_factory, self.clock)
+        self.sensor = build_sensor(config, hardware)
         self.led = build_led(config, hardware)
         self.audio = hardware.audio
         self.reading: SensorReading | None = None

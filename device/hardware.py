@@ -7,14 +7,13 @@ the daemon imports on any machine.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from device.app import Hardware
 from device.clock import RealClock
 from device.config import Config
 from device.errors import AudioUnavailable
-from drivers.i2c import open_smbus
 from drivers.led_ring import open_spidev
+from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ def build_real_hardware(config: Config) -> Hardware:
         spi = open_spidev(config.led.spi_bus, config.led.spi_device, WS2812_SPI_HZ)
     return Hardware(
         clock=clock,
-        i2c_bus_factory=partial(open_smbus, config.sensor.i2c_bus),
+        i2c_bus_factory=smbus2_bus_factory(config.sensor.i2c_bus),
         spi=spi,
         audio=build_audio(config, clock),
         pin_factory=None,

@@ -73,7 +73,7 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
                           finger_on_at_s=sim.finger_on_at_s)
     person = SimulatedPerson(params, seed=sim.seed)
     chip = VirtualMax30102(person, clock, seed=sim.seed)
-    bus = VirtualI2CBus()
+    bus = VirtualI2CBus(config.sensor.i2c_bus)
     bus.attach(config.sensor.i2c_address, chip)
     ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
     pins = MockFactory(pin_class=MockPWMPin)
@@ -90,7 +90,7 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         log.info("sound goes to %s", path.resolve())
     hardware = Hardware(
         clock=clock,
-        i2c_bus_factory=lambda: bus,
+        i2c_bus_factory=bus.open,
         spi=ring if config.led.kind == "spi" else None,
         audio=audio,
         pin_factory=pins,
