@@ -23,7 +23,7 @@ from typing import Any, Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from device.errors import OutputError
+from device.errors import InputError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ _LATCH: Final = bytes(LATCH_BYTES)
 def _channel_index(order: str) -> NDArray[np.intp]:
     """Columns of an (n, 3|4) RGB[W] array in the wire order, e.g. GRB -> [1, 0, 2]."""
     if order not in COLOUR_ORDERS:
-        raise ValueError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
+        raise InputError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
     return np.array(["RGBW".index(c) for c in order], dtype=np.intp)
 
 
@@ -65,7 +65,7 @@ def encode_ws2812(pixels: NDArray[np.uint8], order: str = "GRB") -> bytes:
     columns = _channel_index(order)
     pixels = np.asarray(pixels)
     if pixels.ndim != 2 or pixels.shape[1] != len(order) or pixels.dtype != np.uint8:
-        raise ValueError(f"pixels must be uint8 of shape (n, {len(order)}) for {order}, got "
+        raise InputError(f"pixels must be uint8 of shape (n, {len(order)}) for {order}, got "
                          f"{pixels.dtype} {pixels.shape}")
     wire = pixels[:, columns]
     return SPI_BYTE_TABLE[wire.ravel()].tobytes() + _LATCH
@@ -74,9 +74,9 @@ def encode_ws2812(pixels: NDArray[np.uint8], order: str = "GRB") -> bytes:
 def gamma_table(gamma: float, brightness_limit: float) -> NDArray[np.uint8]:
     """(GAMMA_TABLE_SIZE,) LED drive bytes for perceived levels 0..1: round(255 * limit * v**gamma)."""
     if not 1.0 <= gamma <= 3.0:
-        raise ValueError(f"gamma must be in 1..3, got {gamma}")
+        raise InputError(f"gamma must be in 1..3, got {gamma}")
     if not 0.0 <= brightness_limit <= 1.0:
-        raise ValueError(f"brightness_limit must be in 0..1, got {brightness_limit}")
+        raise InputError(f"brightness_limit must be in 0..1, got {brightness_limit}")
     levels = np.linspace(0.0, 1.0, GAMMA_TABLE_SIZE)
     table = np.rint(255.0 * brightness_limit * levels**gamma).astype(np.uint8)
     table.setflags(write=False)
@@ -129,7 +129,7 @@ class SpiLedRing:
         brightness_limit: float = 1.0,
     ) -> None:
         if not 1 <= n_leds <= 1024:
-            raise ValueError(f"n_leds must be in 1..1024, got {n_leds}")
+            raise InputError(f"n_leds must be in 1..1024, got {n_leds}")
         _channel_index(order)  # validate early
         self.n_leds = n_leds
         self.order = order
@@ -148,7 +148,7 @@ class SpiLedRing:
     def encode(self, frame: NDArray[np.floating[Any]]) -> bytes:
         """SPI bytes for a frame of perceived levels, shape (n_leds, 3)."""
         if np.shape(frame) != (self.n_leds, 3):
-            raise ValueError(f"frame must have shape ({self.n_leds}, 3), got {np.shape(frame)}")
+            raise InputError(f"frame must have shape ({self.n_leds}, 3), got {np.shape(frame)}")
         drive = frame_to_drive(frame, self._table)
         if self.order == "GRBW":
             drive = extract_white(drive)

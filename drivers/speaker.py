@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.clock import Clock
-from device.errors import AudioUnavailable
+from device.errors import AudioUnavailable, InputError
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class BlockRenderer:
 
     def __init__(self, render: RenderFn, sample_rate_hz: int, anchor_s: float) -> None:
         if sample_rate_hz <= 0:
-            raise ValueError(f"sample_rate_hz must be > 0, got {sample_rate_hz}")
+            raise InputError(f"sample_rate_hz must be > 0, got {sample_rate_hz}")
         self.sample_rate_hz = sample_rate_hz
         self.frames_done = 0
         self.error_count = 0
@@ -114,7 +114,7 @@ class BlockRenderer:
         try:
             block = np.asarray(self._render(t0_s, n_frames), dtype=np.float32)
             if block.shape != (n_frames,) or not np.all(np.isfinite(block)):
-                raise ValueError(f"render gave {block.dtype} {block.shape} (or non-finite) for {n_frames}")
+                raise InputError(f"render gave {block.dtype} {block.shape} (or non-finite) for {n_frames}")
         # The render runs in PortAudio's thread, which must never raise: any failure becomes silence.
         except Exception:
             self.error_count += 1
@@ -212,7 +212,7 @@ class PyAudioOutput:
         portaudio: Any = None,
     ) -> None:
         if frames_per_buffer < 64:
-            raise ValueError(f"frames_per_buffer must be >= 64, got {frames_per_buffer}")
+            raise InputError(f"frames_per_buffer must be >= 64, got {frames_per_buffer}")
         self.sample_rate_hz = sample_rate_hz
         self.frames_per_buffer = frames_per_buffer
         self.underflow_count = 0

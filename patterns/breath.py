@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from device.errors import InputError
 from patterns.state import BreathShape
 
 
@@ -119,7 +120,7 @@ def exhale_envelope_of(
 ) -> NDArray[np.float64]:
     """`exhale_envelope` from an already computed `breath_segment` (saves segmenting twice)."""
     if not (0 < attack_fraction <= 1 and 0 < release_fraction <= 1):
-        raise ValueError(f"attack/release fractions must be in (0, 1]: {attack_fraction}, {release_fraction}")
+        raise InputError(f"attack/release fractions must be in (0, 1]: {attack_fraction}, {release_fraction}")
     envelope = np.zeros(np.shape(progress))
     exhaling = seg == Segment.EXHALE
     x = progress[exhaling]

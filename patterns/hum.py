@@ -20,6 +20,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from device.errors import InputError
 from patterns.breath import Segment, breath_segment, exhale_envelope_of, segment_bounds
 from patterns.state import PatternState
 
@@ -85,11 +86,16 @@ def _ease(x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _cue(
-    t_s: NDArray[np.float64], seg: NDArray[np.int8], progress: NDArray[np.float64], state: PatternState
+    t_s: NDArray[np.float64],
+    seg: NDArray[np.int8],
+    progress: NDArray[np.float64],
+    state: PatternState,
+    sample_rate_hz: int,
 ) -> NDArray[np.float64]:
     """The chimes at the start of each in-breath and out-breath (0 elsewhere), amplitude <= ~CUE_LEVEL.
 
-    `seg`, `progress` are `breath_segment` of the pacer phase at `t_s`.
+    `seg`, `progress` are `breath_segment` of the pacer phase at `t_s`. Partials at or above
+    0.45 x sample rate (a high hum at a low rate) are left out, so nothing aliases.
     """
     out = np.zeros_like(t_s)
     moving = np.flatnonzero((seg == Segment.INHALE) | (seg == Segment.EXHALE))
@@ -111,8 +117,10 @@ def _cue(
     multiple = np.where(seg[at] == Segment.INHALE, CUE_INHALE_MULTIPLE, CUE_EXHALE_MULTIPLE)
     freq_hz = multiple * state.hum_pitch_hz
     # Phase from absolute time per sample: frequency is constant within a chime, so this is exact.
-    main = np.sin(2.0 * np.pi * _fraction(freq_hz * t))
-    bell = np.sin(2.0 * np.pi * _fraction(CUE_BELL_RATIO * freq_hz * t))
+    audible = freq_hz < 0.45 * sample_rate_hz
+    main = np.where(audible, np.sin(2.0 * np.pi * _fraction(freq_hz * t)), 0.0)
+    bell_hz = CUE_BELL_RATIO * freq_hz
+    bell = np.where(bell_hz < 0.45 * sample_rate_hz, np.sin(2.0 * np.pi * _fraction(bell_hz * t)), 0.0)
     out[at] = CUE_LEVEL * envelope * (main + 0.35 * bell * decay)
     return out
 
@@ -135,7 +143,7 @@ def hum_block(
     Sample i is at t0_s + i / sample_rate_hz. Silent when the fade level or volume is zero.
     """
     if n < 0 or sample_rate_hz <= 0:
-        raise ValueError(f"need n >= 0 and sample_rate_hz > 0, got {n}, {sample_rate_hz}")
+        raise InputError(f"need n >= 0 and sample_rate_hz > 0, got {n}, {sample_rate_hz}")
     if n == 0:
         return np.zeros(0, dtype=np.float32)
     t_s = t0_s + np.arange(n) / sample_rate_hz
@@ -148,6 +156,6 @@ def hum_block(
         envelope = exhale_envelope_of(seg, progress)
         out += HUM_LEVEL * envelope * _hum_wave(state.hum_pitch_hz, t0_s, n, sample_rate_hz)
     if state.cue_enabled:
-        out += _cue(t_s, seg, progress, state)
+        out += _cue(t_s, seg, progress, state, sample_rate_hz)
     out *= gain
     return np.clip(out, -1.0, 1.0).astype(np.float32)

@@ -17,6 +17,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from device.errors import InputError
 from patterns.breath import breath_level
 from patterns.palette import coherence_unit, palette_colour
 from patterns.state import PatternState
@@ -105,7 +106,7 @@ def led_frame(
     exceeds the cap in force.
     """
     if n_leds < 1:
-        raise ValueError(f"n_leds must be >= 1, got {n_leds}")
+        raise InputError(f"n_leds must be >= 1, got {n_leds}")
     level = frame_level(t_s, state, night_cap)
     if level <= 0.0:
         return np.zeros((n_leds, 3))

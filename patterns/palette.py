@@ -16,6 +16,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from device.errors import InputError
+
 # Stops from low (0.0) to high (1.0) coherence, sRGB 0..1. Chosen so lightness rises and hue turns
 # one way only (blue-violet -> teal -> green -> gold): the palette reads as "warming up".
 DAY_STOPS: Final[tuple[tuple[float, tuple[float, float, float]], ...]] = (
@@ -99,7 +101,7 @@ def coherence_unit(
     Log scale because the ratio spans a decade from scattered to coherent rhythm.
     """
     if not 0 < low_ratio < high_ratio:
-        raise ValueError(f"need 0 < low_ratio < high_ratio, got {low_ratio}, {high_ratio}")
+        raise InputError(f"need 0 < low_ratio < high_ratio, got {low_ratio}, {high_ratio}")
     if not coherence_ratio > low_ratio:  # also catches NaN
         return 0.0
     return min(1.0, math.log(coherence_ratio / low_ratio) / math.log(high_ratio / low_ratio))

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.clock import Clock
-from device.errors import AudioUnavailable
+from device.errors import AudioUnavailable, InputError
 from drivers.speaker import BlockRenderer, RenderFn
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class WavAudioOutput:
         keep_recent_s: float = 0.0,
     ) -> None:
         if block_frames < 1 or sample_rate_hz <= 0:
-            raise ValueError(f"need block_frames >= 1, sample_rate_hz > 0: {block_frames}, {sample_rate_hz}")
+            raise InputError(f"need block_frames >= 1, sample_rate_hz > 0: {block_frames}, {sample_rate_hz}")
         self.path = Path(path)
         self.name = f"wav:{self.path}"
         self.sample_rate_hz = sample_rate_hz

@@ -32,7 +32,7 @@ def decode_ws2812(data: bytes, order: str = "GRB") -> NDArray[np.uint8]:
     triple is not `100`/`110`, when the data length is not whole LEDs, or when data follows a latch.
     """
     if order not in COLOUR_ORDERS:
-        raise ValueError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
+        raise InputError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
     raw = np.frombuffer(bytes(data), dtype=np.uint8)
     nonzero = np.flatnonzero(raw)
     if nonzero.size == 0:
@@ -65,7 +65,7 @@ class SpiRingSink:
         strict: bool = True,
     ) -> None:
         if order not in COLOUR_ORDERS:
-            raise ValueError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
+            raise InputError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
         self.order = order
         self.gamma = gamma
         self.strict = strict

@@ -119,6 +119,20 @@ def test_blocks_join_seamlessly_whatever_their_size(block_frames: int) -> None:
     assert np.abs(whole).max() > 0.1  # the stretch is not silent, so the comparison means something
 
 
+def test_nothing_above_nyquist_even_for_a_high_hum_at_a_low_rate() -> None:
+    rate_hz, pitch_hz = 16000, 500.0  # a hum above the usual range, at the lowest sample rate
+    state = _state(hum_pitch_hz=pitch_hz)
+    samples = hum_block(0.0, 10 * rate_hz, rate_hz, state).astype(float)
+    power = np.abs(np.fft.rfft(samples)) ** 2
+    freqs_hz = np.fft.rfftfreq(len(samples), 1.0 / rate_hz)
+    partials_hz = [k * pitch_hz for k in range(1, HUM_HARMONICS + 1)] + [
+        m * pitch_hz * r for m in (CUE_INHALE_MULTIPLE, 4.0) for r in (1.0, CUE_BELL_RATIO)
+    ]
+    audible = [f for f in partials_hz if f < 0.45 * rate_hz]
+    near_partial = np.min(np.abs(freqs_hz[:, None] - np.array(audible)[None, :]), axis=1) < 40.0
+    assert power[~near_partial].sum() < 1e-5 * power.sum()  # no aliased images anywhere else
+
+
 def test_gain_is_fade_times_volume_and_night_is_quieter() -> None:
     t0_s, n = 5.0, RATE_HZ  # mid exhale at 6/min
     full = hum_block(t0_s, n, RATE_HZ, _state())
