@@ -101,6 +101,11 @@ class BlockRenderer:
         """Move the anchor by `delta_s` at the next quiet moment (the jump in phase is then inaudible)."""
         self._pending_shift_s = delta_s
 
+    @property
+    def shift_pending(self) -> bool:
+        """A requested re-anchor is waiting for a quiet block."""
+        return self._pending_shift_s != 0.0
+
     def next_block(self, n_frames: int) -> NDArray[np.float32]:
         """The next `n_frames` samples (float32 mono); silence if `render` fails (logged once)."""
         if self._pending_shift_s and self._last_peak < SILENCE_LEVEL:
@@ -161,7 +166,10 @@ def _open_portaudio() -> Any:
         raise AudioUnavailable(
             "pyaudio is not installed (on the Pi: apt install python3-pyaudio, or pip install pyaudio)"
         ) from exc
-    return pyaudio.PyAudio()
+    try:
+        return pyaudio.PyAudio()
+    except OSError as exc:  # PortAudio could not initialise (no sound system at all)
+        raise AudioUnavailable(f"PortAudio could not start: {exc}") from exc
 
 
 def choose_output_device(portaudio: Any, device_name: str | None) -> tuple[int, str]:
@@ -290,6 +298,8 @@ class PyAudioOutput:
                 log.error("audio stream on %s stopped unexpectedly; carrying on with light alone", self.name)
             return
         lag_s = self._clock.now_s() + self._latency_s - renderer.time_s()
+        if renderer.shift_pending:
+            return
         if abs(lag_s) > DRIFT_LIMIT_S + self.frames_per_buffer / self.sample_rate_hz:
             log.info("audio clock %+.3f s off the device clock (%d underflows); re-anchoring", lag_s,
                      self.underflow_count)

@@ -225,17 +225,25 @@ def test_callback_renders_on_the_clock_from_a_frame_counter() -> None:
     assert out.underflow_count == 3 and out.name.startswith("snd_rpi_hifiberry")
 
 
-def test_poll_re_anchors_a_counter_that_fell_behind_the_clock() -> None:
+def test_poll_re_anchors_a_stalled_counter_at_the_next_quiet_moment(caplog: pytest.LogCaptureFixture) -> None:
     clock = SimClock()
-    render = Recorder(amplitude=0.0)  # quiet, so the re-anchor may happen at the next block
+    render = Recorder(amplitude=0.5)
     out, _, stream = _started(clock, render)
     stream.pump(2)
     clock.advance_to(30.0)  # e.g. the stream stalled for half a minute
-    out.poll()
-    stream.pump(2)
-    starts = [t0 for t0, _ in render.calls]
-    assert starts[1] == pytest.approx(0.05 + BUFFER / RATE_HZ)
-    assert starts[2:] == pytest.approx(30.05 + np.arange(2) * BUFFER / RATE_HZ)
+    with caplog.at_level(logging.INFO, logger="drivers.speaker"):
+        out.poll()
+        out.poll()
+    assert len([r for r in caplog.records if "re-anchoring" in r.message]) == 1
+    stream.pump(1)  # still sounding: a jump now would click, so the timeline carries on
+    render.amplitude = 0.0
+    stream.pump(1)  # this block is quiet...
+    stream.pump(2)  # ...so the next one starts on the clock again
+    block_s = BUFFER / RATE_HZ
+    starts = np.array([t0 for t0, _ in render.calls])
+    assert starts[:4] == pytest.approx(0.05 + np.arange(4) * block_s)
+    lag_at_poll_s = (30.0 + 0.05) - (0.05 + 2 * block_s)  # clock + latency vs the counter, at poll
+    assert starts[4:] == pytest.approx(0.05 + lag_at_poll_s + (4 + np.arange(2)) * block_s)
 
 
 def test_a_dead_stream_is_reported_once(caplog: pytest.LogCaptureFixture) -> None:
