@@ -1,0 +1,170 @@
+"""Pacer guidance: start near the person's breathing rate, glide toward their resonance rate.
+
+Pure logic on the times it is given (no clock reads). The session calls `start` when pacing begins
+and `update` every few seconds with the breathing rate the HRV pipeline estimates from the heart's
+respiratory rhythm. The pacer glides no faster than a person can follow (about 1 breath/min per
+minute; Lehrer, Vaschillo & Vaschillo 2000, doi:10.1023/A:1009554825745 pace people down in steps
+of this order), and the glide waits while the person is not following: their measured rate has been
+further than `follow_tolerance_bpm` from the pacer for longer than `follow_grace_s`.
+
+The breathing estimate trails the breathing by `estimate_lag_s` (it is computed over a window of
+past beats), so it is compared with every rate the pacer showed over that lag, not only the current
+one: during a glide the estimate is expected to lag behind, and that is not a failure to follow.
+
+Every change goes through `PacerSnapshot.rebased`, so the pacer's phase and rate never jump.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field, fields
+
+from device.errors import InputError
+from patterns.state import BreathShape, PacerSnapshot
+
+log = logging.getLogger(__name__)
+
+MIN_RATE_BPM = 4.5  # the pacer never starts below or above these rates, whatever is measured
+MAX_START_RATE_BPM = 15.0
+REACHED_TOLERANCE_BPM = 1e-6
+
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "resonance_rate_bpm": (4.5, 7.0),
+    "default_start_rate_bpm": (MIN_RATE_BPM, MAX_START_RATE_BPM),
+    "max_glide_bpm_per_min": (0.01, 3.0),
+    "follow_tolerance_bpm": (0.1, 5.0),
+    "follow_grace_s": (0.0, 600.0),
+    "estimate_lag_s": (0.0, 120.0),
+    "settle_s": (0.0, 120.0),
+}
+
+
+@dataclass(frozen=True)
+class GuideSettings:
+    """How the pacer is guided. Rates in breaths per minute."""
+
+    resonance_rate_bpm: float = 6.0  # where the glide ends (the person's resonance rate)
+    default_start_rate_bpm: float = 10.0  # start rate when there is no breathing estimate yet
+    max_glide_bpm_per_min: float = 1.0  # fastest change of the pacer's rate
+    follow_tolerance_bpm: float = 1.5  # measured breathing this close to the pacer = following
+    follow_grace_s: float = 20.0  # off by more than the tolerance this long = not following
+    estimate_lag_s: float = 30.0  # how far the breathing estimate trails the breathing
+    settle_s: float = 15.0  # hold the start rate this long so the person can find the rhythm
+    shape: BreathShape = field(default_factory=BreathShape)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.name == "shape":
+                continue
+            value = getattr(self, f.name)
+            lo, hi = _BOUNDS[f.name]
+            if not isinstance(value, int | float) or math.isnan(value) or not lo <= value <= hi:
+                raise InputError(f"GuideSettings.{f.name} must be in {lo}..{hi}, got {value!r}")
+
+
+class PacerGuide:
+    """Guides one session's pacer. Call `start` once, then `update` every ~1-5 s."""
+
+    def __init__(self, settings: GuideSettings | None = None) -> None:
+        self.settings = settings if settings is not None else GuideSettings()
+        self._snapshot: PacerSnapshot | None = None
+        self._history: list[PacerSnapshot] = []  # snapshots shown over the last estimate_lag_s
+        self._start_s = 0.0
+        self._last_s = -math.inf
+        self._mismatch_since_s: float | None = None
+        self._following = True
+
+    @property
+    def snapshot(self) -> PacerSnapshot:
+        """The pacer as last returned."""
+        if self._snapshot is None:
+            raise RuntimeError("PacerGuide.start() has not been called")
+        return self._snapshot
+
+    @property
+    def following(self) -> bool:
+        """Is the person following the pacer (as far as the last estimates tell)?"""
+        return self._following
+
+    @property
+    def reached_target(self) -> bool:
+        """Has the pacer arrived at the resonance rate (as of the last call)?"""
+        rate = float(self.snapshot.rate_bpm(self._last_s))
+        return abs(rate - self.settings.resonance_rate_bpm) <= REACHED_TOLERANCE_BPM
+
+    def start(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:
+        """Begin pacing at t_s near the measured rate (or the default), phase 0 = start of an in-breath."""
+        s = self.settings
+        rate = measured_breath_rate_bpm
+        if rate is None or not math.isfinite(rate):
+            rate = s.default_start_rate_bpm
+        rate = min(max(rate, MIN_RATE_BPM), MAX_START_RATE_BPM)
+        self._snapshot = PacerSnapshot(t0_s=t_s, phase0_cycles=0.0, rate0_bpm=rate, target_bpm=rate,
+                                       slope_bpm_per_s=0.0, shape=s.shape)
+        self._history = [self._snapshot]
+        self._start_s = self._last_s = t_s
+        self._mismatch_since_s = None
+        self._following = True
+        log.info("pacing starts at %.1f breaths/min (measured %s), target %.1f",
+                 rate, measured_breath_rate_bpm, s.resonance_rate_bpm)
+        return self._snapshot
+
+    def update(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:
+        """Take in the latest breathing estimate (None: none available) and return the pacer."""
+        current = self.snapshot
+        if t_s < self._last_s:
+            raise InputError(f"PacerGuide.update at {t_s} s, before the previous call at {self._last_s} s")
+        self._last_s = t_s
+        if measured_breath_rate_bpm is not None and math.isfinite(measured_breath_rate_bpm):
+            self._judge_following(t_s, measured_breath_rate_bpm)
+        s = self.settings
+        rate = float(current.rate_bpm(t_s))
+        at_target = abs(rate - s.resonance_rate_bpm) <= REACHED_TOLERANCE_BPM
+        glide = self._following and t_s >= self._start_s + s.settle_s and not at_target
+        gliding = current.slope_bpm_per_s != 0.0 and not at_target
+        if glide and not gliding:
+            self._show(current.rebased(t_s, s.resonance_rate_bpm, s.max_glide_bpm_per_min / 60.0))
+            log.info("pacer glides from %.2f toward %.1f breaths/min", rate, s.resonance_rate_bpm)
+        elif gliding and not glide:
+            self._show(current.rebased(t_s, rate, 0.0))
+            log.info("pacer holds at %.2f breaths/min: the person is not following", rate)
+        self._prune_history(t_s)
+        return self.snapshot
+
+    def _judge_following(self, t_s: float, measured_bpm: float) -> None:
+        """Following = the estimate is within tolerance of some rate shown over the estimate's lag."""
+        lo, hi = self._rates_shown(t_s - self.settings.estimate_lag_s, t_s)
+        off_bpm = max(lo - measured_bpm, measured_bpm - hi, 0.0)
+        if off_bpm <= self.settings.follow_tolerance_bpm:
+            self._mismatch_since_s = None
+            if not self._following:
+                log.info("the person follows the pacer again (breathing %.1f/min)", measured_bpm)
+            self._following = True
+            return
+        if self._mismatch_since_s is None:
+            self._mismatch_since_s = t_s
+        if self._following and t_s - self._mismatch_since_s >= self.settings.follow_grace_s:
+            self._following = False
+            log.info("the person is not following: breathing %.1f/min, pacer %.1f-%.1f", measured_bpm, lo, hi)
+
+    def _rates_shown(self, from_s: float, to_s: float) -> tuple[float, float]:
+        """Lowest and highest pacer rate over [from_s, to_s] (the rate is piecewise linear)."""
+        from_s = max(from_s, self._start_s)
+        times = [from_s, to_s] + [snap.t0_s for snap in self._history if from_s < snap.t0_s < to_s]
+        rates = []
+        for t in times:
+            active = [snap for snap in self._history if snap.t0_s <= t]
+            snap = active[-1] if active else self._history[0]
+            rates.append(float(snap.rate_bpm(t)))
+        return min(rates), max(rates)
+
+    def _show(self, snapshot: PacerSnapshot) -> None:
+        self._snapshot = snapshot
+        self._history.append(snapshot)
+
+    def _prune_history(self, t_s: float) -> None:
+        """Keep the snapshots that were showing at some time within the estimate lag."""
+        horizon = t_s - self.settings.estimate_lag_s
+        while len(self._history) > 1 and self._history[1].t0_s <= horizon:
+            self._history.pop(0)
