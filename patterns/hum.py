@@ -39,7 +39,6 @@ CUE_ATTACK_S: Final = 0.03
 CUE_DECAY_S: Final = 0.35  # exponential decay time constant of the main partial
 CUE_MAX_S: Final = 1.5  # the chime is tapered to zero by this time after the turn...
 CUE_MAX_SEGMENT_FRACTION: Final = 0.8  # ...or by this fraction of its segment, if shorter
-NIGHT_VOLUME_CAP: Final = 0.3  # extra volume factor at night, on top of state.volume_cap
 
 
 @lru_cache(maxsize=16)
@@ -125,10 +124,9 @@ def _cue(
     return out
 
 
-def hum_gain(t_s: NDArray[np.float64], state: PatternState, night_cap: float) -> NDArray[np.float64]:
-    """Overall gain per sample: fade level x volume cap (x night cap at night)."""
-    volume = min(max(state.volume_cap, 0.0), 1.0) * (min(max(night_cap, 0.0), 1.0) if state.night else 1.0)
-    return state.fade.level(t_s) * volume
+def hum_gain(t_s: NDArray[np.float64], state: PatternState) -> NDArray[np.float64]:
+    """Overall gain per sample: fade level x `state.volume_cap` (the session folds night into it)."""
+    return state.fade.level(t_s) * min(max(state.volume_cap, 0.0), 1.0)
 
 
 def hum_block(
@@ -136,7 +134,6 @@ def hum_block(
     n: int,
     sample_rate_hz: int,
     state: PatternState,
-    night_cap: float = NIGHT_VOLUME_CAP,
 ) -> NDArray[np.float32]:
     """`n` mono samples (float32, -1..1) of hum and cues starting at clock time `t0_s`.
 
@@ -147,7 +144,7 @@ def hum_block(
     if n == 0:
         return np.zeros(0, dtype=np.float32)
     t_s = t0_s + np.arange(n) / sample_rate_hz
-    gain = hum_gain(t_s, state, night_cap)
+    gain = hum_gain(t_s, state)
     if not gain.any():
         return np.zeros(n, dtype=np.float32)
     seg, progress = breath_segment(state.pacer.phase_cycles(t_s), state.pacer.shape)

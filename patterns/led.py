@@ -25,7 +25,6 @@ from patterns.state import PatternState
 FLOOR_LEVEL: Final = 0.25  # brightness of the glow at empty lungs, 0..1 of the breath's peak
 MIN_SPREAD: Final = 0.4  # lit arc at empty lungs, as a fraction of the half ring
 EDGE_WIDTH: Final = 0.4  # soft edge of the lit arc, fraction of the half ring
-NIGHT_BRIGHTNESS_CAP: Final = 0.25  # extra perceived-level factor at night, on top of state.brightness_cap
 
 SPARKLE_SLOT_S: Final = 1.6  # each LED may twinkle once per slot of this length
 SPARKLE_PROBABILITY: Final = 0.18  # chance that an LED twinkles in a given slot
@@ -87,27 +86,24 @@ def sparkle_levels(t_s: float, n_leds: int) -> NDArray[np.float64]:
     return np.where(chosen, swell, 0.0)
 
 
-def frame_level(t_s: float, state: PatternState, night_cap: float = NIGHT_BRIGHTNESS_CAP) -> float:
-    """Overall perceived level 0..1 at t_s: fade x state.brightness_cap (x night_cap at night)."""
-    cap = min(max(state.brightness_cap, 0.0), 1.0)
-    if state.night:
-        cap *= min(max(night_cap, 0.0), 1.0)
-    return float(state.fade.level(t_s)) * cap
+def frame_level(t_s: float, state: PatternState) -> float:
+    """Overall perceived level 0..1 at t_s: fade level x `state.brightness_cap`.
+
+    The cap in force is the session's to set (the night cap at night); no other cap is applied here.
+    """
+    return float(state.fade.level(t_s)) * min(max(state.brightness_cap, 0.0), 1.0)
 
 
-def led_frame(
-    t_s: float, state: PatternState, n_leds: int, night_cap: float = NIGHT_BRIGHTNESS_CAP
-) -> NDArray[np.float64]:
+def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float64]:
     """The ring at clock time t_s: (n_leds, 3) perceived RGB levels 0..1.
 
     Brightness and spread follow the pacer's breath level, colour follows coherence (night: warm
     palette, blue exactly 0), a sparkle is added when `state.glimmer`, and the whole frame is scaled
-    by the fade level and capped by `state.brightness_cap` (times `night_cap` at night), so no value
-    exceeds the cap in force.
+    by the fade level and `state.brightness_cap`, so no value exceeds the cap in force.
     """
     if n_leds < 1:
         raise InputError(f"n_leds must be >= 1, got {n_leds}")
-    level = frame_level(t_s, state, night_cap)
+    level = frame_level(t_s, state)
     if level <= 0.0:
         return np.zeros((n_leds, 3))
     lungs = float(breath_level(state.pacer.phase_cycles(t_s), state.pacer.shape))

@@ -11,7 +11,7 @@ import pytest
 
 from device.clock import SimClock
 from patterns.breath import Segment, breath_segment, exhale_envelope
-from patterns.hum import CUE_BELL_RATIO, CUE_INHALE_MULTIPLE, HUM_HARMONICS, NIGHT_VOLUME_CAP, hum_block
+from patterns.hum import CUE_BELL_RATIO, CUE_INHALE_MULTIPLE, HUM_HARMONICS, hum_block
 from patterns.state import Fade, PacerSnapshot, PatternState
 from sim.audio_sink import WavAudioOutput
 
@@ -133,13 +133,13 @@ def test_nothing_above_nyquist_even_for_a_high_hum_at_a_low_rate() -> None:
     assert power[~near_partial].sum() < 1e-5 * power.sum()  # no aliased images anywhere else
 
 
-def test_gain_is_fade_times_volume_and_night_is_quieter() -> None:
+def test_gain_is_fade_times_volume_cap() -> None:
     t0_s, n = 5.0, RATE_HZ  # mid exhale at 6/min
     full = hum_block(t0_s, n, RATE_HZ, _state())
     assert np.abs(full).max() > 0.2
     assert hum_block(t0_s, n, RATE_HZ, _state(volume_cap=0.25)) == pytest.approx(0.25 * full, abs=1e-6)
-    night = hum_block(t0_s, n, RATE_HZ, _state(volume_cap=0.5, night=True))
-    assert night == pytest.approx(0.5 * NIGHT_VOLUME_CAP * full, abs=1e-6)
+    night = hum_block(t0_s, n, RATE_HZ, _state(volume_cap=0.15, night=True))  # volume x night cap
+    assert night == pytest.approx(0.15 * full, abs=1e-6)
     silent = _state(fade=Fade(0.0, 0.0, 0.0, 0.0))
     assert not hum_block(t0_s, n, RATE_HZ, silent).any()
     muted = _state(hum_enabled=False, cue_enabled=False)

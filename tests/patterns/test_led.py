@@ -10,7 +10,7 @@ import pytest
 from device.clock import SimClock
 from drivers.led_ring import SpiLedRing
 from patterns.breath import breath_level
-from patterns.led import NIGHT_BRIGHTNESS_CAP, breath_glow, led_frame, sparkle_levels
+from patterns.led import breath_glow, led_frame, sparkle_levels
 from patterns.state import Fade, PacerSnapshot, PatternState
 from sim.spi_ring import SpiRingSink
 
@@ -65,14 +65,14 @@ def test_brightness_cap_and_driver_limit_are_respected(cap: float) -> None:
     assert drive_max <= round(255 * limit * cap**gamma)
 
 
-def test_night_mode_is_warm_and_dimmer() -> None:
+def test_night_mode_is_warm_and_held_under_the_night_cap() -> None:
     day = _state(glimmer=True, coherence=10.0)
-    night = _state(glimmer=True, coherence=10.0, night=True)
+    night = _state(glimmer=True, coherence=10.0, night=True, brightness_cap=0.25)  # as the session sets it
     times_s = np.arange(0.0, 30.0, FRAME_S)
     night_frames = np.array([led_frame(t, night, N_LEDS) for t in times_s])
     day_frames = np.array([led_frame(t, day, N_LEDS) for t in times_s])
     assert np.all(night_frames[..., 2] == 0.0)
-    assert night_frames.max() <= NIGHT_BRIGHTNESS_CAP + 1e-12
+    assert night_frames.max() <= 0.25 + 1e-12
     assert night_frames.max() < day_frames.max()
     decoded = _run_ring(night, 30.0)
     assert all(np.all(rgb[:, 2] == 0) for _, rgb in decoded.frames)
