@@ -12,13 +12,11 @@ from device.app import Hardware
 from device.clock import RealClock
 from device.config import Config
 from device.errors import AudioUnavailable
-from drivers.led_ring import open_spidev
+from drivers.led_ring import SPI_SPEED_HZ, open_spidev
 from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 
 log = logging.getLogger(__name__)
-
-WS2812_SPI_HZ = 2_400_000  # 3 SPI bits per WS2812 bit at 800 kHz
 
 
 def build_audio(config: Config, clock: RealClock) -> AudioOutput:
@@ -37,7 +35,7 @@ def build_real_hardware(config: Config) -> Hardware:
     clock = RealClock()
     spi = None
     if config.led.kind == "spi":
-        spi = open_spidev(config.led.spi_bus, config.led.spi_device, WS2812_SPI_HZ)
+        spi = open_spidev(config.led.spi_bus, config.led.spi_device, SPI_SPEED_HZ)
     return Hardware(
         clock=clock,
         i2c_bus_factory=smbus2_bus_factory(config.sensor.i2c_bus),
