@@ -45,12 +45,14 @@ class HeartBlock:
 
     hr_bpm: instantaneous rate per grid cell; vlf_bpm: its slow-drift part (which also drives the
     fingertip's vasomotor baseline). beat_times_s: heart (ejection) times of the beats that fell in
-    the block, increasing. ectopic: which of those beats were premature.
+    the block, increasing; beat_cells: the block's grid cell each fired in. ectopic: which of
+    those beats were premature.
     """
 
     hr_bpm: NDArray[np.float64]
     vlf_bpm: NDArray[np.float64]
     beat_times_s: NDArray[np.float64]
+    beat_cells: NDArray[np.intp]
     ectopic: NDArray[np.bool_]
 
 
@@ -102,7 +104,8 @@ class Heart:
         """Advance over the grid cells starting at t0_s, one cell per lung-volume value (0..1)."""
         n = len(lung_volume)
         if n == 0:
-            return HeartBlock(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool))
+            return HeartBlock(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.intp),
+                              np.zeros(0, dtype=bool))
         noise = self._rng_rate.standard_normal((n, 2))
         drive_bpm = self._rsa_gain_bpm * (lung_volume - 0.5) + self._baro_noise_bpm * noise[:, 0]
         if self._baro_zi is None:
@@ -112,12 +115,12 @@ class Heart:
         vlf, self._vlf_zi = lfilter([self._vlf_in], [1.0, -self._vlf_a], noise[:, 1], zi=self._vlf_zi)
         hr = self._mean_hr_bpm + rsa_bpm + vlf
         hr = np.clip(hr, MIN_HR_BPM, MAX_HR_BPM)
-        times, ectopic = self._ipfm(t0_s, hr)
-        return HeartBlock(hr, vlf, times, ectopic)
+        times, cells, ectopic = self._ipfm(t0_s, hr)
+        return HeartBlock(hr, vlf, times, cells, ectopic)
 
     def _ipfm(
         self, t0_s: float, hr_bpm: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.bool_]]:
         """Beat times in the block: where the integral of rate/60 crosses each beat's level.
 
         Beat m fires at level m, or at m - prematurity if it is ectopic; beat m + 1 still fires at
@@ -135,7 +138,7 @@ class Heart:
         cell = np.searchsorted(end, levels, side="left")
         heart_s = t0_s + self._dt_s * (cell + (levels - start[cell]) / per_cell[cell])
         jitter = np.clip(ndtri(np.clip(u[:, 0], 1e-12, 1 - 1e-12)), -JITTER_CLIP_SD, JITTER_CLIP_SD)
-        return heart_s + self._jitter_sd_s * jitter, u[:, 1] < self._ectopic_per_beat
+        return heart_s + self._jitter_sd_s * jitter, cell, u[:, 1] < self._ectopic_per_beat
 
     def _draw_until(self, last_beat: int) -> None:
         """Draw jitter, ectopy and prematurity for every beat number up to last_beat."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import deque
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -24,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from device.errors import InputError
 from sim.breathing import Breathing, tidal_depth
-from sim.heart import ECTOPIC_AMPLITUDE, JITTER_CLIP_SD, MAX_JITTER_MS, Heart
+from sim.heart import ECTOPIC_AMPLITUDE, JITTER_CLIP_SD, MAX_HR_BPM, MAX_JITTER_MS, Heart
 from sim.optics import OpticalSamples
 from sim.ppg_wave import PULSE_AFTER_S, PULSE_BEFORE_S, MotionArtifacts, placement_transient, render_pulses
 
@@ -37,7 +36,7 @@ LIGHT_SLACK_S = 0.3  # the LED frames may trail the sensor's requests by this mu
 MAX_RENDER_AHEAD_S = 0.5  # regular requests are rendered ahead in blocks of up to this much
 MATCH_TOL_S = 1e-6  # a request matches rendered-ahead samples whose times are this close
 LOG_SPAN_S = 2 * 3600.0  # ground truth kept for the last two hours
-MAX_LOG_BEATS = int(LOG_SPAN_S * 3.0)  # at up to 180 beats/min
+MAX_LOG_BEATS = int(LOG_SPAN_S * MAX_HR_BPM / 60.0)
 PHASE_LOG_EVERY = 10  # grid cells per ground-truth breath-phase entry (1 s)
 MAX_LIGHT_BUFFER = 4096  # unconsumed light frames before the person is advanced to catch up
 RESPIRATORY_AMPLITUDE_MOD = 0.25  # pulse amplitude shrinks this much per unit of lung volume
@@ -118,6 +117,28 @@ class PersonParams:
         return replace(drawn, **fixed)
 
 
+class _RingLog:
+    """A fixed-size log of rows of floats: the newest `capacity` rows, in order. Memory never grows."""
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self._rows = np.zeros((capacity, width))
+        self._written = 0
+
+    def extend(self, rows: NDArray[np.float64]) -> None:
+        rows = rows[-len(self._rows):]
+        where = (self._written + np.arange(len(rows))) % len(self._rows)
+        self._rows[where] = rows
+        self._written += len(rows)
+
+    def values(self) -> NDArray[np.float64]:
+        """A copy of the kept rows, oldest first."""
+        capacity = len(self._rows)
+        if self._written <= capacity:
+            return self._rows[: self._written].copy()
+        start = self._written % capacity
+        return np.concatenate((self._rows[start:], self._rows[:start]))
+
+
 class _RenderedAhead:
     """Samples rendered at regularly spaced times beyond the last request, to serve the next ones."""
 
@@ -126,15 +147,19 @@ class _RenderedAhead:
         self.samples = samples
         self._next = served  # index of the first sample not yet handed out
 
-    def serve(self, t: NDArray[np.float64]) -> OpticalSamples | None:
-        """The rendered samples at exactly the times t, if they are the next ones rendered."""
+    def take(self, t: NDArray[np.float64]) -> OpticalSamples | None:
+        """The rendered samples for the leading times of t, if they are the next ones rendered.
+
+        Hands out as many as were rendered (maybe fewer than asked for), or None if t does not
+        continue where the previous request ended.
+        """
         i = self._next
-        j = i + len(t)
-        if j > len(self.t_s) or abs(self.t_s[i] - t[0]) > MATCH_TOL_S:
+        j = min(i + len(t), len(self.t_s))
+        if j == i or abs(self.t_s[i] - t[0]) > MATCH_TOL_S:
             return None
-        if abs(self.t_s[j - 1] - t[-1]) > MATCH_TOL_S:
+        if abs(self.t_s[j - 1] - t[j - i - 1]) > MATCH_TOL_S:
             return None
-        if j - i > 2 and np.max(np.abs(self.t_s[i:j] - t)) > MATCH_TOL_S:
+        if j - i > 2 and np.max(np.abs(self.t_s[i:j] - t[: j - i])) > MATCH_TOL_S:
             return None
         self._next = j
         s = self.samples
@@ -182,11 +207,9 @@ class SimulatedPerson:
         self._held_level = math.nan  # the light as last perceived (nan: never seen)
         self._lifts: list[tuple[float, float]] = []  # (start s, end s) of lifted-finger spans
         # Ground truth, bounded.
-        self._beat_log: deque[float] = deque(maxlen=MAX_LOG_BEATS)
-        self._ectopic_log: deque[float] = deque(maxlen=MAX_LOG_BEATS)
-        n_phase = int(LOG_SPAN_S / (GRID_DT_S * PHASE_LOG_EVERY)) + 1
-        self._phase_log_t_s: deque[float] = deque(maxlen=n_phase)
-        self._phase_log: deque[float] = deque(maxlen=n_phase)
+        self._beat_log = _RingLog(MAX_LOG_BEATS, 1)
+        self._ectopic_log = _RingLog(MAX_LOG_BEATS // 4, 1)
+        self._phase_log = _RingLog(int(LOG_SPAN_S / (GRID_DT_S * PHASE_LOG_EVERY)) + 1, 2)  # time, phase
 
     # -- what the device's world does to the person ----------------------------------------------
 
@@ -227,21 +250,29 @@ class SimulatedPerson:
             raise InputError(f"optics needs a 1-D array of times, got shape {t.shape}")
         if len(t) == 0:
             return OpticalSamples(np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
-        if self._ahead is not None:
-            served = self._ahead.serve(t)
-            if served is not None:
-                self._newest_request_s = self._last_request_end_s = float(t[-1])
-                return served
+        head = self._ahead.take(t) if self._ahead is not None else None
+        if head is not None:
+            n_head = len(head.finger_on)
+            self._newest_request_s = self._last_request_end_s = float(t[n_head - 1])
+            if n_head == len(t):
+                return head
         if not np.all(np.isfinite(t)) or (len(t) > 1 and np.any(np.diff(t) < 0)):
             raise InputError("optics needs finite, non-decreasing times")
         if t[0] < self._newest_request_s - RETAIN_S:
             raise InputError(f"optics asked for {t[0]} s, over {RETAIN_S} s before {self._newest_request_s}")
+        rest = t if head is None else t[len(head.finger_on):]
         self._newest_request_s = max(self._newest_request_s, float(t[-1]))
-        block = np.concatenate((t, self._ahead_times(t)))
+        block = np.concatenate((rest, self._ahead_times(rest)))
         samples = self._render(block)
-        self._ahead = _RenderedAhead(block, samples, len(t)) if len(block) > len(t) else None
-        n = len(t)
-        return OpticalSamples(samples.blood_volume[:n], samples.finger_on[:n], samples.motion[:n])
+        n = len(rest)
+        self._ahead = _RenderedAhead(block, samples, n) if len(block) > n else None
+        if head is None:
+            return OpticalSamples(samples.blood_volume[:n], samples.finger_on[:n], samples.motion[:n])
+        return OpticalSamples(
+            np.concatenate((head.blood_volume, samples.blood_volume[:n])),
+            np.concatenate((head.finger_on, samples.finger_on[:n])),
+            np.concatenate((head.motion, samples.motion[:n])),
+        )
 
     def _ahead_times(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
         """The next sample times after a regularly spaced request (none if it is not regular)."""
@@ -285,16 +316,16 @@ class SimulatedPerson:
 
     def beat_times_s(self) -> NDArray[np.float64]:
         """Systolic-peak times at the fingertip of every beat simulated so far (last two hours)."""
-        return np.fromiter(self._beat_log, dtype=float, count=len(self._beat_log))
+        return self._recent(self._beat_log.values()[:, 0])
 
     def ectopic_beat_times_s(self) -> NDArray[np.float64]:
         """The premature beats among `beat_times_s()`."""
-        return np.fromiter(self._ectopic_log, dtype=float, count=len(self._ectopic_log))
+        return self._recent(self._ectopic_log.values()[:, 0])
 
     def breath_rate_bpm_at(self, t_s: ArrayLike, window_s: float = 10.0) -> NDArray[np.float64]:
         """True breathing rate (breaths/min) averaged over window_s centred on each t_s."""
-        times = np.fromiter(self._phase_log_t_s, dtype=float, count=len(self._phase_log_t_s))
-        phase = np.fromiter(self._phase_log, dtype=float, count=len(self._phase_log))
+        log_rows = self._phase_log.values()
+        times, phase = log_rows[:, 0], log_rows[:, 1]
         if len(times) < 2:
             raise InputError("no breathing simulated yet")
         t = np.asarray(t_s, dtype=float)
@@ -302,6 +333,10 @@ class SimulatedPerson:
         hi = np.clip(t + window_s / 2, times[0], times[-1])
         span = np.maximum(hi - lo, 1e-9)
         return 60.0 * (np.interp(hi, times, phase) - np.interp(lo, times, phase)) / span
+
+    def _recent(self, times_s: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The logged times within LOG_SPAN_S of the simulated present."""
+        return times_s[times_s >= self._cells_done * GRID_DT_S - LOG_SPAN_S]
 
     # -- simulation -------------------------------------------------------------------------------
 
@@ -316,15 +351,14 @@ class SimulatedPerson:
         lung = tidal_depth(breath.rate_bpm) * breath.shape
         beats = self._heart.step(t0, lung)
         first_logged = (-self._cells_done) % PHASE_LOG_EVERY
-        self._phase_log_t_s.extend(cell_t[first_logged::PHASE_LOG_EVERY].tolist())
-        self._phase_log.extend(breath.phase_cycles[first_logged::PHASE_LOG_EVERY].tolist())
+        every = slice(first_logged, None, PHASE_LOG_EVERY)
+        self._phase_log.extend(np.column_stack((cell_t[every], breath.phase_cycles[every])))
         self._cells_done += n
         peak_s = beats.beat_times_s + PULSE_DELAY_S
-        lung_at_beat = np.interp(beats.beat_times_s, cell_t, lung)
-        amp = self.params.perfusion * (1.0 - RESPIRATORY_AMPLITUDE_MOD * lung_at_beat)
+        amp = self.params.perfusion * (1.0 - RESPIRATORY_AMPLITUDE_MOD * lung[beats.beat_cells])
         amp = np.where(beats.ectopic, ECTOPIC_AMPLITUDE * amp, amp)
-        self._beat_log.extend(peak_s.tolist())
-        self._ectopic_log.extend(peak_s[beats.ectopic].tolist())
+        self._beat_log.extend(peak_s[:, None])
+        self._ectopic_log.extend(peak_s[beats.ectopic, None])
         self._peak_s = np.concatenate((self._peak_s, peak_s))
         self._peak_amp = np.concatenate((self._peak_amp, amp))
         self._grid_t_s = np.concatenate((self._grid_t_s, cell_t))
