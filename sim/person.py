@@ -226,7 +226,11 @@ class SimulatedPerson:
         self._light_t_s.append(float(t_s))
         self._light_level.append(min(max(float(level), 0.0), 1.0))
         if len(self._light_t_s) > MAX_LIGHT_BUFFER:
-            self._advance_to(t_s)  # nobody is sampling the finger: live on so memory stays bounded
+            # Nobody is sampling the finger: live on so memory stays bounded. Samples may then be
+            # asked for from RETAIN_S before this light on.
+            self._advance_to(t_s)
+            self._newest_request_s = max(self._newest_request_s, t_s)
+            self._prune()
 
     def lift_finger(self, t_start_s: float, duration_s: float) -> None:
         """Schedule the fingertip off the sensor for [t_start_s, t_start_s + duration_s)."""
