@@ -12,6 +12,8 @@ import pytest
 from device.errors import InputError
 from device.guide import GuideSettings, PacerGuide
 from patterns.state import PacerSnapshot
+from sim.person import PersonParams, SimulatedPerson
+from tests.sim.test_person import Bedside
 
 UPDATE_S = 5.0
 ESTIMATE_LAG_S = 30.0
@@ -144,3 +146,19 @@ def test_time_going_back_or_updating_before_start_is_refused() -> None:
     guide.update(20.0, 12.0)
     with pytest.raises(InputError):
         guide.update(15.0, 12.0)
+
+
+def test_a_simulated_person_is_guided_to_resonance_without_the_glide_ever_waiting() -> None:
+    bedside = Bedside(SimulatedPerson(PersonParams.from_seed(2, natural_breath_rate_bpm=12.0), seed=2))
+    bedside.live_until(40.0)
+    guide = PacerGuide()
+    pacer = guide.start(40.0, float(bedside.person.breath_rate_bpm_at(10.0, window_s=60.0)))
+    assert float(pacer.rate_bpm(40.0)) == pytest.approx(12.0, abs=1.0)
+    for t in np.arange(45.0, 640.0, UPDATE_S):
+        bedside.live_until(float(t), pacer)
+        # What the HRV pipeline would report: the breathing rate of the last 30 s, known 30 s late.
+        estimate = float(bedside.person.breath_rate_bpm_at(float(t) - ESTIMATE_LAG_S, window_s=30.0))
+        pacer = guide.update(float(t), estimate)
+        assert guide.following
+    assert guide.reached_target
+    assert bedside.person.breath_rate_bpm_at(620.0, window_s=30.0) == pytest.approx(6.0, abs=0.5)
