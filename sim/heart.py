@@ -15,7 +15,7 @@ earlier than their IPFM time by more than the jitter, so a beat's time is final 
 passed it, and the PPG can be rendered right up to the simulated time.
 
 Everything runs forward in blocks on a fixed grid with filter state kept, so any split of the same
-time span into blocks gives the same numbers.
+time span into blocks gives the same numbers (to floating-point rounding).
 """
 
 from __future__ import annotations

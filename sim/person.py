@@ -7,8 +7,8 @@ their baroreflex resonance rate (sim/heart.py), and their fingertip turns the be
 signal the virtual sensor samples (`optics`, the `FingerOptics` interface of sim/optics.py).
 
 Everything is simulated forward lazily on a 10 Hz grid as later times are asked for, deterministically
-for a seed (independent generators per noise source, so how requests are chunked does not matter as
-long as the light has been seen up to the reaction lag). Memory is bounded over hours: only a few
+for a seed (independent generators per noise source, so how requests are chunked changes nothing beyond
+rounding, as long as the light has been seen up to the reaction lag). Memory is bounded over hours: a few
 seconds of working state plus bounded ground-truth logs are kept.
 """
 
