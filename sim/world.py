@@ -68,9 +68,10 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     """Simulated hardware for `config`. Sound: speakers only if asked, at real-time speed, and playable."""
     clock = SimClock(speed=speed)
     sim = config.sim
-    params = PersonParams(natural_breath_rate_bpm=sim.natural_breath_rate_bpm,
-                          resonance_rate_bpm=sim.resonance_rate_bpm, compliance=sim.compliance,
-                          finger_on_at_s=sim.finger_on_at_s)
+    # The seed draws the person's physiology; the config pins what a user chose to set.
+    params = PersonParams.from_seed(sim.seed, natural_breath_rate_bpm=sim.natural_breath_rate_bpm,
+                                    resonance_rate_bpm=sim.resonance_rate_bpm, compliance=sim.compliance,
+                                    finger_on_at_s=sim.finger_on_at_s)
     person = SimulatedPerson(params, seed=sim.seed)
     chip = VirtualMax30102(person, clock, seed=sim.seed)
     bus = VirtualI2CBus(config.sensor.i2c_bus)
