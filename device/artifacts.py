@@ -1,0 +1,145 @@
+"""Beat-interval artifact detection and correction after Lipponen & Tarvainen (2019).
+
+J. A. Lipponen and M. P. Tarvainen, "A robust algorithm for heart rate variability time series artefact
+correction using novel beat classification", J. Med. Eng. Technol. 43(3):173-181, 2019,
+doi:10.1080/03091902.2019.1640306 (the method behind Kubios' automatic correction).
+
+Each interval is placed in two planes built from the successive differences of the intervals (dRR) and
+their deviation from an 11-beat median (mRR), both normalised by a time-varying threshold (5.2 quartile
+deviations over 91 beats). Ectopic beats show as a short-long (or long-short) pair in the first plane;
+missed, extra, long and short beats in the second. Corrections keep the total duration:
+missed beat -> the long interval is split in two; extra beat -> the two short intervals are merged;
+ectopic, long or short -> the beat is moved to the middle of its neighbours (both intervals averaged).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from device.errors import InputError
+
+C1 = 0.13  # slope of the ectopic-beat decision boundary (paper's c1)
+C2 = 0.17  # offset of the ectopic-beat decision boundary (paper's c2)
+ALPHA = 5.2  # threshold = ALPHA x quartile deviation
+THRESHOLD_BEATS = 91  # beats over which the quartile deviation is taken
+MEDIAN_BEATS = 11  # beats of the median filter behind mRR
+MIN_THRESHOLD_MS = 10.0  # floor, so a perfectly regular series does not flag timing jitter
+
+
+class Artifact(IntEnum):
+    """Label of a corrected interval."""
+
+    NORMAL = 0
+    ECTOPIC = 1
+    MISSED = 2  # this interval is half of one that spanned a missed beat
+    EXTRA = 3  # this interval merges two split by an extra beat
+    LONG_SHORT = 4
+
+
+def _odd_at_most(width: int, n: int) -> int:
+    """The largest odd window no wider than `width` nor than the series (`n` >= 1)."""
+    w = min(width, n)
+    return w if w % 2 else w - 1
+
+
+def _centred_windows(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
+    """Windows of `width` (odd) centred on each element, edge-padded; shape (len(x), width)."""
+    half = width // 2
+    return sliding_window_view(np.pad(x, half, mode="edge"), width)
+
+
+def _threshold(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """ALPHA x quartile deviation of |x| over THRESHOLD_BEATS centred beats (fewer at short series)."""
+    windows = _centred_windows(np.abs(x), _odd_at_most(THRESHOLD_BEATS, len(x)))
+    q1, q3 = np.percentile(windows, [25, 75], axis=1)
+    return np.maximum(ALPHA * (q3 - q1) / 2.0, MIN_THRESHOLD_MS)
+
+
+def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
+    """Artifact label (Artifact) of each interval of the uncorrected series (same length)."""
+    rr = np.asarray(ibi_ms, dtype=float)
+    n = len(rr)
+    labels = np.zeros(n, dtype=int)
+    if n < 4:
+        return labels
+    drr = np.diff(rr, prepend=rr[0])
+    drr[0] = drr[1:].mean()
+    th1 = _threshold(drr)
+    drrs = drr / th1
+    median_rr = np.median(_centred_windows(rr, _odd_at_most(MEDIAN_BEATS, n)), axis=1)
+    mrr = rr - median_rr
+    mrr[mrr < 0] *= 2.0
+    th2 = _threshold(mrr)
+    mrrs = mrr / th2
+    pad = np.pad(drrs, 2, mode="reflect")
+    before, after, after2 = pad[1:-3], pad[3:-1], pad[4:]
+    s12 = np.where(drrs > 0, np.maximum(before, after), np.where(drrs < 0, np.minimum(before, after), 0.0))
+    s22 = np.where(drrs >= 0, np.minimum(after, after2), np.maximum(after, after2))
+    i = 0
+    while i < n - 2:
+        d = drrs[i]
+        if abs(d) <= 1.0:
+            i += 1
+            continue
+        if (d > 1.0 and s12[i] < -C1 * d - C2) or (d < -1.0 and s12[i] > -C1 * d + C2):
+            labels[i] = Artifact.ECTOPIC
+            i += 1
+            continue
+        candidates = [i]
+        if abs(drrs[i + 1]) < abs(drrs[i + 2]):
+            candidates.append(i + 1)
+        for j in candidates:
+            long_beat = drrs[j] > 1.0 and s22[j] < -1.0
+            short_beat = drrs[j] < -1.0 and s22[j] > 1.0
+            if not (long_beat or short_beat or abs(mrrs[j]) > 3.0):
+                continue
+            if short_beat and j + 1 < n and abs(rr[j] + rr[j + 1] - median_rr[j]) < th2[j]:
+                labels[j] = Artifact.EXTRA
+            elif long_beat and abs(rr[j] / 2.0 - median_rr[j]) < th2[j]:
+                labels[j] = Artifact.MISSED
+            else:
+                labels[j] = Artifact.LONG_SHORT
+        i += 1
+    return labels
+
+
+def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+    """Lipponen-Tarvainen corrected intervals (ms) and an Artifact label per corrected interval.
+
+    The corrected series may be longer (a missed beat restored) or shorter (an extra beat removed)
+    than the input; its sum, the time spanned, is unchanged. Labels are NORMAL (0) for untouched
+    intervals, else the kind of correction that produced the interval.
+    """
+    rr = np.asarray(ibi_ms, dtype=float)
+    if rr.ndim != 1 or not np.all(np.isfinite(rr)) or np.any(rr <= 0):
+        raise InputError("ibi_ms must be a 1-D array of positive, finite intervals")
+    labels = classify_intervals(rr)
+    values = rr.tolist()
+    kinds = [Artifact.NORMAL] * len(values)
+    # Interval k ends at beat k; moving that beat to the middle of its neighbours averages k and k + 1.
+    for k in np.flatnonzero((labels == Artifact.ECTOPIC) | (labels == Artifact.LONG_SHORT)).tolist():
+        if k + 1 < len(values) and labels[k + 1] not in (Artifact.MISSED, Artifact.EXTRA):
+            mean = 0.5 * (values[k] + values[k + 1])
+            values[k] = values[k + 1] = mean
+            kinds[k] = kinds[k + 1] = Artifact(int(labels[k]))
+    out_values: list[float] = []
+    out_kinds: list[int] = []
+    k = 0
+    while k < len(values):
+        if labels[k] == Artifact.EXTRA and k + 1 < len(values):
+            out_values.append(values[k] + values[k + 1])
+            out_kinds.append(Artifact.EXTRA)
+            k += 2
+            continue
+        if labels[k] == Artifact.MISSED:
+            out_values += [values[k] / 2.0, values[k] / 2.0]
+            out_kinds += [Artifact.MISSED, Artifact.MISSED]
+        else:
+            out_values.append(values[k])
+            out_kinds.append(kinds[k])
+        k += 1
+    return np.asarray(out_values), np.asarray(out_kinds, dtype=int)

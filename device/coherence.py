@@ -1,0 +1,131 @@
+"""Spectral views of the heart's rhythm: HeartMath coherence, breathing rate from RSA, HR swing per breath.
+
+All work on a tachogram (beat intervals at their beat times) resampled evenly at TACHOGRAM_FS_HZ.
+
+Coherence follows HeartMath's published method (McCraty, Atkinson, Tomasino & Bradley, "The coherent
+heart: heart-brain interactions, psychophysiological coherence, and the emergence of system-wide order",
+Integral Review 5(2), 2009, pp. 10-115, appendix; McCraty & Childre, "Coherence: bridging personal,
+social and global health", Altern. Ther. Health Med. 16(4), 2010): the power spectrum of the last 64 s of
+intervals resampled at 2 Hz; the highest peak in 0.04-0.26 Hz; peak power = the area of a 0.030 Hz wide
+window centred on it; coherence ratio = peak power / (total power 0.0033-0.4 Hz - peak power).
+
+Breathing rate: respiratory sinus arrhythmia makes the heart rate rise on the in-breath and fall on the
+out-breath, so the dominant frequency of the heart-rate series in 0.05-0.5 Hz is the breathing rate
+(e.g. Schafer & Kratky 2008, doi:10.1007/s10439-008-9465-3, for the family of RSA-based estimators).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.signal import find_peaks
+
+from device.errors import InputError
+
+TACHOGRAM_FS_HZ = 2.0
+COHERENCE_PEAK_BAND_HZ = (0.04, 0.26)
+COHERENCE_TOTAL_BAND_HZ = (0.0033, 0.4)
+COHERENCE_PEAK_WIDTH_HZ = 0.030
+BREATH_BAND_HZ = (0.05, 0.5)  # 3..30 breaths/min
+SPECTRUM_STEP_HZ = 0.001  # zero-padding fine enough to integrate a 0.030 Hz window and locate peaks
+SWING_BREATHS = 5  # recent breaths averaged into the HR swing
+
+
+def resample_tachogram(beat_times_s: NDArray[np.float64], values: NDArray[np.float64],
+                       fs_hz: float = TACHOGRAM_FS_HZ) -> NDArray[np.float64]:
+    """`values` (one per beat, e.g. interval ms or HR bpm) linearly interpolated at `fs_hz`.
+
+    The grid starts at the first beat time; values are the interval ending at each beat.
+    """
+    t = np.asarray(beat_times_s, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if t.shape != v.shape or t.ndim != 1:
+        raise InputError("beat times and values must be 1-D arrays of the same length")
+    if len(t) < 2:
+        return np.zeros(0)
+    if np.any(np.diff(t) <= 0):
+        raise InputError("beat times must increase")
+    grid = np.arange(t[0], t[-1], 1.0 / fs_hz)
+    return np.interp(grid, t, v)
+
+
+def _power_spectrum(x: NDArray[np.float64], fs_hz: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(frequencies Hz, one-sided power spectral density) of a detrended, Hann-windowed series."""
+    n = len(x)
+    t = np.arange(n)
+    slope, intercept = np.polyfit(t, x, 1)
+    window = np.hanning(n)
+    y = (x - (slope * t + intercept)) * window
+    nfft = max(n, 1 << int(np.ceil(np.log2(fs_hz / SPECTRUM_STEP_HZ))))
+    spectrum = np.fft.rfft(y, nfft)
+    psd = (spectrum.real**2 + spectrum.imag**2) / (fs_hz * float(np.sum(window**2)))
+    psd[1:] *= 2.0
+    freqs_hz: NDArray[np.float64] = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
+    return freqs_hz, psd
+
+
+def _band_peak(freqs_hz: NDArray[np.float64], psd: NDArray[np.float64],
+               band_hz: tuple[float, float]) -> tuple[int, float]:
+    """(bin index, parabolically refined frequency Hz) of the highest spectral peak inside a band."""
+    inside = np.flatnonzero((freqs_hz >= band_hz[0]) & (freqs_hz <= band_hz[1]))
+    j = int(inside[np.argmax(psd[inside])])
+    delta = 0.0
+    if 0 < j < len(psd) - 1:
+        y0, y1, y2 = psd[j - 1], psd[j], psd[j + 1]
+        denom = y0 - 2.0 * y1 + y2
+        if denom < 0:
+            delta = float(np.clip(0.5 * (y0 - y2) / denom, -0.5, 0.5))
+    return j, float(freqs_hz[j] + delta * (freqs_hz[1] - freqs_hz[0]))
+
+
+def coherence_ratio(beat_times_s: NDArray[np.float64], ibi_ms: NDArray[np.float64]) -> tuple[float, float]:
+    """HeartMath coherence ratio and its peak frequency (Hz) for the intervals given (pass the last 64 s).
+
+    `ibi_ms[i]` is the interval ending at beat `beat_times_s[i]`.
+    """
+    x = resample_tachogram(beat_times_s, ibi_ms)
+    if len(x) < 8:
+        raise InputError("coherence needs at least a few seconds of intervals")
+    freqs, psd = _power_spectrum(x, TACHOGRAM_FS_HZ)
+    df = float(freqs[1] - freqs[0])
+    j, peak_hz = _band_peak(freqs, psd, COHERENCE_PEAK_BAND_HZ)
+    half = COHERENCE_PEAK_WIDTH_HZ / 2.0
+    in_peak = (freqs >= freqs[j] - half) & (freqs <= freqs[j] + half)
+    in_total = (freqs >= COHERENCE_TOTAL_BAND_HZ[0]) & (freqs <= COHERENCE_TOTAL_BAND_HZ[1])
+    peak_power = float(psd[in_peak].sum()) * df
+    rest = float(psd[in_total].sum()) * df - peak_power
+    if rest <= 0.0:
+        return (float("inf") if peak_power > 0.0 else 0.0), peak_hz
+    return peak_power / rest, peak_hz
+
+
+def breathing_rate_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64]) -> float | None:
+    """Breaths per minute: the dominant frequency of the heart-rate series in BREATH_BAND_HZ.
+
+    None when the series spans less than two of the slowest breaths.
+    """
+    x = resample_tachogram(beat_times_s, hr_bpm)
+    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0]:
+        return None
+    freqs, psd = _power_spectrum(x, TACHOGRAM_FS_HZ)
+    _, peak_hz = _band_peak(freqs, psd, BREATH_BAND_HZ)
+    return 60.0 * peak_hz
+
+
+def hr_swing_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64],
+                 breath_rate_bpm: float) -> float | None:
+    """Mean over the last SWING_BREATHS breaths of (max - min) heart rate within each breath, bpm.
+
+    Breaths are delimited by successive heart-rate peaks at least 0.6 breath periods apart.
+    None when the series holds no complete breath.
+    """
+    x = resample_tachogram(beat_times_s, hr_bpm)
+    period = TACHOGRAM_FS_HZ * 60.0 / breath_rate_bpm
+    peaks, _ = find_peaks(x, distance=max(1, int(0.6 * period)))
+    if len(peaks) < 2:
+        return None
+    bounds = peaks[-(SWING_BREATHS + 1):]
+    swings = [float(np.ptp(x[a:b + 1])) for a, b in itertools.pairwise(bounds)]
+    return float(np.mean(swings))

@@ -1,0 +1,267 @@
+"""Streaming pulse pipeline: PPG chunks in, beats with sub-sample times, quality and finger presence out.
+
+Pure processing (no I/O, no clock): time is the sample index divided by the sample rate.
+
+1. Band-pass 0.5-5 Hz (Butterworth, second-order sections, filter state kept across chunks).
+2. Pulsatility: every second, the autocorrelation of the last few seconds (device/pulse_quality.py).
+   Beats are reported only while the signal is periodic ("locked"); when the lock is first acquired
+   the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the interval found
+   by the autocorrelation, so the first beats are not lost, only confirmed late (once, at lock).
+3. Beat picking on the band-passed signal (device/pulse_peaks.py: adaptive amplitude threshold,
+   refractory window, search-back), confirmed at most REFRACTORY_MAX_S after the peak in steady state.
+4. Each beat's systolic peak is timed on the raw signal by band-limited interpolation (sub-sample), so
+   the causal filter's delay never enters the beat times.
+5. Quality per beat (template correlation and amplitude consistency), a rolling quality, and finger
+   presence = the driver's DC verdict (when given) and a periodic signal.
+
+Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices is bridged (linear fill so the filter
+runs on; no beat is reported whose peak search touches the fill); a longer gap, or indices going back,
+resets the pipeline. Either way no beat is ever mis-timed.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.signal import butter, sosfilt, sosfilt_zi
+
+from device.errors import InputError
+from device.pulse_peaks import (
+    N_RECENT,
+    RAW_SEARCH_AFTER_S,
+    RAW_SEARCH_BEFORE_S,
+    REFINE_HALF_WINDOW_S,
+    BeatPicker,
+    PeakCandidate,
+    SampleRing,
+    refine_peak_index,
+)
+from device.pulse_quality import BeatTemplate, periodicity
+
+log = logging.getLogger(__name__)
+
+MIN_FS_HZ = 25.0
+MAX_FS_HZ = 400.0
+BAND_LOW_HZ = 0.5
+BAND_HIGH_HZ = 5.0
+FILTER_ORDER = 2  # per band edge
+SETTLE_S = 0.5  # filter start-up transient excluded from the pulsatility analysis
+PERIODICITY_WINDOW_S = 6.0
+PERIODICITY_MIN_S = 4.0  # pulsatility is first judged once this much signal has arrived
+PERIODICITY_EVERY_S = 1.0
+LOCK_ON = 0.5  # autocorrelation peak needed to start reporting beats
+LOCK_OFF = 0.3  # below this twice in a row, reporting stops
+LOCK_OFF_COUNT = 2
+AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
+SEED_IBI_MAX_S = 1.0
+MAX_BRIDGE_S = 0.5
+BUFFER_S = 8.0  # ring buffers: replay window + look-back, bounded
+QUALITY_BEATS = 5  # beats averaged into the rolling quality
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One heartbeat: the time of its systolic peak on the sensor clock, and how trustworthy it is."""
+
+    t_s: float  # sub-sample time of the systolic peak, seconds = sample index / fs (sensor time)
+    quality: float  # signal-quality index of this beat, 0 (garbage) .. 1 (clean)
+    amplitude: float  # pulse amplitude in input units
+
+
+@dataclass(frozen=True)
+class PulseUpdate:
+    """What one chunk of samples told the pipeline."""
+
+    beats: tuple[Beat, ...]  # beats confirmed by this chunk, in time order, each reported once
+    finger_on: bool  # finger presence judged from the signal (pulsatility + DC verdict when given)
+    quality: float  # rolling signal quality 0..1
+
+
+class PulsePipeline:
+    """Streaming beat detector for one PPG channel at a fixed sample rate (25..400 Hz)."""
+
+    def __init__(self, fs_hz: float) -> None:
+        if not MIN_FS_HZ <= fs_hz <= MAX_FS_HZ:
+            raise InputError(f"sample rate {fs_hz} Hz outside {MIN_FS_HZ}..{MAX_FS_HZ} Hz")
+        self.fs_hz = float(fs_hz)
+        self._sos = butter(FILTER_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
+        self._zi_unit = sosfilt_zi(self._sos)
+        capacity = round(BUFFER_S * fs_hz)
+        self._raw = SampleRing(capacity)
+        self._filtered = SampleRing(capacity)
+        self._settle = round(SETTLE_S * fs_hz)
+        self._window = round(PERIODICITY_WINDOW_S * fs_hz)
+        self._min_window = round(PERIODICITY_MIN_S * fs_hz)
+        self._every = round(PERIODICITY_EVERY_S * fs_hz)
+        self._template = BeatTemplate(fs_hz)
+        self._reach_after = round((RAW_SEARCH_AFTER_S + REFINE_HALF_WINDOW_S) * fs_hz) + 1
+        self._reach_before = round((RAW_SEARCH_BEFORE_S + REFINE_HALF_WINDOW_S) * fs_hz)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (finger lifted, sensor restarted); the next push starts a new stream."""
+        self._zi: NDArray[np.float64] | None = None
+        self._expected: int | None = None
+        self._origin = 0
+        self._raw.clear(0)
+        self._filtered.clear(0)
+        self._next_check = 0
+        self._picker: BeatPicker | None = None
+        self._low_count = 0
+        self._last_emitted = -1
+        self._periodicity = 0.0
+        self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
+        self._qualities: deque[float] = deque(maxlen=QUALITY_BEATS)
+        self._delays: deque[float] = deque(maxlen=N_RECENT)  # band-passed peak minus raw peak, samples
+        self._template.reset()
+
+    @property
+    def locked(self) -> bool:
+        """True while the signal is judged pulsatile and beats are being reported."""
+        return self._picker is not None
+
+    def push(self, ppg: NDArray[np.float64], first_index: int, dc_ok: bool | None = None) -> PulseUpdate:
+        """Feed consecutive samples (systolic peak up) starting at sample index `first_index`.
+
+        dc_ok is the driver's DC-level finger verdict, if known; False forces finger_on False.
+        """
+        x = np.asarray(ppg, dtype=float)
+        if x.ndim != 1:
+            raise InputError(f"ppg must be one-dimensional, got shape {x.shape}")
+        if len(x) == 0:
+            return self._update((), dc_ok)
+        if not np.all(np.isfinite(x)):
+            raise InputError("ppg contains non-finite samples")
+        if self._expected is not None and first_index != self._expected:
+            x = self._handle_gap(x, first_index)
+        if self._expected is None:
+            self._start(first_index, x[0])
+        assert self._zi is not None
+        y, self._zi = sosfilt(self._sos, x, zi=self._zi)
+        self._raw.extend(x)
+        self._filtered.extend(y)
+        self._expected = self._raw.end
+        if dc_ok is False and self._picker is not None:
+            self._unlock("sensor reports no finger")
+        beats: list[Beat] = []
+        while self._raw.end >= self._next_check:
+            self._check_periodicity(dc_ok, beats)
+            self._next_check += self._every
+        if self._picker is not None:
+            self._emit(self._picker.process(self._filtered), beats)
+        return self._update(tuple(beats), dc_ok)
+
+    def _start(self, first_index: int, first_value: float) -> None:
+        self._zi = self._zi_unit * first_value  # steady state for a constant input: no start-up step
+        self._raw.clear(first_index)
+        self._filtered.clear(first_index)
+        self._origin = first_index
+        self._next_check = first_index + self._settle + self._min_window
+
+    def _handle_gap(self, x: NDArray[np.float64], first_index: int) -> NDArray[np.float64]:
+        assert self._expected is not None
+        gap = first_index - self._expected
+        if 0 < gap <= MAX_BRIDGE_S * self.fs_hz:
+            last = self._raw.view(self._raw.end - 1, self._raw.end)[0]
+            fill = np.linspace(last, x[0], gap + 2)[1:-1]
+            self._bridged.append((self._expected, first_index))
+            log.debug("bridged %d lost samples at index %d", gap, self._expected)
+            return np.concatenate([fill, x])
+        log.info("sample index jumped from %d to %d: pulse pipeline restarts", self._expected, first_index)
+        self.reset()
+        return x
+
+    def _check_periodicity(self, dc_ok: bool | None, beats: list[Beat]) -> None:
+        end = self._raw.end
+        first = max(self._origin + self._settle, end - self._window, self._filtered.start)
+        if end - first < self._min_window:
+            return
+        window = self._filtered.view(first, end)
+        strength, interval_s = periodicity(window, self.fs_hz)
+        self._periodicity = strength
+        if self._picker is None:
+            if strength >= LOCK_ON and interval_s > 0.0 and dc_ok is not False:
+                amp_prior = AMP_PRIOR_PER_STD * float(window.std())
+                replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
+                seed_s = min(interval_s, SEED_IBI_MAX_S)
+                self._picker = BeatPicker(self.fs_hz, seed_s, amp_prior, scan_from=replay_from)
+                log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, interval_s)
+        elif strength < LOCK_OFF:
+            self._low_count += 1
+            if self._low_count >= LOCK_OFF_COUNT:
+                self._unlock(f"periodicity {strength:.2f}")
+        else:
+            self._low_count = 0
+
+    def _unlock(self, why: str) -> None:
+        log.debug("pulse lost: %s", why)
+        self._picker = None
+        self._low_count = 0
+        self._qualities.clear()
+
+    def _emit(self, peaks: list[PeakCandidate], beats: list[Beat]) -> None:
+        assert self._picker is not None
+        for peak in peaks:
+            if peak.index <= self._last_emitted:
+                continue
+            if self._touches_bridge(peak.index):
+                continue
+            index = refine_peak_index(self._raw, peak, self.fs_hz)
+            if index is None:
+                if peak.recovered:  # a weak maximum with no raw peak to show for it: not a beat
+                    continue
+                index = peak.index - (statistics.median(self._delays) if self._delays else 0.0)
+            else:
+                self._delays.append(peak.index - index)
+            t = self._template
+            first = max(peak.index - t.before, self._filtered.start)
+            stop = min(peak.index + t.after + 1, self._filtered.end)
+            waveform = self._filtered.view(first, stop)
+            quality = t.score(waveform, first - (peak.index - t.before), peak.amp, self._picker.amp_ref)
+            self._qualities.append(quality)
+            self._last_emitted = peak.index
+            beats.append(Beat(index / self.fs_hz, quality, peak.amp))
+
+    def flush(self) -> PulseUpdate:
+        """The stream has ended (end of a recording): confirm a beat still waiting for its look-ahead."""
+        beats: list[Beat] = []
+        if self._picker is not None:
+            self._emit(self._picker.flush(), beats)
+        return self._update(tuple(beats), None)
+
+    def _touches_bridge(self, index: int) -> bool:
+        lo, hi = index - self._reach_before, index + self._reach_after
+        return any(a < hi and lo < b for a, b in self._bridged)
+
+    def _update(self, beats: tuple[Beat, ...], dc_ok: bool | None) -> PulseUpdate:
+        locked = self._picker is not None and dc_ok is not False
+        quality = 0.0
+        if locked and self._qualities:
+            quality = min(self._periodicity, sum(self._qualities) / len(self._qualities))
+        return PulseUpdate(beats, locked, quality)
+
+
+def stream_beats(ppg: NDArray[np.float64], fs_hz: float, chunk_s: float = 0.1) -> list[Beat]:
+    """All beats of a whole recording, fed through the streaming pipeline in `chunk_s` pieces.
+
+    The same code path as on the device (default 0.1 s, a FIFO read's worth); the end of the
+    recording flushes the last beat still waiting for its look-ahead.
+    """
+    x = np.asarray(ppg, dtype=float)
+    pipeline = PulsePipeline(fs_hz)
+    step = max(1, round(chunk_s * fs_hz))
+    beats: list[Beat] = []
+    for first in range(0, len(x), step):
+        beats.extend(pipeline.push(x[first:first + step], first).beats)
+    beats.extend(pipeline.flush().beats)
+    return beats
+
+
+def detect_beats(ppg: NDArray[np.float64], fs_hz: float, chunk_s: float = 0.1) -> NDArray[np.float64]:
+    """Beat times (s, from sample 0) of a whole recording, through the same streaming code in chunks."""
+    return np.asarray([b.t_s for b in stream_beats(ppg, fs_hz, chunk_s)])

@@ -1,0 +1,294 @@
+"""Beat picking on the band-passed PPG, and sub-sample systolic-peak timing on the raw PPG.
+
+Used by device/pulse.py; pure and streaming: state is bounded (ring buffers, short deques).
+
+Picking (`BeatPicker`) is an adaptive-threshold peak picker in the spirit of Pan & Tompkins (1985,
+doi:10.1109/TBME.1985.325532) and of the PPG detectors compared by Elgendi et al. (2013,
+doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed signal:
+
+- a local maximum's amplitude is its rise above the lowest point since the previous beat (its foot);
+- it becomes the pending beat if that amplitude reaches AMP_FRACTION of the median amplitude of recent
+  beats; within a refractory window (REFRACTORY_FRACTION of the median recent interval) a higher maximum
+  replaces it (a notch on the upstroke) and a lower one is ignored (the dicrotic wave);
+- the pending beat is confirmed once its refractory window has passed, so the look-ahead is bounded;
+- when no beat was found for SEARCHBACK_FACTOR median intervals, the best rejected maximum (at least
+  AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost.
+
+Timing (`refine_peak_index`): the causal band-pass delays and reshapes the pulse, so the systolic peak is
+located on the raw signal instead: the raw maximum near the filtered peak, refined to a fraction of a
+sample by zero-phase band-limited interpolation of a short window (FFT with zero padding, after removing
+the straight line through the window's ends; content above INTERP_CUTOFF_HZ is dropped, which only
+smooths at sample rates well above the pulse's bandwidth).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+AMP_FRACTION = 0.5  # of the median recent beat amplitude, to accept a local maximum as a beat
+SLOPE_FRACTION = 0.5  # of the median recent upstroke slope: the dicrotic wave rises far more gently
+AMP_FRACTION_SEARCHBACK = 0.2  # lower bar for a beat recovered by search-back
+REFRACTORY_FRACTION = 0.45  # of the median recent interval: window in which only the highest maximum wins
+REFRACTORY_MIN_S = 0.25  # shortest refractory window (240 beats/min)
+REFRACTORY_MAX_S = 0.8
+SEARCHBACK_FACTOR = 1.6  # search back after this many median intervals without a beat
+MAX_FOOT_LOOKBACK_S = 2.0  # a foot (trough) is sought at most this far back
+N_RECENT = 8  # beats whose amplitudes and intervals set the adaptive thresholds
+INTERP_CUTOFF_HZ = 40.0  # band kept when refining a peak on the raw signal (smooths only above 80 Hz)
+INTERP_STEP_S = 0.001  # grid of the band-limited interpolation
+REFINE_HALF_WINDOW_S = 0.15  # raw window around the peak used for interpolation
+RAW_SEARCH_BEFORE_S = 0.25  # the raw peak lies up to this far before the filtered one (filter delay)
+RAW_SEARCH_AFTER_S = 0.1
+SMOOTH_S = 0.01  # centred moving average used to find the raw maximum (a no-op up to 100 Hz)
+
+
+class SampleRing:
+    """The most recent `capacity` samples of a stream, addressed by absolute sample index.
+
+    Memory is fixed (2 x capacity floats); old samples fall off as new ones arrive.
+    """
+
+    def __init__(self, capacity: int, end: int = 0) -> None:
+        self.capacity = capacity
+        self._buf = np.zeros(2 * capacity)
+        self._lo = 0
+        self._hi = 0
+        self.end = end  # absolute index one past the newest sample
+
+    @property
+    def start(self) -> int:
+        """Absolute index of the oldest sample held."""
+        return self.end - (self._hi - self._lo)
+
+    def __len__(self) -> int:
+        return self._hi - self._lo
+
+    def clear(self, end: int) -> None:
+        """Drop everything; the next sample appended gets index `end`."""
+        self._lo = self._hi = 0
+        self.end = end
+
+    def extend(self, samples: NDArray[np.float64]) -> None:
+        """Append samples (the next indices)."""
+        m = len(samples)
+        cap = self.capacity
+        if m >= cap:
+            self._buf[:cap] = samples[m - cap:]
+            self._lo, self._hi = 0, cap
+        else:
+            if self._hi + m > len(self._buf):
+                keep = min(self._hi - self._lo, cap - m)
+                self._buf[:keep] = self._buf[self._hi - keep:self._hi]
+                self._lo, self._hi = 0, keep
+            self._buf[self._hi:self._hi + m] = samples
+            self._hi += m
+            if self._hi - self._lo > cap:
+                self._lo = self._hi - cap
+        self.end += m
+
+    def view(self, first: int, stop: int) -> NDArray[np.float64]:
+        """Samples with absolute indices first..stop-1 (a view: copy it to keep it)."""
+        offset = self._lo - self.start
+        if first < self.start or stop > self.end or first > stop:
+            raise IndexError(f"samples {first}..{stop} not held (have {self.start}..{self.end})")
+        return self._buf[first + offset:stop + offset]
+
+
+@dataclass(frozen=True)
+class PeakCandidate:
+    """A local maximum of the band-passed signal."""
+
+    index: int  # absolute sample index
+    value: float
+    foot_index: int  # where the lowest band-passed value since the previous beat lies
+    foot: float  # that lowest value
+    amp: float  # value - foot, input units
+    slope: float  # steepest rise between foot and peak, input units per sample
+    recovered: bool = False  # found by search-back, below the normal threshold
+
+
+class BeatPicker:
+    """Adaptive-threshold beat picker over a band-passed ring buffer (see module docstring)."""
+
+    def __init__(self, fs_hz: float, ibi_prior_s: float, amp_prior: float, scan_from: int) -> None:
+        self.fs_hz = fs_hz
+        self._ibis: deque[float] = deque([ibi_prior_s * fs_hz], maxlen=N_RECENT)
+        self._amps: deque[float] = deque([amp_prior], maxlen=N_RECENT)
+        self._slopes: deque[float] = deque(maxlen=N_RECENT)
+        self._pending: PeakCandidate | None = None
+        self._last_beat: int | None = None
+        self._rejected: deque[PeakCandidate] = deque(maxlen=64)
+        self._scan_from = scan_from
+        self._r_min = REFRACTORY_MIN_S * fs_hz
+        self._r_max = REFRACTORY_MAX_S * fs_hz
+        self._lookback = round(MAX_FOOT_LOOKBACK_S * fs_hz)
+        self._update_thresholds()
+
+    @property
+    def ibi_ref_samples(self) -> float:
+        """Median recent beat interval, samples."""
+        return self._ibi_ref
+
+    @property
+    def amp_ref(self) -> float:
+        """Median recent beat amplitude, input units."""
+        return self._amp_ref
+
+    def _update_thresholds(self) -> None:
+        self._ibi_ref = statistics.median(self._ibis)
+        self._amp_ref = statistics.median(self._amps)
+        self._slope_ref = statistics.median(self._slopes) if self._slopes else 0.0
+        self._refractory = min(max(REFRACTORY_FRACTION * self._ibi_ref, self._r_min), self._r_max)
+
+    def process(self, y: SampleRing) -> list[PeakCandidate]:
+        """Examine the samples added to `y` since the last call; return beats confirmed, in order."""
+        confirmed: list[PeakCandidate] = []
+        first = max(self._scan_from, y.start + 1)
+        stop = y.end - 1  # a maximum at k needs y[k + 1]
+        if stop <= first:
+            return confirmed
+        seg = y.view(first - 1, stop + 1)
+        mid = seg[1:-1]
+        maxima = np.flatnonzero((mid > seg[:-2]) & (mid >= seg[2:]))
+        for off in maxima.tolist():
+            k = first + off
+            self._confirm_until(k, y, confirmed)
+            self._consider(k, float(mid[off]), y, confirmed)
+        self._scan_from = stop
+        self._confirm_until(stop, y, confirmed)
+        return confirmed
+
+    def _foot_since(self, k: int, y: SampleRing) -> tuple[int, float]:
+        ref = self._pending.index if self._pending is not None else self._last_beat
+        lo = max(y.start, k - self._lookback, ref if ref is not None else y.start)
+        if lo >= k:
+            return k, float(y.view(k, k + 1)[0])
+        seg = y.view(lo, k)
+        i = int(np.argmin(seg))
+        return lo + i, float(seg[i])
+
+    def _consider(self, k: int, value: float, y: SampleRing, out: list[PeakCandidate]) -> None:
+        pending = self._pending
+        foot_index, foot = self._foot_since(k, y)
+        if pending is not None and k - pending.index < self._refractory:
+            if value > pending.value:
+                if pending.foot <= foot:
+                    foot_index, foot = pending.foot_index, pending.foot
+                self._pending = PeakCandidate(k, value, foot_index, foot, value - foot,
+                                              _steepest(y, foot_index, k))
+            return
+        if self._last_beat is not None and k - self._last_beat < self._refractory:
+            return
+        candidate = PeakCandidate(k, value, foot_index, foot, value - foot, _steepest(y, foot_index, k))
+        strong = candidate.amp >= AMP_FRACTION * self._amp_ref
+        if strong and candidate.slope >= SLOPE_FRACTION * self._slope_ref:
+            if self._last_beat is not None and k - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
+                self._search_back(k - self._refractory, out)
+            self._pending = candidate
+        else:
+            self._rejected.append(candidate)
+
+    def _confirm_until(self, now: int, y: SampleRing, out: list[PeakCandidate]) -> None:
+        pending = self._pending
+        if pending is not None:
+            if now - pending.index >= self._refractory:
+                self._confirm(pending, out)
+        elif self._last_beat is not None and now - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
+            self._search_back(now - self._refractory, out)
+
+    def _search_back(self, latest: float, out: list[PeakCandidate]) -> None:
+        """Take the strongest rejected maximum between the last beat and `latest`, if strong enough."""
+        assert self._last_beat is not None
+        earliest = self._last_beat + self._refractory
+        floor = AMP_FRACTION_SEARCHBACK * self._amp_ref
+        best: PeakCandidate | None = None
+        for c in self._rejected:
+            if earliest <= c.index <= latest and c.amp >= floor and (best is None or c.amp > best.amp):
+                best = c
+        if best is not None:
+            self._confirm(replace(best, recovered=True), out)
+
+    def _confirm(self, beat: PeakCandidate, out: list[PeakCandidate]) -> None:
+        if self._last_beat is not None:
+            interval = beat.index - self._last_beat
+            if interval < 2.5 * self._ibi_ref:  # an interval across a gap says nothing about the rate
+                self._ibis.append(interval)
+        self._amps.append(beat.amp)
+        self._slopes.append(beat.slope)
+        self._last_beat = beat.index
+        self._pending = None
+        self._rejected = deque((c for c in self._rejected if c.index > beat.index), maxlen=64)
+        self._update_thresholds()
+        out.append(beat)
+
+    def flush(self) -> list[PeakCandidate]:
+        """End of stream: confirm the pending beat without waiting for its refractory window."""
+        out: list[PeakCandidate] = []
+        if self._pending is not None:
+            self._confirm(self._pending, out)
+        return out
+
+
+def _steepest(y: SampleRing, first: int, stop: int) -> float:
+    """Largest sample-to-sample rise of `y` over first..stop (the systolic upstroke)."""
+    if stop <= first:
+        return 0.0
+    return float(np.diff(y.view(first, stop + 1)).max())
+
+
+def refine_peak_index(raw: SampleRing, peak: PeakCandidate, fs_hz: float) -> float | None:
+    """Sub-sample index of the raw systolic peak that goes with a band-passed peak, or None if unclear.
+
+    The raw maximum is sought between the band-passed foot (the raw peak follows the raw foot, which
+    precedes the delayed band-passed one) and RAW_SEARCH_AFTER_S after the band-passed peak, at most
+    RAW_SEARCH_BEFORE_S before it; at high rates on a lightly smoothed copy so noise does not pick it.
+    It is then refined by band-limited interpolation. None when the maximum sits at the search edge.
+    """
+    k = peak.index
+    first = max(peak.foot_index, k - round(RAW_SEARCH_BEFORE_S * fs_hz), raw.start + 1)
+    stop = min(k + round(RAW_SEARCH_AFTER_S * fs_hz) + 1, raw.end - 1)
+    if stop - first < 3:
+        return None
+    half = max(round(REFINE_HALF_WINDOW_S * fs_hz), 3)
+    lo, hi = max(raw.start, first - half), min(raw.end, stop + half)
+    window = raw.view(lo, hi)
+    width = round(SMOOTH_S * fs_hz) | 1
+    search = window[first - lo:stop - lo]
+    if width > 1:
+        search = np.convolve(window, np.full(width, 1.0 / width), mode="same")[first - lo:stop - lo]
+    m = int(np.argmax(search))
+    if m in (0, len(search) - 1):
+        return None
+    m += first - lo
+    a, b = max(0, m - half), min(len(window), m + half + 1)
+    return lo + a + _interpolated_argmax(window[a:b], m - a, fs_hz)
+
+
+def _interpolated_argmax(seg: NDArray[np.float64], near: int, fs_hz: float) -> float:
+    """Fractional index of the maximum of `seg` within 1.5 samples of `near`.
+
+    Band-limited (FFT zero-padding) interpolation onto an INTERP_STEP_S grid after removing the line
+    through the window's ends, then a parabola through the three highest grid points.
+    """
+    n = len(seg)
+    ramp = np.linspace(seg[0], seg[-1], n)
+    spectrum = np.fft.rfft(seg - ramp)
+    if fs_hz / 2.0 > INTERP_CUTOFF_HZ:
+        spectrum[np.fft.rfftfreq(n, 1.0 / fs_hz) > INTERP_CUTOFF_HZ] = 0.0
+    up = max(1, int(np.ceil(1.0 / (INTERP_STEP_S * fs_hz))))
+    lo, hi = max(0, round((near - 1.5) * up)), min(n * up, round((near + 1.5) * up) + 1)
+    fine = np.fft.irfft(spectrum, n * up)[lo:hi] * up
+    fine += seg[0] + (seg[-1] - seg[0]) * np.arange(lo, hi) / (up * (n - 1))
+    j = int(np.argmax(fine))
+    delta = 0.0
+    if 0 < j < len(fine) - 1:
+        y0, y1, y2 = fine[j - 1], fine[j], fine[j + 1]
+        denom = y0 - 2.0 * y1 + y2
+        if denom < 0:
+            delta = 0.5 * (y0 - y2) / denom
+    return (lo + j + delta) / up

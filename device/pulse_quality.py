@@ -1,0 +1,98 @@
+"""Signal-quality measures for the pulse pipeline: periodicity (is this a pulse at all?) and beat shape.
+
+Periodicity is the peak of the normalised autocorrelation of the band-passed PPG over a few seconds at
+lags of plausible beat intervals: a fingertip gives a clearly periodic signal (typically 0.7-0.95),
+an empty sensor, ambient flicker or noise does not (typically below 0.3). The first strong lag also
+gives a beat-interval estimate that does not depend on any beat having been picked.
+
+Per-beat quality follows the template-matching idea of Orphanidou et al. (2015,
+doi:10.1109/JBHI.2014.2338351) and Li & Clifford (2012, doi:10.1088/0967-3334/33/9/1491): the
+correlation of the beat's waveform with a running template of recent good beats, scaled down when its
+amplitude is far from the recent median.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+MIN_LAG_S = 0.25  # 240 beats/min
+MAX_LAG_S = 2.0  # 30 beats/min
+FIRST_PEAK_FRACTION = 0.6  # the shortest lag whose correlation is this share of the best is the interval
+TEMPLATE_BEFORE_S = 0.3  # beat waveform window around the band-passed peak
+TEMPLATE_AFTER_S = 0.15
+TEMPLATE_ALPHA = 0.1  # weight of a new beat in the running template
+TEMPLATE_MIN_CORR = 0.5  # beats below this do not update the template
+
+
+def periodicity(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
+    """(strength 0..1, beat interval in s) from the autocorrelation of band-passed PPG `y`.
+
+    Strength is the largest unbiased normalised autocorrelation at lags MIN_LAG_S..MAX_LAG_S (lags up to
+    half the window); the interval is the shortest lag holding a local maximum of at least
+    FIRST_PEAK_FRACTION of it, so a harmonic (two beats) is not taken for one beat.
+    """
+    n = len(y)
+    lag_lo = max(1, int(MIN_LAG_S * fs_hz))
+    lag_hi = min(int(MAX_LAG_S * fs_hz), n // 2)
+    if lag_hi <= lag_lo + 2:
+        return 0.0, 0.0
+    centred = y - y.mean()
+    nfft = 1 << int(np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(centred, nfft)
+    acf = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, nfft)[:lag_hi + 2]
+    if acf[0] <= 0.0:
+        return 0.0, 0.0
+    lags = np.arange(lag_hi + 2)
+    acf = acf / acf[0] * n / (n - lags)  # unbiased: each lag sums over n - lag products
+    band = acf[lag_lo:lag_hi + 1]
+    inner = band[1:-1]
+    is_peak = (inner > band[:-2]) & (inner >= band[2:])
+    peaks = np.flatnonzero(is_peak) + 1
+    if len(peaks) == 0:
+        return max(0.0, float(band.max())) if band.max() > 0 else 0.0, 0.0
+    best = float(band[peaks].max())
+    if best <= 0.0:
+        return 0.0, 0.0
+    first = int(peaks[np.argmax(band[peaks] >= FIRST_PEAK_FRACTION * best)])
+    # parabolic refinement of the lag
+    y0, y1, y2 = band[first - 1], band[first], band[first + 1]
+    denom = y0 - 2.0 * y1 + y2
+    delta = 0.5 * (y0 - y2) / denom if denom < 0 else 0.0
+    return min(best, 1.0), (lag_lo + first + delta) / fs_hz
+
+
+class BeatTemplate:
+    """Running template of beat waveforms; scores a new beat by correlation and amplitude consistency."""
+
+    def __init__(self, fs_hz: float) -> None:
+        self.before = round(TEMPLATE_BEFORE_S * fs_hz)
+        self.after = round(TEMPLATE_AFTER_S * fs_hz)
+        self._template: NDArray[np.float64] | None = None
+
+    def reset(self) -> None:
+        self._template = None
+
+    def score(self, waveform: NDArray[np.float64], offset: int, amp: float, amp_ref: float) -> float:
+        """Quality 0..1 of a beat from its band-passed waveform and amplitude.
+
+        `waveform` covers `before` samples before the peak to `after` samples after it; at the edges of a
+        stream it may be cut short, starting `offset` samples into that span.
+        """
+        std = float(waveform.std())
+        if std <= 0.0 or amp <= 0.0 or amp_ref <= 0.0 or len(waveform) < 3:
+            return 0.0
+        z = (waveform - waveform.mean()) / std
+        full = len(z) == self.before + self.after + 1
+        if self._template is None:
+            if full:
+                self._template = z
+            corr = 1.0
+        else:
+            part = self._template[offset:offset + len(z)]
+            corr = float(np.corrcoef(z, part)[0, 1]) if full is False else float(np.dot(z, part) / len(z))
+            if full and corr >= TEMPLATE_MIN_CORR:
+                blended = (1.0 - TEMPLATE_ALPHA) * self._template + TEMPLATE_ALPHA * z
+                self._template = (blended - blended.mean()) / max(float(blended.std()), 1e-12)
+        ratio = min(amp / amp_ref, amp_ref / amp)
+        return max(0.0, min(1.0, corr)) * min(1.0, 2.0 * ratio)
