@@ -42,7 +42,9 @@ def test_a_session_paces_from_the_measured_breathing_rate_after_settling() -> No
     d.run(d.config.session.settle_s + 1)
     assert d.session.phase is Phase.PACING
     assert float(d.session.pattern.pacer.rate_bpm(d.t_s)) == pytest.approx(12.0, abs=0.1)
+    d.run(60)  # then it glides toward the resonance rate, at most 1 breath/min per minute
     assert d.session.pattern.pacer.target_bpm == d.config.pacer.resonance_rate_bpm
+    assert 11.0 - 1e-9 <= float(d.session.pattern.pacer.rate_bpm(d.t_s)) < 12.0
 
 
 def test_poor_signal_keeps_it_settling() -> None:
