@@ -47,15 +47,16 @@ def _odd_at_most(width: int, n: int) -> int:
 
 
 def _centred_windows(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
-    """Windows of `width` (odd) centred on each element, edge-padded; shape (len(x), width)."""
+    """Windows of `width` (odd) centred on each element, shape (len(x), width); NaN beyond the ends,
+    so windows shrink at the edges of the series."""
     half = width // 2
-    return sliding_window_view(np.pad(x, half, mode="edge"), width)
+    return sliding_window_view(np.pad(x, half, mode="constant", constant_values=np.nan), width)
 
 
 def _threshold(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """ALPHA x quartile deviation of |x| over THRESHOLD_BEATS centred beats (fewer at short series)."""
     windows = _centred_windows(np.abs(x), _odd_at_most(THRESHOLD_BEATS, len(x)))
-    q1, q3 = np.percentile(windows, [25, 75], axis=1)
+    q1, q3 = np.nanpercentile(windows, [25, 75], axis=1)
     return np.maximum(ALPHA * (q3 - q1) / 2.0, MIN_THRESHOLD_MS)
 
 
@@ -70,7 +71,7 @@ def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
     drr[0] = drr[1:].mean()
     th1 = _threshold(drr)
     drrs = drr / th1
-    median_rr = np.median(_centred_windows(rr, _odd_at_most(MEDIAN_BEATS, n)), axis=1)
+    median_rr = np.nanmedian(_centred_windows(rr, _odd_at_most(MEDIAN_BEATS, n)), axis=1)
     mrr = rr - median_rr
     mrr[mrr < 0] *= 2.0
     th2 = _threshold(mrr)
@@ -110,36 +111,43 @@ def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
 def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
     """Lipponen-Tarvainen corrected intervals (ms) and an Artifact label per corrected interval.
 
-    The corrected series may be longer (a missed beat restored) or shorter (an extra beat removed)
-    than the input; its sum, the time spanned, is unchanged. Labels are NORMAL (0) for untouched
-    intervals, else the kind of correction that produced the interval.
+    Works on beat times, in the paper's order: extra beats are deleted, missed beats inserted half-way,
+    then every ectopic, long or short beat is moved to the middle of its neighbours, in time order
+    (so when both intervals around a premature beat are flagged, the second move finds the first done). The
+    corrected series may be longer or shorter than the input; the time it spans is unchanged. A label
+    marks each interval that a correction produced or changed (NORMAL, 0, elsewhere).
     """
     rr = np.asarray(ibi_ms, dtype=float)
     if rr.ndim != 1 or not np.all(np.isfinite(rr)) or np.any(rr <= 0):
         raise InputError("ibi_ms must be a 1-D array of positive, finite intervals")
     labels = classify_intervals(rr)
-    values = rr.tolist()
-    kinds = [Artifact.NORMAL] * len(values)
-    # Interval k ends at beat k; moving that beat to the middle of its neighbours averages k and k + 1.
-    for k in np.flatnonzero((labels == Artifact.ECTOPIC) | (labels == Artifact.LONG_SHORT)).tolist():
-        if k + 1 < len(values) and labels[k + 1] not in (Artifact.MISSED, Artifact.EXTRA):
-            mean = 0.5 * (values[k] + values[k + 1])
-            values[k] = values[k + 1] = mean
-            kinds[k] = kinds[k + 1] = Artifact(int(labels[k]))
-    out_values: list[float] = []
-    out_kinds: list[int] = []
-    k = 0
-    while k < len(values):
-        if labels[k] == Artifact.EXTRA and k + 1 < len(values):
-            out_values.append(values[k] + values[k + 1])
-            out_kinds.append(Artifact.EXTRA)
-            k += 2
+    times = np.concatenate([[0.0], np.cumsum(rr)])  # interval j runs from beat j to beat j + 1
+    n_beats = len(times)
+    new_times: list[float] = []
+    new_kinds: list[int] = []  # kind of the interval ending at each new beat
+    new_index = np.full(n_beats, -1)
+    pending_kind = Artifact.NORMAL
+    for k in range(n_beats):
+        j = k - 1  # the interval ending at beat k
+        if j >= 0 and labels[j] == Artifact.EXTRA and k < n_beats - 1:
+            pending_kind = Artifact.EXTRA  # beat k is deleted; the merged interval ends at beat k + 1
             continue
-        if labels[k] == Artifact.MISSED:
-            out_values += [values[k] / 2.0, values[k] / 2.0]
-            out_kinds += [Artifact.MISSED, Artifact.MISSED]
-        else:
-            out_values.append(values[k])
-            out_kinds.append(kinds[k])
-        k += 1
-    return np.asarray(out_values), np.asarray(out_kinds, dtype=int)
+        if j >= 0 and labels[j] == Artifact.MISSED:
+            new_times.append(0.5 * (times[k - 1] + times[k]))
+            new_kinds.append(Artifact.MISSED)
+            pending_kind = Artifact.MISSED
+        new_index[k] = len(new_times)
+        new_times.append(float(times[k]))
+        new_kinds.append(pending_kind)
+        pending_kind = Artifact.NORMAL
+    corrected = np.asarray(new_times)
+    kinds = np.asarray(new_kinds, dtype=int)
+    moving = np.flatnonzero((labels == Artifact.ECTOPIC) | (labels == Artifact.LONG_SHORT))
+    targets = [(int(new_index[j + 1]), int(labels[j])) for j in moving.tolist()]
+    targets = [(m, kind) for m, kind in targets if 0 < m < len(corrected) - 1]
+    for m, kind in targets:  # in time order, each from its already corrected predecessor
+        corrected[m] = 0.5 * (corrected[m - 1] + corrected[m + 1])
+        for end in (m, m + 1):
+            if kinds[end] == Artifact.NORMAL:
+                kinds[end] = kind
+    return np.diff(corrected), kinds[1:]

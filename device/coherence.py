@@ -62,7 +62,7 @@ def _power_spectrum(x: NDArray[np.float64], fs_hz: float) -> tuple[NDArray[np.fl
     spectrum = np.fft.rfft(y, nfft)
     psd = (spectrum.real**2 + spectrum.imag**2) / (fs_hz * float(np.sum(window**2)))
     psd[1:] *= 2.0
-    freqs_hz: NDArray[np.float64] = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
+    freqs_hz = np.asarray(np.fft.rfftfreq(nfft, 1.0 / fs_hz), dtype=np.float64)
     return freqs_hz, psd
 
 

@@ -31,16 +31,8 @@ from numpy.typing import NDArray
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from device.errors import InputError
-from device.pulse_peaks import (
-    N_RECENT,
-    RAW_SEARCH_AFTER_S,
-    RAW_SEARCH_BEFORE_S,
-    REFINE_HALF_WINDOW_S,
-    BeatPicker,
-    PeakCandidate,
-    SampleRing,
-    refine_peak_index,
-)
+from device.peak_timing import PeakTimer
+from device.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.pulse_quality import BeatTemplate, periodicity
 
 log = logging.getLogger(__name__)
@@ -99,8 +91,7 @@ class PulsePipeline:
         self._min_window = round(PERIODICITY_MIN_S * fs_hz)
         self._every = round(PERIODICITY_EVERY_S * fs_hz)
         self._template = BeatTemplate(fs_hz)
-        self._reach_after = round((RAW_SEARCH_AFTER_S + REFINE_HALF_WINDOW_S) * fs_hz) + 1
-        self._reach_before = round((RAW_SEARCH_BEFORE_S + REFINE_HALF_WINDOW_S) * fs_hz)
+        self._timer = PeakTimer(fs_hz)
         self.reset()
 
     def reset(self) -> None:
@@ -117,8 +108,10 @@ class PulsePipeline:
         self._periodicity = 0.0
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
         self._qualities: deque[float] = deque(maxlen=QUALITY_BEATS)
+        self._queue: deque[PeakCandidate] = deque(maxlen=32)  # confirmed, waiting for their raw window
         self._delays: deque[float] = deque(maxlen=N_RECENT)  # band-passed peak minus raw peak, samples
         self._template.reset()
+        self._timer.reset()
 
     @property
     def locked(self) -> bool:
@@ -141,20 +134,37 @@ class PulsePipeline:
             x = self._handle_gap(x, first_index)
         if self._expected is None:
             self._start(first_index, x[0])
+        if dc_ok is False and self._picker is not None:
+            self._unlock("sensor reports no finger")
+        beats: list[Beat] = []
+        pos = 0
+        while pos < len(x):
+            # pieces end on the periodicity schedule, so the outcome does not depend on chunk sizes
+            take = min(len(x) - pos, self._next_check - self._raw.end)
+            self._ingest(x[pos:pos + take])
+            pos += take
+            if self._raw.end == self._next_check:
+                self._check_periodicity(dc_ok)
+                self._next_check += self._every
+            if self._picker is not None:
+                self._queue.extend(self._picker.process(self._filtered))
+            self._emit_ready(beats, final=False)
+        return self._update(tuple(beats), dc_ok)
+
+    def flush(self) -> PulseUpdate:
+        """The stream has ended (end of a recording): confirm and report the beats still waiting."""
+        beats: list[Beat] = []
+        if self._picker is not None:
+            self._queue.extend(self._picker.flush())
+            self._emit_ready(beats, final=True)
+        return self._update(tuple(beats), None)
+
+    def _ingest(self, x: NDArray[np.float64]) -> None:
         assert self._zi is not None
         y, self._zi = sosfilt(self._sos, x, zi=self._zi)
         self._raw.extend(x)
         self._filtered.extend(y)
         self._expected = self._raw.end
-        if dc_ok is False and self._picker is not None:
-            self._unlock("sensor reports no finger")
-        beats: list[Beat] = []
-        while self._raw.end >= self._next_check:
-            self._check_periodicity(dc_ok, beats)
-            self._next_check += self._every
-        if self._picker is not None:
-            self._emit(self._picker.process(self._filtered), beats)
-        return self._update(tuple(beats), dc_ok)
 
     def _start(self, first_index: int, first_value: float) -> None:
         self._zi = self._zi_unit * first_value  # steady state for a constant input: no start-up step
@@ -176,7 +186,7 @@ class PulsePipeline:
         self.reset()
         return x
 
-    def _check_periodicity(self, dc_ok: bool | None, beats: list[Beat]) -> None:
+    def _check_periodicity(self, dc_ok: bool | None) -> None:
         end = self._raw.end
         first = max(self._origin + self._settle, end - self._window, self._filtered.start)
         if end - first < self._min_window:
@@ -203,15 +213,17 @@ class PulsePipeline:
         self._picker = None
         self._low_count = 0
         self._qualities.clear()
+        self._queue.clear()
 
-    def _emit(self, peaks: list[PeakCandidate], beats: list[Beat]) -> None:
-        assert self._picker is not None
-        for peak in peaks:
+    def _emit_ready(self, beats: list[Beat], final: bool) -> None:
+        """Time and report the confirmed beats whose raw window has fully arrived (all of them if final)."""
+        while self._queue and (final or self._queue[0].index + self._timer.reach_after <= self._raw.end):
+            peak = self._queue.popleft()
             if peak.index <= self._last_emitted:
                 continue
             if self._touches_bridge(peak.index):
                 continue
-            index = refine_peak_index(self._raw, peak, self.fs_hz)
+            index = self._timer.peak_index(self._raw, peak)
             if index is None:
                 if peak.recovered:  # a weak maximum with no raw peak to show for it: not a beat
                     continue
@@ -222,20 +234,14 @@ class PulsePipeline:
             first = max(peak.index - t.before, self._filtered.start)
             stop = min(peak.index + t.after + 1, self._filtered.end)
             waveform = self._filtered.view(first, stop)
+            assert self._picker is not None
             quality = t.score(waveform, first - (peak.index - t.before), peak.amp, self._picker.amp_ref)
             self._qualities.append(quality)
             self._last_emitted = peak.index
             beats.append(Beat(index / self.fs_hz, quality, peak.amp))
 
-    def flush(self) -> PulseUpdate:
-        """The stream has ended (end of a recording): confirm a beat still waiting for its look-ahead."""
-        beats: list[Beat] = []
-        if self._picker is not None:
-            self._emit(self._picker.flush(), beats)
-        return self._update(tuple(beats), None)
-
     def _touches_bridge(self, index: int) -> bool:
-        lo, hi = index - self._reach_before, index + self._reach_after
+        lo, hi = index - self._timer.reach_before, index + self._timer.reach_after
         return any(a < hi and lo < b for a, b in self._bridged)
 
     def _update(self, beats: tuple[Beat, ...], dc_ok: bool | None) -> PulseUpdate:

@@ -1,4 +1,4 @@
-"""Beat picking on the band-passed PPG, and sub-sample systolic-peak timing on the raw PPG.
+"""Beat picking on the band-passed PPG (timing on the raw signal is device/peak_timing.py).
 
 Used by device/pulse.py; pure and streaming: state is bounded (ring buffers, short deques).
 
@@ -13,12 +13,6 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
 - the pending beat is confirmed once its refractory window has passed, so the look-ahead is bounded;
 - when no beat was found for SEARCHBACK_FACTOR median intervals, the best rejected maximum (at least
   AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost.
-
-Timing (`refine_peak_index`): the causal band-pass delays and reshapes the pulse, so the systolic peak is
-located on the raw signal instead: the raw maximum near the filtered peak, refined to a fraction of a
-sample by zero-phase band-limited interpolation of a short window (FFT with zero padding, after removing
-the straight line through the window's ends; content above INTERP_CUTOFF_HZ is dropped, which only
-smooths at sample rates well above the pulse's bandwidth).
 """
 
 from __future__ import annotations
@@ -39,12 +33,6 @@ REFRACTORY_MAX_S = 0.8
 SEARCHBACK_FACTOR = 1.6  # search back after this many median intervals without a beat
 MAX_FOOT_LOOKBACK_S = 2.0  # a foot (trough) is sought at most this far back
 N_RECENT = 8  # beats whose amplitudes and intervals set the adaptive thresholds
-INTERP_CUTOFF_HZ = 40.0  # band kept when refining a peak on the raw signal (smooths only above 80 Hz)
-INTERP_STEP_S = 0.001  # grid of the band-limited interpolation
-REFINE_HALF_WINDOW_S = 0.15  # raw window around the peak used for interpolation
-RAW_SEARCH_BEFORE_S = 0.25  # the raw peak lies up to this far before the filtered one (filter delay)
-RAW_SEARCH_AFTER_S = 0.1
-SMOOTH_S = 0.01  # centred moving average used to find the raw maximum (a no-op up to 100 Hz)
 
 
 class SampleRing:
@@ -239,56 +227,3 @@ def _steepest(y: SampleRing, first: int, stop: int) -> float:
     if stop <= first:
         return 0.0
     return float(np.diff(y.view(first, stop + 1)).max())
-
-
-def refine_peak_index(raw: SampleRing, peak: PeakCandidate, fs_hz: float) -> float | None:
-    """Sub-sample index of the raw systolic peak that goes with a band-passed peak, or None if unclear.
-
-    The raw maximum is sought between the band-passed foot (the raw peak follows the raw foot, which
-    precedes the delayed band-passed one) and RAW_SEARCH_AFTER_S after the band-passed peak, at most
-    RAW_SEARCH_BEFORE_S before it; at high rates on a lightly smoothed copy so noise does not pick it.
-    It is then refined by band-limited interpolation. None when the maximum sits at the search edge.
-    """
-    k = peak.index
-    first = max(peak.foot_index, k - round(RAW_SEARCH_BEFORE_S * fs_hz), raw.start + 1)
-    stop = min(k + round(RAW_SEARCH_AFTER_S * fs_hz) + 1, raw.end - 1)
-    if stop - first < 3:
-        return None
-    half = max(round(REFINE_HALF_WINDOW_S * fs_hz), 3)
-    lo, hi = max(raw.start, first - half), min(raw.end, stop + half)
-    window = raw.view(lo, hi)
-    width = round(SMOOTH_S * fs_hz) | 1
-    search = window[first - lo:stop - lo]
-    if width > 1:
-        search = np.convolve(window, np.full(width, 1.0 / width), mode="same")[first - lo:stop - lo]
-    m = int(np.argmax(search))
-    if m in (0, len(search) - 1):
-        return None
-    m += first - lo
-    a, b = max(0, m - half), min(len(window), m + half + 1)
-    return lo + a + _interpolated_argmax(window[a:b], m - a, fs_hz)
-
-
-def _interpolated_argmax(seg: NDArray[np.float64], near: int, fs_hz: float) -> float:
-    """Fractional index of the maximum of `seg` within 1.5 samples of `near`.
-
-    Band-limited (FFT zero-padding) interpolation onto an INTERP_STEP_S grid after removing the line
-    through the window's ends, then a parabola through the three highest grid points.
-    """
-    n = len(seg)
-    ramp = np.linspace(seg[0], seg[-1], n)
-    spectrum = np.fft.rfft(seg - ramp)
-    if fs_hz / 2.0 > INTERP_CUTOFF_HZ:
-        spectrum[np.fft.rfftfreq(n, 1.0 / fs_hz) > INTERP_CUTOFF_HZ] = 0.0
-    up = max(1, int(np.ceil(1.0 / (INTERP_STEP_S * fs_hz))))
-    lo, hi = max(0, round((near - 1.5) * up)), min(n * up, round((near + 1.5) * up) + 1)
-    fine = np.fft.irfft(spectrum, n * up)[lo:hi] * up
-    fine += seg[0] + (seg[-1] - seg[0]) * np.arange(lo, hi) / (up * (n - 1))
-    j = int(np.argmax(fine))
-    delta = 0.0
-    if 0 < j < len(fine) - 1:
-        y0, y1, y2 = fine[j - 1], fine[j], fine[j + 1]
-        denom = y0 - 2.0 * y1 + y2
-        if denom < 0:
-            delta = 0.5 * (y0 - y2) / denom
-    return (lo + j + delta) / up

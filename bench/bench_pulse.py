@@ -1,0 +1,431 @@
+"""Benchmark: the streaming pulse pipeline against real recordings and against NeuroKit2 and HeartPy.
+
+Run from the project root::
+
+    python -m bench.bench_pulse [--data DIR] [--json OUT] [--repeats N] [--quick]
+
+Data (read from DIR, default $GLIMMER_DATA_DIR or ../shared/data; see bench/datasets.py):
+CapnoBase (28 x 8 min finger PPG, expert-labelled systolic peaks) resampled from 300 Hz to 100, 50 and
+25 Hz with scipy.signal.resample_poly (anti-aliased); BUT PPG records flagged good quality (10 s, 30 Hz
+phone video, HR from ECG); Welltory (phone video, negated red channel, irregular ~30 fps linearly
+resampled to 30 Hz, Polar H10 RR intervals as reference).
+
+Methods, all on the same arrays in the same run:
+- ours: device.pulse.stream_beats, i.e. the device's PulsePipeline fed in 100 ms chunks; record HR and
+  RMSSD for BUT PPG / Welltory come from device.hrv.HrvTracker over the whole record (what the device
+  shows: Lipponen-Tarvainen corrected intervals, HR = 60000 / median interval).
+- neurokit2: nk.ppg_process(ppg, sampling_rate) with its defaults (Elgendi cleaning and peaks);
+  beats = info["PPG_Peaks"] / fs.
+- heartpy: hp.process on the signal band-passed 0.7-3.5 Hz with hp.filter_signal (HeartPy's documented
+  preparation; on raw phone video it finds noise); beats = every peak in wd["peaklist"] / fs.
+
+Definitions:
+- Beat F1: detected beats matched one-to-one to reference beats within 150 ms, closest pairs first;
+  F1 = 2 TP / (2 TP + FP + FN), pooled over the records of a row.
+- HR error, CapnoBase: each record is cut into 10 s windows; in each, HR = 60 / median of the intervals
+  between consecutive beats that end in the window, for the method's beats and for the reference
+  beats; mean absolute difference over all windows of all records (a window where a method has fewer
+  than two intervals counts as missing and lowers its coverage).
+- HR error, BUT PPG and Welltory: one HR per record; ours as the device shows it (above), peers
+  60000 / median of their raw intervals (a robust rate from their beats); the reference is the ECG
+  HR (BUT) or 60000 / mean Polar RR interval (Welltory's "mean HR"). Mean absolute error over records
+  that got an HR; `cov` is the share of records that did.
+- RMSSD error, CapnoBase: per record, over every run of three consecutive reference beats that were all
+  matched, the successive difference of intervals from the matched detected beats (raw, uncorrected)
+  and from the reference beats; RMSSD of each; absolute difference; mean over records.
+- RMSSD error, Welltory: |RMSSD of the method's intervals after device.artifacts correction (applied
+  to every method alike) - RMSSD of the Polar RR series|, mean over records (informative, no goal).
+- Cost per minute: process CPU time (time.process_time) to turn a record into beats, divided by the
+  minutes of signal; for ours the whole streaming run in 100 ms chunks, for peers their batch call;
+  the median over `--repeats` runs of each record, then the median over records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from statistics import median
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bench.datasets import (
+    PROJECT_ROOT,
+    BeatRecord,
+    HrRecord,
+    data_dir,
+    load_but_ppg,
+    load_capnobase,
+    load_welltory,
+)
+from device.artifacts import correct_intervals
+from device.hrv import HrvTracker
+from device.pulse import stream_beats
+
+log = logging.getLogger(__name__)
+
+MATCH_TOLERANCE_S = 0.150
+HR_WINDOW_S = 10.0
+CHUNK_S = 0.1
+CAPNOBASE_RATES_HZ = (100, 50, 25)
+DEFAULT_JSON = PROJECT_ROOT / "bench" / "results" / "pulse.json"
+QUICK_RECORDS = 6
+
+
+@dataclass
+class Detection:
+    """One method's output for one record."""
+
+    beats_s: NDArray[np.float64]
+    hr_bpm: float | None  # record HR (BUT / Welltory) as the method reports it
+    rmssd_ms: float | None
+    cpu_s: float
+
+
+@dataclass
+class Row:
+    """One line of the table: a dataset (at a rate) and a method."""
+
+    dataset: str
+    method: str
+    records: int = 0
+    failed: int = 0
+    f1: float | None = None
+    hr_mae_bpm: float | None = None
+    hr_coverage: float | None = None
+    rmssd_mae_ms: float | None = None
+    cost_ms_per_min: float | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- methods
+
+def _rate_from_beats(beats_s: NDArray[np.float64]) -> float | None:
+    if len(beats_s) < 3:
+        return None
+    return 60.0 / float(np.median(np.diff(beats_s)))
+
+
+def _rmssd_corrected(beats_s: NDArray[np.float64]) -> float | None:
+    if len(beats_s) < 4:
+        return None
+    ibi_ms, _ = correct_intervals(np.diff(beats_s) * 1000.0)
+    return float(np.sqrt(np.mean(np.diff(ibi_ms) ** 2)))
+
+
+def run_ours(ppg: NDArray[np.float64], fs_hz: float) -> Detection:
+    start = time.process_time()
+    beats = stream_beats(ppg, fs_hz, CHUNK_S)
+    cpu_s = time.process_time() - start
+    tracker = HrvTracker(window_s=len(ppg) / fs_hz + 1.0, coherence_window_s=1e6)
+    tracker.add_beats(beats)
+    metrics = tracker.metrics()
+    return Detection(np.asarray([b.t_s for b in beats]), metrics.hr_bpm, metrics.rmssd_ms, cpu_s)
+
+
+def run_neurokit(ppg: NDArray[np.float64], fs_hz: float) -> Detection:
+    import neurokit2 as nk  # benchmark-only dependency
+
+    start = time.process_time()
+    _, info = nk.ppg_process(ppg, sampling_rate=round(fs_hz))
+    cpu_s = time.process_time() - start
+    beats = np.asarray(info["PPG_Peaks"], dtype=float) / fs_hz
+    return Detection(beats, _rate_from_beats(beats), _rmssd_corrected(beats), cpu_s)
+
+
+def run_neurokit_peaks_only(ppg: NDArray[np.float64], fs_hz: float) -> Detection:
+    """NeuroKit2's cleaning and peak finding alone (no rate, no quality): its cheapest path."""
+    import neurokit2 as nk
+
+    start = time.process_time()
+    cleaned = nk.ppg_clean(ppg, sampling_rate=round(fs_hz))
+    info = nk.ppg_findpeaks(cleaned, sampling_rate=round(fs_hz))
+    cpu_s = time.process_time() - start
+    beats = np.asarray(info["PPG_Peaks"], dtype=float) / fs_hz
+    return Detection(beats, _rate_from_beats(beats), _rmssd_corrected(beats), cpu_s)
+
+
+def run_heartpy(ppg: NDArray[np.float64], fs_hz: float) -> Detection:
+    import heartpy as hp  # benchmark-only dependency
+
+    start = time.process_time()
+    filtered = hp.filter_signal(ppg, [0.7, 3.5], sample_rate=fs_hz, filtertype="bandpass")
+    working, _ = hp.process(filtered, fs_hz)
+    cpu_s = time.process_time() - start
+    beats = np.asarray(working["peaklist"], dtype=float) / fs_hz
+    return Detection(beats, _rate_from_beats(beats), _rmssd_corrected(beats), cpu_s)
+
+
+METHODS: dict[str, Callable[[NDArray[np.float64], float], Detection]] = {
+    "ours (stream 100 ms)": run_ours,
+    "neurokit2 ppg_process": run_neurokit,
+    "neurokit2 clean+findpeaks": run_neurokit_peaks_only,
+    "heartpy": run_heartpy,
+}
+ACCURACY_METHODS = ("ours (stream 100 ms)", "neurokit2 ppg_process", "heartpy")
+
+
+def _peer_failures() -> tuple[type[BaseException], ...]:
+    """Exceptions the peers raise on signals they cannot handle (counted as failures, not hidden)."""
+    failures: list[type[BaseException]] = [ValueError, IndexError, ZeroDivisionError]
+    try:
+        from heartpy.exceptions import BadSignalWarning
+
+        failures.append(BadSignalWarning)
+    except ImportError:
+        pass
+    return tuple(failures)
+
+
+def detect(method: str, ppg: NDArray[np.float64], fs_hz: float, repeats: int) -> Detection | None:
+    """Run a method `repeats` times; the first run's output with the median CPU time. None if it failed."""
+    runner = METHODS[method]
+    runs: list[Detection] = []
+    for _ in range(max(1, repeats)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                runs.append(runner(ppg, fs_hz))
+        except _peer_failures() as exc:
+            if method.startswith("ours"):
+                raise
+            log.info("%s failed: %s", method, exc)
+            return None
+    first = runs[0]
+    first.cpu_s = median(r.cpu_s for r in runs)
+    return first
+
+
+# ---------------------------------------------------------------- scoring
+
+def match_beats(ref_s: NDArray[np.float64], det_s: NDArray[np.float64],
+                tolerance_s: float = MATCH_TOLERANCE_S) -> NDArray[np.int_]:
+    """One-to-one matches (ref index, det index) within the tolerance, closest pairs first, sorted."""
+    pairs: list[tuple[float, int, int]] = []
+    for j, t in enumerate(det_s.tolist()):
+        i = int(np.searchsorted(ref_s, t))
+        for k in (i - 1, i):
+            if 0 <= k < len(ref_s) and abs(ref_s[k] - t) <= tolerance_s:
+                pairs.append((abs(ref_s[k] - t), k, j))
+    pairs.sort()
+    used_ref: set[int] = set()
+    used_det: set[int] = set()
+    matches: list[tuple[int, int]] = []
+    for _, k, j in pairs:
+        if k not in used_ref and j not in used_det:
+            used_ref.add(k)
+            used_det.add(j)
+            matches.append((k, j))
+    matches.sort()
+    return np.asarray(matches, dtype=int).reshape(-1, 2)
+
+
+def rmssd_pair_ms(ref_s: NDArray[np.float64], det_s: NDArray[np.float64],
+                  matches: NDArray[np.int_]) -> tuple[float, float] | None:
+    """(reference RMSSD, detected RMSSD) over runs of three consecutive matched reference beats."""
+    ref_idx, det_idx = matches[:, 0], matches[:, 1]
+    run = (ref_idx[2:] == ref_idx[:-2] + 2) & (ref_idx[1:-1] == ref_idx[:-2] + 1)
+    starts = np.flatnonzero(run)
+    if len(starts) < 2:
+        return None
+    triples = starts[:, None] + np.arange(3)
+    ref_sd = np.diff(ref_s[ref_idx[triples]], 2, axis=1)[:, 0] * 1000.0
+    det_sd = np.diff(det_s[det_idx[triples]], 2, axis=1)[:, 0] * 1000.0
+    return float(np.sqrt(np.mean(ref_sd**2))), float(np.sqrt(np.mean(det_sd**2)))
+
+
+def windowed_hr(beats_s: NDArray[np.float64], duration_s: float) -> NDArray[np.float64]:
+    """HR (60 / median interval) in each HR_WINDOW_S window; NaN where fewer than two intervals."""
+    n = int(duration_s // HR_WINDOW_S)
+    out = np.full(n, np.nan)
+    if len(beats_s) < 2:
+        return out
+    ends, ibis = beats_s[1:], np.diff(beats_s)
+    which = (ends // HR_WINDOW_S).astype(int)
+    for w in range(n):
+        sel = ibis[which == w]
+        if len(sel) >= 2:
+            out[w] = 60.0 / float(np.median(sel))
+    return out
+
+
+def score_beats(dataset: str, method: str, records: list[BeatRecord], repeats: int,
+                cost_records: int) -> Row:
+    """F1, windowed HR error, RMSSD error and cost on records with reference beats."""
+    row = Row(dataset, method, records=len(records))
+    tp = fp = fn = 0
+    hr_err: list[float] = []
+    hr_missing = 0
+    rmssd_err: list[float] = []
+    costs: list[float] = []
+    for n, rec in enumerate(records):
+        det = detect(method, rec.ppg, rec.fs_hz, repeats if n < cost_records else 1)
+        if det is None:
+            row.failed += 1
+            fn += len(rec.ref_beats_s)
+            continue
+        if n < cost_records:
+            costs.append(det.cpu_s / (len(rec.ppg) / rec.fs_hz / 60.0) * 1000.0)
+        matches = match_beats(rec.ref_beats_s, det.beats_s)
+        tp += len(matches)
+        fp += len(det.beats_s) - len(matches)
+        fn += len(rec.ref_beats_s) - len(matches)
+        duration_s = len(rec.ppg) / rec.fs_hz
+        ref_hr, det_hr = windowed_hr(rec.ref_beats_s, duration_s), windowed_hr(det.beats_s, duration_s)
+        valid = ~np.isnan(ref_hr)
+        hr_missing += int(np.sum(valid & np.isnan(det_hr)))
+        both = valid & ~np.isnan(det_hr)
+        hr_err.extend(np.abs(ref_hr[both] - det_hr[both]).tolist())
+        pair = rmssd_pair_ms(rec.ref_beats_s, det.beats_s, matches)
+        if pair is not None:
+            rmssd_err.append(abs(pair[0] - pair[1]))
+    if tp + fp + fn:
+        row.f1 = 2 * tp / (2 * tp + fp + fn)
+    row.extra.update({"tp": tp, "fp": fp, "fn": fn})
+    if hr_err:
+        row.hr_mae_bpm = float(np.mean(hr_err))
+        row.hr_coverage = len(hr_err) / (len(hr_err) + hr_missing)
+    if rmssd_err:
+        row.rmssd_mae_ms = float(np.mean(rmssd_err))
+    if costs:
+        row.cost_ms_per_min = float(median(costs))
+    return row
+
+
+def score_rates(dataset: str, method: str, records: list[HrRecord], repeats: int) -> Row:
+    """Record HR error (and RMSSD error where the reference has RR intervals) and cost."""
+    row = Row(dataset, method, records=len(records))
+    hr_err: list[float] = []
+    rmssd_err: list[float] = []
+    costs: list[float] = []
+    for rec in records:
+        det = detect(method, rec.ppg, rec.fs_hz, repeats)
+        if det is None:
+            row.failed += 1
+            continue
+        costs.append(det.cpu_s / (len(rec.ppg) / rec.fs_hz / 60.0) * 1000.0)
+        if det.hr_bpm is not None:
+            hr_err.append(abs(det.hr_bpm - rec.ref_hr_bpm))
+        if rec.ref_rr_ms is not None and det.rmssd_ms is not None:
+            ref_rmssd = float(np.sqrt(np.mean(np.diff(rec.ref_rr_ms) ** 2)))
+            rmssd_err.append(abs(det.rmssd_ms - ref_rmssd))
+    if hr_err:
+        row.hr_mae_bpm = float(np.mean(hr_err))
+    row.hr_coverage = len(hr_err) / len(records) if records else None
+    if rmssd_err:
+        row.rmssd_mae_ms = float(np.mean(rmssd_err))
+    if costs:
+        row.cost_ms_per_min = float(median(costs))
+    return row
+
+
+# ---------------------------------------------------------------- report
+
+def goals(rows: list[Row]) -> list[dict[str, object]]:
+    """The issue's goals, each with the measured value and whether it is met."""
+    by = {(r.dataset, r.method): r for r in rows}
+    ours, nk = "ours (stream 100 ms)", "neurokit2 ppg_process"
+    checks: list[tuple[str, str, str, float]] = [
+        ("CapnoBase 100 Hz beat F1 >= 0.999", "capnobase 100 Hz", "f1", 0.999),
+        ("CapnoBase 100 Hz RMSSD error <= 3 ms", "capnobase 100 Hz", "rmssd_mae_ms", 3.0),
+        ("CapnoBase 25 Hz beat F1 >= 0.998", "capnobase 25 Hz", "f1", 0.998),
+        ("CapnoBase 25 Hz RMSSD error <= 6 ms", "capnobase 25 Hz", "rmssd_mae_ms", 6.0),
+        ("BUT PPG good quality HR error <= 2.0 bpm", "but_ppg good 30 Hz", "hr_mae_bpm", 2.0),
+        ("Welltory mean-HR error <= 1.0 bpm", "welltory 30 Hz", "hr_mae_bpm", 1.0),
+    ]
+    out: list[dict[str, object]] = []
+    for text, dataset, attr, bound in checks:
+        row = by.get((dataset, ours))
+        value = getattr(row, attr) if row else None
+        met = value is not None and (value >= bound if attr == "f1" else value <= bound)
+        out.append({"goal": text, "measured": value, "met": met})
+    for dataset in sorted({r.dataset for r in rows}):
+        a, b = by.get((dataset, ours)), by.get((dataset, nk))
+        if a and b and a.cost_ms_per_min is not None and b.cost_ms_per_min is not None:
+            out.append({"goal": f"{dataset}: cost of ours streamed <= NeuroKit2 ppg_process batch",
+                        "measured": a.cost_ms_per_min, "neurokit2": b.cost_ms_per_min,
+                        "met": a.cost_ms_per_min <= b.cost_ms_per_min})
+    return out
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def format_table(rows: list[Row]) -> str:
+    head = (f"{'dataset':<20} {'method':<26} {'rec':>4} {'fail':>4} {'F1':>7} {'HR MAE':>7} {'cov':>5} "
+            f"{'RMSSD MAE':>9} {'ms/min':>7}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r.dataset:<20} {r.method:<26} {r.records:>4} {r.failed:>4} {_fmt(r.f1, '.4f'):>7} "
+                     f"{_fmt(r.hr_mae_bpm, '.2f'):>7} {_fmt(r.hr_coverage, '.2f'):>5} "
+                     f"{_fmt(r.rmssd_mae_ms, '.2f'):>9} {_fmt(r.cost_ms_per_min, '.1f'):>7}")
+    lines.append("HR MAE in bpm, RMSSD MAE in ms, cost in CPU ms per minute of signal "
+                 "(definitions: module docstring)")
+    return "\n".join(lines)
+
+
+def run(root: Path, repeats: int, quick: bool) -> tuple[list[Row], list[dict[str, object]]]:
+    """Every dataset x method; returns the rows and the goal checks."""
+    rows: list[Row] = []
+    cost_records = QUICK_RECORDS
+    names = None
+    if quick:
+        from bench.datasets import capnobase_names
+
+        names = capnobase_names(root)[:QUICK_RECORDS]
+    for fs_hz in CAPNOBASE_RATES_HZ:
+        records = load_capnobase(root, fs_hz, names)
+        if not records:
+            continue
+        for method in METHODS:
+            if method not in ACCURACY_METHODS and fs_hz != CAPNOBASE_RATES_HZ[0]:
+                continue
+            log.info("capnobase %d Hz: %s", fs_hz, method)
+            rows.append(score_beats(f"capnobase {fs_hz} Hz", method, records, repeats, cost_records))
+    for dataset, hr_records in (("but_ppg good 30 Hz", load_but_ppg(root)),
+                                ("welltory 30 Hz", load_welltory(root))):
+        if not hr_records:
+            continue
+        for method in ACCURACY_METHODS:
+            log.info("%s: %s", dataset, method)
+            rows.append(score_rates(dataset, method, hr_records, repeats))
+    return rows, goals(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default ../shared/data)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the table as JSON")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per record for the cost")
+    parser.add_argument("--quick", action="store_true", help=f"only {QUICK_RECORDS} CapnoBase records")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    root = data_dir(args.data)
+    if not (root / "capnobase").is_dir():
+        parser.error(f"no recordings in {root} (set --data or {'GLIMMER_DATA_DIR'})")
+    rows, checks = run(root, args.repeats, args.quick)
+    print(format_table(rows))
+    print()
+    for check in checks:
+        status = "MET " if check["met"] else "MISS"
+        extra = f" (NeuroKit2 {check['neurokit2']:.1f})" if "neurokit2" in check else ""
+        measured = check["measured"]
+        shown = f"{measured:.4g}" if isinstance(measured, float) else str(measured)
+        print(f"  [{status}] {check['goal']}: {shown}{extra}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"rows": [asdict(r) for r in rows], "goals": checks,
+                                     "data": str(root), "repeats": args.repeats, "quick": args.quick},
+                                    indent=2))
+    print(f"\nwritten {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""Sub-sample timing of the systolic peak on the raw PPG, with a noise-adaptive zero-phase low-pass.
+
+The causal band-pass used for picking beats delays and reshapes the pulse, so each beat's systolic peak
+is located on the raw signal instead: the raw maximum near the band-passed peak (searched between the
+band-passed foot and shortly after the band-passed peak), refined to a fraction of a sample by
+band-limited interpolation: the window around it, less the straight line through its ends, is
+zero-padded in the frequency domain onto a 1 ms grid; a parabola through the highest grid points
+gives the time.
+
+A systolic peak is broad, so white sensor noise moves its maximum by several milliseconds, which
+inflates RMSSD. The interpolation therefore also low-passes, with a cutoff chosen from the data: a
+running average of the beats' spectra is compared with the noise floor seen in the top fifth of the
+band, and content is kept up to the frequency where the pulse no longer stands SNR_MIN above that
+floor (Wiener's reasoning, applied with a fixed smooth roll-off). A clean or band-limited signal
+keeps its full band; a noisy one is smoothed. The filter is zero-phase, so it does not shift the peak.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from device.pulse_peaks import PeakCandidate, SampleRing
+
+HALF_WINDOW_S = 0.25  # raw window either side of the peak used for interpolation and spectrum
+SEARCH_BEFORE_S = 0.25  # the raw peak lies up to this far before the band-passed one (filter delay)
+SEARCH_AFTER_S = 0.1
+SMOOTH_S = 0.01  # centred moving average used to find the raw maximum (a no-op up to 100 Hz)
+STEP_S = 0.001  # interpolation grid
+SEARCH_S = 0.03  # the interpolated maximum is sought this far around the sample maximum
+SPECTRUM_ALPHA = 0.1  # weight of a new beat in the running spectrum
+NOISE_BAND = 0.8  # the top (1 - NOISE_BAND) of the band gives the noise floor
+SNR_MIN = 3.0  # content is kept while the pulse power stands this far above the noise floor
+MIN_CUTOFF_HZ = 4.0  # never smooth below this (a systolic upstroke needs it)
+ROLL_OFF_ORDER = 4  # gain 1 / (1 + (f / cutoff)^(2 x order)): smooth, no ringing
+
+
+class PeakTimer:
+    """Times systolic peaks on the raw ring buffer; learns the noise-adaptive cutoff as beats arrive."""
+
+    def __init__(self, fs_hz: float) -> None:
+        self.fs_hz = fs_hz
+        self.half = max(round(HALF_WINDOW_S * fs_hz), 3)
+        self.n = 2 * self.half + 1
+        self._freqs_hz = np.fft.rfftfreq(self.n, 1.0 / fs_hz)
+        self._taper = np.hanning(self.n)
+        self._mean_power: NDArray[np.float64] | None = None
+        self._gain: NDArray[np.float64] = np.ones(len(self._freqs_hz))
+        self.cutoff_hz: float | None = None  # None: full band kept
+        self._before = round(SEARCH_BEFORE_S * fs_hz)
+        self._after = round(SEARCH_AFTER_S * fs_hz)
+        self._smooth = round(SMOOTH_S * fs_hz) | 1
+        self._up = max(1, int(np.ceil(1.0 / (STEP_S * fs_hz))))
+        self._reach = max(1.5, SEARCH_S * fs_hz)
+
+    @property
+    def reach_before(self) -> int:
+        """Samples before a band-passed peak that timing may read."""
+        return self._before + self.half
+
+    @property
+    def reach_after(self) -> int:
+        """Samples after a band-passed peak that timing may read."""
+        return self._after + self.half + 1
+
+    def reset(self) -> None:
+        self._mean_power = None
+        self._gain[:] = 1.0
+        self.cutoff_hz = None
+
+    def peak_index(self, raw: SampleRing, peak: PeakCandidate) -> float | None:
+        """Sub-sample index of the raw systolic peak that goes with `peak`, or None if there is none.
+
+        None when the raw maximum sits at the edge of its search span (no clear peak there).
+        """
+        k = peak.index
+        first = max(peak.foot_index, k - self._before, raw.start + 1)
+        stop = min(k + self._after + 1, raw.end - 1)
+        if stop - first < 3:
+            return None
+        lo, hi = max(raw.start, first - self.half), min(raw.end, stop + self.half)
+        window = raw.view(lo, hi)
+        search = window[first - lo:stop - lo]
+        if self._smooth > 1:
+            kernel = np.full(self._smooth, 1.0 / self._smooth)
+            search = np.convolve(window, kernel, mode="same")[first - lo:stop - lo]
+        m = int(np.argmax(search))
+        if m in (0, len(search) - 1):
+            return None
+        m += first - lo
+        a, b = m - self.half, m + self.half + 1
+        if a >= 0 and b <= len(window):
+            segment = window[a:b]
+            self._learn(segment)
+            gain = self._gain
+        else:  # at the very start or end of a stream: a shorter window, full band
+            a, b = max(0, a), min(len(window), b)
+            segment = window[a:b]
+            gain = np.ones(len(segment) // 2 + 1)
+        return lo + a + self._interpolated_argmax(segment, m - a, gain)
+
+    def _learn(self, segment: NDArray[np.float64]) -> None:
+        """Fold this beat's spectrum into the running one and update the cutoff."""
+        ramp = np.linspace(segment[0], segment[-1], self.n)
+        spectrum = np.fft.rfft((segment - ramp) * self._taper)
+        power = spectrum.real**2 + spectrum.imag**2
+        if self._mean_power is None:
+            self._mean_power = power
+        else:
+            self._mean_power += SPECTRUM_ALPHA * (power - self._mean_power)
+        freqs = self._freqs_hz
+        top = freqs >= NOISE_BAND * freqs[-1]
+        floor = float(np.median(self._mean_power[top]))
+        weak = np.flatnonzero((freqs >= MIN_CUTOFF_HZ) & (self._mean_power < SNR_MIN * floor) & ~top)
+        if floor <= 0.0 or len(weak) == 0:
+            self.cutoff_hz = None
+            self._gain[:] = 1.0
+            return
+        self.cutoff_hz = float(freqs[weak[0]])
+        relative = freqs / self.cutoff_hz
+        self._gain = np.asarray(1.0 / (1.0 + relative ** (2 * ROLL_OFF_ORDER)), dtype=np.float64)
+
+    def _interpolated_argmax(self, seg: NDArray[np.float64], near: int, gain: NDArray[np.float64]) -> float:
+        """Fractional index of the (low-passed, interpolated) maximum of `seg` near index `near`."""
+        n = len(seg)
+        ramp = np.linspace(seg[0], seg[-1], n)
+        spectrum = np.fft.rfft(seg - ramp) * gain
+        up = self._up
+        lo = max(0, round((near - self._reach) * up))
+        hi = min(n * up, round((near + self._reach) * up) + 1)
+        fine = np.fft.irfft(spectrum, n * up)[lo:hi] * up
+        fine += seg[0] + (seg[-1] - seg[0]) * np.arange(lo, hi) / (up * (n - 1))
+        j = int(np.argmax(fine))
+        delta = 0.0
+        if 0 < j < len(fine) - 1:
+            y0, y1, y2 = fine[j - 1], fine[j], fine[j + 1]
+            denom = y0 - 2.0 * y1 + y2
+            if denom < 0:
+                delta = 0.5 * (y0 - y2) / denom
+        return (lo + j + delta) / up

@@ -1,0 +1,68 @@
+"""A small synthetic fingertip PPG with known systolic-peak times, for the pulse pipeline's tests.
+
+Each beat is a smooth, skewed systolic wave (a Gaussian with a later, wider shoulder: fast rise, slower
+fall) plus a smaller dicrotic wave; the train rides on a respiratory baseline with respiratory amplitude
+modulation. Because neighbouring waves overlap, the true peak of the sum moves by a fraction of a
+millisecond: `true_peaks_s` finds it on the noise-free signal on a fine grid, and is what tests compare to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+SYSTOLIC_WIDTH_S = 0.07
+SHOULDER_DELAY_S = 0.12
+SHOULDER_WIDTH_S = 0.12
+SHOULDER_SHARE = 0.35
+DICROTIC_DELAY_S = 0.32
+DICROTIC_WIDTH_S = 0.07
+DICROTIC_SHARE = 0.3
+
+
+def rsa_beat_times(duration_s: float, hr_bpm: float = 65.0, breath_bpm: float = 6.0,
+                   swing_bpm: float = 8.0, start_s: float = 0.3) -> NDArray[np.float64]:
+    """Beat times of a heart whose rate swings sinusoidally (peak to peak `swing_bpm`) with breathing."""
+    times = [start_s]
+    while times[-1] < duration_s:
+        t = times[-1]
+        rate = hr_bpm + 0.5 * swing_bpm * np.sin(2 * np.pi * breath_bpm / 60.0 * t)
+        times.append(t + 60.0 / rate)
+    return np.asarray(times[:-1])
+
+
+def _wave(dt_s: NDArray[np.float64], delay_s: float, width_s: float) -> NDArray[np.float64]:
+    return np.exp(-0.5 * ((dt_s - delay_s) / width_s) ** 2)
+
+
+def _clean(t_s: NDArray[np.float64], beats_s: NDArray[np.float64], breath_bpm: float) -> NDArray[np.float64]:
+    out = np.zeros_like(t_s)
+    breath = 2 * np.pi * breath_bpm / 60.0
+    for b in beats_s:
+        lo, hi = np.searchsorted(t_s, [b - 0.5, b + 1.2])
+        dt = t_s[lo:hi] - b
+        gain = 1.0 + 0.15 * np.sin(breath * b)
+        out[lo:hi] += gain * (_wave(dt, 0.0, SYSTOLIC_WIDTH_S)
+                              + SHOULDER_SHARE * _wave(dt, SHOULDER_DELAY_S, SHOULDER_WIDTH_S)
+                              + DICROTIC_SHARE * _wave(dt, DICROTIC_DELAY_S, DICROTIC_WIDTH_S))
+    return out + 0.3 * np.sin(breath * t_s + 0.7)
+
+
+def synthetic_ppg(beats_s: NDArray[np.float64], fs_hz: float, duration_s: float, noise: float = 0.0,
+                  breath_bpm: float = 6.0, seed: int = 0) -> NDArray[np.float64]:
+    """PPG samples at `fs_hz` (sample n at n / fs_hz), systolic peaks up, amplitude about 1."""
+    t = np.arange(round(duration_s * fs_hz)) / fs_hz
+    x = _clean(t, beats_s, breath_bpm)
+    if noise > 0:
+        x = x + noise * np.random.default_rng(seed).standard_normal(len(t))
+    return x
+
+
+def true_peaks_s(beats_s: NDArray[np.float64], breath_bpm: float = 6.0) -> NDArray[np.float64]:
+    """The maximum of the noise-free signal near each beat, to 0.1 ms."""
+    out = []
+    for b in beats_s:
+        grid = b + np.arange(-0.02, 0.08, 1e-4)
+        neighbours = beats_s[np.abs(beats_s - b) < 2.0]
+        out.append(grid[int(np.argmax(_clean(grid, neighbours, breath_bpm)))])
+    return np.asarray(out)

@@ -1,0 +1,179 @@
+"""HRV from beats: artifact correction, time-domain figures, coherence, breathing rate, rolling windows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from device.artifacts import Artifact
+from device.errors import InputError
+from device.hrv import HrvTracker, coherence_ratio, correct_intervals, time_domain
+from device.pulse import Beat
+from tests.device.synthetic_ppg import rsa_beat_times
+
+
+def as_beats(times_s: NDArray[np.float64], quality: float = 1.0) -> list[Beat]:
+    return [Beat(float(t), quality, 1.0) for t in times_s]
+
+
+def rsa_intervals(n: int = 120, seed: int = 0) -> NDArray[np.float64]:
+    """Intervals (ms) of a resting heart: 6/min breathing swing plus a little beat-to-beat noise."""
+    times = rsa_beat_times(n * 0.95, hr_bpm=63.0, breath_bpm=6.0, swing_bpm=6.0)
+    noise = np.random.default_rng(seed).normal(0.0, 8.0, len(times) - 1)
+    return np.diff(times)[:n] * 1000.0 + noise[:n]
+
+
+def test_time_domain_of_a_known_series() -> None:
+    ibi_ms = np.array([800.0, 900.0, 800.0, 900.0, 800.0])
+    td = time_domain(ibi_ms)
+    assert td["rmssd_ms"] == pytest.approx(100.0)
+    assert td["ln_rmssd"] == pytest.approx(math.log(100.0))
+    assert td["sdnn_ms"] == pytest.approx(np.std(ibi_ms, ddof=1))
+    assert td["pnn50_pct"] == pytest.approx(100.0)
+    assert td["hr_bpm"] == pytest.approx(60000.0 / 800.0)
+
+
+def test_time_domain_refuses_too_few_intervals() -> None:
+    with pytest.raises(InputError):
+        time_domain(np.array([800.0]))
+
+
+def test_a_clean_series_is_left_alone() -> None:
+    ibi_ms = rsa_intervals()
+    corrected, labels = correct_intervals(ibi_ms)
+    assert corrected == pytest.approx(ibi_ms)
+    assert not labels.any()
+
+
+def test_a_missed_beat_is_restored() -> None:
+    ibi_ms = rsa_intervals()
+    broken = np.concatenate([ibi_ms[:60], [ibi_ms[60] + ibi_ms[61]], ibi_ms[62:]])
+    corrected, labels = correct_intervals(broken)
+    assert len(corrected) == len(ibi_ms)
+    assert corrected.sum() == pytest.approx(broken.sum())
+    assert list(np.flatnonzero(labels)) == [60, 61]
+    assert set(labels[[60, 61]]) == {Artifact.MISSED}
+    assert np.max(np.abs(corrected - ibi_ms)) < 60.0
+
+
+def test_an_extra_beat_is_removed() -> None:
+    ibi_ms = rsa_intervals()
+    broken = np.concatenate([ibi_ms[:60], [0.35 * ibi_ms[60], 0.65 * ibi_ms[60]], ibi_ms[61:]])
+    corrected, labels = correct_intervals(broken)
+    assert len(corrected) == len(ibi_ms)
+    assert corrected.sum() == pytest.approx(broken.sum())
+    assert labels[60] == Artifact.EXTRA
+    assert np.max(np.abs(corrected - ibi_ms)) < 60.0
+
+
+def test_an_ectopic_beat_is_moved_between_its_neighbours() -> None:
+    ibi_ms = rsa_intervals()
+    broken = ibi_ms.copy()
+    broken[60] -= 300.0  # premature beat ...
+    broken[61] += 300.0  # ... and its compensatory pause
+    corrected, labels = correct_intervals(broken)
+    assert len(corrected) == len(ibi_ms)
+    assert Artifact.ECTOPIC in labels[59:63]
+    assert np.max(np.abs(corrected - ibi_ms)) < 60.0
+    assert time_domain(corrected)["rmssd_ms"] == pytest.approx(time_domain(ibi_ms)["rmssd_ms"], rel=0.2)
+
+
+def test_correction_refuses_nonsense() -> None:
+    with pytest.raises(InputError):
+        correct_intervals(np.array([800.0, -5.0, 800.0]))
+
+
+def test_coherence_is_high_for_a_pure_slow_rhythm_and_low_for_noise() -> None:
+    times = rsa_beat_times(64.0, hr_bpm=65.0, breath_bpm=6.0, swing_bpm=10.0)
+    ratio, peak_hz = coherence_ratio(times[1:], np.diff(times) * 1000.0)
+    assert peak_hz == pytest.approx(0.1, abs=0.01)
+    assert ratio > 3.0
+    rng = np.random.default_rng(5)
+    ibi_ms = 900.0 + rng.normal(0.0, 40.0, 75)
+    noise_ratio, _ = coherence_ratio(np.cumsum(ibi_ms) / 1000.0, ibi_ms)
+    assert noise_ratio < 0.5
+
+
+@pytest.mark.parametrize("breath_bpm", [6.0, 12.0])
+def test_breathing_rate_is_read_from_the_heart_rhythm(breath_bpm: float) -> None:
+    tracker = HrvTracker()
+    tracker.add_beats(as_beats(rsa_beat_times(70.0, hr_bpm=66.0, breath_bpm=breath_bpm, swing_bpm=8.0)))
+    metrics = tracker.metrics()
+    assert metrics.breath_rate_bpm == pytest.approx(breath_bpm, abs=0.5)
+    assert metrics.hr_swing_bpm == pytest.approx(8.0, abs=1.5)
+
+
+def test_a_change_of_breathing_pace_shows_within_a_minute() -> None:
+    before = rsa_beat_times(60.0, hr_bpm=66.0, breath_bpm=12.0, swing_bpm=4.0)
+    after = 60.0 + rsa_beat_times(45.0, hr_bpm=66.0, breath_bpm=6.0, swing_bpm=10.0, start_s=0.9)
+    tracker = HrvTracker()
+    tracker.add_beats(as_beats(np.concatenate([before, after])))
+    assert tracker.metrics().breath_rate_bpm == pytest.approx(6.0, abs=1.0)
+
+
+def test_coherence_waits_for_its_window_then_updates_every_five_seconds() -> None:
+    times = rsa_beat_times(120.0, hr_bpm=65.0, breath_bpm=6.0, swing_bpm=10.0)
+    tracker = HrvTracker(coherence_window_s=64.0, coherence_update_s=5.0)
+    changes: list[float] = []
+    last: float | None = None
+    for t in times:
+        tracker.add_beats([Beat(float(t), 1.0, 1.0)])
+        value = tracker.metrics().coherence
+        if t < times[0] + 63.0:
+            assert value is None
+        if value is not None and value != last:
+            changes.append(float(t))
+            last = value
+    assert len(changes) >= 8
+    assert np.min(np.diff(changes)) >= 5.0
+    assert last is not None and last > 3.0
+
+
+def test_one_bad_beat_does_not_wreck_a_minute_of_hrv() -> None:
+    times = np.cumsum(rsa_intervals(70)) / 1000.0
+    clean = HrvTracker()
+    clean.add_beats(as_beats(times))
+    with_extra = HrvTracker()
+    with_extra.add_beats(as_beats(np.sort(np.append(times, 0.5 * (times[30] + times[31])))))
+    assert with_extra.metrics().rmssd_ms == pytest.approx(clean.metrics().rmssd_ms, rel=0.1)
+    assert with_extra.metrics().artifact_pct > 0.0
+    assert clean.metrics().artifact_pct == 0.0
+
+
+def test_figures_cover_the_last_window_only() -> None:
+    slow = rsa_beat_times(60.0, hr_bpm=55.0, breath_bpm=6.0, swing_bpm=2.0)
+    fast = slow[-1] + rsa_beat_times(70.0, hr_bpm=80.0, breath_bpm=6.0, swing_bpm=2.0, start_s=0.75)
+    tracker = HrvTracker(window_s=60.0)
+    tracker.add_beats(as_beats(np.concatenate([slow, fast])))
+    metrics = tracker.metrics()
+    assert metrics.hr_bpm == pytest.approx(80.0, abs=2.0)
+    assert metrics.t_s == pytest.approx(fast[-1])
+    assert metrics.n_beats == pytest.approx(80, abs=3)
+
+
+def test_a_long_pause_starts_a_new_series() -> None:
+    first = rsa_beat_times(40.0)
+    second = first[-1] + 10.0 + rsa_beat_times(10.0)
+    tracker = HrvTracker()
+    tracker.add_beats(as_beats(np.concatenate([first, second])))
+    assert tracker.metrics().n_beats <= len(second)
+
+
+def test_too_few_beats_give_no_figures() -> None:
+    tracker = HrvTracker()
+    tracker.add_beats(as_beats(np.array([1.0, 2.0])))
+    metrics = tracker.metrics()
+    assert metrics.hr_bpm is None and metrics.rmssd_ms is None and metrics.coherence is None
+
+
+def test_memory_stays_bounded_over_two_hours_of_beats() -> None:
+    tracker = HrvTracker()
+    times = np.cumsum(np.full(9000, 0.8))
+    for start in range(0, len(times), 10):
+        tracker.add_beats(as_beats(times[start:start + 10]))
+    assert tracker.metrics().n_beats <= 80
+    assert len(tracker._times) <= tracker._times.maxlen  # the deque is capped by construction
+    assert tracker._times[-1] - tracker._times[0] < 70.0

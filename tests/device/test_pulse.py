@@ -1,0 +1,198 @@
+"""The streaming pulse pipeline on synthetic PPG with known systolic-peak times."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from bench.bench_pulse import match_beats
+from device.errors import InputError
+from device.pulse import Beat, PulsePipeline, detect_beats, stream_beats
+from tests.device.synthetic_ppg import rsa_beat_times, synthetic_ppg, true_peaks_s
+
+DURATION_S = 60.0
+
+
+@pytest.fixture(scope="module")
+def heart() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(beat times, true peak times) of a minute of a heart breathing at 6/min."""
+    beats = rsa_beat_times(DURATION_S)
+    return beats, true_peaks_s(beats)
+
+
+def push_all(pipeline: PulsePipeline, x: NDArray[np.float64], chunk: int, first_index: int = 0) -> list[Beat]:
+    beats: list[Beat] = []
+    for start in range(0, len(x), chunk):
+        beats.extend(pipeline.push(x[start:start + chunk], first_index + start).beats)
+    return beats
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+def test_every_beat_is_found_and_timed_within_a_millisecond_on_a_clean_pulse(fs_hz: int, heart) -> None:
+    beats, truth = heart
+    detected = detect_beats(synthetic_ppg(beats, fs_hz, DURATION_S), fs_hz)
+    matches = match_beats(truth, detected)
+    assert len(matches) == len(truth) == len(detected)
+    errors_ms = (detected[matches[:, 1]] - truth[matches[:, 0]]) * 1000.0
+    assert np.max(np.abs(errors_ms)) < 1.0
+
+
+@pytest.mark.parametrize("fs_hz", [25, 100])
+def test_sensor_noise_moves_beats_by_only_a_few_milliseconds(fs_hz: int, heart) -> None:
+    beats, truth = heart
+    detected = detect_beats(synthetic_ppg(beats, fs_hz, DURATION_S, noise=0.02, seed=3), fs_hz)
+    matches = match_beats(truth, detected)
+    assert len(matches) == len(truth) == len(detected)
+    errors_ms = (detected[matches[:, 1]] - truth[matches[:, 0]]) * 1000.0
+    assert np.std(errors_ms) < 4.0
+    assert abs(np.mean(errors_ms)) < 2.0
+
+
+def test_beats_do_not_depend_on_how_the_samples_are_chunked(heart) -> None:
+    beats, _ = heart
+    fs_hz = 50
+    x = synthetic_ppg(beats, fs_hz, DURATION_S, noise=0.01)
+    reference = [b.t_s for b in push_all(PulsePipeline(fs_hz), x, 5)]
+    for chunk in (1, 3, 17, 100, 1000):
+        assert [b.t_s for b in push_all(PulsePipeline(fs_hz), x, chunk)] == pytest.approx(reference, abs=1e-9)
+
+
+def test_each_beat_is_reported_once_in_time_order(heart) -> None:
+    beats, _ = heart
+    times = [b.t_s for b in stream_beats(synthetic_ppg(beats, 100, DURATION_S), 100)]
+    assert times == sorted(set(times))
+
+
+def test_beat_times_count_from_the_first_index_not_from_zero(heart) -> None:
+    beats, _ = heart
+    fs_hz, offset = 100, 123_456
+    x = synthetic_ppg(beats, fs_hz, DURATION_S)
+    plain = [b.t_s for b in push_all(PulsePipeline(fs_hz), x, 10)]
+    shifted = [b.t_s for b in push_all(PulsePipeline(fs_hz), x, 10, first_index=offset)]
+    assert np.asarray(shifted) - offset / fs_hz == pytest.approx(plain, abs=1e-9)
+
+
+def test_a_short_run_of_lost_samples_is_bridged_without_mistiming_any_beat(heart) -> None:
+    beats, truth = heart
+    fs_hz = 100
+    x = synthetic_ppg(beats, fs_hz, DURATION_S)
+    lost = slice(3000, 3020)  # 0.2 s lost from the FIFO at 30 s
+    pipeline = PulsePipeline(fs_hz)
+    detected: list[float] = []
+    for start in range(0, len(x), 10):
+        idx = np.arange(start, min(start + 10, len(x)))
+        keep = idx[(idx < lost.start) | (idx >= lost.stop)]
+        if len(keep):
+            detected.extend(b.t_s for b in pipeline.push(x[keep], int(keep[0])).beats)
+    got = np.asarray(detected)
+    matches = match_beats(truth, got)
+    assert len(matches) == len(got)  # nothing invented
+    assert np.max(np.abs(got[matches[:, 1]] - truth[matches[:, 0]])) < 0.002
+    assert len(matches) >= len(truth) - 2  # at most the beats whose peak window touched the gap
+
+
+def test_a_long_gap_restarts_the_pipeline_and_beats_resume_with_the_right_times(heart) -> None:
+    beats, truth = heart
+    fs_hz = 50
+    x = synthetic_ppg(beats, fs_hz, DURATION_S)
+    pipeline = PulsePipeline(fs_hz)
+    first = push_all(pipeline, x[:1000], 10)
+    second = push_all(pipeline, x[1500:], 10, first_index=1500)  # 10 s lost
+    got = np.asarray([b.t_s for b in first + second])
+    matches = match_beats(truth, got)
+    assert len(matches) == len(got)
+    assert np.max(np.abs(got[matches[:, 1]] - truth[matches[:, 0]])) < 0.002
+    assert any(b.t_s > 35.0 for b in second)
+
+
+def test_indices_going_back_start_a_new_stream(heart) -> None:
+    beats, _ = heart
+    fs_hz = 50
+    x = synthetic_ppg(beats, fs_hz, 20.0)
+    pipeline = PulsePipeline(fs_hz)
+    push_all(pipeline, x, 10)
+    again = push_all(pipeline, x, 10)  # the sensor was re-initialised: indices restart at 0
+    fresh = push_all(PulsePipeline(fs_hz), x, 10)
+    assert [b.t_s for b in again] == pytest.approx([b.t_s for b in fresh])
+
+
+def test_a_clean_pulse_reports_a_finger_and_high_quality(heart) -> None:
+    beats, _ = heart
+    pipeline = PulsePipeline(100)
+    x = synthetic_ppg(beats, 100, 20.0, noise=0.01)
+    found = push_all(pipeline, x, 10)
+    update = pipeline.push(synthetic_ppg(beats, 100, 20.1)[2000:2010], 2000)
+    assert update.finger_on
+    assert update.quality > 0.8
+    assert np.median([b.quality for b in found]) > 0.8
+
+
+@pytest.mark.parametrize("fs_hz", [25, 100])
+def test_a_flat_signal_gives_no_beats_and_no_finger(fs_hz: int) -> None:
+    pipeline = PulsePipeline(fs_hz)
+    x = np.full(int(30 * fs_hz), 123_456.0)
+    assert push_all(pipeline, x, fs_hz // 10) == []
+    assert not pipeline.push(x[:5], len(x)).finger_on
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("fs_hz", [25, 100])
+def test_noise_gives_no_beats_and_no_finger(fs_hz: int, seed: int) -> None:
+    pipeline = PulsePipeline(fs_hz)
+    x = np.random.default_rng(seed).standard_normal(int(60 * fs_hz))
+    assert push_all(pipeline, x, fs_hz // 10) == []
+    update = pipeline.push(x[:5], len(x))
+    assert not update.finger_on
+    assert update.quality == 0.0
+
+
+def test_the_driver_saying_no_finger_wins_over_a_pulse(heart) -> None:
+    beats, _ = heart
+    pipeline = PulsePipeline(100)
+    x = synthetic_ppg(beats, 100, 20.0)
+    push_all(pipeline, x[:1500], 10)
+    assert pipeline.push(x[1500:1510], 1500).finger_on
+    update = pipeline.push(x[1510:1520], 1510, dc_ok=False)
+    assert not update.finger_on
+    assert update.beats == ()
+
+
+def test_memory_stays_bounded_over_two_hours() -> None:
+    fs_hz = 25
+    beats = np.arange(0.3, 60.3, 1.0)  # 60 beats/min, so a minute tiles seamlessly
+    minute = synthetic_ppg(beats, fs_hz, 60.0, breath_bpm=6.0, noise=0.01)
+    pipeline = PulsePipeline(fs_hz)
+    chunk = fs_hz  # 1 s pushes keep the test quick; the pipeline does not care
+    n_beats = 0
+    for m in range(120):
+        if m == 105:  # trace allocations over the last quarter hour only: tracing is slow
+            tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0]
+        for start in range(0, len(minute), chunk):
+            n_beats += len(pipeline.push(minute[start:start + chunk], m * len(minute) + start).beats)
+    growth = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert n_beats >= 7190  # still finding every beat after two hours
+    assert growth < 16_000  # bytes held after 15 more minutes (900 beats): nothing accumulates
+
+
+def test_detect_beats_is_the_streaming_pipeline_in_100_ms_chunks(heart) -> None:
+    beats, _ = heart
+    x = synthetic_ppg(beats, 50, DURATION_S, noise=0.01)
+    streamed = push_all(PulsePipeline(50), x, 5)
+    batch = detect_beats(x, 50)
+    assert batch[:len(streamed)] == pytest.approx([b.t_s for b in streamed])
+
+
+@pytest.mark.parametrize("fs_hz", [10.0, 1000.0])
+def test_unsupported_rates_are_refused(fs_hz: float) -> None:
+    with pytest.raises(InputError):
+        PulsePipeline(fs_hz)
+
+
+def test_non_finite_samples_are_refused() -> None:
+    with pytest.raises(InputError):
+        PulsePipeline(100).push(np.array([1.0, np.nan, 2.0]), 0)
