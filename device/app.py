@@ -83,6 +83,7 @@ class GlimmerDevice:
         self.publishers = list(publishers)
         self.stop_event = threading.Event()
         self._closed = False
+        self._started = False
         fs_hz = float(config.sensor.sample_rate_hz)
         self.pipeline = PulsePipeline(fs_hz)
         self.hrv = HrvTracker()
@@ -170,13 +171,15 @@ class GlimmerDevice:
         return hum_block(t0_s, n_frames, self.audio.sample_rate_hz, self.session.pattern)
 
     def run(self, until_s: float = math.inf) -> None:
-        """Start the outputs and run the main loop until `stop_event` is set or clock time `until_s`."""
-        if not self._tasks:
-            raise RuntimeError("device already ran; build a new one")
-        for task in self._tasks:
-            self._scheduler.add(task)
-        self._tasks = []
-        self.audio.start(self.render_audio)
+        """Run the main loop until `stop_event` is set or clock time `until_s`. May be called again
+        with a later `until_s` to continue (tests and the simulator step the device this way)."""
+        if self._closed:
+            raise RuntimeError("the device is closed; build a new one")
+        if not self._started:
+            self._started = True
+            for task in self._tasks:
+                self._scheduler.add(task)
+            self.audio.start(self.render_audio)
         self._scheduler.run(until_s)
 
     def stop(self) -> None:

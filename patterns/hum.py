@@ -97,11 +97,13 @@ def _cue(
     0.45 x sample rate (a high hum at a low rate) are left out, so nothing aliases.
     """
     out = np.zeros_like(t_s)
-    moving = np.flatnonzero((seg == Segment.INHALE) | (seg == Segment.EXHALE))
+    rate_bpm = state.pacer.rate_bpm(t_s)
+    # A pacer standing still (rate 0, before pacing starts) has no breath turns to mark.
+    moving = np.flatnonzero(((seg == Segment.INHALE) | (seg == Segment.EXHALE)) & (rate_bpm > 0))
     if moving.size == 0:
         return out
     lengths_cycles = np.diff(segment_bounds(state.pacer.shape))[seg[moving]]
-    segment_s = lengths_cycles * 60.0 / state.pacer.rate_bpm(t_s[moving])
+    segment_s = lengths_cycles * 60.0 / rate_bpm[moving]
     since_s = progress[moving] * segment_s
     window_s = np.minimum(CUE_MAX_S, CUE_MAX_SEGMENT_FRACTION * segment_s)
     ringing = since_s < window_s

@@ -84,8 +84,10 @@ def test_sigterm_stops_the_simulator_cleanly(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
-        first = json.loads(proc.stdout.readline())  # the device is up and publishing
-        assert first["kind"] == "metrics"
+        while True:  # until a session is open
+            payload = json.loads(proc.stdout.readline())
+            if payload["session_state"] != "idle":
+                break
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)
     finally:
