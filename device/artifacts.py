@@ -53,10 +53,28 @@ def _centred_windows(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
     return sliding_window_view(np.pad(x, half, mode="constant", constant_values=np.nan), width)
 
 
+def _rolling_quantiles(x: NDArray[np.float64], width: int,
+                       quantiles: tuple[float, ...]) -> list[NDArray[np.float64]]:
+    """Quantiles (linear interpolation, as numpy.percentile) of centred windows that shrink at the ends.
+
+    Vectorised: every window is sorted at once, its NaN padding last, and read at its own length.
+    """
+    ordered = np.sort(_centred_windows(x, width), axis=1)
+    count = np.sum(~np.isnan(ordered), axis=1)
+    rows = np.arange(len(x))
+    out = []
+    for q in quantiles:
+        pos = (count - 1) * q
+        below = np.floor(pos).astype(int)
+        above = np.minimum(below + 1, count - 1)
+        low, high = ordered[rows, below], ordered[rows, above]
+        out.append(low + (high - low) * (pos - below))
+    return out
+
+
 def _threshold(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """ALPHA x quartile deviation of |x| over THRESHOLD_BEATS centred beats (fewer at short series)."""
-    windows = _centred_windows(np.abs(x), _odd_at_most(THRESHOLD_BEATS, len(x)))
-    q1, q3 = np.nanpercentile(windows, [25, 75], axis=1)
+    q1, q3 = _rolling_quantiles(np.abs(x), _odd_at_most(THRESHOLD_BEATS, len(x)), (0.25, 0.75))
     return np.maximum(ALPHA * (q3 - q1) / 2.0, MIN_THRESHOLD_MS)
 
 
@@ -71,7 +89,7 @@ def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
     drr[0] = drr[1:].mean()
     th1 = _threshold(drr)
     drrs = drr / th1
-    median_rr = np.nanmedian(_centred_windows(rr, _odd_at_most(MEDIAN_BEATS, n)), axis=1)
+    (median_rr,) = _rolling_quantiles(rr, _odd_at_most(MEDIAN_BEATS, n), (0.5,))
     mrr = rr - median_rr
     mrr[mrr < 0] *= 2.0
     th2 = _threshold(mrr)

@@ -104,13 +104,16 @@ def coherence_ratio(beat_times_s: NDArray[np.float64], ibi_ms: NDArray[np.float6
 def breathing_rate_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64]) -> float | None:
     """Breaths per minute: the dominant frequency of the heart-rate series in BREATH_BAND_HZ.
 
+    The spectrum is weighted by frequency first: heart-rate variability falls off roughly as 1/f, and
+    the slow baroreflex (Mayer) waves near 0.1 Hz would otherwise outweigh the respiratory peak of
+    spontaneous breathing; paced slow breathing, which drives a much larger oscillation, still wins.
     None when the series spans less than two of the slowest breaths.
     """
     x = resample_tachogram(beat_times_s, hr_bpm)
     if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0]:
         return None
     freqs, psd = _power_spectrum(x, TACHOGRAM_FS_HZ)
-    _, peak_hz = _band_peak(freqs, psd, BREATH_BAND_HZ)
+    _, peak_hz = _band_peak(freqs, psd * freqs, BREATH_BAND_HZ)
     return 60.0 * peak_hz
 
 

@@ -4,7 +4,8 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
 
 1. Band-pass 0.5-5 Hz (Butterworth, second-order sections, filter state kept across chunks).
 2. Pulsatility: every second, the autocorrelation of the last few seconds (device/pulse_quality.py).
-   Beats are reported only while the signal is periodic ("locked"); when the lock is first acquired
+   Beats are reported only while the signal is periodic ("locked": two checks in a row find the same
+   beat interval, which noise does not do); when the lock is first acquired
    the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the interval found
    by the autocorrelation, so the first beats are not lost, only confirmed late (once, at lock).
 3. Beat picking on the band-passed signal (device/pulse_peaks.py: adaptive amplitude threshold,
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import butter, sosfilt, sosfilt_zi
+from scipy.signal import butter, lfilter, sosfilt_zi
 
 from device.errors import InputError
 from device.peak_timing import PeakTimer
@@ -47,6 +48,7 @@ PERIODICITY_WINDOW_S = 6.0
 PERIODICITY_MIN_S = 4.0  # pulsatility is first judged once this much signal has arrived
 PERIODICITY_EVERY_S = 1.0
 LOCK_ON = 0.5  # autocorrelation peak needed to start reporting beats
+INTERVAL_AGREEMENT = 0.15  # two checks in a row must agree on the interval this well to lock
 LOCK_OFF = 0.3  # below this twice in a row, reporting stops
 LOCK_OFF_COUNT = 2
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
@@ -82,6 +84,7 @@ class PulsePipeline:
             raise InputError(f"sample rate {fs_hz} Hz outside {MIN_FS_HZ}..{MAX_FS_HZ} Hz")
         self.fs_hz = float(fs_hz)
         self._sos = butter(FILTER_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
+        self._sections = [(row[:3], row[3:]) for row in self._sos]
         self._zi_unit = sosfilt_zi(self._sos)
         capacity = round(BUFFER_S * fs_hz)
         self._raw = SampleRing(capacity)
@@ -106,6 +109,7 @@ class PulsePipeline:
         self._low_count = 0
         self._last_emitted = -1
         self._periodicity = 0.0
+        self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
         self._qualities: deque[float] = deque(maxlen=QUALITY_BEATS)
         self._queue: deque[PeakCandidate] = deque(maxlen=32)  # confirmed, waiting for their raw window
@@ -161,7 +165,10 @@ class PulsePipeline:
 
     def _ingest(self, x: NDArray[np.float64]) -> None:
         assert self._zi is not None
-        y, self._zi = sosfilt(self._sos, x, zi=self._zi)
+        y = x
+        for k, (b, a) in enumerate(self._sections):
+            # the cascade of second-order sections, as scipy's sosfilt runs it, at a third of its call cost
+            y, self._zi[k] = lfilter(b, a, y, zi=self._zi[k])
         self._raw.extend(x)
         self._filtered.extend(y)
         self._expected = self._raw.end
@@ -194,8 +201,10 @@ class PulsePipeline:
         window = self._filtered.view(first, end)
         strength, interval_s = periodicity(window, self.fs_hz)
         self._periodicity = strength
+        previous_s, self._interval_s = self._interval_s, interval_s if strength >= LOCK_ON else 0.0
         if self._picker is None:
-            if strength >= LOCK_ON and interval_s > 0.0 and dc_ok is not False:
+            steady = previous_s > 0.0 and abs(interval_s / previous_s - 1.0) <= INTERVAL_AGREEMENT
+            if strength >= LOCK_ON and steady and dc_ok is not False:
                 amp_prior = AMP_PRIOR_PER_STD * float(window.std())
                 replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
                 seed_s = min(interval_s, SEED_IBI_MAX_S)

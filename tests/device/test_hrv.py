@@ -106,11 +106,25 @@ def test_breathing_rate_is_read_from_the_heart_rhythm(breath_bpm: float) -> None
     assert metrics.hr_swing_bpm == pytest.approx(8.0, abs=1.5)
 
 
-def test_a_change_of_breathing_pace_shows_within_a_minute() -> None:
-    before = rsa_beat_times(60.0, hr_bpm=66.0, breath_bpm=12.0, swing_bpm=4.0)
-    after = 60.0 + rsa_beat_times(45.0, hr_bpm=66.0, breath_bpm=6.0, swing_bpm=10.0, start_s=0.9)
+def test_spontaneous_breathing_is_not_mistaken_for_the_slower_baroreflex_wave() -> None:
+    times = [0.5]
+    while times[-1] < 70.0:  # heart rate = rest + Mayer wave at 0.1 Hz + breathing at 0.25 Hz, equal sizes
+        t = times[-1]
+        rate = 66.0 + 3.0 * np.sin(2 * np.pi * 0.1 * t) + 3.0 * np.sin(2 * np.pi * 0.25 * t + 1.0)
+        times.append(t + 60.0 / rate)
     tracker = HrvTracker()
-    tracker.add_beats(as_beats(np.concatenate([before, after])))
+    tracker.add_beats(as_beats(np.asarray(times)))
+    assert tracker.metrics().breath_rate_bpm == pytest.approx(15.0, abs=1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_change_of_breathing_pace_shows_within_a_minute(seed: int) -> None:
+    before = rsa_beat_times(60.0, hr_bpm=66.0, breath_bpm=12.0, swing_bpm=4.0)
+    after = 60.0 + rsa_beat_times(45.0, hr_bpm=66.0, breath_bpm=6.0, swing_bpm=8.0, start_s=0.9)
+    times = np.concatenate([before, after])
+    times += np.random.default_rng(seed).normal(0.0, 0.005, len(times))  # 5 ms of beat-timing jitter
+    tracker = HrvTracker()
+    tracker.add_beats(as_beats(times))
     assert tracker.metrics().breath_rate_bpm == pytest.approx(6.0, abs=1.0)
 
 
