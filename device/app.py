@@ -25,8 +25,8 @@ from device.payload import DeviceStatus, metrics_payload
 from device.publish import Publisher
 from device.pulse import PulsePipeline
 from device.session import Phase, Session, in_night
-from drivers.max30102 import Max30102Settings
 from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
+from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
 from drivers.speaker import AudioOutput
 from patterns.hum import hum_block

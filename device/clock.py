@@ -69,8 +69,7 @@ class SimClock:
         if stop.is_set():
             return False
         remaining_s = deadline_s - self.now_s()
-        if remaining_s > 0 and math.isfinite(self.speed):
-            if stop.wait(remaining_s / self.speed):
-                return False
+        if remaining_s > 0 and math.isfinite(self.speed) and stop.wait(remaining_s / self.speed):
+            return False
         self.advance_to(deadline_s)
         return not stop.is_set()

@@ -70,9 +70,9 @@ def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
     ]
     if status.session_state in ("pacing", "paused"):
         phase = float(pattern.pacer.phase_cycles(now_s))
-        seg, progress = breath_segment(phase, pattern.pacer.shape)
+        seg, _progress = breath_segment(phase, pattern.pacer.shape)
         bar_len = 20
-        filled = int(round((phase % 1.0) * bar_len))
+        filled = round((phase % 1.0) * bar_len)
         lines.append(f"pacer {float(pattern.pacer.rate_bpm(now_s)):.2f} -> {pattern.pacer.target_bpm:.1f}/min   "
                      f"[{'#' * filled}{'.' * (bar_len - filled)}] {_SEGMENT_WORDS[Segment(int(seg))]}"
                      f"{'   following' if status.following else ''}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 
@@ -56,7 +57,7 @@ def test_tasks_run_at_their_periods_in_simulated_time() -> None:
     assert len(seen["fast"]) == 101  # t = 0.0, 0.1, ..., 10.0
     assert seen["slow"] == [float(i) for i in range(11)]
     assert clock.now_s() == 10.0
-    gaps = [b - a for a, b in zip(seen["fast"], seen["fast"][1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(seen["fast"])]
     assert max(abs(g - 0.1) for g in gaps) < 1e-9  # no drift
 
 
@@ -84,7 +85,7 @@ def test_a_late_task_skips_missed_slots_instead_of_bursting() -> None:
     task = scheduler.add(Task("job", 0.1, slow_job))
     scheduler.run(until_s=1.0)
     assert task.skipped >= 4
-    assert all(b > a for a, b in zip(runs, runs[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(runs))
     assert runs[2] >= runs[1] + 0.5
 
 
