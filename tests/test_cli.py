@@ -94,3 +94,15 @@ def test_sigterm_stops_the_simulator_cleanly(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 0, err
     assert json.loads(out.splitlines()[-1])["kind"] == "session_summary"
+
+
+def test_run_without_the_pis_spi_library_exits_69_with_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("numpy")
+    try:
+        import spidev  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("spidev is installed here: this is a Pi")
+    assert main(["run"]) == 69
+    assert "spidev" in capsys.readouterr().err
