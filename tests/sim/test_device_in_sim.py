@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import wave
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,21 @@ def test_twenty_minutes_run_on_the_fast_clock_with_every_task_on_time(tmp_path: 
     assert 45 <= last["hr_bpm"] <= 95
     assert last["lost_samples"] == 0
     glimmer.close()
+
+
+def documented_keys() -> set[str]:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
+    keys: set[str] = set()
+    for row in re.findall(r"^\| (`.*?) \|", doc, flags=re.M):
+        keys.update(re.findall(r"`([a-z0-9_]+)`", row))
+    return keys
+
+
+def test_the_payload_is_the_documented_contract(tmp_path: Path) -> None:
+    _, glimmer, recorder = make(tmp_path)
+    glimmer.run(until_s=60.0)
+    glimmer.close()
+    assert set(recorder.metrics_payloads[-1]) == documented_keys()
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path: Path) -> None:
