@@ -5,15 +5,17 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
 1. Band-pass 0.5-5 Hz (Butterworth, second-order sections, filter state kept across chunks).
 2. Pulsatility: every second, the autocorrelation of the last few seconds (device/pulse_quality.py).
    Beats are reported only while the signal is periodic ("locked": two checks in a row find the same
-   beat interval, which noise does not do); when the lock is first acquired
-   the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the interval found
-   by the autocorrelation, so the first beats are not lost, only confirmed late (once, at lock).
-3. Beat picking on the band-passed signal (device/pulse_peaks.py: adaptive amplitude threshold,
-   refractory window, search-back), confirmed at most REFRACTORY_MAX_S after the peak in steady state.
-4. Each beat's systolic peak is timed on the raw signal by band-limited interpolation (sub-sample), so
-   the causal filter's delay never enters the beat times.
+   beat interval, which noise does not do; about 5.5 s after a finger arrives). When the lock is
+   acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
+   interval the autocorrelation found, so the first beats are not lost, only reported late, once.
+3. Beat picking on the band-passed signal (device/pulse_peaks.py: adaptive amplitude and upstroke
+   thresholds, refractory window, search-back). A beat is confirmed when its refractory window
+   (0.45 of the recent interval) has passed and reported once the raw samples around it have arrived:
+   about 0.8 s after the peak at 60 beats/min, never more than REFRACTORY_MAX_S + 0.35 s.
+4. Each beat's systolic peak is timed on the raw signal by band-limited, noise-adaptive interpolation
+   (device/peak_timing.py), so the causal filter's delay never enters the beat times.
 5. Quality per beat (template correlation and amplitude consistency), a rolling quality, and finger
-   presence = the driver's DC verdict (when given) and a periodic signal.
+   presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices is bridged (linear fill so the filter
 runs on; no beat is reported whose peak search touches the fill); a longer gap, or indices going back,
@@ -44,16 +46,19 @@ BAND_LOW_HZ = 0.5
 BAND_HIGH_HZ = 5.0
 FILTER_ORDER = 2  # per band edge
 SETTLE_S = 0.5  # filter start-up transient excluded from the pulsatility analysis
-PERIODICITY_WINDOW_S = 6.0
+PERIODICITY_WINDOW_S = 6.0  # signal judged for pulsatility, and replayed when a pulse is found
 PERIODICITY_MIN_S = 4.0  # pulsatility is first judged once this much signal has arrived
-PERIODICITY_EVERY_S = 1.0
+PERIODICITY_EVERY_S = 1.0  # pulsatility re-judged this often
 LOCK_ON = 0.5  # autocorrelation peak needed to start reporting beats
 INTERVAL_AGREEMENT = 0.15  # two checks in a row must agree on the interval this well to lock
 LOCK_OFF = 0.3  # below this twice in a row, reporting stops
-LOCK_OFF_COUNT = 2
+LOCK_OFF_COUNT = 2  # consecutive weak checks before reporting stops
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
+# The autocorrelation can lock onto two beats when alternate beats differ (seen in phone PPG); a seed no
+# longer than 1 s keeps the first refractory windows short enough to see every beat at >= 60 beats/min,
+# and slower hearts are learned from their own beats within a few beats.
 SEED_IBI_MAX_S = 1.0
-MAX_BRIDGE_S = 0.5
+MAX_BRIDGE_S = 0.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 8.0  # ring buffers: replay window + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
 
@@ -72,7 +77,7 @@ class PulseUpdate:
     """What one chunk of samples told the pipeline."""
 
     beats: tuple[Beat, ...]  # beats confirmed by this chunk, in time order, each reported once
-    finger_on: bool  # finger presence judged from the signal (pulsatility + DC verdict when given)
+    finger_on: bool  # a pulse is being tracked (and the driver's DC verdict, when given, agrees)
     quality: float  # rolling signal quality 0..1
 
 

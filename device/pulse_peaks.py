@@ -145,10 +145,12 @@ class BeatPicker:
         maxima = np.flatnonzero((mid > seg[:-2]) & (mid >= seg[2:]))
         for off in maxima.tolist():
             k = first + off
-            self._confirm_until(k, y, confirmed)
+            self._confirm_until(k, confirmed)
             self._consider(k, float(mid[off]), y, confirmed)
         self._scan_from = stop
-        self._confirm_until(stop, y, confirmed)
+        pending = self._pending
+        if pending is not None and stop - pending.index >= self._refractory:
+            self._confirm(pending, confirmed)
         return confirmed
 
     def _foot_since(self, k: int, y: SampleRing) -> tuple[int, float]:
@@ -181,7 +183,11 @@ class BeatPicker:
         else:
             self._rejected.append(candidate)
 
-    def _confirm_until(self, now: int, y: SampleRing, out: list[PeakCandidate]) -> None:
+    def _confirm_until(self, now: int, out: list[PeakCandidate]) -> None:
+        """Before the maximum at `now`: confirm a pending beat that is due, or search back if overdue.
+
+        Only called at maxima, never at chunk ends, so the picks do not depend on how samples arrive.
+        """
         pending = self._pending
         if pending is not None:
             if now - pending.index >= self._refractory:

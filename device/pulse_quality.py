@@ -23,6 +23,7 @@ TEMPLATE_BEFORE_S = 0.3  # beat waveform window around the band-passed peak
 TEMPLATE_AFTER_S = 0.15
 TEMPLATE_ALPHA = 0.1  # weight of a new beat in the running template
 TEMPLATE_MIN_CORR = 0.5  # beats below this do not update the template
+TEMPLATE_RESEED_BEATS = 5  # this many poor matches in a row: the template itself was poor, start again
 
 
 def periodicity(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
@@ -49,8 +50,8 @@ def periodicity(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     inner = band[1:-1]
     is_peak = (inner > band[:-2]) & (inner >= band[2:])
     peaks = np.flatnonzero(is_peak) + 1
-    if len(peaks) == 0:
-        return max(0.0, float(band.max())) if band.max() > 0 else 0.0, 0.0
+    if len(peaks) == 0:  # no repeating shape at any plausible beat interval
+        return 0.0, 0.0
     best = float(band[peaks].max())
     if best <= 0.0:
         return 0.0, 0.0
@@ -69,9 +70,11 @@ class BeatTemplate:
         self.before = round(TEMPLATE_BEFORE_S * fs_hz)
         self.after = round(TEMPLATE_AFTER_S * fs_hz)
         self._template: NDArray[np.float64] | None = None
+        self._misses = 0
 
     def reset(self) -> None:
         self._template = None
+        self._misses = 0
 
     def score(self, waveform: NDArray[np.float64], offset: int, amp: float, amp_ref: float) -> float:
         """Quality 0..1 of a beat from its band-passed waveform and amplitude.
@@ -90,9 +93,15 @@ class BeatTemplate:
             corr = 1.0
         else:
             part = self._template[offset:offset + len(z)]
-            corr = float(np.corrcoef(z, part)[0, 1]) if full is False else float(np.dot(z, part) / len(z))
+            # both z-scored when full: the mean product is the correlation; a cut-short part needs corrcoef
+            corr = float(np.dot(z, part) / len(z)) if full else float(np.corrcoef(z, part)[0, 1])
             if full and corr >= TEMPLATE_MIN_CORR:
                 blended = (1.0 - TEMPLATE_ALPHA) * self._template + TEMPLATE_ALPHA * z
                 self._template = (blended - blended.mean()) / max(float(blended.std()), 1e-12)
+                self._misses = 0
+            elif full:
+                self._misses += 1
+                if self._misses >= TEMPLATE_RESEED_BEATS:
+                    self._template, self._misses = z, 0
         ratio = min(amp / amp_ref, amp_ref / amp)
         return max(0.0, min(1.0, corr)) * min(1.0, 2.0 * ratio)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.bench_pulse import Row, format_table, goals, match_beats, rmssd_pair_ms, windowed_hr
+from bench.bench_pulse import Row, format_table, goals
+from bench.scoring import match_beats, rmssd_pair_ms, windowed_hr
 
 
 def test_beats_match_one_to_one_within_the_tolerance() -> None:

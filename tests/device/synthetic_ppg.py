@@ -35,13 +35,14 @@ def _wave(dt_s: NDArray[np.float64], delay_s: float, width_s: float) -> NDArray[
     return np.exp(-0.5 * ((dt_s - delay_s) / width_s) ** 2)
 
 
-def _clean(t_s: NDArray[np.float64], beats_s: NDArray[np.float64], breath_bpm: float) -> NDArray[np.float64]:
+def _clean(t_s: NDArray[np.float64], beats_s: NDArray[np.float64], breath_bpm: float,
+           gains: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     out = np.zeros_like(t_s)
     breath = 2 * np.pi * breath_bpm / 60.0
-    for b in beats_s:
+    for i, b in enumerate(beats_s):
         lo, hi = np.searchsorted(t_s, [b - 0.5, b + 1.2])
         dt = t_s[lo:hi] - b
-        gain = 1.0 + 0.15 * np.sin(breath * b)
+        gain = (1.0 + 0.15 * np.sin(breath * b)) * (1.0 if gains is None else gains[i])
         out[lo:hi] += gain * (_wave(dt, 0.0, SYSTOLIC_WIDTH_S)
                               + SHOULDER_SHARE * _wave(dt, SHOULDER_DELAY_S, SHOULDER_WIDTH_S)
                               + DICROTIC_SHARE * _wave(dt, DICROTIC_DELAY_S, DICROTIC_WIDTH_S))
@@ -49,10 +50,14 @@ def _clean(t_s: NDArray[np.float64], beats_s: NDArray[np.float64], breath_bpm: f
 
 
 def synthetic_ppg(beats_s: NDArray[np.float64], fs_hz: float, duration_s: float, noise: float = 0.0,
-                  breath_bpm: float = 6.0, seed: int = 0) -> NDArray[np.float64]:
-    """PPG samples at `fs_hz` (sample n at n / fs_hz), systolic peaks up, amplitude about 1."""
+                  breath_bpm: float = 6.0, seed: int = 0,
+                  gains: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """PPG samples at `fs_hz` (sample n at n / fs_hz), systolic peaks up, amplitude about 1.
+
+    `gains` scales each beat's wave (e.g. a weak premature beat).
+    """
     t = np.arange(round(duration_s * fs_hz)) / fs_hz
-    x = _clean(t, beats_s, breath_bpm)
+    x = _clean(t, beats_s, breath_bpm, gains)
     if noise > 0:
         x = x + noise * np.random.default_rng(seed).standard_normal(len(t))
     return x

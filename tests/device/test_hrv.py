@@ -191,3 +191,17 @@ def test_memory_stays_bounded_over_two_hours_of_beats() -> None:
     assert tracker.metrics().n_beats <= 80
     assert len(tracker._times) <= tracker._times.maxlen  # the deque is capped by construction
     assert tracker._times[-1] - tracker._times[0] < 70.0
+
+
+def test_a_person_breathing_at_six_per_minute_reads_as_coherent_through_the_whole_chain() -> None:
+    from device.pulse import stream_beats
+    from tests.device.synthetic_ppg import synthetic_ppg
+
+    times = rsa_beat_times(80.0, hr_bpm=64.0, breath_bpm=6.0, swing_bpm=10.0)
+    tracker = HrvTracker()
+    tracker.add_beats(stream_beats(synthetic_ppg(times, 25, 80.0, noise=0.02, breath_bpm=6.0), 25))
+    metrics = tracker.metrics()
+    assert metrics.breath_rate_bpm == pytest.approx(6.0, abs=0.5)
+    assert metrics.coherence is not None and metrics.coherence > 3.0
+    assert metrics.hr_bpm == pytest.approx(64.0, abs=2.0)
+    assert metrics.artifact_pct < 5.0

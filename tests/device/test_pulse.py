@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from bench.bench_pulse import match_beats
+from bench.scoring import match_beats
 from device.errors import InputError
 from device.pulse import Beat, PulsePipeline, detect_beats, stream_beats
 from tests.device.synthetic_ppg import rsa_beat_times, synthetic_ppg, true_peaks_s
@@ -58,6 +58,19 @@ def test_beats_do_not_depend_on_how_the_samples_are_chunked(heart) -> None:
     reference = [b.t_s for b in push_all(PulsePipeline(fs_hz), x, 5)]
     for chunk in (1, 3, 17, 100, 1000):
         assert [b.t_s for b in push_all(PulsePipeline(fs_hz), x, chunk)] == pytest.approx(reference, abs=1e-9)
+
+
+def test_a_weak_beat_is_recovered_and_chunking_still_does_not_matter() -> None:
+    beats = rsa_beat_times(DURATION_S)
+    gains = np.ones(len(beats))
+    gains[[20, 35, 50]] = 0.3  # three beats at 30 % amplitude (poor perfusion)
+    x = synthetic_ppg(beats, 50, DURATION_S, noise=0.01, gains=gains)
+    got = {chunk: [b.t_s for b in push_all(PulsePipeline(50), x, chunk)] for chunk in (1, 5, 13, 50)}
+    for times in got.values():
+        assert times == pytest.approx(got[5], abs=1e-9)
+    found = np.asarray(got[5])
+    for k in (20, 35, 50):
+        assert np.min(np.abs(found - beats[k])) < 0.03
 
 
 def test_each_beat_is_reported_once_in_time_order(heart) -> None:

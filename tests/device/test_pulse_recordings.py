@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.bench_pulse import match_beats, rmssd_pair_ms, run_ours, score_rates
+from bench.bench_pulse import run_ours, score_rates
 from bench.datasets import data_dir, load_but_ppg, load_capnobase, load_welltory
+from bench.scoring import match_beats, rmssd_pair_ms
 
 pytestmark = pytest.mark.data
 
