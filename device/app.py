@@ -155,7 +155,8 @@ class GlimmerDevice:
         )
 
     def _publish_metrics(self, now_s: float) -> None:
-        payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern)
+        payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern,
+                                  self.session.target_rate_bpm)
         self.last_payload = payload
         for publisher in self.publishers:
             publisher.metrics(payload)

@@ -168,6 +168,9 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
     _setup_logging(config, args.verbose)
+    if not args.json and not args.verbose:
+        # The live view owns the terminal: only warnings and errors interrupt it (-v shows all).
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
                    wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at)
 

@@ -33,8 +33,9 @@ def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def metrics_payload(t_s: float, hrv: HrvMetrics, status: DeviceStatus, pattern: PatternState) -> dict[str, Any]:
-    """Build the metrics payload at clock time t_s."""
+def metrics_payload(t_s: float, hrv: HrvMetrics, status: DeviceStatus, pattern: PatternState,
+                    target_rate_bpm: float) -> dict[str, Any]:
+    """Build the metrics payload at clock time t_s; `target_rate_bpm` is where pacing leads."""
     pacing = status.session_state in ("pacing", "paused")
     phase = float(pattern.pacer.phase_cycles(t_s)) % 1.0
     return {
@@ -58,7 +59,7 @@ def metrics_payload(t_s: float, hrv: HrvMetrics, status: DeviceStatus, pattern: 
         "artifact_pct": round(hrv.artifact_pct, 1),
         "beats": hrv.n_beats,
         "pacer_rate_bpm": _r(float(pattern.pacer.rate_bpm(t_s)), 2) if pacing else None,
-        "pacer_target_bpm": _r(pattern.pacer.target_bpm, 2) if pacing else None,
+        "pacer_target_bpm": _r(target_rate_bpm, 2) if pacing else None,
         "pacer_phase": round(phase, 3) if pacing else None,
         "following": status.following,
         "night": pattern.night,

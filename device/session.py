@@ -101,6 +101,11 @@ class Session:
         idle_pacer = PacerSnapshot(0.0, 0.0, 0.0, 0.0, 0.0, self._shape)
         self.pattern: PatternState = self._decorate(PatternState(pacer=idle_pacer))
 
+    @property
+    def target_rate_bpm(self) -> float:
+        """The rate pacing leads toward: the person's resonance rate."""
+        return self._guide_settings.resonance_rate_bpm
+
     # -- inputs -----------------------------------------------------------------------------------
 
     def set_night(self, night: bool) -> None:

@@ -73,7 +73,8 @@ def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
         seg, _progress = breath_segment(phase, pattern.pacer.shape)
         bar_len = 20
         filled = round((phase % 1.0) * bar_len)
-        lines.append(f"pacer {float(pattern.pacer.rate_bpm(now_s)):.2f} -> {pattern.pacer.target_bpm:.1f}/min   "
+        rate_bpm = float(pattern.pacer.rate_bpm(now_s))
+        lines.append(f"pacer {rate_bpm:.2f}/min toward {glimmer.session.target_rate_bpm:.1f}   "
                      f"[{'#' * filled}{'.' * (bar_len - filled)}] {_SEGMENT_WORDS[Segment(int(seg))]}"
                      f"{'   following' if status.following else ''}")
     else:
