@@ -79,8 +79,7 @@ def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
                      f"{'   following' if status.following else ''}")
     else:
         lines.append("pacer --")
-    if pattern.night:
-        lines.append("night mode")
+    lines.append(f"sound -> {glimmer.audio.name}{'   night mode' if pattern.night else ''}")
     return lines
 
 

@@ -88,6 +88,27 @@ def test_shutdown_turns_the_ring_off_fades_the_sound_and_closes_the_session(tmp_
     assert glimmer.close() is None  # twice is fine
 
 
+def test_night_mode_shows_warm_colours_only_and_caps_light_and_sound(tmp_path: Path) -> None:
+    levels = {}
+    for label, at in (("day", NOON), ("night", datetime(2026, 6, 1, 23, 0))):
+        config = load_config()
+        world = build_sim_world(config, wav_path=tmp_path / f"{label}.wav", start_wall=at)
+        glimmer = build_device(config, world.hardware)
+        glimmer.run(until_s=150.0)
+        frames = [rgb for t, rgb in world.ring.frames if t >= 100.0]
+        glimmer.close()
+        stacked = np.stack(frames).astype(float)
+        if label == "night":
+            assert stacked[..., 2].max() == 0, "no blue at night"
+        with wave.open(str(tmp_path / f"{label}.wav")) as wav:
+            rate = wav.getframerate()
+            wav.setpos(100 * rate)
+            sound = np.frombuffer(wav.readframes(40 * rate), dtype="<i2").astype(float)
+        levels[label] = (stacked.max(), np.sqrt(np.mean(sound**2)))
+    assert levels["night"][0] < 0.5 * levels["day"][0]
+    assert levels["night"][1] < 0.5 * levels["day"][1]
+
+
 def test_a_sensor_that_stops_answering_is_reported_and_recovered(tmp_path: Path) -> None:
     world, glimmer, recorder = make(tmp_path)
     glimmer.run(until_s=60.0)

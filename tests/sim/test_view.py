@@ -48,3 +48,4 @@ def test_the_view_shows_ring_and_readings_while_pacing(tmp_path: Path) -> None:
     assert re.search(r"heart rate \d+\.\d bpm", last)
     assert "session pacing" in last
     assert f"toward {config.pacer.resonance_rate_bpm:.1f}" in last
+    assert f"sound -> wav:{tmp_path / 's.wav'}" in last  # the WAV file the sound goes to is named
