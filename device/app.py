@@ -113,10 +113,13 @@ class GlimmerDevice:
         self.reading = reading
         if reading.discontinuity:
             self.pipeline.reset()
-        if reading.block is not None and len(reading.block.ir):
-            # The MAX30102's counts dip on each pulse; the pipeline wants systolic peaks up.
-            update = self.pipeline.push(-np.asarray(reading.block.ir, dtype=float), reading.block.first_index,
-                                        dc_ok=reading.finger_on_dc)
+        block = reading.block
+        if block is not None and len(block.ir):
+            # Counts per mA of LED current follow the tissue, not the AGC, so a current change leaves
+            # no step for the filters to ring on. The counts dip on each pulse; the pipeline wants
+            # systolic peaks up, hence the sign.
+            ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
+            update = self.pipeline.push(ppg, block.first_index, dc_ok=reading.finger_on_dc)
             if update.beats:
                 self.hrv.add_beats(update.beats)
             self.finger_on = update.finger_on

@@ -117,7 +117,9 @@ class SampleBlock:
     Sample i has index `first_index + i` and time `(first_index + i) / fs_hz` seconds on the device
     clock. `lost` samples were dropped by the FIFO just before `first_index`. red and ir are raw
     ADC counts on the 18-bit scale (0..262143). `led_current_changed` marks the first block read
-    after the AGC changed an LED current: its samples contain a step in DC level.
+    after the AGC changed an LED current: its DC level stepped from the previous block's.
+    `red_current_ma` / `ir_current_ma` are the LED currents the chip used for these samples, so a
+    consumer can divide by them (counts per mA follow the tissue, not the AGC).
     """
 
     first_index: int
@@ -126,6 +128,8 @@ class SampleBlock:
     lost: int
     fs_hz: float
     led_current_changed: bool = False
+    red_current_ma: float = float("nan")
+    ir_current_ma: float = float("nan")
 
     @property
     def n_samples(self) -> int:
@@ -203,6 +207,7 @@ class Max30102:
         self._overflow_warned_s = -math.inf
         self._red_ma = self._settings.red_led_current_ma
         self._ir_ma = self._settings.ir_led_current_ma
+        self._applied_ma = (self._red_ma, self._ir_ma)  # the currents last written to the chip
         self._red_adjusting = False
         self._ir_adjusting = False
         self._led_write_pending = False  # AGC chose new currents; written during the next read
@@ -288,6 +293,7 @@ class Max30102:
         now_s = self._clock.now_s()
         step_in_block = self._led_written  # a current written during the last read shows up now
         self._led_written = False
+        red_in_effect_ma, ir_in_effect_ma = self._applied_ma  # what the chip drives these samples with
         try:
             status = self._bus.read_i2c_block_data(self._address, regs.INTR_STATUS_1.address, 7)
             intr_1, wr_ptr, ovf, rd_ptr = status[0], status[4], status[5], status[6]
@@ -303,6 +309,7 @@ class Max30102:
                                                 regs.led_current_code(self._ir_ma)])
                 self._led_write_pending = False
                 self._led_written = True
+                self._applied_ma = (self._red_ma, self._ir_ma)
         except OSError as err:
             raise SensorLost(f"MAX30102 at {self.where} stopped answering: {err}") from err
         lost = ovf
@@ -318,7 +325,8 @@ class Max30102:
         self._prev_read_s = now_s
         samples = decode_fifo(data, N_LEDS_SPO2, self._settings.pulse_width_us)
         block = SampleBlock(first_index=self._next_index + lost, red=samples[:, 0], ir=samples[:, 1],
-                            lost=lost, fs_hz=self.fs_hz, led_current_changed=step_in_block)
+                            lost=lost, fs_hz=self.fs_hz, led_current_changed=step_in_block,
+                            red_current_ma=red_in_effect_ma, ir_current_ma=ir_in_effect_ma)
         self._next_index = block.next_index
         self._update_agc(block)
         return block
@@ -351,6 +359,7 @@ class Max30102:
         spo2_config = regs.SPO2_SR.put(spo2_config, regs.SAMPLE_RATE_CODE_BY_SPS[ADC_RATE_SPS])
         spo2_config = regs.LED_PW.put(spo2_config, regs.PULSE_WIDTH_CODE_BY_US[s.pulse_width_us][0])
         self._red_ma, self._ir_ma = s.red_led_current_ma, s.ir_led_current_ma
+        self._applied_ma = (self._red_ma, self._ir_ma)
         self._red_adjusting = self._ir_adjusting = False
         self._led_write_pending = self._led_written = False
         self._finger_on = None

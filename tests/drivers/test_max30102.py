@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -333,3 +334,30 @@ def test_driver_modules_import_without_smbus2() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "4"
+
+
+def test_blocks_carry_the_led_current_their_samples_were_taken_with() -> None:
+    """After an AGC change, counts per mA stay level: the step is the current's, not the tissue's."""
+    clock = SimClock()
+    optics = PulseTrainOptics(rate_bpm=75.0)
+    chip = VirtualMax30102(optics, clock, seed=3)
+    bus = VirtualI2CBus(1)
+    bus.attach(0x57, chip)
+    sensor = Max30102(bus.open(), settings=Max30102Settings(ir_led_current_ma=2.0, red_led_current_ma=2.0),
+                      clock=clock)
+    sensor.start()
+    levels, changed = [], 0
+    stop = threading.Event()
+    for _ in range(100):
+        clock.wait_until(clock.now_s() + 0.1, stop)
+        block = sensor.read()
+        if block.n_samples:
+            assert block.ir_current_ma > 0
+            changed += block.led_current_changed
+            levels.append((block.ir_current_ma, float(np.median(block.ir)) / block.ir_current_ma))
+    assert changed >= 1, "a dim start makes the AGC raise the current"
+    currents = {c for c, _ in levels}
+    assert len(currents) >= 2
+    per_ma = np.array([lvl for _, lvl in levels[-20:]])
+    first_per_ma = levels[0][1]
+    assert np.all(np.abs(per_ma / first_per_ma - 1.0) < 0.15)
