@@ -5,6 +5,12 @@ lags of plausible beat intervals: a fingertip gives a clearly periodic signal (t
 an empty sensor, ambient flicker or noise does not (typically below 0.3). The first strong lag also
 gives a beat-interval estimate that does not depend on any beat having been picked.
 
+The spectral line is a second, complementary view: the height of the largest periodogram peak at
+plausible heart rates over the median periodogram level of the pass band. A pulse puts its power into
+a narrow line (its fundamental), broadband noise spreads it; unlike the autocorrelation, whose peak
+a strong broadband noise floor (phone-camera noise) pulls down, the line height is measured against
+the noise floor's density, so a weak but steady pulse in broadband noise still stands out.
+
 Per-beat quality follows the template-matching idea of Orphanidou et al. (2015,
 doi:10.1109/JBHI.2014.2338351) and Li & Clifford (2012, doi:10.1088/0967-3334/33/9/1491): the
 correlation of the beat's waveform with a running template of recent good beats, scaled down when its
@@ -19,6 +25,11 @@ from numpy.typing import NDArray
 MIN_LAG_S = 0.25  # 240 beats/min
 MAX_LAG_S = 2.0  # 30 beats/min
 FIRST_PEAK_FRACTION = 0.6  # the shortest lag whose correlation is this share of the best is the interval
+LINE_LOW_HZ = 0.6  # spectral-line search: 36 beats/min
+LINE_HIGH_HZ = 3.5  # 210 beats/min
+FLOOR_LOW_HZ = 0.5  # the noise floor is the median periodogram level over the pipeline's pass band
+FLOOR_HIGH_HZ = 5.0
+LINE_ZERO_PAD = 8  # periodogram interpolated this many times finer than 1 / window length
 TEMPLATE_BEFORE_S = 0.3  # beat waveform window around the band-passed peak
 TEMPLATE_AFTER_S = 0.15
 TEMPLATE_ALPHA = 0.1  # weight of a new beat in the running template
@@ -61,6 +72,27 @@ def periodicity(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     denom = y0 - 2.0 * y1 + y2
     delta = 0.5 * (y0 - y2) / denom if denom < 0 else 0.0
     return min(best, 1.0), (lag_lo + first + delta) / fs_hz
+
+
+def spectral_line(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
+    """(line height over the noise floor, line frequency in Hz) of band-passed PPG `y`.
+
+    Hann-windowed periodogram; the height is the largest value at LINE_LOW_HZ..LINE_HIGH_HZ divided by
+    the median over FLOOR_LOW_HZ..FLOOR_HIGH_HZ (about 14, at most about 30-40 in a minute of white
+    noise through the pipeline's band-pass; 50-500 for a fingertip). (0, 0) when `y` is flat or short.
+    """
+    n = len(y)
+    if n < 8:
+        return 0.0, 0.0
+    nfft = 1 << int(np.ceil(np.log2(LINE_ZERO_PAD * n)))
+    power = np.abs(np.fft.rfft((y - y.mean()) * np.hanning(n), nfft)) ** 2
+    freq_hz = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
+    floor = float(np.median(power[(freq_hz >= FLOOR_LOW_HZ) & (freq_hz <= FLOOR_HIGH_HZ)]))
+    search = np.flatnonzero((freq_hz >= LINE_LOW_HZ) & (freq_hz <= LINE_HIGH_HZ))
+    if floor <= 0.0 or len(search) == 0:
+        return 0.0, 0.0
+    k = int(search[np.argmax(power[search])])
+    return float(power[k]) / floor, float(freq_hz[k])
 
 
 class BeatTemplate:

@@ -49,7 +49,8 @@ def test_but_ppg_heart_rate_meets_the_goal() -> None:
     _require("but_ppg")
     row = score_rates("but_ppg", "ours (stream 100 ms)", load_but_ppg(ROOT), repeats=1)
     assert row.hr_mae_bpm is not None and row.hr_mae_bpm <= 2.0
-    assert row.hr_coverage is not None and row.hr_coverage >= 0.75
+    # 26 of 28: the two left (100001, 104001) show their pulse only at the noise floor's level
+    assert row.hr_coverage is not None and row.hr_coverage >= 0.9
 
 
 def test_welltory_mean_heart_rate_meets_the_goal() -> None:
