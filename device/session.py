@@ -293,8 +293,9 @@ class Session:
             "mean_hr_bpm": mean(stats.hr_sum, stats.n_metrics),
             "mean_rmssd_ms": mean(stats.rmssd_sum, stats.n_metrics),
             "mean_coherence_ratio": mean(stats.coherence_sum, stats.n_coherence),
-            "peak_coherence_ratio": round(stats.coherence_peak, 2),
+            "peak_coherence_ratio": round(stats.coherence_peak, 2) if stats.n_coherence else None,
             "coherent_s": round(stats.coherent_s, 1),
             "start_rate_bpm": None if stats.start_rate_bpm is None else round(stats.start_rate_bpm, 2),
-            "end_rate_bpm": round(float(self.pattern.pacer.rate_bpm(now_s)), 2),
+            "end_rate_bpm": (round(float(self.pattern.pacer.rate_bpm(now_s)), 2)
+                             if stats.pacing_started_s is not None else None),
         }

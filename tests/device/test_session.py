@@ -90,6 +90,16 @@ def test_a_long_pause_closes_the_session_with_a_summary() -> None:
     assert float(d.session.pattern.fade.level(d.t_s)) == 0.0
 
 
+def test_a_session_closed_before_pacing_reports_no_rates() -> None:
+    d = Driver()
+    d.run(5)
+    summary = d.session.close(d.t_s)
+    assert summary is not None
+    assert summary["paced_s"] == 0.0
+    assert summary["start_rate_bpm"] is None and summary["end_rate_bpm"] is None
+    assert summary["peak_coherence_ratio"] is None
+
+
 def test_finger_lifted_while_settling_returns_to_idle_without_a_session() -> None:
     d = Driver()
     d.run(5)
