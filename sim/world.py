@@ -51,11 +51,16 @@ class SimWorld:
     pins: MockFactory
     audio: AudioOutput
     hardware: Hardware
+    led_kind: str
+    pwm_gpio: int
+    gamma: float
 
     def seen_level(self) -> float:
         """Mean perceived brightness 0..1 of what the device shows right now (ring or plain LED)."""
-        if self.hardware.spi is not None:
+        if self.led_kind == "spi":
             return self.ring.mean_brightness(perceived=True)
+        if self.led_kind == "pwm":  # the PWM duty cycle gpiozero's mock pin holds, gamma undone
+            return float(self.pins.pin(self.pwm_gpio).state) ** (1.0 / self.gamma)
         return 0.0
 
 
@@ -97,7 +102,8 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         pin_factory=pins,
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
     )
-    world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware)
+    world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
+                     config.led.gamma)
     # The person sees the light the device actually drives, decoded from the SPI bytes.
     hardware.on_frame.append(lambda t_s: person.see_light(t_s, world.seen_level()))
     return world

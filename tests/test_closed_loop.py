@@ -46,9 +46,9 @@ def coherence_between(payloads: list[dict[str, Any]], t0_s: float, t1_s: float) 
     return float(np.mean(values))
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_pacing_a_12_per_minute_breather_toward_6_raises_coherence(tmp_path: Path, seed: int) -> None:
-    payloads, start_s = run_session(tmp_path, seed, "spi")
+@pytest.mark.parametrize(("seed", "led_kind"), [(1, "spi"), (2, "spi"), (3, "pwm")])
+def test_pacing_a_12_per_minute_breather_toward_6_raises_coherence(tmp_path: Path, seed: int, led_kind: str) -> None:
+    payloads, start_s = run_session(tmp_path, seed, led_kind)
     rates = [p["pacer_rate_bpm"] for p in payloads if p["pacer_rate_bpm"] is not None]
     assert abs(rates[0] - 12.0) <= 1.0, "pacing starts near the person's own rate"
     assert rates[-1] == pytest.approx(6.0, abs=0.05), "and reaches the resonance rate"
