@@ -25,7 +25,7 @@ from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
 from device.config import Config
 from device.errors import AudioUnavailable
-from device.publish import JsonLinesPublisher, Publisher
+from device.publish import JsonLinesPublisher, Publisher, RecordingPublisher
 from drivers.speaker import AudioOutput, PyAudioOutput
 from sim.audio_sink import WavAudioOutput
 from sim.i2c_bus import VirtualI2CBus
@@ -129,22 +129,6 @@ def format_summary(summary: dict[str, Any] | None, payloads: list[dict[str, Any]
     return "\n".join(lines)
 
 
-class _Collect:
-    """Keeps the metrics payloads of this run for the summary (a few KB per simulated hour)."""
-
-    def __init__(self) -> None:
-        self.payloads: list[dict[str, Any]] = []
-
-    def metrics(self, payload: dict[str, Any]) -> None:
-        self.payloads.append(payload)
-
-    def session_closed(self, summary: dict[str, Any]) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def run_sim(config: Config, speed: float, minutes: float | None, json_lines: bool, wav_path: Path | None,
             stop_on_signals: Callable[[Callable[[], None]], AbstractContextManager[None]],
             out: TextIO | None = None, start_wall: datetime | None = None) -> int:
@@ -152,7 +136,7 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     out = out or sys.stdout
     world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=wav_path is None,
                             start_wall=start_wall)
-    collect = _Collect()
+    collect = RecordingPublisher()
     publishers: list[Publisher] = [collect]
     if json_lines:
         publishers.append(JsonLinesPublisher(out))
@@ -168,6 +152,6 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         finally:
             summary = glimmer.close() or glimmer.session.last_summary
     if not json_lines:
-        out.write(format_summary(summary, collect.payloads, world.audio.name) + "\n")
+        out.write(format_summary(summary, collect.metrics_payloads, world.audio.name) + "\n")
         out.flush()
     return 0
