@@ -6,6 +6,7 @@ what a real ring would show. Drawing uses ANSI 24-bit colour and redraws in plac
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import TextIO
@@ -17,6 +18,7 @@ from device.app import GlimmerDevice
 from patterns.breath import Segment, breath_segment
 
 RING_ROWS = 9  # character rows the ring spans
+RING_COLUMNS = 2 * (RING_ROWS - 1) + 1  # characters are about twice as tall as wide
 _SEGMENT_WORDS = {Segment.INHALE: "breathe in", Segment.HOLD_IN: "hold", Segment.EXHALE: "breathe out",
                   Segment.HOLD_OUT: "rest"}
 
@@ -42,8 +44,7 @@ def display_rgb(rgb_u8: NDArray[np.uint8], gamma: float) -> NDArray[np.uint8]:
 def draw_ring(rgb_u8: NDArray[np.uint8], gamma: float) -> list[str]:
     """Text lines (with ANSI colour) of the ring."""
     cells = ring_cells(len(rgb_u8))
-    width = 4 * ((RING_ROWS - 1) // 2) + 1
-    grid = [[" "] * width for _ in range(RING_ROWS)]
+    grid = [[" "] * RING_COLUMNS for _ in range(RING_ROWS)]
     for (row, col), (r, g, b) in zip(cells, display_rgb(rgb_u8, gamma), strict=True):
         grid[row][col] = f"\x1b[38;2;{r};{g};{b}m●\x1b[0m"
     return ["".join(line) for line in grid]
@@ -100,14 +101,9 @@ class TerminalView:
             return
         self._next_s = now_s + self._period_s
         rgb = self._ring()
-        ring = draw_ring(rgb, self._glimmer.config.led.gamma) if rgb is not None else [""] * RING_ROWS
-        text = status_lines(self._glimmer, now_s)
-        width = max(len(line) for line in ring) if rgb is not None else 0
-        out = []
-        for i in range(max(len(ring), len(text))):
-            left = ring[i] if i < len(ring) else " " * width
-            right = text[i - 1] if 0 < i <= len(text) else ""
-            out.append(f"{left}   {right}\x1b[K")
+        ring = draw_ring(rgb, self._glimmer.config.led.gamma) if rgb is not None else [" " * RING_COLUMNS] * RING_ROWS
+        text = ["", *status_lines(self._glimmer, now_s)]  # readings start on the ring's second row
+        out = [f"{left}   {right}\x1b[K" for left, right in itertools.zip_longest(ring, text, fillvalue="")]
         prefix = "\x1b[H\x1b[J" if not self._started else "\x1b[H"
         self._started = True
         self._stream.write(prefix + "\n".join(out) + "\n")
