@@ -11,8 +11,8 @@ phone video, HR from ECG); Welltory (phone video, negated red channel, irregular
 resampled to 30 Hz, Polar H10 RR intervals as reference).
 
 Methods, all on the same arrays in the same run:
-- ours: device.pulse.stream_beats, i.e. the device's PulsePipeline fed in 100 ms chunks; record HR and
-  RMSSD for BUT PPG / Welltory come from device.hrv.HrvTracker over the whole record (what the device
+- ours: device.signal.pulse.stream_beats, i.e. the device's PulsePipeline fed in 100 ms chunks; record HR and
+  RMSSD for BUT PPG / Welltory come from device.signal.hrv.HrvTracker over the whole record (what the device
   shows: Lipponen-Tarvainen corrected intervals, HR = 60000 / median interval).
 - neurokit2: nk.ppg_process(ppg, sampling_rate) with its defaults (Elgendi cleaning and peaks);
   beats = info["PPG_Peaks"] / fs.
@@ -33,7 +33,7 @@ Definitions:
 - RMSSD error, CapnoBase: per record, over every run of three consecutive reference beats that were all
   matched, the successive difference of intervals from the matched detected beats (raw, uncorrected)
   and from the reference beats; RMSSD of each; absolute difference; mean over records.
-- RMSSD error, Welltory: |RMSSD of the method's intervals after device.artifacts correction (applied
+- RMSSD error, Welltory: |RMSSD of the method's intervals after device.signal.artifacts correction (applied
   to every method alike) - RMSSD of the Polar RR series|, mean over records (informative, no goal).
 - Cost per minute: process CPU time (time.process_time) to turn a record into beats, divided by the
   minutes of signal; for ours the whole streaming run in 100 ms chunks, for peers their batch call;
@@ -65,9 +65,9 @@ from bench.datasets import (
     load_welltory,
 )
 from bench.scoring import match_beats, rmssd_pair_ms, windowed_hr
-from device.artifacts import correct_intervals
-from device.hrv import HrvTracker
-from device.pulse import stream_beats
+from device.signal.artifacts import correct_intervals
+from device.signal.hrv import HrvTracker
+from device.signal.pulse import stream_beats
 
 log = logging.getLogger(__name__)
 

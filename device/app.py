@@ -19,12 +19,12 @@ import numpy as np
 
 from device.clock import Clock
 from device.config import Config
-from device.hrv import HrvMetrics, HrvTracker
 from device.loop import Scheduler, Task
+from device.pacing.session import Phase, Session, in_night
 from device.payload import DeviceStatus, metrics_payload
 from device.publish import Publisher
-from device.pulse import PulsePipeline
-from device.session import Phase, Session, in_night
+from device.signal.hrv import HrvMetrics, HrvTracker
+from device.signal.pulse import PulsePipeline
 from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading

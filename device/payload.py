@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from device.hrv import HrvMetrics
+from device.signal.hrv import HrvMetrics
 from patterns.state import PatternState
 
 SCHEMA_VERSION = 1

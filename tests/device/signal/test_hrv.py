@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from device.artifacts import Artifact
 from device.errors import InputError
-from device.hrv import HrvTracker, coherence_ratio, correct_intervals, time_domain
-from device.pulse import Beat
-from tests.device.synthetic_ppg import rsa_beat_times
+from device.signal.artifacts import Artifact
+from device.signal.hrv import HrvTracker, coherence_ratio, correct_intervals, time_domain
+from device.signal.pulse import Beat
+from tests.device.signal.synthetic_ppg import rsa_beat_times
 
 
 def as_beats(times_s: NDArray[np.float64], quality: float = 1.0) -> list[Beat]:
@@ -194,8 +194,8 @@ def test_memory_stays_bounded_over_two_hours_of_beats() -> None:
 
 
 def test_a_person_breathing_at_six_per_minute_reads_as_coherent_through_the_whole_chain() -> None:
-    from device.pulse import stream_beats
-    from tests.device.synthetic_ppg import synthetic_ppg
+    from device.signal.pulse import stream_beats
+    from tests.device.signal.synthetic_ppg import synthetic_ppg
 
     times = rsa_beat_times(80.0, hr_bpm=64.0, breath_bpm=6.0, swing_bpm=10.0)
     tracker = HrvTracker()

@@ -21,8 +21,8 @@ from datetime import time as time_of_day
 from typing import Any
 
 from device.config import Config
-from device.guide import GuideSettings, PacerGuide
-from device.hrv import HrvMetrics
+from device.pacing.guide import GuideSettings, PacerGuide
+from device.signal.hrv import HrvMetrics
 from patterns.state import BreathShape, Fade, PacerSnapshot, PatternState
 
 log = logging.getLogger(__name__)

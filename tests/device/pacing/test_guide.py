@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from device.errors import InputError
-from device.guide import GuideSettings, PacerGuide
+from device.pacing.guide import GuideSettings, PacerGuide
 from patterns.state import PacerSnapshot
 from sim.person import PersonParams, SimulatedPerson
 from tests.sim.test_person import Bedside

@@ -38,9 +38,9 @@ from numpy.typing import NDArray
 from scipy.signal import butter, lfilter, sosfilt_zi
 
 from device.errors import InputError
-from device.peak_timing import PeakTimer
-from device.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
-from device.pulse_quality import BeatTemplate, periodicity, spectral_line
+from device.signal.peak_timing import PeakTimer
+from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
+from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from numpy.typing import NDArray
 
 from bench.scoring import match_beats
 from device.errors import InputError
-from device.pulse import Beat, PulsePipeline, detect_beats, stream_beats
-from tests.device.synthetic_ppg import rsa_beat_times, synthetic_ppg, true_peaks_s
+from device.signal.pulse import Beat, PulsePipeline, detect_beats, stream_beats
+from tests.device.signal.synthetic_ppg import rsa_beat_times, synthetic_ppg, true_peaks_s
 
 DURATION_S = 60.0
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from device.config import load_config
-from device.hrv import HrvMetrics
-from device.session import PAUSED_LEVEL, Phase, Session, in_night
+from device.pacing.session import PAUSED_LEVEL, Phase, Session, in_night
+from device.signal.hrv import HrvMetrics
 
 
 def metrics(breath_rate_bpm: float | None = 12.0, coherence: float | None = 1.0, t_s: float = 0.0) -> HrvMetrics:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from device.pulse_peaks import PeakCandidate, SampleRing
+from device.signal.pulse_peaks import PeakCandidate, SampleRing
 
 HALF_WINDOW_S = 0.25  # raw window either side of the peak used for interpolation and spectrum
 SEARCH_BEFORE_S = 0.25  # the raw peak lies up to this far before the band-passed one (filter delay)

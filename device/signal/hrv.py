@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from device.artifacts import Artifact, correct_intervals
-from device.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
 from device.errors import InputError
-from device.pulse import Beat
+from device.signal.artifacts import Artifact, correct_intervals
+from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
+from device.signal.pulse import Beat
 
 __all__ = [
     "HrvMetrics",
