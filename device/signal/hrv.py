@@ -2,10 +2,10 @@
 
 Pure and streaming with bounded memory: `HrvTracker` keeps the beats of the longest window it needs in a
 bounded deque and recomputes its figures from that window only. Intervals are cleaned with the
-Lipponen & Tarvainen (2019) correction (device/artifacts.py) before any figure is taken, so one bad
+Lipponen & Tarvainen (2019) correction (device/signal/artifacts.py) before any figure is taken, so one bad
 beat does not wreck a minute of HRV; beats the pulse pipeline marks as poor are treated as missed and
 restored by the same correction. Time-domain definitions follow the Task Force of the ESC/NASPE (1996,
-doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/coherence.py.
+doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/signal/coherence.py.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Pure processing (no I/O, no clock): time is the sample index divided by the sample rate.
 
 1. Band-pass 0.5-5 Hz (Butterworth, second-order sections, filter state kept across chunks).
-2. Pulsatility: every second, the autocorrelation of the last few seconds (device/pulse_quality.py).
+2. Pulsatility: every second, the autocorrelation of the last few seconds (device/signal/pulse_quality.py).
    Beats are reported only while the signal is periodic ("locked": two checks in a row find the same
    beat interval, which noise rarely does; about 5.5 s after a finger arrives). Two kinds of evidence
    lock: a strong autocorrelation peak with at least a modest spectral line, or, when broadband noise
@@ -12,12 +12,12 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    together lock less often than the autocorrelation alone did (measured over 450 noise minutes). When the lock is
    acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
    interval the autocorrelation found, so the first beats are not lost, only reported late, once.
-3. Beat picking on the band-passed signal (device/pulse_peaks.py: adaptive amplitude and upstroke
+3. Beat picking on the band-passed signal (device/signal/pulse_peaks.py: adaptive amplitude and upstroke
    thresholds, refractory window, search-back). A beat is confirmed when its refractory window
    (0.45 of the recent interval) has passed and reported once the raw samples around it have arrived:
    about 0.8 s after the peak at 60 beats/min, never more than REFRACTORY_MAX_S + 0.35 s.
 4. Each beat's systolic peak is timed on the raw signal by band-limited, noise-adaptive interpolation
-   (device/peak_timing.py), so the causal filter's delay never enters the beat times.
+   (device/signal/peak_timing.py), so the causal filter's delay never enters the beat times.
 5. Quality per beat (template correlation and amplitude consistency), a rolling quality, and finger
    presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 

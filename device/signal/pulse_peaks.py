@@ -1,6 +1,6 @@
-"""Beat picking on the band-passed PPG (timing on the raw signal is device/peak_timing.py).
+"""Beat picking on the band-passed PPG (timing on the raw signal is device/signal/peak_timing.py).
 
-Used by device/pulse.py; pure and streaming: state is bounded (ring buffers, short deques).
+Used by device/signal/pulse.py; pure and streaming: state is bounded (ring buffers, short deques).
 
 Picking (`BeatPicker`) is an adaptive-threshold peak picker in the spirit of Pan & Tompkins (1985,
 doi:10.1109/TBME.1985.325532) and of the PPG detectors compared by Elgendi et al. (2013,
