@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 MIN_FS_HZ = 25.0
 MAX_FS_HZ = 400.0
-BAND_LOW_HZ = 0.5
+BAND_LOW_HZ = 0.3
 BAND_HIGH_HZ = 5.0
 FILTER_ORDER = 2  # per band edge
 SETTLE_S = 0.5  # filter start-up transient excluded from the pulsatility analysis
@@ -166,6 +166,7 @@ class PulsePipeline:
                 self._next_check += self._every
             if self._picker is not None:
                 self._queue.extend(self._picker.process(self._filtered))
+                self._drop_waves()
             self._emit_ready(beats, final=False)
         return self._update(tuple(beats), dc_ok)
 
@@ -174,8 +175,16 @@ class PulsePipeline:
         beats: list[Beat] = []
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
+            self._drop_waves()
             self._emit_ready(beats, final=True)
         return self._update(tuple(beats), None)
+
+    def _drop_waves(self) -> None:
+        """Forget queued beats the picker has since recognised as the previous beat's later wave."""
+        assert self._picker is not None
+        waves = set(self._picker.take_waves())
+        if waves:
+            self._queue = deque((p for p in self._queue if p.index not in waves), maxlen=self._queue.maxlen)
 
     def _ingest(self, x: NDArray[np.float64]) -> None:
         assert self._zi is not None
