@@ -66,6 +66,11 @@ AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of th
 # longer than 1 s keeps the first refractory windows short enough to see every beat at >= 60 beats/min,
 # and slower hearts are learned from their own beats within a few beats.
 SEED_IBI_MAX_S = 1.0
+# A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
+# STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
+# that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
+STALL_INTERVALS = 3.0
+STALL_MIN_S = 2.0
 MAX_BRIDGE_S = 0.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 8.0  # ring buffers: replay window + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
@@ -236,10 +241,7 @@ class PulsePipeline:
             elif line_ok and _agree(self._line_period_s, previous_line_s):
                 seed_s = self._line_period_s
             if seed_s > 0.0 and dc_ok is not False:
-                amp_prior = AMP_PRIOR_PER_STD * float(window.std())
-                replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
-                seed_s = min(seed_s, SEED_IBI_MAX_S)
-                self._picker = BeatPicker(self.fs_hz, seed_s, amp_prior, scan_from=replay_from)
+                self._seed_picker(seed_s, window, None)
                 log.debug("pulse found: periodicity %.2f, line %.0f, interval %.3f s", strength, line, seed_s)
         elif strength < LOCK_OFF:
             self._low_count += 1
@@ -247,6 +249,22 @@ class PulsePipeline:
                 self._unlock(f"periodicity {strength:.2f}")
         else:
             self._low_count = 0
+            last = self._picker.last_beat
+            stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
+            if acf_ok and last is not None and end - last > stall:
+                log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
+                self._seed_picker(interval_s, window, last)
+
+    def _seed_picker(self, seed_s: float, window: NDArray[np.float64], last_beat: int | None) -> None:
+        """A new beat picker seeded from the autocorrelation; it replays the judged window (after
+        `last_beat`, the last beat already confirmed, if any)."""
+        end = self._raw.end
+        amp_prior = AMP_PRIOR_PER_STD * float(window.std())
+        replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
+        if last_beat is not None:
+            replay_from = max(replay_from, last_beat + 1)
+        self._picker = BeatPicker(self.fs_hz, min(seed_s, SEED_IBI_MAX_S), amp_prior, scan_from=replay_from,
+                                  last_beat=last_beat)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)

@@ -13,8 +13,10 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
 - the pending beat is confirmed once its refractory window has passed, so the look-ahead is bounded;
 - when no beat was found for SEARCHBACK_FACTOR median intervals, the best rejected maximum (at least
   AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost;
-- a maximum more than AMP_CEILING times the median amplitude is not a pulse (a hand moving): it is
-  rejected, so motion never lifts the references above the pulse (the pipeline re-seeds a picker that
+- once N_RECENT / 2 beats set the references, a maximum more than AMP_CEILING times the median
+  amplitude is not a pulse (a hand moving): it is
+  rejected, and so is anything within a refractory window after it (its own later waves), so motion
+  never lifts the references above the pulse (the pipeline re-seeds a picker that
   has found no beat for a while, so a pulse that really grew is taken up again within seconds);
 - the pulse's own later wave (diastolic / reflected) can rise from its notch almost as steeply as the
   systolic wave. When the last ALTERNATION_BEATS beats alternate strictly in amplitude (every other
@@ -117,13 +119,15 @@ class PeakCandidate:
 class BeatPicker:
     """Adaptive-threshold beat picker over a band-passed ring buffer (see module docstring)."""
 
-    def __init__(self, fs_hz: float, ibi_prior_s: float, amp_prior: float, scan_from: int) -> None:
+    def __init__(self, fs_hz: float, ibi_prior_s: float, amp_prior: float, scan_from: int,
+                 last_beat: int | None = None) -> None:
         self.fs_hz = fs_hz
         self._ibis: deque[float] = deque([ibi_prior_s * fs_hz], maxlen=N_RECENT)
         self._amps: deque[float] = deque([amp_prior], maxlen=N_RECENT)
         self._slopes: deque[float] = deque(maxlen=N_RECENT)
         self._pending: PeakCandidate | None = None
-        self._last_beat: int | None = None
+        self._last_beat: int | None = last_beat
+        self._veto: int | None = None  # the last maximum too tall to be a pulse
         self._rejected: deque[PeakCandidate] = deque(maxlen=64)
         self._scan_from = scan_from
         self._r_min = REFRACTORY_MIN_S * fs_hz
@@ -187,6 +191,11 @@ class BeatPicker:
     def _consider(self, k: int, value: float, y: SampleRing, out: list[PeakCandidate]) -> None:
         pending = self._pending
         foot_index, foot = self._foot_since(k, y)
+        if value - foot > AMP_CEILING * self._amp_ref and len(self._amps) > N_RECENT // 2:
+            self._veto = k  # motion (once the references rest on beats): not a beat, and its own
+            return  # later waves within the refractory window are not beats either
+        if self._veto is not None and k - self._veto < self._refractory:
+            return
         if pending is not None and k - pending.index < self._refractory:
             if value > pending.value:
                 if pending.foot <= foot:
@@ -197,8 +206,6 @@ class BeatPicker:
         if self._last_beat is not None and k - self._last_beat < self._refractory:
             return
         candidate = PeakCandidate(k, value, foot_index, foot, value - foot, _steepest(y, foot_index, k))
-        if candidate.amp > AMP_CEILING * self._amp_ref:
-            return  # motion: neither a beat nor a search-back candidate
         strong = candidate.amp >= AMP_FRACTION * self._amp_ref
         if strong and self._is_wave(candidate):
             strong = False
