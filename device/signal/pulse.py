@@ -2,7 +2,8 @@
 
 Pure processing (no I/O, no clock): time is the sample index divided by the sample rate.
 
-1. Band-pass 0.5-5 Hz (Butterworth, second-order sections, filter state kept across chunks).
+1. Band-pass 0.5-5 Hz (Butterworth: first-order high-pass, second-order low-pass; filter state kept
+   across chunks).
 2. Pulsatility: every second, the autocorrelation of the last few seconds (device/signal/pulse_quality.py).
    Beats are reported only while the signal is periodic ("locked": two checks in a row find the same
    beat interval, which noise rarely does; about 5.5 s after a finger arrives). Two kinds of evidence
@@ -46,9 +47,15 @@ log = logging.getLogger(__name__)
 
 MIN_FS_HZ = 25.0
 MAX_FS_HZ = 400.0
-BAND_LOW_HZ = 0.3
+BAND_LOW_HZ = 0.5
 BAND_HIGH_HZ = 5.0
-FILTER_ORDER = 2  # per band edge
+# Beats are picked on a band-pass whose high-pass is of first order: a second-order one rings at its
+# corner, and a 30/min pulse (0.5 Hz) came out of it with a rebound half a beat later that was counted
+# as a beat. Pulsatility is judged on the steeper second-order band-pass (less baseline wander, which
+# the autocorrelation would otherwise take for a rhythm in short phone records).
+HIGH_PASS_ORDER = 1
+LOW_PASS_ORDER = 2
+JUDGE_ORDER = 2  # per band edge
 SETTLE_S = 0.5  # filter start-up transient excluded from the pulsatility analysis
 PERIODICITY_WINDOW_S = 6.0  # signal judged for pulsatility, and replayed when a pulse is found
 PERIODICITY_MIN_S = 4.0  # pulsatility is first judged once this much signal has arrived
@@ -101,12 +108,17 @@ class PulsePipeline:
         if not MIN_FS_HZ <= fs_hz <= MAX_FS_HZ:
             raise InputError(f"sample rate {fs_hz} Hz outside {MIN_FS_HZ}..{MAX_FS_HZ} Hz")
         self.fs_hz = float(fs_hz)
-        self._sos = butter(FILTER_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
+        self._sos = np.vstack([butter(HIGH_PASS_ORDER, BAND_LOW_HZ, "highpass", fs=fs_hz, output="sos"),
+                               butter(LOW_PASS_ORDER, BAND_HIGH_HZ, "lowpass", fs=fs_hz, output="sos")])
         self._sections = [(row[:3], row[3:]) for row in self._sos]
         self._zi_unit = sosfilt_zi(self._sos)
+        self._judge_sos = butter(JUDGE_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
+        self._judge_sections = [(row[:3], row[3:]) for row in self._judge_sos]
+        self._judge_zi_unit = sosfilt_zi(self._judge_sos)
         capacity = round(BUFFER_S * fs_hz)
         self._raw = SampleRing(capacity)
         self._filtered = SampleRing(capacity)
+        self._judged = SampleRing(capacity)
         self._settle = round(SETTLE_S * fs_hz)
         self._window = round(PERIODICITY_WINDOW_S * fs_hz)
         self._min_window = round(PERIODICITY_MIN_S * fs_hz)
@@ -118,10 +130,12 @@ class PulsePipeline:
     def reset(self) -> None:
         """Forget everything (finger lifted, sensor restarted); the next push starts a new stream."""
         self._zi: NDArray[np.float64] | None = None
+        self._judge_zi: NDArray[np.float64] | None = None
         self._expected: int | None = None
         self._origin = 0
         self._raw.clear(0)
         self._filtered.clear(0)
+        self._judged.clear(0)
         self._next_check = 0
         self._picker: BeatPicker | None = None
         self._low_count = 0
@@ -197,14 +211,21 @@ class PulsePipeline:
         for k, (b, a) in enumerate(self._sections):
             # the cascade of second-order sections, as scipy's sosfilt runs it, at a third of its call cost
             y, self._zi[k] = lfilter(b, a, y, zi=self._zi[k])
+        assert self._judge_zi is not None
+        z = x
+        for k, (b, a) in enumerate(self._judge_sections):
+            z, self._judge_zi[k] = lfilter(b, a, z, zi=self._judge_zi[k])
         self._raw.extend(x)
         self._filtered.extend(y)
+        self._judged.extend(z)
         self._expected = self._raw.end
 
     def _start(self, first_index: int, first_value: float) -> None:
         self._zi = self._zi_unit * first_value  # steady state for a constant input: no start-up step
+        self._judge_zi = self._judge_zi_unit * first_value
         self._raw.clear(first_index)
         self._filtered.clear(first_index)
+        self._judged.clear(first_index)
         self._origin = first_index
         self._next_check = first_index + self._settle + self._min_window
 
@@ -226,7 +247,7 @@ class PulsePipeline:
         first = max(self._origin + self._settle, end - self._window, self._filtered.start)
         if end - first < self._min_window:
             return
-        window = self._filtered.view(first, end)
+        window = self._judged.view(first, end)
         strength, interval_s = periodicity(window, self.fs_hz)
         line, line_hz = spectral_line(window, self.fs_hz)
         self._periodicity = strength
@@ -259,7 +280,7 @@ class PulsePipeline:
         """A new beat picker seeded from the autocorrelation; it replays the judged window (after
         `last_beat`, the last beat already confirmed, if any)."""
         end = self._raw.end
-        amp_prior = AMP_PRIOR_PER_STD * float(window.std())
+        amp_prior = AMP_PRIOR_PER_STD * float(self._filtered.view(end - len(window), end).std())
         replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
         if last_beat is not None:
             replay_from = max(replay_from, last_beat + 1)

@@ -40,13 +40,14 @@ AMP_FRACTION = 0.5  # of the median recent beat amplitude, to accept a local max
 SLOPE_FRACTION = 0.5  # of the median recent upstroke slope: the dicrotic wave rises far more gently
 AMP_FRACTION_SEARCHBACK = 0.2  # lower bar for a beat recovered by search-back
 REFRACTORY_FRACTION = 0.45  # of the median recent interval: window in which only the highest maximum wins
-REFRACTORY_MIN_S = 0.2  # shortest refractory window (0.45 of a 270 beats/min interval)
+REFRACTORY_MIN_S = 0.25  # shortest refractory window (240 beats/min) ...
+REFRACTORY_MAX_SHARE = 0.8  # ... but never more than this share of the median recent interval
 REFRACTORY_MAX_S = 0.8
 SEARCHBACK_FACTOR = 1.6  # search back after this many median intervals without a beat
 MAX_FOOT_LOOKBACK_S = 2.0  # a foot (trough) is sought at most this far back
 N_RECENT = 8  # beats whose amplitudes and intervals set the adaptive thresholds
 AMP_CEILING = 3.0  # a maximum this many times the median amplitude is motion, not a pulse
-ALTERNATION_BEATS = 6  # beats examined for strict amplitude alternation (three pairs)
+ALTERNATION_BEATS = 8  # beats examined for strict amplitude alternation (four pairs)
 ALTERNATION_RATIO = 0.75  # the smaller of alternating beats stay below this share of the larger
 WAVE_TOLERANCE = 0.2  # of the learned wave delay: where a maximum counts as that wave
 
@@ -133,7 +134,7 @@ class BeatPicker:
         self._r_min = REFRACTORY_MIN_S * fs_hz
         self._r_max = REFRACTORY_MAX_S * fs_hz
         self._lookback = round(MAX_FOOT_LOOKBACK_S * fs_hz)
-        self._recent: deque[PeakCandidate] = deque(maxlen=ALTERNATION_BEATS)
+        self._recent: deque[PeakCandidate] = deque(maxlen=int(ALTERNATION_BEATS))
         self._wave_delay: float | None = None  # samples from a beat to its own later wave, once learned
         self._waves: list[int] = []  # confirmed beats since judged to have been waves; see take_waves
         self._update_thresholds()
@@ -157,7 +158,8 @@ class BeatPicker:
         self._ibi_ref = statistics.median(self._ibis)
         self._amp_ref = statistics.median(self._amps)
         self._slope_ref = statistics.median(self._slopes) if self._slopes else 0.0
-        self._refractory = min(max(REFRACTORY_FRACTION * self._ibi_ref, self._r_min), self._r_max)
+        self._refractory = min(max(REFRACTORY_FRACTION * self._ibi_ref, self._r_min), self._r_max,
+                               REFRACTORY_MAX_SHARE * self._ibi_ref)
 
     def process(self, y: SampleRing) -> list[PeakCandidate]:
         """Examine the samples added to `y` since the last call; return beats confirmed, in order."""
