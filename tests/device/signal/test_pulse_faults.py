@@ -1,0 +1,96 @@
+"""Kinds of input that used to fool the beat picker, each on generated signals with known beats.
+
+Motion of any length followed by a clean pulse (through the virtual MAX30102 and its driver, as the
+device reads it), diastolic waves 0.2-0.8 of the systolic height at delays up to half the interval,
+30-220 beats/min at 25, 50 and 100 samples/s, and a pulse whose size changes several-fold.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from bench.scoring import match_beats
+from device.clock import SimClock
+from device.signal.pulse import PulsePipeline, detect_beats
+from drivers.max30102 import Max30102, Max30102Settings
+from sim.i2c_bus import VirtualI2CBus
+from sim.max30102 import PulseTrainOptics, VirtualMax30102
+from tests.device.signal.synthetic_ppg import rsa_beat_times, synthetic_ppg
+
+
+def chip_beat_times(optics: PulseTrainOptics, duration_s: float) -> NDArray[np.float64]:
+    """Beat times from the virtual chip -> driver -> pipeline, read every 0.1 s as device/app.py does."""
+    clock = SimClock()
+    chip = VirtualMax30102(optics, clock, seed=1)
+    bus = VirtualI2CBus(1)
+    bus.attach(0x57, chip)
+    sensor = Max30102(bus.open(), settings=Max30102Settings(), clock=clock)
+    sensor.start()
+    pipeline = PulsePipeline(sensor.fs_hz)
+    stop = threading.Event()
+    times: list[float] = []
+    while clock.now_s() < duration_s:
+        clock.wait_until(clock.now_s() + 0.1, stop)
+        block = sensor.read()
+        if block.n_samples:
+            ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
+            times.extend(b.t_s for b in pipeline.push(ppg, block.first_index, dc_ok=sensor.finger_on).beats)
+    return np.asarray(times)
+
+
+@pytest.mark.parametrize("motion_s", [1.0, 5.0, 12.0, 30.0])
+def test_beats_resume_within_seconds_after_motion_of_any_length(motion_s: float) -> None:
+    start_s, after_s = 20.0, 25.0
+    optics = PulseTrainOptics(rate_bpm=67.0, motion_s=((start_s, start_s + motion_s),))  # default size
+    end_s = start_s + motion_s + after_s
+    got = chip_beat_times(optics, end_s)
+    truth = optics.beat_times_s(end_s)
+    resume_s = start_s + motion_s + 4.0  # beats must be back within 4 s of the hand coming to rest
+    late, late_truth = got[got > resume_s], truth[(truth > resume_s) & (truth < end_s - 1.0)]
+    matches = match_beats(late_truth, late)
+    assert len(matches) == len(late_truth)
+    assert len(late) <= len(late_truth) + 1  # nothing invented (the last beat may still be in flight)
+    assert 60.0 / np.median(np.diff(late)) == pytest.approx(67.0, abs=1.0)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 100])
+@pytest.mark.parametrize(("hr_bpm", "delay_s"), [(40, 0.5), (60, 0.3), (80, 0.35), (120, 0.2)])
+@pytest.mark.parametrize("share", [0.2, 0.5, 0.8])
+def test_a_diastolic_wave_never_doubles_the_rate(fs_hz: int, hr_bpm: int, delay_s: float, share: float) -> None:
+    duration_s = 45.0
+    beats = rsa_beat_times(duration_s, hr_bpm=hr_bpm, swing_bpm=hr_bpm / 12.0)
+    x = synthetic_ppg(beats, fs_hz, duration_s, noise=0.01, dicrotic_share=share, dicrotic_delay_s=delay_s)
+    got = detect_beats(x, fs_hz)
+    matches = match_beats(beats, got, tolerance_s=0.05)
+    assert len(matches) >= len(beats) - 1
+    assert len(got) - len(matches) <= 4  # at most the waves reported before the pattern was learned
+    assert 60.0 / np.median(np.diff(got)) == pytest.approx(hr_bpm, rel=0.03)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("hr_bpm", [30, 33, 45, 70, 100, 150, 190, 220])
+def test_every_rate_from_30_to_220_per_minute_reads_right(fs_hz: int, hr_bpm: int) -> None:
+    duration_s = 60.0
+    beats = rsa_beat_times(duration_s, hr_bpm=hr_bpm, swing_bpm=hr_bpm / 10.0)
+    got = detect_beats(synthetic_ppg(beats, fs_hz, duration_s, noise=0.01), fs_hz)
+    matches = match_beats(beats, got, tolerance_s=0.05)
+    assert len(matches) >= 0.95 * len(beats)
+    # the picker is seeded with at most a 1 s interval, so a 30/min heart may show up to three extra
+    # maxima in the replayed first seconds before its own beats teach it the interval
+    assert len(got) - len(matches) <= max(3.0, 0.05 * len(beats))
+    assert 60.0 / np.median(np.diff(got)) == pytest.approx(hr_bpm, rel=0.02)
+
+
+@pytest.mark.parametrize("factor", [0.15, 5.0])
+def test_a_pulse_that_changes_size_several_fold_is_taken_up_again(factor: float) -> None:
+    fs_hz, duration_s, change_s = 50, 70.0, 35.0
+    beats = rsa_beat_times(duration_s)
+    gains = np.where(beats > change_s, factor, 1.0)
+    got = detect_beats(synthetic_ppg(beats, fs_hz, duration_s, noise=0.002, gains=gains), fs_hz)
+    later = beats[beats > change_s + 6.0]
+    matches = match_beats(later, got[got > change_s + 6.0], tolerance_s=0.05)
+    assert len(matches) == len(later)
