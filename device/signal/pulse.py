@@ -19,8 +19,10 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    about 0.8 s after the peak at 60 beats/min, never more than REFRACTORY_MAX_S + 0.35 s.
 4. Each beat's systolic peak is timed on the raw signal by band-limited, noise-adaptive interpolation
    (device/signal/peak_timing.py), so the causal filter's delay never enters the beat times.
-5. Quality per beat (template correlation and amplitude consistency), a rolling quality, and finger
-   presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
+5. Quality per beat is timing quality: how uncertain the beat's time is from the sensor noise
+   (TIMING_SD_REF_S), times its shape score (template correlation and amplitude consistency); beats
+   beyond TIMING_SD_MAX_S are withheld. A rolling quality, and finger presence: a pulse is being
+   tracked and the driver's DC verdict, when given, agrees.
 
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices is bridged (linear fill so the filter
 runs on; no beat is reported whose peak search touches the fill); a longer gap, or indices going back,
@@ -81,6 +83,15 @@ STALL_MIN_S = 2.0
 MAX_BRIDGE_S = 0.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 8.0  # ring buffers: replay window + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
+# Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
+# uncertainty from sensor noise (device/signal/peak_timing.py), times its shape score. At 10 ms a beat
+# adds as much to the RMSSD of its intervals (sqrt(2) x 10 ms in quadrature) as a calm heart's own
+# beat-to-beat variation, so quality is 0.5 there.
+TIMING_SD_REF_S = 0.010
+# Beats whose time is this uncertain, or that come among beats whose median uncertainty is, are not
+# reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic pulses
+# sinking into white noise, tests/device/signal/test_pulse_faults.py).
+TIMING_SD_MAX_S = 0.03
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ class Beat:
     """One heartbeat: the time of its systolic peak on the sensor clock, and how trustworthy it is."""
 
     t_s: float  # sub-sample time of the systolic peak, seconds = sample index / fs (sensor time)
-    quality: float  # signal-quality index of this beat, 0 (garbage) .. 1 (clean)
+    quality: float  # timing quality 0..1: 0.5 where sensor noise makes its time uncertain by 10 ms
     amplitude: float  # pulse amplitude in input units
 
 
@@ -145,6 +156,7 @@ class PulsePipeline:
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
         self._qualities: deque[float] = deque(maxlen=QUALITY_BEATS)
+        self._timing_sds: deque[float] = deque(maxlen=N_RECENT)  # of the recent beats, s
         self._queue: deque[PeakCandidate] = deque(maxlen=32)  # confirmed, waiting for their raw window
         self._delays: deque[float] = deque(maxlen=N_RECENT)  # band-passed peak minus raw peak, samples
         self._template.reset()
@@ -302,19 +314,26 @@ class PulsePipeline:
                 continue
             if self._touches_bridge(peak.index):
                 continue
-            index = self._timer.peak_index(self._raw, peak)
-            if index is None:
+            timing = self._timer.time_peak(self._raw, peak)
+            if timing is None:
                 if peak.recovered:  # a weak maximum with no raw peak to show for it: not a beat
                     continue
+                # no clear raw maximum: timed by the recent filter delay, as uncertain as TIMING_SD_REF_S
                 index = peak.index - (statistics.median(self._delays) if self._delays else 0.0)
+                sd_s = TIMING_SD_REF_S
             else:
+                index, sd_s = timing.index, timing.sd_s
                 self._delays.append(peak.index - index)
+                self._timing_sds.append(sd_s)
+            if self._timing_sds and statistics.median(self._timing_sds) > TIMING_SD_MAX_S:
+                continue  # nobody could time this beat: it is not reported (and no rate rests on it)
             t = self._template
             first = max(peak.index - t.before, self._filtered.start)
             stop = min(peak.index + t.after + 1, self._filtered.end)
             waveform = self._filtered.view(first, stop)
             assert self._picker is not None
-            quality = t.score(waveform, first - (peak.index - t.before), peak.amp, self._picker.amp_ref)
+            shape = t.score(waveform, first - (peak.index - t.before), peak.amp, self._picker.amp_ref)
+            quality = shape / (1.0 + (sd_s / TIMING_SD_REF_S) ** 2)
             self._qualities.append(quality)
             self._last_emitted = peak.index
             beats.append(Beat(index / self.fs_hz, quality, peak.amp))

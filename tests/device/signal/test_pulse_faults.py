@@ -2,7 +2,8 @@
 
 Motion of any length followed by a clean pulse (through the virtual MAX30102 and its driver, as the
 device reads it), diastolic waves 0.2-0.8 of the systolic height at delays up to half the interval,
-30-220 beats/min at 25, 50 and 100 samples/s, and a pulse whose size changes several-fold.
+30-220 beats/min at 25, 50 and 100 samples/s, a pulse whose size changes several-fold, and a pulse
+sinking into the sensor noise (quality must follow the timing error).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from numpy.typing import NDArray
 
 from bench.scoring import match_beats
 from device.clock import SimClock
-from device.signal.pulse import PulsePipeline, detect_beats
+from device.signal.pulse import PulsePipeline, detect_beats, stream_beats
 from drivers.max30102 import Max30102, Max30102Settings
 from sim.i2c_bus import VirtualI2CBus
 from sim.max30102 import PulseTrainOptics, VirtualMax30102
-from tests.device.signal.synthetic_ppg import rsa_beat_times, synthetic_ppg
+from tests.device.signal.synthetic_ppg import rsa_beat_times, synthetic_ppg, true_peaks_s
 
 
 def chip_beat_times(optics: PulseTrainOptics, duration_s: float) -> NDArray[np.float64]:
@@ -95,3 +96,35 @@ def test_a_pulse_that_changes_size_several_fold_is_taken_up_again(factor: float)
     later = beats[beats > change_s + 6.0]
     matches = match_beats(later, got[got > change_s + 6.0], tolerance_s=0.05)
     assert len(matches) == len(later)
+
+
+def test_beat_quality_falls_as_the_timing_error_grows_with_falling_perfusion() -> None:
+    fs_hz, duration_s = 100, 60.0
+    beats = rsa_beat_times(duration_s, hr_bpm=66.0, swing_bpm=1.0)
+    truth = true_peaks_s(beats)
+    noise = 0.01 * np.random.default_rng(1).standard_normal(round(duration_s * fs_hz))
+    errors_ms, qualities = [], []
+    for depth in (1.0, 0.3, 0.1, 0.05, 0.03):  # pulse size against the same sensor noise
+        got = stream_beats(synthetic_ppg(beats, fs_hz, duration_s) * depth + noise, fs_hz)
+        times = np.asarray([b.t_s for b in got])
+        matches = match_beats(truth, times)
+        assert len(matches) >= 0.95 * len(truth)
+        errors_ms.append(float(np.std(times[matches[:, 1]] - truth[matches[:, 0]])) * 1000.0)
+        qualities.append(float(np.median([b.quality for b in got])))
+    assert errors_ms == sorted(errors_ms)  # the premise: a weaker pulse is timed worse
+    assert qualities == sorted(qualities, reverse=True)
+    # quality 1 / (1 + (sd / 10 ms)^2) read back as a timing error agrees with the measured one within 2x
+    for err, q in zip(errors_ms, qualities, strict=True):
+        predicted_ms = 10.0 * np.sqrt(1.0 / q - 1.0)
+        assert 0.5 * err <= max(predicted_ms, 1.0) <= 2.0 * max(err, 0.5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_pulse_sunk_into_the_noise_gives_no_false_rate(seed: int) -> None:
+    fs_hz, duration_s = 100, 60.0
+    beats = rsa_beat_times(duration_s, hr_bpm=66.0, swing_bpm=1.0)
+    noise = 0.01 * np.random.default_rng(seed).standard_normal(round(duration_s * fs_hz))
+    for depth in (0.015, 0.01):  # pulse 1.5x and 1x the noise's standard deviation
+        got = detect_beats(synthetic_ppg(beats, fs_hz, duration_s) * depth + noise, fs_hz)
+        if len(got) > 2:  # no rate at all is a right answer too
+            assert 60.0 / np.median(np.diff(got)) == pytest.approx(66.0, abs=5.0)
