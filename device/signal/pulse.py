@@ -70,6 +70,7 @@ LOCK_ON_LINE = 0.3  # ... of at least this, at the line's period or twice it
 LINE_PERIOD_AGREEMENT = 0.12  # autocorrelation interval / line period within this of 1 (or 2)
 LOCK_OFF = 0.3  # below this twice in a row, reporting stops
 LOCK_OFF_COUNT = 2  # consecutive weak checks before reporting stops
+LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
 # The autocorrelation can lock onto two beats when alternate beats differ (seen in phone PPG); a seed no
 # longer than 1 s keeps the first refractory windows short enough to see every beat at >= 60 beats/min,
@@ -154,6 +155,8 @@ class PulsePipeline:
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
+        self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
+        self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
         self._qualities: deque[float] = deque(maxlen=QUALITY_BEATS)
         self._timing_sds: deque[float] = deque(maxlen=N_RECENT)  # of the recent beats, s
@@ -267,11 +270,13 @@ class PulsePipeline:
         line_ok = line >= LINE_STRONG and strength >= LOCK_ON_LINE and _confirms(interval_s, line_hz)
         previous_s, self._interval_s = self._interval_s, interval_s if acf_ok else 0.0
         previous_line_s, self._line_period_s = self._line_period_s, 1.0 / line_hz if line_ok else 0.0
+        self._acf_run = self._acf_run + 1 if acf_ok and _agree(interval_s, previous_s) else 0
+        self._line_run = self._line_run + 1 if line_ok and _agree(self._line_period_s, previous_line_s) else 0
         if self._picker is None:
             seed_s = 0.0
-            if acf_ok and _agree(interval_s, previous_s):
+            if self._acf_run >= LOCK_CHECKS - 1:
                 seed_s = interval_s
-            elif line_ok and _agree(self._line_period_s, previous_line_s):
+            elif self._line_run >= LOCK_CHECKS - 1:
                 seed_s = self._line_period_s
             if seed_s > 0.0 and dc_ok is not False:
                 self._seed_picker(seed_s, window, None)
