@@ -20,7 +20,13 @@ from device.signal.pulse import PulsePipeline, detect_beats, stream_beats
 from drivers.max30102 import Max30102, Max30102Settings
 from sim.i2c_bus import VirtualI2CBus
 from sim.max30102 import PulseTrainOptics, VirtualMax30102
-from tests.device.signal.synthetic_ppg import rsa_beat_times, synthetic_ppg, true_peaks_s
+from tests.device.signal.synthetic_ppg import (
+    hand_motion,
+    power_law_noise,
+    rsa_beat_times,
+    synthetic_ppg,
+    true_peaks_s,
+)
 
 
 def chip_beat_times(optics: PulseTrainOptics, duration_s: float) -> NDArray[np.float64]:
@@ -128,3 +134,26 @@ def test_a_pulse_sunk_into_the_noise_gives_no_false_rate(seed: int) -> None:
         got = detect_beats(synthetic_ppg(beats, fs_hz, duration_s) * depth + noise, fs_hz)
         if len(got) > 2:  # no rate at all is a right answer too
             assert 60.0 / np.median(np.diff(got)) == pytest.approx(66.0, abs=5.0)
+
+
+@pytest.mark.parametrize("size", [0.3, 0.6])
+def test_light_fidgeting_keeps_the_rate_and_lowers_the_quality(size: float) -> None:
+    fs_hz, duration_s, start_s, stop_s = 100, 80.0, 30.0, 60.0
+    beats = rsa_beat_times(duration_s, hr_bpm=67.0)
+    t_s = np.arange(round(duration_s * fs_hz)) / fs_hz
+    x = synthetic_ppg(beats, fs_hz, duration_s, noise=0.01) + hand_motion(t_s, start_s, stop_s, size, seed=2)
+    got = stream_beats(x, fs_hz)
+    times = np.asarray([b.t_s for b in got])
+    quality = np.asarray([b.quality for b in got])
+    moving = (times >= start_s) & (times < stop_s)
+    assert 60.0 / np.median(np.diff(times[moving])) == pytest.approx(67.0, rel=0.12)
+    assert np.median(quality[moving]) < np.median(quality[~moving]) - 0.1
+    after = times > stop_s + 3.0
+    assert 60.0 / np.median(np.diff(times[after])) == pytest.approx(67.0, abs=1.0)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+@pytest.mark.parametrize("seed", range(5))
+def test_white_and_mildly_coloured_noise_give_no_beats(alpha: float, seed: int) -> None:
+    fs_hz = 100
+    assert len(detect_beats(power_law_noise(60 * fs_hz, alpha, seed), fs_hz)) == 0
