@@ -2,8 +2,8 @@
 
 Pure processing (no I/O, no clock): time is the sample index divided by the sample rate.
 
-1. Band-pass 0.5-5 Hz (Butterworth: first-order high-pass, second-order low-pass; filter state kept
-   across chunks).
+1. Band-pass 0.5-5 Hz twice (Butterworth, filter state kept across chunks): for picking, a first-order
+   high-pass (no ringing) and a second-order low-pass; for judging pulsatility, second order at both edges.
 2. Pulsatility: every second, the autocorrelation of the last few seconds (device/signal/pulse_quality.py).
    Beats are reported only while the signal is periodic ("locked": two checks in a row find the same
    beat interval, which noise rarely does; about 5.5 s after a finger arrives). Two kinds of evidence
@@ -13,15 +13,18 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    together lock less often than the autocorrelation alone did (measured over 450 noise minutes). When the lock is
    acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
    interval the autocorrelation found, so the first beats are not lost, only reported late, once.
+   A picker that has found no beat for STALL_INTERVALS intervals while the signal stays periodic is
+   re-seeded the same way (its references no longer fit the pulse).
 3. Beat picking on the band-passed signal (device/signal/pulse_peaks.py: adaptive amplitude and upstroke
-   thresholds, refractory window, search-back). A beat is confirmed when its refractory window
+   thresholds, refractory window, search-back, a ceiling against motion, and a learned gate for the
+   pulse's own diastolic wave). A beat is confirmed when its refractory window
    (0.45 of the recent interval) has passed and reported once the raw samples around it have arrived:
    about 0.8 s after the peak at 60 beats/min, never more than REFRACTORY_MAX_S + 0.35 s.
 4. Each beat's systolic peak is timed on the raw signal by band-limited, noise-adaptive interpolation
    (device/signal/peak_timing.py), so the causal filter's delay never enters the beat times.
 5. Quality per beat is timing quality: how uncertain the beat's time is from the sensor noise
-   (TIMING_SD_REF_S), times its shape score (template correlation and amplitude consistency); beats
-   beyond TIMING_SD_MAX_S are withheld. A rolling quality, and finger presence: a pulse is being
+   (TIMING_SD_REF_S), times its shape score (template correlation and amplitude consistency); while
+   the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling quality, and finger presence: a pulse is being
    tracked and the driver's DC verdict, when given, agrees.
 
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices is bridged (linear fill so the filter
