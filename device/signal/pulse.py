@@ -24,8 +24,8 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    (device/signal/peak_timing.py), so the causal filter's delay never enters the beat times.
 5. Quality per beat is timing quality: how uncertain the beat's time is from the sensor noise
    (TIMING_SD_REF_S), times its shape score (template correlation and amplitude consistency); while
-   the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling quality, and finger presence: a pulse is being
-   tracked and the driver's DC verdict, when given, agrees.
+   the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
+   quality, and finger presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices is bridged (linear fill so the filter
 runs on; no beat is reported whose peak search touches the fill); a longer gap, or indices going back,
