@@ -64,6 +64,7 @@ class PeakTimer:
         self._mean_power: NDArray[np.float64] | None = None
         self._gain: NDArray[np.float64] = np.ones(len(self._freqs_hz))
         self._taper_energy = float(np.sum(self._taper**2))
+        self._omega2 = (2 * np.pi * self._freqs_hz) ** 2
         self._noise_var = 0.0  # white-noise variance per sample, from the latest beat's top band
         self._last_curvature = 0.0
         self.cutoff_hz: float | None = None  # None: full band kept
@@ -130,11 +131,11 @@ class PeakTimer:
         """sd(n') / |y''| at the last interpolated peak (module docstring), seconds."""
         if self._last_curvature <= 0.0:
             return float("inf")
-        freqs = np.fft.rfftfreq(n, 1.0 / self.fs_hz)
-        g = gain if len(gain) == len(freqs) else np.ones(len(freqs))
+        omega2 = self._omega2 if n == self.n else (2 * np.pi * np.fft.rfftfreq(n, 1.0 / self.fs_hz)) ** 2
+        g = gain if len(gain) == len(omega2) else np.ones(len(omega2))
         # white noise of variance v has E|X_k|^2 = n v per rfft bin; its derivative's variance is
         # (2 / n^2) sum over one-sided bins of (2 pi f)^2 |X_k|^2 g_k^2
-        slope_var = 2.0 * self._noise_var / n * float(np.sum((2 * np.pi * freqs * g) ** 2))
+        slope_var = 2.0 * self._noise_var / n * float(np.dot(omega2, g * g))
         return float(np.sqrt(slope_var)) / self._last_curvature
 
     def _learn(self, segment: NDArray[np.float64]) -> None:
@@ -184,5 +185,10 @@ class PeakTimer:
         self._last_curvature = 0.0
         if b - a >= 5:
             t_s = (np.arange(a, b) - j) / (up * self.fs_hz)
-            self._last_curvature = max(0.0, -2.0 * float(np.polyfit(t_s, fine[a:b], 2)[0]))
+            if b - a == 2 * w + 1:  # symmetric span: the x^2 coefficient of the least-squares parabola
+                centred = t_s**2 - float(np.mean(t_s**2))
+                coef = float(np.dot(centred, fine[a:b])) / float(np.dot(centred, centred))
+            else:
+                coef = float(np.polyfit(t_s, fine[a:b], 2)[0])
+            self._last_curvature = max(0.0, -2.0 * coef)
         return (lo + j + delta) / up
