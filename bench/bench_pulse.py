@@ -35,6 +35,11 @@ Definitions:
   and from the reference beats; RMSSD of each; absolute difference; mean over records.
 - RMSSD error, Welltory: |RMSSD of the method's intervals after device.signal.artifacts correction (applied
   to every method alike) - RMSSD of the Polar RR series|, mean over records (informative, no goal).
+- Coverage and hits: `cov` is the share of records (BUT / Welltory) given an HR; `hits` the share of ALL
+  records whose HR is within HIT_BPM of the reference, a record with no HR counting as a miss.
+- Held-out halves (ours only): every figure again on half A (records at even positions of each
+  dataset's list, the only ones looked at while choosing thresholds) and half B (odd positions, not
+  looked at), so a figure that holds on B was not tuned to it.
 - Cost per minute: process CPU time (time.process_time) to turn a record into beats, divided by the
   minutes of signal; for ours the whole streaming run in 100 ms chunks, for peers their batch call;
   the median over `--repeats` runs of each record, then the median over records.
