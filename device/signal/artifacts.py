@@ -35,8 +35,8 @@ MIN_THRESHOLD_MS = 10.0  # floor, so a perfectly regular series does not flag ti
 # normal at one premature beat in three), converted to a standard deviation as for a half-normal
 # distribution, times the paper's ALPHA x quartile deviation per standard deviation (2.16), times
 # CAP_MARGIN so that on a series without ectopy the paper's own threshold is the one used.
-NORMAL_QUANTILE = 0.1
-HALF_NORMAL_Q10 = 0.1257  # 10th percentile of |x| for x ~ N(0, 1)
+NORMAL_QUANTILE = 0.2
+HALF_NORMAL_Q20 = 0.2533  # 20th percentile of |x| for x ~ N(0, 1)
 THRESHOLD_PER_SD = ALPHA * (1.1503 - 0.3186) / 2.0  # the paper's threshold for |x|, x ~ N(0, 1)
 CAP_MARGIN = 1.0
 
@@ -98,7 +98,7 @@ def _normal_spread(rr: NDArray[np.float64]) -> NDArray[np.float64]:
     windows[:, windows.shape[1] // 2] = np.nan
     deviation = np.abs(rr - np.nanmedian(windows, axis=1))
     (q,) = _rolling_quantiles(deviation, _odd_at_most(THRESHOLD_BEATS, len(rr)), (NORMAL_QUANTILE,))
-    return q / HALF_NORMAL_Q10
+    return q / HALF_NORMAL_Q20
 
 
 def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
@@ -185,7 +185,11 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     corrected = np.asarray(new_times)
     kinds = np.asarray(new_kinds, dtype=int)
     moving = np.flatnonzero((labels == Artifact.ECTOPIC) | (labels == Artifact.LONG_SHORT))
-    targets = [(int(new_index[j + 1]), int(labels[j])) for j in moving.tolist()]
+    # An ectopic pair is flagged on its larger jump: into the long interval (the premature beat then
+    # starts the flagged interval) or into the short one (it ends it).
+    beats = [j if labels[j] == Artifact.ECTOPIC and j > 0 and rr[j] > rr[j - 1] else j + 1
+             for j in moving.tolist()]
+    targets = [(int(new_index[b]), int(labels[j])) for b, j in zip(beats, moving.tolist(), strict=True)]
     targets = [(m, kind) for m, kind in targets if 0 < m < len(corrected) - 1]
     for m, kind in targets:  # in time order, each from its already corrected predecessor
         corrected[m] = 0.5 * (corrected[m - 1] + corrected[m + 1])

@@ -201,7 +201,8 @@ class HrvTracker:
         share = artifact_share(window.labels)
         checked = _drop_newest(window, CONFIRM_INTERVALS)
         irregularity = checked.irregularity()
-        irregular = None if irregularity is None else irregularity > IRREGULAR_SHARE
+        irregular = None if irregularity is None else (irregularity > IRREGULAR_SHARE
+                                                       or checked.beat_locked_pattern())
         reason: str | None = None
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
