@@ -46,7 +46,7 @@ MIN_BEAT_QUALITY = 0.3  # a beat timed worse than this is not used: it makes a g
 HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is below this
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
-HRV_MAX_ARTIFACT_SHARE = 0.35  # more corrected intervals than this: HRV would be the correction's, withheld
+HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
 COHERENCE_MIN_COVER = 0.9  # share of the coherence window the intervals must cover (gaps excluded)
 BREATH_MIN_CONFIDENCE = 1.0 / 3.0  # the peak stands >= 10^1.5 (32) x above the floor: 3x what jitter reached
 CONFIRM_INTERVALS = 2  # the newest intervals wait for a later beat before HRV uses them

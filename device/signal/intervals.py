@@ -4,7 +4,7 @@ A gap is a span of sensor time in which beats could have been missed: samples lo
 stalled loop, I2C errors), a beat the pulse pipeline judged too poor to time, or a pause between beats
 longer than MAX_GAP_S. No interval is ever formed across a gap, so a lost beat never shows up as one
 long interval: the beats on either side form separate stretches, and each stretch is corrected on its
-own with the Lipponen & Tarvainen (2019) method (device/signal/artifacts.py). Successive differences
+own with the Lipponen & Tarvainen (2019) method (device/signal/artifacts.py), twice. Successive differences
 (RMSSD, pNN50) are taken within stretches only.
 
 Regularity: how well each corrected interval is predicted from the two before it by one linear
@@ -133,7 +133,7 @@ def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]])
         beats = t[bounds[k]:bounds[k + 1]]
         if len(beats) < 2:
             continue
-        ibi_ms, kinds = correct_intervals(np.diff(beats) * 1000.0)
+        ibi_ms, kinds = _corrected(np.diff(beats) * 1000.0)
         ends.append(beats[0] + np.cumsum(ibi_ms) / 1000.0)
         ibis.append(ibi_ms)
         labels.append(kinds)
@@ -143,6 +143,16 @@ def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]])
         return Stretches(empty, empty, np.zeros(0, dtype=int), np.zeros(0, dtype=int))
     return Stretches(np.concatenate(ends), np.concatenate(ibis), np.concatenate(labels),
                      np.concatenate(numbers))
+
+
+def _corrected(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+    """The correction, run a second time on its own output: with many artifacts the first pass's
+    thresholds are set by them, and the second, on a cleaner series, catches what the first let by."""
+    first, first_kinds = correct_intervals(ibi_ms)
+    second, kinds = correct_intervals(first)
+    if len(second) == len(first):
+        kinds = np.where(kinds != 0, kinds, first_kinds)
+    return second, kinds
 
 
 def artifact_share(labels: NDArray[np.int_]) -> float:
