@@ -125,8 +125,8 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
     Confidence: how far the chosen peak stands above the band's median power (unweighted), on a log
     scale from 10x (0) to 10^2.5 x (1). Beat-to-beat jitter with no breathing in it reached 8-13x over
     60 generated jitter series (5-30 ms, on intervals or on beat times); a breathing swing of 2-4 bpm
-    with 5 ms of jitter stands 80-900x above the floor. None when the series spans less than two of the slowest breaths or carries no
-    variability at all.
+    with 5 ms of jitter stands 80-900x above the floor. None when the series spans less than two of
+    the slowest breaths or carries no variability at all.
     """
     x = resample_tachogram(beat_times_s, hr_bpm)
     if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or float(np.std(x)) < MIN_HR_SD_BPM:
@@ -140,7 +140,8 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
 
     def confidence(hz: float) -> float:
         line = float(np.max(psd[inside & (np.abs(freqs - hz) <= PEAK_HALF_WIDTH_HZ)])) / floor
-        return float(np.clip((math.log10(line) - LINE_NONE_LOG10) / (LINE_SURE_LOG10 - LINE_NONE_LOG10), 0, 1))
+        scaled = (math.log10(line) - LINE_NONE_LOG10) / (LINE_SURE_LOG10 - LINE_NONE_LOG10)
+        return float(np.clip(scaled, 0.0, 1.0))
 
     j, peak_hz = _band_peak(freqs, weighted, BREATH_BAND_HZ)
     if MAYER_BAND_HZ[0] <= peak_hz <= MAYER_BAND_HZ[1]:

@@ -20,7 +20,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +52,7 @@ BREATH_MIN_CONFIDENCE = 1.0 / 3.0  # the peak stands >= 10^1.5 (32) x above the 
 CONFIRM_INTERVALS = 2  # the newest intervals wait for a later beat before HRV uses them
 MIN_IBI_S = 0.25  # 240 beats/min: sizes the bounded beat buffer
 BREATH_MIN_SPAN_S = 30.0  # beats needed before a breathing rate is estimated
+BREATH_AGREE_PER_MIN = 1.5  # heart-rate and amplitude rhythms this close: one breathing rate
 NN50_MS = 50.0
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
@@ -81,6 +82,12 @@ class HrvMetrics:
     irregular: bool | None = None  # rhythm irregular beyond what the correction explains (None: unknown)
     breath_confidence: float | None = None  # 0..1, also when the rate is withheld for want of it
     beat_quality: float | None = None  # median timing quality (0..1) of the window's beats
+
+    def withheld(self, reason: str) -> HrvMetrics:
+        """These metrics with every figure withheld for `reason` (e.g. the finger is gone)."""
+        return replace(self, hr_bpm=None, rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None,
+                       breath_rate_bpm=None, hr_swing_bpm=None, coherence=None, hr_reason=reason,
+                       hrv_reason=reason)
 
 
 def time_domain(ibi_ms: NDArray[np.float64],
@@ -123,6 +130,7 @@ class HrvTracker:
         size = math.ceil(self._span_s / MIN_IBI_S) + 8
         self._times: deque[float] = deque(maxlen=size)
         self._qualities: deque[float] = deque(maxlen=size)
+        self._amplitudes: deque[float] = deque(maxlen=size)
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
 
@@ -130,6 +138,7 @@ class HrvTracker:
         """Forget all beats (a new person, a new session)."""
         self._times.clear()
         self._qualities.clear()
+        self._amplitudes.clear()
         self._gaps.clear()
         self._coherence: float | None = None
         self._coherence_due_s: float | None = None
@@ -153,10 +162,12 @@ class HrvTracker:
                 continue
             self._times.append(beat.t_s)
             self._qualities.append(beat.quality)
+            self._amplitudes.append(beat.amplitude)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
             self._qualities.popleft()
+            self._amplitudes.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
         self._update_coherence()
@@ -213,7 +224,7 @@ class HrvTracker:
         elif irregular:
             reason = IRREGULAR_RHYTHM
         hr_reason = LOW_QUALITY if quality < HRV_MIN_QUALITY else None
-        breath, confidence, swing = self._breathing(window)
+        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm())
         common = dict(t_s=newest, hr_bpm=None if hr_reason else hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=hr_reason, hrv_reason=reason, irregular=irregular,
                       breath_confidence=confidence, beat_quality=quality)
@@ -225,19 +236,39 @@ class HrvTracker:
                           pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
                           coherence=self._coherence, **common)  # type: ignore[arg-type]
 
+    def _amplitude_rhythm(self) -> tuple[float, float] | None:
+        """(breaths/min, confidence) from the pulse amplitudes of the window's beats (RIAV), or None."""
+        times = np.fromiter(self._times, dtype=float)
+        amplitudes = np.fromiter(self._amplitudes, dtype=float)
+        recent = times > times[-1] - self.window_s
+        if times[-1] - times[recent][0] < BREATH_MIN_SPAN_S:
+            return None
+        return breathing_rate_bpm(times[recent], amplitudes[recent])
+
     @staticmethod
-    def _breathing(window: Stretches) -> tuple[float | None, float | None, float | None]:
-        """(breaths/min when confident, confidence, HR swing bpm) of the window's intervals."""
-        if len(window.ends_s) < 2 or window.ends_s[-1] - window.ends_s[0] < BREATH_MIN_SPAN_S:
+    def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None
+                   ) -> tuple[float | None, float | None, float | None]:
+        """(breaths/min when confident, confidence, HR swing bpm) of the window.
+
+        Two independent views of the breathing, fused after Karlen et al. (2013, "Multiparameter
+        respiratory rate estimation from the photoplethysmogram", IEEE TBME 60(7):1946-1953,
+        doi:10.1109/TBME.2013.2246160): the heart-rate rhythm (RSA) and the pulse-amplitude rhythm
+        (respiratory-induced amplitude variation). The more confident one is taken; when both agree to
+        within BREATH_AGREE_PER_MIN, their mean, with the higher confidence. RSA alone is weak at
+        spontaneous breathing rates when a Mayer wave is strong; the amplitude rhythm is not.
+        """
+        found: tuple[float, float] | None = None
+        if len(window.ends_s) >= 2 and window.ends_s[-1] - window.ends_s[0] >= BREATH_MIN_SPAN_S:
+            found = breathing_rate_bpm(window.ends_s, 60000.0 / window.ibi_ms)
+        views = [v for v in (found, amplitude_rhythm) if v is not None]
+        if not views:
             return None, None, None
-        hr_series = 60000.0 / window.ibi_ms
-        found = breathing_rate_bpm(window.ends_s, hr_series)
-        if found is None:
-            return None, None, None
-        rate, confidence = found
+        rate, confidence = max(views, key=lambda v: v[1])
+        if len(views) == 2 and abs(views[0][0] - views[1][0]) <= BREATH_AGREE_PER_MIN:
+            rate = 0.5 * (views[0][0] + views[1][0])
         if confidence < BREATH_MIN_CONFIDENCE:
             return None, confidence, None
-        return rate, confidence, hr_swing_bpm(window.ends_s, hr_series, rate)
+        return rate, confidence, hr_swing_bpm(window.ends_s, 60000.0 / window.ibi_ms, rate)
 
 
 def _drop_newest(window: Stretches, count: int) -> Stretches:

@@ -4,19 +4,19 @@ A gap is a span of sensor time in which beats could have been missed: samples lo
 stalled loop, I2C errors), a beat the pulse pipeline judged too poor to time, or a pause between beats
 longer than MAX_GAP_S. No interval is ever formed across a gap, so a lost beat never shows up as one
 long interval: the beats on either side form separate stretches, and each stretch is corrected on its
-own with the Lipponen & Tarvainen (2019) method (device/signal/artifacts.py), twice. Successive differences
-(RMSSD, pNN50) are taken within stretches only.
+own with the Lipponen & Tarvainen (2019) method (device/signal/artifacts.py), twice. Successive
+differences (RMSSD, pNN50) are taken within stretches only.
 
 Regularity: how well each corrected interval is predicted from the two before it by one linear
-(second-order autoregressive) rule fitted to the window, the prediction error as a share of the
-median interval. A breathing-driven swing is an oscillation, which such a rule follows at any rate
-(x[n] = 2 cos(w) x[n-1] - x[n-2]), so a sinus rhythm leaves only its beat-to-beat noise: 0.6-4.8 % over
-generated series at 45-80 beats/min, swings of 5-20 beats/min and breathing at 6-18/min with 10 ms
-of timing jitter (up to 6.6 % for the extreme swing of 20 beats/min at 45). An irregularly irregular (atrial-fibrillation-like) rhythm, whose intervals are
-nearly independent, leaves its whole spread: 8-30 % for coefficients of variation of 10-25 %. This is
-a plausibility check on the numbers, not a diagnosis. Ectopy in every 2nd to 4th beat that the
-correction did not catch is a pattern locked to the beat count (`beat_locked_pattern`); it counts as
-irregular too.
+(second-order autoregressive) rule fitted to the window, the prediction error as a share of the median
+interval. A breathing-driven swing is an oscillation, which such a rule follows at any rate (x[n] = 2
+cos(w) x[n-1] - x[n-2]), so a sinus rhythm leaves only its beat-to-beat noise: 0.6-4.8 % over generated
+series at 45-80 beats/min, swings of 5-20 beats/min and breathing at 6-18/min with 10 ms of timing
+jitter (up to 7.7 % for the extreme swing of 20 beats/min at 45). An irregularly irregular
+(atrial-fibrillation-like) rhythm, whose intervals are nearly independent, leaves its whole spread:
+8-30 % for coefficients of variation of 10-25 %. This is a plausibility check on the numbers, not a
+diagnosis. Ectopy in every 2nd to 4th beat that the correction did not catch is a pattern locked to the
+beat count (`beat_locked_pattern`); it counts as irregular too.
 """
 
 from __future__ import annotations

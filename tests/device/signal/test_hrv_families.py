@@ -164,7 +164,7 @@ def test_breathing_is_read_through_a_strong_mayer_wave(breath_per_min: float, ma
         rng = np.random.default_rng(seed)
         rest, phase = rng.uniform(55, 85), rng.uniform(0, 6)
 
-        def rate(t: float) -> float:
+        def rate(t: float, rest: float = rest, phase: float = phase) -> float:
             return float(rest + 2.0 * np.sin(2 * np.pi * breath_per_min / 60 * t + phase)
                          + 2.0 * mayer_to_rsa * np.sin(2 * np.pi * 0.1 * t))
 
