@@ -223,10 +223,9 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif irregular:
             reason = IRREGULAR_RHYTHM
-        hr_reason = LOW_QUALITY if quality < HRV_MIN_QUALITY else None
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm())
-        common = dict(t_s=newest, hr_bpm=None if hr_reason else hr_bpm, n_beats=n + 1,
-                      artifact_pct=100.0 * share, hr_reason=hr_reason, hrv_reason=reason, irregular=irregular,
+        common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
+                      artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
                       breath_confidence=confidence, beat_quality=quality)
         if reason is not None:
             return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=None,

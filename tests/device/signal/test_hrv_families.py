@@ -80,12 +80,13 @@ def test_a_poorly_timed_beat_leaves_a_gap_not_an_interval() -> None:
     assert tracker.metrics().rmssd_ms == pytest.approx(time_domain(rr[1:])["rmssd_ms"], abs=1.0)
 
 
-def test_hrv_is_withheld_when_the_beats_are_timed_poorly_but_hr_is_not_faked() -> None:
-    times = np.cumsum(sinus_intervals(80, seed=4)) / 1000.0
+def test_hrv_is_withheld_when_the_beats_are_timed_poorly_while_heart_rate_is_given() -> None:
+    rr = sinus_intervals(80, seed=4)
     tracker = HrvTracker()
-    tracker.add_beats([Beat(float(t), 0.35, 1.0) for t in times])
+    tracker.add_beats([Beat(float(t), 0.35, 1.0) for t in np.cumsum(rr) / 1000.0])
     metrics = tracker.metrics()
     assert metrics.rmssd_ms is None and metrics.coherence is None and metrics.hrv_reason == LOW_QUALITY
+    assert metrics.hr_bpm == pytest.approx(60000.0 / np.median(rr[-60:]), rel=0.02)
 
 
 # -- ectopy and irregular rhythm ----------------------------------------------------------------------
