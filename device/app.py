@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
 # Figures rest on beats; with no new beat for this long they are withheld as stale, whatever else the
-# device believes (the slowest heart we read, 30/min, beats every 2 s; beats are reported up to ~1 s late).
-STALE_AFTER_S = 4.0
+# device believes (the slowest heart we read, 30/min, beats every 2 s; beats are reported up to ~1.5 s
+# late; a bridged glitch of up to 2.5 s costs the beats it touches).
+STALE_AFTER_S = 5.0
 NO_FINGER = "no_finger"
 SENSOR_LOST = "sensor_lost"
 SETTLING = "settling"

@@ -41,7 +41,7 @@ def assert_fresh(payloads: list[dict[str, Any]], gone_from_s: float, gone_to_s: 
             assert all(p[key] is None for key in HEART_KEYS), p
             assert p["hr_reason"] == reason and p["hrv_reason"] == reason
         if p["hr_bpm"] is not None:
-            assert p["beat_age_s"] is not None and p["beat_age_s"] <= 4.0
+            assert p["beat_age_s"] is not None and p["beat_age_s"] <= 5.0
             assert p["hr_reason"] is None
 
 
