@@ -252,9 +252,10 @@ class HrvTracker:
         Two independent views of the breathing, fused after Karlen et al. (2013, "Multiparameter
         respiratory rate estimation from the photoplethysmogram", IEEE TBME 60(7):1946-1953,
         doi:10.1109/TBME.2013.2246160): the heart-rate rhythm (RSA) and the pulse-amplitude rhythm
-        (respiratory-induced amplitude variation). The more confident one is taken; when both agree to
-        within BREATH_AGREE_PER_MIN, their mean, with the higher confidence. RSA alone is weak at
-        spontaneous breathing rates when a Mayer wave is strong; the amplitude rhythm is not.
+        (respiratory-induced amplitude variation). When both agree to within BREATH_AGREE_PER_MIN, their
+        mean, with the higher confidence; when both are confident and disagree, no rate (a Mayer wave
+        can be a clear line in the heart rate); otherwise the more confident one. RSA alone is weak at
+        spontaneous breathing rates when a Mayer wave is strong; the amplitude rhythm often is not.
         """
         found: tuple[float, float] | None = None
         if len(window.ends_s) >= 2 and window.ends_s[-1] - window.ends_s[0] >= BREATH_MIN_SPAN_S:
@@ -263,8 +264,12 @@ class HrvTracker:
         if not views:
             return None, None, None
         rate, confidence = max(views, key=lambda v: v[1])
-        if len(views) == 2 and abs(views[0][0] - views[1][0]) <= BREATH_AGREE_PER_MIN:
-            rate = 0.5 * (views[0][0] + views[1][0])
+        if len(views) == 2:
+            (rate_h, conf_h), (rate_a, conf_a) = views
+            if abs(rate_h - rate_a) <= BREATH_AGREE_PER_MIN:
+                rate = 0.5 * (rate_h + rate_a)
+            elif min(conf_h, conf_a) >= BREATH_MIN_CONFIDENCE:
+                return None, min(conf_h, conf_a), None  # two clear rhythms that disagree: no rate
         if confidence < BREATH_MIN_CONFIDENCE:
             return None, confidence, None
         return rate, confidence, hr_swing_bpm(window.ends_s, 60000.0 / window.ibi_ms, rate)
@@ -277,18 +282,26 @@ def _drop_newest(window: Stretches, count: int) -> Stretches:
 
 
 def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None,
-                gaps: Sequence[tuple[float, float]] = ()) -> HrvMetrics:
+                gaps: Sequence[tuple[float, float]] = (),
+                amplitudes: NDArray[np.float64] | None = None,
+                qualities: NDArray[np.float64] | None = None) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
-    signal. Raises InputError on non-increasing or non-finite times.
+    signal. amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which
+    leaves the breathing rate to the heart-rate rhythm alone). Raises InputError on non-increasing or
+    non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
     if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise InputError("beat times must be a 1-D array of increasing, finite seconds")
+    amp = np.ones(len(t)) if amplitudes is None else np.asarray(amplitudes, dtype=float)
+    qual = np.ones(len(t)) if qualities is None else np.asarray(qualities, dtype=float)
+    if amp.shape != t.shape or qual.shape != t.shape:
+        raise InputError("amplitudes and qualities need one value per beat")
     span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
-    tracker.add_beats([Beat(float(x), 1.0, 1.0) for x in t])
+    tracker.add_beats([Beat(float(x), float(q), float(a)) for x, q, a in zip(t, qual, amp, strict=True)])
     return tracker.metrics()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from device.errors import InputError
 from device.signal import hrv_metrics
 from device.signal.hrv import (
     FREQUENT_ARTIFACTS,
@@ -187,3 +188,29 @@ def test_intervals_that_carry_no_breathing_give_no_breathing_rate(seed: int, jit
     metrics = hrv_metrics(times)
     assert metrics.breath_rate_bpm is None
     assert metrics.breath_confidence is None or metrics.breath_confidence < 1.0 / 3.0
+
+
+def test_the_batch_entry_refuses_nonsense() -> None:
+    with pytest.raises(InputError):
+        hrv_metrics(np.array([1.0, 0.5, 2.0]))
+    with pytest.raises(InputError):
+        hrv_metrics(np.array([1.0, 2.0, 3.0]), amplitudes=np.ones(2))
+
+
+def test_the_pulse_amplitude_rhythm_gives_the_breathing_when_the_heart_rhythm_cannot() -> None:
+    """A heart rate with no breathing swing, only 10 ms of jitter; the pulse amplitude breathes at 16/min."""
+    times = beat_times(lambda t: 66.0, 62.0, 0.01, seed=3)
+    noise = np.random.default_rng(3).normal(0, 0.02, len(times))
+    amplitudes = 1.0 + 0.2 * np.sin(2 * np.pi * 16 / 60 * times) + noise
+    assert hrv_metrics(times).breath_rate_bpm is None
+    assert hrv_metrics(times, amplitudes=amplitudes).breath_rate_bpm == pytest.approx(16.0, abs=1.0)
+
+
+def test_a_mayer_wave_in_the_heart_rate_is_not_taken_for_the_breathing_the_pulse_amplitude_shows() -> None:
+    """A heart with a 0.1 Hz wave 5x its breathing swing; the pulse amplitude breathes at 16/min."""
+    times = beat_times(lambda t: 66 + 0.4 * np.sin(2 * np.pi * 16 / 60 * t) + 2.0 * np.sin(0.2 * np.pi * t),
+                       62.0, 0.005, seed=3)
+    noise = np.random.default_rng(3).normal(0, 0.02, len(times))
+    amplitudes = 1.0 + 0.2 * np.sin(2 * np.pi * 16 / 60 * times) + noise
+    rate = hrv_metrics(times, amplitudes=amplitudes).breath_rate_bpm
+    assert rate is None or rate == pytest.approx(16.0, abs=1.0)
