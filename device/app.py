@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,14 @@ from patterns.led import led_frame
 log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
+# Figures rest on beats; with no new beat for this long they are withheld as stale, whatever else the
+# device believes (the slowest heart we read, 30/min, beats every 2 s; beats are reported up to ~1.5 s
+# late; a bridged glitch of up to 2.5 s costs the beats it touches).
+STALE_AFTER_S = 5.0
+NO_FINGER = "no_finger"
+SENSOR_LOST = "sensor_lost"
+SETTLING = "settling"
+NO_RECENT_BEATS = "no_recent_beats"
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
 
 
@@ -111,17 +119,24 @@ class GlimmerDevice:
     def _read_sensor(self, now_s: float) -> None:
         reading = self.sensor.poll()
         self.reading = reading
-        if reading.discontinuity:
-            self.pipeline.reset()
+        if reading.discontinuity:  # the pipeline bridges the index jump, or restarts when it is too long
+            log.debug("sensor restarted; its samples go on at index %s",
+                      None if reading.block is None else reading.block.first_index)
         block = reading.block
+        fs_hz = self.pipeline.fs_hz
         if block is not None and len(block.ir):
             # Counts per mA of LED current follow the tissue, not the AGC, so a current change leaves
             # no step for the filters to ring on. The counts dip on each pulse; the pipeline wants
             # systolic peaks up, hence the sign.
             ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
             update = self.pipeline.push(ppg, block.first_index, dc_ok=reading.finger_on_dc)
+            # The pipeline times beats by sample index / nominal rate; the HRV tracker gets them on
+            # the monotonic clock, through the sample rate measured against it.
+            clock = self.sensor.sample_clock
+            for start_s, end_s in update.gaps:
+                self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
             if update.beats:
-                self.hrv.add_beats(update.beats)
+                self.hrv.add_beats([replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats])
             self.finger_on = update.finger_on
             self.quality = update.quality
         elif reading.status != "ok":
@@ -133,8 +148,26 @@ class GlimmerDevice:
         if night.enabled:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
-        self.metrics = self.hrv.metrics()
+        self.metrics = self.current_metrics(now_s)
+        before = self.session.phase
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+        if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
+            self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
+
+    def current_metrics(self, now_s: float) -> HrvMetrics:
+        """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
+        sensor lost, no finger, still settling, or no beat for STALE_AFTER_S."""
+        metrics = self.hrv.metrics()
+        reading = self.reading
+        if reading is None or reading.status != "ok":
+            return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
+        if not self.finger_on:
+            return metrics.withheld(NO_FINGER)
+        if metrics.n_beats == 0 or (metrics.hr_reason is not None and self.session.phase is Phase.SETTLING):
+            return metrics.withheld(SETTLING)
+        if now_s - metrics.t_s > STALE_AFTER_S:
+            return metrics.withheld(NO_RECENT_BEATS)
+        return metrics
 
     def _render_frame(self, now_s: float) -> None:
         if self.led is not None:
@@ -158,6 +191,7 @@ class GlimmerDevice:
         )
 
     def _publish_metrics(self, now_s: float) -> None:
+        self.metrics = self.current_metrics(now_s)
         payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern,
                                   self.session.target_rate_bpm)
         self.last_payload = payload
