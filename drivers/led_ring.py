@@ -61,8 +61,7 @@ def _bit_table() -> NDArray[np.uint8]:
     values = np.arange(256, dtype=np.uint16)
     bits = (values[:, None] >> np.arange(7, -1, -1)) & 1  # (256, 8), MSB first
     nibbles = np.where(bits == 1, SPI_ONE, SPI_ZERO).astype(np.uint8)
-    table = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
-    table = table.astype(np.uint8)
+    table: NDArray[np.uint8] = ((nibbles[:, 0::2] << 4) | nibbles[:, 1::2]).astype(np.uint8)
     table.setflags(write=False)
     return table
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-from numpy.typing import NDArray
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from numpy.typing import NDArray
 
 from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
