@@ -259,3 +259,20 @@ def test_v_shows_debug_and_q_quiets(tmp_path: Path, flags: list[str], shows: str
         assert shows in run.stderr
     if hides:
         assert hides not in run.stderr
+
+
+def test_the_live_view_gives_the_cursor_back_when_stopped_by_a_signal(tmp_path: Path) -> None:
+    proc = subprocess.Popen([*GLIMMER, "sim", "--speed", "20", "--at", "12:00"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(tmp_path))
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.read(64)  # the view has started drawing
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    text = (first + out).decode()
+    assert proc.returncode == 0, err
+    assert text.startswith("\x1b[?25l")
+    assert text.rindex("\x1b[?25h") > text.rindex("\x1b[?25l")
+    assert "Glimmer simulation summary" in text.split("\x1b[?25h")[-1]
