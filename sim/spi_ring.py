@@ -77,18 +77,22 @@ def pulse_lengths_ns(data: bytes, spi_hz: float = SPI_SPEED_HZ) -> tuple[NDArray
 
 def timing_problems(highs: NDArray[np.float64], lows: NDArray[np.float64],
                     parts: tuple[PulseWindows, ...] = PARTS, margin: float = 0.0) -> list[str]:
-    """Pulses outside any part's windows (shrunk by `margin`, a fraction of each window bound)."""
+    """Pulses outside any part's windows (shrunk by `margin`, a fraction of each window bound).
+
+    A write holds only a few distinct pulse lengths, so each distinct (kind, length) is checked once."""
     problems = []
     is_one = highs >= ONE_THRESHOLD_NS
+    kinds = {
+        "T0H": np.unique(highs[~is_one]), "T1H": np.unique(highs[is_one]),
+        "T0L": np.unique(lows[:-1][~is_one[:-1]]), "T1L": np.unique(lows[:-1][is_one[:-1]]),
+    }
     for part in parts:
-        for label, pulses, window in (
-            ("T0H", highs[~is_one], part.t0h), ("T1H", highs[is_one], part.t1h),
-            ("T0L", lows[:-1][~is_one[:-1]], part.t0l), ("T1L", lows[:-1][is_one[:-1]], part.t1l),
-        ):
+        for label, pulses in kinds.items():
+            window = getattr(part, label.lower())
             lo, hi = window[0] * (1 + margin), window[1] * (1 - margin)
             bad = pulses[(pulses < lo) | (pulses > hi)]
             if bad.size:
-                problems.append(f"{part.name} {label}: {bad.size} pulses of {bad.min():.0f}-{bad.max():.0f} ns "
+                problems.append(f"{part.name} {label}: pulses of {bad.min():.0f}-{bad.max():.0f} ns "
                                 f"outside {lo:.0f}-{hi:.0f} ns")
         if lows.size and lows[-1] < part.reset_ns:
             problems.append(f"{part.name}: latch low {lows[-1] / 1000:.0f} us, needs {part.reset_ns / 1000:.0f} us")
