@@ -146,7 +146,9 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
             out: TextIO | None = None, start_wall: datetime | None = None) -> int:
     """Run the simulated device until `minutes` of simulated time or a signal; print the summary."""
     out = out or sys.stdout
-    world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=not json_lines,
+    live_view = not json_lines and math.isfinite(speed)
+    # Sound only when asked (--wav), or for the live view: its speakers, else a WAV file it names.
+    world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=live_view,
                             start_wall=start_wall)
     collect = RecordingPublisher()
     publishers: list[Publisher] = [collect]
@@ -156,7 +158,7 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
     stop.append(glimmer.stop)
     view: TerminalView | None = None
-    if not json_lines and math.isfinite(speed):
+    if live_view:
         def ring() -> NDArray[np.float64] | None:
             return world.ring.mean_drive(VIEW_AVERAGE_S)
 
