@@ -1,8 +1,9 @@
 """`glimmer sim`: the whole daemon against simulated hardware and a simulated person.
 
 The person's fingertip feeds a register-accurate virtual MAX30102 on a virtual I2C bus; the LED ring's
-SPI bytes are decoded back into colours, which the person sees and breathes with; the sound goes to
-the speakers when they can play in real time, otherwise to a WAV file. One seed makes one person and
+SPI bytes are decoded back into colours, which the person sees and breathes with. Sound is made only
+when asked (`--wav PATH`) or for the live view: to the speakers when they can play in real time,
+otherwise to a WAV file in the state directory, which the view names. One seed makes one person and
 one run: the same seed gives the same numbers at any speed.
 """
 
