@@ -66,7 +66,7 @@ def pulse_lengths_ns(data: bytes, spi_hz: float = SPI_SPEED_HZ) -> tuple[NDArray
     rises = np.flatnonzero(edges == 1)
     falls = np.flatnonzero(edges == -1)
     ns_per_bit = 1e9 / spi_hz
-    highs = (falls - rises) * ns_per_bit
+    highs: NDArray[np.float64] = ((falls - rises) * ns_per_bit).astype(np.float64)
     lows = np.empty(rises.size)
     lows[:-1] = (rises[1:] - falls[:-1]) * ns_per_bit
     lows[-1] = (body.size * 8 - falls[-1] + (raw.size - 1 - nonzero[-1]) * 8) * ns_per_bit
