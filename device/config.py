@@ -124,6 +124,31 @@ class SimConfig:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    path: str = _spec()
+    retention_days: float = _spec(1.0, 36500.0)
+
+
+@dataclass(frozen=True)
+class ButtonsConfig:
+    enabled: bool = _spec()
+    main_gpio: int = _spec(0, 27)
+    second_gpio: int = _spec(-1, 27)
+    second_action: str = _spec(choices=("session", "next_person", "assessment"))
+    bounce_ms: float = _spec(0.0, 200.0)
+    long_press_s: float = _spec(0.3, 10.0)
+    very_long_press_s: float = _spec(1.0, 30.0)
+
+
+@dataclass(frozen=True)
+class AssessmentConfig:
+    rates_bpm: str = _spec(pattern=r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)+\s*$")
+    step_s: float = _spec(60.0, 600.0)
+    settle_s: float = _spec(0.0, 120.0)
+    follow_tolerance_bpm: float = _spec(0.1, 2.0)
+
+
+@dataclass(frozen=True)
 class Config:
     device: DeviceConfig
     sensor: SensorConfig
@@ -134,6 +159,9 @@ class Config:
     night: NightConfig
     metrics: MetricsConfig
     sim: SimConfig
+    store: StoreConfig
+    buttons: ButtonsConfig
+    assessment: AssessmentConfig
 
     def replace(self, section: str, **values: Any) -> Config:
         """A copy with some values of one section changed (validated like a file would be)."""
