@@ -20,6 +20,7 @@ import numpy as np
 from device.clock import Clock
 from device.config import Config
 from device.loop import Scheduler, Task
+from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
 from device.pacing.session import Phase, Session, in_night
 from device.payload import DeviceStatus, metrics_payload
 from device.publish import Publisher
@@ -97,6 +98,8 @@ class GlimmerDevice:
         self.metrics: HrvMetrics = self.hrv.metrics()
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
+        # Hooks for the household's recorder and the sim: called after each session step.
+        self.on_session_tick: list[Callable[[float], None]] = []
         self._scheduler = Scheduler(self.clock, self.stop_event)
         self._tasks = [
             Task("sensor", config.sensor.read_period_ms / 1000.0, self._read_sensor),
@@ -122,6 +125,8 @@ class GlimmerDevice:
             update = self.pipeline.push(ppg, block.first_index, dc_ok=reading.finger_on_dc)
             if update.beats:
                 self.hrv.add_beats(update.beats)
+                if isinstance(self.session.guide, ResonanceAssessment):
+                    self.session.guide.add_beats(update.beats)
             self.finger_on = update.finger_on
             self.quality = update.quality
         elif reading.status != "ok":
@@ -135,6 +140,17 @@ class GlimmerDevice:
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
         self.metrics = self.hrv.metrics()
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+        for hook in self.on_session_tick:
+            hook(now_s)
+
+    def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:
+        """Make the next (or the settling) session a resonance assessment; returns it to watch."""
+        if plan is None:
+            a = self.config.assessment
+            plan = AssessmentPlan.from_text(a.rates_bpm, a.step_s, a.settle_s, a.follow_tolerance_bpm)
+        assessment = ResonanceAssessment(plan, self.session.pattern.pacer.shape)
+        self.session.run_assessment(assessment)
+        return assessment
 
     def _render_frame(self, now_s: float) -> None:
         if self.led is not None:

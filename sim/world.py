@@ -26,7 +26,7 @@ from device.clock import SimClock
 from device.config import Config
 from device.errors import AudioUnavailable
 from device.publish import JsonLinesPublisher, Publisher, RecordingPublisher
-from drivers.speaker import AudioOutput, PyAudioOutput
+from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from sim.audio_sink import WavAudioOutput
 from sim.i2c_bus import VirtualI2CBus
 from sim.max30102 import VirtualMax30102
@@ -69,8 +69,10 @@ def _wall_clock(clock: SimClock, start: datetime) -> Callable[[], datetime]:
 
 
 def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | None = None,
-                    prefer_speakers: bool = False, start_wall: datetime | None = None) -> SimWorld:
-    """Simulated hardware for `config`. Sound: speakers only if asked, at real-time speed, and playable."""
+                    prefer_speakers: bool = False, start_wall: datetime | None = None,
+                    silent: bool = False) -> SimWorld:
+    """Simulated hardware for `config`. Sound: speakers only if asked, at real-time speed, and playable;
+    `silent` renders no sound at all (the person only sees the light; saves the hum's cost)."""
     clock = SimClock(speed=speed)
     sim = config.sim
     # The seed draws the person's physiology; the config pins what a user chose to set.
@@ -83,8 +85,8 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     bus.attach(config.sensor.i2c_address, chip)
     ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
     pins = MockFactory(pin_class=MockPWMPin)
-    audio: AudioOutput | None = None
-    if prefer_speakers and speed == 1.0 and config.audio.enabled:
+    audio: AudioOutput | None = NullAudioOutput(config.audio.sample_rate_hz) if silent else None
+    if audio is None and prefer_speakers and speed == 1.0 and config.audio.enabled:
         try:
             audio = PyAudioOutput(config.audio.device_name or None, config.audio.sample_rate_hz,
                                   config.audio.frames_per_buffer, clock)

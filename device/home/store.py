@@ -189,6 +189,7 @@ class Store:
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._conn.execute("PRAGMA foreign_keys = ON")
+            self._refuse_newer()  # before anything (even the journal mode) changes the file
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode != "wal":
                 raise StoreError(f"the store {self.path} cannot use write-ahead logging (journal mode {mode})")
@@ -234,7 +235,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE): all of it or none. sqlite3 errors become StoreError,
-        except a full disk, which stays sqlite3.OperationalError for `is_disk_full` callers."""
+        except a full disk (sqlite3.OperationalError, see `is_disk_full`) and a broken constraint
+        (sqlite3.IntegrityError), which the caller turns into what they mean."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -246,15 +248,19 @@ class Store:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error) and not is_disk_full(exc):
+            if isinstance(exc, sqlite3.Error) and not is_disk_full(exc) \
+                    and not isinstance(exc, sqlite3.IntegrityError):
                 raise _explain(self.path, exc) from exc
             raise
 
-    def _migrate(self) -> None:
+    def _refuse_newer(self) -> None:
         version = self.schema_version
         if version > SCHEMA_VERSION:
             raise StoreError(f"the store {self.path} is from a newer Glimmer (schema version {version}; this "
                              f"one knows up to {SCHEMA_VERSION}); upgrade Glimmer or point store.path elsewhere")
+
+    def _migrate(self) -> None:
+        version = self.schema_version
         for number in range(version + 1, SCHEMA_VERSION + 1):
             migration = MIGRATIONS[number - 1]
             with self.transaction() as conn:

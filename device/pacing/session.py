@@ -21,6 +21,7 @@ from datetime import time as time_of_day
 from typing import Any
 
 from device.config import Config
+from device.pacing.assessment import ResonanceAssessment
 from device.pacing.guide import GuideSettings, PacerGuide
 from device.signal.hrv import HrvMetrics
 from patterns.state import BreathShape, Fade, PacerSnapshot, PatternState
@@ -88,7 +89,8 @@ class Session:
         self._ids = itertools.count(1)
         self.phase = Phase.IDLE
         self.session_id: int | None = None
-        self.guide: PacerGuide | None = None
+        self.guide: PacerGuide | ResonanceAssessment | None = None
+        self._next_assessment: ResonanceAssessment | None = None
         self._since_s = 0.0  # when the current phase (or finger condition) started
         self._finger_off_since_s: float | None = None
         self._good_since_s: float | None = None
@@ -103,8 +105,24 @@ class Session:
 
     @property
     def target_rate_bpm(self) -> float:
-        """The rate pacing leads toward: the person's resonance rate."""
+        """The rate pacing leads toward: the person's resonance rate (during an assessment, the step's)."""
+        if isinstance(self.guide, ResonanceAssessment) and self.guide.current_rate_bpm is not None:
+            return self.guide.current_rate_bpm
         return self._guide_settings.resonance_rate_bpm
+
+    @property
+    def assessment(self) -> ResonanceAssessment | None:
+        """The assessment this session runs (or will run once pacing starts), if any."""
+        if isinstance(self.guide, ResonanceAssessment):
+            return self.guide
+        return self._next_assessment
+
+    def run_assessment(self, assessment: ResonanceAssessment) -> None:
+        """Pace the next session (or the one settling now) by a resonance assessment instead of the
+        guide; the session closes itself when the assessment is done."""
+        if self.phase in (Phase.PACING, Phase.PAUSED, Phase.CLOSING):
+            raise RuntimeError("an assessment starts from idle or settling, not during a paced session")
+        self._next_assessment = assessment
 
     # -- inputs -----------------------------------------------------------------------------------
 
@@ -164,7 +182,8 @@ class Session:
 
     def _start_pacing(self, now_s: float, breath_rate_bpm: float | None) -> None:
         assert self._stats is not None
-        self.guide = PacerGuide(self._guide_settings)
+        self.guide = self._next_assessment or PacerGuide(self._guide_settings)
+        self._next_assessment = None
         pacer = self.guide.start(now_s, breath_rate_bpm)
         self._stats.pacing_started_s = now_s
         self._stats.start_rate_bpm = float(pacer.rate_bpm(now_s))
@@ -188,6 +207,10 @@ class Session:
             self._last_guide_s = now_s
             pacer = self.guide.update(now_s, metrics.breath_rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
+            if isinstance(self.guide, ResonanceAssessment) and self.guide.done:
+                self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
+                self._enter(Phase.CLOSING, now_s)
+                log.info("session %d: assessment done; closing", self.session_id)
 
     def _paused(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
         if finger_on and self._finger_off_since_s is None:
@@ -266,13 +289,16 @@ class Session:
         )
 
     def _finish(self, now_s: float) -> dict[str, Any] | None:
-        stats, session_id = self._stats, self.session_id
+        stats, session_id, guide = self._stats, self.session_id, self.guide
         self._stats, self.session_id, self.guide = None, None, None
         self._coherent_since_s = None
         self._enter(Phase.IDLE, now_s)
         if stats is None or session_id is None:
             return None
         summary = self._summary(session_id, stats, now_s)
+        if isinstance(guide, ResonanceAssessment):
+            summary["kind"] = "assessment"
+            summary["assessment"] = guide.result.as_dict() if guide.result is not None else None
         self.last_summary = summary
         log.info("session %d closed after %.0f s (%.0f s paced)", session_id, summary["duration_s"],
                  summary["paced_s"])
