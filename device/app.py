@@ -143,6 +143,17 @@ class GlimmerDevice:
         for hook in self.on_session_tick:
             hook(now_s)
 
+    def use_config(self, config: Config) -> bool:
+        """Put another person's settings in force for the next session: the session is rebuilt now if
+        idle (its number carries on). Returns False, changing nothing, while a session runs."""
+        if self.session.phase is not Phase.IDLE:
+            return False
+        numbers = self.session.ids
+        self.config = config
+        self.session = Session(config, on_closed=self._publish_session)
+        self.session.ids = numbers
+        return True
+
     def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:
         """Make the next (or the settling) session a resonance assessment; returns it to watch."""
         if plan is None:

@@ -1,7 +1,9 @@
 """The `glimmer` command: `glimmer run` on the Raspberry Pi, `glimmer sim` on a laptop.
 
-Exit status: 0 on a clean stop (including SIGINT/SIGTERM), 78 (EX_CONFIG) for a bad config,
-69 (EX_UNAVAILABLE) when required hardware is missing, 70 (EX_SOFTWARE) for an unexpected failure.
+Exit status: 0 on a clean stop (including SIGINT/SIGTERM), 78 (EX_CONFIG) for a bad config (or a store
+that cannot be written), 65 (EX_DATAERR) for bad data (unknown person, duplicate name, a setting out of
+range, a store locked or from a newer Glimmer), 69 (EX_UNAVAILABLE) when required hardware is missing,
+70 (EX_SOFTWARE) for an unexpected failure.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import device
+from device import cli_home
 from device.config import DEFAULT_CONFIG_PATH, Config, as_dict, load_config
-from device.errors import ConfigError, HardwareError
+from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreNotWritable
 
 log = logging.getLogger("glimmer")
 
 EX_OK = 0
+EX_DATAERR = 65
 EX_UNAVAILABLE = 69
 EX_SOFTWARE = 70
 EX_CONFIG = 78
@@ -97,10 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--at", type=_time_of_day, default=None, metavar="HH:MM",
                      help="simulated local time of day at the start (night mode follows it; default: now)")
     sim.set_defaults(handler=_cmd_sim)
+    cli_home.add_sim_options(sim)
 
     check = sub.add_parser("config", help="check a config and print the effective values",
                            description="Validate the config (shipped defaults plus --config) and print it.")
     check.set_defaults(handler=_cmd_config)
+    cli_home.register(sub, _load)
     return parser
 
 
@@ -171,8 +177,11 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     if not args.json and not args.verbose:
         # The live view owns the terminal: only warnings and errors interrupt it (-v shows all).
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    if args.assess:
+        return cli_home.sim_assess(args, config)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
-                   wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at)
+                   wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at,
+                   household=cli_home.sim_household(args, config))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,9 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(None, args.verbose)
     try:
         return int(args.handler(args))
-    except ConfigError as exc:
+    except (ConfigError, StoreNotWritable) as exc:
         print(f"glimmer: {exc}", file=sys.stderr)
         return EX_CONFIG
+    except (DataError, StoreError) as exc:
+        print(f"glimmer: {exc}", file=sys.stderr)
+        return EX_DATAERR
     except HardwareError as exc:
         print(f"glimmer: {exc}", file=sys.stderr)
         return EX_UNAVAILABLE

@@ -14,6 +14,7 @@ from typing import Any
 
 from device.app import build_device
 from device.config import Config
+from device.home.household import Household
 from device.pacing.assessment import AssessmentPlan, AssessmentResult
 from device.publish import Publisher
 from sim.world import build_sim_world
@@ -42,10 +43,16 @@ class SimAssessment:
 
 
 def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, speed: float = math.inf,
-                        publishers: list[Publisher] | None = None) -> SimAssessment:
-    """Run one assessment on the simulated person of `config` (seed, resonance, compliance)."""
+                        publishers: list[Publisher] | None = None,
+                        household: Household | None = None) -> SimAssessment:
+    """Run one assessment on the simulated person of `config` (seed, resonance, compliance); with a
+    household, the result is stored for its active person."""
+    if household is not None:
+        config = household.config_for(household.active)
     world = build_sim_world(config, speed=speed, silent=True)
     glimmer = build_device(config, world.hardware, publishers or [])
+    if household is not None:
+        household.attach(glimmer, world.hardware.wall_clock())
     assessment = glimmer.start_assessment(plan)
     p = assessment.plan
     # Every step might be repeated, plus an extension, plus settling before pacing starts.

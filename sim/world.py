@@ -25,6 +25,7 @@ from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
 from device.config import Config
 from device.errors import AudioUnavailable
+from device.home.household import Household
 from device.publish import JsonLinesPublisher, Publisher, RecordingPublisher
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from sim.audio_sink import WavAudioOutput
@@ -133,9 +134,13 @@ def format_summary(summary: dict[str, Any] | None, payloads: list[dict[str, Any]
 
 def run_sim(config: Config, speed: float, minutes: float | None, json_lines: bool, wav_path: Path | None,
             stop_on_signals: Callable[[Callable[[], None]], AbstractContextManager[None]],
-            out: TextIO | None = None, start_wall: datetime | None = None) -> int:
-    """Run the simulated device until `minutes` of simulated time or a signal; print the summary."""
+            out: TextIO | None = None, start_wall: datetime | None = None,
+            household: Household | None = None) -> int:
+    """Run the simulated device until `minutes` of simulated time or a signal; print the summary.
+    With a household, its active person's settings are in force and their session is stored."""
     out = out or sys.stdout
+    if household is not None:
+        config = household.config_for(household.active)
     world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=wav_path is None,
                             start_wall=start_wall)
     collect = RecordingPublisher()
@@ -143,6 +148,8 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     if json_lines:
         publishers.append(JsonLinesPublisher(out))
     glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
+    if household is not None:
+        household.attach(glimmer, world.hardware.wall_clock())
     if not json_lines and math.isfinite(speed):
         view = TerminalView(out, glimmer, world.ring.latest, period_s=VIEW_PERIOD_S * speed)
         world.hardware.on_frame.append(view.on_frame)

@@ -356,7 +356,8 @@ class Store:
     def sessions(self, person_id: int | None = None, since: datetime | None = None,
                  kind: str | None = "session") -> list[dict[str, Any]]:
         """Session rows (oldest first) with the person's name, as dicts."""
-        where, args = ["1"], []
+        where: list[str] = ["1"]
+        args: list[Any] = []
         if person_id is not None:
             where.append("s.person_id = ?")
             args.append(person_id)
@@ -387,8 +388,8 @@ class Store:
         step_keys = ("rate_bpm", "attempt", "followed", "breath_rate_bpm", "hr_swing_bpm", "lf_power_bpm2",
                      "phase_deg")
         with self.transaction() as conn:
-            cur = conn.execute("INSERT INTO assessments (person_id, at, resonance_rate_bpm, reason) VALUES (?, ?, ?, ?)",
-                               (person_id, stamp(at), resonance_rate_bpm, reason))
+            cur = conn.execute("INSERT INTO assessments (person_id, at, resonance_rate_bpm, reason) "
+                               "VALUES (?, ?, ?, ?)", (person_id, stamp(at), resonance_rate_bpm, reason))
             assessment_id = int(cur.lastrowid or 0)
             conn.executemany(
                 f"INSERT INTO assessment_steps (assessment_id, step, {', '.join(step_keys)}) "

@@ -52,6 +52,8 @@ LF_BAND_HZ = (0.04, 0.15)
 BREATH_BAND_HZ = (0.05, 0.5)
 MIN_FOLLOWED = 3  # fewer followed steps than this: the assessment cannot tell
 MIN_STEP_BEATS = 30
+FIT_STEP_BPM = 0.01  # resolution of the fitted resonance rate
+Q_RANGE = (0.5, 5.0)  # sharpness of the resonance the fit may find
 EXTENSION_BPM = 0.5  # one step past an end of the list, this far beyond it
 RATE_LIMITS_BPM = (3.5, 8.0)  # rates an assessment may pace
 STEP_GLIDE_BPM_PER_S = 0.1  # the pacer moves to the next step's rate in a few seconds, phase unbroken
@@ -91,6 +93,8 @@ class StepFigures:
     hr_swing_bpm: float | None
     lf_power_bpm2: float | None
     phase_deg: float | None  # heart rate relative to breathing; 0 at resonance
+    hr_amplitude_bpm: float | None = None  # amplitude of heart rate at the pacing frequency
+    breath_depth: float | None = None  # amplitude of the RIAV at the pacing frequency (pulse units)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,7 +158,7 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
                 and abs(rsa_bpm - rate_bpm) <= follow_tolerance_bpm
                 and abs(riav_bpm - rate_bpm) <= follow_tolerance_bpm)
     # Peak-to-trough heart rate per breath, breaths cut at the pacer's period.
-    per = int(round(SERIES_FS_HZ * 60.0 / rate_bpm))
+    per = round(SERIES_FS_HZ * 60.0 / rate_bpm)
     swings = [float(np.ptp(hr_x[i:i + per])) for i in range(0, len(hr_x) - per + 1, per)]
     # LF power (bpm^2) of the detrended heart-rate series.
     n = len(hr_x)
@@ -172,46 +176,69 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
     b_y = breath_x - np.polyval(np.polyfit(idx, breath_x, 1), idx)
     c_hr, c_breath = np.sum(y * carrier), np.sum(b_y * carrier)
     phase = math.degrees(float(np.angle(c_hr / c_breath)))
-    log.debug("step %.1f: RIAV amplitude %.4g, HR amplitude %.3g, gain %.4g", rate_bpm, abs(c_breath), abs(c_hr),
-              abs(c_hr) / abs(c_breath))
-    print("DBG", rate_bpm, abs(c_breath), abs(c_hr), abs(c_hr)/abs(c_breath), phase, lf, float(np.mean(swings)) if swings else None, followed, flush=True)
+    scale = 2.0 / float(np.sum(w))  # |coefficient| -> amplitude of the sinusoid
     return StepFigures(rate_bpm, attempt, bool(followed), _r(rsa_bpm), _r(riav_bpm),
-                       _r(float(np.mean(swings)) if swings else None), _r(lf), _r(phase, 1))
+                       _r(float(np.mean(swings)) if swings else None), _r(lf), _r(phase, 1),
+                       _r(scale * abs(c_hr), 3), float(f"{scale * abs(c_breath):.4g}"))
 
 
 def _r(x: float | None, digits: int = 2) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
+def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.float64],
+                  breath_depth: NDArray[np.float64], phase_deg: NDArray[np.float64]) -> tuple[float, float, float]:
+    """(resonance rate bpm, Q, phase offset deg) of the baroreflex resonator fitted to the steps.
+
+    The response per unit breath depth at each rate, Z = (hr amplitude / depth) * exp(i phase), is fitted
+    by G * H(f), H(f) = 1 / (1 + iQ(f/f0 - f0/f)) (a second-order band-pass, the model of Vaschillo et
+    al. 2002), least squares over a grid of f0 and Q with the complex gain G solved in closed form. G's
+    angle absorbs any constant delay of the breathing proxy. Depth is smoothed across the steps by a
+    power law in the rate (slow breaths are deeper), so one noisy depth does not decide.
+    """
+    r = np.asarray(rates_bpm, dtype=float)
+    slope, icept = np.polyfit(np.log(r), np.log(breath_depth), 1)
+    depth = np.exp(icept + slope * np.log(r))
+    z = np.asarray(hr_amplitude_bpm) / depth * np.exp(1j * np.radians(phase_deg))
+    f0 = np.arange(RATE_LIMITS_BPM[0], RATE_LIMITS_BPM[1] + 1e-9, FIT_STEP_BPM)[:, None, None]
+    q = np.arange(Q_RANGE[0], Q_RANGE[1] + 1e-9, 0.1)[None, :, None]
+    h = 1.0 / (1.0 + 1j * q * (r / f0 - f0 / r))
+    g = np.sum(np.conj(h) * z, axis=-1) / np.sum(np.abs(h) ** 2, axis=-1)
+    residual = np.sum(np.abs(z - g[..., None] * h) ** 2, axis=-1)
+    i, j = np.unravel_index(int(np.argmin(residual)), residual.shape)
+    return float(f0[i, 0, 0]), float(q[0, j, 0]), math.degrees(float(np.angle(g[i, j])))
+
+
+def _usable(steps: Sequence[StepFigures]) -> list[StepFigures]:
+    """The last attempt at each rate, where it was followed and gave every figure the fit needs."""
+    last = {s.rate_bpm: s for s in steps}
+    return [s for s in last.values() if s.followed and s.hr_amplitude_bpm and s.breath_depth
+            and s.phase_deg is not None]
+
+
+def _fit(ok: Sequence[StepFigures]) -> tuple[float, float, float]:
+    return fit_resonance(np.array([s.rate_bpm for s in ok]), np.array([s.hr_amplitude_bpm for s in ok]),
+                         np.array([s.breath_depth for s in ok]), np.array([s.phase_deg for s in ok]))
+
+
 def choose(steps: Sequence[StepFigures]) -> tuple[float | None, str]:
     """(resonance rate or None, why) from the steps' figures; see the module docstring.
 
-    The last attempt at each rate counts. Each followed rate is ranked on three criteria (largest LF
-    power, largest swing, phase closest to 0); the best rank sum wins, ties going to the larger LF power.
+    The last attempt at each rate counts. Fewer than MIN_FOLLOWED followed rates, or a fitted resonance
+    further than half a step outside the rates tried: None (could not tell).
     """
-    last: dict[float, StepFigures] = {}
-    for s in steps:
-        last[s.rate_bpm] = s
-    ok = [s for s in last.values() if s.followed and s.hr_swing_bpm is not None
-          and s.lf_power_bpm2 is not None and s.phase_deg is not None]
+    last = {s.rate_bpm: s for s in steps}
+    ok = _usable(steps)
     if len(ok) < MIN_FOLLOWED:
         return None, (f"could not tell: the breathing followed the pacer at {len(ok)} of {len(last)} rates "
                       f"(at least {MIN_FOLLOWED} are needed)")
-
-    def ranks(key: Any) -> dict[float, int]:
-        return {s.rate_bpm: i for i, s in enumerate(sorted(ok, key=key))}
-
-    by_lf = ranks(lambda s: s.lf_power_bpm2)
-    by_swing = ranks(lambda s: s.hr_swing_bpm)
-    by_phase = ranks(lambda s: -abs(s.phase_deg))
-    best = max(ok, key=lambda s: (by_lf[s.rate_bpm] + by_swing[s.rate_bpm] + by_phase[s.rate_bpm],
-                                  s.lf_power_bpm2))
-    top = len(ok) - 1
-    firsts = [name for name, r in (("LF power", by_lf), ("heart-rate swing", by_swing),
-                                   ("phase nearest 0", by_phase)) if r[best.rate_bpm] == top]
-    return best.rate_bpm, (f"best on {', '.join(firsts) or 'the three criteria together'} at {best.rate_bpm}/min "
-                           f"(LF power {best.lf_power_bpm2} bpm2, swing {best.hr_swing_bpm} bpm, "
-                           f"phase {best.phase_deg:+.0f} deg)")
+    f0, q, offset = _fit(ok)
+    lo, hi = min(s.rate_bpm for s in ok), max(s.rate_bpm for s in ok)
+    if not lo - EXTENSION_BPM / 2 <= f0 <= hi + EXTENSION_BPM / 2:
+        return None, f"could not tell: the heart's response peaks near {f0:.2f}/min, outside the rates tried"
+    best = max(ok, key=lambda s: s.lf_power_bpm2 or 0.0)
+    return round(f0, 2), (f"the heart's response per breath peaks at {f0:.2f}/min (resonator fit, Q {q:.1f}, "
+                          f"breathing proxy offset {offset:+.0f} deg); largest LF power at {best.rate_bpm}/min")
 
 
 class ResonanceAssessment:
@@ -283,14 +310,15 @@ class ResonanceAssessment:
     def _extend(self) -> None:
         """One step past an end of the list when the best rate so far sits at that end."""
         self._extended = True
-        chosen, _ = choose(self.steps)
-        if chosen is None:
+        ok = _usable(self.steps)
+        if len(ok) < MIN_FOLLOWED:
             return
+        chosen, _, _ = _fit(ok)
         rates = self.plan.rates_bpm
         lo, hi = min(rates), max(rates)
-        if abs(chosen - hi) < 1e-9 and hi + EXTENSION_BPM <= RATE_LIMITS_BPM[1]:
+        if chosen > hi - EXTENSION_BPM / 2 and hi + EXTENSION_BPM <= RATE_LIMITS_BPM[1]:
             self._queue.append((hi + EXTENSION_BPM, 1))
-        elif abs(chosen - lo) < 1e-9 and lo - EXTENSION_BPM >= RATE_LIMITS_BPM[0]:
+        elif chosen < lo + EXTENSION_BPM / 2 and lo - EXTENSION_BPM >= RATE_LIMITS_BPM[0]:
             self._queue.append((lo - EXTENSION_BPM, 1))
 
     # -- inputs and progress ----------------------------------------------------------------------

@@ -86,7 +86,7 @@ class Session:
             shape=self._shape,
         )
         self._on_closed = on_closed
-        self._ids = itertools.count(1)
+        self.ids = itertools.count(1)  # session numbers; shared when the session is rebuilt for another person
         self.phase = Phase.IDLE
         self.session_id: int | None = None
         self.guide: PacerGuide | ResonanceAssessment | None = None
@@ -159,7 +159,7 @@ class Session:
 
     def _idle(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
         if finger_on:
-            self.session_id = next(self._ids)
+            self.session_id = next(self.ids)
             self._stats = _Stats(started_s=now_s)
             self._enter(Phase.SETTLING, now_s)
             self._fade_to(now_s, SETTLING_LEVEL, self._cfg.fade_in_s)

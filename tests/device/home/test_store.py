@@ -215,9 +215,8 @@ def test_a_read_only_directory_is_a_config_error(tmp_path: Path) -> None:
         p.chmod(stat.S_IRUSR)
     tmp_path.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
-        with pytest.raises(StoreNotWritable, match="cannot be written"):
-            with Store(path) as s:
-                add_person(s, new_person("Ann", load_config()), NOW)
+        with pytest.raises(StoreNotWritable, match="cannot be written"), Store(path) as s:
+            add_person(s, new_person("Ann", load_config()), NOW)
     finally:
         tmp_path.chmod(stat.S_IRWXU)
         for p in tmp_path.iterdir():
