@@ -19,6 +19,8 @@ from device.home.store import Store
 
 log = logging.getLogger(__name__)
 
+GUEST_COLOUR = "#ffffff"  # the ring's colour for "a guest" when stepping through the people
+
 
 class Household:
     """The store, the people in it and the one who is active (None: a guest)."""
@@ -48,9 +50,14 @@ class Household:
             glimmer_now=lambda: bool(device.session.pattern.glimmer),
             kind_now=lambda: "assessment" if device.session.assessment is not None else "session")
         device.publishers.append(recorder)
+        device.next_person = lambda: self._next_colour()
         device.on_session_tick.append(recorder.on_tick)
         self.recorder = recorder
         return recorder
+
+    def _next_colour(self) -> str | None:
+        person = self.next_person()
+        return person.colour if person is not None else GUEST_COLOUR
 
     def next_person(self) -> Person | None:
         """Step to the next person (after the last: a guest) and put their settings in force."""

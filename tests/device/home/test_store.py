@@ -109,7 +109,7 @@ def test_people_settings_round_trip_and_bad_values_change_nothing(tmp_path: Path
         assert ann.colour != bob.colour  # each gets the next colour of the palette
         with pytest.raises(DataError, match="already a person called 'ann'"):
             add_person(s, new_person("ann", load_config()), NOW)
-        with pytest.raises(DataError, match="volume: expected 0.0 to 1.0"):
+        with pytest.raises(DataError, match=r"volume: expected 0\.0 to 1\.0"):
             edited(ann, volume=1.5)
         with pytest.raises(DataError, match="unknown setting"):
             edited(ann, loudness=0.5)
