@@ -186,8 +186,9 @@ class GlimmerDevice:
         phase = self.session.phase
         if action == "session":
             if phase in (Phase.SETTLING, Phase.PACING, Phase.PAUSED):
-                self.session.close(now_s)
+                self.session.end(now_s)
             else:
+                self.session.begin()
                 log.info("ready: a fingertip on the sensor starts a session")
         elif action == "next_person":
             colour = self.next_person()
@@ -197,6 +198,7 @@ class GlimmerDevice:
         elif action == "assessment":
             if phase in (Phase.IDLE, Phase.SETTLING):
                 self.start_assessment()
+                self.session.begin()
             else:
                 log.info("an assessment starts from idle: end this session first (short press)")
         else:

@@ -1,8 +1,10 @@
 """Buttons on GPIO pins (gpiozero.Button): short, long and very long presses.
 
-A button is wired from its GPIO pin to ground; the pin's internal pull-up holds it high. gpiozero
-debounces the edges (`bounce_s`). How long a press lasted is measured on the device's clock (so the
-simulator's fast clock holds a button as long as it means to) and classified on release:
+A button is wired from its GPIO pin to ground; the pin's internal pull-up holds it high. Edges are
+debounced here, on the device's clock, the same on every gpiozero backend (MockFactory does not
+simulate gpiozero's own `bounce_time`): an edge within `bounce_s` of the last accepted one is contact
+bounce and ignored. How long a press lasted is measured on the same clock (so the simulator's fast
+clock holds a button as long as it means to) and classified on release:
 
 - short: released before `long_press_s`
 - long: held `long_press_s` or more, released before `very_long_press_s`
@@ -57,10 +59,12 @@ class PressButton:
         self._long_s = long_press_s
         self._very_long_s = very_long_press_s
         self._lock = threading.Lock()
+        self._bounce_s = bounce_s
         self._down_s: float | None = None
+        self._up_s = -float("inf")
         self._presses: deque[Press] = deque(maxlen=16)
         try:
-            self._button = Button(gpio, pull_up=True, bounce_time=bounce_s or None, pin_factory=pin_factory)
+            self._button = Button(gpio, pull_up=True, pin_factory=pin_factory)
         except GPIOZeroError as exc:
             raise OutputError(f"{name}: cannot use GPIO {gpio}: {exc}") from exc
         self._button.when_pressed = self._pressed
@@ -69,14 +73,19 @@ class PressButton:
 
     def _pressed(self) -> None:
         with self._lock:
-            self._down_s = self._clock.now_s()
+            now_s = self._clock.now_s()
+            if self._down_s is not None or now_s - self._up_s < self._bounce_s:
+                return  # already down, or the release bouncing
+            self._down_s = now_s
 
     def _released(self) -> None:
         with self._lock:
-            if self._down_s is None:
-                return
-            held_s = self._clock.now_s() - self._down_s
+            now_s = self._clock.now_s()
+            if self._down_s is None or now_s - self._down_s < self._bounce_s:
+                return  # not down, or the press bouncing
+            held_s = now_s - self._down_s
             self._down_s = None
+            self._up_s = now_s
             self._presses.append(classify(held_s, self._long_s, self._very_long_s))
 
     def take(self) -> list[Press]:

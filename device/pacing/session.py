@@ -91,6 +91,7 @@ class Session:
         self.session_id: int | None = None
         self.guide: PacerGuide | ResonanceAssessment | None = None
         self._next_assessment: ResonanceAssessment | None = None
+        self._held_off = False  # ended by a button: no new session until the finger lifts (or a press)
         self._since_s = 0.0  # when the current phase (or finger condition) started
         self._finger_off_since_s: float | None = None
         self._good_since_s: float | None = None
@@ -136,6 +137,8 @@ class Session:
         """Advance the state machine to clock time now_s with the newest pulse and HRV readings."""
         dt_s = 0.0 if self._last_tick_s is None else max(0.0, now_s - self._last_tick_s)
         self._last_tick_s = now_s
+        if not finger_on:
+            self._held_off = False
         self._track_finger(now_s, finger_on, quality)
         handler = {
             Phase.IDLE: self._idle,
@@ -145,6 +148,16 @@ class Session:
             Phase.CLOSING: self._closing,
         }[self.phase]
         handler(now_s, finger_on, metrics, dt_s)
+
+    def end(self, now_s: float) -> dict[str, Any] | None:
+        """End the session on request (a button): closed now, and no new one starts until the finger
+        is lifted and placed again, or `begin` is called."""
+        self._held_off = True
+        return self.close(now_s)
+
+    def begin(self) -> None:
+        """Allow a session to start on the finger that is on the sensor now (a button)."""
+        self._held_off = False
 
     def close(self, now_s: float) -> dict[str, Any] | None:
         """End any open session now (shutdown): fade out and hand over its summary."""
@@ -158,7 +171,7 @@ class Session:
     # -- states -----------------------------------------------------------------------------------
 
     def _idle(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
-        if finger_on:
+        if finger_on and not self._held_off:
             self.session_id = next(self.ids)
             self._stats = _Stats(started_s=now_s)
             self._enter(Phase.SETTLING, now_s)
