@@ -30,6 +30,8 @@ from device.publish import JsonLinesPublisher, Publisher, RecordingPublisher
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from sim.audio_sink import WavAudioOutput
 from sim.i2c_bus import VirtualI2CBus
+from sim.keys import HELP as KEYS_HELP
+from sim.keys import KeyPresser, TerminalKeys
 from sim.max30102 import VirtualMax30102
 from sim.person import PersonParams, SimulatedPerson
 from sim.spi_ring import SpiRingSink
@@ -150,15 +152,23 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
     if household is not None:
         household.attach(glimmer, world.hardware.wall_clock())
+    keys: TerminalKeys | None = None
     if not json_lines and math.isfinite(speed):
         view = TerminalView(out, glimmer, world.ring.latest, period_s=VIEW_PERIOD_S * speed)
         world.hardware.on_frame.append(view.on_frame)
+        presser = KeyPresser(world.pins, config)
+        world.hardware.on_frame.append(presser.on_frame)
+        keys = TerminalKeys(presser)
+        if sys.stdin.isatty():
+            print(KEYS_HELP, file=sys.stderr)
     until_s = math.inf if minutes is None else minutes * 60.0
     summary = None
     with stop_on_signals(glimmer.stop):
         try:
             glimmer.run(until_s=until_s)
         finally:
+            if keys is not None:
+                keys.close()
             summary = glimmer.close() or glimmer.session.last_summary
     if not json_lines:
         out.write(format_summary(summary, collect.metrics_payloads, world.audio.name) + "\n")

@@ -102,3 +102,20 @@ def test_a_long_press_shows_the_next_persons_colour_on_the_ring() -> None:
     rgb = world.ring.latest()
     assert rgb is not None and not np.array_equal(rgb, flash)
     glimmer.close()
+
+
+def test_a_key_in_the_live_view_presses_the_simulated_button() -> None:
+    from sim.keys import KeyPresser
+
+    world, glimmer = _device()
+    presser = KeyPresser(world.pins, glimmer.config)
+    world.hardware.on_frame.append(presser.on_frame)
+    glimmer.run(until_s=60.0)
+    assert glimmer.session.phase is Phase.PACING
+    presser.key(" ")  # space: a short press, held 0.2 s on the simulated clock
+    glimmer.run(until_s=61.0)
+    assert glimmer.session.phase is Phase.IDLE
+    presser.key("a")  # a: a very long press
+    glimmer.run(until_s=90.0)
+    assert glimmer.session.assessment is not None
+    glimmer.close()
