@@ -70,6 +70,15 @@ def register(sub: Any, load: Loader) -> None:
     history.add_argument("--json", action="store_true", help="one JSON array")
     history.set_defaults(handler=lambda args: _history(args, load))
 
+    report = sub.add_parser("report", help="pictures of a session and the weeks around it (PNG or HTML)",
+                            description="Heart rate with the pacer's breathing, coherence with the glimmers, "
+                                        "breathing against the pacer, and RMSSD/coherence trends with the "
+                                        "latest resonance assessment. Needs the 'report' extra (matplotlib).")
+    report.add_argument("--user", required=True, help="whose session")
+    report.add_argument("--session", type=int, default=None, help="session id (glimmer history; default: latest)")
+    report.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.html (opens offline)")
+    report.set_defaults(handler=lambda args: _report(args, load))
+
 
 def add_sim_options(sim: argparse.ArgumentParser) -> None:
     """--user, --store and --assess for `glimmer sim`."""
@@ -241,4 +250,23 @@ def sim_assess(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(found.as_dict()))
     else:
         print(format_assessment(found))
+    return 0
+
+
+def _report(args: argparse.Namespace, load: Loader) -> int:
+    from device.home.report import ReportUnavailable, write_report
+
+    config = load(args, DEFAULT_CONFIG_PATH)
+    if args.out.suffix.lower() not in (".png", ".html", ".htm"):
+        raise DataError(f"{args.out}: the report is a .png or an .html file")
+    with open_store(config) as store:
+        person = get_person(store, args.user)
+        try:
+            out = write_report(store, person, args.session, args.out)
+        except ReportUnavailable as exc:
+            print(f"glimmer: {exc}", file=sys.stderr)
+            return 69
+        except OSError as exc:
+            raise DataError(f"{args.out}: cannot write the report: {exc.strerror or exc}") from exc
+    print(f"report written to {out}")
     return 0
