@@ -65,7 +65,7 @@ class AssessmentPlan:
 
     rates_bpm: tuple[float, ...] = (6.5, 6.0, 5.5, 5.0, 4.5)
     step_s: float = 120.0
-    settle_s: float = 30.0
+    settle_s: float = 20.0
     follow_tolerance_bpm: float = 0.6
 
     def __post_init__(self) -> None:
