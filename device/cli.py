@@ -158,7 +158,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = _load(args, DEFAULT_CONFIG_PATH)
     _setup_logging(config, args.verbose)
     hardware = build_real_hardware(config)
+    household = cli_home.run_household(config)
+    if household is not None:
+        config = household.config_for(household.active)
     glimmer = build_device(config, hardware)
+    if household is not None:
+        household.attach(glimmer, hardware.wall_clock())
     with _stop_on_signals(glimmer.stop):
         try:
             glimmer.run()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from device.config import DEFAULT_CONFIG_PATH, Config
-from device.errors import DataError
+from device.errors import DataError, StoreError
 from device.home.household import Household
 from device.home.people import (
     Person,
@@ -270,3 +270,18 @@ def _report(args: argparse.Namespace, load: Loader) -> int:
             raise DataError(f"{args.out}: cannot write the report: {exc.strerror or exc}") from exc
     print(f"report written to {out}")
     return 0
+
+
+def run_household(config: Config) -> Household | None:
+    """The daemon's household: the store, and the first person active (a guest if there is nobody).
+    A store that cannot be opened is logged and the device runs on without storing (a device that
+    paces but does not record is better than a dark one)."""
+    try:
+        store = open_store(config)
+    except StoreError as exc:
+        log.error("sessions will not be stored: %s", exc)
+        return None
+    people = list_people(store)
+    household = Household(store, config, people[0] if people else None)
+    log.info("store %s; active: %s", store.path, people[0].name if people else "a guest")
+    return household

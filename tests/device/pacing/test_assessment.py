@@ -85,7 +85,8 @@ def test_the_fit_finds_the_resonance_of_generated_responses(f0: float, q: float)
 
 def test_fewer_than_three_followed_rates_is_could_not_tell() -> None:
     steps = resonator_steps(5.5, 2.0, (6.5, 6.0, 5.5, 5.0, 4.5), 0.0, 0.0, np.random.default_rng(0))
-    steps = [s if i < 2 else StepFigures(s.rate_bpm, 2, False, 11.0, 11.0, None, None, None) for i, s in enumerate(steps)]
+    steps = [s if i < 2 else StepFigures(s.rate_bpm, 2, False, 11.0, 11.0, None, None, None)
+             for i, s in enumerate(steps)]
     rate, reason = choose(steps)
     assert rate is None and reason.startswith("could not tell")
 
