@@ -80,6 +80,12 @@ def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
                      f"{'   following' if status.following else ''}")
     else:
         lines.append("pacer --")
+    assessment = glimmer.session.assessment
+    if assessment is not None:
+        done, total = assessment.progress
+        rate = assessment.current_rate_bpm
+        lines.append(f"resonance assessment: {done} of {total} steps done"
+                     + (f", now {rate:.1f}/min" if rate is not None and status.session_state == "pacing" else ""))
     lines.append(f"sound -> {glimmer.audio.name}{'   night mode' if pattern.night else ''}")
     return lines
 

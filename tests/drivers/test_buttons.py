@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import numpy as np
@@ -118,4 +119,21 @@ def test_a_key_in_the_live_view_presses_the_simulated_button() -> None:
     presser.key("a")  # a: a very long press
     glimmer.run(until_s=90.0)
     assert glimmer.session.assessment is not None
+    glimmer.close()
+
+
+def test_the_view_and_the_ring_show_the_assessments_progress() -> None:
+    from device.pacing.assessment import AssessmentPlan
+    from sim.view import status_lines
+
+    world, glimmer = _device()
+    glimmer.start_assessment(AssessmentPlan(step_s=60.0, settle_s=20.0))
+    glimmer.run(until_s=130.0)  # pacing since under a minute in: one step of 60 s done
+    line = [x for x in status_lines(glimmer, 130.0) if x.startswith("resonance assessment")]
+    # (a step not followed is repeated: 5 or 6 steps planned by now)
+    assert len(line) == 1 and re.fullmatch(r"resonance assessment: 1 of [56] steps done, now \d\.\d/min", line[0])
+    rgb = world.ring.latest()
+    assert rgb is not None
+    # 1 of 5 steps: the first 3 of 16 LEDs carry the warm progress mark (red above blue), the rest not.
+    assert (rgb[:3, 0] > 0).all()
     glimmer.close()
