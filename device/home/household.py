@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from device.config import Config
-from device.home.people import Person, list_people
+from device.home.people import Person, get_person, list_people
 from device.home.recorder import SessionRecorder
 from device.home.store import Store
 
@@ -52,8 +52,18 @@ class Household:
         device.publishers.append(recorder)
         device.next_person = lambda: self._next_colour()
         device.on_session_tick.append(recorder.on_tick)
+        recorder.after_assessment = self.refresh
         self.recorder = recorder
         return recorder
+
+    def refresh(self) -> None:
+        """Re-read the active person (an assessment changed their resonance rate) and put their
+        settings in force for the next session."""
+        if self.active is None:
+            return
+        self.active = get_person(self.store, self.active.name)
+        if self._device is not None:
+            self._device.use_config(self.config_for(self.active))
 
     def _next_colour(self) -> str | None:
         person = self.next_person()

@@ -20,12 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from device.errors import StoreError
+from device.home.people import BOUNDS
 from device.home.store import Store, is_disk_full
 
 log = logging.getLogger(__name__)
 
 MAX_PENDING = 2000  # writes kept while the store refuses them (about 2.8 hours of 5 s metrics)
 RECORDED_STATES = ("settling", "pacing", "paused", "closing")
+RESONANCE_BOUNDS = BOUNDS["resonance_rate_bpm"]
 
 
 class SessionRecorder:
@@ -44,6 +46,7 @@ class SessionRecorder:
         self._failing: str | None = None  # the error being reported, while writes fail
         self.dropped = 0
         self._kind_now = kind_now or (lambda: "session")
+        self.after_assessment: Callable[[], None] | None = None  # called once a result is stored
 
     # -- publisher ------------------------------------------------------------------------------
 
@@ -73,8 +76,14 @@ class SessionRecorder:
             self._do(lambda: self._store_assessment(person, ended, result))
 
     def _store_assessment(self, person_id: int, at: datetime, result: dict[str, Any]) -> None:
-        self.store.add_assessment(person_id, at, result["resonance_rate_bpm"], result["reason"], result["steps"])
+        found = result["resonance_rate_bpm"]
+        lo, hi = RESONANCE_BOUNDS
+        # The pacer paces within the person's setting's bounds; a result beyond them paces at the bound.
+        use = None if found is None else min(max(float(found), lo), hi)
+        self.store.add_assessment(person_id, at, found, result["reason"], result["steps"], person_rate_bpm=use)
         log.info("assessment stored: resonance %s breaths/min", result["resonance_rate_bpm"])
+        if self.after_assessment is not None:
+            self.after_assessment()
 
     def close(self) -> None:
         self._flush()

@@ -383,8 +383,11 @@ class Store:
     # -- assessments ------------------------------------------------------------------------------
 
     def add_assessment(self, person_id: int, at: datetime, resonance_rate_bpm: float | None, reason: str,
-                       steps: Sequence[dict[str, Any]]) -> int:
-        """Store an assessment and its steps; a result also becomes the person's resonance rate."""
+                       steps: Sequence[dict[str, Any]], person_rate_bpm: float | None = None) -> int:
+        """Store an assessment and its steps; `person_rate_bpm` (default: the result) becomes the
+        person's resonance rate, in the same transaction."""
+        if person_rate_bpm is None:
+            person_rate_bpm = resonance_rate_bpm
         step_keys = ("rate_bpm", "attempt", "followed", "breath_rate_bpm", "hr_swing_bpm", "lf_power_bpm2",
                      "phase_deg")
         with self.transaction() as conn:
@@ -395,8 +398,8 @@ class Store:
                 f"INSERT INTO assessment_steps (assessment_id, step, {', '.join(step_keys)}) "
                 f"VALUES (?, ?, {', '.join('?' * len(step_keys))})",
                 [(assessment_id, i, *(s.get(k) for k in step_keys)) for i, s in enumerate(steps)])
-            if resonance_rate_bpm is not None:
-                conn.execute("UPDATE people SET resonance_rate_bpm = ? WHERE id = ?", (resonance_rate_bpm, person_id))
+            if person_rate_bpm is not None:
+                conn.execute("UPDATE people SET resonance_rate_bpm = ? WHERE id = ?", (person_rate_bpm, person_id))
             return assessment_id
 
     def assessments(self, person_id: int) -> list[dict[str, Any]]:
