@@ -182,24 +182,25 @@ class Store:
                                    "create it or set store.path")
         try:
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE), so nothing is left half-open.
-            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000.0)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000.0)
         except sqlite3.Error as exc:
             raise _explain(self.path, exc) from exc
-        self._conn.row_factory = sqlite3.Row
+        conn.row_factory = sqlite3.Row
+        self._conn: sqlite3.Connection | None = conn
         try:
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_newer()  # before anything (even the journal mode) changes the file
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode != "wal":
                 raise StoreError(f"the store {self.path} cannot use write-ahead logging (journal mode {mode})")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.Error as exc:
-            self._conn.close()
+            conn.close()
             raise _explain(self.path, exc) from exc
         except StoreError:
-            self._conn.close()
+            conn.close()
             raise
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None  # type: ignore[assignment]
+        conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
 
