@@ -26,15 +26,16 @@ NOON = datetime(2026, 6, 1, 12, 0)
 
 
 def _run(tmp_path: Path, person: bool, minutes: float = 7.0, full_at_s: float | None = None,
-         free_at_s: float | None = None, lift_at_s: float = 240.0) -> tuple[Store, RecordingPublisher, Household]:
+         free_at_s: float | None = None, lift_at_s: float = 240.0,
+         period_s: float = 5.0) -> tuple[Store, RecordingPublisher, Household]:
     """One session: finger on at 2 s, lifted at lift_at_s (pause, then close a minute later).
 
     A full disk: SQLite's max_page_count capped at the file's size (SQLITE_FULL, as from a full disk),
     from full_at_s to free_at_s. Rows fill the free room of the pages first, so the session runs long
-    enough to need new pages.
+    enough to need new pages (metrics every second make that quick).
     """
     store = Store(tmp_path / "g.db")
-    config = load_config()
+    config = load_config(overrides={"metrics": {"period_s": period_s}})
     who = add_person(store, new_person("Ann", config), NOON) if person else None
     household = Household(store, config, who)
     config = household.config_for(who)
@@ -81,8 +82,8 @@ def test_a_guest_session_stores_nothing(tmp_path: Path) -> None:
 def test_a_full_disk_is_reported_once_the_session_goes_on_and_nothing_is_lost(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="device.home.recorder")
-    store, seen, _household = _run(tmp_path, person=True, full_at_s=60.0, free_at_s=900.0, lift_at_s=960.0,
-                                  minutes=18.0)
+    store, seen, _household = _run(tmp_path, person=True, full_at_s=40.0, free_at_s=200.0, lift_at_s=230.0,
+                                   minutes=5.5, period_s=1.0)
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "disk is full" in errors[0].getMessage()
     assert len(seen.summaries) == 1  # the session went on to its end
@@ -97,12 +98,13 @@ def test_a_full_disk_is_reported_once_the_session_goes_on_and_nothing_is_lost(
 
 def test_a_full_disk_to_the_end_keeps_what_was_stored(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="device.home.recorder")
-    store, seen, _household = _run(tmp_path, person=True, full_at_s=60.0, lift_at_s=900.0, minutes=17.0)
+    store, seen, _household = _run(tmp_path, person=True, full_at_s=40.0, lift_at_s=230.0, minutes=5.5,
+                                   period_s=1.0)
     assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
     assert len(seen.summaries) == 1
     (row,) = store.sessions()
     stored = store.session_metrics(row["id"])
-    assert 8 <= len(stored) < len(seen.metrics_payloads) - 60
+    assert 8 <= len(stored) < len(seen.metrics_payloads) - 60  # the rows of the full disk's time are not there
     assert store.integrity_check() == []
     store.close()
     with Store(tmp_path / "g.db") as again:  # the next start keeps it, marked interrupted
