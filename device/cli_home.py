@@ -88,7 +88,8 @@ def add_sim_options(sim: argparse.ArgumentParser) -> None:
                      help="the store file (default: store.path, else the state directory; named at start)")
     sim.add_argument("--assess", action="store_true",
                      help="run a resonance assessment on the simulated person ([sim] resonance_rate_bpm sets "
-                          "their true rate) and print the result with each step's figures")
+                          "their true rate) and print the result with each step's figures; it paces about 12 "
+                          "simulated minutes, so add --speed max to have it in seconds")
 
 
 def _date(text: str) -> datetime:
