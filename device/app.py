@@ -19,12 +19,15 @@ import numpy as np
 
 from device.clock import Clock
 from device.config import Config
+from device.errors import OutputError
 from device.loop import Scheduler, Task
+from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
 from device.pacing.session import Phase, Session, in_night
 from device.payload import DeviceStatus, metrics_payload
 from device.publish import Publisher
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
+from drivers.buttons import Press, PressButton
 from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
@@ -43,6 +46,9 @@ NO_FINGER = "no_finger"
 SENSOR_LOST = "sensor_lost"
 SETTLING = "settling"
 NO_RECENT_BEATS = "no_recent_beats"
+BUTTON_POLL_S = 0.05  # seconds between looks at the buttons' queued presses
+COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
+PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
 
 
@@ -70,6 +76,26 @@ def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
         return PwmLed(led.pwm_gpio, pin_factory=hardware.pin_factory,
                       gamma=led.gamma, brightness_limit=led.max_brightness)
     return None
+
+
+def build_buttons(config: Config, hardware: Hardware) -> list[tuple[PressButton, str]]:
+    """The wired buttons with what a short press does: the main one ("session"), and a second one if
+    wired (`buttons.second_action`). No buttons (a warning) when the pins cannot be used."""
+    b = config.buttons
+    if not b.enabled:
+        return []
+    wired = [(b.main_gpio, "session", "main button")]
+    if b.second_gpio >= 0:
+        wired.append((b.second_gpio, b.second_action, "second button"))
+    out: list[tuple[PressButton, str]] = []
+    for gpio, action, name in wired:
+        try:
+            out.append((PressButton(gpio, hardware.clock, pin_factory=hardware.pin_factory,
+                                    bounce_s=b.bounce_ms / 1000.0, long_press_s=b.long_press_s,
+                                    very_long_press_s=b.very_long_press_s, name=name), action))
+        except OutputError as exc:
+            log.warning("no %s: %s", name, exc)
+    return out
 
 
 def build_sensor(config: Config, hardware: Hardware) -> PulseSensor:
@@ -105,11 +131,18 @@ class GlimmerDevice:
         self.metrics: HrvMetrics = self.hrv.metrics()
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
+        # Hooks for the household's recorder and the sim: called after each session step.
+        self.on_session_tick: list[Callable[[float], None]] = []
+        self.buttons = build_buttons(config, hardware)
+        # What a long press does (the household sets it): step to the next person, return their colour.
+        self.next_person: Callable[[], str | None] = lambda: None
+        self._flash: tuple[float, tuple[float, float, float]] | None = None  # (until s, RGB 0..1)
         self._scheduler = Scheduler(self.clock, self.stop_event)
         self._tasks = [
             Task("sensor", config.sensor.read_period_ms / 1000.0, self._read_sensor),
             Task("session", SESSION_TICK_S, self._step_session),
             Task("frame", 1.0 / config.led.frame_rate_hz, self._render_frame),
+            Task("buttons", BUTTON_POLL_S, self._poll_buttons),
             Task("publish", config.metrics.period_s, self._publish_metrics,
                  start_s=self.clock.now_s() + config.metrics.period_s),
         ]
@@ -136,7 +169,10 @@ class GlimmerDevice:
             for start_s, end_s in update.gaps:
                 self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
             if update.beats:
-                self.hrv.add_beats([replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats])
+                stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
+                self.hrv.add_beats(stamped)
+                if isinstance(self.session.guide, ResonanceAssessment):
+                    self.session.guide.add_beats(stamped)
             self.finger_on = update.finger_on
             self.quality = update.quality
         elif reading.status != "ok":
@@ -151,6 +187,8 @@ class GlimmerDevice:
         self.metrics = self.current_metrics(now_s)
         before = self.session.phase
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+        for hook in self.on_session_tick:
+            hook(now_s)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
             self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
 
@@ -169,9 +207,71 @@ class GlimmerDevice:
             return metrics.withheld(NO_RECENT_BEATS)
         return metrics
 
+    def _poll_buttons(self, now_s: float) -> None:
+        for button, short_action in self.buttons:
+            for press in button.take():
+                action = {Press.SHORT: short_action, Press.LONG: "next_person",
+                          Press.VERY_LONG: "assessment"}[press]
+                log.info("%s: %s press -> %s", button.name, press.value, action)
+                self.act(action, now_s)
+
+    def act(self, action: str, now_s: float) -> None:
+        """Do what a button (or a command) asks: "session", "next_person" or "assessment"."""
+        phase = self.session.phase
+        if action == "session":
+            if phase in (Phase.SETTLING, Phase.PACING, Phase.PAUSED):
+                self.session.end(now_s)
+            else:
+                self.session.begin()
+                log.info("ready: a fingertip on the sensor starts a session")
+        elif action == "next_person":
+            colour = self.next_person()
+            if colour is not None:
+                rgb = tuple(int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
+                self._flash = (now_s + COLOUR_FLASH_S, (rgb[0], rgb[1], rgb[2]))
+        elif action == "assessment":
+            if phase in (Phase.IDLE, Phase.SETTLING):
+                self.start_assessment()
+                self.session.begin()
+            else:
+                log.info("an assessment starts from idle: end this session first (short press)")
+        else:
+            raise ValueError(f"unknown action {action!r}")
+
+    def use_config(self, config: Config) -> bool:
+        """Put another person's settings in force for the next session: the session is rebuilt now if
+        idle (its number carries on). Returns False, changing nothing, while a session runs."""
+        if self.session.phase is not Phase.IDLE:
+            return False
+        numbers = self.session.ids
+        self.config = config
+        self.session = Session(config, on_closed=self._publish_session)
+        self.session.ids = numbers
+        return True
+
+    def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:
+        """Make the next (or the settling) session a resonance assessment; returns it to watch."""
+        if plan is None:
+            a = self.config.assessment
+            plan = AssessmentPlan.from_text(a.rates_bpm, a.step_s, a.settle_s, a.follow_tolerance_bpm)
+        assessment = ResonanceAssessment(plan, self.session.pattern.pacer.shape)
+        self.session.run_assessment(assessment)
+        return assessment
+
     def _render_frame(self, now_s: float) -> None:
         if self.led is not None:
-            self.led.show(led_frame(now_s, self.session.pattern, self.config.led.count))
+            n = self.config.led.count
+            if self._flash is not None and now_s < self._flash[0]:
+                frame = np.tile(np.asarray(self._flash[1]) * self.session.pattern.brightness_cap, (n, 1))
+            else:
+                frame = led_frame(now_s, self.session.pattern, n)
+                assessment = self.session.assessment
+                if assessment is not None and self.session.phase is Phase.PACING:
+                    done, total = assessment.progress
+                    marks = round(n * done / max(total, 1))
+                    warm = np.array([1.0, 0.6, 0.0 if self.session.pattern.night else 0.3]) * PROGRESS_LEVEL
+                    frame[:marks] = np.maximum(frame[:marks], warm * self.session.pattern.brightness_cap)
+            self.led.show(frame)
             self.frames_shown += 1
         for hook in self.hardware.on_frame:
             hook(now_s)
@@ -239,6 +339,7 @@ class GlimmerDevice:
 
         steps: list[tuple[str, Callable[[], object]]] = [
             ("session", close_session),
+            *((button.name, button.close) for button, _ in self.buttons),
             ("LEDs", self.led.close if self.led is not None else lambda: None),
             ("sound", lambda: self.audio.fade_out_and_stop(AUDIO_FADE_S)),
             ("sensor", self.sensor.close),
