@@ -124,6 +124,28 @@ class SimConfig:
 
 
 @dataclass(frozen=True)
+class MqttConfig:
+    host: str = _spec(pattern=r"^[A-Za-z0-9.:_-]{0,253}$")
+    port: int = _spec(1, 65535)
+    client_id: str = _spec(pattern=r"^[A-Za-z0-9_-]{0,64}$")
+    protocol: str = _spec(choices=("5", "3.1.1"))
+    keepalive_s: int = _spec(5, 3600)
+    tls: bool = _spec()
+    ca_file: str = _spec()
+    cert_file: str = _spec()
+    key_file: str = _spec()
+    username: str = _spec()
+    password_file: str = _spec()
+    privacy: str = _spec(choices=("name", "opaque", "none"))
+    discovery: bool = _spec()
+    discovery_prefix: str = _spec(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    reconnect_min_s: float = _spec(0.05, 60.0)
+    reconnect_max_s: float = _spec(0.05, 3600.0)
+    outbox_path: str = _spec()
+    outbox_max_messages: int = _spec(100, 10_000_000)
+
+
+@dataclass(frozen=True)
 class Config:
     device: DeviceConfig
     sensor: SensorConfig
@@ -134,6 +156,7 @@ class Config:
     night: NightConfig
     metrics: MetricsConfig
     sim: SimConfig
+    mqtt: MqttConfig
 
     def replace(self, section: str, **values: Any) -> Config:
         """A copy with some values of one section changed (validated like a file would be)."""
@@ -214,6 +237,16 @@ def _cross_checks(raw: dict[str, Any]) -> list[str]:
     if isinstance(rate, int) and isinstance(period, int) and rate * period / 1000.0 > 24:
         problems.append(f"sensor.read_period_ms: expected at most {int(24_000 / rate)} ms at "
                         f"{rate} samples/s so the 32-sample FIFO never overflows, got {period}")
+    mqtt = raw.get("mqtt", {})
+    lo, hi = mqtt.get("reconnect_min_s"), mqtt.get("reconnect_max_s")
+    if isinstance(lo, int | float) and isinstance(hi, int | float) and hi < lo:
+        problems.append(f"mqtt.reconnect_max_s: expected at least mqtt.reconnect_min_s ({lo}), got {hi}")
+    if mqtt.get("tls") is False and any(mqtt.get(k) for k in ("ca_file", "cert_file", "key_file")):
+        problems.append("mqtt.tls: expected true when mqtt.ca_file, cert_file or key_file is set, got false")
+    if bool(mqtt.get("cert_file")) != bool(mqtt.get("key_file")):
+        problems.append("mqtt.key_file: expected a client certificate and its key together (cert_file and key_file)")
+    if mqtt.get("password_file") and not mqtt.get("username"):
+        problems.append("mqtt.username: expected a user name when mqtt.password_file is set")
     return problems
 
 

@@ -43,3 +43,15 @@ class AudioUnavailable(OutputError):
 
 class InputError(GlimmerError, ValueError):
     """Bad data handed to a pure function (wrong shape, rate out of range, non-finite values)."""
+
+
+class MqttError(GlimmerError):
+    """The MQTT link cannot be set up (unreadable password or certificate file, bad TLS material)."""
+
+
+class CommandRejected(GlimmerError):
+    """An MQTT command was refused; `code` is the machine-readable reason sent back in the error reply."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
