@@ -44,7 +44,8 @@ def ensure_outbox_schema(conn: sqlite3.Connection) -> None:
 def open_outbox_db(path: Path) -> sqlite3.Connection:
     """Open (creating directories and file) the SQLite file at `path` for the outbox."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path))
+    # One thread at a time uses it (the main loop), but not necessarily the thread that built the device.
+    conn = sqlite3.connect(str(path), check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
     return conn
