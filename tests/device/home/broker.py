@@ -3,6 +3,7 @@ again, to test outages) by the test. Tests using it are marked `broker` and skip
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
 import socket
@@ -37,10 +38,12 @@ class Mosquitto:
     def start(self) -> None:
         conf = self.workdir / "mosquitto.conf"
         conf.write_text(f"listener {self.port} 127.0.0.1\n{self.extra}persistence true\n"
-                        f"persistence_location {self.workdir}/\nlog_dest file {self.workdir}/mosquitto.log\n")
+                        f"persistence_location {self.workdir}/\nlog_dest stderr\n"
+                        # As root mosquitto drops to user "mosquitto", who cannot read pytest's private tmp dirs.
+                        + ("user root\n" if os.geteuid() == 0 else ""))
         assert MOSQUITTO is not None
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        with open(self.workdir / "stderr.txt", "ab") as err:
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             try:
@@ -48,7 +51,7 @@ class Mosquitto:
                 return
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"mosquitto exited: {(self.workdir / 'mosquitto.log').read_text()}") from None
+                    raise RuntimeError(f"mosquitto exited: {(self.workdir / 'stderr.txt').read_text()}") from None
                 time.sleep(0.02)
         raise RuntimeError("mosquitto did not start listening")
 
