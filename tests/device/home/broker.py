@@ -96,8 +96,8 @@ class Subscriber:
             Received(m.topic, bytes(m.payload), bool(m.retain), m.properties))
         self.client.reconnect_delay_set(0.05, 0.2)  # type: ignore[arg-type]
         if protocol == paho.MQTTv5:
-            from paho.mqtt.properties import Properties
             from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
             props = Properties(PacketTypes.CONNECT)
             if persistent:
                 props.SessionExpiryInterval = 3600

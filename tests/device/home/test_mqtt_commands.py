@@ -45,7 +45,9 @@ def _controls(glimmer: GlimmerDevice) -> dict[str, Any]:
 
 
 names = st.text("abcdefghijklmnopqrstuvwxyz_-0123456789", min_size=1, max_size=20)
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+           | st.text(max_size=20))
+json_values = st.recursive(scalars,
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
                            max_leaves=8)
 numeric = {("brightness", "pct"), ("volume", "pct"), ("pacer_target", "rate_per_min")}
@@ -80,8 +82,8 @@ def _bad_commands(draw: st.DrawFn) -> Bad:
     if kind == "bad_topic":
         return Bad(f"{name}/{draw(names)}", b"{}", "bad_topic")
     if kind == "too_large":
-        return Bad(name, json.dumps({"pad": "x" * draw(st.integers(MAX_COMMAND_BYTES, 4 * MAX_COMMAND_BYTES))}).encode(),
-                   "too_large")
+        pad = "x" * draw(st.integers(MAX_COMMAND_BYTES, 4 * MAX_COMMAND_BYTES))
+        return Bad(name, json.dumps({"pad": pad}).encode(), "too_large")
     fields = COMMANDS[name]
     good: dict[str, Any] = {k: (50.0 if k == "pct" else 6.0 if k == "rate_per_min" else "on" if k == "mode"
                                 else "Ann") for k in fields}

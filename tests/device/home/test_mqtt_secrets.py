@@ -27,7 +27,8 @@ BASE = "glimmer/bedside"
 
 
 def test_the_password_is_in_no_log_line_no_published_byte_and_no_config_output(
-        tmp_path: Path, broker: Mosquitto, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, broker: Mosquitto, caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str]) -> None:
     passwd = broker.workdir / "passwd"
     subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwd), "glimmer", PASSWORD], check=True)
     subprocess.run(["mosquitto_passwd", "-b", str(passwd), "watcher", "watch"], check=True)
@@ -119,7 +120,8 @@ def test_a_broker_with_another_ca_is_refused(tmp_path: Path, broker: Mosquitto) 
     d = broker.workdir
     broker.stop()
     broker.extra = (f"allow_anonymous true\ncafile {_write(d / 'other.pem', other)}\n"
-                    f"certfile {_write(d / 'server.pem', server)}\nkeyfile {_write(d / 'server.key', key=server_key)}\n")
+                    f"certfile {_write(d / 'server.pem', server)}\n"
+                    f"keyfile {_write(d / 'server.key', key=server_key)}\n")
     broker.start()
     config = mqtt_config(tmp_path, broker.port, tls=True, ca_file=_write(d / "ca.pem", ca))
     glimmer, _ = sim_device(tmp_path, config)
