@@ -60,6 +60,13 @@ HA_STATUS_TOPIC_SUFFIX = "status"  # Home Assistant announces itself on <prefix>
 MAX_RESPONSE_TOPIC_CHARS = 256
 
 
+class _NotConnectedFilter(logging.Filter):
+    """paho logs an ERROR on every reconnect attempt while the broker is away; we say it once ourselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Client is not connected")
+
+
 class CommandTarget(Protocol):
     """What applies validated commands: the device. Raises CommandRejected when it cannot apply one."""
 
@@ -110,7 +117,9 @@ class MqttLink:
         self._secret = outbox.meta("person_secret", secrets.token_hex(16))
         self._events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._wakeup = threading.Event()
+        self._stop = threading.Event()
         self._connected = False
+        self._warned_unreachable = False
         self._inflight: dict[int, int] = {}  # paho mid -> outbox seq
         self._stale: set[int] = set()  # mids handed before the last disconnect, re-sent by paho
         self._last_handed_seq = 0
@@ -129,7 +138,10 @@ class MqttLink:
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=c.client_id or f"glimmer-{device_id}",
                              protocol=paho.MQTTv5 if self.v5 else paho.MQTTv311,
                              clean_session=None if self.v5 else True)
-        client.enable_logger(logging.getLogger(__name__ + ".paho"))
+        paho_log = logging.getLogger(__name__ + ".paho")
+        if not any(isinstance(f, _NotConnectedFilter) for f in paho_log.filters):
+            paho_log.addFilter(_NotConnectedFilter())
+        client.enable_logger(paho_log)
         if c.username:
             client.username_pw_set(c.username, read_password(c.password_file))
         if c.tls:
@@ -142,6 +154,7 @@ class MqttLink:
         client.max_inflight_messages_set(MAX_INFLIGHT)
         client.on_connect = lambda _c, _u, _f, reason, _p: self._queue("connected", reason)
         client.on_disconnect = lambda _c, _u, _f, reason, _p: self._queue("disconnected", reason)
+        client.on_connect_fail = lambda _c, _u: self._queue("connect_failed", None)
         client.on_publish = lambda _c, _u, mid, _r, _p: self._queue("published", mid)
         client.on_message = lambda _c, _u, msg: self._queue("message", (msg.topic, bytes(msg.payload),
                                                                         msg.retain, msg.properties))
@@ -154,10 +167,13 @@ class MqttLink:
         self._wakeup.set()
 
     def _network(self) -> None:
-        try:
-            self.client.loop_forever(retry_first_connection=True)
-        except Exception:  # the thread must not die silently; the main loop carries on without MQTT
-            log.exception("MQTT network thread stopped by an error")
+        """paho's loop (it reconnects with back-off) until close() sets the stop event and disconnects."""
+        while not self._stop.is_set():
+            try:
+                self.client.loop_forever(retry_first_connection=True)
+            except Exception:  # never die silently: log, wait a back-off, go on (the main loop never waits)
+                log.exception("MQTT network loop failed; restarting it")
+                self._stop.wait(self.config.reconnect_max_s)
 
     # -- the main loop's side -----------------------------------------------------------------------
 
@@ -208,12 +224,19 @@ class MqttLink:
             return
         log.info("MQTT connected to %s:%d", self.config.host, self.config.port)
         self._connected = True
+        self._warned_unreachable = False
         self.client.publish(self.topics.status, "online", qos=1, retain=True)
         self.client.subscribe(self.topics.cmd_prefix + "#", qos=1)
         if self.config.discovery:
             self.client.subscribe(f"{self.config.discovery_prefix}/{HA_STATUS_TOPIC_SUFFIX}", qos=1)
             self.publish_discovery()
         self._last_report = None
+
+    def _on_connect_failed(self, _item: None) -> None:
+        if not self._warned_unreachable:
+            self._warned_unreachable = True
+            log.warning("MQTT broker %s:%d unreachable; retrying with back-off, keeping messages in the outbox",
+                        self.config.host, self.config.port)
 
     def _on_disconnected(self, reason: Any) -> None:
         if self._connected:
@@ -318,6 +341,7 @@ class MqttLink:
             with contextlib.suppress(RuntimeError):  # connection gone meanwhile: the will says offline
                 info.wait_for_publish(timeout=self.flush_timeout_s)
         self._closed = True
+        self._stop.set()
         self.client.disconnect()
         self._thread.join(JOIN_TIMEOUT_S)
         if self._thread.is_alive():

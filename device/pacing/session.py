@@ -97,6 +97,7 @@ class Session:
         self._last_tick_s: float | None = None
         self._stats: _Stats | None = None
         self._night = False
+        self._wait_for_lift = False  # stopped by hand: the next session needs the finger lifted first
         self._night_forced: bool | None = None  # night mode set by hand (MQTT); None follows the schedule
         self._brightness = 1.0  # user brightness 0..1 (MQTT), on top of led.max_brightness and night caps
         self._volume = config.audio.volume  # user volume 0..1 of full scale (MQTT)
@@ -157,15 +158,18 @@ class Session:
         if self.phase is not Phase.IDLE:
             return False
         self._finger_off_since_s = None if self._finger_off_since_s is None else now_s
+        self._wait_for_lift = False
         self._open(now_s)
         return True
 
     def stop_now(self, now_s: float) -> bool:
-        """Close the open session now, with the usual fade; False if none is open."""
+        """Close the open session now, with the usual fade; False if none is open. A finger still on the
+        sensor does not open the next one: it must be lifted first."""
         if self.phase in (Phase.IDLE, Phase.CLOSING):
             return False
         self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
         self._enter(Phase.CLOSING, now_s)
+        self._wait_for_lift = True
         log.info("session %d: stopped on request; closing", self.session_id)
         return True
 
@@ -201,7 +205,9 @@ class Session:
     # -- states -----------------------------------------------------------------------------------
 
     def _idle(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
-        if finger_on:
+        if not finger_on:
+            self._wait_for_lift = False
+        elif not self._wait_for_lift:
             self._open(now_s)
 
     def _open(self, now_s: float) -> None:
