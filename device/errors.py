@@ -45,10 +45,6 @@ class InputError(GlimmerError, ValueError):
     """Bad data handed to a pure function (wrong shape, rate out of range, non-finite values)."""
 
 
-class MqttError(GlimmerError):
-    """The MQTT link cannot be set up (unreadable password or certificate file, bad TLS material)."""
-
-
 class CommandRejected(GlimmerError):
     """An MQTT command was refused; `code` is the machine-readable reason sent back in the error reply."""
 

@@ -140,7 +140,11 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     publishers: list[Publisher] = [collect]
     if json_lines:
         publishers.append(JsonLinesPublisher(out))
-    glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
+    try:
+        glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
+    except Exception:  # e.g. an unreadable MQTT password file: close the sound file before saying so
+        world.audio.fade_out_and_stop(0.0)
+        raise
     if not json_lines and math.isfinite(speed):
         view = TerminalView(out, glimmer, world.ring.latest, period_s=VIEW_PERIOD_S * speed)
         world.hardware.on_frame.append(view.on_frame)

@@ -38,7 +38,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from device.config import Config, MqttConfig
-from device.errors import CommandRejected, MqttError
+from device.errors import CommandRejected, ConfigError
 from device.home.commands import Command, parse_command, reply_payload, request_id_of
 from device.home.discovery import Topics, discovery_configs, removed_configs
 from device.home.messages import (
@@ -80,10 +80,10 @@ def read_password(path: str) -> str | None:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise MqttError(f"mqtt.password_file: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+        raise ConfigError([f"mqtt.password_file: cannot read {path}: {getattr(exc, 'strerror', None) or exc}"]) from exc
     lines = text.splitlines()
     if not lines or not lines[0]:
-        raise MqttError(f"mqtt.password_file: {path} is empty")
+        raise ConfigError([f"mqtt.password_file: {path} is empty"])
     return lines[0]
 
 
@@ -103,7 +103,7 @@ class MqttLink:
                  people: Callable[[], list[str]] = list, active_person: Callable[[], Person | None] = lambda: None,
                  flush_timeout_s: float = 2.0, owns_db: bool = False) -> None:
         if not config.host:
-            raise MqttError("mqtt.host is empty: MQTT is off")
+            raise ConfigError(["mqtt.host: empty, so MQTT is off; no link to build"])
         self.config = config
         self.topics = Topics(device_id)
         self.outbox = outbox
@@ -148,7 +148,7 @@ class MqttLink:
             try:
                 client.tls_set(ca_certs=c.ca_file or None, certfile=c.cert_file or None, keyfile=c.key_file or None)
             except (OSError, ValueError) as exc:
-                raise MqttError(f"mqtt TLS: cannot load the CA, certificate or key: {exc}") from exc
+                raise ConfigError([f"mqtt.ca_file, cert_file, key_file: cannot load them: {exc}"]) from exc
         client.will_set(self.topics.status, "offline", qos=1, retain=True)
         client.reconnect_delay_set(c.reconnect_min_s, c.reconnect_max_s)  # type: ignore[arg-type]
         client.max_inflight_messages_set(MAX_INFLIGHT)
@@ -361,7 +361,7 @@ def build_mqtt_link(config: Config, wall_clock: Callable[[], datetime],
     try:
         conn = open_outbox_db(path)
     except (OSError, sqlite3.Error) as exc:
-        raise MqttError(f"mqtt.outbox_path: cannot open {path}: {exc}") from exc
+        raise ConfigError([f"mqtt.outbox_path: cannot open {path}: {exc}"]) from exc
     outbox = Outbox(conn, config.mqtt.outbox_max_messages)
     return MqttLink(config.mqtt, config.device.device_id, outbox, wall_clock, people=people,
                     active_person=active_person, owns_db=True)
