@@ -72,6 +72,9 @@ class Outbox:
         self.max_messages = max_messages
         ensure_outbox_schema(conn)
         self._count = self._query_count()
+        self._dropped = {c: 0 for c in CLASSES if c not in NEVER_DROPPED}
+        for cls, count in self.conn.execute("SELECT class, count FROM mqtt_outbox_dropped"):
+            self._dropped[str(cls)] = int(count)
 
     def _query_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM mqtt_outbox").fetchone()[0])
@@ -106,7 +109,11 @@ class Outbox:
             self.conn.execute("INSERT INTO mqtt_outbox_dropped (class, count) VALUES (?, 1) "
                               "ON CONFLICT(class) DO UPDATE SET count = count + 1", (cls,))
             self._count -= 1
-            log.warning("outbox full (%d messages): dropped the oldest %s message", self.max_messages, cls)
+            self._dropped[cls] += 1
+            total = sum(self._dropped.values())
+            if total == 1 or total % 1000 == 0:  # said once, then now and then: the count is published anyway
+                log.warning("outbox full (%d messages): dropping the oldest %s messages (%d dropped so far)",
+                            self.max_messages, cls, total)
             return
         log.warning("outbox full of summaries; keeping a %s message beyond the bound", protect)
 
@@ -124,11 +131,7 @@ class Outbox:
 
     def dropped(self) -> dict[str, int]:
         """Messages dropped for room since the outbox was created, by class (every class listed)."""
-        counts = dict.fromkeys(c for c in CLASSES if c not in NEVER_DROPPED)
-        out = {c: 0 for c in counts}
-        for cls, count in self.conn.execute("SELECT class, count FROM mqtt_outbox_dropped"):
-            out[str(cls)] = int(count)
-        return out
+        return dict(self._dropped)
 
     def meta(self, key: str, default: str) -> str:
         """A persistent string setting of the MQTT link (stored on first use)."""

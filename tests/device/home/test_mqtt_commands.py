@@ -45,11 +45,12 @@ def _controls(glimmer: GlimmerDevice) -> dict[str, Any]:
 
 
 names = st.text("abcdefghijklmnopqrstuvwxyz_-0123456789", min_size=1, max_size=20)
-scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-           | st.text(max_size=20))
-json_values = st.recursive(scalars,
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-                           max_leaves=8)
+finite = st.floats(allow_nan=False, allow_infinity=False)
+short_text = st.text(max_size=12)
+scalars = st.none() | st.booleans() | st.integers() | finite | short_text
+containers = st.lists(scalars, max_size=3) | st.dictionaries(short_text, scalars, max_size=3)
+not_a_number = st.none() | st.booleans() | short_text | containers
+not_a_string = st.none() | st.booleans() | st.integers() | finite | containers
 numeric = {("brightness", "pct"), ("volume", "pct"), ("pacer_target", "rate_per_min")}
 
 
@@ -75,7 +76,7 @@ def _bad_commands(draw: st.DrawFn) -> Bad:
     if kind == "nan":
         return Bad(name, draw(st.sampled_from([b'{"pct": NaN}', b'{"pct": Infinity}', b"-Infinity"])), "not_json")
     if kind == "not_object":
-        value = draw(json_values.filter(lambda v: not isinstance(v, dict)))
+        value = draw(scalars | st.lists(scalars, max_size=3))
         return Bad(name, json.dumps(value).encode(), "not_object")
     if kind == "unknown_command":
         return Bad(draw(names.filter(lambda n: n not in COMMANDS)), b"{}", "unknown_command")
@@ -89,19 +90,17 @@ def _bad_commands(draw: st.DrawFn) -> Bad:
                                 else "Ann") for k in fields}
     if kind == "unknown_field" or not fields:
         extra = draw(names.filter(lambda n: n not in fields and n != "id"))
-        return Bad(name, json.dumps({**good, extra: draw(json_values)}).encode(), "unknown_field")
+        return Bad(name, json.dumps({**good, extra: draw(scalars)}).encode(), "unknown_field")
     key = draw(st.sampled_from(sorted(fields)))
     if kind == "missing_field":
         return Bad(name, json.dumps({k: v for k, v in good.items() if k != key}).encode(), "missing_field")
     if kind == "wrong_type":
-        if (name, key) in numeric:
-            value = draw(json_values.filter(lambda v: isinstance(v, bool) or not isinstance(v, int | float)))
-        else:
-            value = draw(json_values.filter(lambda v: not isinstance(v, str)))
+        value = draw(not_a_number if (name, key) in numeric else not_a_string)
         return Bad(name, json.dumps({**good, key: value}).encode(), "wrong_type")
     if (name, key) in numeric:  # out of range
         lo, hi = (0.0, 100.0) if key == "pct" else (4.5, 7.0)
-        value = draw(st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: not lo <= v <= hi))
+        value = draw(st.floats(max_value=lo, exclude_max=True, allow_infinity=False)
+                     | st.floats(min_value=hi, exclude_min=True, allow_infinity=False))
     elif key == "mode":
         value = draw(st.text(max_size=10).filter(lambda v: v not in ("auto", "on", "off")))
     else:

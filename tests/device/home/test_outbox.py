@@ -74,3 +74,12 @@ def test_what_was_put_survives_a_kill_9(tmp_path: Path) -> None:
     assert proc.returncode == -signal.SIGKILL and "written" in proc.stdout
     box = Outbox(open_outbox_db(path), max_messages=1000)
     assert [m.payload for m in box.peek(limit=1000)] == [str(i).encode() for i in range(150)]
+
+
+def test_drop_counts_survive_a_reopen(tmp_path: Path) -> None:
+    box = Outbox(open_outbox_db(tmp_path / "o.sqlite"), max_messages=1)
+    box.put("metrics", "m", b"1")
+    box.put("metrics", "m", b"2")
+    box.conn.close()
+    again = Outbox(open_outbox_db(tmp_path / "o.sqlite"), max_messages=1)
+    assert again.dropped() == {"metrics": 1, "state": 0, "event": 0} and len(again) == 1
