@@ -117,3 +117,29 @@ def test_the_outbox_survives_a_restart(tmp_path: Path, broker: Mosquitto) -> Non
         again.close()
         sub.close()
     assert [json.loads(m.payload)["t_s"] for m in got] == [5.0 * (i + 1) for i in range(12)]
+
+
+def test_a_full_outbox_drops_the_oldest_metrics_counts_them_and_publishes_the_count(
+        tmp_path: Path, broker: Mosquitto) -> None:
+    broker.stop()
+    config = mqtt_config(tmp_path, broker.port, outbox_max_messages=100).replace("metrics", period_s=1.0)
+    glimmer, _ = sim_device(tmp_path, config)
+    assert glimmer.mqtt is not None
+    try:
+        glimmer.run(until_s=150.0)  # 150 metrics and some states for 100 places
+        assert len(glimmer.mqtt.outbox) == 100
+        dropped = glimmer.mqtt.outbox.dropped()
+        assert dropped["metrics"] >= 50 and dropped["state"] == 0
+        broker.start()
+        sub = Subscriber(broker.port, [f"{BASE}/metrics", f"{BASE}/outbox"])
+        wait_connected(glimmer)
+        got = sub.take(lambda ms: any(m.topic.endswith("outbox") and json.loads(m.payload)["pending"] == 0
+                                      for m in ms), pump=glimmer.mqtt.poll)
+        sub.close()
+    finally:
+        glimmer.close()
+    reports = [json.loads(m.payload) for m in got if m.topic.endswith("outbox")]
+    assert reports[-1]["dropped_total"] == sum(dropped.values()) == reports[-1]["dropped"]["metrics"]
+    times = [json.loads(m.payload)["t_s"] for m in got if m.topic.endswith("metrics")]
+    assert times[-1] == 150.0 and times == sorted(times), "the newest were kept, in order"
+    assert times[0] == 150.0 - len(times) + 1, "what was dropped was the oldest"
