@@ -92,10 +92,12 @@ class GlimmerDevice:
         # name (raises CommandRejected for an unknown name). None: the device knows no people yet.
         self.current_person: Person | None = None
         self.choose_person: Callable[[str], Person] | None = None
+        self.people_names: Callable[[], list[str]] = list  # offered by Home Assistant's person select
         self._glimmer_shown = False
         if mqtt is not None:
             mqtt.target = self
             mqtt.active_person = lambda: self.current_person
+            mqtt.people = lambda: self.people_names()
             self.publishers.append(mqtt)
         self.stop_event = threading.Event()
         self._closed = False

@@ -120,6 +120,7 @@ class MqttLink:
         self._stop = threading.Event()
         self._connected = False
         self._warned_unreachable = False
+        self._last_refusal = ""
         self._inflight: dict[int, int] = {}  # paho mid -> outbox seq
         self._stale: set[int] = set()  # mids handed before the last disconnect, re-sent by paho
         self._last_handed_seq = 0
@@ -220,8 +221,12 @@ class MqttLink:
 
     def _on_connected(self, reason: Any) -> None:
         if getattr(reason, "is_failure", False):
-            log.warning("MQTT broker %s:%d refused the connection: %s", self.config.host, self.config.port, reason)
+            if str(reason) != self._last_refusal:  # said once per reason; paho keeps retrying with back-off
+                self._last_refusal = str(reason)
+                log.warning("MQTT broker %s:%d refused the connection: %s", self.config.host, self.config.port,
+                            reason)
             return
+        self._last_refusal = ""
         log.info("MQTT connected to %s:%d", self.config.host, self.config.port)
         self._connected = True
         self._warned_unreachable = False

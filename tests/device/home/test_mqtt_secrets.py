@@ -131,3 +131,24 @@ def test_a_broker_with_another_ca_is_refused(tmp_path: Path, broker: Mosquitto) 
         assert len(glimmer.mqtt.outbox) == 2 + 1  # two metrics and the state wait
     finally:
         glimmer.close()
+
+
+def test_a_wrong_password_is_refused_said_once_and_the_device_carries_on(
+        tmp_path: Path, broker: Mosquitto, caplog: pytest.LogCaptureFixture) -> None:
+    passwd = broker.workdir / "passwd"
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwd), "glimmer", PASSWORD], check=True)
+    broker.stop()
+    broker.extra = f"allow_anonymous false\npassword_file {passwd}\n"
+    broker.start()
+    secret = tmp_path / "wrong"
+    secret.write_text("not-the-password\n")
+    config = mqtt_config(tmp_path, broker.port, username="glimmer", password_file=str(secret))
+    glimmer, _ = sim_device(tmp_path, config)
+    try:
+        glimmer.run(until_s=20.0)
+        assert glimmer.mqtt is not None and not glimmer.mqtt.flush(1.5)
+        assert glimmer.last_payload is not None and glimmer.last_payload["t_s"] == 20.0
+    finally:
+        glimmer.close()
+    refusals = [r for r in caplog.records if "refused the connection" in r.getMessage()]
+    assert len(refusals) == 1 and "not-the-password" not in caplog.text
