@@ -1,9 +1,8 @@
 """The metrics payload: one JSON object per metrics period, the same for MQTT and `glimmer sim --json`.
 
 Keys carry their units; `schema` versions the contract (docs/metrics.md; on MQTT docs/asyncapi.yaml).
-Times are device-clock
-seconds (`t_s`: sensor time; in the simulator, simulated seconds); a publisher that needs wall time
-(MQTT) adds it when it sends, so the payload itself is deterministic for a given seed.
+Times are device-clock seconds (`t_s`: sensor time; in the simulator, simulated seconds); a publisher
+that needs wall time (MQTT) adds it when it sends, so the payload itself is deterministic for a given seed.
 """
 
 from __future__ import annotations
