@@ -91,7 +91,9 @@ class Subscriber:
                 client.subscribe(t, qos=1)
             self.connected.put(not reason.is_failure)
 
+        self.subscribed: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.client.on_connect = on_connect
+        self.client.on_subscribe = lambda _c, _u, mid, _r, _p: self.subscribed.put(mid)
         self.client.on_message = lambda _c, _u, m: self.messages.put(
             Received(m.topic, bytes(m.payload), bool(m.retain), m.properties))
         self.client.reconnect_delay_set(0.05, 0.2)  # type: ignore[arg-type]
@@ -106,7 +108,8 @@ class Subscriber:
             self.client.connect("127.0.0.1", port)
         self.client.loop_start()
         assert self.connected.get(timeout=10), "subscriber could not connect"
-        time.sleep(0.1)  # let the SUBACKs come back
+        for _ in self.topics:  # every subscription acknowledged before the test goes on
+            self.subscribed.get(timeout=10)
 
     def take(self, until: Any, timeout_s: float = 20.0, pump: Any = None) -> list[Received]:
         """Collect messages until `until(collected)` is true; fails after timeout_s. `pump()` is called
