@@ -25,7 +25,11 @@ setup(
         # Pictures for `glimmer report` (the daemon never imports it).
         "report": ["matplotlib>=3.6"],
         # The tests draw reports too, hence matplotlib.
-        "test": ["pytest>=8", "pytest-cov>=5", "hypothesis>=6", "ruff>=0.5", "mypy>=1.10", "matplotlib>=3.6"],
+        "test": ["pytest>=8", "pytest-cov>=5", "hypothesis>=6", "ruff>=0.5", "mypy>=1.10", "matplotlib>=3.6",
+                 # the MQTT contract test (JSON Schema in an AsyncAPI YAML document) and its TLS test CA
+                 "jsonschema>=4.18", "pyyaml>=6", "cryptography>=41",
+                 # runs the suite on every core (pyproject addopts: -n auto)
+                 "pytest-xdist>=3.5"],
         # Peers measured by the pulse benchmark; never imported by the device.
         "bench": ["neurokit2>=0.2.10", "heartpy>=1.2.7", "pandas>=2"],
     },

@@ -19,7 +19,10 @@ import numpy as np
 
 from device.clock import Clock
 from device.config import Config
-from device.errors import OutputError
+from device.errors import CommandRejected, OutputError
+from device.home.commands import Command
+from device.home.messages import DeviceState, Person, glimmer_event
+from device.home.mqtt import MqttLink, build_mqtt_link
 from device.loop import Scheduler, Task
 from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
 from device.pacing.session import Phase, Session, in_night
@@ -50,6 +53,7 @@ BUTTON_POLL_S = 0.05  # seconds between looks at the buttons' queued presses
 COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
 PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
+MQTT_POLL_S = 0.05  # seconds between MQTT link polls (events from paho's thread, commands, sending)
 
 
 @dataclass
@@ -110,11 +114,24 @@ def build_sensor(config: Config, hardware: Hardware) -> PulseSensor:
 class GlimmerDevice:
     """The running device: sensor -> pipeline -> HRV -> session -> patterns -> outputs and publishers."""
 
-    def __init__(self, config: Config, hardware: Hardware, publishers: Sequence[Publisher] = ()) -> None:
+    def __init__(self, config: Config, hardware: Hardware, publishers: Sequence[Publisher] = (),
+                 mqtt: MqttLink | None = None) -> None:
         self.config = config
         self.hardware = hardware
         self.clock = hardware.clock
         self.publishers = list(publishers)
+        self.mqtt = mqtt
+        # Seams for the household store (issue 10): who is at the device, and how a person is chosen by
+        # name (raises CommandRejected for an unknown name). None: the device knows no people yet.
+        self.current_person: Person | None = None
+        self.choose_person: Callable[[str], Person] | None = None
+        self.people_names: Callable[[], list[str]] = list  # offered by Home Assistant's person select
+        self._glimmer_shown = False
+        if mqtt is not None:
+            mqtt.target = self
+            mqtt.active_person = lambda: self.current_person
+            mqtt.people = lambda: self.people_names()
+            self.publishers.append(mqtt)
         self.stop_event = threading.Event()
         self._closed = False
         self._started = False
@@ -146,6 +163,8 @@ class GlimmerDevice:
             Task("publish", config.metrics.period_s, self._publish_metrics,
                  start_s=self.clock.now_s() + config.metrics.period_s),
         ]
+        if mqtt is not None:
+            self._tasks.append(Task("mqtt", MQTT_POLL_S, mqtt.poll))
 
     # -- the loop's tasks -------------------------------------------------------------------------
 
@@ -191,6 +210,7 @@ class GlimmerDevice:
             hook(now_s)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
             self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
+        self._publish_state(now_s)
 
     def current_metrics(self, now_s: float) -> HrvMetrics:
         """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
@@ -257,6 +277,60 @@ class GlimmerDevice:
         assessment = ResonanceAssessment(plan, self.session.pattern.pacer.shape)
         self.session.run_assessment(assessment)
         return assessment
+
+
+    # -- MQTT: state, events, commands --------------------------------------------------------------
+
+    def device_state(self, now_s: float) -> DeviceState:
+        """The retained `state` topic's content (the person is filled in by the link's privacy setting)."""
+        session = self.session
+        pacing = session.phase in (Phase.PACING, Phase.PAUSED)
+        return DeviceState(
+            session_state=session.phase.value,
+            session=session.session_id,
+            person=None,
+            pacer_rate_per_min=round(float(session.pattern.pacer.rate_bpm(now_s)), 1) if pacing else None,
+            pacer_target_per_min=round(session.target_rate_bpm, 2),
+            night=session.pattern.night,
+            night_mode=session.night_mode,
+            sensor_status=self.reading.status if self.reading is not None else "starting",
+            finger_on=self.finger_on,
+            brightness_pct=round(session.brightness * 100.0, 1),
+            volume_pct=round(session.volume * 100.0, 1),
+        )
+
+    def _publish_state(self, now_s: float) -> None:
+        if self.mqtt is None:
+            return
+        self.mqtt.state(self.device_state(now_s))
+        glimmer = self.session.pattern.glimmer
+        if glimmer and not self._glimmer_shown:
+            self.mqtt.event(glimmer_event(now_s, self.session.session_id, None, self.metrics.coherence))
+        self._glimmer_shown = glimmer
+
+    def apply_command(self, command: Command) -> None:
+        """Apply a validated MQTT command (main loop); raises CommandRejected when it cannot be applied."""
+        now_s = self.clock.now_s()
+        args = command.args
+        if command.name == "start":
+            self.session.start_now(now_s)
+        elif command.name == "stop":
+            self.session.stop_now(now_s)
+        elif command.name == "person":
+            if self.choose_person is None:
+                raise CommandRejected("unavailable", "choosing a person needs the household's people; none are set up")
+            self.current_person = self.choose_person(args["person"])
+        elif command.name == "pacer_target":
+            self.session.set_target_rate(now_s, args["rate_per_min"])
+        elif command.name == "brightness":
+            self.session.set_levels(brightness=args["pct"] / 100.0)
+        elif command.name == "volume":
+            self.session.set_levels(volume=args["pct"] / 100.0)
+        elif command.name == "night_mode":
+            self.session.set_night_mode(args["mode"])
+        else:
+            raise CommandRejected("unknown_command", f"unknown command {command.name!r}")
+        self._publish_state(now_s)
 
     def _render_frame(self, now_s: float) -> None:
         if self.led is not None:
@@ -336,6 +410,7 @@ class GlimmerDevice:
         def close_session() -> None:
             nonlocal summary
             summary = self.session.close(self.clock.now_s())
+            self._publish_state(self.clock.now_s())
 
         steps: list[tuple[str, Callable[[], object]]] = [
             ("session", close_session),
@@ -358,5 +433,7 @@ class GlimmerDevice:
 
 
 def build_device(config: Config, hardware: Hardware, publishers: Sequence[Publisher] = ()) -> GlimmerDevice:
-    """The one composition root: the running device from a config and its hardware."""
-    return GlimmerDevice(config, hardware, publishers)
+    """The one composition root: the running device from a config and its hardware. With `mqtt.host`
+    set, the device also publishes over MQTT (and takes commands from it)."""
+    mqtt = build_mqtt_link(config, hardware.wall_clock) if config.mqtt.host else None
+    return GlimmerDevice(config, hardware, publishers, mqtt=mqtt)

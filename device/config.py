@@ -46,6 +46,15 @@ def _is_rate_list(text: str) -> bool:
         return False
 
 
+def _matches(pattern: str) -> Callable[[str], bool]:
+    compiled = re.compile(pattern)
+    return lambda text: compiled.fullmatch(text) is not None
+
+
+HOST_NAME = (_matches(r"[A-Za-z0-9.:_-]{0,253}"), "a host name or address (letters, digits, '.', ':', '_', '-'), "
+                                                  "or empty for MQTT off")
+CLIENT_ID = (_matches(r"[A-Za-z0-9_-]{0,64}"), "up to 64 letters, digits, '_' or '-' (empty: glimmer-<device_id>)")
+TOPIC_WORD = (_matches(r"[A-Za-z0-9_-]{1,64}"), "1 to 64 letters, digits, '_' or '-'")
 RATE_LIST = (_is_rate_list, "two or more breathing rates per minute, separated by commas")
 
 
@@ -177,6 +186,28 @@ class AssessmentConfig:
 
 
 @dataclass(frozen=True)
+class MqttConfig:
+    host: str = _spec(check=HOST_NAME)
+    port: int = _spec(1, 65535)
+    client_id: str = _spec(check=CLIENT_ID)
+    protocol: str = _spec(choices=("5", "3.1.1"))
+    keepalive_s: int = _spec(5, 3600)
+    tls: bool = _spec()
+    ca_file: str = _spec()
+    cert_file: str = _spec()
+    key_file: str = _spec()
+    username: str = _spec()
+    password_file: str = _spec()
+    privacy: str = _spec(choices=("name", "opaque", "none"))
+    discovery: bool = _spec()
+    discovery_prefix: str = _spec(check=TOPIC_WORD)
+    reconnect_min_s: float = _spec(0.05, 60.0)
+    reconnect_max_s: float = _spec(0.05, 3600.0)
+    outbox_path: str = _spec()
+    outbox_max_messages: int = _spec(100, 10_000_000)
+
+
+@dataclass(frozen=True)
 class Config:
     device: DeviceConfig
     sensor: SensorConfig
@@ -190,6 +221,7 @@ class Config:
     store: StoreConfig
     buttons: ButtonsConfig
     assessment: AssessmentConfig
+    mqtt: MqttConfig
 
     def replace(self, section: str, **values: Any) -> Config:
         """A copy with some values of one section changed (validated like a file would be)."""
@@ -298,6 +330,16 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
     if rate is not None and period is not None and rate * period / 1000.0 > 24:
         problems.append(f"sensor.read_period_ms: expected at most {int(24_000 / rate)} ms at "
                         f"{rate} samples/s so the 32-sample FIFO never overflows, got {period}")
+    mqtt = valid.get("mqtt", {})
+    lo, hi = mqtt.get("reconnect_min_s"), mqtt.get("reconnect_max_s")
+    if isinstance(lo, int | float) and isinstance(hi, int | float) and hi < lo:
+        problems.append(f"mqtt.reconnect_max_s: expected at least mqtt.reconnect_min_s ({lo}), got {hi}")
+    if mqtt.get("tls") is False and any(mqtt.get(k) for k in ("ca_file", "cert_file", "key_file")):
+        problems.append("mqtt.tls: expected true when mqtt.ca_file, cert_file or key_file is set, got false")
+    if bool(mqtt.get("cert_file")) != bool(mqtt.get("key_file")):
+        problems.append("mqtt.key_file: expected a client certificate and its key together (cert_file and key_file)")
+    if mqtt.get("password_file") and not mqtt.get("username"):
+        problems.append("mqtt.username: expected a user name when mqtt.password_file is set")
     return problems
 
 

@@ -59,3 +59,11 @@ class StoreError(GlimmerError):
 class StoreNotWritable(StoreError):
     """The store's path cannot be written (read-only file or directory, missing directory). Exit 78:
     `store.path` in the config has to name a writable place."""
+
+
+class CommandRejected(GlimmerError):
+    """An MQTT command was refused; `code` is the machine-readable reason sent back in the error reply."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)

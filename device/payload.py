@@ -1,8 +1,8 @@
 """The metrics payload: one JSON object per metrics period, the same for MQTT and `glimmer sim --json`.
 
-Keys carry their units; `schema` versions the contract (docs/metrics.md). `_bpm` is beats per minute
-only; breaths per minute are `_per_min` (schema 2 renamed `breath_rate_bpm`, `pacer_rate_bpm` and
-`pacer_target_bpm`). Times are device-clock
+Keys carry their units; `schema` versions the contract (docs/metrics.md; on MQTT docs/asyncapi.yaml).
+`_bpm` is beats per minute only; breaths per minute are `_per_min` (schema 2 renamed `breath_rate_bpm`,
+`pacer_rate_bpm` and `pacer_target_bpm`). Times are device-clock
 seconds (`t_s`: sensor time; in the simulator, simulated seconds); a publisher that needs wall time
 (MQTT) adds it when it sends, so the payload itself is deterministic for a given seed.
 """

@@ -167,7 +167,11 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     stop: list[Callable[[], None]] = []
     if json_lines:
         publishers.append(JsonLinesPublisher(out, on_reader_gone=lambda: stop[0]()))
-    glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
+    try:
+        glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
+    except Exception:  # e.g. an unreadable MQTT password file: close the sound file before saying so
+        world.audio.fade_out_and_stop(0.0)
+        raise
     stop.append(glimmer.stop)
     if household is not None:
         household.attach(glimmer, world.hardware.wall_clock())

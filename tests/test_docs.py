@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -70,8 +71,9 @@ def test_the_docs_show_the_main_commands() -> None:
 
 
 def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
-    """Run one shown command as a person would: to its end, or, when it keeps running (the live view),
-    Ctrl-C RUN_FOR_S after its first output, however long start-up takes on a busy machine."""
+    """Run one shown command as a person would: to its end, or, for the simulator (the live view runs
+    until stopped), Ctrl-C RUN_FOR_S after its first output, however long start-up takes on a busy
+    machine."""
     argv = shlex.split(command)
     stdout: int | IO[str] = subprocess.PIPE
     if ">" in argv:  # `glimmer config > my.toml`
@@ -81,15 +83,13 @@ def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     argv = [sys.executable, "-m", "device.cli", *argv[1:]]
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
     try:
-        if proc.stdout is not None:
-            select.select([proc.stdout], [], [], 90.0)
+        if "sim" in argv[3:5]:  # the simulator runs until Ctrl-C (or many minutes): a person stops it
+            if proc.stdout is not None:
+                select.select([proc.stdout], [], [], 90.0)  # its first output: the view, a JSON line
+            else:
+                time.sleep(10.0)  # output redirected (`> /dev/null`): give it time to start
             try:
                 proc.wait(timeout=RUN_FOR_S)
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGINT)
-        else:
-            try:
-                proc.wait(timeout=180.0)
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=180)

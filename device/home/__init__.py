@@ -1,1 +1,2 @@
-"""What the household keeps and shares: the SQLite store, people, history and reports."""
+"""What the household keeps and shares: the SQLite store, people, history and reports, MQTT and
+Home Assistant discovery."""

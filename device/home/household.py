@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from device.config import Config
+from device.errors import CommandRejected, DataError
+from device.home import messages
 from device.home.people import Person, get_person, list_people
 from device.home.recorder import SessionRecorder
 from device.home.store import Store
@@ -51,6 +53,9 @@ class Household:
             kind_now=lambda: "assessment" if device.session.assessment is not None else "session")
         device.publishers.append(recorder)
         device.next_person = lambda: self._next_colour()
+        device.choose_person = self.choose
+        device.people_names = lambda: [p.name for p in list_people(self.store)]
+        device.current_person = _published(self.active)
         device.on_session_tick.append(recorder.on_tick)
         recorder.after_assessment = self.refresh
         self.recorder = recorder
@@ -65,6 +70,27 @@ class Household:
         if self._device is not None:
             self._device.use_config(self.config_for(self.active))
 
+    def choose(self, name: str) -> messages.Person:
+        """Make `name` the active person (an MQTT command); their settings take effect now. Raises
+        CommandRejected ("unknown_person") for a name nobody has, ("busy") while a session runs."""
+        try:
+            person = get_person(self.store, name)
+        except DataError as exc:
+            raise CommandRejected("unknown_person", str(exc)) from exc
+        if self._device is not None and not self._device.use_config(self.config_for(person)):
+            raise CommandRejected("busy", "the person can change between sessions, not during one")
+        self._activate(person)
+        assert self.active is not None
+        return messages.Person(key=str(self.active.id), name=self.active.name)
+
+    def _activate(self, person: Person | None) -> None:
+        self.active = person
+        if self.recorder is not None:
+            self.recorder.person_id = person.id if person else None
+        if self._device is not None:
+            self._device.current_person = _published(person)
+        log.info("active person: %s", person.name if person else "a guest")
+
     def _next_colour(self) -> str | None:
         person = self.next_person()
         return person.colour if person is not None else GUEST_COLOUR
@@ -75,10 +101,13 @@ class Household:
         ids = [p.id for p in people]
         current = ids.index(self.active.id) if self.active is not None and self.active.id in ids else -1
         nxt = current + 1
-        self.active = people[nxt] if nxt < len(people) else None
-        if self.recorder is not None:
-            self.recorder.person_id = self.active.id if self.active else None
+        chosen = people[nxt] if nxt < len(people) else None
         if self._device is not None:
-            self._device.use_config(self.config_for(self.active))
-        log.info("active person: %s", self.active.name if self.active else "a guest")
+            self._device.use_config(self.config_for(chosen))
+        self._activate(chosen)
         return self.active
+
+
+def _published(person: Person | None) -> messages.Person | None:
+    """How the MQTT link knows a person: a stable key (the store's id) and the name."""
+    return None if person is None else messages.Person(key=str(person.id), name=person.name)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from device.errors import StoreError, StoreNotWritable
+from device.home.outbox import OUTBOX_SCHEMA_SQL
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ CREATE TABLE assessment_steps (
     PRIMARY KEY (assessment_id, step)
 ) WITHOUT ROWID;
 """),
+    Migration("MQTT outbox: messages waiting for the broker, drop counts, discovery bookkeeping", OUTBOX_SCHEMA_SQL),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

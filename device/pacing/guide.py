@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from device.errors import InputError
 from patterns.state import BreathShape, PacerSnapshot
@@ -140,6 +140,14 @@ class PacerGuide:
             log.info("pacer holds at %.2f breaths/min: the person is not following", rate)
         self._prune_history(t_s)
         return self.snapshot
+
+    def retarget(self, t_s: float, resonance_rate_bpm: float) -> PacerSnapshot:
+        """Lead toward a new resonance rate from t_s (a user's choice); a glide under way turns to it at once."""
+        self.settings = replace(self.settings, resonance_rate_bpm=resonance_rate_bpm)
+        current = self.snapshot
+        if current.slope_bpm_per_s != 0.0:
+            self._show(current.rebased(t_s, resonance_rate_bpm, self.settings.max_glide_bpm_per_min / 60.0))
+        return self.update(max(t_s, self._last_s), None)
 
     def _judge_following(self, t_s: float, measured_bpm: float) -> None:
         """Following = the estimate is within tolerance of some rate shown over the estimate's lag."""

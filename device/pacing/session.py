@@ -101,6 +101,9 @@ class Session:
         self._last_tick_s: float | None = None
         self._stats: _Stats | None = None
         self._night = False
+        self._night_forced: bool | None = None  # night mode set by hand (MQTT); None follows the schedule
+        self._brightness = 1.0  # user brightness 0..1 (MQTT), on top of led.max_brightness and night caps
+        self._volume = config.audio.volume  # user volume 0..1 of full scale (MQTT)
         self.last_summary: dict[str, Any] | None = None
         idle_pacer = PacerSnapshot(0.0, 0.0, 0.0, 0.0, 0.0, self._shape)
         self.pattern: PatternState = self._decorate(PatternState(pacer=idle_pacer))
@@ -126,7 +129,68 @@ class Session:
             raise RuntimeError("an assessment starts from idle or settling, not during a paced session")
         self._next_assessment = assessment
 
+    @property
+    def brightness(self) -> float:
+        """User brightness 0..1 (scales what led.max_brightness and the night cap allow)."""
+        return self._brightness
+
+    @property
+    def volume(self) -> float:
+        """User volume 0..1 of full scale (before the night cap)."""
+        return self._volume
+
     # -- inputs -----------------------------------------------------------------------------------
+
+    @property
+    def night_mode(self) -> str:
+        """"auto" (the schedule decides), "on" or "off" (set by hand)."""
+        return "auto" if self._night_forced is None else ("on" if self._night_forced else "off")
+
+    def set_night_mode(self, mode: str) -> None:
+        """Night mode by hand ("on", "off") or back to the schedule ("auto")."""
+        if mode not in ("auto", "on", "off"):
+            raise ValueError(f"night mode must be auto, on or off, got {mode!r}")
+        self._night_forced = None if mode == "auto" else mode == "on"
+        self.pattern = self._decorate(self.pattern)
+
+    def set_levels(self, brightness: float | None = None, volume: float | None = None) -> None:
+        """Change the user brightness and/or volume (0..1); takes effect on the next frame and audio block."""
+        for value in (brightness, volume):
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"levels must be in 0..1, got {value}")
+        if brightness is not None:
+            self._brightness = brightness
+        if volume is not None:
+            self._volume = volume
+        self.pattern = self._decorate(self.pattern)
+
+    def set_target_rate(self, now_s: float, rate_bpm: float) -> None:
+        """Lead toward `rate_bpm` breaths/min from now (this session and the next ones)."""
+        self._guide_settings = replace(self._guide_settings, resonance_rate_bpm=rate_bpm)
+        if isinstance(self.guide, PacerGuide):  # an assessment keeps its own steps
+            pacer = self.guide.retarget(now_s, rate_bpm)
+            self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
+
+    def start_now(self, now_s: float) -> bool:
+        """Open a session now (a button or command) as if a finger had landed; False if one is open.
+        Without a finger it ends as a lifted finger would, after session.pause_after_finger_off_s."""
+        if self.phase is not Phase.IDLE:
+            return False
+        self._finger_off_since_s = None if self._finger_off_since_s is None else now_s
+        self._held_off = False
+        self._open(now_s)
+        return True
+
+    def stop_now(self, now_s: float) -> bool:
+        """Close the open session now, with the usual fade; False if none is open. A finger still on the
+        sensor does not open the next one: it must be lifted first."""
+        if self.phase in (Phase.IDLE, Phase.CLOSING):
+            return False
+        self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
+        self._enter(Phase.CLOSING, now_s)
+        self._held_off = True
+        log.info("session %d: stopped on request; closing", self.session_id)
+        return True
 
     def set_night(self, night: bool) -> None:
         """Night mode on or off (from the schedule); takes effect on the next pattern swap."""
@@ -173,11 +237,14 @@ class Session:
 
     def _idle(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
         if finger_on and not self._held_off:
-            self.session_id = next(self.ids)
-            self._stats = _Stats(started_s=now_s)
-            self._enter(Phase.SETTLING, now_s)
-            self._fade_to(now_s, SETTLING_LEVEL, self._cfg.fade_in_s)
-            log.info("session %d: finger detected, settling", self.session_id)
+            self._open(now_s)
+
+    def _open(self, now_s: float) -> None:
+        self.session_id = next(self.ids)
+        self._stats = _Stats(started_s=now_s)
+        self._enter(Phase.SETTLING, now_s)
+        self._fade_to(now_s, SETTLING_LEVEL, self._cfg.fade_in_s)
+        log.info("session %d: settling", self.session_id)
 
     def _settling(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
         if self._finger_off_for(now_s) >= self._cfg.pause_after_finger_off_s:
@@ -291,12 +358,12 @@ class Session:
 
     def _decorate(self, state: PatternState) -> PatternState:
         """Apply the static sound settings and night mode to a pattern state."""
-        night = self._night_cfg.enabled and self._night
+        night = self._night_cfg.enabled and self._night if self._night_forced is None else self._night_forced
         return replace(
             state,
             night=night,
-            brightness_cap=self._night_cfg.brightness_cap if night else 1.0,
-            volume_cap=self._audio.volume * (self._night_cfg.volume_cap if night else 1.0),
+            brightness_cap=self._brightness * (self._night_cfg.brightness_cap if night else 1.0),
+            volume_cap=self._volume * (self._night_cfg.volume_cap if night else 1.0),
             hum_enabled=self._audio.hum_enabled,
             hum_pitch_hz=self._audio.hum_pitch_hz,
             cue_enabled=self._audio.cue_enabled,

@@ -23,6 +23,7 @@ NOW = datetime(2026, 11, 29, 21, 0, 0)
 # in the field has it applied already); append a new one instead, and add its checksum here.
 SHIPPED = [
     ("people, sessions, per-period metrics, glimmer moments, resonance assessments", "c19e501dbeead9f5"),
+    ("MQTT outbox: messages waiting for the broker, drop counts, discovery bookkeeping", "2fe2e1a586b09a09"),
 ]
 
 

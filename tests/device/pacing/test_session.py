@@ -149,3 +149,59 @@ def test_a_daytime_window_does_not_wrap() -> None:
     assert in_night(time(13, 0), time(12, 0), time(14, 0))
     assert not in_night(time(15, 0), time(12, 0), time(14, 0))
     assert not in_night(time(15, 0), time(12, 0), time(12, 0))
+
+
+def test_a_session_started_by_hand_without_a_finger_ends_like_a_lifted_finger() -> None:
+    d = Driver()
+    d.run(10, finger_on=False)
+    assert d.session.start_now(d.t_s) and d.session.phase is Phase.SETTLING
+    assert not d.session.start_now(d.t_s), "one session at a time"
+    d.run(d.config.session.pause_after_finger_off_s - 1, finger_on=False)
+    assert d.session.phase is Phase.SETTLING, "the finger gets its usual grace"
+    d.run(2, finger_on=False)
+    assert d.session.phase is Phase.IDLE
+
+
+def test_stop_by_hand_closes_with_a_fade_and_a_summary() -> None:
+    d = Driver()
+    d.run(40)
+    assert d.session.phase is Phase.PACING
+    assert d.session.stop_now(d.t_s) and d.session.phase is Phase.CLOSING
+    d.run(d.config.session.fade_out_s + 1)
+    assert d.session.phase is Phase.IDLE and len(d.closed) == 1
+    assert not d.session.stop_now(d.t_s)
+
+
+def test_a_new_target_turns_a_glide_under_way_toward_it() -> None:
+    d = Driver()
+    d.run(60)  # gliding from 12 toward 6
+    d.session.set_target_rate(d.t_s, 5.0)
+    assert d.session.target_rate_bpm == 5.0 and d.session.pattern.pacer.target_bpm == 5.0
+    rate = float(d.session.pattern.pacer.rate_bpm(d.t_s))
+    assert 11.0 - 1e-9 <= rate < 12.0, "no jump: the rate carries on from where it was"
+
+
+def test_levels_and_night_mode_by_hand_reach_the_pattern() -> None:
+    d = Driver()
+    d.session.set_levels(brightness=0.5, volume=0.2)
+    assert d.session.pattern.brightness_cap == 0.5 and d.session.pattern.volume_cap == pytest.approx(0.2)
+    d.session.set_night_mode("on")
+    night = d.config.night
+    assert d.session.pattern.night and d.session.pattern.brightness_cap == pytest.approx(0.5 * night.brightness_cap)
+    d.session.set_night(False)  # the schedule does not override a hand-set mode
+    assert d.session.pattern.night
+    d.session.set_night_mode("auto")
+    assert not d.session.pattern.night
+    with pytest.raises(ValueError):
+        d.session.set_levels(brightness=1.5)
+
+
+def test_after_a_stop_by_hand_the_next_session_waits_for_the_finger_to_be_lifted() -> None:
+    d = Driver()
+    d.run(40)
+    d.session.stop_now(d.t_s)
+    d.run(60)
+    assert d.session.phase is Phase.IDLE
+    d.run(2, finger_on=False)
+    d.run(2)
+    assert d.session.phase is Phase.SETTLING

@@ -1,0 +1,107 @@
+"""docs/asyncapi.yaml is the contract: real payloads published to a real broker validate against it (JSON
+Schema), and its metrics schema names exactly the keys docs/metrics.md documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from device.home.discovery import METRIC_SENSORS
+from tests.device.home.broker import Mosquitto, Subscriber
+from tests.device.home.device_helpers import mqtt_config, pump, sim_device, wait_connected
+
+ROOT = Path(__file__).resolve().parents[3]
+DOC = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text())
+BASE = "glimmer/bedside"
+
+
+def documented_metrics_keys() -> set[str]:
+    """Every key in the first column of docs/metrics.md's table."""
+    keys: set[str] = set()
+    for line in (ROOT / "docs" / "metrics.md").read_text().splitlines():
+        cells = line.split("|")
+        if line.startswith("| `") and len(cells) > 2:
+            keys.update(re.findall(r"`([a-z0-9_]+)`", cells[1]))
+    return keys
+
+
+def validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    root = {**schema, "components": DOC["components"]}
+    cls = jsonschema.validators.validator_for(root, default=jsonschema.Draft202012Validator)
+    cls.check_schema(root)
+    return cls(root, format_checker=cls.FORMAT_CHECKER)
+
+
+def channel_for(topic: str) -> tuple[str, dict[str, Any]]:
+    """The channel whose address matches `topic`, and the schema of its (single) message."""
+    for name, channel in DOC["channels"].items():
+        pattern = re.sub(r"\{[a-z_]+\}", "[^/]+", channel["address"])  # addresses hold no other regex characters
+        if re.fullmatch(pattern, topic):
+            (message,) = channel["messages"].values() if name != "command" else (None,)
+            return name, message["payload"] if message else {}
+    raise AssertionError(f"{topic} is in no channel of docs/asyncapi.yaml")
+
+
+def test_the_metrics_schema_names_exactly_the_documented_keys() -> None:
+    schema = DOC["components"]["schemas"]["metrics"]
+    documented = documented_metrics_keys() | {"measured_at"}
+    assert set(schema["properties"]) == documented
+    assert set(schema["required"]) == documented
+
+
+def test_home_assistant_reads_only_documented_metrics_keys() -> None:
+    assert {s.key for s in METRIC_SENSORS} <= documented_metrics_keys()
+
+
+@pytest.mark.broker
+def test_every_published_payload_validates_against_the_contract(tmp_path: Path, broker: Mosquitto) -> None:
+    config = mqtt_config(tmp_path, broker.port).replace("session", glimmer_coherence_ratio=0.5, glimmer_after_s=0.0)
+    watcher = Subscriber(broker.port, ["#"], client_id="watcher")
+    glimmer, _ = sim_device(tmp_path, config)
+    assert glimmer.mqtt is not None
+    try:
+        wait_connected(glimmer)
+        glimmer.run(until_s=150.0)
+        props = Properties(PacketTypes.PUBLISH)
+        props.CorrelationData = b"c1"
+        for body in (b'{"pct": 30, "id": "a"}', b'{"pct": 300}', b"nope"):
+            watcher.client.publish(f"{BASE}/cmd/brightness", body, qos=1, properties=props)
+        watcher.client.publish(f"{BASE}/cmd/stop", b"{}", qos=1)
+        pump(glimmer, lambda: glimmer.mqtt is not None and glimmer.mqtt.commands_answered >= 4)
+        glimmer.run(until_s=170.0)  # the stop's fade ends; the summary is published
+        assert glimmer.mqtt.flush(10.0)
+        got = watcher.take(lambda ms: any(m.topic == f"{BASE}/session" for m in ms))
+    finally:
+        glimmer.close()
+        got += watcher.drain()
+        watcher.close()
+    seen: dict[str, int] = {}
+    for m in got:
+        if m.topic.startswith(f"{BASE}/cmd/") or m.payload == b"":
+            continue  # our own requests; emptied (removed) retained configs
+        name, schema = channel_for(m.topic)
+        body = m.payload.decode() if name == "status" else json.loads(m.payload)
+        validator(schema).validate(body)
+        if isinstance(body, dict) and "measured_at" in body:
+            assert datetime.fromisoformat(body["measured_at"]).tzinfo is not None
+        seen[name] = seen.get(name, 0) + 1
+    assert set(seen) == {"status", "state", "metrics", "session", "glimmer_event", "outbox", "result", "discovery"}
+
+
+def test_the_contract_refuses_what_it_should() -> None:
+    """The schemas are not vacuous: a renamed key, a missing time, a wrong type all fail."""
+    _, schema = channel_for(f"{BASE}/metrics")
+    with pytest.raises(jsonschema.ValidationError):
+        validator(schema).validate({"kind": "metrics", "schema": 1, "t_s": 5.0})
+    _, result = channel_for(f"{BASE}/result")
+    with pytest.raises(jsonschema.ValidationError):
+        validator(result).validate({"kind": "result", "schema": 1, "command": "stop", "ok": False})
