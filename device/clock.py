@@ -46,14 +46,29 @@ class SimClock:
 
     Simulated time only ever advances to the deadline asked for, never by how long the real
     wait took, so a run is deterministic for a given seed whatever the speed or machine load.
+    At a finite speed the waits are anchored to the real monotonic clock (deadline d is due at
+    anchor_real + (d - anchor_sim) / speed), so the time spent computing between waits does not
+    make simulated time fall behind; a run that falls more than a second behind re-anchors rather
+    than bursting to catch up. Setting `speed` re-anchors.
     """
 
     def __init__(self, speed: float = math.inf, start_s: float = 0.0) -> None:
-        if not speed > 0:
-            raise ValueError(f"SimClock speed must be > 0, got {speed!r}")
-        self.speed = speed
         self._now_s = start_s
         self._lock = threading.Lock()
+        self._anchor: tuple[float, float] | None = None  # (real monotonic s, simulated s)
+        self.speed = speed
+
+    @property
+    def speed(self) -> float:
+        """Times faster than real time (math.inf: as fast as the CPU allows)."""
+        return self._speed
+
+    @speed.setter
+    def speed(self, speed: float) -> None:
+        if not speed > 0:
+            raise ValueError(f"SimClock speed must be > 0, got {speed!r}")
+        self._speed = speed
+        self._anchor = None
 
     def now_s(self) -> float:
         with self._lock:
@@ -68,8 +83,14 @@ class SimClock:
     def wait_until(self, deadline_s: float, stop: threading.Event) -> bool:
         if stop.is_set():
             return False
-        remaining_s = deadline_s - self.now_s()
-        if remaining_s > 0 and math.isfinite(self.speed) and stop.wait(remaining_s / self.speed):
-            return False
+        now_s = self.now_s()
+        if deadline_s > now_s and math.isfinite(self._speed):
+            real_s = time.monotonic()
+            anchor = self._anchor
+            if anchor is None or real_s - (anchor[0] + (now_s - anchor[1]) / self._speed) > 1.0:
+                anchor = self._anchor = (real_s, now_s)
+            remaining_s = anchor[0] + (deadline_s - anchor[1]) / self._speed - real_s
+            if remaining_s > 0 and stop.wait(remaining_s):
+                return False
         self.advance_to(deadline_s)
         return not stop.is_set()
