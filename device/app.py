@@ -31,11 +31,21 @@ from drivers.pulse_sensor import PulseSensor, SensorReading
 from drivers.speaker import AudioOutput
 from patterns.hum import hum_block
 from patterns.led import led_frame
+from patterns.state import PatternState
 
 log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
+
+
+def dark_from(state: PatternState, t_s: float) -> bool:
+    """True when `state` shows no light and plays no sound at t_s or after: its fade has ended at 0.
+
+    Such a state renders all-dark frames and silent blocks until the session swaps in another state,
+    so the frame task need not run at the frame rate (see GlimmerDevice._render_frame)."""
+    fade = state.fade
+    return fade.to_level <= 0.0 and t_s >= fade.t0_s + max(fade.duration_s, 0.0)
 
 
 @dataclass
@@ -94,14 +104,22 @@ class GlimmerDevice:
         self.reading: SensorReading | None = None
         self.finger_on = False
         self.quality = 0.0
+        self._pipeline_idle = True
         self.metrics: HrvMetrics = self.hrv.metrics()
+        self._beats_since_metrics = False
+        self._metrics_at_s = -math.inf
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
+        self._frame_period_s = 1.0 / config.led.frame_rate_hz
+        # While the ring is dark and the state static, frames are checked on the sensor's grid only.
+        self._dark_period_s = max(config.sensor.read_period_ms / 1000.0, self._frame_period_s)
+        self._dark_state: PatternState | None = None  # the static dark state last shown, if any
         self._scheduler = Scheduler(self.clock, self.stop_event)
+        self._frame_task = Task("frame", self._frame_period_s, self._render_frame)
         self._tasks = [
             Task("sensor", config.sensor.read_period_ms / 1000.0, self._read_sensor),
             Task("session", SESSION_TICK_S, self._step_session),
-            Task("frame", 1.0 / config.led.frame_rate_hz, self._render_frame),
+            self._frame_task,
             Task("publish", config.metrics.period_s, self._publish_metrics,
                  start_s=self.clock.now_s() + config.metrics.period_s),
         ]
@@ -114,7 +132,16 @@ class GlimmerDevice:
         if reading.discontinuity:
             self.pipeline.reset()
         block = reading.block
-        if block is not None and len(block.ir):
+        if block is not None and len(block.ir) and reading.finger_on_dc is False:
+            # The sensor sees no finger: the pipeline would say so and report no beat (dc_ok=False);
+            # it starts afresh on the finger's first samples instead of filtering an empty sensor.
+            if not self._pipeline_idle:
+                self.pipeline.reset()
+                self._pipeline_idle = True
+            self.finger_on = False
+            self.quality = 0.0
+        elif block is not None and len(block.ir):
+            self._pipeline_idle = False
             # Counts per mA of LED current follow the tissue, not the AGC, so a current change leaves
             # no step for the filters to ring on. The counts dip on each pulse; the pipeline wants
             # systolic peaks up, hence the sign.
@@ -122,6 +149,7 @@ class GlimmerDevice:
             update = self.pipeline.push(ppg, block.first_index, dc_ok=reading.finger_on_dc)
             if update.beats:
                 self.hrv.add_beats(update.beats)
+                self._beats_since_metrics = True
             self.finger_on = update.finger_on
             self.quality = update.quality
         elif reading.status != "ok":
@@ -133,16 +161,39 @@ class GlimmerDevice:
         if night.enabled:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
-        self.metrics = self.hrv.metrics()
+        self._refresh_metrics(now_s, force=False)
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
 
+    def _refresh_metrics(self, now_s: float, force: bool) -> None:
+        """HRV figures are recomputed only when beats have arrived since, and then at most once per
+        metrics period, except when they are published (`force`): the figures only change with
+        new beats, and the whole window's artifact correction is the costly part."""
+        if not self._beats_since_metrics:
+            return
+        if force or now_s - self._metrics_at_s >= self.config.metrics.period_s:
+            self.metrics = self.hrv.metrics()
+            self._beats_since_metrics = False
+            self._metrics_at_s = now_s
+
     def _render_frame(self, now_s: float) -> None:
-        if self.led is not None:
-            self.led.show(led_frame(now_s, self.session.pattern, self.config.led.count))
-            self.frames_shown += 1
+        state = self.session.pattern
+        if state is not self._dark_state:
+            if self.led is not None:
+                # The driver writes a frame only when its output differs from the last one written.
+                self.led.show(led_frame(now_s, state, self.config.led.count))
+                self.frames_shown += 1
+            self._dark_state = state if dark_from(state, now_s) else None
+        # Dark and static: nothing to render until the session swaps the state, which happens on
+        # the session's 1 s grid, a multiple of the sensor's; the frame task meets it there.
+        self._frame_task.period_s = self._dark_period_s if self._dark_state is not None else self._frame_period_s
         for hook in self.hardware.on_frame:
             hook(now_s)
         self.audio.poll()
+
+    @property
+    def wakeups(self) -> int:
+        """How many times the main loop has woken for a deadline."""
+        return self._scheduler.wakeups
 
     def status(self) -> DeviceStatus:
         reading = self.reading
@@ -158,6 +209,7 @@ class GlimmerDevice:
         )
 
     def _publish_metrics(self, now_s: float) -> None:
+        self._refresh_metrics(now_s, force=True)
         payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern,
                                   self.session.target_rate_bpm)
         self.last_payload = payload

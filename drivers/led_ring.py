@@ -135,7 +135,11 @@ class SpiLedRing:
         self.order = order
         self._writer = writer
         self._table = gamma_table(gamma, brightness_limit)
+        self._columns = _channel_index(order)
         self._closed = False
+        self._last_drive: bytes | None = None  # LED drive bytes of the last frame written
+        self.frames_written = 0
+        self.frames_unchanged = 0  # frames not written because the ring already shows them
 
     def _write(self, data: bytes) -> None:
         if self._closed:
@@ -145,22 +149,41 @@ class SpiLedRing:
         except OSError as exc:
             raise OutputError(f"SPI write to the LED ring failed: {exc}") from exc
 
-    def encode(self, frame: NDArray[np.floating[Any]]) -> bytes:
-        """SPI bytes for a frame of perceived levels, shape (n_leds, 3)."""
+    def drive(self, frame: NDArray[np.floating[Any]]) -> NDArray[np.uint8]:
+        """LED drive bytes (n_leds, 3|4) in RGB[W] for a frame of perceived levels, shape (n_leds, 3)."""
         if np.shape(frame) != (self.n_leds, 3):
             raise InputError(f"frame must have shape ({self.n_leds}, 3), got {np.shape(frame)}")
         drive = frame_to_drive(frame, self._table)
         if self.order == "GRBW":
             drive = extract_white(drive)
-        return encode_ws2812(drive, self.order)
+        return drive
+
+    def _wire(self, drive: NDArray[np.uint8]) -> bytes:
+        return SPI_BYTE_TABLE[drive[:, self._columns].ravel()].tobytes() + _LATCH
+
+    def encode(self, frame: NDArray[np.floating[Any]]) -> bytes:
+        """SPI bytes for a frame of perceived levels, shape (n_leds, 3)."""
+        return self._wire(self.drive(frame))
 
     def show(self, frame: NDArray[np.floating[Any]]) -> None:
-        """Send one frame (n_leds, 3) of perceived levels 0..1 to the ring."""
-        self._write(self.encode(frame))
+        """Send one frame (n_leds, 3) of perceived levels 0..1 to the ring, unless the ring already
+        shows exactly these drive levels (the comparison is on the output, after gamma and limit, so
+        anything that changes what the LEDs get is always written)."""
+        drive = self.drive(frame)
+        key = drive.tobytes()
+        if key == self._last_drive:
+            self.frames_unchanged += 1
+            return
+        self._write(self._wire(drive))
+        self._last_drive = key
+        self.frames_written += 1
 
     def off(self) -> None:
-        """All LEDs dark."""
-        self._write(self.encode(np.zeros((self.n_leds, 3))))
+        """All LEDs dark (always written)."""
+        drive = self.drive(np.zeros((self.n_leds, 3)))
+        self._last_drive = None
+        self._write(self._wire(drive))
+        self._last_drive = drive.tobytes()
 
     def close(self) -> None:
         """Turn the LEDs off and release the SPI device. Idempotent."""

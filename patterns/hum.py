@@ -14,6 +14,7 @@ whatever their size: `hum_block(t0, 2n)` equals `hum_block(t0, n)` followed by `
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Final
 
@@ -131,6 +132,43 @@ def hum_gain(t_s: NDArray[np.float64], state: PatternState) -> NDArray[np.float6
     return state.fade.level(t_s) * min(max(state.volume_cap, 0.0), 1.0)
 
 
+def block_is_silent(t0_s: float, n: int, sample_rate_hz: int, state: PatternState) -> bool:
+    """True when `hum_block(t0_s, n, ...)` is all zeros for certain, judged from the block's two ends.
+
+    Silent: volume or the fade's level is 0 at both ends (a fade is monotonic between them); or the
+    whole block lies in one breath segment where no hum sounds (not the out-breath, or the hum is off)
+    and the segment's chime, if it has one, has rung out by the block's start. The pacer's phase never
+    goes back, so one segment at both ends (same breath) means one segment throughout. The chime's
+    time since the turn grows faster than its window as long as the rate changes slowly
+    (60 |slope| (1 + CUE_MAX_SEGMENT_FRACTION) / rate^2 < 1, i.e. any glide under 5 breaths/min per
+    minute at >= 3 breaths/min); when it does not, the block is not declared silent.
+    """
+    if n <= 0 or min(max(state.volume_cap, 0.0), 1.0) <= 0.0 or not (state.hum_enabled or state.cue_enabled):
+        return True
+    ends = np.array([t0_s, t0_s + (n - 1) / sample_rate_hz])
+    if not np.any(state.fade.level(ends)):
+        return True
+    pacer = state.pacer
+    phase = pacer.phase_cycles(ends)
+    if math.floor(phase[0]) != math.floor(phase[1]):
+        return False
+    seg, progress = breath_segment(phase, pacer.shape)
+    segment = int(seg[0])
+    if segment != int(seg[1]) or (segment == Segment.EXHALE and state.hum_enabled):
+        return False
+    if not state.cue_enabled or segment not in (Segment.INHALE, Segment.EXHALE):
+        return True
+    rate_bpm = pacer.rate_bpm(ends)
+    if not np.all(rate_bpm > 0):  # a pacer standing still has no turns; one starting to move may
+        return bool(np.all(rate_bpm <= 0))
+    if 60.0 * pacer.slope_bpm_per_s * (1.0 + CUE_MAX_SEGMENT_FRACTION) >= float(np.min(rate_bpm)) ** 2:
+        return False
+    length_cycles = float(np.diff(segment_bounds(pacer.shape))[segment])
+    segment_s = length_cycles * 60.0 / float(rate_bpm[0])
+    since_s = float(progress[0]) * segment_s
+    return since_s >= min(CUE_MAX_S, CUE_MAX_SEGMENT_FRACTION * segment_s)
+
+
 def hum_block(
     t0_s: float,
     n: int,
@@ -139,12 +177,18 @@ def hum_block(
 ) -> NDArray[np.float32]:
     """`n` mono samples (float32, -1..1) of hum and cues starting at clock time `t0_s`.
 
-    Sample i is at t0_s + i / sample_rate_hz. Silent when the fade level or volume is zero.
+    Sample i is at t0_s + i / sample_rate_hz. Silent when the fade level or volume is zero. Blocks that
+    are certainly silent (`block_is_silent`) are not synthesised.
     """
     if n < 0 or sample_rate_hz <= 0:
         raise InputError(f"need n >= 0 and sample_rate_hz > 0, got {n}, {sample_rate_hz}")
-    if n == 0:
-        return np.zeros(0, dtype=np.float32)
+    if block_is_silent(t0_s, n, sample_rate_hz, state):
+        return np.zeros(n, dtype=np.float32)
+    return _synthesise(t0_s, n, sample_rate_hz, state)
+
+
+def _synthesise(t0_s: float, n: int, sample_rate_hz: int, state: PatternState) -> NDArray[np.float32]:
+    """hum_block's samples, computed in full (n >= 1)."""
     t_s = t0_s + np.arange(n) / sample_rate_hz
     gain = hum_gain(t_s, state)
     if not gain.any():
