@@ -103,7 +103,7 @@ def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any,
         bus = VirtualI2CBus(config.sensor.i2c_bus)
         bus.attach(config.sensor.i2c_address, VirtualMax30102(optics, clock, seed=1))
         ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
-        audio = WavAudioOutput(wav, config.audio.sample_rate_hz, clock)
+        audio = WavAudioOutput(wav, config.audio.sample_rate_hz, clock, block_frames=config.audio.frames_per_buffer)
         hardware = Hardware(clock=clock, i2c_bus_factory=bus.open, spi=ring, audio=audio,
                             wall_clock=lambda: start_wall)
     bus.transfer = meter.wrap(bus.transfer)  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from device.clock import Clock
 from device.config import Config
@@ -30,13 +31,14 @@ from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
 from drivers.speaker import AudioOutput
 from patterns.hum import hum_block
-from patterns.led import led_frame
+from patterns.led import led_frames
 from patterns.state import PatternState
 
 log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
+FRAME_BATCH = 5  # LED frames rendered per call (100 ms at 50 frames/s), while the pattern state holds
 
 
 def dark_from(state: PatternState, t_s: float) -> bool:
@@ -114,6 +116,11 @@ class GlimmerDevice:
         # While the ring is dark and the state static, frames are checked on the sensor's grid only.
         self._dark_period_s = max(config.sensor.read_period_ms / 1000.0, self._frame_period_s)
         self._dark_state: PatternState | None = None  # the static dark state last shown, if any
+        # Frames rendered ahead for the coming deadlines, valid while the session keeps its state.
+        self._batch_state: PatternState | None = None
+        self._batch_times: list[float] = []
+        self._batch_frames: NDArray[np.float64] = np.zeros((0, config.led.count, 3))
+        self._batch_next = 0
         self._scheduler = Scheduler(self.clock, self.stop_event)
         self._frame_task = Task("frame", self._frame_period_s, self._render_frame)
         self._tasks = [
@@ -180,7 +187,7 @@ class GlimmerDevice:
         if state is not self._dark_state:
             if self.led is not None:
                 # The driver writes a frame only when its output differs from the last one written.
-                self.led.show(led_frame(now_s, state, self.config.led.count))
+                self.led.show(self._frame_at(now_s, state))
                 self.frames_shown += 1
             self._dark_state = state if dark_from(state, now_s) else None
         # Dark and static: nothing to render until the session swaps the state, which happens on
@@ -189,6 +196,20 @@ class GlimmerDevice:
         for hook in self.hardware.on_frame:
             hook(now_s)
         self.audio.poll()
+
+    def _frame_at(self, now_s: float, state: PatternState) -> NDArray[np.float64]:
+        """The frame for deadline `now_s`: from the batch rendered ahead if it was rendered for this
+        time and state, else a new batch for this deadline and the next FRAME_BATCH - 1."""
+        i = self._batch_next
+        if state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6:
+            self._batch_next = i + 1
+            return self._batch_frames[i]
+        times = now_s + self._frame_period_s * np.arange(FRAME_BATCH, dtype=np.float64)
+        self._batch_frames = led_frames(times, state, self.config.led.count)
+        self._batch_times = times.tolist()
+        self._batch_state = state
+        self._batch_next = 1
+        return self._batch_frames[0]
 
     @property
     def wakeups(self) -> int:

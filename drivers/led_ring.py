@@ -85,9 +85,11 @@ def gamma_table(gamma: float, brightness_limit: float) -> NDArray[np.uint8]:
 
 def frame_to_drive(frame: NDArray[np.floating[Any]], table: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Perceived levels (n, 3) 0..1 -> LED drive bytes via a gamma table (non-finite values -> 0)."""
-    levels = np.nan_to_num(np.asarray(frame, dtype=float), nan=0.0, posinf=1.0, neginf=0.0)
-    index = np.clip(levels * (GAMMA_TABLE_SIZE - 1) + 0.5, 0, GAMMA_TABLE_SIZE - 1).astype(np.intp)
-    return table[index]
+    # fmax turns NaN into 0 (it prefers the number), minimum caps +inf: nan_to_num's answer at a
+    # third of its cost.
+    index = np.fmax(np.asarray(frame, dtype=float) * (GAMMA_TABLE_SIZE - 1) + 0.5, 0.0)
+    np.minimum(index, GAMMA_TABLE_SIZE - 1, out=index)
+    return table[index.astype(np.intp)]
 
 
 def extract_white(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -169,6 +171,8 @@ class SpiLedRing:
         """Send one frame (n_leds, 3) of perceived levels 0..1 to the ring, unless the ring already
         shows exactly these drive levels (the comparison is on the output, after gamma and limit, so
         anything that changes what the LEDs get is always written)."""
+        if self._closed:
+            raise OutputError("LED ring is closed")
         drive = self.drive(frame)
         key = drive.tobytes()
         if key == self._last_drive:

@@ -92,7 +92,8 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
             log.info("no speakers (%s)", exc)
     if audio is None:
         path = wav_path or Path(config.sim.wav_path)
-        audio = WavAudioOutput(path, config.audio.sample_rate_hz, clock)
+        # Blocks of the size the device asks PortAudio for, so the hum is rendered as on the device.
+        audio = WavAudioOutput(path, config.audio.sample_rate_hz, clock, block_frames=config.audio.frames_per_buffer)
         log.info("sound goes to %s", path.resolve())
     hardware = Hardware(
         clock=clock,
