@@ -153,6 +153,6 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         finally:
             summary = glimmer.close() or glimmer.session.last_summary
     if not json_lines:
-        out.write(format_summary(summary, collect.metrics_payloads, world.audio.name) + "\n")
+        out.write(format_summary(summary, collect.kept_payloads(), world.audio.name) + "\n")
         out.flush()
     return 0
