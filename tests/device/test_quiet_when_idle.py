@@ -17,14 +17,14 @@ from sim.world import build_sim_world
 NOON = datetime(2026, 6, 1, 12, 0)
 
 
-def test_an_idle_device_wakes_ten_times_a_second_and_shows_and_plays_nothing(tmp_path: Path) -> None:
+def test_an_idle_device_wakes_five_times_a_second_and_shows_and_plays_nothing(tmp_path: Path) -> None:
     config = load_config().replace("sim", finger_on_at_s=3600.0)
     world = build_sim_world(config, wav_path=tmp_path / "idle.wav", start_wall=NOON)
     glimmer = build_device(config, world.hardware)
     glimmer.run(until_s=10.0)
     wakeups, writes = glimmer.wakeups, world.ring.frame_count
     glimmer.run(until_s=70.0)
-    assert glimmer.wakeups - wakeups == 600  # the 100 ms sensor read; frames and session ride along
+    assert glimmer.wakeups - wakeups == 300  # the 200 ms idle sensor read; frames and session ride along
     assert world.ring.frame_count == writes  # nothing new to show
     assert glimmer.session.phase.value == "idle" and not glimmer.finger_on
     assert glimmer.audio.frames_written > 60 * config.audio.sample_rate_hz * 0.95  # type: ignore[attr-defined]
