@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         ("peak RSS MB, daemon + thin simulator", "peak_rss_mb", "lean"),
         ("peak RSS MB, daemon + simulated person", "peak_rss_mb", "person"),
         ("start to first sensor read, s", "start_to_first_read_s", "lean"),
+        ("  the same in CPU s of the process", "start_to_first_read_cpu_s", "lean"),
         ("  of which importing the daemon, s", "device_import_s", "lean"),
     ):
         print(f"{label:<44} {spread(col('idle/' + world, field)):>22} {spread(col('session/' + world, field)):>22}")
