@@ -62,7 +62,8 @@ class RecordingPublisher:
     def __init__(self, max_metrics: int = 720, keep_first: int = 64, max_summaries: int = 256) -> None:
         self.metrics_payloads: deque[dict[str, Any]] = deque(maxlen=max_metrics)
         self.first_payloads: list[dict[str, Any]] = []
-        self.summaries: deque[dict[str, Any]] = deque(maxlen=max_summaries)
+        self.summaries: list[dict[str, Any]] = []
+        self._max_summaries = max_summaries
         self._keep_first = keep_first
         self.metrics_count = 0
 
@@ -80,6 +81,8 @@ class RecordingPublisher:
 
     def session_closed(self, summary: dict[str, Any]) -> None:
         self.summaries.append(summary)
+        if len(self.summaries) > self._max_summaries:
+            del self.summaries[0]
 
     def close(self) -> None:
         pass

@@ -174,12 +174,25 @@ def block_is_silent(t0_s: float, n: int, sample_rate_hz: int, state: PatternStat
     if math.floor(phase0) != math.floor(phase1):
         return False
     bounds = segment_bounds(pacer.shape).tolist()
-    segment, start, end = _segment_of(phase0 - math.floor(phase0), bounds)
+    segment = _segment_of(phase0 - math.floor(phase0), bounds)[0]
     if _segment_of(phase1 - math.floor(phase1), bounds)[0] != segment:
         return False
     if segment == Segment.EXHALE and state.hum_enabled:
         return False
-    if not state.cue_enabled or segment not in (Segment.INHALE, Segment.EXHALE):
+    return not state.cue_enabled or _chimes_silent(t0_s, t1_s, state, sample_rate_hz)
+
+
+def _chimes_silent(t0_s: float, t1_s: float, state: PatternState, sample_rate_hz: int) -> bool:
+    """True when no chime sounds from t0_s to t1_s for certain (see `block_is_silent` for the argument)."""
+    pacer = state.pacer
+    phase0, phase1 = pacer.phase_at(t0_s), pacer.phase_at(t1_s)
+    if math.floor(phase0) != math.floor(phase1):
+        return False
+    bounds = segment_bounds(pacer.shape).tolist()
+    segment, start, end = _segment_of(phase0 - math.floor(phase0), bounds)
+    if _segment_of(phase1 - math.floor(phase1), bounds)[0] != segment:
+        return False
+    if segment not in (Segment.INHALE, Segment.EXHALE):
         return True
     rate0, rate1 = pacer.rate_at(t0_s), pacer.rate_at(t1_s)
     if rate0 <= 0.0 or rate1 <= 0.0:  # a pacer standing still has no turns; one starting to move may
@@ -188,6 +201,7 @@ def block_is_silent(t0_s: float, n: int, sample_rate_hz: int, state: PatternStat
         return False
     segment_s = (end - start) * 60.0 / rate0
     since_s = (phase0 - math.floor(phase0) - start) * 60.0 / rate0
+    # One control interval of margin: the chime's envelope is interpolated from control points.
     return since_s - CONTROL_FRAMES / sample_rate_hz >= min(CUE_MAX_S, CUE_MAX_SEGMENT_FRACTION * segment_s)
 
 
@@ -236,7 +250,7 @@ def _synthesise(t0_s: float, n: int, sample_rate_hz: int, state: PatternState) -
     if state.hum_enabled and (seg == Segment.EXHALE).any():
         envelope = HUM_LEVEL * gain * exhale_envelope_of(seg, progress)
         out += np.interp(t_s, control_s, envelope) * _hum_wave(state.hum_pitch_hz, t0_s, n, sample_rate_hz)
-    if state.cue_enabled:
+    if state.cue_enabled and not _chimes_silent(float(control_s[0]), float(control_s[-1]), state, sample_rate_hz):
         main_amp, bell_amp, main_hz, bell_hz = _cue_controls(control_s, seg, progress, state, sample_rate_hz)
         if main_amp.any() or bell_amp.any():
             out += _chimes(t_s, control_s, seg, gain, main_amp, bell_amp, main_hz, bell_hz, state)
