@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
-FRAME_BATCH = 5  # LED frames rendered per call (100 ms at 50 frames/s), while the pattern state holds
+FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while the pattern state holds
 # While the sensor sees no finger, its FIFO is drained every 200 ms instead of every read_period_ms: at
 # most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
 # then settles for 15 s anyway). Idle, the loop wakes 5 times a second.
