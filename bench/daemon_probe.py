@@ -12,7 +12,8 @@ Started by bench/bench_daemon.py (which reads the JSON line it prints); usable a
    - process CPU: time.process_time() over the window, all threads;
    - simulator CPU: time.thread_time() around every call into the simulator (the virtual I2C bus and
      chip, the SPI decoder, the simulated person looking at the light, the WAV writer); all of them run
-     on the main loop's thread, so thread time is exact for them;
+     on the main loop's thread, so thread time is exact for them; the metering's own cost per call
+     (calibrated on empty calls at start) is counted with the simulator, not the device;
    - device CPU = process CPU - simulator CPU, as a share of one core over the wall window.
 4. Peak RSS of the process (resource.getrusage ru_maxrss).
 
@@ -57,12 +58,26 @@ RSS_AFTER_DEVICE_IMPORT_MB = _rss_mb()
 
 
 class SimMeter:
-    """Thread CPU time spent inside wrapped simulator calls."""
+    """Thread CPU time spent inside wrapped simulator calls, and what the metering itself costs."""
 
     def __init__(self) -> None:
         self.cpu_s = 0.0
         self.wall_s = 0.0
         self.calls = 0
+        self.overhead_s = self._calibrate()
+
+    def _calibrate(self, n: int = 3000) -> float:
+        """CPU seconds per metered call spent outside the timed interval (the wrapper's own work)."""
+        timed = self.wrap(lambda: None)
+        best = float("inf")
+        for _ in range(3):
+            cpu0, inside0 = time.thread_time(), self.cpu_s
+            for _ in range(n):
+                timed()
+            best = min(best, (time.thread_time() - cpu0 - (self.cpu_s - inside0)) / n)
+        self.cpu_s = self.wall_s = 0.0
+        self.calls = 0
+        return max(best, 0.0)
 
     def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -181,11 +196,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         counts0 = _counts(glimmer, clock)
         clock.speed = 1.0
-        sim_cpu0 = meter.cpu_s
+        sim_cpu0, calls0 = meter.cpu_s, meter.calls
         cpu0, wall0 = time.process_time(), time.monotonic()
         glimmer.run(until_s=t_s + args.seconds)
         cpu_s, wall_s = time.process_time() - cpu0, time.monotonic() - wall0
-        sim_cpu_s = meter.cpu_s - sim_cpu0
+        # The simulator's calls, and the metering around them (calibrated on empty calls).
+        sim_cpu_s = meter.cpu_s - sim_cpu0 + (meter.calls - calls0) * meter.overhead_s
         counts1 = _counts(glimmer, clock)
         phase = glimmer.session.phase.value
         glimmer.close()
@@ -196,6 +212,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "window_wall_s": round(wall_s, 3),
         "process_cpu_pct": round(100.0 * cpu_s / wall_s, 3),
         "sim_cpu_pct": round(100.0 * sim_cpu_s / wall_s, 3),
+        "meter_overhead_us_per_call": round(1e6 * meter.overhead_s, 2),
         "device_cpu_pct": round(100.0 * (cpu_s - sim_cpu_s) / wall_s, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "rss_after_device_import_mb": round(RSS_AFTER_DEVICE_IMPORT_MB, 1),
