@@ -13,9 +13,17 @@ running average of the beats' spectra is compared with the noise floor seen in t
 band, and content is kept up to the frequency where the pulse no longer stands SNR_MIN above that
 floor (Wiener's reasoning, applied with a fixed smooth roll-off). A clean or band-limited signal
 keeps its full band; a noisy one is smoothed. The filter is zero-phase, so it does not shift the peak.
+
+Timing uncertainty: to first order, noise n(t) moves the maximum of a peak with curvature c by
+n'(t0) / c, so the standard deviation of a beat's time is sigma_t = sd(n') / |y''(t0)|. sd(n') comes
+from the white noise floor above (its variance, spread over the bins the timing filter keeps, weighted
+by (2 pi f)^2), y'' from the interpolated peak itself. This is what `Timing.sd_s` reports; it grows as
+the pulse sinks toward the noise (poor perfusion) and is what the pipeline's beat quality rests on.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,11 +36,20 @@ SEARCH_AFTER_S = 0.1
 SMOOTH_S = 0.01  # centred moving average used to find the raw maximum (a no-op up to 100 Hz)
 STEP_S = 0.001  # interpolation grid
 SEARCH_S = 0.03  # the interpolated maximum is sought this far around the sample maximum
+CURVATURE_S = 0.03  # the peak's curvature is fitted over this far either side of its maximum
 SPECTRUM_ALPHA = 0.1  # weight of a new beat in the running spectrum
 NOISE_BAND = 0.8  # the top (1 - NOISE_BAND) of the band gives the noise floor
 SNR_MIN = 3.0  # content is kept while the pulse power stands this far above the noise floor
 MIN_CUTOFF_HZ = 4.0  # never smooth below this (a systolic upstroke needs it)
 ROLL_OFF_ORDER = 4  # gain 1 / (1 + (f / cutoff)^(2 x order)): smooth, no ringing
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where a systolic peak is, and how well that is known."""
+
+    index: float  # sub-sample index of the raw systolic peak
+    sd_s: float  # estimated standard deviation of its time from white sensor noise, s (inf if no curvature)
 
 
 class PeakTimer:
@@ -46,6 +63,10 @@ class PeakTimer:
         self._taper = np.hanning(self.n)
         self._mean_power: NDArray[np.float64] | None = None
         self._gain: NDArray[np.float64] = np.ones(len(self._freqs_hz))
+        self._taper_energy = float(np.sum(self._taper**2))
+        self._omega2 = (2 * np.pi * self._freqs_hz) ** 2
+        self._noise_var = 0.0  # white-noise variance per sample, from the latest beat's top band
+        self._last_curvature = 0.0
         self.cutoff_hz: float | None = None  # None: full band kept
         self._before = round(SEARCH_BEFORE_S * fs_hz)
         self._after = round(SEARCH_AFTER_S * fs_hz)
@@ -64,12 +85,18 @@ class PeakTimer:
         return self._after + self.half + 1
 
     def reset(self) -> None:
+        self._noise_var = 0.0
         self._mean_power = None
         self._gain[:] = 1.0
         self.cutoff_hz = None
 
     def peak_index(self, raw: SampleRing, peak: PeakCandidate) -> float | None:
-        """Sub-sample index of the raw systolic peak that goes with `peak`, or None if there is none.
+        """Sub-sample index of the raw systolic peak that goes with `peak`, or None if there is none."""
+        timing = self.time_peak(raw, peak)
+        return None if timing is None else timing.index
+
+    def time_peak(self, raw: SampleRing, peak: PeakCandidate) -> Timing | None:
+        """The raw systolic peak that goes with `peak` and its timing uncertainty, or None if there is none.
 
         None when the raw maximum sits at the edge of its search span (no clear peak there).
         """
@@ -97,7 +124,19 @@ class PeakTimer:
             a, b = max(0, a), min(len(window), b)
             segment = window[a:b]
             gain = np.ones(len(segment) // 2 + 1)
-        return lo + a + self._interpolated_argmax(segment, m - a, gain)
+        index = lo + a + self._interpolated_argmax(segment, m - a, gain)
+        return Timing(index, self._timing_sd_s(gain, len(segment)))
+
+    def _timing_sd_s(self, gain: NDArray[np.float64], n: int) -> float:
+        """sd(n') / |y''| at the last interpolated peak (module docstring), seconds."""
+        if self._last_curvature <= 0.0:
+            return float("inf")
+        omega2 = self._omega2 if n == self.n else (2 * np.pi * np.fft.rfftfreq(n, 1.0 / self.fs_hz)) ** 2
+        g = gain if len(gain) == len(omega2) else np.ones(len(omega2))
+        # white noise of variance v has E|X_k|^2 = n v per rfft bin; its derivative's variance is
+        # (2 / n^2) sum over one-sided bins of (2 pi f)^2 |X_k|^2 g_k^2
+        slope_var = 2.0 * self._noise_var / n * float(np.dot(omega2, g * g))
+        return float(np.sqrt(slope_var)) / self._last_curvature
 
     def _learn(self, segment: NDArray[np.float64]) -> None:
         """Fold this beat's spectrum into the running one and update the cutoff."""
@@ -111,6 +150,8 @@ class PeakTimer:
         freqs = self._freqs_hz
         top = freqs >= NOISE_BAND * freqs[-1]
         floor = float(np.median(self._mean_power[top]))
+        # the quietest top bin: at low sample rates a fast pulse's harmonics reach the top band
+        self._noise_var = float(np.min(self._mean_power[top])) / self._taper_energy
         weak = np.flatnonzero((freqs >= MIN_CUTOFF_HZ) & (self._mean_power < SNR_MIN * floor) & ~top)
         if floor <= 0.0 or len(weak) == 0:
             self.cutoff_hz = None
@@ -137,4 +178,17 @@ class PeakTimer:
             denom = y0 - 2.0 * y1 + y2
             if denom < 0:
                 delta = 0.5 * (y0 - y2) / denom
+        # the peak's curvature, from a parabola over CURVATURE_S either side (a 1 ms second difference
+        # would measure the noise's curvature, not the pulse's)
+        w = max(2, round(CURVATURE_S / STEP_S))
+        a, b = max(0, j - w), min(len(fine), j + w + 1)
+        self._last_curvature = 0.0
+        if b - a >= 5:
+            t_s = (np.arange(a, b) - j) / (up * self.fs_hz)
+            if b - a == 2 * w + 1:  # symmetric span: the x^2 coefficient of the least-squares parabola
+                centred = t_s**2 - float(np.mean(t_s**2))
+                coef = float(np.dot(centred, fine[a:b])) / float(np.dot(centred, centred))
+            else:
+                coef = float(np.polyfit(t_s, fine[a:b], 2)[0])
+            self._last_curvature = max(0.0, -2.0 * coef)
         return (lo + j + delta) / up

@@ -2,24 +2,32 @@
 
 Pure processing (no I/O, no clock): time is the sample index divided by the sample rate.
 
-1. Band-pass 0.5-5 Hz (Butterworth, second-order sections, filter state kept across chunks).
+1. Band-pass 0.5-5 Hz twice (Butterworth, filter state kept across chunks): for picking, a first-order
+   high-pass (no ringing) and a second-order low-pass; for judging pulsatility, second order at both edges.
 2. Pulsatility: every second, the autocorrelation of the last few seconds (device/signal/pulse_quality.py).
    Beats are reported only while the signal is periodic ("locked": two checks in a row find the same
    beat interval, which noise rarely does; about 5.5 s after a finger arrives). Two kinds of evidence
    lock: a strong autocorrelation peak with at least a modest spectral line, or, when broadband noise
    pulls the autocorrelation down (phone cameras), a strong spectral line whose period the
    autocorrelation confirms (one or two beats) with a weaker peak. On a minute of white noise the two
-   together lock less often than the autocorrelation alone did (measured over 450 noise minutes). When the lock is
+   together lock less often than the autocorrelation alone did (measured over 450 noise minutes).
+   Either must come with a periodic first difference (SLOPE_LOCK_ON), which coloured noise and slow
+   drift lack. When the lock is
    acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
    interval the autocorrelation found, so the first beats are not lost, only reported late, once.
+   A picker that has found no beat for STALL_INTERVALS intervals while the signal stays periodic is
+   re-seeded the same way (its references no longer fit the pulse).
 3. Beat picking on the band-passed signal (device/signal/pulse_peaks.py: adaptive amplitude and upstroke
-   thresholds, refractory window, search-back). A beat is confirmed when its refractory window
+   thresholds, refractory window, search-back, a ceiling against motion, and a learned gate for the
+   pulse's own diastolic wave). A beat is confirmed when its refractory window
    (0.45 of the recent interval) has passed and reported once the raw samples around it have arrived:
    about 0.8 s after the peak at 60 beats/min, never more than REFRACTORY_MAX_S + 0.35 s.
 4. Each beat's systolic peak is timed on the raw signal by band-limited, noise-adaptive interpolation
    (device/signal/peak_timing.py), so the causal filter's delay never enters the beat times.
-5. Quality per beat (template correlation and amplitude consistency), a rolling quality, and finger
-   presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
+5. Quality per beat is timing quality: how uncertain the beat's time is from the sensor noise
+   (TIMING_SD_REF_S), times its shape score (template correlation and amplitude consistency); while
+   the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
+   quality, and finger presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices is bridged (linear fill so the filter
 runs on; no beat is reported whose peak search touches the fill); a longer gap, or indices going back,
@@ -48,7 +56,13 @@ MIN_FS_HZ = 25.0
 MAX_FS_HZ = 400.0
 BAND_LOW_HZ = 0.5
 BAND_HIGH_HZ = 5.0
-FILTER_ORDER = 2  # per band edge
+# Beats are picked on a band-pass whose high-pass is of first order: a second-order one rings at its
+# corner, and a 30/min pulse (0.5 Hz) came out of it with a rebound half a beat later that was counted
+# as a beat. Pulsatility is judged on the steeper second-order band-pass (less baseline wander, which
+# the autocorrelation would otherwise take for a rhythm in short phone records).
+HIGH_PASS_ORDER = 1
+LOW_PASS_ORDER = 2
+JUDGE_ORDER = 2  # per band edge
 SETTLE_S = 0.5  # filter start-up transient excluded from the pulsatility analysis
 PERIODICITY_WINDOW_S = 6.0  # signal judged for pulsatility, and replayed when a pulse is found
 PERIODICITY_MIN_S = 4.0  # pulsatility is first judged once this much signal has arrived
@@ -61,14 +75,35 @@ LOCK_ON_LINE = 0.3  # ... of at least this, at the line's period or twice it
 LINE_PERIOD_AGREEMENT = 0.12  # autocorrelation interval / line period within this of 1 (or 2)
 LOCK_OFF = 0.3  # below this twice in a row, reporting stops
 LOCK_OFF_COUNT = 2  # consecutive weak checks before reporting stops
+LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
+# A pulse's periodicity survives differentiation (its upstroke repeats; its harmonics are phase-locked),
+# the periodicity of band-passed 1/f^alpha noise or pressure drift does not (it comes from the noise's
+# spectral slope, which differentiation tilts away). To lock, the autocorrelation of the first
+# difference must also peak at least this high. Chosen on the half-A records and on generated noise:
+# 0.3 left 1/f^1.5-2 noise locking, 0.4 stopped it without costing a record.
+SLOPE_LOCK_ON = 0.4
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
 # The autocorrelation can lock onto two beats when alternate beats differ (seen in phone PPG); a seed no
 # longer than 1 s keeps the first refractory windows short enough to see every beat at >= 60 beats/min,
 # and slower hearts are learned from their own beats within a few beats.
 SEED_IBI_MAX_S = 1.0
+# A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
+# STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
+# that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
+STALL_INTERVALS = 3.0
+STALL_MIN_S = 2.0
 MAX_BRIDGE_S = 0.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 8.0  # ring buffers: replay window + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
+# Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
+# uncertainty from sensor noise (device/signal/peak_timing.py), times its shape score. At 10 ms a beat
+# adds as much to the RMSSD of its intervals (sqrt(2) x 10 ms in quadrature) as a calm heart's own
+# beat-to-beat variation, so quality is 0.5 there.
+TIMING_SD_REF_S = 0.010
+# Beats whose time is this uncertain, or that come among beats whose median uncertainty is, are not
+# reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic pulses
+# sinking into white noise, tests/device/signal/test_pulse_faults.py).
+TIMING_SD_MAX_S = 0.03
 
 
 @dataclass(frozen=True)
@@ -76,7 +111,7 @@ class Beat:
     """One heartbeat: the time of its systolic peak on the sensor clock, and how trustworthy it is."""
 
     t_s: float  # sub-sample time of the systolic peak, seconds = sample index / fs (sensor time)
-    quality: float  # signal-quality index of this beat, 0 (garbage) .. 1 (clean)
+    quality: float  # timing quality 0..1: 0.5 where sensor noise makes its time uncertain by 10 ms
     amplitude: float  # pulse amplitude in input units
 
 
@@ -96,12 +131,17 @@ class PulsePipeline:
         if not MIN_FS_HZ <= fs_hz <= MAX_FS_HZ:
             raise InputError(f"sample rate {fs_hz} Hz outside {MIN_FS_HZ}..{MAX_FS_HZ} Hz")
         self.fs_hz = float(fs_hz)
-        self._sos = butter(FILTER_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
+        self._sos = np.vstack([butter(HIGH_PASS_ORDER, BAND_LOW_HZ, "highpass", fs=fs_hz, output="sos"),
+                               butter(LOW_PASS_ORDER, BAND_HIGH_HZ, "lowpass", fs=fs_hz, output="sos")])
         self._sections = [(row[:3], row[3:]) for row in self._sos]
         self._zi_unit = sosfilt_zi(self._sos)
+        self._judge_sos = butter(JUDGE_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
+        self._judge_sections = [(row[:3], row[3:]) for row in self._judge_sos]
+        self._judge_zi_unit = sosfilt_zi(self._judge_sos)
         capacity = round(BUFFER_S * fs_hz)
         self._raw = SampleRing(capacity)
         self._filtered = SampleRing(capacity)
+        self._judged = SampleRing(capacity)
         self._settle = round(SETTLE_S * fs_hz)
         self._window = round(PERIODICITY_WINDOW_S * fs_hz)
         self._min_window = round(PERIODICITY_MIN_S * fs_hz)
@@ -113,10 +153,12 @@ class PulsePipeline:
     def reset(self) -> None:
         """Forget everything (finger lifted, sensor restarted); the next push starts a new stream."""
         self._zi: NDArray[np.float64] | None = None
+        self._judge_zi: NDArray[np.float64] | None = None
         self._expected: int | None = None
         self._origin = 0
         self._raw.clear(0)
         self._filtered.clear(0)
+        self._judged.clear(0)
         self._next_check = 0
         self._picker: BeatPicker | None = None
         self._low_count = 0
@@ -124,8 +166,11 @@ class PulsePipeline:
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
+        self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
+        self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
         self._qualities: deque[float] = deque(maxlen=QUALITY_BEATS)
+        self._timing_sds: deque[float] = deque(maxlen=N_RECENT)  # of the recent beats, s
         self._queue: deque[PeakCandidate] = deque(maxlen=32)  # confirmed, waiting for their raw window
         self._delays: deque[float] = deque(maxlen=N_RECENT)  # band-passed peak minus raw peak, samples
         self._template.reset()
@@ -166,6 +211,7 @@ class PulsePipeline:
                 self._next_check += self._every
             if self._picker is not None:
                 self._queue.extend(self._picker.process(self._filtered))
+                self._drop_waves()
             self._emit_ready(beats, final=False)
         return self._update(tuple(beats), dc_ok)
 
@@ -174,8 +220,16 @@ class PulsePipeline:
         beats: list[Beat] = []
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
+            self._drop_waves()
             self._emit_ready(beats, final=True)
         return self._update(tuple(beats), None)
+
+    def _drop_waves(self) -> None:
+        """Forget queued beats the picker has since recognised as the previous beat's later wave."""
+        assert self._picker is not None
+        waves = set(self._picker.take_waves())
+        if waves:
+            self._queue = deque((p for p in self._queue if p.index not in waves), maxlen=self._queue.maxlen)
 
     def _ingest(self, x: NDArray[np.float64]) -> None:
         assert self._zi is not None
@@ -183,14 +237,21 @@ class PulsePipeline:
         for k, (b, a) in enumerate(self._sections):
             # the cascade of second-order sections, as scipy's sosfilt runs it, at a third of its call cost
             y, self._zi[k] = lfilter(b, a, y, zi=self._zi[k])
+        assert self._judge_zi is not None
+        z = x
+        for k, (b, a) in enumerate(self._judge_sections):
+            z, self._judge_zi[k] = lfilter(b, a, z, zi=self._judge_zi[k])
         self._raw.extend(x)
         self._filtered.extend(y)
+        self._judged.extend(z)
         self._expected = self._raw.end
 
     def _start(self, first_index: int, first_value: float) -> None:
         self._zi = self._zi_unit * first_value  # steady state for a constant input: no start-up step
+        self._judge_zi = self._judge_zi_unit * first_value
         self._raw.clear(first_index)
         self._filtered.clear(first_index)
+        self._judged.clear(first_index)
         self._origin = first_index
         self._next_check = first_index + self._settle + self._min_window
 
@@ -212,25 +273,28 @@ class PulsePipeline:
         first = max(self._origin + self._settle, end - self._window, self._filtered.start)
         if end - first < self._min_window:
             return
-        window = self._filtered.view(first, end)
+        window = self._judged.view(first, end)
         strength, interval_s = periodicity(window, self.fs_hz)
         line, line_hz = spectral_line(window, self.fs_hz)
         self._periodicity = strength
         acf_ok = strength >= LOCK_ON and line >= LINE_MIN
         line_ok = line >= LINE_STRONG and strength >= LOCK_ON_LINE and _confirms(interval_s, line_hz)
+        if (acf_ok or line_ok) and self._picker is None:
+            slope_strength, _ = periodicity(np.diff(window), self.fs_hz)
+            if slope_strength < SLOPE_LOCK_ON:
+                acf_ok = line_ok = False
         previous_s, self._interval_s = self._interval_s, interval_s if acf_ok else 0.0
         previous_line_s, self._line_period_s = self._line_period_s, 1.0 / line_hz if line_ok else 0.0
+        self._acf_run = self._acf_run + 1 if acf_ok and _agree(interval_s, previous_s) else 0
+        self._line_run = self._line_run + 1 if line_ok and _agree(self._line_period_s, previous_line_s) else 0
         if self._picker is None:
             seed_s = 0.0
-            if acf_ok and _agree(interval_s, previous_s):
+            if self._acf_run >= LOCK_CHECKS - 1:
                 seed_s = interval_s
-            elif line_ok and _agree(self._line_period_s, previous_line_s):
+            elif self._line_run >= LOCK_CHECKS - 1:
                 seed_s = self._line_period_s
             if seed_s > 0.0 and dc_ok is not False:
-                amp_prior = AMP_PRIOR_PER_STD * float(window.std())
-                replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
-                seed_s = min(seed_s, SEED_IBI_MAX_S)
-                self._picker = BeatPicker(self.fs_hz, seed_s, amp_prior, scan_from=replay_from)
+                self._seed_picker(seed_s, window, None)
                 log.debug("pulse found: periodicity %.2f, line %.0f, interval %.3f s", strength, line, seed_s)
         elif strength < LOCK_OFF:
             self._low_count += 1
@@ -238,6 +302,22 @@ class PulsePipeline:
                 self._unlock(f"periodicity {strength:.2f}")
         else:
             self._low_count = 0
+            last = self._picker.last_beat
+            stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
+            if acf_ok and last is not None and end - last > stall:
+                log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
+                self._seed_picker(interval_s, window, last)
+
+    def _seed_picker(self, seed_s: float, window: NDArray[np.float64], last_beat: int | None) -> None:
+        """A new beat picker seeded from the autocorrelation; it replays the judged window (after
+        `last_beat`, the last beat already confirmed, if any)."""
+        end = self._raw.end
+        amp_prior = AMP_PRIOR_PER_STD * float(self._filtered.view(end - len(window), end).std())
+        replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
+        if last_beat is not None:
+            replay_from = max(replay_from, last_beat + 1)
+        self._picker = BeatPicker(self.fs_hz, min(seed_s, SEED_IBI_MAX_S), amp_prior, scan_from=replay_from,
+                                  last_beat=last_beat)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
@@ -254,19 +334,26 @@ class PulsePipeline:
                 continue
             if self._touches_bridge(peak.index):
                 continue
-            index = self._timer.peak_index(self._raw, peak)
-            if index is None:
+            timing = self._timer.time_peak(self._raw, peak)
+            if timing is None:
                 if peak.recovered:  # a weak maximum with no raw peak to show for it: not a beat
                     continue
+                # no clear raw maximum: timed by the recent filter delay, as uncertain as TIMING_SD_REF_S
                 index = peak.index - (statistics.median(self._delays) if self._delays else 0.0)
+                sd_s = TIMING_SD_REF_S
             else:
+                index, sd_s = timing.index, timing.sd_s
                 self._delays.append(peak.index - index)
+                self._timing_sds.append(sd_s)
+            if self._timing_sds and statistics.median(self._timing_sds) > TIMING_SD_MAX_S:
+                continue  # nobody could time this beat: it is not reported (and no rate rests on it)
             t = self._template
             first = max(peak.index - t.before, self._filtered.start)
             stop = min(peak.index + t.after + 1, self._filtered.end)
             waveform = self._filtered.view(first, stop)
             assert self._picker is not None
-            quality = t.score(waveform, first - (peak.index - t.before), peak.amp, self._picker.amp_ref)
+            shape = t.score(waveform, first - (peak.index - t.before), peak.amp, self._picker.amp_ref)
+            quality = shape / (1.0 + (sd_s / TIMING_SD_REF_S) ** 2)
             self._qualities.append(quality)
             self._last_emitted = peak.index
             beats.append(Beat(index / self.fs_hz, quality, peak.amp))

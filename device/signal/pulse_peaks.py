@@ -12,7 +12,19 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
   replaces it (a notch on the upstroke) and a lower one is ignored (the dicrotic wave);
 - the pending beat is confirmed once its refractory window has passed, so the look-ahead is bounded;
 - when no beat was found for SEARCHBACK_FACTOR median intervals, the best rejected maximum (at least
-  AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost.
+  AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost;
+- once N_RECENT / 2 beats set the references, a maximum more than AMP_CEILING times the median
+  amplitude is not a pulse (a hand moving): it is
+  rejected, and so is anything within a refractory window after it (its own later waves), so motion
+  never lifts the references above the pulse (the pipeline re-seeds a picker that
+  has found no beat for a while, so a pulse that really grew is taken up again within seconds);
+- the pulse's own later wave (diastolic / reflected) can rise from its notch almost as steeply as the
+  systolic wave. When the last ALTERNATION_BEATS beats alternate strictly in amplitude (every other
+  one below ALTERNATION_RATIO of its neighbours), the smaller ones were that wave: the references are
+  rebuilt from the larger ones alone (interval = the pair's), and a maximum at the wave's learned
+  delay after a beat and below ALTERNATION_RATIO of the amplitude is rejected from then on. Normal
+  rhythms never alternate like that beat by beat (respiratory modulation spans several beats); the
+  price is that a strict bigeminy of small premature beats is counted at the underlying rate.
 """
 
 from __future__ import annotations
@@ -28,11 +40,16 @@ AMP_FRACTION = 0.5  # of the median recent beat amplitude, to accept a local max
 SLOPE_FRACTION = 0.5  # of the median recent upstroke slope: the dicrotic wave rises far more gently
 AMP_FRACTION_SEARCHBACK = 0.2  # lower bar for a beat recovered by search-back
 REFRACTORY_FRACTION = 0.45  # of the median recent interval: window in which only the highest maximum wins
-REFRACTORY_MIN_S = 0.25  # shortest refractory window (240 beats/min)
+REFRACTORY_MIN_S = 0.25  # shortest refractory window (240 beats/min) ...
+REFRACTORY_MAX_SHARE = 0.8  # ... but never more than this share of the median recent interval
 REFRACTORY_MAX_S = 0.8
 SEARCHBACK_FACTOR = 1.6  # search back after this many median intervals without a beat
 MAX_FOOT_LOOKBACK_S = 2.0  # a foot (trough) is sought at most this far back
 N_RECENT = 8  # beats whose amplitudes and intervals set the adaptive thresholds
+AMP_CEILING = 3.0  # a maximum this many times the median amplitude is motion, not a pulse
+ALTERNATION_BEATS = 8  # beats examined for strict amplitude alternation (four pairs)
+ALTERNATION_RATIO = 0.75  # the smaller of alternating beats stay below this share of the larger
+WAVE_TOLERANCE = 0.2  # of the learned wave delay: where a maximum counts as that wave
 
 
 class SampleRing:
@@ -103,24 +120,34 @@ class PeakCandidate:
 class BeatPicker:
     """Adaptive-threshold beat picker over a band-passed ring buffer (see module docstring)."""
 
-    def __init__(self, fs_hz: float, ibi_prior_s: float, amp_prior: float, scan_from: int) -> None:
+    def __init__(self, fs_hz: float, ibi_prior_s: float, amp_prior: float, scan_from: int,
+                 last_beat: int | None = None) -> None:
         self.fs_hz = fs_hz
         self._ibis: deque[float] = deque([ibi_prior_s * fs_hz], maxlen=N_RECENT)
         self._amps: deque[float] = deque([amp_prior], maxlen=N_RECENT)
         self._slopes: deque[float] = deque(maxlen=N_RECENT)
         self._pending: PeakCandidate | None = None
-        self._last_beat: int | None = None
+        self._last_beat: int | None = last_beat
+        self._veto: int | None = None  # the last maximum too tall to be a pulse
         self._rejected: deque[PeakCandidate] = deque(maxlen=64)
         self._scan_from = scan_from
         self._r_min = REFRACTORY_MIN_S * fs_hz
         self._r_max = REFRACTORY_MAX_S * fs_hz
         self._lookback = round(MAX_FOOT_LOOKBACK_S * fs_hz)
+        self._recent: deque[PeakCandidate] = deque(maxlen=int(ALTERNATION_BEATS))
+        self._wave_delay: float | None = None  # samples from a beat to its own later wave, once learned
+        self._waves: list[int] = []  # confirmed beats since judged to have been waves; see take_waves
         self._update_thresholds()
 
     @property
     def ibi_ref_samples(self) -> float:
         """Median recent beat interval, samples."""
         return self._ibi_ref
+
+    @property
+    def last_beat(self) -> int | None:
+        """Index of the last confirmed beat, None before the first."""
+        return self._last_beat
 
     @property
     def amp_ref(self) -> float:
@@ -131,7 +158,8 @@ class BeatPicker:
         self._ibi_ref = statistics.median(self._ibis)
         self._amp_ref = statistics.median(self._amps)
         self._slope_ref = statistics.median(self._slopes) if self._slopes else 0.0
-        self._refractory = min(max(REFRACTORY_FRACTION * self._ibi_ref, self._r_min), self._r_max)
+        self._refractory = min(max(REFRACTORY_FRACTION * self._ibi_ref, self._r_min), self._r_max,
+                               REFRACTORY_MAX_SHARE * self._ibi_ref)
 
     def process(self, y: SampleRing) -> list[PeakCandidate]:
         """Examine the samples added to `y` since the last call; return beats confirmed, in order."""
@@ -165,6 +193,11 @@ class BeatPicker:
     def _consider(self, k: int, value: float, y: SampleRing, out: list[PeakCandidate]) -> None:
         pending = self._pending
         foot_index, foot = self._foot_since(k, y)
+        if value - foot > AMP_CEILING * self._amp_ref and len(self._amps) > N_RECENT // 2:
+            self._veto = k  # motion (once the references rest on beats): not a beat, and its own
+            return  # later waves within the refractory window are not beats either
+        if self._veto is not None and k - self._veto < self._refractory:
+            return
         if pending is not None and k - pending.index < self._refractory:
             if value > pending.value:
                 if pending.foot <= foot:
@@ -176,6 +209,8 @@ class BeatPicker:
             return
         candidate = PeakCandidate(k, value, foot_index, foot, value - foot, _steepest(y, foot_index, k))
         strong = candidate.amp >= AMP_FRACTION * self._amp_ref
+        if strong and self._is_wave(candidate):
+            strong = False
         if strong and candidate.slope >= SLOPE_FRACTION * self._slope_ref:
             if self._last_beat is not None and k - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
                 self._search_back(k - self._refractory, out)
@@ -202,6 +237,8 @@ class BeatPicker:
         floor = AMP_FRACTION_SEARCHBACK * self._amp_ref
         best: PeakCandidate | None = None
         for c in self._rejected:
+            if self._is_wave(c):
+                continue
             if earliest <= c.index <= latest and c.amp >= floor and (best is None or c.amp > best.amp):
                 best = c
         if best is not None:
@@ -217,8 +254,46 @@ class BeatPicker:
         self._last_beat = beat.index
         self._pending = None
         self._rejected = deque((c for c in self._rejected if c.index > beat.index), maxlen=64)
+        self._recent.append(beat)
+        self._check_alternation()
         self._update_thresholds()
         out.append(beat)
+
+    def take_waves(self) -> list[int]:
+        """Indices of beats confirmed earlier and since found to be waves of the beat before (once each).
+
+        A caller that has not reported them yet drops them.
+        """
+        waves, self._waves = self._waves, []
+        return waves
+
+    def _is_wave(self, c: PeakCandidate) -> bool:
+        """`c` sits where the last beat's own later wave was learned to be, and is smaller than a beat."""
+        if self._wave_delay is None or self._last_beat is None:
+            return False
+        delay = c.index - self._last_beat
+        return (abs(delay - self._wave_delay) <= WAVE_TOLERANCE * self._wave_delay
+                and c.amp < ALTERNATION_RATIO * self._amp_ref)
+
+    def _check_alternation(self) -> None:
+        """Strict beat-by-beat amplitude alternation: the smaller beats were the larger ones' later wave."""
+        if len(self._recent) < ALTERNATION_BEATS:
+            return
+        beats = list(self._recent)
+        even, odd = beats[0::2], beats[1::2]
+        for big, small, first in ((even, odd, 0), (odd, even, 1)):
+            if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
+                # each small beat follows a big one (pairs start at `first`)
+                delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
+                pairs = [beats[i + 2].index - beats[i].index for i in range(first, len(beats) - 2, 2)]
+                self._wave_delay = float(statistics.median(delays))
+                self._ibis = deque(pairs, maxlen=N_RECENT)
+                self._amps = deque((b.amp for b in big), maxlen=N_RECENT)
+                self._slopes = deque((b.slope for b in big), maxlen=N_RECENT)
+                self._waves.extend(b.index for b in small)
+                self._last_beat = big[-1].index  # intervals and the wave gate count from the beat itself
+                self._recent.clear()
+                return
 
     def flush(self) -> list[PeakCandidate]:
         """End of stream: confirm the pending beat without waiting for its refractory window."""

@@ -23,9 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 MIN_LAG_S = 0.25  # 240 beats/min
-MAX_LAG_S = 2.0  # 30 beats/min
+MAX_LAG_S = 2.2  # 27 beats/min: a 30/min heart's interval, with room for its variability
 FIRST_PEAK_FRACTION = 0.6  # the shortest lag whose correlation is this share of the best is the interval
-LINE_LOW_HZ = 0.6  # spectral-line search: 36 beats/min
+LINE_LOW_HZ = 0.45  # spectral-line search: 27 beats/min
 LINE_HIGH_HZ = 3.5  # 210 beats/min
 FLOOR_LOW_HZ = 0.5  # the noise floor is the median periodogram level over the pipeline's pass band
 FLOOR_HIGH_HZ = 5.0
