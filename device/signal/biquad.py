@@ -5,10 +5,11 @@ biquads run on ten samples a chunk. These three functions stand in for the scipy
 pipeline makes, with scipy's signatures for the cases it uses, and give scipy's numbers (checked in
 tests/device/signal/test_biquad.py against scipy.signal, to a few ulp):
 
-- `butter(N, [low, high], "bandpass", fs=fs, output="sos")`: the analog Butterworth prototype's poles
-  exp(j pi (2k + N - 1) / 2N), band-pass transformed about the pre-warped edges 2 fs tan(pi f / fs),
-  bilinear-transformed, paired into second-order sections as scipy's zpk2sos pairs them (the pair
-  farthest from the unit circle first, with the zeros at z = -1 and the overall gain; zeros at z = +1 after).
+- `butter(N, Wn, btype, fs=fs, output="sos")` for low-pass and high-pass (N = 1, 2) and band-pass
+  (N = 2, 4): the analog Butterworth prototype's poles exp(j pi (2k + N - 1) / 2N), transformed about
+  the pre-warped edges 2 fs tan(pi f / fs), bilinear-transformed, paired into second-order sections as
+  scipy's zpk2sos pairs them (band-pass: the pair farthest from the unit circle first, with the zeros
+  at z = -1 and the overall gain; zeros at z = +1 after).
   Reference: Oppenheim & Schafer, Discrete-Time Signal Processing, 3rd ed., sec. 7.2 (bilinear
   transformation of Butterworth filters).
 - `sosfilt_zi(sos)`: each section's steady-state state for a unit step, scaled by the DC gain ahead of it.
@@ -26,38 +27,73 @@ from numpy.typing import ArrayLike, NDArray
 from device.errors import InputError
 
 
-def butter(N: int, Wn: Sequence[float], btype: str = "bandpass", *, fs: float,
+def butter(N: int, Wn: float | Sequence[float], btype: str = "bandpass", *, fs: float,
            output: str = "sos") -> NDArray[np.float64]:
-    """Second-order sections (N, 6) [b0 b1 b2 1 a1 a2] of a digital Butterworth band-pass filter of
-    order 2N, passing `Wn` = (low_hz, high_hz) at sample rate `fs` Hz. Only band-pass, even N (N = 2 in
-    the pulse pipeline; 2 and 4 tested), `output="sos"`; InputError on anything else or on edges outside
-    0 < low < high < fs / 2.
+    """Second-order sections (n, 6) [b0 b1 b2 1 a1 a2] of a digital Butterworth filter at sample rate
+    `fs` Hz: "lowpass" or "highpass" of order N = 1 or 2 at the edge `Wn` Hz, or "bandpass" of order 2N
+    (N = 2 or 4) passing `Wn` = (low_hz, high_hz). Only `output="sos"`; InputError on anything else or on
+    edges outside 0 < f < fs / 2. A first-order filter is one section with b2 = a2 = 0, as in scipy.
     """
-    if btype != "bandpass" or output != "sos":
-        raise InputError(f"only btype='bandpass', output='sos' are built without scipy, got {btype!r}, {output!r}")
-    if not isinstance(N, int) or N not in (2, 4, 6, 8):
-        raise InputError(f"filter order must be 2, 4, 6 or 8 without scipy, got {N!r}")
-    low_hz, high_hz = (float(w) for w in Wn)
-    if not 0.0 < low_hz < high_hz < fs / 2.0:
-        raise InputError(f"band edges must satisfy 0 < low < high < fs/2, got {low_hz}, {high_hz} at {fs} Hz")
+    if output != "sos":
+        raise InputError(f"only output='sos' is built without scipy, got {output!r}")
     fs2 = 4.0  # scipy designs at fs = 2 (Nyquist 1): the bilinear transform's 2 fs
-    warped = [fs2 * math.tan(math.pi * (2.0 * w / fs) / 2.0) for w in (low_hz, high_hz)]
-    bw = warped[1] - warped[0]
-    wo = math.sqrt(warped[0] * warped[1])
-    prototype = [-np.exp(1j * math.pi * m / (2 * N)) for m in range(-N + 1, N, 2)]
+
+    def warped(f_hz: float) -> float:
+        if not 0.0 < f_hz < fs / 2.0:
+            raise InputError(f"band edge {f_hz} Hz must lie inside 0 < f < fs/2 = {fs / 2.0} Hz")
+        return fs2 * math.tan(math.pi * (2.0 * f_hz / fs) / 2.0)
+
+    if btype == "bandpass":
+        if not isinstance(Wn, Sequence) or len(Wn) != 2 or N not in (2, 4):
+            raise InputError(f"bandpass needs N = 2 or 4 and two edges, got N={N!r}, Wn={Wn!r}")
+        return _bandpass(N, warped(float(Wn[0])), warped(float(Wn[1])), fs2)
+    if btype in ("lowpass", "highpass"):
+        if isinstance(Wn, Sequence) or N not in (1, 2):
+            raise InputError(f"{btype} needs N = 1 or 2 and one edge, got N={N!r}, Wn={Wn!r}")
+        return _low_or_high(N, warped(float(Wn)), btype == "highpass", fs2)
+    raise InputError(f"btype must be 'lowpass', 'highpass' or 'bandpass', got {btype!r}")
+
+
+def _prototype(N: int) -> list[complex]:
+    """Poles of the analog Butterworth low-pass prototype of order N (cut-off 1 rad/s)."""
+    return [complex(-np.exp(1j * math.pi * m / (2 * N))) for m in range(-N + 1, N, 2)]
+
+
+def _low_or_high(N: int, wc: float, high: bool, fs2: float) -> NDArray[np.float64]:
+    prototype = _prototype(N)
+    if high:  # s -> wc / s: poles wc / p, N zeros at s = 0 (-> z = +1)
+        analog = [wc / p for p in prototype]
+        gain = complex(np.real(1.0 / np.prod([-p for p in prototype]))) * fs2**N / np.prod([fs2 - p for p in analog])
+        zero = 1.0
+    else:  # s -> s / wc: poles p wc, N zeros at infinity (-> z = -1)
+        analog = [p * wc for p in prototype]
+        gain = wc**N / np.prod([fs2 - p for p in analog])
+        zero = -1.0
+    k = float(np.real(gain))
+    poles = [(fs2 + p) / (fs2 - p) for p in analog]
+    if N == 1:
+        return np.array([[k, -zero * k, 0.0, 1.0, -poles[0].real, 0.0]])
+    p = max(poles, key=lambda q: q.imag)
+    return np.array([[k, -2.0 * zero * k, k, 1.0, -2.0 * p.real, abs(p) ** 2]])
+
+
+def _bandpass(N: int, low: float, high: float, fs2: float) -> NDArray[np.float64]:
+    if not low < high:
+        raise InputError("band edges must be increasing")
+    bw = high - low
+    wo = math.sqrt(low * high)
     # Band-pass transform: each prototype pole p gives p bw/2 +- sqrt((p bw/2)^2 - wo^2).
     analog = []
-    for p in prototype:
+    for p in _prototype(N):
         half = p * bw / 2.0
         root = np.sqrt(half * half - wo * wo)
         analog += [half + root, half - root]
     poles = np.array([(fs2 + p) / (fs2 - p) for p in analog])
-    # Analog zeros: N at s = 0 (-> z = +1) and N at infinity (-> z = -1); gain bw^N.
     # Bilinear gain: k bw^N x prod(fs2 - analog zeros at 0) / prod(fs2 - analog poles).
     gain = float(np.real(bw**N * fs2**N / np.prod(fs2 - np.array(analog))))
     upper = sorted((p for p in poles if p.imag > 0), key=lambda p: 1.0 - abs(p), reverse=True)
     if len(upper) * 2 != len(poles):  # edges so far apart that a pole pair turns real
-        raise InputError(f"band {low_hz}-{high_hz} Hz at {fs} Hz has real poles; not supported without scipy")
+        raise InputError("this band has real poles; not supported without scipy")
     sections = np.empty((len(upper), 6))
     n_minus = N  # zeros at z = -1 go with the sections farthest from the unit circle, as scipy pairs them
     for i, p in enumerate(upper):

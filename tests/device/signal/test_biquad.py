@@ -21,6 +21,17 @@ def test_design_matches_scipy(fs_hz: float, order: int, band_hz: tuple[float, fl
     np.testing.assert_allclose(sosfilt_zi(ours), scipy.signal.sosfilt_zi(theirs), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0, 200.0, 400.0])
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize(("btype", "edge_hz"), [("highpass", 0.5), ("highpass", 1.0), ("lowpass", 5.0),
+                                                ("lowpass", 8.0)])
+def test_low_and_high_pass_designs_match_scipy(fs_hz: float, order: int, btype: str, edge_hz: float) -> None:
+    ours = butter(order, edge_hz, btype, fs=fs_hz, output="sos")
+    theirs = scipy.signal.butter(order, edge_hz, btype, fs=fs_hz, output="sos")
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(sosfilt_zi(ours), scipy.signal.sosfilt_zi(theirs), rtol=1e-10, atol=1e-12)
+
+
 def test_pipeline_filter_is_bit_identical_to_scipy_at_100_hz() -> None:
     """The pulse pipeline's default: same coefficients, same recurrence, same output, chunk by chunk."""
     ours = butter(2, [0.5, 5.0], "bandpass", fs=100.0)
@@ -50,6 +61,8 @@ def test_step_from_steady_state_has_no_transient() -> None:
 
 @pytest.mark.parametrize(("args", "kwargs"), [
     ((2, [0.5, 5.0], "lowpass"), {"fs": 100.0}),
+    ((3, 5.0, "lowpass"), {"fs": 100.0}),
+    ((1, 0.5, "bandstop"), {"fs": 100.0}),
     ((3, [0.5, 5.0], "bandpass"), {"fs": 100.0}),
     ((2, [5.0, 0.5], "bandpass"), {"fs": 100.0}),
     ((2, [0.5, 60.0], "bandpass"), {"fs": 100.0}),
