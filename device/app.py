@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,14 @@ from patterns.state import PatternState
 log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
+# Figures rest on beats; with no new beat for this long they are withheld as stale, whatever else the
+# device believes (the slowest heart we read, 30/min, beats every 2 s; beats are reported up to ~1.5 s
+# late; a bridged glitch of up to 2.5 s costs the beats it touches).
+STALE_AFTER_S = 5.0
+NO_FINGER = "no_finger"
+SENSOR_LOST = "sensor_lost"
+SETTLING = "settling"
+NO_RECENT_BEATS = "no_recent_beats"
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
 FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while the pattern state holds
 # While the sensor sees no finger, its FIFO is drained every 200 ms instead of every read_period_ms: at
@@ -111,9 +119,9 @@ class GlimmerDevice:
         self.finger_on = False
         self.quality = 0.0
         self._pipeline_idle = True
-        self.metrics: HrvMetrics = self.hrv.metrics()
-        self._beats_since_metrics = False
-        self._metrics_at_s = -math.inf
+        self._hrv_raw: HrvMetrics = self.hrv.metrics()
+        self._hrv_stale = False
+        self.metrics: HrvMetrics = self._hrv_raw
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
         self._frame_period_s = 1.0 / config.led.frame_rate_hz
@@ -141,9 +149,11 @@ class GlimmerDevice:
     def _read_sensor(self, now_s: float) -> None:
         reading = self.sensor.poll()
         self.reading = reading
-        if reading.discontinuity:
-            self.pipeline.reset()
+        if reading.discontinuity:  # the pipeline bridges the index jump, or restarts when it is too long
+            log.debug("sensor restarted; its samples go on at index %s",
+                      None if reading.block is None else reading.block.first_index)
         block = reading.block
+        fs_hz = self.pipeline.fs_hz
         if block is not None and len(block.ir) and reading.finger_on_dc is False:
             # The sensor sees no finger: the pipeline would say so and report no beat (dc_ok=False);
             # it starts afresh on the finger's first samples instead of filtering an empty sensor.
@@ -159,9 +169,15 @@ class GlimmerDevice:
             # systolic peaks up, hence the sign.
             ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
             update = self.pipeline.push(ppg, block.first_index, dc_ok=reading.finger_on_dc)
+            # The pipeline times beats by sample index / nominal rate; the HRV tracker gets them on
+            # the monotonic clock, through the sample rate measured against it.
+            clock = self.sensor.sample_clock
+            for start_s, end_s in update.gaps:
+                self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
+                self._hrv_stale = True
             if update.beats:
-                self.hrv.add_beats(update.beats)
-                self._beats_since_metrics = True
+                self.hrv.add_beats([replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats])
+                self._hrv_stale = True
             self.finger_on = update.finger_on
             self.quality = update.quality
         elif reading.status != "ok":
@@ -175,19 +191,35 @@ class GlimmerDevice:
         if night.enabled:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
-        self._refresh_metrics(now_s, force=False)
+        self.metrics = self.current_metrics(now_s)
+        before = self.session.phase
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+        if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
+            self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
+            self._hrv_stale = True
 
-    def _refresh_metrics(self, now_s: float, force: bool) -> None:
-        """HRV figures are recomputed only when beats have arrived since, and then at most once per
-        metrics period, except when they are published (`force`): the figures only change with
-        new beats, and the whole window's artifact correction is the costly part."""
-        if not self._beats_since_metrics:
-            return
-        if force or now_s - self._metrics_at_s >= self.config.metrics.period_s:
-            self.metrics = self.hrv.metrics()
-            self._beats_since_metrics = False
-            self._metrics_at_s = now_s
+    def current_metrics(self, now_s: float) -> HrvMetrics:
+        """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
+        sensor lost, no finger, still settling, or no beat for STALE_AFTER_S."""
+        metrics = self._hrv_metrics()
+        reading = self.reading
+        if reading is None or reading.status != "ok":
+            return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
+        if not self.finger_on:
+            return metrics.withheld(NO_FINGER)
+        if metrics.n_beats == 0 or (metrics.hr_reason is not None and self.session.phase is Phase.SETTLING):
+            return metrics.withheld(SETTLING)
+        if now_s - metrics.t_s > STALE_AFTER_S:
+            return metrics.withheld(NO_RECENT_BEATS)
+        return metrics
+
+    def _hrv_metrics(self) -> HrvMetrics:
+        """The HRV tracker's figures, recomputed only when beats have arrived (or gone) since the last
+        time: they change only then, and the whole window's artifact correction is the costly part."""
+        if self._hrv_stale:
+            self._hrv_raw = self.hrv.metrics()
+            self._hrv_stale = False
+        return self._hrv_raw
 
     def _render_frame(self, now_s: float) -> None:
         state = self.session.pattern
@@ -238,7 +270,7 @@ class GlimmerDevice:
         )
 
     def _publish_metrics(self, now_s: float) -> None:
-        self._refresh_metrics(now_s, force=True)
+        self.metrics = self.current_metrics(now_s)
         payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern,
                                   self.session.target_rate_bpm)
         self.last_payload = payload

@@ -13,7 +13,7 @@ from typing import Any
 from device.signal.hrv import HrvMetrics
 from patterns.state import PatternState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ def metrics_payload(t_s: float, hrv: HrvMetrics, status: DeviceStatus, pattern: 
                     target_rate_bpm: float) -> dict[str, Any]:
     """Build the metrics payload at clock time t_s; `target_rate_bpm` is where pacing leads."""
     pacing = status.session_state in ("pacing", "paused")
+    beat_age_s = round(float(t_s - hrv.t_s), 1) if hrv.n_beats else None
     phase = float(pattern.pacer.phase_cycles(t_s)) % 1.0
     return {
         "kind": "metrics",
@@ -49,12 +50,17 @@ def metrics_payload(t_s: float, hrv: HrvMetrics, status: DeviceStatus, pattern: 
         "signal_quality": round(status.signal_quality, 3),
         "lost_samples": status.lost_samples,
         "hr_bpm": _r(hrv.hr_bpm, 1),
+        "hr_reason": hrv.hr_reason,
+        "hrv_reason": hrv.hrv_reason,
+        "beat_age_s": beat_age_s,
+        "irregular_rhythm": hrv.irregular,
         "rmssd_ms": _r(hrv.rmssd_ms, 1),
         "sdnn_ms": _r(hrv.sdnn_ms, 1),
         "ln_rmssd": _r(hrv.ln_rmssd, 3),
         "pnn50_pct": _r(hrv.pnn50_pct, 1),
         "hr_swing_bpm": _r(hrv.hr_swing_bpm, 1),
         "breath_rate_bpm": _r(hrv.breath_rate_bpm, 2),
+        "breath_rate_confidence": _r(hrv.breath_confidence, 2),
         "coherence_ratio": _r(hrv.coherence, 3),
         "artifact_pct": round(hrv.artifact_pct, 1),
         "beats": hrv.n_beats,

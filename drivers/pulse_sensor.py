@@ -5,9 +5,12 @@ The daemon calls `PulseSensor.poll()` from its main loop every few tens of milli
 never escapes: the reading says "lost", the failure is logged once per change of state, and the
 sensor is re-initialised with exponential back-off measured on the clock (0.5 s doubling to 30 s by
 default). A sensor missing at boot goes through the same back-off, so the device may start before
-the sensor is plugged in. After every (re)start the sample index is taken from the clock again
-(index = round(now_s * fs) + 1 for the first sample), so all samples stay on one timeline, and the
-first block after it carries `discontinuity=True`: the pipeline must reset its state.
+the sensor is plugged in. The first start takes the sample index from the clock (index =
+round(now_s * fs) + 1 for the first sample); a restart goes on counting where the samples would have
+been by the measured rate (drivers/sample_clock.py), so all samples stay on one timeline and a glitch
+of a second or two shows as the samples it lost, not as a jump. The first block after a restart
+carries `discontinuity=True`. `sample_clock` maps sample indices to monotonic seconds with the rate
+measured against the clock.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from drivers.max30102 import (
     Max30102Settings,
     SampleBlock,
 )
+from drivers.sample_clock import SampleClock
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +107,7 @@ class PulseSensor:
         self._lost_samples_total = 0
         self._discontinuity_pending = False
         self._closed = False
+        self.sample_clock = SampleClock(float(settings.sample_rate_hz))
 
     @property
     def status(self) -> SensorStatus:
@@ -128,6 +133,7 @@ class PulseSensor:
             self._lose(now_s, err)
             return self._reading(None)
         self._lost_samples_total += block.lost
+        self.sample_clock.observe(now_s, block.next_index)
         if not block.n_samples:
             return self._reading(None)
         discontinuity, self._discontinuity_pending = self._discontinuity_pending, False
@@ -158,7 +164,8 @@ class PulseSensor:
             self._bus = self._bus_factory()
             self._driver = Max30102(self._bus, self._bus_number, self._address, self._settings,
                                     clock=self._clock)
-            self._driver.start()
+            self._driver.start(first_index=self.sample_clock.expected_index(self._clock.now_s()))
+            self.sample_clock.restarted()
         except (SensorError, OSError) as err:  # OSError: /dev/i2c-N missing (I2C not enabled)
             self._release()
             self._retry_at_s = now_s + self._backoff_s

@@ -14,6 +14,9 @@ unit of blood volume (pulse plus motion); with no finger only a little leakage c
 residual of ambient light (what the chip's ambient light cancellation leaves) and seeded Gaussian
 noise are added; counts = photocurrent / ADC full scale x 2^18, clipped at 2^18 - 1.
 
+The ADC clock may run off its nominal rate by `adc_clock_error` (a fraction; the datasheet allows
++-0.015): every conversion, and so every sample, then comes that much early or late.
+
 Faults: `nack_next(n)`, `vanish(duration_s)` (every access fails with EIO, then the chip comes
 back power-cycled), `lift_finger(duration_s)`, `power_cycle()`. Losses can be checked against
 `samples_dropped`, the true number of samples the FIFO dropped or overwrote.
@@ -60,7 +63,11 @@ class VirtualMax30102:
 
     def __init__(self, optics: FingerOptics, clock: Clock, seed: int = 0, *,
                  tissue: TissueModel | None = None, reset_reads: int = 0,
-                 part_id: int = regs.PART_ID_MAX30102, rev_id: int = 0x03, die_temp_c: float = 30.5) -> None:
+                 part_id: int = regs.PART_ID_MAX30102, rev_id: int = 0x03, die_temp_c: float = 30.5,
+                 adc_clock_error: float = 0.0) -> None:
+        if not -0.1 < adc_clock_error < 0.1:
+            raise ValueError(f"adc_clock_error is a fraction within +-0.1, got {adc_clock_error}")
+        self.adc_clock_error = adc_clock_error
         self._optics = optics
         self._clock = clock
         self._rng = np.random.default_rng(seed)
@@ -108,7 +115,7 @@ class VirtualMax30102:
     @property
     def output_rate_hz(self) -> float:
         """Samples per second pushed into the FIFO: ADC rate / averaging."""
-        return self._adc_sps() / self._averaging()
+        return self._adc_sps() * (1.0 + self.adc_clock_error) / self._averaging()
 
     # --- the bus side ----------------------------------------------------------------------
     def transfer(self, ops: Sequence[I2COp]) -> list[bytes]:
@@ -300,7 +307,7 @@ class VirtualMax30102:
             return []
         adc_sps, averaging = self._adc_sps(), self._averaging()
         conversion = (numbers[:, None] - 1) * averaging + np.arange(averaging)[None, :] + 1
-        t_s = self._origin_s + conversion.ravel() / adc_sps
+        t_s = self._origin_s + conversion.ravel() / (adc_sps * (1.0 + self.adc_clock_error))
         seen = self._optics.optics(t_s)
         finger = seen.finger_on & (t_s >= self._lifted_until_s)
         full_scale_na = regs.ADC_RANGE_NA_BY_CODE[self._field(regs.ADC_RGE)]

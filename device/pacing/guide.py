@@ -26,12 +26,16 @@ from patterns.state import BreathShape, PacerSnapshot
 log = logging.getLogger(__name__)
 
 MIN_RATE_BPM = 4.5  # the pacer never starts below or above these rates, whatever is measured
-MAX_START_RATE_BPM = 15.0
+MAX_START_RATE_BPM = 20.0  # resting adults breathe 12-20/min: a start near their own rate
+MAX_DEFAULT_START_BPM = 15.0  # the start without an estimate stays in the calmer half of that
+# A measured rate outside this range is not taken as the person's breathing (a rhythm of something
+# else, or noise); the pacer then starts at the default. Breaths per minute.
+PLAUSIBLE_BREATH_BPM = (4.0, 24.0)
 REACHED_TOLERANCE_BPM = 1e-6
 
 _BOUNDS: dict[str, tuple[float, float]] = {
     "resonance_rate_bpm": (4.5, 7.0),
-    "default_start_rate_bpm": (MIN_RATE_BPM, MAX_START_RATE_BPM),
+    "default_start_rate_bpm": (MIN_RATE_BPM, MAX_DEFAULT_START_BPM),
     "max_glide_bpm_per_min": (0.01, 3.0),
     "follow_tolerance_bpm": (0.1, 5.0),
     "follow_grace_s": (0.0, 600.0),
@@ -94,10 +98,15 @@ class PacerGuide:
         return abs(rate - self.settings.resonance_rate_bpm) <= REACHED_TOLERANCE_BPM
 
     def start(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:
-        """Begin pacing at t_s near the measured rate (or the default), phase 0 = start of an in-breath."""
+        """Begin pacing at t_s near the measured rate, phase 0 = start of an in-breath.
+
+        `measured_breath_rate_bpm` is a confident estimate or None; None, or a rate outside
+        PLAUSIBLE_BREATH_BPM, starts at the default rate instead.
+        """
         s = self.settings
         rate = measured_breath_rate_bpm
-        if rate is None or not math.isfinite(rate):
+        lo, hi = PLAUSIBLE_BREATH_BPM
+        if rate is None or not math.isfinite(rate) or not lo <= rate <= hi:
             rate = s.default_start_rate_bpm
         rate = min(max(rate, MIN_RATE_BPM), MAX_START_RATE_BPM)
         self._snapshot = PacerSnapshot(t0_s=t_s, phase0_cycles=0.0, rate0_bpm=rate, target_bpm=rate,

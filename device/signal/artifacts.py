@@ -28,6 +28,17 @@ ALPHA = 5.2  # threshold = ALPHA x quartile deviation
 THRESHOLD_BEATS = 91  # beats over which the quartile deviation is taken
 MEDIAN_BEATS = 11  # beats of the median filter behind mRR
 MIN_THRESHOLD_MS = 10.0  # floor, so a perfectly regular series does not flag timing jitter
+# Frequent ectopy: when one beat in a dozen or more is premature, the short-long pairs fill the upper
+# quartile of |dRR| and |mRR| and the paper's threshold grows with them until nothing is flagged. The
+# threshold is therefore capped by a scale that up to ~60 % of affected intervals cannot move: the
+# NORMAL_QUANTILE quantile of |RR - median RR| (the normal beats' own spread; a third of intervals stay
+# normal at one premature beat in three), converted to a standard deviation as for a half-normal
+# distribution, times the paper's ALPHA x quartile deviation per standard deviation (2.16), times
+# CAP_MARGIN so that on a series without ectopy the paper's own threshold is the one used.
+NORMAL_QUANTILE = 0.2
+HALF_NORMAL_Q20 = 0.2533  # 20th percentile of |x| for x ~ N(0, 1)
+THRESHOLD_PER_SD = ALPHA * (1.1503 - 0.3186) / 2.0  # the paper's threshold for |x|, x ~ N(0, 1)
+CAP_MARGIN = 1.0
 
 
 class Artifact(IntEnum):
@@ -72,10 +83,22 @@ def _rolling_quantiles(x: NDArray[np.float64], width: int,
     return out
 
 
-def _threshold(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """ALPHA x quartile deviation of |x| over THRESHOLD_BEATS centred beats (fewer at short series)."""
+def _threshold(x: NDArray[np.float64], cap: NDArray[np.float64]) -> NDArray[np.float64]:
+    """ALPHA x quartile deviation of |x| over THRESHOLD_BEATS centred beats (fewer at short series),
+    at most `cap`, at least MIN_THRESHOLD_MS."""
     q1, q3 = _rolling_quantiles(np.abs(x), _odd_at_most(THRESHOLD_BEATS, len(x)), (0.25, 0.75))
-    return np.maximum(ALPHA * (q3 - q1) / 2.0, MIN_THRESHOLD_MS)
+    return np.maximum(np.minimum(ALPHA * (q3 - q1) / 2.0, cap), MIN_THRESHOLD_MS)
+
+
+def _normal_spread(rr: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Standard deviation (ms) of the normal intervals about the median of their MEDIAN_BEATS - 1
+    neighbours (the interval itself left out, so it never sits exactly on its own median), estimated
+    from the NORMAL_QUANTILE quantile of that deviation over THRESHOLD_BEATS centred beats."""
+    windows = _centred_windows(rr, _odd_at_most(MEDIAN_BEATS, len(rr))).copy()
+    windows[:, windows.shape[1] // 2] = np.nan
+    deviation = np.abs(rr - np.nanmedian(windows, axis=1))
+    (q,) = _rolling_quantiles(deviation, _odd_at_most(THRESHOLD_BEATS, len(rr)), (NORMAL_QUANTILE,))
+    return q / HALF_NORMAL_Q20
 
 
 def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
@@ -87,12 +110,13 @@ def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
         return labels
     drr = np.diff(rr, prepend=rr[0])
     drr[0] = drr[1:].mean()
-    th1 = _threshold(drr)
-    drrs = drr / th1
     (median_rr,) = _rolling_quantiles(rr, _odd_at_most(MEDIAN_BEATS, n), (0.5,))
+    cap = CAP_MARGIN * THRESHOLD_PER_SD * _normal_spread(rr)
+    th1 = _threshold(drr, cap * np.sqrt(2.0))  # a difference of two intervals spreads sqrt(2) wider
+    drrs = drr / th1
     mrr = rr - median_rr
     mrr[mrr < 0] *= 2.0
-    th2 = _threshold(mrr)
+    th2 = _threshold(mrr, cap * 2.0)  # negative deviations count double, as in the paper
     mrrs = mrr / th2
     pad = np.pad(drrs, 2, mode="reflect")
     before, after, after2 = pad[1:-3], pad[3:-1], pad[4:]
@@ -161,7 +185,11 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     corrected = np.asarray(new_times)
     kinds = np.asarray(new_kinds, dtype=int)
     moving = np.flatnonzero((labels == Artifact.ECTOPIC) | (labels == Artifact.LONG_SHORT))
-    targets = [(int(new_index[j + 1]), int(labels[j])) for j in moving.tolist()]
+    # An ectopic pair is flagged on its larger jump: into the long interval (the premature beat then
+    # starts the flagged interval) or into the short one (it ends it).
+    beats = [j if labels[j] == Artifact.ECTOPIC and j > 0 and rr[j] > rr[j - 1] else j + 1
+             for j in moving.tolist()]
+    targets = [(int(new_index[b]), int(labels[j])) for b, j in zip(beats, moving.tolist(), strict=True)]
     targets = [(m, kind) for m, kind in targets if 0 < m < len(corrected) - 1]
     for m, kind in targets:  # in time order, each from its already corrected predecessor
         corrected[m] = 0.5 * (corrected[m - 1] + corrected[m + 1])

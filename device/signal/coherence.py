@@ -17,6 +17,7 @@ out-breath, so the dominant frequency of the heart-rate series in 0.05-0.5 Hz is
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,14 @@ COHERENCE_PEAK_WIDTH_HZ = 0.030
 BREATH_BAND_HZ = (0.05, 0.5)  # 3..30 breaths/min
 SPECTRUM_STEP_HZ = 0.001  # zero-padding fine enough to integrate a 0.030 Hz window and locate peaks
 SWING_BREATHS = 5  # recent breaths averaged into the HR swing
+MIN_HR_SD_BPM = 0.05  # a heart-rate series steadier than this carries no rhythm to read
+MAYER_BAND_HZ = (0.07, 0.12)  # baroreflex (Mayer) waves; also slow paced breathing
+SPONTANEOUS_MIN_HZ = 0.14  # 8.4 breaths/min: spontaneous breathing at rest is faster
+SPONTANEOUS_SHARE = 0.1  # of the slow peak's weighted height, for a faster peak to be the breathing
+PEAK_HALF_WIDTH_HZ = 0.015  # a peak's height is the highest bin within this of its refined frequency
+LINE_NONE_LOG10 = 1.0  # log10 of peak / median band power: confidence 0 at 10x ...
+LINE_SURE_LOG10 = 2.5  # ... and 1 at 10^2.5 x
+LINE_OWN = 1.0 / 3.0  # confidence a faster peak needs to be taken over a Mayer-band one (32x the floor)
 
 
 def resample_tachogram(beat_times_s: NDArray[np.float64], values: NDArray[np.float64],
@@ -101,20 +110,48 @@ def coherence_ratio(beat_times_s: NDArray[np.float64], ibi_ms: NDArray[np.float6
     return peak_power / rest, peak_hz
 
 
-def breathing_rate_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64]) -> float | None:
-    """Breaths per minute: the dominant frequency of the heart-rate series in BREATH_BAND_HZ.
+def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
+                       hr_bpm: NDArray[np.float64]) -> tuple[float, float] | None:
+    """(breaths per minute, confidence 0..1) from the heart-rate series' respiratory rhythm, or None.
 
-    The spectrum is weighted by frequency first: heart-rate variability falls off roughly as 1/f, and
-    the slow baroreflex (Mayer) waves near 0.1 Hz would otherwise outweigh the respiratory peak of
-    spontaneous breathing; paced slow breathing, which drives a much larger oscillation, still wins.
-    None when the series spans less than two of the slowest breaths.
+    The spectrum of the heart-rate series is weighted by frequency first (heart-rate variability
+    falls off roughly as 1/f). Its highest peak in BREATH_BAND_HZ is the breathing rate, with one
+    exception: a heart often carries a slow baroreflex (Mayer) wave near 0.1 Hz, at or above the size of
+    the respiratory swing of spontaneous breathing. When the highest peak lies in MAYER_BAND_HZ and the
+    spectrum also holds a peak of spontaneous breathing (>= SPONTANEOUS_MIN_HZ), at least
+    SPONTANEOUS_SHARE of its weighted height and a clear line of its own (confidence >= LINE_OWN), that
+    peak is the breathing. Slow paced breathing (6/min, also 0.1 Hz) leaves no such second line.
+
+    Confidence: how far the chosen peak stands above the band's median power (unweighted), on a log
+    scale from 10x (0) to 10^2.5 x (1). Beat-to-beat jitter with no breathing in it reached 8-13x over
+    60 generated jitter series (5-30 ms, on intervals or on beat times); a breathing swing of 2-4 bpm
+    with 5 ms of jitter stands 80-900x above the floor. None when the series spans less than two of
+    the slowest breaths or carries no variability at all.
     """
     x = resample_tachogram(beat_times_s, hr_bpm)
-    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0]:
+    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or float(np.std(x)) < MIN_HR_SD_BPM:
         return None
     freqs, psd = _power_spectrum(x, TACHOGRAM_FS_HZ)
-    _, peak_hz = _band_peak(freqs, psd * freqs, BREATH_BAND_HZ)
-    return 60.0 * peak_hz
+    weighted = psd * freqs
+    inside = (freqs >= BREATH_BAND_HZ[0]) & (freqs <= BREATH_BAND_HZ[1])
+    floor = float(np.median(psd[inside]))
+    if floor <= 0.0:
+        return None
+
+    def confidence(hz: float) -> float:
+        line = float(np.max(psd[inside & (np.abs(freqs - hz) <= PEAK_HALF_WIDTH_HZ)])) / floor
+        scaled = (math.log10(line) - LINE_NONE_LOG10) / (LINE_SURE_LOG10 - LINE_NONE_LOG10)
+        return float(np.clip(scaled, 0.0, 1.0))
+
+    j, peak_hz = _band_peak(freqs, weighted, BREATH_BAND_HZ)
+    if MAYER_BAND_HZ[0] <= peak_hz <= MAYER_BAND_HZ[1]:
+        peaks, _ = find_peaks(np.where(inside, weighted, 0.0))
+        faster = [k for k in peaks.tolist() if freqs[k] >= SPONTANEOUS_MIN_HZ
+                  and weighted[k] >= SPONTANEOUS_SHARE * weighted[j] and confidence(freqs[k]) >= LINE_OWN]
+        if faster:
+            k = max(faster, key=lambda m: weighted[m])
+            _, peak_hz = _band_peak(freqs, weighted, (freqs[k] - 0.01, freqs[k] + 0.01))
+    return 60.0 * peak_hz, confidence(peak_hz)
 
 
 def hr_swing_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64],

@@ -1,11 +1,17 @@
 """Heart-rate variability from beats: rolling HR, RMSSD, SDNN, lnRMSSD, pNN50, breathing rate, coherence.
 
 Pure and streaming with bounded memory: `HrvTracker` keeps the beats of the longest window it needs in a
-bounded deque and recomputes its figures from that window only. Intervals are cleaned with the
-Lipponen & Tarvainen (2019) correction (device/signal/artifacts.py) before any figure is taken, so one bad
-beat does not wreck a minute of HRV; beats the pulse pipeline marks as poor are treated as missed and
-restored by the same correction. Time-domain definitions follow the Task Force of the ESC/NASPE (1996,
+bounded deque and recomputes its figures from that window only; `hrv_metrics` runs the same tracker on
+a whole series of beat times (benchmarks, tests). Intervals never cross a gap (lost samples, a beat too
+poor to time, a long pause) and are cleaned stretch by stretch with the Lipponen & Tarvainen (2019)
+correction (device/signal/intervals.py, device/signal/artifacts.py), so neither a lost nor a bad beat
+wrecks a minute of HRV. Time-domain definitions follow the Task Force of the ESC/NASPE (1996,
 doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/signal/coherence.py.
+
+Figures are withheld (None, with a reason) when the beats behind them would not support them: too few
+intervals, beats timed poorly, too many intervals needing correction, or an irregular rhythm (heart
+rate is still given on the last two). The newest CONFIRM_INTERVALS intervals enter the HRV figures
+only once a later beat has let the correction check them.
 """
 
 from __future__ import annotations
@@ -14,14 +20,15 @@ import logging
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
-from device.signal.artifacts import Artifact, correct_intervals
+from device.signal.artifacts import correct_intervals
 from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
+from device.signal.intervals import IRREGULAR_SHARE, MAX_GAP_S, Stretches, artifact_share, stretches
 from device.signal.pulse import Beat
 
 __all__ = [
@@ -29,45 +36,79 @@ __all__ = [
     "HrvTracker",
     "coherence_ratio",
     "correct_intervals",
+    "hrv_metrics",
     "time_domain",
 ]
 
 log = logging.getLogger(__name__)
 
-MIN_BEAT_QUALITY = 0.0  # beats below this are dropped (restored as "missed" by the correction)
-MAX_GAP_S = 3.5  # a longer pause between beats (finger lifted, signal lost) starts a new series
+# A beat timed worse than this is not used: it makes a gap, not an interval. Zero: the pulse pipeline already
+# withholds beats it cannot time (TIMING_SD_MAX_S), heart rate (a median) does not need fine timing, and HRV is
+# guarded by HRV_MIN_QUALITY over its window; a second per-beat cut cost BUT PPG heart-rate coverage (0.93 -> 0.82).
+MIN_BEAT_QUALITY = 0.0
+HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is below this
+HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
+HR_MIN_INTERVALS = 2
+HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
+COHERENCE_MIN_COVER = 0.9  # share of the coherence window the intervals must cover (gaps excluded)
+BREATH_MIN_CONFIDENCE = 1.0 / 3.0  # the peak stands >= 10^1.5 (32) x above the floor: 3x what jitter reached
+CONFIRM_INTERVALS = 2  # the newest intervals wait for a later beat before HRV uses them
 MIN_IBI_S = 0.25  # 240 beats/min: sizes the bounded beat buffer
 BREATH_MIN_SPAN_S = 30.0  # beats needed before a breathing rate is estimated
+BREATH_AGREE_PER_MIN = 1.5  # heart-rate and amplitude rhythms this close: one breathing rate
 NN50_MS = 50.0
+
+# Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
+INSUFFICIENT_BEATS = "insufficient_beats"
+LOW_QUALITY = "low_quality"
+FREQUENT_ARTIFACTS = "frequent_artifacts"
+IRREGULAR_RHYTHM = "irregular_rhythm"
 
 
 @dataclass(frozen=True)
 class HrvMetrics:
-    """Figures over the rolling windows, as of the newest beat."""
+    """Figures over the rolling windows, as of the newest beat; None where withheld (see the reasons)."""
 
-    t_s: float  # sensor time of the newest beat used
+    t_s: float  # sensor time of the newest beat used (0.0 when there is none)
     hr_bpm: float | None
     rmssd_ms: float | None
     sdnn_ms: float | None
     ln_rmssd: float | None
     pnn50_pct: float | None
-    breath_rate_bpm: float | None  # from the heart's respiratory rhythm (RSA)
+    breath_rate_bpm: float | None  # from the heart's respiratory rhythm (RSA), when confident
     hr_swing_bpm: float | None  # mean over recent breaths of HR max - min per breath
     coherence: float | None  # HeartMath coherence ratio, updated every coherence_update_s
     n_beats: int
     artifact_pct: float  # share of intervals corrected in the window
+    hr_reason: str | None = None  # why hr_bpm is None (None when it is given)
+    hrv_reason: str | None = None  # why RMSSD, SDNN, pNN50, coherence and breathing are None
+    irregular: bool | None = None  # rhythm irregular beyond what the correction explains (None: unknown)
+    breath_confidence: float | None = None  # 0..1, also when the rate is withheld for want of it
+    beat_quality: float | None = None  # median timing quality (0..1) of the window's beats
+
+    def withheld(self, reason: str) -> HrvMetrics:
+        """These metrics with every figure withheld for `reason` (e.g. the finger is gone)."""
+        return replace(self, hr_bpm=None, rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None,
+                       breath_rate_bpm=None, hr_swing_bpm=None, coherence=None, hr_reason=reason,
+                       hrv_reason=reason)
 
 
-def time_domain(ibi_ms: NDArray[np.float64]) -> dict[str, float]:
+def time_domain(ibi_ms: NDArray[np.float64],
+                successive_ms: NDArray[np.float64] | None = None) -> dict[str, float]:
     """hr_bpm, rmssd_ms, sdnn_ms, ln_rmssd, pnn50_pct of a series of (clean) intervals in ms.
 
-    hr_bpm is 60000 / the median interval: for a clean series within a fraction of a beat per minute of
-    the mean rate, and unmoved by a run of wrong beats that the artifact correction could not repair.
+    `successive_ms`: the successive differences to use (default: np.diff(ibi_ms)); pass those taken
+    within gap-free stretches only. hr_bpm is 60000 / the median interval: for a clean series within a
+    fraction of a beat per minute of the mean rate, and unmoved by a run of wrong beats that the
+    artifact correction could not repair. Raises InputError on fewer than two intervals or non-positive
+    ones.
     """
     rr = np.asarray(ibi_ms, dtype=float)
     if rr.ndim != 1 or len(rr) < 2 or not np.all(np.isfinite(rr)) or np.any(rr <= 0):
         raise InputError("time_domain needs at least two positive, finite intervals")
-    diffs = np.diff(rr)
+    diffs = np.diff(rr) if successive_ms is None else np.asarray(successive_ms, dtype=float)
+    if len(diffs) == 0:
+        raise InputError("time_domain needs at least one successive difference")
     rmssd = float(np.sqrt(np.mean(diffs**2)))
     return {
         "hr_bpm": 60000.0 / float(np.median(rr)),
@@ -79,7 +120,7 @@ def time_domain(ibi_ms: NDArray[np.float64]) -> dict[str, float]:
 
 
 class HrvTracker:
-    """Rolling HRV over the most recent beats (sensor time), fed with the pulse pipeline's beats."""
+    """Rolling HRV over the most recent beats (sensor time), fed with the pulse pipeline's beats and gaps."""
 
     def __init__(self, window_s: float = 60.0, coherence_window_s: float = 64.0,
                  coherence_update_s: float = 5.0) -> None:
@@ -89,42 +130,54 @@ class HrvTracker:
         self.coherence_window_s = coherence_window_s
         self.coherence_update_s = coherence_update_s
         self._span_s = max(window_s, coherence_window_s)
-        self._times: deque[float] = deque(maxlen=math.ceil(self._span_s / MIN_IBI_S) + 8)
+        size = math.ceil(self._span_s / MIN_IBI_S) + 8
+        self._times: deque[float] = deque(maxlen=size)
+        self._qualities: deque[float] = deque(maxlen=size)
+        self._amplitudes: deque[float] = deque(maxlen=size)
+        self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
 
     def reset(self) -> None:
         """Forget all beats (a new person, a new session)."""
         self._times.clear()
+        self._qualities.clear()
+        self._amplitudes.clear()
+        self._gaps.clear()
         self._coherence: float | None = None
         self._coherence_due_s: float | None = None
         self._cached: HrvMetrics | None = None
 
+    def add_gap(self, start_s: float, end_s: float) -> None:
+        """Samples from start_s to end_s (sensor time) were lost: no interval will span any of it."""
+        if end_s < start_s:
+            raise InputError(f"gap ends ({end_s} s) before it starts ({start_s} s)")
+        self._gaps.append((float(start_s), float(end_s)))
+        self._cached = None
+
     def add_beats(self, beats: Sequence[Beat]) -> None:
-        """Add beats in time order; poor beats are skipped, a long pause restarts the series."""
+        """Add beats in time order; a beat below MIN_BEAT_QUALITY leaves a gap where it was."""
         for beat in beats:
-            if beat.quality < MIN_BEAT_QUALITY:
+            if self._times and beat.t_s <= self._times[-1]:
+                log.debug("beat at %.3f s is not after %.3f s: ignored", beat.t_s, self._times[-1])
                 continue
-            if self._times:
-                last = self._times[-1]
-                if beat.t_s <= last:
-                    log.debug("beat at %.3f s is not after %.3f s: ignored", beat.t_s, last)
-                    continue
-                if beat.t_s - last > MAX_GAP_S:
-                    log.debug("%.1f s without beats: HRV series restarts", beat.t_s - last)
-                    self.reset()
+            if beat.quality < MIN_BEAT_QUALITY:
+                self.add_gap(beat.t_s, beat.t_s)
+                continue
             self._times.append(beat.t_s)
+            self._qualities.append(beat.quality)
+            self._amplitudes.append(beat.amplitude)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
+            self._qualities.popleft()
+            self._amplitudes.popleft()
+        while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
+            self._gaps.popleft()
         self._update_coherence()
 
-    def _corrected(self, span_s: float) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int_]]:
-        """(end times s, corrected intervals ms, labels) of the intervals ending in the last `span_s`."""
+    def _stretches(self, span_s: float) -> Stretches:
         times = np.fromiter(self._times, dtype=float)
-        ibi_ms, labels = correct_intervals(np.diff(times) * 1000.0)
-        ends = times[0] + np.cumsum(ibi_ms) / 1000.0
-        keep = ends > times[-1] - span_s
-        return ends[keep], ibi_ms[keep], labels[keep]
+        return stretches(times, list(self._gaps)).last(span_s)
 
     def _update_coherence(self) -> None:
         if len(self._times) < 3:
@@ -134,41 +187,124 @@ class HrvTracker:
             self._coherence_due_s = self._times[0] + self.coherence_window_s
         if newest < self._coherence_due_s:
             return
-        ends, ibi_ms, _ = self._corrected(self.coherence_window_s)
-        self._coherence, _ = coherence_ratio(ends, ibi_ms)
         self._coherence_due_s = newest + self.coherence_update_s
         self._cached = None
+        window = self._stretches(self.coherence_window_s)
+        covered_s = float(window.ibi_ms.sum()) / 1000.0
+        if len(window.ibi_ms) < HRV_MIN_INTERVALS or covered_s < COHERENCE_MIN_COVER * self.coherence_window_s:
+            self._coherence = None  # too much of the window lost: no spectrum to trust
+            return
+        self._coherence, _ = coherence_ratio(window.ends_s, window.ibi_ms)
 
     def metrics(self) -> HrvMetrics:
-        """Figures over the last window_s of beats (None where there are too few beats)."""
-        if self._cached is not None:
-            return self._cached
-        newest = self._times[-1] if self._times else 0.0
-        if len(self._times) < 3:
-            return HrvMetrics(newest, None, None, None, None, None, None, None, None, len(self._times), 0.0)
-        ends, ibi_ms, labels = self._corrected(self.window_s)
-        if len(ibi_ms) < 2:
-            return HrvMetrics(newest, None, None, None, None, None, None, None, self._coherence,
-                              len(ibi_ms) + 1, 0.0)
-        td = time_domain(ibi_ms)
-        breath: float | None = None
-        swing: float | None = None
-        if ends[-1] - ends[0] >= BREATH_MIN_SPAN_S:
-            hr_series = 60000.0 / ibi_ms
-            breath = breathing_rate_bpm(ends, hr_series)
-            if breath is not None:
-                swing = hr_swing_bpm(ends, hr_series, breath)
-        self._cached = HrvMetrics(
-            t_s=newest,
-            hr_bpm=td["hr_bpm"],
-            rmssd_ms=td["rmssd_ms"],
-            sdnn_ms=td["sdnn_ms"],
-            ln_rmssd=td["ln_rmssd"],
-            pnn50_pct=td["pnn50_pct"],
-            breath_rate_bpm=breath,
-            hr_swing_bpm=swing,
-            coherence=self._coherence,
-            n_beats=len(ibi_ms) + 1,
-            artifact_pct=100.0 * float(np.mean(labels != Artifact.NORMAL)),
-        )
+        """Figures over the last window_s of beats (None, with a reason, where withheld)."""
+        if self._cached is None:
+            self._cached = self._compute()
         return self._cached
+
+    def _compute(self) -> HrvMetrics:
+        newest = self._times[-1] if self._times else 0.0
+        window = self._stretches(self.window_s)
+        n = len(window.ibi_ms)
+        if n < HR_MIN_INTERVALS:
+            return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1 if n else len(self._times),
+                              0.0, INSUFFICIENT_BEATS, INSUFFICIENT_BEATS)
+        qualities = list(self._qualities)[-(n + 1):]
+        quality = float(np.median(qualities))
+        hr_bpm = 60000.0 / float(np.median(window.ibi_ms))
+        share = artifact_share(window.labels)
+        checked = _drop_newest(window, CONFIRM_INTERVALS)
+        irregularity = checked.irregularity()
+        irregular = None if irregularity is None else (irregularity > IRREGULAR_SHARE
+                                                       or checked.beat_locked_pattern())
+        reason: str | None = None
+        if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
+            reason = INSUFFICIENT_BEATS
+        elif quality < HRV_MIN_QUALITY:
+            reason = LOW_QUALITY
+        elif share > HRV_MAX_ARTIFACT_SHARE:
+            reason = FREQUENT_ARTIFACTS
+        elif irregular:
+            reason = IRREGULAR_RHYTHM
+        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm())
+        common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
+                      artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
+                      breath_confidence=confidence, beat_quality=quality)
+        if reason is not None:
+            return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=None,
+                              hr_swing_bpm=None, coherence=None, **common)  # type: ignore[arg-type]
+        td = time_domain(checked.ibi_ms, checked.successive_differences())
+        return HrvMetrics(rmssd_ms=td["rmssd_ms"], sdnn_ms=td["sdnn_ms"], ln_rmssd=td["ln_rmssd"],
+                          pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
+                          coherence=self._coherence, **common)  # type: ignore[arg-type]
+
+    def _amplitude_rhythm(self) -> tuple[float, float] | None:
+        """(breaths/min, confidence) from the pulse amplitudes of the window's beats (RIAV), or None."""
+        times = np.fromiter(self._times, dtype=float)
+        amplitudes = np.fromiter(self._amplitudes, dtype=float)
+        recent = times > times[-1] - self.window_s
+        if times[-1] - times[recent][0] < BREATH_MIN_SPAN_S:
+            return None
+        return breathing_rate_bpm(times[recent], amplitudes[recent])
+
+    @staticmethod
+    def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None
+                   ) -> tuple[float | None, float | None, float | None]:
+        """(breaths/min when confident, confidence, HR swing bpm) of the window.
+
+        Two independent views of the breathing, fused after Karlen et al. (2013, "Multiparameter
+        respiratory rate estimation from the photoplethysmogram", IEEE TBME 60(7):1946-1953,
+        doi:10.1109/TBME.2013.2246160): the heart-rate rhythm (RSA) and the pulse-amplitude rhythm
+        (respiratory-induced amplitude variation). When both agree to within BREATH_AGREE_PER_MIN, their
+        mean, with the higher confidence; when both are confident and disagree, no rate (a Mayer wave
+        can be a clear line in the heart rate); otherwise the more confident one. RSA alone is weak at
+        spontaneous breathing rates when a Mayer wave is strong; the amplitude rhythm often is not.
+        """
+        found: tuple[float, float] | None = None
+        if len(window.ends_s) >= 2 and window.ends_s[-1] - window.ends_s[0] >= BREATH_MIN_SPAN_S:
+            found = breathing_rate_bpm(window.ends_s, 60000.0 / window.ibi_ms)
+        views = [v for v in (found, amplitude_rhythm) if v is not None]
+        if not views:
+            return None, None, None
+        rate, confidence = max(views, key=lambda v: v[1])
+        if len(views) == 2:
+            (rate_h, conf_h), (rate_a, conf_a) = views
+            if abs(rate_h - rate_a) <= BREATH_AGREE_PER_MIN:
+                rate = 0.5 * (rate_h + rate_a)
+            elif min(conf_h, conf_a) >= BREATH_MIN_CONFIDENCE:
+                return None, min(conf_h, conf_a), None  # two clear rhythms that disagree: no rate
+        if confidence < BREATH_MIN_CONFIDENCE:
+            return None, confidence, None
+        return rate, confidence, hr_swing_bpm(window.ends_s, 60000.0 / window.ibi_ms, rate)
+
+
+def _drop_newest(window: Stretches, count: int) -> Stretches:
+    """The window without its newest `count` intervals (not yet checked by the correction)."""
+    keep = max(0, len(window.ibi_ms) - count)
+    return Stretches(window.ends_s[:keep], window.ibi_ms[:keep], window.labels[:keep], window.stretch[:keep])
+
+
+def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None,
+                gaps: Sequence[tuple[float, float]] = (),
+                amplitudes: NDArray[np.float64] | None = None,
+                qualities: NDArray[np.float64] | None = None) -> HrvMetrics:
+    """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
+
+    window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
+    signal. amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which
+    leaves the breathing rate to the heart-rate rhythm alone). Raises InputError on non-increasing or
+    non-finite times, or per-beat arrays of another length.
+    """
+    t = np.asarray(beat_times_s, dtype=float)
+    if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        raise InputError("beat times must be a 1-D array of increasing, finite seconds")
+    amp = np.ones(len(t)) if amplitudes is None else np.asarray(amplitudes, dtype=float)
+    qual = np.ones(len(t)) if qualities is None else np.asarray(qualities, dtype=float)
+    if amp.shape != t.shape or qual.shape != t.shape:
+        raise InputError("amplitudes and qualities need one value per beat")
+    span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
+    tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
+    for start_s, end_s in gaps:
+        tracker.add_gap(start_s, end_s)
+    tracker.add_beats([Beat(float(x), float(q), float(a)) for x, q, a in zip(t, qual, amp, strict=True)])
+    return tracker.metrics()

@@ -29,9 +29,12 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
    quality, and finger presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 
-Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices is bridged (linear fill so the filter
-runs on; no beat is reported whose peak search touches the fill); a longer gap, or indices going back,
-resets the pipeline. Either way no beat is ever mis-timed.
+Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices (a stalled loop, a sensor restarted
+after a few I2C errors) is bridged, so a glitch costs no re-lock: the fill repeats the last beat
+interval's raw samples (linear when no interval is known), so the filters and the periodicity check run
+on undisturbed, and no beat is reported whose peak search touches the fill. A longer gap, or indices
+going back, resets the pipeline. Either way no beat is ever mis-timed, and every gap is reported
+(`PulseUpdate.gaps`, sensor seconds) so that no beat interval is formed across it downstream.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ SEED_IBI_MAX_S = 1.0
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
 STALL_INTERVALS = 3.0
 STALL_MIN_S = 2.0
-MAX_BRIDGE_S = 0.5  # longer runs of lost samples restart the pipeline
+MAX_BRIDGE_S = 2.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 8.0  # ring buffers: replay window + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
 # Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
@@ -122,6 +125,7 @@ class PulseUpdate:
     beats: tuple[Beat, ...]  # beats confirmed by this chunk, in time order, each reported once
     finger_on: bool  # a pulse is being tracked (and the driver's DC verdict, when given, agrees)
     quality: float  # rolling signal quality 0..1
+    gaps: tuple[tuple[float, float], ...] = ()  # (start_s, end_s) of samples found lost in this chunk
 
 
 class PulsePipeline:
@@ -148,6 +152,7 @@ class PulsePipeline:
         self._every = round(PERIODICITY_EVERY_S * fs_hz)
         self._template = BeatTemplate(fs_hz)
         self._timer = PeakTimer(fs_hz)
+        self._gaps: list[tuple[float, float]] = []  # found lost, not yet reported (survives reset)
         self.reset()
 
     def reset(self) -> None:
@@ -258,15 +263,27 @@ class PulsePipeline:
     def _handle_gap(self, x: NDArray[np.float64], first_index: int) -> NDArray[np.float64]:
         assert self._expected is not None
         gap = first_index - self._expected
+        self._gaps.append((self._expected / self.fs_hz, max(first_index, self._expected) / self.fs_hz))
         if 0 < gap <= MAX_BRIDGE_S * self.fs_hz:
-            last = self._raw.view(self._raw.end - 1, self._raw.end)[0]
-            fill = np.linspace(last, x[0], gap + 2)[1:-1]
+            fill = self._fill(gap, x[0])
             self._bridged.append((self._expected, first_index))
             log.debug("bridged %d lost samples at index %d", gap, self._expected)
             return np.concatenate([fill, x])
         log.info("sample index jumped from %d to %d: pulse pipeline restarts", self._expected, first_index)
         self.reset()
         return x
+
+    def _fill(self, n: int, next_value: float) -> NDArray[np.float64]:
+        """`n` samples to stand in for lost ones: the last beat interval's raw samples repeated, bent
+        linearly to meet `next_value`; a straight line when no interval is known."""
+        end = self._raw.end
+        period = round(self._interval_s * self.fs_hz)
+        last = self._raw.view(end - 1, end)[0]
+        if period < 2 or end - period < self._raw.start:
+            return np.linspace(last, next_value, n + 2)[1:-1]
+        cycle = self._raw.view(end - period, end)
+        tiled = np.resize(cycle, n + 1)  # tiled[n] is where the repetition would go on
+        return np.asarray(tiled[:n] + np.linspace(0.0, next_value - tiled[n], n + 1)[1:], dtype=np.float64)
 
     def _check_periodicity(self, dc_ok: bool | None) -> None:
         end = self._raw.end
@@ -367,7 +384,8 @@ class PulsePipeline:
         quality = 0.0
         if locked and self._qualities:
             quality = min(self._periodicity, sum(self._qualities) / len(self._qualities))
-        return PulseUpdate(beats, locked, quality)
+        gaps, self._gaps = tuple(self._gaps), []
+        return PulseUpdate(beats, locked, quality, gaps)
 
 
 def _agree(interval_s: float, previous_s: float) -> bool:

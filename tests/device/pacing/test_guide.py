@@ -49,11 +49,18 @@ def test_starts_near_the_measured_rate_at_the_start_of_an_in_breath() -> None:
     assert float(snap.phase_cycles(100.0)) == 0.0
 
 
-def test_starts_at_the_default_without_an_estimate_and_clamps_wild_estimates() -> None:
+def test_starts_at_the_default_without_a_plausible_estimate_and_clamps_to_the_start_range() -> None:
     settings = GuideSettings(default_start_rate_bpm=9.0)
     assert float(PacerGuide(settings).start(0.0, None).rate_bpm(0.0)) == 9.0
-    assert float(PacerGuide(settings).start(0.0, 30.0).rate_bpm(0.0)) == 15.0
-    assert float(PacerGuide(settings).start(0.0, 2.0).rate_bpm(0.0)) == 4.5
+    assert float(PacerGuide(settings).start(0.0, 30.0).rate_bpm(0.0)) == 9.0  # not a breathing rate at rest
+    assert float(PacerGuide(settings).start(0.0, 2.0).rate_bpm(0.0)) == 9.0
+    assert float(PacerGuide(settings).start(0.0, 4.2).rate_bpm(0.0)) == 4.5
+    assert float(PacerGuide(settings).start(0.0, 22.0).rate_bpm(0.0)) == 20.0
+
+
+@pytest.mark.parametrize("breath_per_min", [12.0, 14.0, 16.0, 18.0, 20.0])
+def test_a_spontaneous_breather_gets_a_start_at_their_own_rate(breath_per_min: float) -> None:
+    assert float(PacerGuide().start(0.0, breath_per_min).rate_bpm(0.0)) == pytest.approx(breath_per_min)
 
 
 def test_glides_to_resonance_no_faster_than_allowed_with_a_person_who_follows() -> None:

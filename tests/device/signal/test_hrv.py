@@ -76,7 +76,7 @@ def test_an_ectopic_beat_is_moved_between_its_neighbours() -> None:
     broken[61] += 300.0  # ... and its compensatory pause
     corrected, labels = correct_intervals(broken)
     assert len(corrected) == len(ibi_ms)
-    assert Artifact.ECTOPIC in labels[59:63]
+    assert {Artifact.ECTOPIC, Artifact.LONG_SHORT} & set(labels[59:63].tolist())
     assert np.max(np.abs(corrected - ibi_ms)) < 60.0
     assert time_domain(corrected)["rmssd_ms"] == pytest.approx(time_domain(ibi_ms)["rmssd_ms"], rel=0.2)
 
@@ -168,12 +168,15 @@ def test_figures_cover_the_last_window_only() -> None:
     assert metrics.n_beats == pytest.approx(80, abs=3)
 
 
-def test_a_long_pause_starts_a_new_series() -> None:
+def test_no_interval_spans_a_long_pause() -> None:
     first = rsa_beat_times(40.0)
-    second = first[-1] + 10.0 + rsa_beat_times(10.0)
+    second = first[-1] + 10.0 + rsa_beat_times(20.0)
     tracker = HrvTracker()
     tracker.add_beats(as_beats(np.concatenate([first, second])))
-    assert tracker.metrics().n_beats <= len(second)
+    metrics = tracker.metrics()
+    assert metrics.hr_bpm == pytest.approx(65.0, abs=2.0)  # a 10 s "interval" would pull it down
+    assert metrics.sdnn_ms is not None and metrics.sdnn_ms < 100.0
+    assert metrics.artifact_pct == 0.0
 
 
 def test_too_few_beats_give_no_figures() -> None:
