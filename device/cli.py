@@ -1,18 +1,25 @@
 """The `glimmer` command: `glimmer run` on the Raspberry Pi, `glimmer sim` on a laptop.
 
-Exit status: 0 on a clean stop (including SIGINT/SIGTERM), 78 (EX_CONFIG) for a bad config,
-69 (EX_UNAVAILABLE) when required hardware is missing, 70 (EX_SOFTWARE) for an unexpected failure.
+Exit status: 0 on a clean stop (including SIGINT/SIGTERM, and a reader closing our stdout pipe),
+78 (EX_CONFIG) for a bad config, 69 (EX_UNAVAILABLE) when required hardware is missing,
+70 (EX_SOFTWARE) for an unexpected failure.
+
+Global options (`-c/--config`, `-v`, `-q`) work on either side of the subcommand: every subcommand's
+parser is a `CommandParser`, which adds them again after the subcommand's name. To add a subcommand,
+register it in `build_parser` with `add_command(commands, "name", handler, summary=...)` (a plain
+`commands.add_parser(...)` gets the global options too); the handler takes the parsed arguments and
+returns an exit status, and reads the config with `load_for(args)`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
+import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from datetime import time as time_of_day
@@ -20,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import device
-from device.config import DEFAULT_CONFIG_PATH, Config, as_dict, load_config
+from device.config import DEFAULT_CONFIG_PATH, Config, load_config
+from device.config_text import render_toml
 from device.errors import ConfigError, HardwareError
 
 log = logging.getLogger("glimmer")
@@ -65,52 +73,97 @@ def _time_of_day(text: str) -> datetime:
     return datetime.combine(date.today(), at)
 
 
+LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _add_global_options(parser: argparse.ArgumentParser, after_command: bool) -> None:
+    """-c/--config, -v and -q. After a subcommand their defaults are suppressed (so they only
+    override what was given before it) and the counts land in separate fields that `main` adds up."""
+    suffix = "_after" if after_command else ""
+    parser.add_argument("-c", "--config", type=Path, dest="config",
+                        default=argparse.SUPPRESS if after_command else None,
+                        help=f"TOML config file (run, config: default {DEFAULT_CONFIG_PATH} if it exists; "
+                             "sim: shipped defaults)")
+    parser.add_argument("-v", "--verbose", action="count", dest="verbose" + suffix,
+                        default=argparse.SUPPRESS if after_command else 0,
+                        help="more logging: each -v one level below device.log_level (INFO -> DEBUG)")
+    parser.add_argument("-q", "--quiet", action="count", dest="quiet" + suffix,
+                        default=argparse.SUPPRESS if after_command else 0,
+                        help="less logging: each -q one level above device.log_level (INFO -> WARNING -> ERROR)")
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The parser of one subcommand: it accepts the global options after the subcommand's name too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _add_global_options(self, after_command=True)
+
+
+def add_command(commands: Any, name: str, handler: Handler, summary: str,
+                description: str | None = None) -> argparse.ArgumentParser:
+    """Register subcommand `name` with its one-line `summary` for --help (its parser gets the global
+    options); returns its parser for the command's own arguments."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=summary,
+                                                          description=description or summary)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glimmer",
         description="Glimmer: paces your breathing toward a coherent heart rhythm with light and sound.",
     )
     parser.add_argument("--version", action="version", version=f"glimmer {device.__version__}")
-    parser.add_argument("-c", "--config", type=Path, help=f"TOML config file (run: default {DEFAULT_CONFIG_PATH} "
-                        "if it exists; sim: shipped defaults)")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-v: INFO, -vv: DEBUG)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_global_options(parser, after_command=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=CommandParser)
 
-    run = sub.add_parser("run", help="run the device on a Raspberry Pi's hardware",
-                         description="Run the daemon on real hardware: MAX30102 on I2C, LED ring on SPI "
-                                     "(or a PWM LED), speaker through PortAudio.")
-    run.set_defaults(handler=_cmd_run)
+    add_command(commands, "run", _cmd_run, summary="run the device on a Raspberry Pi's hardware",
+                description="Run the daemon on real hardware: MAX30102 on I2C, LED ring on SPI "
+                            "(or a PWM LED), speaker through PortAudio.")
 
-    sim = sub.add_parser("sim", help="run the whole device against the simulator",
-                         description="Run the daemon against simulated hardware and a simulated person "
-                                     "whose heart answers the breathing it is paced to.")
+    sim = add_command(commands, "sim", _cmd_sim, summary="run the whole device against the simulator",
+                      description="Run the daemon against simulated hardware and a simulated person "
+                                  "whose heart answers the breathing it is paced to.")
     sim.add_argument("--speed", type=_speed, default=1.0,
                      help="times faster than real time; 'max' runs as fast as the CPU allows (default 1)")
     sim.add_argument("--minutes", type=_positive_float, default=None,
                      help="stop after this many simulated minutes (default: until Ctrl-C)")
     sim.add_argument("--seed", type=_seed, default=None, help="seed of the simulated person (default: config)")
     sim.add_argument("--json", action="store_true",
-                     help="print one JSON object per metrics period instead of the live view")
+                     help="print one JSON object per metrics period instead of the live view (no sound "
+                          "unless --wav)")
     sim.add_argument("--wav", type=Path, default=None,
-                     help="write the sound to this WAV file even if speakers exist (default: config sim.wav_path "
-                          "when no audio device can play in real time)")
+                     help="write the sound to this WAV file (default: the speakers when the live view runs "
+                          "in real time and they exist, otherwise a WAV file in the state directory, "
+                          "named on screen; --json: no sound)")
     sim.add_argument("--at", type=_time_of_day, default=None, metavar="HH:MM",
                      help="simulated local time of day at the start (night mode follows it; default: now)")
-    sim.set_defaults(handler=_cmd_sim)
 
-    check = sub.add_parser("config", help="check a config and print the effective values",
-                           description="Validate the config (shipped defaults plus --config) and print it.")
-    check.set_defaults(handler=_cmd_config)
+    add_command(commands, "config", _cmd_config, summary="check a config and print the effective values as TOML",
+                description="Validate the config (shipped defaults plus --config) and print every value "
+                            "in the shipped file's layout, ready to be saved as a config file.")
     return parser
 
 
+def _verbosity(args: argparse.Namespace) -> int:
+    """Net -v minus -q, counted on both sides of the subcommand."""
+    return (getattr(args, "verbose", 0) + getattr(args, "verbose_after", 0)
+            - getattr(args, "quiet", 0) - getattr(args, "quiet_after", 0))
+
+
+def log_level(base: int, verbosity: int) -> int:
+    """The level `verbosity` steps below `base` (negative: above), within DEBUG..ERROR."""
+    index = LOG_LEVELS.index(base) if base in LOG_LEVELS else LOG_LEVELS.index(logging.INFO)
+    return LOG_LEVELS[min(max(index - verbosity, 0), len(LOG_LEVELS) - 1)]
+
+
 def _setup_logging(config: Config | None, verbosity: int) -> None:
-    level = getattr(logging, config.device.log_level) if config else logging.WARNING
-    if verbosity == 1:
-        level = min(level, logging.INFO)
-    elif verbosity >= 2:
-        level = logging.DEBUG
-    logging.basicConfig(stream=sys.stderr, level=level, force=True,
+    base = getattr(logging, config.device.log_level) if config else logging.WARNING
+    logging.basicConfig(stream=sys.stderr, level=log_level(base, verbosity), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
@@ -132,7 +185,8 @@ def _stop_on_signals(stop: Any) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _load(args: argparse.Namespace, default_path: Path | None) -> Config:
+def load_for(args: argparse.Namespace, default_path: Path | None = DEFAULT_CONFIG_PATH) -> Config:
+    """The config a command runs with: --config, else `default_path` when it exists, else the defaults."""
     path = args.config
     if path is None and default_path is not None and default_path.exists():
         path = default_path
@@ -140,8 +194,8 @@ def _load(args: argparse.Namespace, default_path: Path | None) -> Config:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    config = _load(args, DEFAULT_CONFIG_PATH)
-    print(json.dumps(as_dict(config), indent=2))
+    config = load_for(args)
+    sys.stdout.write(render_toml(config))
     return EX_OK
 
 
@@ -149,8 +203,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from device.app import build_device
     from device.hardware import build_real_hardware
 
-    config = _load(args, DEFAULT_CONFIG_PATH)
-    _setup_logging(config, args.verbose)
+    config = load_for(args)
+    _setup_logging(config, _verbosity(args))
     hardware = build_real_hardware(config)
     glimmer = build_device(config, hardware)
     with _stop_on_signals(glimmer.stop):
@@ -164,23 +218,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sim(args: argparse.Namespace) -> int:
     from sim.world import run_sim
 
-    config = _load(args, None)
+    config = load_for(args, None)
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
-    _setup_logging(config, args.verbose)
-    if not args.json and not args.verbose:
-        # The live view owns the terminal: only warnings and errors interrupt it (-v shows all).
-        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    _setup_logging(config, _verbosity(args))
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
                    wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at)
+
+
+def _quiet_closed_stdout() -> None:
+    """After the reader of our stdout went away, point stdout at /dev/null so the interpreter's
+    final flush does not complain (the Python docs' recipe for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file descriptor (tests capture stdout)
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(None, args.verbose)
+    _setup_logging(None, _verbosity(args))
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader closed the pipe (`glimmer sim --json | head -1`): a normal end, as for Unix tools.
+        _quiet_closed_stdout()
+        return EX_OK
     except ConfigError as exc:
         print(f"glimmer: {exc}", file=sys.stderr)
         return EX_CONFIG

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -46,29 +47,24 @@ class SimClock:
 
     Simulated time only ever advances to the deadline asked for, never by how long the real
     wait took, so a run is deterministic for a given seed whatever the speed or machine load.
-    At a finite speed the waits are anchored to the real monotonic clock (deadline d is due at
-    anchor_real + (d - anchor_sim) / speed), so the time spent computing between waits does not
-    make simulated time fall behind; a run that falls more than a second behind re-anchors rather
-    than bursting to catch up. Setting `speed` re-anchors.
+
+    At a finite speed the pace is anchored: the first wait notes (real time, simulated time), and
+    every deadline d is then waited for until real time anchor_real + (d - anchor_sim) / speed. Time
+    spent working between waits and oversleeping are therefore absorbed instead of adding up, so
+    simulated time stays within one wait's jitter of speed x real elapsed time, for any run length;
+    a run that falls behind (a slow machine) catches up without waiting.
+    `real_clock` is the real monotonic clock in seconds (injectable for tests).
     """
 
-    def __init__(self, speed: float = math.inf, start_s: float = 0.0) -> None:
-        self._now_s = start_s
-        self._lock = threading.Lock()
-        self._anchor: tuple[float, float] | None = None  # (real monotonic s, simulated s)
-        self.speed = speed
-
-    @property
-    def speed(self) -> float:
-        """Times faster than real time (math.inf: as fast as the CPU allows)."""
-        return self._speed
-
-    @speed.setter
-    def speed(self, speed: float) -> None:
+    def __init__(self, speed: float = math.inf, start_s: float = 0.0,
+                 real_clock: Callable[[], float] = time.monotonic) -> None:
         if not speed > 0:
             raise ValueError(f"SimClock speed must be > 0, got {speed!r}")
-        self._speed = speed
-        self._anchor = None
+        self.speed = speed
+        self._now_s = start_s
+        self._lock = threading.Lock()
+        self._real_clock = real_clock
+        self._anchor: tuple[float, float] | None = None  # (real s, simulated s) at the first wait
 
     def now_s(self) -> float:
         with self._lock:
@@ -80,16 +76,19 @@ class SimClock:
             if t_s > self._now_s:
                 self._now_s = t_s
 
+    def real_wait_s(self, deadline_s: float) -> float:
+        """Real seconds to wait from now until simulated `deadline_s` is due (<= 0: due already)."""
+        real_now = self._real_clock()
+        if self._anchor is None:
+            self._anchor = (real_now, self.now_s())
+        real0, sim0 = self._anchor
+        return real0 + (deadline_s - sim0) / self.speed - real_now
+
     def wait_until(self, deadline_s: float, stop: threading.Event) -> bool:
         if stop.is_set():
             return False
-        now_s = self.now_s()
-        if deadline_s > now_s and math.isfinite(self._speed):
-            real_s = time.monotonic()
-            anchor = self._anchor
-            if anchor is None or real_s - (anchor[0] + (now_s - anchor[1]) / self._speed) > 1.0:
-                anchor = self._anchor = (real_s, now_s)
-            remaining_s = anchor[0] + (deadline_s - anchor[1]) / self._speed - real_s
+        if math.isfinite(self.speed):
+            remaining_s = self.real_wait_s(deadline_s)
             if remaining_s > 0 and stop.wait(remaining_s):
                 return False
         self.advance_to(deadline_s)

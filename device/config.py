@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import time as time_of_day
 from importlib import resources
@@ -20,17 +21,32 @@ from device.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/glimmer/config.toml")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def _is_hhmm(text: str) -> bool:
+    return bool(_HHMM.match(text))
+
+
+def _is_device_id(text: str) -> bool:
+    return bool(_DEVICE_ID.match(text))
+
+
+# A string check: (predicate, what is expected, in words: it follows "expected " in an error).
+TIME_OF_DAY = (_is_hhmm, "a time of day as HH:MM, 00:00 to 23:59")
+DEVICE_ID = (_is_device_id, "1 to 32 letters, digits, '_' or '-'")
 
 
 def _spec(lo: float | None = None, hi: float | None = None, choices: tuple[Any, ...] | None = None,
-          pattern: str | None = None) -> Any:
-    """Field metadata: inclusive bounds, allowed choices, or a regex a string must match."""
-    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "pattern": pattern})
+          check: tuple[Callable[[str], bool], str] | None = None) -> Any:
+    """Field metadata: inclusive bounds, allowed choices, or a check a string must pass (with the
+    words that say what it expects)."""
+    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "check": check})
 
 
 @dataclass(frozen=True)
 class DeviceConfig:
-    device_id: str = _spec(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    device_id: str = _spec(check=DEVICE_ID)
     log_level: str = _spec(choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
 
@@ -96,8 +112,8 @@ class AudioConfig:
 @dataclass(frozen=True)
 class NightConfig:
     enabled: bool = _spec()
-    start: str = _spec(pattern=_HHMM.pattern)
-    end: str = _spec(pattern=_HHMM.pattern)
+    start: str = _spec(check=TIME_OF_DAY)
+    end: str = _spec(check=TIME_OF_DAY)
     brightness_cap: float = _spec(0.0, 1.0)
     volume_cap: float = _spec(0.0, 1.0)
 
@@ -147,47 +163,73 @@ def as_dict(config: Config) -> dict[str, dict[str, Any]]:
 
 
 def _type_name(tp: type) -> str:
-    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}[tp]
+    return {int: "a whole number", float: "a number", bool: "true or false", str: "a string in quotes"}[tp]
+
+
+def _describe(value: Any) -> str:
+    """A value as a person reads it in an error: what it is and what was written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return repr(value)
+    return f"a {type(value).__name__}"
 
 
 def _check_value(key: str, value: Any, tp: type, meta: dict[str, Any]) -> tuple[Any, str | None]:
-    """Return (converted value, None) or (None, problem naming the key and what was expected)."""
+    """Return (converted value, None) or (None, one problem naming the key and what was expected)."""
     ok_type = (isinstance(value, bool) if tp is bool
                else (isinstance(value, int | float) and not isinstance(value, bool)) if tp is float
                else (isinstance(value, int) and not isinstance(value, bool)) if tp is int
                else isinstance(value, str))
     if not ok_type:
-        return None, f"{key}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}"
+        return None, f"{key}: expected {_type_name(tp)}, got {_describe(value)}"
     if tp is float:
         value = float(value)
-    lo, hi, choices, pattern = meta["lo"], meta["hi"], meta["choices"], meta["pattern"]
+    lo, hi, choices, check = meta["lo"], meta["hi"], meta["choices"], meta["check"]
     if choices is not None and value not in choices:
-        return None, f"{key}: expected one of {', '.join(map(str, choices))}, got {value!r}"
+        return None, f"{key}: expected one of {', '.join(map(str, choices))}, got {_describe(value)}"
     if lo is not None and hi is not None and not lo <= value <= hi:
-        return None, f"{key}: expected {lo} to {hi}, got {value!r}"
-    if pattern is not None and not re.match(pattern, value):
-        return None, f"{key}: expected a value matching {pattern}, got {value!r}"
+        return None, f"{key}: expected {lo} to {hi}, got {_describe(value)}"
+    if check is not None and not check[0](value):
+        return None, f"{key}: expected {check[1]}, got {_describe(value)}"
     return value, None
 
 
 def _build(raw: dict[str, Any]) -> Config:
-    """Validate a complete raw dict (defaults merged with the user's) into a Config."""
+    """Validate a complete raw dict (defaults merged with the user's) into a Config.
+
+    Every problem is collected, each naming its key once: a key whose value is wrong is not
+    reported again by the rules between keys.
+    """
     problems: list[str] = []
     sections: dict[str, Any] = {}
+    valid: dict[str, dict[str, Any]] = {}
     section_types = get_type_hints(Config)
-    for name in raw:
-        if name not in section_types:
-            problems.append(f"[{name}]: unknown section (known: {', '.join(section_types)})")
+    known_sections = ", ".join(section_types)
+    for name, values in raw.items():
+        if name in section_types:
+            continue
+        if isinstance(values, dict):
+            problems.append(f"[{name}]: unknown section (known sections: {known_sections})")
+        else:
+            problems.append(f"{name}: a setting outside any section; every setting belongs under a "
+                            f"[section] heading (known sections: {known_sections})")
     for name, section_cls in section_types.items():
         values = raw.get(name, {})
         if not isinstance(values, dict):
-            problems.append(f"[{name}]: expected a table, got {type(values).__name__}")
+            problems.append(f"{name}: expected a [{name}] section of settings, got {_describe(values)}")
             continue
         hints = get_type_hints(section_cls)
         known = {f.name: f for f in fields(section_cls)}
         for key in values:
             if key not in known:
-                problems.append(f"{name}.{key}: unknown key (known: {', '.join(known)})")
+                problems.append(f"{name}.{key}: unknown setting (known in [{name}]: {', '.join(known)})")
         kwargs: dict[str, Any] = {}
         for key, f in known.items():
             if key not in values:
@@ -198,20 +240,22 @@ def _build(raw: dict[str, Any]) -> Config:
                 problems.append(problem)
             else:
                 kwargs[key] = converted
+        valid[name] = kwargs
         if len(kwargs) == len(known):
             sections[name] = section_cls(**kwargs)
-    problems.extend(_cross_checks(raw))
+    problems.extend(_cross_checks(valid))
     if problems:
         raise ConfigError(problems)
     return Config(**sections)
 
 
-def _cross_checks(raw: dict[str, Any]) -> list[str]:
-    """Rules between keys: the FIFO must be drained before its 32 samples overflow."""
+def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
+    """Rules between keys, applied only to values that passed their own checks: the FIFO must be
+    drained before its 32 samples overflow."""
     problems = []
-    sensor = raw.get("sensor", {})
+    sensor = valid.get("sensor", {})
     rate, period = sensor.get("sample_rate_hz"), sensor.get("read_period_ms")
-    if isinstance(rate, int) and isinstance(period, int) and rate * period / 1000.0 > 24:
+    if rate is not None and period is not None and rate * period / 1000.0 > 24:
         problems.append(f"sensor.read_period_ms: expected at most {int(24_000 / rate)} ms at "
                         f"{rate} samples/s so the 32-sample FIFO never overflows, got {period}")
     return problems
@@ -238,6 +282,9 @@ def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] |
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError([f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                               f"{exc.start}); save the file as UTF-8"]) from exc
         layers.append(_read_toml(text, str(path)))
     if overrides:
         layers.append(overrides)

@@ -12,7 +12,7 @@ from device.app import Hardware
 from device.clock import RealClock
 from device.config import Config
 from device.errors import AudioUnavailable
-from drivers.led_ring import SPI_SPEED_HZ, open_spidev
+from drivers.led_ring import SPI_SPEED_HZ, default_pin_factory, open_spidev
 from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 
@@ -32,14 +32,19 @@ def build_audio(config: Config, clock: RealClock) -> AudioOutput:
 
 
 def build_real_hardware(config: Config) -> Hardware:
+    """The Pi's hardware for `config`; the LED output is checked first, so a missing SPI device or
+    GPIO ends the start with one clear line (HardwareError, exit 69) before anything else is opened."""
     clock = RealClock()
     spi = None
+    pin_factory = None
     if config.led.kind == "spi":
         spi = open_spidev(config.led.spi_bus, config.led.spi_device, SPI_SPEED_HZ)
+    elif config.led.kind == "pwm":
+        pin_factory = default_pin_factory()
     return Hardware(
         clock=clock,
         i2c_bus_factory=smbus2_bus_factory(config.sensor.i2c_bus),
         spi=spi,
         audio=build_audio(config, clock),
-        pin_factory=None,
+        pin_factory=pin_factory,
     )

@@ -1,6 +1,8 @@
 """The metrics payload: one JSON object per metrics period, the same for MQTT and `glimmer sim --json`.
 
-Keys carry their units; `schema` versions the contract (docs/mqtt.md). Times are device-clock
+Keys carry their units; `schema` versions the contract (docs/metrics.md). `_bpm` is beats per minute
+only; breaths per minute are `_per_min` (schema 2 renamed `breath_rate_bpm`, `pacer_rate_bpm` and
+`pacer_target_bpm`). Times are device-clock
 seconds (`t_s`: sensor time; in the simulator, simulated seconds); a publisher that needs wall time
 (MQTT) adds it when it sends, so the payload itself is deterministic for a given seed.
 """
@@ -59,13 +61,13 @@ def metrics_payload(t_s: float, hrv: HrvMetrics, status: DeviceStatus, pattern: 
         "ln_rmssd": _r(hrv.ln_rmssd, 3),
         "pnn50_pct": _r(hrv.pnn50_pct, 1),
         "hr_swing_bpm": _r(hrv.hr_swing_bpm, 1),
-        "breath_rate_bpm": _r(hrv.breath_rate_bpm, 2),
+        "breath_rate_per_min": _r(hrv.breath_rate_bpm, 2),
         "breath_rate_confidence": _r(hrv.breath_confidence, 2),
         "coherence_ratio": _r(hrv.coherence, 3),
         "artifact_pct": round(hrv.artifact_pct, 1),
         "beats": hrv.n_beats,
-        "pacer_rate_bpm": _r(float(pattern.pacer.rate_bpm(t_s)), 2) if pacing else None,
-        "pacer_target_bpm": _r(target_rate_bpm, 2) if pacing else None,
+        "pacer_rate_per_min": _r(float(pattern.pacer.rate_bpm(t_s)), 2) if pacing else None,
+        "pacer_target_per_min": _r(target_rate_bpm, 2) if pacing else None,
         "pacer_phase": round(phase, 3) if pacing else None,
         "following": status.following,
         "night": pattern.night,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
 log = logging.getLogger(__name__)
@@ -29,17 +30,31 @@ class Publisher(Protocol):
 
 
 class JsonLinesPublisher:
-    """One JSON object per line on a text stream (stdout for scripts)."""
+    """One JSON object per line on a text stream (stdout for scripts).
 
-    def __init__(self, stream: TextIO) -> None:
+    When the reader goes away (`glimmer sim --json | head -1`: BrokenPipeError), the publisher stops
+    writing, sets `reader_gone` and calls `on_reader_gone` (the simulator stops the device), so the
+    run ends quietly as a Unix tool does.
+    """
+
+    def __init__(self, stream: TextIO, on_reader_gone: Callable[[], None] | None = None) -> None:
         self._stream = stream
         self._closed = False
+        self._on_reader_gone = on_reader_gone
+        self.reader_gone = False
 
     def _write(self, obj: dict[str, Any]) -> None:
         if self._closed:
             return
-        self._stream.write(json.dumps(obj, separators=(",", ":")) + "\n")
-        self._stream.flush()
+        try:
+            self._stream.write(json.dumps(obj, separators=(",", ":")) + "\n")
+            self._stream.flush()
+        except BrokenPipeError:
+            self._closed = True
+            self.reader_gone = True
+            log.debug("the reader of the JSON lines closed the pipe; stopping")
+            if self._on_reader_gone is not None:
+                self._on_reader_gone()
 
     def metrics(self, payload: dict[str, Any]) -> None:
         self._write(payload)

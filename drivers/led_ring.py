@@ -1,22 +1,37 @@
 """LED outputs: a WS2812/SK6812 ring over SPI, or one plain LED on a PWM pin.
 
-WS2812 over SPI: every data bit becomes 3 SPI bits at SPI_SPEED_HZ = 2.4 MHz (0.417 us each), so a
-0 is sent as `100` (high 0.42 us, low 0.83 us) and a 1 as `110` (high 0.83 us, low 0.42 us): a 1.25 us
-bit period, inside the WS2812B and SK6812 timing windows. Each colour byte becomes 3 SPI bytes, looked
-up from a 256-entry table, so a frame is a few numpy operations. After the data comes a latch: the
-line held low for LATCH_US = 300 us (WS2812B V5 needs > 280 us, SK6812 > 80 us).
+WS2812 over SPI: every data bit becomes 4 SPI bits, a 0 as `1000` and a 1 as `1100`, at
+3.205 MHz (312 ns a bit; SPI_SPEED_HZ): a 0 is high 312 ns then low 936 ns, a 1 is
+high 624 ns then low 624 ns, 1.25 us a bit. The windows every supported part accepts (as their
+datasheets give them) are: T0H 220-380 ns (WS2812B-V5), T0L 750-1000 ns (SK6812 low end, V5 high end),
+T1H 580-750 ns (V5 low end, SK6812 high end), T1L 580-750 ns. With this code every pulse is a whole
+number of SPI bits b with T0H = b, T0L = 3b, T1H = T1L = 2b, so the SPI bit may be 290-333 ns
+(3.0-3.45 MHz): the chosen clock sits in the middle, leaving about 6.5 % either way for the divider
+and the core clock. The 3-bit code at 2.4 MHz (417/833 ns pulses) breaks the V5's T0H <= 380 ns
+and T1L >= 580 ns; no 3-bit code fits both parts. The Raspberry Pi's SPI divider is even, so the
+clock really is core_clock / even divider: 3.205 MHz at core 250 MHz (Pi 3, Zero 2 W with
+`core_freq=250`) and 500 MHz (Pi 4), 3.125 MHz on the Pi 5 (RP1, 200 MHz / 64); both are inside.
+Pin the core clock (docs/hardware.md): a core clock that scales while a frame is sent stretches
+every pulse by the same factor, which no encoding survives.
 
-SPI on the Raspberry Pi: enable it (`dtparam=spi=on`), use /dev/spidev0.0 (MOSI = GPIO 10). On a Pi 3
-or Zero 2 W the SPI clock follows the VPU core clock, so pin it (`core_freq=250` / `core_freq_min=250`
-in config.txt) or the bit timing wanders with CPU scaling. The Pi 5 (RP1) has a fixed SPI clock.
+After the data comes a latch: the line held low for LATCH_US = 300 us (WS2812B-V5 needs > 280 us,
+SK6812 > 80 us). Each colour byte becomes 4 SPI bytes from a 256-entry table, so a frame is a few
+numpy operations.
 
-Frames are perceived levels 0..1 (see patterns/led.py); the driver maps them to LED drive with a gamma
-lookup table and a hardware brightness limit (to keep the ring calm and the supply within budget).
+Frames are perceived levels 0..1 (see patterns/led.py). The driver maps them to LED drive (PWM duty
+in 1/255 steps, proportional to light) as 255 x brightness_limit x level^gamma, then:
+- temporal dithering: the fractional drive is carried from frame to frame per LED and channel
+  (first-order error diffusion), so the mean over a fraction of a second follows the intended level
+  even where a breath spans only a few of the 256 steps (night caps);
+- a visible floor: an LED the frame lights at all shows at least MIN_LIT_DRIVE on its brightest
+  channel (its other channels scaled with it, so its colour holds), and a dim channel below one step
+  is rounded, not dithered, so no LED blinks on and off at a low rate: the dimmest light is calm.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from types import TracebackType
 from typing import Any, Final, Protocol
 
@@ -27,21 +42,26 @@ from device.errors import InputError, OutputError
 
 log = logging.getLogger(__name__)
 
-SPI_SPEED_HZ: Final = 2_400_000  # 3 SPI bits per WS2812 bit -> 800 kbit/s on the LED line
-SPI_BITS_PER_BIT: Final = 3
+# Asked of the kernel; the Pi's even divider makes 250 MHz / 78 = 500 MHz / 156 = 3.205 MHz of it (a hair
+# below 3.206, so the divider rounds to 78, not up to 80).
+SPI_SPEED_HZ: Final = 3_206_000
+SPI_BITS_PER_BIT: Final = 4
+SPI_ZERO: Final = 0b1000  # data bit 0: high for 1 SPI bit, low for 3
+SPI_ONE: Final = 0b1100  # data bit 1: high for 2 SPI bits, low for 2
 LATCH_US: Final = 300.0  # reset/latch low time after the data
-LATCH_BYTES: Final = int(np.ceil(LATCH_US * 1e-6 * SPI_SPEED_HZ / 8))  # 90 zero bytes
+LATCH_BYTES: Final = int(np.ceil(LATCH_US * 1e-6 * SPI_SPEED_HZ / 8))  # 121 zero bytes
 GAMMA_TABLE_SIZE: Final = 4096  # perceived-level quantisation before gamma (12 bits)
 DEFAULT_GAMMA: Final = 2.2
+MIN_LIT_DRIVE: Final = 1.0  # least drive (1/255 steps) of the brightest channel of a lit LED
 COLOUR_ORDERS: Final = ("GRB", "RGB", "GRBW")
 
 
 def _bit_table() -> NDArray[np.uint8]:
-    """(256, 3) SPI bytes for each colour byte: each bit b (MSB first) -> 1, b, 0."""
-    values = np.arange(256, dtype=np.uint8)
-    bits = np.unpackbits(values[:, None], axis=1)  # (256, 8), MSB first
-    triples = np.stack([np.ones_like(bits), bits, np.zeros_like(bits)], axis=2).reshape(256, 24)
-    table = np.packbits(triples, axis=1)
+    """(256, 4) SPI bytes for each colour byte: each bit (MSB first) -> a `1000` or `1100` nibble."""
+    values = np.arange(256, dtype=np.uint16)
+    bits = (values[:, None] >> np.arange(7, -1, -1)) & 1  # (256, 8), MSB first
+    nibbles = np.where(bits == 1, SPI_ONE, SPI_ZERO).astype(np.uint8)
+    table: NDArray[np.uint8] = ((nibbles[:, 0::2] << 4) | nibbles[:, 1::2]).astype(np.uint8)
     table.setflags(write=False)
     return table
 
@@ -73,23 +93,64 @@ def encode_ws2812(pixels: NDArray[np.uint8], order: str = "GRB") -> bytes:
 
 def gamma_table(gamma: float, brightness_limit: float) -> NDArray[np.uint8]:
     """(GAMMA_TABLE_SIZE,) LED drive bytes for perceived levels 0..1: round(255 * limit * v**gamma)."""
+    return np.rint(drive_table(gamma, brightness_limit)).astype(np.uint8)
+
+
+def drive_table(gamma: float, brightness_limit: float) -> NDArray[np.float64]:
+    """(GAMMA_TABLE_SIZE,) LED drive 0..255 (fractional) for perceived levels 0..1: 255 * limit * v**gamma."""
     if not 1.0 <= gamma <= 3.0:
         raise InputError(f"gamma must be in 1..3, got {gamma}")
     if not 0.0 <= brightness_limit <= 1.0:
         raise InputError(f"brightness_limit must be in 0..1, got {brightness_limit}")
     levels = np.linspace(0.0, 1.0, GAMMA_TABLE_SIZE)
-    table = np.rint(255.0 * brightness_limit * levels**gamma).astype(np.uint8)
+    table = 255.0 * brightness_limit * levels**gamma
     table.setflags(write=False)
     return table
 
 
-def frame_to_drive(frame: NDArray[np.floating[Any]], table: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Perceived levels (n, 3) 0..1 -> LED drive bytes via a gamma table (non-finite values -> 0)."""
+def _table_index(frame: NDArray[np.floating[Any]]) -> NDArray[np.intp]:
     # fmax turns NaN into 0 (it prefers the number), minimum caps +inf: nan_to_num's answer at a
     # third of its cost.
     index = np.fmax(np.asarray(frame, dtype=float) * (GAMMA_TABLE_SIZE - 1) + 0.5, 0.0)
     np.minimum(index, GAMMA_TABLE_SIZE - 1, out=index)
-    return table[index.astype(np.intp)]
+    return index.astype(np.intp)
+
+
+def frame_to_drive(frame: NDArray[np.floating[Any]], table: NDArray[Any]) -> NDArray[Any]:
+    """Perceived levels (n, 3) 0..1 -> LED drive via a gamma table (non-finite values -> 0)."""
+    return table[_table_index(frame)]
+
+
+def lift_to_visible(drive: NDArray[np.float64], min_drive: float = MIN_LIT_DRIVE) -> NDArray[np.float64]:
+    """Scale every lit LED (n, 3) whose brightest channel is below `min_drive` up to it, hue kept."""
+    peak = drive.max(axis=1, keepdims=True)
+    dim = (peak > 0.0) & (peak < min_drive)
+    scale = np.where(dim, min_drive / np.where(peak > 0.0, peak, 1.0), 1.0)
+    return drive * scale
+
+
+class TemporalDither:
+    """First-order error diffusion in time: whole drive steps whose running mean is the intended
+    fractional drive. Per LED and channel the rounding error is carried to the next frame; channels
+    under one step are rounded (not dithered) and dark channels forget their error, so nothing
+    blinks at a low rate. Source: the usual sigma-delta modulator (as in LED drivers such as
+    Fadecandy's temporal dithering), written here for whole frames."""
+
+    def __init__(self) -> None:
+        self._error: NDArray[np.float64] | None = None
+
+    def __call__(self, drive: NDArray[np.float64]) -> NDArray[np.uint8]:
+        if self._error is None or self._error.shape != drive.shape:
+            self._error = np.zeros_like(drive)
+        wanted = drive + self._error
+        steps = np.clip(np.floor(wanted + 0.5), 0.0, 255.0)
+        below = drive < 1.0
+        steps = np.where(below, np.clip(np.floor(drive + 0.5), 0.0, 255.0), steps)
+        self._error = np.where(below, 0.0, wanted - steps)
+        return steps.astype(np.uint8)
+
+    def reset(self) -> None:
+        self._error = None
 
 
 def extract_white(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -136,7 +197,8 @@ class SpiLedRing:
         self.n_leds = n_leds
         self.order = order
         self._writer = writer
-        self._table = gamma_table(gamma, brightness_limit)
+        self._table = drive_table(gamma, brightness_limit)
+        self._dither = TemporalDither()
         self._columns = _channel_index(order)
         self._closed = False
         self._last_drive: bytes | None = None  # LED drive bytes of the last frame written
@@ -152,10 +214,11 @@ class SpiLedRing:
             raise OutputError(f"SPI write to the LED ring failed: {exc}") from exc
 
     def drive(self, frame: NDArray[np.floating[Any]]) -> NDArray[np.uint8]:
-        """LED drive bytes (n_leds, 3|4) in RGB[W] for a frame of perceived levels, shape (n_leds, 3)."""
+        """LED drive bytes (n_leds, 3|4) in RGB[W] for a frame of perceived levels, shape (n_leds, 3):
+        gamma and limit, the visible floor, then temporal dithering (so consecutive calls carry state)."""
         if np.shape(frame) != (self.n_leds, 3):
             raise InputError(f"frame must have shape ({self.n_leds}, 3), got {np.shape(frame)}")
-        drive = frame_to_drive(frame, self._table)
+        drive = self._dither(lift_to_visible(frame_to_drive(frame, self._table)))
         if self.order == "GRBW":
             drive = extract_white(drive)
         return drive
@@ -164,13 +227,13 @@ class SpiLedRing:
         return SPI_BYTE_TABLE[drive[:, self._columns].ravel()].tobytes() + _LATCH
 
     def encode(self, frame: NDArray[np.floating[Any]]) -> bytes:
-        """SPI bytes for a frame of perceived levels, shape (n_leds, 3)."""
+        """SPI bytes for a frame of perceived levels, shape (n_leds, 3) (see `drive`)."""
         return self._wire(self.drive(frame))
 
     def show(self, frame: NDArray[np.floating[Any]]) -> None:
         """Send one frame (n_leds, 3) of perceived levels 0..1 to the ring, unless the ring already
-        shows exactly these drive levels (the comparison is on the output, after gamma and limit, so
-        anything that changes what the LEDs get is always written)."""
+        shows exactly these drive levels. The comparison is on the output, after gamma, limit and
+        temporal dithering, so a dithered level that alternates between steps is always written."""
         if self._closed:
             raise OutputError("LED ring is closed")
         drive = self.drive(frame)
@@ -183,7 +246,8 @@ class SpiLedRing:
         self.frames_written += 1
 
     def off(self) -> None:
-        """All LEDs dark (always written)."""
+        """All LEDs dark (always written, whatever the ring was last sent)."""
+        self._dither.reset()
         drive = self.drive(np.zeros((self.n_leds, 3)))
         self._last_drive = None
         self._write(self._wire(drive))
@@ -227,11 +291,30 @@ def open_spidev(bus: int = 0, device: int = 0, speed_hz: int = SPI_SPEED_HZ) -> 
     return spi
 
 
+def default_pin_factory() -> Any:
+    """gpiozero's default pin factory for this machine (lgpio on a current Pi), or OutputError in
+    one line when the machine has no GPIO gpiozero can drive (imports gpiozero only now)."""
+    from gpiozero import Device
+    from gpiozero.exc import GPIOZeroError, PinFactoryFallback
+
+    try:
+        with warnings.catch_warnings():
+            # gpiozero warns about each backend it tries; the error below says it in one line.
+            warnings.simplefilter("ignore", PinFactoryFallback)
+            Device.ensure_pin_factory()
+    except (GPIOZeroError, OSError, RuntimeError, ImportError) as exc:
+        raise OutputError(f"no GPIO for the PWM LED ({exc}); led.kind = \"pwm\" needs a Raspberry Pi "
+                          "(or set led.kind = \"none\")") from exc
+    return Device.pin_factory
+
+
 class PwmLed:
     """The simplest build: one plain LED on a GPIO pin, dimmed by PWM (gpiozero.PWMLED).
 
-    Shows the ring's mean brightness (per LED, the brightest channel), gamma-corrected and limited.
-    `pin_factory` is gpiozero's: None for the default backend, MockFactory in tests.
+    Shows the ring's mean brightness (per LED, the brightest channel), gamma-corrected and limited,
+    never below MIN_LIT_DRIVE / 255 while lit. `pin_factory` is gpiozero's: None for the default
+    backend, MockFactory in tests. Raises OutputError (hardware missing) when the machine has no
+    GPIO gpiozero can drive.
     """
 
     def __init__(
@@ -242,9 +325,17 @@ class PwmLed:
         brightness_limit: float = 1.0,
     ) -> None:
         from gpiozero import PWMLED  # imported here so `import drivers.led_ring` stays light
+        from gpiozero.exc import GPIOZeroError, PinFactoryFallback
 
-        self._table = gamma_table(gamma, brightness_limit)
-        self._led = PWMLED(pin, pin_factory=pin_factory)
+        self._table = drive_table(gamma, brightness_limit)
+        try:
+            with warnings.catch_warnings():
+                # gpiozero warns about each backend it tries; the error below says it in one line.
+                warnings.simplefilter("ignore", PinFactoryFallback)
+                self._led = PWMLED(pin, pin_factory=pin_factory)
+        except (GPIOZeroError, OSError, RuntimeError) as exc:
+            raise OutputError(f"no GPIO for the PWM LED on GPIO{pin} ({exc}); led.kind = \"pwm\" needs a "
+                              "Raspberry Pi (or set led.kind = \"none\")") from exc
         self._closed = False
 
     def show(self, frame: NDArray[np.floating[Any]]) -> None:
@@ -253,8 +344,10 @@ class PwmLed:
             raise OutputError("PWM LED is closed")
         levels = np.asarray(frame, dtype=float)
         mean_level = float(np.mean(np.max(levels, axis=-1))) if levels.size else 0.0
-        drive = int(frame_to_drive(np.array([mean_level]), self._table)[0])
-        self._led.value = drive / 255.0
+        drive = float(frame_to_drive(np.array([mean_level]), self._table)[0])
+        if drive > 0.0:
+            drive = max(drive, MIN_LIT_DRIVE)
+        self._led.value = min(drive / 255.0, 1.0)
 
     def off(self) -> None:
         if self._closed:

@@ -5,8 +5,13 @@ ways round the ring until the whole ring is lit at full lungs; the out-breath ga
 mean brightness of the ring therefore follows `breath_level` almost linearly, so a person can follow
 it with soft eyes, and tests can check it from the decoded SPI stream.
 
-Frame values are perceived (sRGB-like) levels 0..1 per channel; the LED driver applies gamma and its
-hardware brightness limit. Everything here is a pure function of (t_s, state): no clock, no RNG.
+Frame values are perceived (sRGB-like) levels 0..1 per channel, whose light is level**PERCEPTUAL_GAMMA;
+the LED driver applies its gamma, its hardware brightness limit, a visible floor and temporal
+dithering. Everything here is a pure function of (t_s, state): no clock, no RNG.
+
+The sparkle (sustained coherence) changes colour only: each twinkling LED turns toward the sparkle
+tint at its own luminance, so the brightness that carries the breathing cue, LED by LED and for the
+whole ring, stays what the breath makes it (exactly at the driver's default gamma 2.2).
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ EDGE_WIDTH: Final = 0.4  # soft edge of the lit arc, fraction of the half ring
 
 SPARKLE_SLOT_S: Final = 1.6  # each LED may twinkle once per slot of this length
 SPARKLE_PROBABILITY: Final = 0.18  # chance that an LED twinkles in a given slot
-SPARKLE_AMOUNT: Final = 0.55  # how far a twinkling LED moves toward the sparkle tint, at its peak
+SPARKLE_AMOUNT: Final = 0.7  # how far a twinkling LED's colour moves toward the sparkle tint, at its peak
 DAY_SPARKLE_TINT: Final = np.array([1.0, 0.95, 0.85])  # warm white
 NIGHT_SPARKLE_TINT: Final = np.array([1.0, 0.62, 0.0])  # pale amber, no blue
+PERCEPTUAL_GAMMA: Final = 2.2  # light = perceived level ** 2.2 (sRGB-like; the driver's default gamma)
+LUMA: Final = np.array([0.2126, 0.7152, 0.0722])  # Rec. 709 luminance weights of linear R, G, B
 
 _U64_MASK: Final = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -87,19 +94,35 @@ def sparkle_levels(t_s: float, n_leds: int) -> NDArray[np.float64]:
 
 
 def frame_level(t_s: float, state: PatternState) -> float:
-    """Overall perceived level 0..1 at t_s: fade level x `state.brightness_cap`.
+    """Overall perceived level 0..1 at t_s: fade level x the cap's perceived level.
 
-    The cap in force is the session's to set (the night cap at night); no other cap is applied here.
+    `state.brightness_cap` is a fraction of light (as led.max_brightness is), so it scales perceived
+    levels by cap ** (1 / PERCEPTUAL_GAMMA): a night cap of 0.25 gives a quarter of the light. The
+    cap in force is the session's to set (the night cap at night); no other cap is applied here.
     """
-    return float(state.fade.level(t_s)) * min(max(state.brightness_cap, 0.0), 1.0)
+    cap = min(max(state.brightness_cap, 0.0), 1.0)
+    return float(state.fade.level(t_s)) * cap ** (1.0 / PERCEPTUAL_GAMMA)
+
+
+def tint_at_same_luminance(frame: NDArray[np.float64], tint: NDArray[np.float64],
+                           amount: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Move each LED's colour (n, 3) perceived levels toward `tint` by `amount` (n, 1) 0..1, keeping
+    its luminance: the mix is made in linear light between the LED's colour and the tint scaled to
+    the LED's own luminance (Rec. 709 weights), so luminance is unchanged whatever the amount."""
+    light = frame**PERCEPTUAL_GAMMA
+    luminance = light @ LUMA
+    tint_light = tint**PERCEPTUAL_GAMMA
+    target = tint_light[None, :] * (luminance / float(tint_light @ LUMA))[:, None]
+    mixed = light + amount * (target - light)
+    return np.asarray(np.clip(mixed, 0.0, 1.0) ** (1.0 / PERCEPTUAL_GAMMA))
 
 
 def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float64]:
     """The ring at clock time t_s: (n_leds, 3) perceived RGB levels 0..1.
 
     Brightness and spread follow the pacer's breath level, colour follows coherence (night: warm
-    palette, blue exactly 0), a sparkle is added when `state.glimmer`, and the whole frame is scaled
-    by the fade level and `state.brightness_cap`, so no value exceeds the cap in force.
+    palette, blue exactly 0), a sparkle of colour at unchanged luminance when `state.glimmer`, and the
+    whole frame is scaled by the fade level and the cap in force (`frame_level`).
     """
     if n_leds < 1:
         raise InputError(f"n_leds must be >= 1, got {n_leds}")
@@ -112,7 +135,7 @@ def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float6
     if state.glimmer:
         tint = NIGHT_SPARKLE_TINT if state.night else DAY_SPARKLE_TINT
         twinkle = SPARKLE_AMOUNT * sparkle_levels(t_s, n_leds)[:, None]
-        frame += twinkle * (tint[None, :] - frame)
+        frame = tint_at_same_luminance(frame, tint, twinkle)
     frame *= level
     if state.night:
         frame[:, 2] = 0.0
@@ -129,7 +152,7 @@ def led_frames(times_s: NDArray[np.float64], state: PatternState, n_leds: int) -
     if n_leds < 1:
         raise InputError(f"n_leds must be >= 1, got {n_leds}")
     t = np.asarray(times_s, dtype=float).reshape(-1)
-    level = state.fade.level(t) * min(max(state.brightness_cap, 0.0), 1.0)
+    level = state.fade.level(t) * min(max(state.brightness_cap, 0.0), 1.0) ** (1.0 / PERCEPTUAL_GAMMA)
     if not np.any(level > 0.0):
         return np.zeros((len(t), n_leds, 3))
     lungs = breath_level(state.pacer.phase_cycles(t), state.pacer.shape)
@@ -145,7 +168,11 @@ def led_frames(times_s: NDArray[np.float64], state: PatternState, n_leds: int) -
         slot = np.floor(position)
         chosen = _unit_hash(key[None, :] ^ slot.astype(np.int64).astype(np.uint64)) < SPARKLE_PROBABILITY
         twinkle = SPARKLE_AMOUNT * np.where(chosen, np.sin(np.pi * (position - slot)) ** 2, 0.0)[:, :, None]
-        frames += twinkle * (tint[None, None, :] - frames)
+        # tint_at_same_luminance, for every frame at once
+        light = frames**PERCEPTUAL_GAMMA
+        tint_light = tint**PERCEPTUAL_GAMMA
+        target = tint_light * ((light @ LUMA) / float(tint_light @ LUMA))[:, :, None]
+        frames = np.clip(light + twinkle * (target - light), 0.0, 1.0) ** (1.0 / PERCEPTUAL_GAMMA)
     frames *= np.where(level > 0.0, level, 0.0)[:, None, None]
     if state.night:
         frames[:, :, 2] = 0.0

@@ -149,7 +149,7 @@ class PatternState:
     coherence: float = 0.0  # HeartMath coherence ratio; drives colour
     glimmer: bool = False  # sustained coherence: add the gentle sparkle
     night: bool = False  # warm colours only, brightness and volume capped
-    brightness_cap: float = 1.0  # 0..1 scale on perceived level (before gamma and led.max_brightness)
+    brightness_cap: float = 1.0  # 0..1 fraction of light (like led.max_brightness), on top of the fade
     volume_cap: float = 1.0  # 0..1 of full scale
     hum_enabled: bool = True
     hum_pitch_hz: float = 130.0

@@ -1,16 +1,20 @@
 """A stand-in for the SPI bus under a WS2812 ring: it decodes what the driver writes back into colours.
 
 `SpiRingSink` implements the `SpiWriter` protocol of drivers/led_ring.py. Every `writebytes2` is
-decoded the way a WS2812 chain would read it (3 SPI bits per data bit: `100` = 0, `110` = 1), stamped
-with the clock, and kept (the last `keep_frames`), so the terminal view can draw the ring and tests
-can check what a real ring would show. Malformed data is counted and logged, and raises InputError
-when `strict` (the default, so tests catch encoder bugs).
+decoded the way a WS2812 chain reads it: by the length of each high and low pulse on the line at the
+SPI clock (not by knowing the driver's bit patterns), stamped with the clock, and kept (the last
+`keep_frames`), so the terminal view can draw the ring and tests can check what a real ring would
+show. Every pulse of a checked frame must sit inside the timing windows of every supported part
+(`PARTS`; the sink checks the first TIMING_CHECK_EVERY frames and one in TIMING_CHECK_EVERY after).
+When `strict` (the default, so tests catch encoder bugs) a malformed write raises InputError;
+otherwise it is counted and logged.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -18,34 +22,107 @@ from numpy.typing import NDArray
 
 from device.clock import Clock
 from device.errors import InputError
-from drivers.led_ring import COLOUR_ORDERS, DEFAULT_GAMMA
+from drivers.led_ring import COLOUR_ORDERS, DEFAULT_GAMMA, SPI_SPEED_HZ
 
 log = logging.getLogger(__name__)
 
 DEFAULT_KEEP_FRAMES: Final = 3000  # one minute at 50 frames/s
+TIMING_CHECK_EVERY: Final = 50  # the sink checks pulse timing on the first 50 frames, then on every 50th
+LUMA: Final = np.array([0.2126, 0.7152, 0.0722])  # Rec. 709 luminance weights of linear R, G, B
 
 
-def decode_ws2812(data: bytes, order: str = "GRB") -> NDArray[np.uint8]:
-    """Decode one SPI write into (n, 3) uint8 RGB (RGBW: white folded into R, G and B).
+@dataclass(frozen=True)
+class PulseWindows:
+    """Accepted pulse lengths of one LED part, in ns (inclusive), as its datasheet gives them."""
 
-    Zero bytes before and after the data (latch/reset) are ignored. Raises InputError when a bit
-    triple is not `100`/`110`, when the data length is not whole LEDs, or when data follows a latch.
-    """
-    if order not in COLOUR_ORDERS:
-        raise InputError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
+    name: str
+    t0h: tuple[float, float]
+    t0l: tuple[float, float]
+    t1h: tuple[float, float]
+    t1l: tuple[float, float]
+    reset_ns: float  # low at least this long latches the data
+
+
+PARTS: Final = (
+    PulseWindows("WS2812B-V5", t0h=(220, 380), t0l=(580, 1000), t1h=(580, 1000), t1l=(580, 1000),
+                 reset_ns=280_000),
+    PulseWindows("SK6812", t0h=(150, 450), t0l=(750, 1050), t1h=(450, 750), t1l=(450, 750), reset_ns=80_000),
+)
+ONE_THRESHOLD_NS: Final = 480.0  # a high pulse this long or longer is read as a 1 (between T0H and T1H)
+
+
+def pulse_lengths_ns(data: bytes, spi_hz: float = SPI_SPEED_HZ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The high pulses and the low gaps after them (ns) on the line for one SPI write, MSB first.
+
+    The low after the last high pulse runs to the end of the write (the latch)."""
     raw = np.frombuffer(bytes(data), dtype=np.uint8)
     nonzero = np.flatnonzero(raw)
     if nonzero.size == 0:
+        return np.zeros(0), np.zeros(0)
+    body = raw[nonzero[0]: nonzero[-1] + 1]  # the latch's zero bytes need no bit-level work
+    padded = np.zeros(body.size * 8 + 2, dtype=np.int8)
+    padded[1:-1] = np.unpackbits(body)
+    edges = padded[1:] - padded[:-1]
+    rises = np.flatnonzero(edges == 1)
+    falls = np.flatnonzero(edges == -1)
+    ns_per_bit = 1e9 / spi_hz
+    highs: NDArray[np.float64] = ((falls - rises) * ns_per_bit).astype(np.float64)
+    lows = np.empty(rises.size)
+    lows[:-1] = (rises[1:] - falls[:-1]) * ns_per_bit
+    lows[-1] = (body.size * 8 - falls[-1] + (raw.size - 1 - nonzero[-1]) * 8) * ns_per_bit
+    return highs, lows
+
+
+def timing_problems(highs: NDArray[np.float64], lows: NDArray[np.float64],
+                    parts: tuple[PulseWindows, ...] = PARTS, margin: float = 0.0) -> list[str]:
+    """Pulses outside any part's windows (shrunk by `margin`, a fraction of each window bound).
+
+    Only the shortest and longest pulse of each kind matter, so each kind is reduced to those first."""
+    problems = []
+    is_one = highs >= ONE_THRESHOLD_NS
+    is_zero = ~is_one
+    inner_lows = lows[:-1]
+    kinds: dict[str, tuple[float, float]] = {}
+    for label, pulses in (("T0H", highs[is_zero]), ("T1H", highs[is_one]),
+                          ("T0L", inner_lows[is_zero[:-1]]), ("T1L", inner_lows[is_one[:-1]])):
+        if pulses.size:
+            kinds[label] = (pulses.min(), pulses.max())
+    for part in parts:
+        for label, (shortest, longest) in kinds.items():
+            window = getattr(part, label.lower())
+            lo, hi = window[0] * (1 + margin), window[1] * (1 - margin)
+            if shortest < lo or longest > hi:
+                problems.append(f"{part.name} {label}: pulses of {shortest:.0f}-{longest:.0f} ns "
+                                f"outside {lo:.0f}-{hi:.0f} ns")
+        if lows.size and lows[-1] < part.reset_ns:
+            problems.append(f"{part.name}: latch low {lows[-1] / 1000:.0f} us, needs {part.reset_ns / 1000:.0f} us")
+    return problems
+
+
+def decode_ws2812(data: bytes, order: str = "GRB", spi_hz: float = SPI_SPEED_HZ,
+                  check_timing: bool = True) -> NDArray[np.uint8]:
+    """Decode one SPI write into (n, 3) uint8 RGB (RGBW: white folded into R, G and B).
+
+    Each high pulse is one data bit, a 1 when it lasts ONE_THRESHOLD_NS or more. Raises InputError
+    when the data is not whole LEDs, when a low gap inside the data is long enough to latch (data
+    after a latch), or (`check_timing`) when a pulse is outside a supported part's windows.
+    """
+    if order not in COLOUR_ORDERS:
+        raise InputError(f"colour order must be one of {COLOUR_ORDERS}, got {order!r}")
+    highs, lows = pulse_lengths_ns(data, spi_hz)
+    if highs.size == 0:
         return np.zeros((0, 3), dtype=np.uint8)
-    body = raw[nonzero[0] : nonzero[-1] + 1]
+    shortest_reset = min(part.reset_ns for part in PARTS)
+    if np.any(lows[:-1] >= shortest_reset):
+        raise InputError("data continues after a latch (a low gap long enough to reset the chain)")
     channels = len(order)
-    if body.size % (3 * channels):
-        raise InputError(f"{body.size} data bytes is not a whole number of {order} LEDs")
-    triples = np.unpackbits(body).reshape(-1, 3)
-    bad = np.count_nonzero((triples[:, 0] != 1) | (triples[:, 2] != 0))
-    if bad:
-        raise InputError(f"{bad} of {len(triples)} bit cells are not WS2812 '100'/'110' patterns")
-    wire = np.packbits(triples[:, 1]).reshape(-1, channels)
+    if highs.size % (8 * channels):
+        raise InputError(f"{highs.size} data bits is not a whole number of {order} LEDs")
+    if check_timing:
+        problems = timing_problems(highs, lows)
+        if problems:
+            raise InputError("pulses outside the WS2812 timing windows: " + "; ".join(problems))
+    wire = np.packbits((highs >= ONE_THRESHOLD_NS).astype(np.uint8)).reshape(-1, channels)
     rgbw = np.empty_like(wire)
     rgbw[:, ["RGBW".index(c) for c in order]] = wire
     if channels == 4:  # a white LED adds to all three channels as the eye sees it
@@ -77,7 +154,7 @@ class SpiRingSink:
         self._clock = clock
         self._last_payload: bytes | None = None  # the last write and its decoding, reused when repeated
         self._last_rgb: NDArray[np.uint8] | None = None
-        self._mean_of: tuple[int, bool, float] | None = None  # (id of the frame, perceived, its mean)
+        self._mean_of: tuple[NDArray[np.uint8], bool, float] | None = None  # (frame, perceived, its mean)
 
     def writebytes2(self, data: bytes | list[int]) -> None:
         """Decode one write (one frame plus latch) and record it at the clock's time."""
@@ -87,7 +164,10 @@ class SpiRingSink:
             rgb = self._last_rgb  # the same bytes decode the same (frames are never modified in place)
         else:
             try:
-                rgb = decode_ws2812(payload, self.order)
+                # Pulse timing depends on the encoder's code, not on the colours: every frame of the first
+                # second is checked, then one frame a second, so a long simulation does not pay for it 50 times.
+                check = self.frame_count < TIMING_CHECK_EVERY or self.frame_count % TIMING_CHECK_EVERY == 0
+                rgb = decode_ws2812(payload, self.order, check_timing=check)
             except InputError as exc:
                 self.malformed_count += 1
                 if self.strict:
@@ -110,23 +190,41 @@ class SpiRingSink:
         """Drive bytes -> perceived levels 0..1 (undoes the driver's gamma)."""
         return (rgb.astype(float) / 255.0) ** (1.0 / self.gamma)
 
+    def brightness(self, rgb: NDArray[np.uint8], perceived: bool = True) -> float:
+        """The ring's brightness 0..1 as an eye takes it in: the mean over LEDs of each LED's
+        luminance (Rec. 709 weights of its linear light, drive/255), with the driver's gamma undone
+        when `perceived`."""
+        if rgb.size == 0:
+            return 0.0
+        luminance = float(np.mean((rgb[:, :3].astype(float) / 255.0) @ LUMA))
+        return luminance ** (1.0 / self.gamma) if perceived else luminance
+
     def mean_brightness(self, perceived: bool = True) -> float:
-        """Mean level 0..1 over LEDs and channels of the latest frame (0 before any frame)."""
+        """`brightness` of the latest frame (0 before any frame)."""
         rgb = self.latest()
-        if rgb is None or rgb.size == 0:
+        if rgb is None:
             return 0.0
         cached = self._mean_of
-        if cached is not None and cached[0] == id(rgb) and cached[1] == perceived:
+        if cached is not None and cached[0] is rgb and cached[1] == perceived:
             return cached[2]  # asked every frame by the simulated person; the frame is often the same
-        mean = float(np.mean(self.perceived(rgb) if perceived else rgb / 255.0))
-        self._mean_of = (id(rgb), perceived, mean)
+        mean = self.brightness(rgb, perceived)
+        self._mean_of = (rgb, perceived, mean)
         return mean
 
     def brightness_series(self, perceived: bool = True) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Times (s) and mean levels of the kept frames, for comparing with the pacer."""
+        """Times (s) and `brightness` of the kept frames, for comparing with the pacer."""
         times = np.array([t for t, _ in self.frames])
-        levels = np.array(
-            [np.mean(self.perceived(rgb) if perceived else rgb / 255.0) if rgb.size else 0.0
-             for _, rgb in self.frames]
-        )
+        levels = np.array([self.brightness(rgb, perceived) for _, rgb in self.frames])
         return times, levels
+
+    def mean_drive(self, window_s: float) -> NDArray[np.float64] | None:
+        """Per LED and channel, the mean drive 0..255 over the frames of the last `window_s` (what an
+        eye sees of a dithered ring), or None before the first frame."""
+        if not self.frames:
+            return None
+        last_t = self.frames[-1][0]
+        recent = [rgb for t, rgb in reversed(self.frames) if t > last_t - window_s]
+        shapes = {rgb.shape for rgb in recent}
+        if len(shapes) != 1:
+            recent = recent[:1]
+        return np.mean(np.stack(recent).astype(float), axis=0)

@@ -1,26 +1,49 @@
 """The live terminal view of `glimmer sim`: the LED ring as coloured cells, and the readings.
 
-The ring is drawn from the colours the simulator decoded from the SPI byte stream, so the view shows
-what a real ring would show. Drawing uses ANSI 24-bit colour and redraws in place.
+The ring is drawn from the colours the simulator decoded from the SPI byte stream, averaged over the
+last fraction of a second (the driver dithers dim levels in time, as the eye averages them), and
+shown as an eye would see the LEDs: linear LED light encoded for the screen (sRGB), not the raw
+gamma-corrected drive bytes, which look black on a dark terminal for most of a breath.
+
+The view fits an 80-column terminal (`VIEW_COLUMNS`), hides the cursor while it draws and shows it
+again on `close()` (called on every exit path), and redraws in place by moving up over its own lines,
+so anything printed above it scrolls away normally. While it is open, log records are written through
+the view (above it, then the view is redrawn), so `-v` never tears it.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import math
+import re
+import threading
 from collections.abc import Callable
-from typing import TextIO
+from types import TracebackType
+from typing import Final, TextIO
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from device.app import GlimmerDevice
 from patterns.breath import Segment, breath_segment
+from patterns.palette import linear_to_srgb
 
-RING_ROWS = 9  # character rows the ring spans
-RING_COLUMNS = 2 * (RING_ROWS - 1) + 1  # characters are about twice as tall as wide
+VIEW_COLUMNS: Final = 80  # the narrowest terminal the view fits
+RING_ROWS: Final = 9  # character rows the ring spans
+RING_COLUMNS: Final = 2 * (RING_ROWS - 1) + 1  # characters are about twice as tall as wide
+GUTTER: Final = "   "
+TEXT_COLUMNS: Final = VIEW_COLUMNS - RING_COLUMNS - len(GUTTER)  # room for the readings
+HIDE_CURSOR: Final = "\x1b[?25l"
+SHOW_CURSOR: Final = "\x1b[?25h"
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _SEGMENT_WORDS = {Segment.INHALE: "breathe in", Segment.HOLD_IN: "hold", Segment.EXHALE: "breathe out",
                   Segment.HOLD_OUT: "rest"}
+
+
+def visible_width(text: str) -> int:
+    """Columns `text` takes on a terminal (ANSI escape sequences take none)."""
+    return len(_ANSI.sub("", text))
 
 
 def ring_cells(n_leds: int, rows: int = RING_ROWS) -> list[tuple[int, int]]:
@@ -35,76 +58,182 @@ def ring_cells(n_leds: int, rows: int = RING_ROWS) -> list[tuple[int, int]]:
     return cells
 
 
-def display_rgb(rgb_u8: NDArray[np.uint8], gamma: float) -> NDArray[np.uint8]:
-    """LED drive levels -> terminal colours: undo the gamma so a dim LED looks as dim as it would."""
-    level = (np.asarray(rgb_u8, dtype=float)[:, :3] / 255.0) ** (1.0 / gamma)
-    return np.clip(np.round(level * 255.0), 0, 255).astype(np.uint8)
+def display_rgb(drive: ArrayLike) -> NDArray[np.uint8]:
+    """LED drive levels 0..255 (n, 3) -> screen colours as the eye sees the LEDs.
+
+    Drive is proportional to emitted light (the ring's PWM), so drive/255 is linear light; the
+    screen expects sRGB-encoded values, so a dim LED looks as dim on the screen as it would in the room.
+    """
+    linear = np.asarray(drive, dtype=float)[:, :3] / 255.0
+    return np.clip(np.round(linear_to_srgb(linear) * 255.0), 0, 255).astype(np.uint8)
 
 
-def draw_ring(rgb_u8: NDArray[np.uint8], gamma: float) -> list[str]:
-    """Text lines (with ANSI colour) of the ring."""
-    cells = ring_cells(len(rgb_u8))
+def draw_ring(drive: ArrayLike) -> list[str]:
+    """Text lines (with ANSI colour) of the ring, from drive levels 0..255 (n, 3)."""
+    colours = display_rgb(drive)
+    cells = ring_cells(len(colours))
     grid = [[" "] * RING_COLUMNS for _ in range(RING_ROWS)]
-    for (row, col), (r, g, b) in zip(cells, display_rgb(rgb_u8, gamma), strict=True):
+    for (row, col), (r, g, b) in zip(cells, colours, strict=True):
         grid[row][col] = f"\x1b[38;2;{r};{g};{b}m●\x1b[0m"
     return ["".join(line) for line in grid]
 
 
-def _fmt(value: float | None, spec: str, unit: str = "") -> str:
-    return "--" if value is None else f"{value:{spec}}{unit}"
+def _fmt(value: float | None, digits: int, unit: str = "") -> str:
+    return "--" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _fit(text: str, width: int = TEXT_COLUMNS) -> str:
+    """Cut `text` to `width` columns, keeping both ends (paths keep their file name)."""
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    return text[: keep // 2] + "…" + text[len(text) - (keep - keep // 2):]
 
 
 def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
-    """The readings beside the ring, in plain words."""
+    """The readings beside the ring, in plain words; each fits `TEXT_COLUMNS`.
+
+    Precision is one rule per unit: beats/min and breaths/min with one decimal, milliseconds whole,
+    coherence ratio and signal quality with two. "finger on" is the sensor's own verdict (the light
+    coming back), shown as soon as the sensor says so; the pulse follows once beats lock.
+    """
     m = glimmer.metrics
     status = glimmer.status()
     pattern = glimmer.session.pattern
+    reading = glimmer.reading
     minutes, seconds = divmod(int(now_s), 60)
+    finger_dc = reading.finger_on_dc if reading is not None else None
+    if finger_dc is None:
+        finger = "finger on" if status.finger_on else "finger --"
+    elif not finger_dc:
+        finger = "finger off"
+    elif status.finger_on:
+        finger = f"finger on, pulse found {status.signal_quality:.2f}"
+    else:
+        finger = "finger on, finding the pulse"
     lines = [
-        f"Glimmer (simulated)   {minutes:02d}:{seconds:02d}",
-        f"finger {'on ' if status.finger_on else 'off'}   sensor {status.sensor_status}   "
-        f"signal {status.signal_quality:.2f}   session {status.session_state}",
-        f"heart rate {_fmt(m.hr_bpm, '.1f', ' bpm')}   RMSSD {_fmt(m.rmssd_ms, '.0f', ' ms')}   "
-        f"SDNN {_fmt(m.sdnn_ms, '.0f', ' ms')}",
-        f"coherence {_fmt(m.coherence, '.2f')}   breathing {_fmt(m.breath_rate_bpm, '.1f', '/min')}   "
-        f"HR swing {_fmt(m.hr_swing_bpm, '.1f', ' bpm')}",
+        f"Glimmer (simulated)  {minutes:02d}:{seconds:02d}{'  night' if pattern.night else ''}",
+        f"{finger}",
+        f"sensor {status.sensor_status}   session {status.session_state}"
+        f"{'   following' if status.following else ''}",
+        f"heart {_fmt(m.hr_bpm, 1, ' beats/min')}   RMSSD {_fmt(m.rmssd_ms, 0, ' ms')}",
+        f"coherence {_fmt(m.coherence, 2)}   breathing {_fmt(m.breath_rate_bpm, 1, '/min')}",
     ]
     if status.session_state in ("pacing", "paused"):
         phase = float(pattern.pacer.phase_cycles(now_s))
         seg, _progress = breath_segment(phase, pattern.pacer.shape)
-        bar_len = 20
+        bar_len = 12
         filled = round((phase % 1.0) * bar_len)
-        rate_bpm = float(pattern.pacer.rate_bpm(now_s))
-        lines.append(f"pacer {rate_bpm:.2f}/min toward {glimmer.session.target_rate_bpm:.1f}   "
-                     f"[{'#' * filled}{'.' * (bar_len - filled)}] {_SEGMENT_WORDS[Segment(int(seg))]}"
-                     f"{'   following' if status.following else ''}")
+        rate = float(pattern.pacer.rate_bpm(now_s))
+        lines.append(f"pacer {rate:.1f}/min -> {glimmer.session.target_rate_bpm:.1f}  "
+                     f"[{'#' * filled}{'.' * (bar_len - filled)}] {_SEGMENT_WORDS[Segment(int(seg))]}")
     else:
         lines.append("pacer --")
-    lines.append(f"sound -> {glimmer.audio.name}{'   night mode' if pattern.night else ''}")
-    return lines
+    lines.append(f"sound -> {glimmer.audio.name}")
+    return [_fit(line) for line in lines]
 
 
 class TerminalView:
-    """Redraws the ring and readings in place, at most every `period_s` of simulated time."""
+    """Redraws the ring and readings in place, at most every `period_s` of simulated time.
 
-    def __init__(self, stream: TextIO, glimmer: GlimmerDevice, ring: Callable[[], NDArray[np.uint8] | None],
-                 period_s: float) -> None:
+    `ring` returns the LED drive levels 0..255 (n, 3) to draw, or None before the first frame.
+    Use as a context manager (or call `close()`): the cursor comes back and log handling is restored
+    on every exit path.
+    """
+
+    def __init__(self, stream: TextIO, glimmer: GlimmerDevice, ring: Callable[[], ArrayLike | None],
+                 period_s: float, capture_logs: bool = False) -> None:
         self._stream = stream
         self._glimmer = glimmer
         self._ring = ring
         self._period_s = period_s
         self._next_s = 0.0
-        self._started = False
+        self._lines: list[str] = []  # what is on screen now
+        self._drawn = 0  # how many lines the view takes on screen
+        self._lock = threading.RLock()
+        self._closed = False
+        self._saved_handlers: list[logging.Handler] | None = None
+        if capture_logs:
+            self._capture_logs()
+
+    # -- drawing ----------------------------------------------------------------------------------
 
     def on_frame(self, now_s: float) -> None:
-        if now_s < self._next_s:
+        if now_s < self._next_s or self._closed:
             return
         self._next_s = now_s + self._period_s
-        rgb = self._ring()
-        ring = draw_ring(rgb, self._glimmer.config.led.gamma) if rgb is not None else [" " * RING_COLUMNS] * RING_ROWS
+        drive = self._ring()
+        ring = draw_ring(drive) if drive is not None else [" " * RING_COLUMNS] * RING_ROWS
         text = ["", *status_lines(self._glimmer, now_s)]  # readings start on the ring's second row
-        out = [f"{left}   {right}\x1b[K" for left, right in itertools.zip_longest(ring, text, fillvalue="")]
-        prefix = "\x1b[H\x1b[J" if not self._started else "\x1b[H"
-        self._started = True
-        self._stream.write(prefix + "\n".join(out) + "\n")
+        lines = [f"{left}{GUTTER}{right}".rstrip() if right else left
+                 for left, right in itertools.zip_longest(ring, text, fillvalue=" " * RING_COLUMNS)]
+        with self._lock:
+            self._lines = lines
+            self._write(self._erase() + self._render())
+
+    def _erase(self) -> str:
+        """Move to the first line of the view and clear from there down."""
+        if not self._drawn:
+            return ""
+        return f"\x1b[{self._drawn}F\x1b[J"
+
+    def _render(self) -> str:
+        prefix = HIDE_CURSOR if not self._drawn else ""
+        self._drawn = len(self._lines)
+        return prefix + "".join(f"{line}\x1b[K\n" for line in self._lines)
+
+    def _write(self, text: str) -> None:
+        self._stream.write(text)
         self._stream.flush()
+
+    def print_above(self, text: str) -> None:
+        """Print `text` (a log line) above the view, which is redrawn below it."""
+        with self._lock:
+            if self._closed or not self._drawn:
+                self._write(text + "\n")
+                return
+            self._write(self._erase() + text + "\n" + self._render())
+
+    # -- logs -------------------------------------------------------------------------------------
+
+    def _capture_logs(self) -> None:
+        root = logging.getLogger()
+        self._saved_handlers = list(root.handlers)
+        formatter = next((h.formatter for h in root.handlers if h.formatter is not None), None)
+        handler = _ViewLogHandler(self)
+        handler.setFormatter(formatter or logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.handlers = [handler]
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Show the cursor again and give logging back its handlers. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._saved_handlers is not None:
+                logging.getLogger().handlers = self._saved_handlers
+            if self._drawn:
+                self._write(SHOW_CURSOR)
+
+    def __enter__(self) -> TerminalView:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class _ViewLogHandler(logging.Handler):
+    """Writes log records above the live view instead of through it."""
+
+    def __init__(self, view: TerminalView) -> None:
+        super().__init__()
+        self._view = view
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._view.print_above(self.format(record))
+        except Exception:  # logging must never raise into the caller
+            self.handleError(record)

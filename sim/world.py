@@ -1,8 +1,9 @@
 """`glimmer sim`: the whole daemon against simulated hardware and a simulated person.
 
 The person's fingertip feeds a register-accurate virtual MAX30102 on a virtual I2C bus; the LED ring's
-SPI bytes are decoded back into colours, which the person sees and breathes with; the sound goes to
-the speakers when they can play in real time, otherwise to a WAV file. One seed makes one person and
+SPI bytes are decoded back into colours, which the person sees and breathes with. Sound is made only
+when asked (`--wav PATH`) or for the live view: to the speakers when they can play in real time,
+otherwise to a WAV file in the state directory, which the view names. One seed makes one person and
 one run: the same seed gives the same numbers at any speed.
 """
 
@@ -10,33 +11,58 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from numpy.typing import NDArray
 
 from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
 from device.config import Config
 from device.errors import AudioUnavailable
 from device.publish import JsonLinesPublisher, Publisher, RecordingPublisher
-from drivers.speaker import AudioOutput, PyAudioOutput
+from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from sim.audio_sink import WavAudioOutput
 from sim.i2c_bus import VirtualI2CBus
 from sim.max30102 import VirtualMax30102
 from sim.person import PersonParams, SimulatedPerson
 from sim.spi_ring import SpiRingSink
+from sim.summary import format_summary
 from sim.view import TerminalView
 
 log = logging.getLogger(__name__)
 
 VIEW_PERIOD_S = 0.1  # real seconds between redraws of the live view
+VIEW_AVERAGE_S = 0.2  # the view draws the ring's mean over this much time, as an eye averages dithering
+SIM_WAV_NAME = "glimmer-sim.wav"
+
+
+def state_dir() -> Path:
+    """Where the simulator keeps what it writes: $XDG_STATE_HOME/glimmer (default
+    ~/.local/state/glimmer), or a per-user directory under the system's temporary directory when
+    that cannot be made."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    for candidate in (Path(base) / "glimmer", Path(tempfile.gettempdir()) / f"glimmer-{os.getuid()}"):
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        return candidate
+    raise OSError("no writable state or temporary directory for the simulator's sound")
+
+
+def sim_wav_path(config: Config) -> Path:
+    """The WAV file for the sound when no speakers play it: `sim.wav_path`, or the state directory."""
+    return Path(config.sim.wav_path) if config.sim.wav_path else state_dir() / SIM_WAV_NAME
 
 
 @dataclass
@@ -70,7 +96,12 @@ def _wall_clock(clock: SimClock, start: datetime) -> Callable[[], datetime]:
 
 def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | None = None,
                     prefer_speakers: bool = False, start_wall: datetime | None = None) -> SimWorld:
-    """Simulated hardware for `config`. Sound: speakers only if asked, at real-time speed, and playable."""
+    """Simulated hardware for `config`.
+
+    Sound: to `wav_path` when given; else, with `prefer_speakers` (the live view), to the speakers
+    when they exist and the run is in real time, otherwise to `sim_wav_path(config)` (logged); else
+    nowhere (`--json` runs and tests write no sound unless asked).
+    """
     clock = SimClock(speed=speed)
     sim = config.sim
     # The seed draws the person's physiology; the config pins what a user chose to set.
@@ -84,17 +115,19 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
     pins = MockFactory(pin_class=MockPWMPin)
     audio: AudioOutput | None = None
-    if prefer_speakers and speed == 1.0 and config.audio.enabled:
+    rate_hz = config.audio.sample_rate_hz
+    if wav_path is None and prefer_speakers and speed == 1.0 and config.audio.enabled:
         try:
-            audio = PyAudioOutput(config.audio.device_name or None, config.audio.sample_rate_hz,
-                                  config.audio.frames_per_buffer, clock)
+            audio = PyAudioOutput(config.audio.device_name or None, rate_hz, config.audio.frames_per_buffer, clock)
         except AudioUnavailable as exc:
             log.info("no speakers (%s)", exc)
-    if audio is None:
-        path = wav_path or Path(config.sim.wav_path)
+    if audio is None and (wav_path is not None or (prefer_speakers and config.audio.enabled)):
+        path = wav_path if wav_path is not None else sim_wav_path(config)
         # Blocks of the size the device asks PortAudio for, so the hum is rendered as on the device.
-        audio = WavAudioOutput(path, config.audio.sample_rate_hz, clock, block_frames=config.audio.frames_per_buffer)
-        log.info("sound goes to %s", path.resolve())
+        audio = WavAudioOutput(path, rate_hz, clock, block_frames=config.audio.frames_per_buffer)
+        log.info("sound goes to %s%s", path.resolve(), "" if wav_path else " (replacing the last run's)")
+    if audio is None:
+        audio = NullAudioOutput(rate_hz)
     hardware = Hardware(
         clock=clock,
         i2c_bus_factory=bus.open,
@@ -110,49 +143,49 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     return world
 
 
-def format_summary(summary: dict[str, Any] | None, payloads: list[dict[str, Any]], audio_name: str) -> str:
-    """The end-of-run summary in plain words."""
-    lines = ["", "Glimmer simulation summary"]
-    if summary is None:
-        lines.append("  no session was held")
-    else:
-        for key, value in summary.items():
-            lines.append(f"  {key:<22} {value}")
-    coherence = [(p["t_s"], p["coherence_ratio"]) for p in payloads if p.get("coherence_ratio") is not None]
-    if coherence:
-        t = np.array([c[0] for c in coherence])
-        c = np.array([c[1] for c in coherence])
-        first = c[t <= t[0] + 120.0]
-        last = c[t >= t[-1] - 120.0]
-        lines.append(f"  {'coherence first 2 min':<22} {np.mean(first):.2f}")
-        lines.append(f"  {'coherence last 2 min':<22} {np.mean(last):.2f}")
-    lines.append(f"  {'sound':<22} {audio_name}")
-    return "\n".join(lines)
-
-
 def run_sim(config: Config, speed: float, minutes: float | None, json_lines: bool, wav_path: Path | None,
             stop_on_signals: Callable[[Callable[[], None]], AbstractContextManager[None]],
             out: TextIO | None = None, start_wall: datetime | None = None) -> int:
     """Run the simulated device until `minutes` of simulated time or a signal; print the summary."""
     out = out or sys.stdout
-    world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=wav_path is None,
+    live_view = not json_lines and math.isfinite(speed)
+    # Sound only when asked (--wav), or for the live view: its speakers, else a WAV file it names.
+    world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=live_view,
                             start_wall=start_wall)
     collect = RecordingPublisher()
     publishers: list[Publisher] = [collect]
+    stop: list[Callable[[], None]] = []
     if json_lines:
-        publishers.append(JsonLinesPublisher(out))
+        publishers.append(JsonLinesPublisher(out, on_reader_gone=lambda: stop[0]()))
     glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
-    if not json_lines and math.isfinite(speed):
-        view = TerminalView(out, glimmer, world.ring.latest, period_s=VIEW_PERIOD_S * speed)
+    stop.append(glimmer.stop)
+    view: TerminalView | None = None
+    if live_view:
+        def ring() -> NDArray[np.float64] | None:
+            return world.ring.mean_drive(VIEW_AVERAGE_S)
+
+        view = TerminalView(out, glimmer, ring, period_s=VIEW_PERIOD_S * speed,
+                            capture_logs=_is_terminal(out) and _is_terminal(sys.stderr))
         world.hardware.on_frame.append(view.on_frame)
     until_s = math.inf if minutes is None else minutes * 60.0
     summary = None
-    with stop_on_signals(glimmer.stop):
-        try:
-            glimmer.run(until_s=until_s)
-        finally:
-            summary = glimmer.close() or glimmer.session.last_summary
+    try:
+        with stop_on_signals(glimmer.stop):
+            try:
+                glimmer.run(until_s=until_s)
+            finally:
+                summary = glimmer.close() or glimmer.session.last_summary
+    finally:
+        if view is not None:
+            view.close()
     if not json_lines:
         out.write(format_summary(summary, collect.kept_payloads(), world.audio.name) + "\n")
         out.flush()
     return 0
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

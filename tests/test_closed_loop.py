@@ -52,7 +52,7 @@ def coherence_between(payloads: list[dict[str, Any]], t0_s: float, t1_s: float) 
 @pytest.mark.parametrize(("seed", "led_kind"), [(1, "spi"), (2, "spi"), (3, "pwm")])
 def test_pacing_a_12_per_minute_breather_toward_6_raises_coherence(tmp_path: Path, seed: int, led_kind: str) -> None:
     payloads, start_s, own_rate = run_session(tmp_path, seed, led_kind)
-    rates = [p["pacer_rate_bpm"] for p in payloads if p["pacer_rate_bpm"] is not None]
+    rates = [p["pacer_rate_per_min"] for p in payloads if p["pacer_rate_per_min"] is not None]
     assert abs(own_rate - 12.0) <= 1.5  # the person breathes near 12/min, with its natural wander ...
     assert abs(rates[0] - own_rate) <= 1.0, "pacing starts near the person's own rate"  # ... measured
     assert rates[-1] == pytest.approx(6.0, abs=0.05), "and reaches the resonance rate"
@@ -70,5 +70,5 @@ def test_the_same_person_unpaced_shows_no_such_rise(tmp_path: Path) -> None:
     first = coherence_between(payloads, start_s, start_s + 120.0)
     last = coherence_between(payloads, end_s - 120.0, end_s)
     assert last < 2.0 * first, (first, last)
-    breathing = [p["breath_rate_bpm"] for p in payloads[-24:] if p["breath_rate_bpm"] is not None]
+    breathing = [p["breath_rate_per_min"] for p in payloads[-24:] if p["breath_rate_per_min"] is not None]
     assert np.median(breathing) == pytest.approx(12.0, abs=1.5)

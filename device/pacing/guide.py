@@ -115,8 +115,8 @@ class PacerGuide:
         self._start_s = self._last_s = t_s
         self._mismatch_since_s = None
         self._following = True
-        log.info("pacing starts at %.1f breaths/min (measured %s), target %.1f",
-                 rate, measured_breath_rate_bpm, s.resonance_rate_bpm)
+        measured = "not measured" if measured_breath_rate_bpm is None else f"measured {measured_breath_rate_bpm:.1f}"
+        log.info("pacing starts at %.1f breaths/min (%s), target %.1f", rate, measured, s.resonance_rate_bpm)
         return self._snapshot
 
     def update(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 SIGNAL_QUALITY_MIN = 0.5  # rolling quality (0..1) that counts as a clean signal while settling
 SETTLE_MAX_WAIT_FACTOR = 3.0  # settle at most this many times settle_s waiting for a breathing estimate
 GUIDE_UPDATE_S = 5.0  # seconds between pacer guidance updates
-PAUSED_LEVEL = 0.15  # light level while paused: a dim glow that says "still here"
-SETTLING_LEVEL = 0.25  # steady glow while the signal settles (steady, so nobody follows it yet)
+# Levels are of the ring's perceived level (the driver keeps any lit LED visible, see drivers/led_ring.py).
+PAUSED_LEVEL = 0.5  # light level while paused: the breath goes on, dimmer, saying "still here"
+SETTLING_LEVEL = 1.0  # while the signal settles: the ring at rest (empty lungs), steady, as pacing will begin
 
 
 class Phase(enum.Enum):
@@ -295,7 +296,8 @@ class Session:
             "mean_coherence_ratio": mean(stats.coherence_sum, stats.n_coherence),
             "peak_coherence_ratio": round(stats.coherence_peak, 2) if stats.n_coherence else None,
             "coherent_s": round(stats.coherent_s, 1),
-            "start_rate_bpm": None if stats.start_rate_bpm is None else round(stats.start_rate_bpm, 2),
-            "end_rate_bpm": (round(float(self.pattern.pacer.rate_bpm(now_s)), 2)
-                             if stats.pacing_started_s is not None else None),
+            # Breaths per minute: "_per_min", never "_bpm", which in a payload means beats per minute.
+            "pacer_start_rate_per_min": None if stats.start_rate_bpm is None else round(stats.start_rate_bpm, 2),
+            "pacer_end_rate_per_min": (round(float(self.pattern.pacer.rate_bpm(now_s)), 2)
+                                       if stats.pacing_started_s is not None else None),
         }

@@ -137,3 +137,43 @@ def test_a_task_that_changes_its_period_moves_onto_the_new_grid() -> None:
     assert times[4:13] == pytest.approx([0.1 * k for k in range(1, 10)])  # on the sensor's grid
     assert times[13:] == pytest.approx([1.0, 1.02, 1.04, 1.06, 1.08, 1.1, 1.12, 1.14, 1.16, 1.18, 1.2])
     assert scheduler.wakeups < 1.2 / 0.02
+
+
+class _FakeRealTime:
+    """A real clock and stop event stand-in: each wait oversleeps by `oversleep_s`, and the loop's own
+    work between waits takes `work_s`, as on a busy machine."""
+
+    def __init__(self, oversleep_s: float, work_s: float) -> None:
+        self.now_s = 100.0
+        self.oversleep_s = oversleep_s
+        self.work_s = work_s
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def is_set(self) -> bool:
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.now_s += (timeout or 0.0) + self.oversleep_s
+        return False
+
+    def work(self) -> None:
+        self.now_s += self.work_s
+
+
+@pytest.mark.parametrize("speed", [1.0, 10.0, 50.0])
+def test_sim_clock_at_speed_n_stays_within_milliseconds_of_n_times_real_time_for_any_length(speed: float) -> None:
+    """The old clock slept `remaining / speed` from wherever it was, so work and oversleep added up:
+    speed 10 for 2 minutes took 17 s instead of 12. Anchored to its start, the lag never grows."""
+    frame_real_s = 0.02 / speed
+    real = _FakeRealTime(oversleep_s=0.05 * frame_real_s, work_s=0.1 * frame_real_s)
+    clock = SimClock(speed=speed, real_clock=real)
+    start_real = real()
+    lags_real_s = []
+    for k in range(1, 30_001):  # 10 simulated minutes of 20 ms frames
+        real.work()
+        clock.wait_until(k * 0.02, real)  # type: ignore[arg-type]
+        lags_real_s.append(abs(clock.now_s() / speed - (real() - start_real)))
+    assert max(lags_real_s) <= 0.15 * frame_real_s + 1e-9  # one frame's work and oversleep, never added up
+    assert max(lags_real_s) < 0.005

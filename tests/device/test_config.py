@@ -58,18 +58,18 @@ def test_every_error_is_listed_at_once_with_its_key(tmp_path: Path) -> None:
     assert len(problems) == 7
     text = "\n".join(problems)
     assert "sensor.sample_rate_hz: expected one of 25, 50, 100, got 30" in text
-    assert "sensor.led_current_ma: expected a number, got str 'bright'" in text
+    assert "sensor.led_current_ma: expected a number, got the text 'bright'" in text
     assert "pacer.resonance_rate_bpm: expected 4.5 to 7.0, got 9.0" in text
-    assert "led.colour: unknown key" in text
-    assert "audio.enabled: expected true or false, got int 1" in text
-    assert "night.start: expected a value matching" in text
+    assert "led.colour: unknown setting" in text
+    assert "audio.enabled: expected true or false, got 1" in text
+    assert "night.start: expected a time of day as HH:MM, 00:00 to 23:59, got the text '25:00'" in text
     assert "[mystery]: unknown section" in text
 
 
 def test_booleans_are_not_numbers(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("[led]\ncount = true\n")
-    with pytest.raises(ConfigError, match=r"led\.count: expected an integer, got bool True"):
+    with pytest.raises(ConfigError, match=r"led\.count: expected a whole number, got true"):
         load_config(path)
 
 
@@ -98,3 +98,66 @@ def test_replace_validates_like_a_file() -> None:
     with pytest.raises(ConfigError, match=r"sim\.seed"):
         config.replace("sim", seed=-1)
     assert as_dict(config)["sim"]["seed"] == config.sim.seed
+
+
+_REGEX_MARKS = ("^", "$", "\\d", "{1,", "[A-Z", "(?")
+
+
+def _schema_keys() -> list[tuple[str, str, object]]:
+    return [(section, key, value) for section, values in as_dict(load_config()).items()
+            for key, value in values.items()]
+
+
+@pytest.mark.parametrize(("section", "key", "default"), _schema_keys())
+def test_each_bad_value_is_reported_once_in_words(tmp_path: Path, section: str, key: str, default: object) -> None:
+    """Every key of the schema, given a value of the wrong kind: one problem, naming that key once,
+    saying in words what was expected (no regular expression), and the value as written."""
+    wrong = "'x'" if not isinstance(default, str) else "[1, 2]"
+    path = tmp_path / "c.toml"
+    path.write_text(f"[{section}]\n{key} = {wrong}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    problems = caught.value.problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{section}.{key}: expected ")
+    assert str(caught.value).count(f"{section}.{key}") == 1
+    assert not any(mark in problems[0] for mark in _REGEX_MARKS), problems[0]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[device]\ndevice_id = 'my unit!'\n", "device.device_id: expected 1 to 32 letters, digits, '_' or '-'"),
+    ("[night]\nend = '7am'\n", "night.end: expected a time of day as HH:MM, 00:00 to 23:59, got the text '7am'"),
+])
+def test_string_rules_are_said_in_words(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems == (caught.value.problems[0],) and caught.value.problems[0].startswith(expected)
+
+
+def test_a_value_that_breaks_its_own_rule_is_not_reported_again_by_a_rule_between_keys(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[sensor]\nsample_rate_hz = 33\nread_period_ms = 300\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = str(caught.value)
+    assert text.count("sensor.read_period_ms") == 1 and text.count("sensor.sample_rate_hz") == 1
+
+
+def test_top_level_keys_are_reported_as_settings_outside_a_section(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("volume = 0.3\nled = 3\n[audio]\nvolume = 0.4\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("volume: a setting outside any section")
+    assert problems[1] == "led: expected a [led] section of settings, got 3"
+
+
+def test_a_file_that_is_not_utf8_is_a_config_error_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes("[device]\ndevice_id = 'café'\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1\.toml: not UTF-8 text \(byte 0xe9 at offset 25\)"):
+        load_config(path)

@@ -25,10 +25,10 @@ from sim.spi_ring import SpiRingSink, decode_ws2812
 
 
 def _reference_encoding(pixels: np.ndarray, order: str) -> bytes:
-    """Independent, slow encoder: each data bit as the text '100' or '110', MSB first."""
+    """Independent, slow encoder: each data bit as the text '1000' or '1100', MSB first."""
     columns = ["RGBW".index(c) for c in order]
     bits = "".join(
-        "110" if (int(pixel[c]) >> shift) & 1 else "100"
+        "1100" if (int(pixel[c]) >> shift) & 1 else "1000"
         for pixel in pixels
         for c in columns
         for shift in range(7, -1, -1)
@@ -42,7 +42,7 @@ def test_encoding_matches_the_ws2812_bit_patterns(order: str) -> None:
     data = encode_ws2812(pixels, order)
     body = data[: len(data) - LATCH_BYTES]
     assert body == _reference_encoding(pixels, order)
-    assert len(body) == 12 * len(order) * 3
+    assert len(body) == 12 * len(order) * 4
 
 
 def test_latch_holds_the_line_low_long_enough_for_ws2812b_and_sk6812() -> None:

@@ -26,7 +26,7 @@ def make(tmp_path: Path, config: Config | None = None) -> tuple[SimWorld, Glimme
 
 
 def numbers(payloads: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [(p["t_s"], p["hr_bpm"], p["rmssd_ms"], p["coherence_ratio"], p["pacer_rate_bpm"]) for p in payloads]
+    return [(p["t_s"], p["hr_bpm"], p["rmssd_ms"], p["coherence_ratio"], p["pacer_rate_per_min"]) for p in payloads]
 
 
 def test_twenty_minutes_run_on_the_fast_clock_with_every_task_on_time(tmp_path: Path) -> None:

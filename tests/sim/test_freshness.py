@@ -13,7 +13,7 @@ from device.publish import RecordingPublisher
 from sim.world import build_sim_world
 from tests.sim.test_device_in_sim import NOON
 
-HEART_KEYS = ("hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", "coherence_ratio", "breath_rate_bpm")
+HEART_KEYS = ("hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", "coherence_ratio", "breath_rate_per_min")
 PROMPT_S = 2.5 + 5.0  # the finger's loss is noticed within ~2.5 s, and payloads come every 5 s
 
 

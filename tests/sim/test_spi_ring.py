@@ -8,7 +8,7 @@ import pytest
 from device.clock import SimClock
 from device.errors import InputError
 from drivers.led_ring import LATCH_BYTES, SpiLedRing, encode_ws2812
-from sim.spi_ring import SpiRingSink, decode_ws2812
+from sim.spi_ring import SpiRingSink, decode_ws2812, pulse_lengths_ns, timing_problems
 
 
 def test_decoding_tolerates_latch_bytes_on_either_side() -> None:
@@ -20,8 +20,8 @@ def test_decoding_tolerates_latch_bytes_on_either_side() -> None:
 
 def test_malformed_bit_cells_raise_when_strict_and_are_counted_otherwise() -> None:
     data = bytearray(encode_ws2812(np.full((4, 3), 99, dtype=np.uint8)))
-    data[5] = 0xFF  # '111' cells: no WS2812 bit looks like that
-    with pytest.raises(InputError, match="bit cells"):
+    data[5] = 0xE8  # a 936 ns high pulse: too long for a 0, too long for an SK6812 1
+    with pytest.raises(InputError, match="timing windows"):
         decode_ws2812(bytes(data))
     strict = SpiRingSink(SimClock())
     with pytest.raises(InputError):
@@ -52,7 +52,7 @@ def test_frames_are_stamped_with_the_clock_and_bounded() -> None:
     assert [t for t, _ in sink.frames] == pytest.approx([0.14, 0.16, 0.18, 0.20, 0.22])
     times_s, levels = sink.brightness_series()
     assert np.all(np.diff(levels) > 0) and times_s[-1] == pytest.approx(0.22)
-    assert sink.byte_count == 12 * (6 * 3 * 3 + LATCH_BYTES)
+    assert sink.byte_count == 12 * (6 * 3 * 4 + LATCH_BYTES)
 
 
 def test_mean_brightness_undoes_gamma_to_give_the_perceived_level() -> None:
@@ -68,3 +68,26 @@ def test_rgbw_white_is_seen_in_every_channel() -> None:
     rgbw = np.array([[10, 20, 30, 100]], dtype=np.uint8)
     decoded = decode_ws2812(encode_ws2812(rgbw, "GRBW"), "GRBW")
     assert decoded.tolist() == [[110, 120, 130]]
+
+
+@pytest.mark.parametrize("spi_hz", [250e6 / 78, 500e6 / 158, 200e6 / 64, 3.3e6])
+def test_every_pulse_sits_inside_the_ws2812b_v5_and_sk6812_windows_with_margin(spi_hz: float) -> None:
+    """At the SPI clocks a Pi really makes (core 250 MHz / 78 on a Pi 3 or Zero 2 W with core_freq=250,
+    500 / 158 on a Pi 4 if the divider rounds up, the Pi 5's 200 / 64) and a little beyond, every
+    pulse of every byte value stays 3 % inside every part's window, and the latch is long enough."""
+    values = np.arange(256, dtype=np.uint8)
+    data = encode_ws2812(np.stack([values, values[::-1], np.roll(values, 85)], axis=1))
+    highs, lows = pulse_lengths_ns(data, spi_hz)
+    assert highs.size == 256 * 24
+    assert timing_problems(highs, lows, margin=0.03) == []
+    assert lows[-1] >= 280_000
+
+
+def test_the_old_three_bit_code_is_refused_as_outside_the_v5_windows() -> None:
+    """The 2.4 MHz '100'/'110' code gives 417 ns for a 0's high: over the WS2812B-V5's 380 ns."""
+    bits = "".join("110" if b else "100" for b in [1, 0, 1, 1, 0, 0, 1, 0] * 3) + "0" * 800
+    data = int(bits, 2).to_bytes(len(bits) // 8, "big")
+    problems = timing_problems(*pulse_lengths_ns(data, 2.4e6))
+    assert any("WS2812B-V5 T0H" in p for p in problems)
+    with pytest.raises(InputError, match="timing"):
+        decode_ws2812(data, "GRB", spi_hz=2.4e6)

@@ -96,7 +96,7 @@ def test_a_session_closed_before_pacing_reports_no_rates() -> None:
     summary = d.session.close(d.t_s)
     assert summary is not None
     assert summary["paced_s"] == 0.0
-    assert summary["start_rate_bpm"] is None and summary["end_rate_bpm"] is None
+    assert summary["pacer_start_rate_per_min"] is None and summary["pacer_end_rate_per_min"] is None
     assert summary["peak_coherence_ratio"] is None
 
 
