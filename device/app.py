@@ -51,6 +51,7 @@ FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while 
 # most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
 # then settles for 15 s anyway). Idle, the loop wakes 5 times a second.
 IDLE_READ_PERIOD_S = 0.2
+HRV_REFRESH_S = STALE_AFTER_S / 2  # longest the session's steps use HRV figures held from before new beats
 
 
 def dark_from(state: PatternState, t_s: float) -> bool:
@@ -121,6 +122,7 @@ class GlimmerDevice:
         self._pipeline_idle = True
         self._hrv_raw: HrvMetrics = self.hrv.metrics()
         self._hrv_stale = False
+        self._hrv_at_s = -math.inf
         self.metrics: HrvMetrics = self._hrv_raw
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
@@ -191,17 +193,17 @@ class GlimmerDevice:
         if night.enabled:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
-        self.metrics = self.current_metrics(now_s)
+        self.metrics = self.current_metrics(now_s, publishing=False)
         before = self.session.phase
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
             self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
             self._hrv_stale = True
 
-    def current_metrics(self, now_s: float) -> HrvMetrics:
+    def current_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
         """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
         sensor lost, no finger, still settling, or no beat for STALE_AFTER_S."""
-        metrics = self._hrv_metrics()
+        metrics = self._hrv_metrics(now_s, publishing)
         reading = self.reading
         if reading is None or reading.status != "ok":
             return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
@@ -213,12 +215,15 @@ class GlimmerDevice:
             return metrics.withheld(NO_RECENT_BEATS)
         return metrics
 
-    def _hrv_metrics(self) -> HrvMetrics:
+    def _hrv_metrics(self, now_s: float, publishing: bool) -> HrvMetrics:
         """The HRV tracker's figures, recomputed only when beats have arrived (or gone) since the last
-        time: they change only then, and the whole window's artifact correction is the costly part."""
-        if self._hrv_stale:
+        time, and then for every publication but at most every HRV_REFRESH_S for the session's own
+        steps: they change only with beats, and the whole window's artifact correction is the costly
+        part. HRV_REFRESH_S is half of STALE_AFTER_S, so a held figure is never judged stale."""
+        if self._hrv_stale and (publishing or now_s - self._hrv_at_s >= HRV_REFRESH_S):
             self._hrv_raw = self.hrv.metrics()
             self._hrv_stale = False
+            self._hrv_at_s = now_s
         return self._hrv_raw
 
     def _render_frame(self, now_s: float) -> None:
