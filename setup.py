@@ -22,7 +22,10 @@ setup(
         "pi": ["spidev>=3.6", "pyaudio>=0.2.13", "lgpio>=0.2"],
         # Sound on a laptop running the simulator (needs PortAudio).
         "audio": ["pyaudio>=0.2.13"],
-        "test": ["pytest>=8", "pytest-cov>=5", "hypothesis>=6", "ruff>=0.5", "mypy>=1.10"],
+        # Pictures for `glimmer report` (the daemon never imports it).
+        "report": ["matplotlib>=3.6"],
+        # The tests draw reports too, hence matplotlib.
+        "test": ["pytest>=8", "pytest-cov>=5", "hypothesis>=6", "ruff>=0.5", "mypy>=1.10", "matplotlib>=3.6"],
         # Peers measured by the pulse benchmark; never imported by the device.
         "bench": ["neurokit2>=0.2.10", "heartpy>=1.2.7", "pandas>=2"],
     },

@@ -20,12 +20,15 @@ from numpy.typing import NDArray
 
 from device.clock import Clock
 from device.config import Config
+from device.errors import OutputError
 from device.loop import Scheduler, Task
+from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
 from device.pacing.session import Phase, Session, in_night
 from device.payload import DeviceStatus, metrics_payload
 from device.publish import Publisher
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
+from drivers.buttons import Press, PressButton
 from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
@@ -45,6 +48,9 @@ NO_FINGER = "no_finger"
 SENSOR_LOST = "sensor_lost"
 SETTLING = "settling"
 NO_RECENT_BEATS = "no_recent_beats"
+BUTTON_POLL_S = 0.05  # seconds between looks at the buttons' queued presses
+COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
+PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
 FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while the pattern state holds
 # While the sensor sees no finger, its FIFO is drained every 200 ms instead of every read_period_ms: at
@@ -87,6 +93,26 @@ def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
         return PwmLed(led.pwm_gpio, pin_factory=hardware.pin_factory,
                       gamma=led.gamma, brightness_limit=led.max_brightness)
     return None
+
+
+def build_buttons(config: Config, hardware: Hardware) -> list[tuple[PressButton, str]]:
+    """The wired buttons with what a short press does: the main one ("session"), and a second one if
+    wired (`buttons.second_action`). No buttons (a warning) when the pins cannot be used."""
+    b = config.buttons
+    if not b.enabled:
+        return []
+    wired = [(b.main_gpio, "session", "main button")]
+    if b.second_gpio >= 0:
+        wired.append((b.second_gpio, b.second_action, "second button"))
+    out: list[tuple[PressButton, str]] = []
+    for gpio, action, name in wired:
+        try:
+            out.append((PressButton(gpio, hardware.clock, pin_factory=hardware.pin_factory,
+                                    bounce_s=b.bounce_ms / 1000.0, long_press_s=b.long_press_s,
+                                    very_long_press_s=b.very_long_press_s, name=name), action))
+        except OutputError as exc:
+            log.warning("no %s: %s", name, exc)
+    return out
 
 
 def build_sensor(config: Config, hardware: Hardware) -> PulseSensor:
@@ -135,13 +161,23 @@ class GlimmerDevice:
         self._batch_times: list[float] = []
         self._batch_frames: NDArray[np.float64] = np.zeros((0, config.led.count, 3))
         self._batch_next = 0
+        # Hooks for the household's recorder and the sim: called after each session step.
+        self.on_session_tick: list[Callable[[float], None]] = []
+        self.buttons = build_buttons(config, hardware)
+        # What a long press does (the household sets it): step to the next person, return their colour.
+        self.next_person: Callable[[], str | None] = lambda: None
+        self._flash: tuple[float, tuple[float, float, float]] | None = None  # (until s, RGB 0..1)
         self._scheduler = Scheduler(self.clock, self.stop_event)
         self._frame_task = Task("frame", self._frame_period_s, self._render_frame)
         self._sensor_task = Task("sensor", self._read_period_s, self._read_sensor)
+        # The buttons' queued presses are looked at on the sensor's grid (100 ms, idle 200 ms), so
+        # they add no wake-up of their own; a press is acted on within that.
+        self._buttons_task = Task("buttons", max(BUTTON_POLL_S, self._read_period_s), self._poll_buttons)
         self._tasks = [
             self._sensor_task,
             Task("session", SESSION_TICK_S, self._step_session),
             self._frame_task,
+            self._buttons_task,
             Task("publish", config.metrics.period_s, self._publish_metrics,
                  start_s=self.clock.now_s() + config.metrics.period_s),
         ]
@@ -178,8 +214,11 @@ class GlimmerDevice:
                 self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
                 self._hrv_stale = True
             if update.beats:
-                self.hrv.add_beats([replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats])
+                stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
+                self.hrv.add_beats(stamped)
                 self._hrv_stale = True
+                if isinstance(self.session.guide, ResonanceAssessment):
+                    self.session.guide.add_beats(stamped)
             self.finger_on = update.finger_on
             self.quality = update.quality
         elif reading.status != "ok":
@@ -187,6 +226,7 @@ class GlimmerDevice:
             self.quality = 0.0
         no_finger = reading.finger_on_dc is False and not self.finger_on
         self._sensor_task.period_s = self._idle_read_period_s if no_finger else self._read_period_s
+        self._buttons_task.period_s = max(BUTTON_POLL_S, self._sensor_task.period_s)
 
     def _step_session(self, now_s: float) -> None:
         night = self.config.night
@@ -196,6 +236,8 @@ class GlimmerDevice:
         self.metrics = self.current_metrics(now_s, publishing=False)
         before = self.session.phase
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+        for hook in self.on_session_tick:
+            hook(now_s)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
             self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
             self._hrv_stale = True
@@ -226,14 +268,66 @@ class GlimmerDevice:
             self._hrv_at_s = now_s
         return self._hrv_raw
 
+    def _poll_buttons(self, now_s: float) -> None:
+        for button, short_action in self.buttons:
+            for press in button.take():
+                action = {Press.SHORT: short_action, Press.LONG: "next_person",
+                          Press.VERY_LONG: "assessment"}[press]
+                log.info("%s: %s press -> %s", button.name, press.value, action)
+                self.act(action, now_s)
+
+    def act(self, action: str, now_s: float) -> None:
+        """Do what a button (or a command) asks: "session", "next_person" or "assessment"."""
+        phase = self.session.phase
+        if action == "session":
+            if phase in (Phase.SETTLING, Phase.PACING, Phase.PAUSED):
+                self.session.end(now_s)
+            else:
+                self.session.begin()
+                log.info("ready: a fingertip on the sensor starts a session")
+        elif action == "next_person":
+            colour = self.next_person()
+            if colour is not None:
+                rgb = tuple(int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
+                self._flash = (now_s + COLOUR_FLASH_S, (rgb[0], rgb[1], rgb[2]))
+        elif action == "assessment":
+            if phase in (Phase.IDLE, Phase.SETTLING):
+                self.start_assessment()
+                self.session.begin()
+            else:
+                log.info("an assessment starts from idle: end this session first (short press)")
+        else:
+            raise ValueError(f"unknown action {action!r}")
+
+    def use_config(self, config: Config) -> bool:
+        """Put another person's settings in force for the next session: the session is rebuilt now if
+        idle (its number carries on). Returns False, changing nothing, while a session runs."""
+        if self.session.phase is not Phase.IDLE:
+            return False
+        numbers = self.session.ids
+        self.config = config
+        self.session = Session(config, on_closed=self._publish_session)
+        self.session.ids = numbers
+        return True
+
+    def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:
+        """Make the next (or the settling) session a resonance assessment; returns it to watch."""
+        if plan is None:
+            a = self.config.assessment
+            plan = AssessmentPlan.from_text(a.rates_bpm, a.step_s, a.settle_s, a.follow_tolerance_bpm)
+        assessment = ResonanceAssessment(plan, self.session.pattern.pacer.shape)
+        self.session.run_assessment(assessment)
+        return assessment
+
     def _render_frame(self, now_s: float) -> None:
         state = self.session.pattern
-        if state is not self._dark_state:
+        flashing = self._flash is not None and now_s < self._flash[0]
+        if state is not self._dark_state or flashing:
             if self.led is not None:
                 # The driver writes a frame only when its output differs from the last one written.
-                self.led.show(self._frame_at(now_s, state))
+                self.led.show(self._frame_for(now_s, state, flashing))
                 self.frames_shown += 1
-            self._dark_state = state if dark_from(state, now_s) else None
+            self._dark_state = state if dark_from(state, now_s) and not flashing else None
         # Dark and static: nothing to render until the session swaps the state, which happens on
         # the session's 1 s grid, a multiple of the sensor's; the frame task rides on the sensor's grid.
         dark_period_s = max(self._sensor_task.period_s, self._frame_period_s)
@@ -241,6 +335,23 @@ class GlimmerDevice:
         for hook in self.hardware.on_frame:
             hook(now_s)
         self.audio.poll()
+
+    def _frame_for(self, now_s: float, state: PatternState, flashing: bool) -> NDArray[np.float64]:
+        """The frame at `now_s`: a chosen person's colour while it flashes, else the pattern's (with an
+        assessment's progress marks)."""
+        n = self.config.led.count
+        if flashing:
+            assert self._flash is not None
+            return np.tile(np.asarray(self._flash[1]) * state.brightness_cap, (n, 1))
+        frame = self._frame_at(now_s, state)
+        assessment = self.session.assessment
+        if assessment is not None and self.session.phase is Phase.PACING:
+            done, total = assessment.progress
+            marks = round(n * done / max(total, 1))
+            warm = np.array([1.0, 0.6, 0.0 if state.night else 0.3]) * PROGRESS_LEVEL
+            frame = frame.copy()  # the batch rendered ahead stays as rendered
+            frame[:marks] = np.maximum(frame[:marks], warm * state.brightness_cap)
+        return frame
 
     def _frame_at(self, now_s: float, state: PatternState) -> NDArray[np.float64]:
         """The frame for deadline `now_s`: from the batch rendered ahead if it was rendered for this
@@ -323,6 +434,7 @@ class GlimmerDevice:
 
         steps: list[tuple[str, Callable[[], object]]] = [
             ("session", close_session),
+            *((button.name, button.close) for button, _ in self.buttons),
             ("LEDs", self.led.close if self.led is not None else lambda: None),
             ("sound", lambda: self.audio.fade_out_and_stop(AUDIO_FADE_S)),
             ("sensor", self.sensor.close),

@@ -1,7 +1,9 @@
 """The `glimmer` command: `glimmer run` on the Raspberry Pi, `glimmer sim` on a laptop.
 
 Exit status: 0 on a clean stop (including SIGINT/SIGTERM, and a reader closing our stdout pipe),
-78 (EX_CONFIG) for a bad config, 69 (EX_UNAVAILABLE) when required hardware is missing,
+78 (EX_CONFIG) for a bad config (or a store that cannot be written),
+65 (EX_DATAERR) for bad data (unknown person, duplicate name, a setting out of range, a store locked or
+from a newer Glimmer), 69 (EX_UNAVAILABLE) when required hardware is missing,
 70 (EX_SOFTWARE) for an unexpected failure.
 
 Global options (`-c/--config`, `-v`, `-q`) work on either side of the subcommand: every subcommand's
@@ -27,13 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import device
+from device import cli_home
 from device.config import DEFAULT_CONFIG_PATH, Config, load_config
 from device.config_text import render_toml
-from device.errors import ConfigError, HardwareError
+from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreNotWritable
 
 log = logging.getLogger("glimmer")
 
 EX_OK = 0
+EX_DATAERR = 65
 EX_UNAVAILABLE = 69
 EX_SOFTWARE = 70
 EX_CONFIG = 78
@@ -142,10 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "named on screen; --json: no sound)")
     sim.add_argument("--at", type=_time_of_day, default=None, metavar="HH:MM",
                      help="simulated local time of day at the start (night mode follows it; default: now)")
+    cli_home.add_sim_options(sim)
 
     add_command(commands, "config", _cmd_config, summary="check a config and print the effective values as TOML",
                 description="Validate the config (shipped defaults plus --config) and print every value "
                             "in the shipped file's layout, ready to be saved as a config file.")
+    cli_home.register(commands, load_for)
     return parser
 
 
@@ -206,7 +212,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = load_for(args)
     _setup_logging(config, _verbosity(args))
     hardware = build_real_hardware(config)
+    household = cli_home.run_household(config)
+    if household is not None:
+        config = household.config_for(household.active)
     glimmer = build_device(config, hardware)
+    if household is not None:
+        household.attach(glimmer, hardware.wall_clock())
     with _stop_on_signals(glimmer.stop):
         try:
             glimmer.run()
@@ -222,8 +233,11 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
     _setup_logging(config, _verbosity(args))
+    if args.assess:
+        return cli_home.sim_assess(args, config)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
-                   wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at)
+                   wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at,
+                   household=cli_home.sim_household(args, config))
 
 
 def _quiet_closed_stdout() -> None:
@@ -248,9 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader closed the pipe (`glimmer sim --json | head -1`): a normal end, as for Unix tools.
         _quiet_closed_stdout()
         return EX_OK
-    except ConfigError as exc:
+    except (ConfigError, StoreNotWritable) as exc:
         print(f"glimmer: {exc}", file=sys.stderr)
         return EX_CONFIG
+    except (DataError, StoreError) as exc:
+        print(f"glimmer: {exc}", file=sys.stderr)
+        return EX_DATAERR
     except HardwareError as exc:
         print(f"glimmer: {exc}", file=sys.stderr)
         return EX_UNAVAILABLE

@@ -37,6 +37,18 @@ TIME_OF_DAY = (_is_hhmm, "a time of day as HH:MM, 00:00 to 23:59")
 DEVICE_ID = (_is_device_id, "1 to 32 letters, digits, '_' or '-'")
 
 
+def _is_rate_list(text: str) -> bool:
+    """Two or more positive numbers separated by commas ("6.5, 6.0, 5.5")."""
+    parts = text.split(",")
+    try:
+        return len(parts) >= 2 and all(float(part) > 0 for part in parts)
+    except ValueError:
+        return False
+
+
+RATE_LIST = (_is_rate_list, "two or more breathing rates per minute, separated by commas")
+
+
 def _spec(lo: float | None = None, hi: float | None = None, choices: tuple[Any, ...] | None = None,
           check: tuple[Callable[[str], bool], str] | None = None) -> Any:
     """Field metadata: inclusive bounds, allowed choices, or a check a string must pass (with the
@@ -140,6 +152,31 @@ class SimConfig:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    path: str = _spec()
+    retention_days: int = _spec(1, 36500)
+
+
+@dataclass(frozen=True)
+class ButtonsConfig:
+    enabled: bool = _spec()
+    main_gpio: int = _spec(0, 27)
+    second_gpio: int = _spec(-1, 27)
+    second_action: str = _spec(choices=("session", "next_person", "assessment"))
+    bounce_ms: float = _spec(0.0, 200.0)
+    long_press_s: float = _spec(0.3, 10.0)
+    very_long_press_s: float = _spec(1.0, 30.0)
+
+
+@dataclass(frozen=True)
+class AssessmentConfig:
+    rates_bpm: str = _spec(check=RATE_LIST)
+    step_s: float = _spec(60.0, 600.0)
+    settle_s: float = _spec(0.0, 120.0)
+    follow_tolerance_bpm: float = _spec(0.1, 2.0)
+
+
+@dataclass(frozen=True)
 class Config:
     device: DeviceConfig
     sensor: SensorConfig
@@ -150,6 +187,9 @@ class Config:
     night: NightConfig
     metrics: MetricsConfig
     sim: SimConfig
+    store: StoreConfig
+    buttons: ButtonsConfig
+    assessment: AssessmentConfig
 
     def replace(self, section: str, **values: Any) -> Config:
         """A copy with some values of one section changed (validated like a file would be)."""

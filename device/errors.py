@@ -43,3 +43,19 @@ class AudioUnavailable(OutputError):
 
 class InputError(GlimmerError, ValueError):
     """Bad data handed to a pure function (wrong shape, rate out of range, non-finite values)."""
+
+
+class DataError(GlimmerError):
+    """Data a user or a file handed us is wrong: unknown person, duplicate name, a setting out of range.
+
+    The command that met it changed nothing; `glimmer` exits 65 (EX_DATAERR).
+    """
+
+
+class StoreError(GlimmerError):
+    """The household store (SQLite) cannot be used: locked, corrupt or from a newer Glimmer. Exit 65."""
+
+
+class StoreNotWritable(StoreError):
+    """The store's path cannot be written (read-only file or directory, missing directory). Exit 78:
+    `store.path` in the config has to name a writable place."""

@@ -129,6 +129,12 @@ def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
                      f"[{'#' * filled}{'.' * (bar_len - filled)}] {_SEGMENT_WORDS[Segment(int(seg))]}")
     else:
         lines.append("pacer --")
+    assessment = glimmer.session.assessment
+    if assessment is not None:
+        done, total = assessment.progress
+        step_rate = assessment.current_rate_bpm
+        now_text = f", now {step_rate:.1f}/min" if step_rate is not None and status.session_state == "pacing" else ""
+        lines.append(f"resonance assessment: {done} of {total} steps done{now_text}")
     lines.append(f"sound -> {glimmer.audio.name}")
     return [_fit(line) for line in lines]
 

@@ -29,10 +29,13 @@ from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
 from device.config import Config
 from device.errors import AudioUnavailable
+from device.home.household import Household
 from device.publish import JsonLinesPublisher, Publisher, RecordingPublisher
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from sim.audio_sink import WavAudioOutput
 from sim.i2c_bus import VirtualI2CBus
+from sim.keys import HELP as KEYS_HELP
+from sim.keys import KeyPresser, TerminalKeys
 from sim.max30102 import VirtualMax30102
 from sim.person import PersonParams, SimulatedPerson
 from sim.spi_ring import SpiRingSink
@@ -95,12 +98,14 @@ def _wall_clock(clock: SimClock, start: datetime) -> Callable[[], datetime]:
 
 
 def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | None = None,
-                    prefer_speakers: bool = False, start_wall: datetime | None = None) -> SimWorld:
+                    prefer_speakers: bool = False, start_wall: datetime | None = None,
+                    silent: bool = False) -> SimWorld:
     """Simulated hardware for `config`.
 
     Sound: to `wav_path` when given; else, with `prefer_speakers` (the live view), to the speakers
     when they exist and the run is in real time, otherwise to `sim_wav_path(config)` (logged); else
-    nowhere (`--json` runs and tests write no sound unless asked).
+    nowhere (`--json` runs and tests write no sound unless asked). `silent` renders no sound at all, even
+    when asked (the person only sees the light; saves the hum's cost).
     """
     clock = SimClock(speed=speed)
     sim = config.sim
@@ -116,6 +121,8 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     pins = MockFactory(pin_class=MockPWMPin)
     audio: AudioOutput | None = None
     rate_hz = config.audio.sample_rate_hz
+    if silent:
+        wav_path, prefer_speakers = None, False
     if wav_path is None and prefer_speakers and speed == 1.0 and config.audio.enabled:
         try:
             audio = PyAudioOutput(config.audio.device_name or None, rate_hz, config.audio.frames_per_buffer, clock)
@@ -145,9 +152,13 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
 
 def run_sim(config: Config, speed: float, minutes: float | None, json_lines: bool, wav_path: Path | None,
             stop_on_signals: Callable[[Callable[[], None]], AbstractContextManager[None]],
-            out: TextIO | None = None, start_wall: datetime | None = None) -> int:
-    """Run the simulated device until `minutes` of simulated time or a signal; print the summary."""
+            out: TextIO | None = None, start_wall: datetime | None = None,
+            household: Household | None = None) -> int:
+    """Run the simulated device until `minutes` of simulated time or a signal; print the summary.
+    With a household, its active person's settings are in force and their session is stored."""
     out = out or sys.stdout
+    if household is not None:
+        config = household.config_for(household.active)
     live_view = not json_lines and math.isfinite(speed)
     # Sound only when asked (--wav), or for the live view: its speakers, else a WAV file it names.
     world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=live_view,
@@ -159,7 +170,10 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         publishers.append(JsonLinesPublisher(out, on_reader_gone=lambda: stop[0]()))
     glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
     stop.append(glimmer.stop)
+    if household is not None:
+        household.attach(glimmer, world.hardware.wall_clock())
     view: TerminalView | None = None
+    keys: TerminalKeys | None = None
     if live_view:
         def ring() -> NDArray[np.float64] | None:
             return world.ring.mean_drive(VIEW_AVERAGE_S)
@@ -167,6 +181,11 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         view = TerminalView(out, glimmer, ring, period_s=VIEW_PERIOD_S * speed,
                             capture_logs=_is_terminal(out) and _is_terminal(sys.stderr))
         world.hardware.on_frame.append(view.on_frame)
+        presser = KeyPresser(world.pins, config)
+        world.hardware.on_frame.append(presser.on_frame)
+        keys = TerminalKeys(presser)
+        if sys.stdin.isatty():
+            print(KEYS_HELP, file=sys.stderr)
     until_s = math.inf if minutes is None else minutes * 60.0
     summary = None
     try:
@@ -174,6 +193,8 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
             try:
                 glimmer.run(until_s=until_s)
             finally:
+                if keys is not None:
+                    keys.close()
                 summary = glimmer.close() or glimmer.session.last_summary
     finally:
         if view is not None:

@@ -10,7 +10,7 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -21,19 +21,44 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUN_FOR_S = 2.0  # commands still running this long after their first output get Ctrl-C
 
 
-def shown_commands() -> list[tuple[str, str]]:
-    """(document, command) for every glimmer invocation in a ```sh block or an inline `code` span."""
-    found: list[tuple[str, str]] = []
+PLACEHOLDER = re.compile(r"\b[A-Z]{3,}\b")  # `glimmer users remove NAME --forget`: syntax, not a command to copy
+
+
+def _glimmer_parts(piece: str) -> list[str]:
+    commands = []
+    for part in piece.split("&&"):
+        command = part.split("  #")[0].strip()
+        if re.match(r"^(\.venv/bin/)?glimmer(\s|$)", command) and not PLACEHOLDER.search(command):
+            commands.append(command)
+    return commands
+
+
+def shown_sequences() -> list[tuple[str, list[str]]]:
+    """(document, commands) for every glimmer invocation the docs show: the commands of one ```sh block
+    form one sequence, typed in order (later ones may rest on earlier ones: `users add Ann`, then
+    `history --user Ann`); each inline `code` span that is a whole command is a sequence of its own. A
+    bare subcommand name in prose (`glimmer report`) needs arguments, so it is a mention, not a command."""
+    found: list[tuple[str, list[str]]] = []
     for doc in DOCS:
         text = doc.read_text()
-        pieces = [line for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
-        pieces += re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
-        for piece in pieces:
-            for part in piece.split("&&"):
-                command = part.split("  #")[0].strip()
-                if re.match(r"^(\.venv/bin/)?glimmer(\s|$)", command):
-                    found.append((doc.name, command))
-    return sorted(set(found))
+        for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+            commands = [c for line in block.splitlines() for c in _glimmer_parts(line)]
+            if commands:
+                found.append((doc.name, commands))
+        for span in re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S)):
+            found.extend((doc.name, [c]) for c in _glimmer_parts(span) if c.split()[-1] not in NEEDS_ARGUMENTS)
+    unique: dict[tuple[str, ...], str] = {}
+    for doc_name, commands in found:
+        unique.setdefault(tuple(commands), doc_name)
+    return [(doc_name, list(commands)) for commands, doc_name in unique.items()]
+
+
+NEEDS_ARGUMENTS = {"report", "users"}
+
+
+def shown_commands() -> list[tuple[str, str]]:
+    """(document, command) for every glimmer command the docs show, each once."""
+    return sorted({(doc, c) for doc, commands in shown_sequences() for c in commands})
 
 
 def test_the_docs_show_the_main_commands() -> None:
@@ -41,45 +66,65 @@ def test_the_docs_show_the_main_commands() -> None:
     assert ".venv/bin/glimmer sim" in commands
     assert any(c.startswith(".venv/bin/glimmer run --config") for c in commands)
     assert any(" config" in c for c in commands)
+    assert any(" users add" in c for c in commands) and any(" history" in c for c in commands)
+
+
+def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """Run one shown command as a person would: to its end, or, when it keeps running (the live view),
+    Ctrl-C RUN_FOR_S after its first output, however long start-up takes on a busy machine."""
+    argv = shlex.split(command)
+    stdout: int | IO[str] = subprocess.PIPE
+    if ">" in argv:  # `glimmer config > my.toml`
+        target = argv[argv.index(">") + 1]
+        stdout = open(os.devnull, "w") if target == "/dev/null" else (cwd / target).open("w")  # noqa: SIM115
+        argv = argv[: argv.index(">")]
+    argv = [sys.executable, "-m", "device.cli", *argv[1:]]
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    try:
+        if proc.stdout is not None:
+            select.select([proc.stdout], [], [], 90.0)
+            try:
+                proc.wait(timeout=RUN_FOR_S)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)
+        else:
+            try:
+                proc.wait(timeout=180.0)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=180)
+    finally:
+        proc.kill()
+        if not isinstance(stdout, int):
+            stdout.close()
+    return proc.returncode, err
 
 
 def test_every_command_shown_in_the_readme_and_docs_runs(tmp_path: Path) -> None:
-    """Each runs as written (from a fresh working directory); those still running after a few seconds get
-    Ctrl-C, as a person would press it. None may fail on its arguments (exit 2) or crash (70); on this
-    machine without the Pi's hardware `glimmer run` ends with 69 (hardware missing) or 78 (no config)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(tmp_path / "state")}
-    procs = []
-    for doc, command in shown_commands():
-        argv = shlex.split(command)
-        stdout: int | IO[str] = subprocess.PIPE
-        if ">" in argv:  # `glimmer config > my.toml`
-            stdout = (tmp_path / argv[argv.index(">") + 1]).open("w")
-            argv = argv[: argv.index(">")]
-        argv = [sys.executable, "-m", "device.cli", *argv[1:]]
-        procs.append((doc, command, subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=stdout,
-                                                     stderr=subprocess.PIPE, text=True)))
-    # Ctrl-C once each is running: after its first output (the live view's first frame, the first JSON
-    # line), however long start-up takes on a busy machine, plus RUN_FOR_S.
-    waiting = [proc.stdout for _, _, proc in procs if proc.stdout is not None]
-    deadline = time.monotonic() + 90.0
-    while waiting and time.monotonic() < deadline:
-        ready, _, _ = select.select(waiting, [], [], deadline - time.monotonic())
-        waiting = [pipe for pipe in waiting if pipe not in ready]
-    time.sleep(RUN_FOR_S)
-    for _, _, proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-    failures = []
-    for doc, command, proc in procs:
-        try:
-            _, err = proc.communicate(timeout=60)
-        finally:
-            proc.kill()
-        allowed = {0, 69, 78} if " run" in f" {command.split('glimmer', 1)[1]}" else {0}
-        if proc.returncode not in allowed or "Traceback" in err or "usage:" in err:
-            failures.append(f"{doc}: `{command}` exited {proc.returncode}: {err.strip()[-300:]}")
+    """Each runs as written, each sequence (one ```sh block) in order in a fresh working and state
+    directory of its own, the sequences side by side. None may fail on its arguments (exit 2) or crash
+    (70); on this machine without the Pi's hardware `glimmer run` ends with 69 (hardware missing) or 78
+    (no config)."""
+    sequences = shown_sequences()
+    failures: list[str] = []
+
+    def run_sequence(n: int, doc: str, commands: list[str]) -> None:
+        cwd = tmp_path / f"seq{n}"
+        cwd.mkdir()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(cwd / "state")}
+        for command in commands:
+            code, err = _run_shown(command, cwd, env)
+            allowed = {0, 69, 78} if " run" in f" {command.split('glimmer', 1)[1]}" else {0}
+            if code not in allowed or "Traceback" in err or "usage:" in err:
+                failures.append(f"{doc}: `{command}` exited {code}: {err.strip()[-300:]}")
+
+    threads = [threading.Thread(target=run_sequence, args=(n, doc, cmds)) for n, (doc, cmds) in enumerate(sequences)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert not failures, "\n".join(failures)
-    assert not list(tmp_path.glob("*.wav")), "a command wrote sound into the working directory"
+    assert not list(tmp_path.glob("*/*.wav")), "a command wrote sound into the working directory"
 
 
 def _readme_link_targets() -> list[str]:

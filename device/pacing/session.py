@@ -21,6 +21,7 @@ from datetime import time as time_of_day
 from typing import Any
 
 from device.config import Config
+from device.pacing.assessment import ResonanceAssessment
 from device.pacing.guide import GuideSettings, PacerGuide
 from device.signal.hrv import HrvMetrics
 from patterns.state import BreathShape, Fade, PacerSnapshot, PatternState
@@ -86,10 +87,12 @@ class Session:
             shape=self._shape,
         )
         self._on_closed = on_closed
-        self._ids = itertools.count(1)
+        self.ids = itertools.count(1)  # session numbers; shared when the session is rebuilt for another person
         self.phase = Phase.IDLE
         self.session_id: int | None = None
-        self.guide: PacerGuide | None = None
+        self.guide: PacerGuide | ResonanceAssessment | None = None
+        self._next_assessment: ResonanceAssessment | None = None
+        self._held_off = False  # ended by a button: no new session until the finger lifts (or a press)
         self._since_s = 0.0  # when the current phase (or finger condition) started
         self._finger_off_since_s: float | None = None
         self._good_since_s: float | None = None
@@ -104,8 +107,24 @@ class Session:
 
     @property
     def target_rate_bpm(self) -> float:
-        """The rate pacing leads toward: the person's resonance rate."""
+        """The rate pacing leads toward: the person's resonance rate (during an assessment, the step's)."""
+        if isinstance(self.guide, ResonanceAssessment) and self.guide.current_rate_bpm is not None:
+            return self.guide.current_rate_bpm
         return self._guide_settings.resonance_rate_bpm
+
+    @property
+    def assessment(self) -> ResonanceAssessment | None:
+        """The assessment this session runs (or will run once pacing starts), if any."""
+        if isinstance(self.guide, ResonanceAssessment):
+            return self.guide
+        return self._next_assessment
+
+    def run_assessment(self, assessment: ResonanceAssessment) -> None:
+        """Pace the next session (or the one settling now) by a resonance assessment instead of the
+        guide; the session closes itself when the assessment is done."""
+        if self.phase in (Phase.PACING, Phase.PAUSED, Phase.CLOSING):
+            raise RuntimeError("an assessment starts from idle or settling, not during a paced session")
+        self._next_assessment = assessment
 
     # -- inputs -----------------------------------------------------------------------------------
 
@@ -119,6 +138,8 @@ class Session:
         """Advance the state machine to clock time now_s with the newest pulse and HRV readings."""
         dt_s = 0.0 if self._last_tick_s is None else max(0.0, now_s - self._last_tick_s)
         self._last_tick_s = now_s
+        if not finger_on:
+            self._held_off = False
         self._track_finger(now_s, finger_on, quality)
         handler = {
             Phase.IDLE: self._idle,
@@ -128,6 +149,16 @@ class Session:
             Phase.CLOSING: self._closing,
         }[self.phase]
         handler(now_s, finger_on, metrics, dt_s)
+
+    def end(self, now_s: float) -> dict[str, Any] | None:
+        """End the session on request (a button): closed now, and no new one starts until the finger
+        is lifted and placed again, or `begin` is called."""
+        self._held_off = True
+        return self.close(now_s)
+
+    def begin(self) -> None:
+        """Allow a session to start on the finger that is on the sensor now (a button)."""
+        self._held_off = False
 
     def close(self, now_s: float) -> dict[str, Any] | None:
         """End any open session now (shutdown): fade out and hand over its summary."""
@@ -141,8 +172,8 @@ class Session:
     # -- states -----------------------------------------------------------------------------------
 
     def _idle(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
-        if finger_on:
-            self.session_id = next(self._ids)
+        if finger_on and not self._held_off:
+            self.session_id = next(self.ids)
             self._stats = _Stats(started_s=now_s)
             self._enter(Phase.SETTLING, now_s)
             self._fade_to(now_s, SETTLING_LEVEL, self._cfg.fade_in_s)
@@ -165,7 +196,8 @@ class Session:
 
     def _start_pacing(self, now_s: float, breath_rate_bpm: float | None) -> None:
         assert self._stats is not None
-        self.guide = PacerGuide(self._guide_settings)
+        self.guide = self._next_assessment or PacerGuide(self._guide_settings)
+        self._next_assessment = None
         pacer = self.guide.start(now_s, breath_rate_bpm)
         self._stats.pacing_started_s = now_s
         self._stats.start_rate_bpm = float(pacer.rate_bpm(now_s))
@@ -189,6 +221,10 @@ class Session:
             self._last_guide_s = now_s
             pacer = self.guide.update(now_s, metrics.breath_rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
+            if isinstance(self.guide, ResonanceAssessment) and self.guide.done:
+                self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
+                self._enter(Phase.CLOSING, now_s)
+                log.info("session %d: assessment done; closing", self.session_id)
 
     def _paused(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
         if finger_on and self._finger_off_since_s is None:
@@ -267,13 +303,16 @@ class Session:
         )
 
     def _finish(self, now_s: float) -> dict[str, Any] | None:
-        stats, session_id = self._stats, self.session_id
+        stats, session_id, guide = self._stats, self.session_id, self.guide
         self._stats, self.session_id, self.guide = None, None, None
         self._coherent_since_s = None
         self._enter(Phase.IDLE, now_s)
         if stats is None or session_id is None:
             return None
         summary = self._summary(session_id, stats, now_s)
+        if isinstance(guide, ResonanceAssessment):
+            summary["kind"] = "assessment"
+            summary["assessment"] = guide.result.as_dict() if guide.result is not None else None
         self.last_summary = summary
         log.info("session %d closed after %.0f s (%.0f s paced)", session_id, summary["duration_s"],
                  summary["paced_s"])

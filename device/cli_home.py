@@ -1,0 +1,289 @@
+"""The household's commands: `glimmer users ...`, `glimmer history`, `glimmer report`, and the store options
+of `glimmer sim` (--user, --store, --assess).
+
+Registered from device/cli.py by `register(subparsers, load_config)`. Errors: DataError and StoreError
+exit 65 (EX_DATAERR), StoreNotWritable 78 (EX_CONFIG), mapped in device/cli.py; every command checks
+everything before it writes, so a refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from device.config import DEFAULT_CONFIG_PATH, Config
+from device.errors import DataError, StoreError
+from device.home.household import Household
+from device.home.people import (
+    Person,
+    add_person,
+    edited,
+    get_person,
+    list_people,
+    new_person,
+    remove_person,
+    update_person,
+)
+from device.home.store import Store, resolve_store_path
+
+log = logging.getLogger(__name__)
+
+Loader = Callable[[argparse.Namespace, Path | None], Config]
+_SETTING_TYPES = {f.name: f.type for f in fields(Person) if f.name not in ("id",)}
+
+
+def register(sub: Any, load: Loader) -> None:
+    """Add `users`, `history` and `report` to the `glimmer` subcommands."""
+    users = sub.add_parser("users", help="the people of the household and their settings",
+                           description="Add, list, edit, show and remove the people who use this device. "
+                                       f"Settings: {', '.join(k for k in _SETTING_TYPES if k != 'name')}.")
+    users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = users_sub.add_parser("add", help="add a person: NAME [SETTING=VALUE ...]")
+    add.add_argument("name")
+    add.add_argument("settings", nargs="*", metavar="SETTING=VALUE")
+    lst = users_sub.add_parser("list", help="list everyone with their settings")
+    lst.add_argument("--json", action="store_true", help="one JSON array")
+    edit = users_sub.add_parser("edit", help="change settings: NAME SETTING=VALUE [...] (name=NEW renames)")
+    edit.add_argument("name")
+    edit.add_argument("settings", nargs="+", metavar="SETTING=VALUE")
+    show = users_sub.add_parser("show", help="a person's settings and resonance assessments")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true", help="one JSON object")
+    remove = users_sub.add_parser("remove", help="remove a person, keeping or forgetting their history")
+    remove.add_argument("name")
+    keep = remove.add_mutually_exclusive_group()
+    keep.add_argument("--keep-history", action="store_true", help="keep their sessions (under their name)")
+    keep.add_argument("--forget", action="store_true", help="delete their sessions and assessments for good")
+    users.set_defaults(handler=lambda args: _users(args, load))
+
+    history = sub.add_parser("history", help="past sessions: date, duration, HR, RMSSD, coherence, glimmers",
+                             description="Past sessions, oldest first.")
+    history.add_argument("--user", help="only this person's sessions")
+    history.add_argument("--since", type=_date, help="only sessions from this date on (YYYY-MM-DD)")
+    history.add_argument("--json", action="store_true", help="one JSON array")
+    history.set_defaults(handler=lambda args: _history(args, load))
+
+    report = sub.add_parser("report", help="pictures of a session and the weeks around it (PNG or HTML)",
+                            description="Heart rate with the pacer's breathing, coherence with the glimmers, "
+                                        "breathing against the pacer, and RMSSD/coherence trends with the "
+                                        "latest resonance assessment. Needs the 'report' extra (matplotlib).")
+    report.add_argument("--user", required=True, help="whose session")
+    report.add_argument("--session", type=int, default=None, help="session id (glimmer history; default: latest)")
+    report.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.html (opens offline)")
+    report.set_defaults(handler=lambda args: _report(args, load))
+
+
+def add_sim_options(sim: argparse.ArgumentParser) -> None:
+    """--user, --store and --assess for `glimmer sim`."""
+    sim.add_argument("--user", default=None, help="the simulated session belongs to this person (default: a guest; "
+                                                   "nothing is stored)")
+    sim.add_argument("--store", type=Path, default=None,
+                     help="the store file (default: store.path, else the state directory; named at start)")
+    sim.add_argument("--assess", action="store_true",
+                     help="run a resonance assessment on the simulated person ([sim] resonance_rate_bpm sets "
+                          "their true rate) and print the result with each step's figures; it paces about 12 "
+                          "simulated minutes, so add --speed max to have it in seconds")
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def open_store(config: Config, override: Path | None = None) -> Store:
+    path = override if override is not None else resolve_store_path(config.store.path)
+    return Store(path)
+
+
+def parse_settings(pairs: list[str]) -> dict[str, Any]:
+    """SETTING=VALUE pairs to typed values; DataError naming the first that is wrong."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in _SETTING_TYPES:
+            raise DataError(f"{pair!r}: expected SETTING=VALUE with SETTING one of {', '.join(_SETTING_TYPES)}")
+        kind = str(_SETTING_TYPES[key])
+        text = text.strip()
+        if "bool" in kind:
+            if text.lower() not in ("true", "false", "on", "off", "yes", "no"):
+                raise DataError(f"{key}: expected true or false, got {text!r}")
+            out[key] = text.lower() in ("true", "on", "yes")
+        elif "float" in kind:
+            if key == "resonance_rate_bpm" and text.lower() in ("", "none", "auto"):
+                out[key] = None
+                continue
+            try:
+                out[key] = float(text)
+            except ValueError:
+                raise DataError(f"{key}: expected a number, got {text!r}") from None
+        else:
+            out[key] = text
+    return out
+
+
+def _users(args: argparse.Namespace, load: Loader) -> int:
+    config = load(args, DEFAULT_CONFIG_PATH)
+    action = args.users_command
+    if action == "add":
+        settings = parse_settings(args.settings)  # checked before the store is touched
+        person = new_person(args.name, config, **settings)
+        with open_store(config) as store:
+            person = add_person(store, person, datetime.now())
+        print(f"added {person.name} (colour {person.colour})")
+        return 0
+    if action == "remove" and not (args.keep_history or args.forget):
+        if not sys.stdin.isatty():
+            raise DataError("say --keep-history or --forget: removing asks what to do with their sessions")
+        answer = input(f"Keep {args.name}'s history (k) or forget it for good (f)? ").strip().lower()
+        if answer not in ("k", "f"):
+            raise DataError(f"expected k or f, got {answer!r}; nothing changed")
+        args.forget = answer == "f"
+    with open_store(config) as store:
+        if action == "list":
+            people = [p.as_dict() for p in list_people(store)]
+            if args.json:
+                print(json.dumps(people, indent=2))
+            elif not people:
+                print("nobody yet: glimmer users add NAME")
+            else:
+                for p in people:
+                    rate = "not assessed" if p["resonance_rate_bpm"] is None else f"{p['resonance_rate_bpm']}/min"
+                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}")
+        elif action == "edit":
+            person = edited(get_person(store, args.name), **parse_settings(args.settings))
+            update_person(store, person)
+            print(f"updated {person.name}")
+        elif action == "show":
+            _show(store, get_person(store, args.name), args.json)
+        elif action == "remove":
+            n = remove_person(store, args.name, forget=bool(args.forget), at=datetime.now())
+            print(f"removed {args.name}" + (f"; {n} sessions forgotten" if args.forget else "; history kept"))
+    return 0
+
+
+def _show(store: Store, person: Person, as_json: bool) -> None:
+    assert person.id is not None
+    assessments = store.assessments(person.id)
+    if as_json:
+        print(json.dumps({**person.as_dict(), "assessments": assessments}, indent=2))
+        return
+    for key, value in person.as_dict().items():
+        if key != "id":
+            print(f"{key:<22} {'not assessed' if value is None else value}")
+    for a in assessments:
+        result = "could not tell" if a["resonance_rate_bpm"] is None else f"{a['resonance_rate_bpm']}/min"
+        print(f"\nassessment {a['at']}: {result} ({a['reason']})")
+        print("  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg")
+        for s in a["steps"]:
+            print(f"  {s['rate_bpm']:>8}  {s['attempt']:>3}  {'yes' if s['followed'] else 'no':>8}  "
+                  f"{_fmt(s['breath_rate_per_min']):>13}  {_fmt(s['hr_swing_bpm']):>12}  "
+                  f"{_fmt(s['lf_power_bpm2']):>13}  "
+                  f"{_fmt(s['phase_deg']):>9}")
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}"
+
+
+HISTORY_KEYS = ("id", "person", "started_at", "status", "duration_s", "mean_hr_bpm", "mean_rmssd_ms",
+                "mean_coherence_ratio", "peak_coherence_ratio", "coherent_s", "glimmers", "pacer_start_rate_per_min",
+                "pacer_end_rate_per_min")
+
+
+def _history(args: argparse.Namespace, load: Loader) -> int:
+    config = load(args, DEFAULT_CONFIG_PATH)
+    with open_store(config) as store:
+        person_id = get_person(store, args.user).id if args.user else None
+        rows = [{k: r[k] for k in HISTORY_KEYS} for r in store.sessions(person_id, args.since)]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no sessions yet")
+        return 0
+    print(f"{'date':<17} {'who':<10} {'min':>5} {'HR':>5} {'RMSSD':>6} {'coh':>5} {'peak':>5} {'coh min':>7} "
+          f"{'glim':>4} {'pacer/min':>11}")
+    for r in rows:
+        def f(key: str, fmt: str, r: dict[str, Any] = r) -> str:
+            return "-" if r[key] is None else format(r[key], fmt)
+        minutes = "-" if r["duration_s"] is None else f"{r['duration_s'] / 60:.1f}"
+        coherent = "-" if r["coherent_s"] is None else f"{r['coherent_s'] / 60:.1f}"
+        rates = f"{f('pacer_start_rate_per_min', '.1f')}->{f('pacer_end_rate_per_min', '.1f')}"
+        mark = " (interrupted)" if r["status"] == "interrupted" else ""
+        print(f"{r['started_at'][:16].replace('T', ' '):<17} {r['person'][:10]:<10} {minutes:>5} "
+              f"{f('mean_hr_bpm', '.0f'):>5} {f('mean_rmssd_ms', '.0f'):>6} {f('mean_coherence_ratio', '.1f'):>5} "
+              f"{f('peak_coherence_ratio', '.1f'):>5} {coherent:>7} {f('glimmers', 'd'):>4} {rates:>11}{mark}")
+    return 0
+
+
+def sim_household(args: argparse.Namespace, config: Config) -> Household:
+    """The store `glimmer sim` uses (named on stderr at start) and the person it simulates (or a guest)."""
+    store = open_store(config, args.store)
+    try:
+        person = get_person(store, args.user) if args.user else None
+    except DataError:
+        store.close()
+        raise
+    who = person.name if person is not None else "a guest (nothing is stored)"
+    print(f"glimmer sim: store {store.path}; session for {who}", file=sys.stderr)
+    return Household(store, config, person)
+
+
+def sim_assess(args: argparse.Namespace, config: Config) -> int:
+    """`glimmer sim --assess`: assess the simulated person; store the result for --user if given."""
+    from sim.assess import format_assessment, simulate_assessment
+
+    household = sim_household(args, config)
+    try:
+        found = simulate_assessment(config, speed=args.speed, household=household)
+    finally:
+        household.store.close()
+    if args.json:
+        print(json.dumps(found.as_dict()))
+    else:
+        print(format_assessment(found))
+    return 0
+
+
+def _report(args: argparse.Namespace, load: Loader) -> int:
+    from device.home.report import ReportUnavailable, write_report
+
+    config = load(args, DEFAULT_CONFIG_PATH)
+    if args.out.suffix.lower() not in (".png", ".html", ".htm"):
+        raise DataError(f"{args.out}: the report is a .png or an .html file")
+    with open_store(config) as store:
+        person = get_person(store, args.user)
+        try:
+            out = write_report(store, person, args.session, args.out)
+        except ReportUnavailable as exc:
+            print(f"glimmer: {exc}", file=sys.stderr)
+            return 69
+        except OSError as exc:
+            raise DataError(f"{args.out}: cannot write the report: {exc.strerror or exc}") from exc
+    print(f"report written to {out}")
+    return 0
+
+
+def run_household(config: Config) -> Household | None:
+    """The daemon's household: the store, and the first person active (a guest if there is nobody).
+    A store that cannot be opened is logged and the device runs on without storing (a device that
+    paces but does not record is better than a dark one)."""
+    try:
+        store = open_store(config)
+    except StoreError as exc:
+        log.error("sessions will not be stored: %s", exc)
+        return None
+    people = list_people(store)
+    household = Household(store, config, people[0] if people else None)
+    log.info("store %s; active: %s", store.path, people[0].name if people else "a guest")
+    return household

@@ -1,0 +1,84 @@
+"""The household at the device: who is active, their settings in force, and their sessions recorded.
+
+`Household.attach(device)` is called once when the daemon (or the simulator) starts: sessions left
+`open` by a power cut are marked interrupted, detail older than `store.retention_days` is pruned, and
+a SessionRecorder is hooked to the device. `next_person` steps through the people (then a guest, who
+is recorded nowhere) and puts that person's settings in force for the next session.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from device.config import Config
+from device.home.people import Person, get_person, list_people
+from device.home.recorder import SessionRecorder
+from device.home.store import Store
+
+log = logging.getLogger(__name__)
+
+GUEST_COLOUR = "#ffffff"  # the ring's colour for "a guest" when stepping through the people
+
+
+class Household:
+    """The store, the people in it and the one who is active (None: a guest)."""
+
+    def __init__(self, store: Store, config: Config, active: Person | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.active = active
+        self.recorder: SessionRecorder | None = None
+        self._device: Any = None
+
+    def config_for(self, person: Person | None) -> Config:
+        """The config of a person's sessions (the household's for a guest)."""
+        return self.config if person is None else person.apply_to(self.config)
+
+    def attach(self, device: Any, now: datetime) -> SessionRecorder:
+        """Tidy the store (interrupted sessions, retention) and record the device's sessions."""
+        interrupted = self.store.mark_interrupted()
+        if interrupted:
+            log.warning("%d session(s) were interrupted last time and are kept, marked so", len(interrupted))
+        pruned = self.store.prune(self.config.store.retention_days, now)
+        if pruned:
+            log.info("pruned %d per-period rows older than %.0f days", pruned, self.config.store.retention_days)
+        self._device = device
+        recorder = SessionRecorder(
+            self.store, device.hardware.wall_clock, self.active.id if self.active else None,
+            glimmer_now=lambda: bool(device.session.pattern.glimmer),
+            kind_now=lambda: "assessment" if device.session.assessment is not None else "session")
+        device.publishers.append(recorder)
+        device.next_person = lambda: self._next_colour()
+        device.on_session_tick.append(recorder.on_tick)
+        recorder.after_assessment = self.refresh
+        self.recorder = recorder
+        return recorder
+
+    def refresh(self) -> None:
+        """Re-read the active person (an assessment changed their resonance rate) and put their
+        settings in force for the next session."""
+        if self.active is None:
+            return
+        self.active = get_person(self.store, self.active.name)
+        if self._device is not None:
+            self._device.use_config(self.config_for(self.active))
+
+    def _next_colour(self) -> str | None:
+        person = self.next_person()
+        return person.colour if person is not None else GUEST_COLOUR
+
+    def next_person(self) -> Person | None:
+        """Step to the next person (after the last: a guest) and put their settings in force."""
+        people = list_people(self.store)
+        ids = [p.id for p in people]
+        current = ids.index(self.active.id) if self.active is not None and self.active.id in ids else -1
+        nxt = current + 1
+        self.active = people[nxt] if nxt < len(people) else None
+        if self.recorder is not None:
+            self.recorder.person_id = self.active.id if self.active else None
+        if self._device is not None:
+            self._device.use_config(self.config_for(self.active))
+        log.info("active person: %s", self.active.name if self.active else "a guest")
+        return self.active

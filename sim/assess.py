@@ -1,0 +1,87 @@
+"""`glimmer sim --assess`: a resonance assessment of the simulated person.
+
+The person's true resonance is `[sim] resonance_rate_bpm`; the device knows nothing of it and finds
+it from the beats alone. No sound is rendered (the person follows the light), so an assessment of
+about 12 simulated minutes costs seconds at full speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from device.app import build_device
+from device.config import Config
+from device.home.household import Household
+from device.pacing.assessment import AssessmentPlan, AssessmentResult
+from device.publish import Publisher
+from sim.world import build_sim_world
+
+log = logging.getLogger(__name__)
+
+MAX_EXTRA_S = 600.0  # give up this long after every planned step (with repeats) should have ended
+
+
+@dataclass(frozen=True)
+class SimAssessment:
+    """The result and what the simulation knew: the person's true resonance rate."""
+
+    result: AssessmentResult | None  # None: the session never finished the assessment
+    true_resonance_bpm: float
+    simulated_s: float
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": "assessment", "true_resonance_rate_bpm": self.true_resonance_bpm,
+                               "simulated_s": round(self.simulated_s, 1)}
+        if self.result is None:
+            out.update({"resonance_rate_bpm": None, "reason": "the assessment did not finish", "steps": []})
+        else:
+            out.update(self.result.as_dict())
+        return out
+
+
+def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, speed: float = math.inf,
+                        publishers: list[Publisher] | None = None,
+                        household: Household | None = None) -> SimAssessment:
+    """Run one assessment on the simulated person of `config` (seed, resonance, compliance); with a
+    household, the result is stored for its active person."""
+    if household is not None:
+        config = household.config_for(household.active)
+    world = build_sim_world(config, speed=speed, silent=True)
+    glimmer = build_device(config, world.hardware, publishers or [])
+    if household is not None:
+        household.attach(glimmer, world.hardware.wall_clock())
+    assessment = glimmer.start_assessment(plan)
+    p = assessment.plan
+    # Every step might be repeated, plus an extension, plus settling before pacing starts.
+    limit_s = (2 * len(p.rates_bpm) + 1) * p.step_s + MAX_EXTRA_S
+    glimmer.on_session_tick.append(lambda _t: glimmer.stop() if assessment.done else None)
+    try:
+        glimmer.run(until_s=limit_s)
+    finally:
+        glimmer.close()
+    return SimAssessment(assessment.result, world.person.params.resonance_rate_bpm, world.clock.now_s())
+
+
+def format_assessment(found: SimAssessment) -> str:
+    """The result and each step's figures, in plain words."""
+    lines = ["", "Resonance assessment (simulated person)"]
+    result = found.result
+    if result is None:
+        lines.append("  the assessment did not finish")
+        return "\n".join(lines)
+    answer = "could not tell" if result.resonance_rate_bpm is None else f"{result.resonance_rate_bpm:.2f} breaths/min"
+    lines.append(f"  resonance rate        {answer}")
+    lines.append(f"  why                   {result.reason}")
+    lines.append(f"  true (simulated)      {found.true_resonance_bpm:.2f} breaths/min")
+    lines.append("")
+    lines.append("  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg")
+    for s in result.steps:
+        def f(x: float | None, fmt: str) -> str:
+            return "-" if x is None else format(x, fmt)
+        lines.append(f"  {s.rate_bpm:>8.1f}  {s.attempt:>3}  {'yes' if s.followed else 'no':>8}  "
+                     f"{f(s.breath_rate_per_min, '.2f'):>13}  {f(s.hr_swing_bpm, '.1f'):>12}  "
+                     f"{f(s.lf_power_bpm2, '.1f'):>13}  {f(s.phase_deg, '+.0f'):>9}")
+    return "\n".join(lines)
