@@ -57,8 +57,8 @@ def fast_clock(minutes: float) -> dict[str, float]:
     """Wall and CPU seconds of `glimmer sim --speed max --minutes M --json` (output discarded)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    subprocess.run([sys.executable, "-m", "device.cli", "sim", "--speed", "max", "--minutes", str(minutes), "--json",
-                    "--wav", os.devnull], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run([sys.executable, "-m", "device.cli", "sim", "--speed", "max", "--minutes", str(minutes), "--json"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     wall_s = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
