@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from device.clock import Clock
 from device.config import Config
@@ -36,7 +37,8 @@ from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
 from drivers.speaker import AudioOutput
 from patterns.hum import hum_block
-from patterns.led import led_frame
+from patterns.led import led_frames
+from patterns.state import PatternState
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,21 @@ COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
 PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
 MQTT_POLL_S = 0.05  # seconds between MQTT link polls (events from paho's thread, commands, sending)
+FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while the pattern state holds
+# While the sensor sees no finger, its FIFO is drained every 200 ms instead of every read_period_ms: at
+# most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
+# then settles for 15 s anyway). Idle, the loop wakes 5 times a second.
+IDLE_READ_PERIOD_S = 0.2
+HRV_REFRESH_S = STALE_AFTER_S / 2  # longest the session's steps use HRV figures held from before new beats
+
+
+def dark_from(state: PatternState, t_s: float) -> bool:
+    """True when `state` shows no light and plays no sound at t_s or after: its fade has ended at 0.
+
+    Such a state renders all-dark frames and silent blocks until the session swaps in another state,
+    so the frame task need not run at the frame rate (see GlimmerDevice._render_frame)."""
+    fade = state.fade
+    return fade.to_level <= 0.0 and t_s >= fade.t0_s + max(fade.duration_s, 0.0)
 
 
 @dataclass
@@ -145,9 +162,22 @@ class GlimmerDevice:
         self.reading: SensorReading | None = None
         self.finger_on = False
         self.quality = 0.0
-        self.metrics: HrvMetrics = self.hrv.metrics()
+        self._pipeline_idle = True
+        self._hrv_raw: HrvMetrics = self.hrv.metrics()
+        self._hrv_stale = False
+        self._hrv_at_s = -math.inf
+        self.metrics: HrvMetrics = self._hrv_raw
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
+        self._frame_period_s = 1.0 / config.led.frame_rate_hz
+        self._read_period_s = config.sensor.read_period_ms / 1000.0
+        self._idle_read_period_s = max(IDLE_READ_PERIOD_S, self._read_period_s)
+        self._dark_state: PatternState | None = None  # the static dark state last shown, if any
+        # Frames rendered ahead for the coming deadlines, valid while the session keeps its state.
+        self._batch_state: PatternState | None = None
+        self._batch_times: list[float] = []
+        self._batch_frames: NDArray[np.float64] = np.zeros((0, config.led.count, 3))
+        self._batch_next = 0
         # Hooks for the household's recorder and the sim: called after each session step.
         self.on_session_tick: list[Callable[[float], None]] = []
         self.buttons = build_buttons(config, hardware)
@@ -155,11 +185,16 @@ class GlimmerDevice:
         self.next_person: Callable[[], str | None] = lambda: None
         self._flash: tuple[float, tuple[float, float, float]] | None = None  # (until s, RGB 0..1)
         self._scheduler = Scheduler(self.clock, self.stop_event)
+        self._frame_task = Task("frame", self._frame_period_s, self._render_frame)
+        self._sensor_task = Task("sensor", self._read_period_s, self._read_sensor)
+        # The buttons' queued presses are looked at on the sensor's grid (100 ms, idle 200 ms), so
+        # they add no wake-up of their own; a press is acted on within that.
+        self._buttons_task = Task("buttons", max(BUTTON_POLL_S, self._read_period_s), self._poll_buttons)
         self._tasks = [
-            Task("sensor", config.sensor.read_period_ms / 1000.0, self._read_sensor),
+            self._sensor_task,
             Task("session", SESSION_TICK_S, self._step_session),
-            Task("frame", 1.0 / config.led.frame_rate_hz, self._render_frame),
-            Task("buttons", BUTTON_POLL_S, self._poll_buttons),
+            self._frame_task,
+            self._buttons_task,
             Task("publish", config.metrics.period_s, self._publish_metrics,
                  start_s=self.clock.now_s() + config.metrics.period_s),
         ]
@@ -176,7 +211,16 @@ class GlimmerDevice:
                       None if reading.block is None else reading.block.first_index)
         block = reading.block
         fs_hz = self.pipeline.fs_hz
-        if block is not None and len(block.ir):
+        if block is not None and len(block.ir) and reading.finger_on_dc is False:
+            # The sensor sees no finger: the pipeline would say so and report no beat (dc_ok=False);
+            # it starts afresh on the finger's first samples instead of filtering an empty sensor.
+            if not self._pipeline_idle:
+                self.pipeline.reset()
+                self._pipeline_idle = True
+            self.finger_on = False
+            self.quality = 0.0
+        elif block is not None and len(block.ir):
+            self._pipeline_idle = False
             # Counts per mA of LED current follow the tissue, not the AGC, so a current change leaves
             # no step for the filters to ring on. The counts dip on each pulse; the pipeline wants
             # systolic peaks up, hence the sign.
@@ -187,9 +231,11 @@ class GlimmerDevice:
             clock = self.sensor.sample_clock
             for start_s, end_s in update.gaps:
                 self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
+                self._hrv_stale = True
             if update.beats:
                 stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
                 self.hrv.add_beats(stamped)
+                self._hrv_stale = True
                 if isinstance(self.session.guide, ResonanceAssessment):
                     self.session.guide.add_beats(stamped)
             self.finger_on = update.finger_on
@@ -197,25 +243,29 @@ class GlimmerDevice:
         elif reading.status != "ok":
             self.finger_on = False
             self.quality = 0.0
+        no_finger = reading.finger_on_dc is False and not self.finger_on
+        self._sensor_task.period_s = self._idle_read_period_s if no_finger else self._read_period_s
+        self._buttons_task.period_s = max(BUTTON_POLL_S, self._sensor_task.period_s)
 
     def _step_session(self, now_s: float) -> None:
         night = self.config.night
         if night.enabled:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
-        self.metrics = self.current_metrics(now_s)
+        self.metrics = self.current_metrics(now_s, publishing=False)
         before = self.session.phase
         self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
         for hook in self.on_session_tick:
             hook(now_s)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
             self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
+            self._hrv_stale = True
         self._publish_state(now_s)
 
-    def current_metrics(self, now_s: float) -> HrvMetrics:
+    def current_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
         """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
         sensor lost, no finger, still settling, or no beat for STALE_AFTER_S."""
-        metrics = self.hrv.metrics()
+        metrics = self._hrv_metrics(now_s, publishing)
         reading = self.reading
         if reading is None or reading.status != "ok":
             return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
@@ -226,6 +276,17 @@ class GlimmerDevice:
         if now_s - metrics.t_s > STALE_AFTER_S:
             return metrics.withheld(NO_RECENT_BEATS)
         return metrics
+
+    def _hrv_metrics(self, now_s: float, publishing: bool) -> HrvMetrics:
+        """The HRV tracker's figures, recomputed only when beats have arrived (or gone) since the last
+        time, and then for every publication but at most every HRV_REFRESH_S for the session's own
+        steps: they change only with beats, and the whole window's artifact correction is the costly
+        part. HRV_REFRESH_S is half of STALE_AFTER_S, so a held figure is never judged stale."""
+        if self._hrv_stale and (publishing or now_s - self._hrv_at_s >= HRV_REFRESH_S):
+            self._hrv_raw = self.hrv.metrics()
+            self._hrv_stale = False
+            self._hrv_at_s = now_s
+        return self._hrv_raw
 
     def _poll_buttons(self, now_s: float) -> None:
         for button, short_action in self.buttons:
@@ -333,23 +394,57 @@ class GlimmerDevice:
         self._publish_state(now_s)
 
     def _render_frame(self, now_s: float) -> None:
-        if self.led is not None:
-            n = self.config.led.count
-            if self._flash is not None and now_s < self._flash[0]:
-                frame = np.tile(np.asarray(self._flash[1]) * self.session.pattern.brightness_cap, (n, 1))
-            else:
-                frame = led_frame(now_s, self.session.pattern, n)
-                assessment = self.session.assessment
-                if assessment is not None and self.session.phase is Phase.PACING:
-                    done, total = assessment.progress
-                    marks = round(n * done / max(total, 1))
-                    warm = np.array([1.0, 0.6, 0.0 if self.session.pattern.night else 0.3]) * PROGRESS_LEVEL
-                    frame[:marks] = np.maximum(frame[:marks], warm * self.session.pattern.brightness_cap)
-            self.led.show(frame)
-            self.frames_shown += 1
+        state = self.session.pattern
+        flashing = self._flash is not None and now_s < self._flash[0]
+        if state is not self._dark_state or flashing:
+            if self.led is not None:
+                # The driver writes a frame only when its output differs from the last one written.
+                self.led.show(self._frame_for(now_s, state, flashing))
+                self.frames_shown += 1
+            self._dark_state = state if dark_from(state, now_s) and not flashing else None
+        # Dark and static: nothing to render until the session swaps the state, which happens on
+        # the session's 1 s grid, a multiple of the sensor's; the frame task rides on the sensor's grid.
+        dark_period_s = max(self._sensor_task.period_s, self._frame_period_s)
+        self._frame_task.period_s = dark_period_s if self._dark_state is not None else self._frame_period_s
         for hook in self.hardware.on_frame:
             hook(now_s)
         self.audio.poll()
+
+    def _frame_for(self, now_s: float, state: PatternState, flashing: bool) -> NDArray[np.float64]:
+        """The frame at `now_s`: a chosen person's colour while it flashes, else the pattern's (with an
+        assessment's progress marks)."""
+        n = self.config.led.count
+        if flashing:
+            assert self._flash is not None
+            return np.tile(np.asarray(self._flash[1]) * state.brightness_cap, (n, 1))
+        frame = self._frame_at(now_s, state)
+        assessment = self.session.assessment
+        if assessment is not None and self.session.phase is Phase.PACING:
+            done, total = assessment.progress
+            marks = round(n * done / max(total, 1))
+            warm = np.array([1.0, 0.6, 0.0 if state.night else 0.3]) * PROGRESS_LEVEL
+            frame = frame.copy()  # the batch rendered ahead stays as rendered
+            frame[:marks] = np.maximum(frame[:marks], warm * state.brightness_cap)
+        return frame
+
+    def _frame_at(self, now_s: float, state: PatternState) -> NDArray[np.float64]:
+        """The frame for deadline `now_s`: from the batch rendered ahead if it was rendered for this
+        time and state, else a new batch for this deadline and the next FRAME_BATCH - 1."""
+        i = self._batch_next
+        if state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6:
+            self._batch_next = i + 1
+            return self._batch_frames[i]
+        times = now_s + self._frame_period_s * np.arange(FRAME_BATCH, dtype=np.float64)
+        self._batch_frames = led_frames(times, state, self.config.led.count)
+        self._batch_times = times.tolist()
+        self._batch_state = state
+        self._batch_next = 1
+        return self._batch_frames[0]
+
+    @property
+    def wakeups(self) -> int:
+        """How many times the main loop has woken for a deadline."""
+        return self._scheduler.wakeups
 
     def status(self) -> DeviceStatus:
         reading = self.reading

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
@@ -66,20 +67,37 @@ class JsonLinesPublisher:
 
 
 class RecordingPublisher:
-    """Keeps what it is given in memory (bounded) — for the summary at exit and for tests."""
+    """Keeps what it is given in memory, bounded — for the summary at exit and for tests.
 
-    def __init__(self, max_metrics: int = 100_000) -> None:
-        self.metrics_payloads: list[dict[str, Any]] = []
+    The most recent `max_metrics` payloads (default 720: an hour at 5 s) and the first `keep_first`
+    (a run's opening minutes, for comparing its start with its end) are kept, and the last
+    `max_summaries` session summaries, so a simulated day or week holds memory flat.
+    """
+
+    def __init__(self, max_metrics: int = 720, keep_first: int = 64, max_summaries: int = 256) -> None:
+        self.metrics_payloads: deque[dict[str, Any]] = deque(maxlen=max_metrics)
+        self.first_payloads: list[dict[str, Any]] = []
         self.summaries: list[dict[str, Any]] = []
-        self._max = max_metrics
+        self._max_summaries = max_summaries
+        self._keep_first = keep_first
+        self.metrics_count = 0
 
     def metrics(self, payload: dict[str, Any]) -> None:
         self.metrics_payloads.append(payload)
-        if len(self.metrics_payloads) > self._max:
-            del self.metrics_payloads[: len(self.metrics_payloads) - self._max]
+        if len(self.first_payloads) < self._keep_first:
+            self.first_payloads.append(payload)
+        self.metrics_count += 1
+
+    def kept_payloads(self) -> list[dict[str, Any]]:
+        """The first payloads and the most recent, in order, each once."""
+        recent = list(self.metrics_payloads)
+        # The first payloads that are no longer among the recent ones: those numbered below count - len.
+        return [*self.first_payloads[: self.metrics_count - len(recent)], *recent]
 
     def session_closed(self, summary: dict[str, Any]) -> None:
         self.summaries.append(summary)
+        if len(self.summaries) > self._max_summaries:
+            del self.summaries[0]
 
     def close(self) -> None:
         pass

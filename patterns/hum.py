@@ -14,6 +14,8 @@ whatever their size: `hum_block(t0, 2n)` equals `hum_block(t0, n)` followed by `
 
 from __future__ import annotations
 
+import bisect
+import math
 from functools import lru_cache
 from typing import Final
 
@@ -39,6 +41,7 @@ CUE_ATTACK_S: Final = 0.03
 CUE_DECAY_S: Final = 0.35  # exponential decay time constant of the main partial
 CUE_MAX_S: Final = 1.5  # the chime is tapered to zero by this time after the turn...
 CUE_MAX_SEGMENT_FRACTION: Final = 0.8  # ...or by this fraction of its segment, if shorter
+CONTROL_FRAMES: Final = 32  # envelopes are computed every 32 samples (1.45 ms at 22050 Hz) and interpolated
 
 
 @lru_cache(maxsize=16)
@@ -84,6 +87,51 @@ def _ease(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return u * u * (3.0 - 2.0 * u)
 
 
+def _cue_controls(
+    t_s: NDArray[np.float64],
+    seg: NDArray[np.int8],
+    progress: NDArray[np.float64],
+    state: PatternState,
+    sample_rate_hz: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The chimes' envelopes at the control points `t_s`: (main partial's amplitude, bell partial's
+    amplitude, main partial's frequency in Hz, bell's frequency in Hz); amplitude 0 where no chime rings.
+
+    `seg`, `progress` are `breath_segment` of the pacer phase at `t_s`. Partials at or above
+    0.45 x sample rate (a high hum at a low rate) are left out, so nothing aliases.
+    """
+    main_amp = np.zeros_like(t_s)
+    bell_amp = np.zeros_like(t_s)
+    main_hz = np.zeros_like(t_s)
+    bell_hz = np.zeros_like(t_s)
+    rate_bpm = state.pacer.rate_bpm(t_s)
+    # A pacer standing still (rate 0, before pacing starts) has no breath turns to mark.
+    moving = np.flatnonzero(((seg == Segment.INHALE) | (seg == Segment.EXHALE)) & (rate_bpm > 0))
+    if moving.size == 0:
+        return main_amp, bell_amp, main_hz, bell_hz
+    lengths_cycles = np.diff(segment_bounds(state.pacer.shape))[seg[moving]]
+    segment_s = lengths_cycles * 60.0 / rate_bpm[moving]
+    since_s = progress[moving] * segment_s
+    window_s = np.minimum(CUE_MAX_S, CUE_MAX_SEGMENT_FRACTION * segment_s)
+    ringing = since_s < window_s
+    if not ringing.any():
+        return main_amp, bell_amp, main_hz, bell_hz
+    at = moving[ringing]
+    since_s, window_s = since_s[ringing], window_s[ringing]
+    decay = np.exp(-since_s / CUE_DECAY_S)
+    envelope = (
+        _ease(since_s / CUE_ATTACK_S) * decay * _ease((window_s - since_s) / (0.4 * window_s))
+    )  # the last factor tapers the chime to exactly zero at the end of its window
+    multiple = np.where(seg[at] == Segment.INHALE, CUE_INHALE_MULTIPLE, CUE_EXHALE_MULTIPLE)
+    freq_hz = multiple * state.hum_pitch_hz
+    nyquist_hz = 0.45 * sample_rate_hz
+    main_amp[at] = np.where(freq_hz < nyquist_hz, CUE_LEVEL * envelope, 0.0)
+    bell_amp[at] = np.where(CUE_BELL_RATIO * freq_hz < nyquist_hz, CUE_LEVEL * 0.35 * envelope * decay, 0.0)
+    main_hz[at] = freq_hz
+    bell_hz[at] = CUE_BELL_RATIO * freq_hz
+    return main_amp, bell_amp, main_hz, bell_hz
+
+
 def _cue(
     t_s: NDArray[np.float64],
     seg: NDArray[np.int8],
@@ -91,44 +139,77 @@ def _cue(
     state: PatternState,
     sample_rate_hz: int,
 ) -> NDArray[np.float64]:
-    """The chimes at the start of each in-breath and out-breath (0 elsewhere), amplitude <= ~CUE_LEVEL.
-
-    `seg`, `progress` are `breath_segment` of the pacer phase at `t_s`. Partials at or above
-    0.45 x sample rate (a high hum at a low rate) are left out, so nothing aliases.
-    """
-    out = np.zeros_like(t_s)
-    rate_bpm = state.pacer.rate_bpm(t_s)
-    # A pacer standing still (rate 0, before pacing starts) has no breath turns to mark.
-    moving = np.flatnonzero(((seg == Segment.INHALE) | (seg == Segment.EXHALE)) & (rate_bpm > 0))
-    if moving.size == 0:
-        return out
-    lengths_cycles = np.diff(segment_bounds(state.pacer.shape))[seg[moving]]
-    segment_s = lengths_cycles * 60.0 / rate_bpm[moving]
-    since_s = progress[moving] * segment_s
-    window_s = np.minimum(CUE_MAX_S, CUE_MAX_SEGMENT_FRACTION * segment_s)
-    ringing = since_s < window_s
-    if not ringing.any():
-        return out
-    at = moving[ringing]  # only the samples where a chime sounds are synthesised
-    since_s, window_s, t = since_s[ringing], window_s[ringing], t_s[at]
-    decay = np.exp(-since_s / CUE_DECAY_S)
-    envelope = (
-        _ease(since_s / CUE_ATTACK_S) * decay * _ease((window_s - since_s) / (0.4 * window_s))
-    )  # the last factor tapers the chime to exactly zero at the end of its window
-    multiple = np.where(seg[at] == Segment.INHALE, CUE_INHALE_MULTIPLE, CUE_EXHALE_MULTIPLE)
-    freq_hz = multiple * state.hum_pitch_hz
+    """The chimes at the start of each in-breath and out-breath (0 elsewhere), amplitude <= ~CUE_LEVEL,
+    every sample computed in full (the reference for the control-rate synthesis in `hum_block`)."""
+    main_amp, bell_amp, main_hz, bell_hz = _cue_controls(t_s, seg, progress, state, sample_rate_hz)
     # Phase from absolute time per sample: frequency is constant within a chime, so this is exact.
-    audible = freq_hz < 0.45 * sample_rate_hz
-    main = np.where(audible, np.sin(2.0 * np.pi * _fraction(freq_hz * t)), 0.0)
-    bell_hz = CUE_BELL_RATIO * freq_hz
-    bell = np.where(bell_hz < 0.45 * sample_rate_hz, np.sin(2.0 * np.pi * _fraction(bell_hz * t)), 0.0)
-    out[at] = CUE_LEVEL * envelope * (main + 0.35 * bell * decay)
-    return out
+    return (main_amp * np.sin(2.0 * np.pi * _fraction(main_hz * t_s))
+            + bell_amp * np.sin(2.0 * np.pi * _fraction(bell_hz * t_s)))
 
 
 def hum_gain(t_s: NDArray[np.float64], state: PatternState) -> NDArray[np.float64]:
     """Overall gain per sample: fade level x `state.volume_cap` (the session folds night into it)."""
     return state.fade.level(t_s) * min(max(state.volume_cap, 0.0), 1.0)
+
+
+def block_is_silent(t0_s: float, n: int, sample_rate_hz: int, state: PatternState) -> bool:
+    """True when `hum_block(t0_s, n, ...)` is all zeros for certain, judged from the block's two ends.
+
+    Silent: volume or the fade's level is 0 at both ends (a fade is monotonic between them); or the
+    whole block lies in one breath segment where no hum sounds (not the out-breath, or the hum is off)
+    and the segment's chime, if it has one, has rung out (with one control interval to spare) by the
+    block's start. The pacer's phase never goes back, so one segment at both ends (same breath) means
+    one segment throughout. The chime's time since the turn grows faster than its window as long as the
+    rate changes slowly (60 |slope| (1 + CUE_MAX_SEGMENT_FRACTION) / rate^2 < 1, i.e. any glide under
+    5 breaths/min per minute at >= 3 breaths/min); when it does not, the block is not declared silent.
+    Plain floats throughout: this runs for every block, and numpy's per-call cost would dominate.
+    """
+    if n <= 0 or min(max(state.volume_cap, 0.0), 1.0) <= 0.0 or not (state.hum_enabled or state.cue_enabled):
+        return True
+    t1_s = t0_s + (n - 1) / sample_rate_hz
+    if state.fade.level_at(t0_s) == 0.0 and state.fade.level_at(t1_s) == 0.0:
+        return True
+    pacer = state.pacer
+    phase0, phase1 = pacer.phase_at(t0_s), pacer.phase_at(t1_s)
+    if math.floor(phase0) != math.floor(phase1):
+        return False
+    bounds = segment_bounds(pacer.shape).tolist()
+    segment = _segment_of(phase0 - math.floor(phase0), bounds)[0]
+    if _segment_of(phase1 - math.floor(phase1), bounds)[0] != segment:
+        return False
+    if segment == Segment.EXHALE and state.hum_enabled:
+        return False
+    return not state.cue_enabled or _chimes_silent(t0_s, t1_s, state, sample_rate_hz)
+
+
+def _chimes_silent(t0_s: float, t1_s: float, state: PatternState, sample_rate_hz: int) -> bool:
+    """True when no chime sounds from t0_s to t1_s for certain (see `block_is_silent` for the argument)."""
+    pacer = state.pacer
+    phase0, phase1 = pacer.phase_at(t0_s), pacer.phase_at(t1_s)
+    if math.floor(phase0) != math.floor(phase1):
+        return False
+    bounds = segment_bounds(pacer.shape).tolist()
+    segment, start, end = _segment_of(phase0 - math.floor(phase0), bounds)
+    if _segment_of(phase1 - math.floor(phase1), bounds)[0] != segment:
+        return False
+    if segment not in (Segment.INHALE, Segment.EXHALE):
+        return True
+    rate0, rate1 = pacer.rate_at(t0_s), pacer.rate_at(t1_s)
+    if rate0 <= 0.0 or rate1 <= 0.0:  # a pacer standing still has no turns; one starting to move may
+        return rate0 <= 0.0 and rate1 <= 0.0
+    if 60.0 * abs(pacer.slope_bpm_per_s) * (1.0 + CUE_MAX_SEGMENT_FRACTION) >= min(rate0, rate1) ** 2:
+        return False
+    segment_s = (end - start) * 60.0 / rate0
+    since_s = (phase0 - math.floor(phase0) - start) * 60.0 / rate0
+    # One control interval of margin: the chime's envelope is interpolated from control points.
+    return since_s - CONTROL_FRAMES / sample_rate_hz >= min(CUE_MAX_S, CUE_MAX_SEGMENT_FRACTION * segment_s)
+
+
+def _segment_of(frac: float, bounds: list[float]) -> tuple[int, float, float]:
+    """(segment, its start, its end) holding the breath position `frac` 0..1, as breath_segment finds it
+    (a position on a boundary belongs to the later segment; empty segments are skipped)."""
+    segment = min(max(bisect.bisect_right(bounds, frac) - 1, 0), 3)
+    return segment, bounds[segment], bounds[segment + 1]
 
 
 def hum_block(
@@ -139,22 +220,63 @@ def hum_block(
 ) -> NDArray[np.float32]:
     """`n` mono samples (float32, -1..1) of hum and cues starting at clock time `t0_s`.
 
-    Sample i is at t0_s + i / sample_rate_hz. Silent when the fade level or volume is zero.
+    Sample i is at t0_s + i / sample_rate_hz. Silent when the fade level or volume is zero. Blocks that
+    are certainly silent (`block_is_silent`) are not synthesised.
     """
     if n < 0 or sample_rate_hz <= 0:
         raise InputError(f"need n >= 0 and sample_rate_hz > 0, got {n}, {sample_rate_hz}")
-    if n == 0:
-        return np.zeros(0, dtype=np.float32)
+    if block_is_silent(t0_s, n, sample_rate_hz, state):
+        return np.zeros(n, dtype=np.float32)
+    return _synthesise(t0_s, n, sample_rate_hz, state)
+
+
+def _synthesise(t0_s: float, n: int, sample_rate_hz: int, state: PatternState) -> NDArray[np.float32]:
+    """hum_block's samples (n >= 1): envelopes at control rate, oscillators at every sample.
+
+    The envelopes (fade x volume, the out-breath's, the chimes') change over tens of milliseconds or
+    more; they are computed on an absolute grid of control points every CONTROL_FRAMES samples and
+    interpolated linearly between them, so a block's samples do not depend on where blocks start.
+    The oscillators (the hum's wavetable, the chimes' sines) run at every sample from absolute time.
+    """
     t_s = t0_s + np.arange(n) / sample_rate_hz
-    gain = hum_gain(t_s, state)
+    step_s = CONTROL_FRAMES / sample_rate_hz
+    k0, k1 = math.floor(t_s[0] / step_s), math.ceil(t_s[-1] / step_s)
+    control_s = np.arange(k0, max(k1, k0 + 1) + 1) * step_s
+    gain = hum_gain(control_s, state)
     if not gain.any():
         return np.zeros(n, dtype=np.float32)
-    seg, progress = breath_segment(state.pacer.phase_cycles(t_s), state.pacer.shape)
+    seg, progress = breath_segment(state.pacer.phase_cycles(control_s), state.pacer.shape)
     out = np.zeros(n)
     if state.hum_enabled and (seg == Segment.EXHALE).any():
-        envelope = exhale_envelope_of(seg, progress)
-        out += HUM_LEVEL * envelope * _hum_wave(state.hum_pitch_hz, t0_s, n, sample_rate_hz)
-    if state.cue_enabled:
-        out += _cue(t_s, seg, progress, state, sample_rate_hz)
-    out *= gain
+        envelope = HUM_LEVEL * gain * exhale_envelope_of(seg, progress)
+        out += np.interp(t_s, control_s, envelope) * _hum_wave(state.hum_pitch_hz, t0_s, n, sample_rate_hz)
+    if state.cue_enabled and not _chimes_silent(float(control_s[0]), float(control_s[-1]), state, sample_rate_hz):
+        main_amp, bell_amp, main_hz, bell_hz = _cue_controls(control_s, seg, progress, state, sample_rate_hz)
+        if main_amp.any() or bell_amp.any():
+            out += _chimes(t_s, control_s, seg, gain, main_amp, bell_amp, main_hz, bell_hz, state)
     return np.clip(out, -1.0, 1.0).astype(np.float32)
+
+
+def _chimes(t_s: NDArray[np.float64], control_s: NDArray[np.float64], seg: NDArray[np.int8],
+            gain: NDArray[np.float64], main_amp: NDArray[np.float64], bell_amp: NDArray[np.float64],
+            main_hz: NDArray[np.float64], bell_hz: NDArray[np.float64], state: PatternState) -> NDArray[np.float64]:
+    """The chimes at every sample from their control-rate envelopes (see `_cue_controls`)."""
+    out = np.zeros_like(t_s)
+    right = np.minimum(np.searchsorted(control_s, t_s), len(control_s) - 1)  # control point at or after
+    left = np.maximum(right - 1, 0)
+    sounding = (main_amp > 0) | (bell_amp > 0)
+    ringing = np.flatnonzero(sounding[right] | sounding[left])
+    if ringing.size == 0:
+        return out
+    # In an interval holding a turn of the breath, the new chime starts exactly at the turn: samples
+    # before it (still in the old segment) get none of it; the old chime has ended long before.
+    turn = ringing[seg[right[ringing]] != seg[left[ringing]]]
+    if turn.size:
+        own, _ = breath_segment(state.pacer.phase_cycles(t_s[turn]), state.pacer.shape)
+        early = turn[own != seg[right[turn]]]
+        ringing = np.setdiff1d(ringing, early, assume_unique=True)
+    t = t_s[ringing]
+    f_main, f_bell = main_hz[right[ringing]], bell_hz[right[ringing]]
+    out[ringing] = (np.interp(t, control_s, main_amp * gain) * np.sin(2.0 * np.pi * _fraction(f_main * t))
+                    + np.interp(t, control_s, bell_amp * gain) * np.sin(2.0 * np.pi * _fraction(f_bell * t)))
+    return out

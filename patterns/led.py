@@ -140,3 +140,40 @@ def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float6
     if state.night:
         frame[:, 2] = 0.0
     return np.clip(frame, 0.0, 1.0, out=frame)
+
+
+def led_frames(times_s: NDArray[np.float64], state: PatternState, n_leds: int) -> NDArray[np.float64]:
+    """`led_frame` at several times at once: (len(times_s), n_leds, 3) perceived RGB levels 0..1.
+
+    The same frames (to rounding) for a fraction of the cost per frame: the main loop renders the next
+    few frames in one call while the state stays the same (numpy's per-call cost, not the arithmetic,
+    is what a 16-LED frame costs). tests/patterns/test_led_frames.py holds it to `led_frame`.
+    """
+    if n_leds < 1:
+        raise InputError(f"n_leds must be >= 1, got {n_leds}")
+    t = np.asarray(times_s, dtype=float).reshape(-1)
+    level = state.fade.level(t) * min(max(state.brightness_cap, 0.0), 1.0) ** (1.0 / PERCEPTUAL_GAMMA)
+    if not np.any(level > 0.0):
+        return np.zeros((len(t), n_leds, 3))
+    lungs = breath_level(state.pacer.phase_cycles(t), state.pacer.shape)
+    colour = palette_colour(coherence_unit(state.coherence), state.night)
+    distance, key, offset = _ring_geometry(n_leds)
+    spread = MIN_SPREAD + (1.0 + EDGE_WIDTH - MIN_SPREAD) * lungs
+    edge = _ease((spread[:, None] - distance[None, :]) / EDGE_WIDTH)
+    glow = (FLOOR_LEVEL + (1.0 - FLOOR_LEVEL) * lungs)[:, None] * edge
+    frames = glow[:, :, None] * colour[None, None, :]
+    if state.glimmer:
+        tint = NIGHT_SPARKLE_TINT if state.night else DAY_SPARKLE_TINT
+        position = t[:, None] / SPARKLE_SLOT_S + offset[None, :]
+        slot = np.floor(position)
+        chosen = _unit_hash(key[None, :] ^ slot.astype(np.int64).astype(np.uint64)) < SPARKLE_PROBABILITY
+        twinkle = SPARKLE_AMOUNT * np.where(chosen, np.sin(np.pi * (position - slot)) ** 2, 0.0)[:, :, None]
+        # tint_at_same_luminance, for every frame at once
+        light = frames**PERCEPTUAL_GAMMA
+        tint_light = tint**PERCEPTUAL_GAMMA
+        target = tint_light * ((light @ LUMA) / float(tint_light @ LUMA))[:, :, None]
+        frames = np.clip(light + twinkle * (target - light), 0.0, 1.0) ** (1.0 / PERCEPTUAL_GAMMA)
+    frames *= np.where(level > 0.0, level, 0.0)[:, None, None]
+    if state.night:
+        frames[:, :, 2] = 0.0
+    return np.clip(frames, 0.0, 1.0, out=frames)

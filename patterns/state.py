@@ -8,6 +8,7 @@ integral of a rate that glides linearly from `rate0_bpm` toward `target_bpm`, th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +79,28 @@ class PacerSnapshot:
         hold = self.target_bpm * np.maximum(dt - t_end, 0.0)
         return self.phase0_cycles + (ramp + hold) / 60.0
 
+    def rate_at(self, t_s: float) -> float:
+        """`rate_bpm` at one time, in plain floats (a few times cheaper than the array form)."""
+        dt = max(t_s - self.t0_s, 0.0)
+        t_end = self._glide_end_s()
+        if t_end == 0.0:
+            return self.target_bpm if self.slope_bpm_per_s else self.rate0_bpm
+        direction = math.copysign(1.0, self.target_bpm - self.rate0_bpm)
+        return self.rate0_bpm + direction * abs(self.slope_bpm_per_s) * min(dt, t_end)
+
+    def phase_at(self, t_s: float) -> float:
+        """`phase_cycles` at one time, in plain floats (same formula, same rounding)."""
+        dt = max(t_s - self.t0_s, 0.0)
+        t_end = self._glide_end_s()
+        if t_end == 0.0:
+            rate = self.target_bpm if self.slope_bpm_per_s else self.rate0_bpm
+            return self.phase0_cycles + rate * dt / 60.0
+        slope = math.copysign(1.0, self.target_bpm - self.rate0_bpm) * abs(self.slope_bpm_per_s)
+        ramp_t = min(dt, t_end)
+        ramp = self.rate0_bpm * ramp_t + 0.5 * slope * ramp_t**2
+        hold = self.target_bpm * max(dt - t_end, 0.0)
+        return self.phase0_cycles + (ramp + hold) / 60.0
+
     def rebased(self, t_s: float, target_bpm: float, slope_bpm_per_s: float) -> PacerSnapshot:
         """A new snapshot continuing this one's phase and rate from t_s, gliding toward target_bpm."""
         return PacerSnapshot(
@@ -105,6 +128,14 @@ class Fade:
             return np.where(t >= self.t0_s, self.to_level, self.from_level).astype(float)
         x = np.clip((t - self.t0_s) / self.duration_s, 0.0, 1.0)
         # Smoothstep so the fade has no corner at either end.
+        x = x * x * (3.0 - 2.0 * x)
+        return self.from_level + (self.to_level - self.from_level) * x
+
+    def level_at(self, t_s: float) -> float:
+        """`level` at one time, in plain floats."""
+        if self.duration_s <= 0:
+            return float(self.to_level if t_s >= self.t0_s else self.from_level)
+        x = min(max((t_s - self.t0_s) / self.duration_s, 0.0), 1.0)
         x = x * x * (3.0 - 2.0 * x)
         return self.from_level + (self.to_level - self.from_level) * x
 

@@ -148,9 +148,9 @@ class VirtualMax30102:
 
     def _read_bytes(self, length: int) -> bytes:
         out = bytearray()
-        for _ in range(length):
-            if self._pointer == regs.FIFO_DATA.address:
-                out.append(self._fifo_byte())
+        while len(out) < length:
+            if self._pointer == regs.FIFO_DATA.address:  # the pointer parks here: the rest is FIFO data
+                out += self._fifo_bytes(length - len(out))
             else:
                 out.append(self._read(self._pointer))
                 self._step_pointer()
@@ -332,22 +332,27 @@ class VirtualMax30102:
         return na + self._rng.normal(0.0, 1.0, na.shape) * sigma
 
     # --- FIFO_DATA -------------------------------------------------------------------------
-    def _fifo_byte(self) -> int:
-        """Next byte of the FIFO stream; the sample pops when its last byte has been read."""
+    def _fifo_bytes(self, length: int) -> bytes:
+        """The next `length` bytes of the FIFO stream, a sample's worth at a time: a sample pops when its
+        last byte has been read; reading an empty FIFO repeats the stale slot and leaves the pointers."""
         channels = self._channels() or (RED,)
-        if self._byte_in_sample == 0:
-            values = self._fifo[self._rd]
-            self._sample_bytes = b"".join(values[led].to_bytes(3, "big") for led in channels)
-        value = self._sample_bytes[self._byte_in_sample]
-        self._byte_in_sample += 1
-        if self._byte_in_sample == len(self._sample_bytes):
-            self._byte_in_sample = 0
-            if self._count > 0:  # reading an empty FIFO repeats the stale slot, pointers stay
-                self._rd = (self._rd + 1) & regs.POINTER_MASK
-                self._count -= 1
-                self._ovf = 0  # popping a sample clears the overflow counter
-        self._regs[regs.INTR_STATUS_1.address] &= ~(regs.PPG_RDY.mask | regs.A_FULL.mask) & 0xFF
-        return value
+        out = bytearray()
+        while len(out) < length:
+            if self._byte_in_sample == 0:
+                values = self._fifo[self._rd]
+                self._sample_bytes = b"".join(values[led].to_bytes(3, "big") for led in channels)
+            take = min(length - len(out), len(self._sample_bytes) - self._byte_in_sample)
+            out += self._sample_bytes[self._byte_in_sample:self._byte_in_sample + take]
+            self._byte_in_sample += take
+            if self._byte_in_sample == len(self._sample_bytes):
+                self._byte_in_sample = 0
+                if self._count > 0:
+                    self._rd = (self._rd + 1) & regs.POINTER_MASK
+                    self._count -= 1
+                    self._ovf = 0  # popping a sample clears the overflow counter
+        if length:
+            self._regs[regs.INTR_STATUS_1.address] &= ~(regs.PPG_RDY.mask | regs.A_FULL.mask) & 0xFF
+        return bytes(out)
 
 
 @dataclass(frozen=True)

@@ -152,22 +152,30 @@ class SpiRingSink:
         self.malformed_count = 0
         self.closed = False
         self._clock = clock
+        self._last_payload: bytes | None = None  # the last write and its decoding, reused when repeated
+        self._last_rgb: NDArray[np.uint8] | None = None
+        self._mean_of: tuple[NDArray[np.uint8], bool, float] | None = None  # (frame, perceived, its mean)
 
     def writebytes2(self, data: bytes | list[int]) -> None:
         """Decode one write (one frame plus latch) and record it at the clock's time."""
         payload = bytes(data)
         self.byte_count += len(payload)
-        try:
-            # Pulse timing depends on the encoder's code, not on the colours: every frame of the first
-            # second is checked, then one frame a second, so a long simulation does not pay for it 50 times.
-            check = self.frame_count < TIMING_CHECK_EVERY or self.frame_count % TIMING_CHECK_EVERY == 0
-            rgb = decode_ws2812(payload, self.order, check_timing=check)
-        except InputError as exc:
-            self.malformed_count += 1
-            if self.strict:
-                raise
-            log.warning("malformed SPI frame dropped (%d so far): %s", self.malformed_count, exc)
-            return
+        if payload == self._last_payload and self._last_rgb is not None:
+            rgb = self._last_rgb  # the same bytes decode the same (frames are never modified in place)
+        else:
+            try:
+                # Pulse timing depends on the encoder's code, not on the colours: every frame of the first
+                # second is checked, then one frame a second, so a long simulation does not pay for it 50 times.
+                check = self.frame_count < TIMING_CHECK_EVERY or self.frame_count % TIMING_CHECK_EVERY == 0
+                rgb = decode_ws2812(payload, self.order, check_timing=check)
+            except InputError as exc:
+                self.malformed_count += 1
+                if self.strict:
+                    raise
+                log.warning("malformed SPI frame dropped (%d so far): %s", self.malformed_count, exc)
+                return
+            rgb.setflags(write=False)
+            self._last_payload, self._last_rgb = payload, rgb
         self.frames.append((self._clock.now_s(), rgb))
         self.frame_count += 1
 
@@ -194,7 +202,14 @@ class SpiRingSink:
     def mean_brightness(self, perceived: bool = True) -> float:
         """`brightness` of the latest frame (0 before any frame)."""
         rgb = self.latest()
-        return 0.0 if rgb is None else self.brightness(rgb, perceived)
+        if rgb is None:
+            return 0.0
+        cached = self._mean_of
+        if cached is not None and cached[0] is rgb and cached[1] == perceived:
+            return cached[2]  # asked every frame by the simulated person; the frame is often the same
+        mean = self.brightness(rgb, perceived)
+        self._mean_of = (rgb, perceived, mean)
+        return mean
 
     def brightness_series(self, perceived: bool = True) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Times (s) and `brightness` of the kept frames, for comparing with the pacer."""

@@ -130,7 +130,8 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
             log.info("no speakers (%s)", exc)
     if audio is None and (wav_path is not None or (prefer_speakers and config.audio.enabled)):
         path = wav_path if wav_path is not None else sim_wav_path(config)
-        audio = WavAudioOutput(path, rate_hz, clock)
+        # Blocks of the size the device asks PortAudio for, so the hum is rendered as on the device.
+        audio = WavAudioOutput(path, rate_hz, clock, block_frames=config.audio.frames_per_buffer)
         log.info("sound goes to %s%s", path.resolve(), "" if wav_path else " (replacing the last run's)")
     if audio is None:
         audio = NullAudioOutput(rate_hz)
@@ -203,7 +204,7 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         if view is not None:
             view.close()
     if not json_lines:
-        out.write(format_summary(summary, collect.metrics_payloads, world.audio.name) + "\n")
+        out.write(format_summary(summary, collect.kept_payloads(), world.audio.name) + "\n")
         out.flush()
     return 0
 

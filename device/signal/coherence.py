@@ -21,9 +21,9 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import find_peaks
 
 from device.errors import InputError
+from device.signal.local_peaks import find_peaks
 
 TACHOGRAM_FS_HZ = 2.0
 COHERENCE_PEAK_BAND_HZ = (0.04, 0.26)

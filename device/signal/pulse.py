@@ -46,9 +46,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import butter, lfilter, sosfilt_zi
 
 from device.errors import InputError
+from device.signal.biquad import butter, lfilter, sosfilt_zi
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line

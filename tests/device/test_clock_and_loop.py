@@ -105,6 +105,40 @@ def test_task_period_must_be_positive() -> None:
         Task("bad", math.inf, lambda t: None)
 
 
+def test_tasks_due_together_share_one_wakeup() -> None:
+    clock = SimClock()
+    scheduler = Scheduler(clock, threading.Event())
+    seen: list[tuple[str, float]] = []
+    scheduler.add(Task("sensor", 0.1, lambda t: seen.append(("sensor", t))))
+    scheduler.add(Task("frame", 0.02, lambda t: seen.append(("frame", t))))
+    scheduler.add(Task("session", 1.0, lambda t: seen.append(("session", t))))
+    scheduler.run(until_s=2.0)
+    assert scheduler.wakeups == 101  # one per 20 ms deadline, 0.0 to 2.0: the others ride along
+    assert len(seen) == 21 + 101 + 3
+    assert seen[:3] == [("sensor", 0.0), ("frame", 0.0), ("session", 0.0)]  # the order they were added
+    assert ("sensor", 0.3) in seen and ("frame", 0.3) in seen  # exactly equal deadlines, no drift
+
+
+def test_a_task_that_changes_its_period_moves_onto_the_new_grid() -> None:
+    clock = SimClock()
+    scheduler = Scheduler(clock, threading.Event())
+    times: list[float] = []
+    frame = Task("frame", 0.02, lambda t: None)
+
+    def run(t: float) -> None:
+        times.append(t)
+        frame.period_s = 0.1 if 0.05 <= t < 1.0 else 0.02
+
+    frame.run = run
+    scheduler.add(Task("sensor", 0.1, lambda t: None))
+    scheduler.add(frame)
+    scheduler.run(until_s=1.2)
+    assert times[:4] == [0.0, 0.02, 0.04, 0.06]
+    assert times[4:13] == pytest.approx([0.1 * k for k in range(1, 10)])  # on the sensor's grid
+    assert times[13:] == pytest.approx([1.0, 1.02, 1.04, 1.06, 1.08, 1.1, 1.12, 1.14, 1.16, 1.18, 1.2])
+    assert scheduler.wakeups < 1.2 / 0.02
+
+
 class _FakeRealTime:
     """A real clock and stop event stand-in: each wait oversleeps by `oversleep_s`, and the loop's own
     work between waits takes `work_s`, as on a busy machine."""

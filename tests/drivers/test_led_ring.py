@@ -171,3 +171,19 @@ def test_decoded_ring_matches_what_was_sent_for_every_byte_value() -> None:
     values = np.arange(256, dtype=np.uint8)
     pixels = np.stack([values, values[::-1], np.roll(values, 85)], axis=1)
     assert np.array_equal(decode_ws2812(encode_ws2812(pixels, "GRB"), "GRB"), pixels)
+
+
+def test_a_frame_the_ring_already_shows_is_not_written_again() -> None:
+    sink = SpiRingSink(SimClock())
+    ring = SpiLedRing(sink, 12, brightness_limit=0.5)
+    frame = np.full((12, 3), 0.4)
+    ring.show(frame)
+    ring.show(frame.copy())
+    ring.show(frame + 1e-6)  # below one step of the drive levels: the same bytes on the wire
+    assert (sink.frame_count, ring.frames_written, ring.frames_unchanged) == (1, 1, 2)
+    ring.show(frame + 0.05)  # a visible change is always written
+    ring.off()
+    ring.off()  # off always writes (a ring that lost power comes back dark)
+    assert sink.frame_count == 4
+    ring.show(np.zeros((12, 3)))  # the ring is already dark
+    assert sink.frame_count == 4

@@ -24,6 +24,15 @@ FPS = 50
 FRAME_S = 1.0 / FPS
 
 
+def _held(sink: SpiRingSink, times: Any) -> list[np.ndarray]:
+    """What the ring shows at each of `times`: the last frame written at or before it (a WS2812 holds
+    its frame; the driver does not write a frame the ring already shows)."""
+    written_t = np.array([t for t, _ in sink.frames])
+    index = np.searchsorted(written_t, np.asarray(times, dtype=float), side="right") - 1
+    assert index.min() >= 0, "a time before the first frame"
+    return [sink.frames[i][1] for i in index]
+
+
 def _metrics(coherence: float | None = 1.0) -> HrvMetrics:
     return HrvMetrics(t_s=0.0, hr_bpm=65.0, rmssd_ms=40.0, sdnn_ms=50.0, ln_rmssd=3.7, pnn50_pct=20.0,
                       breath_rate_bpm=6.0, hr_swing_bpm=8.0, coherence=coherence, n_beats=100, artifact_pct=0.0)
@@ -57,9 +66,9 @@ def _session_on_the_ring(night: bool) -> tuple[list[tuple[str, float]], SpiRingS
 @pytest.mark.parametrize("night", [False, True])
 def test_every_state_of_a_session_shows_a_visible_calm_light(night: bool) -> None:
     phases, sink = _session_on_the_ring(night)
-    drive = np.array([rgb.max(axis=1) for _, rgb in sink.frames], dtype=float)  # (frames, LEDs) brightest channel
     states = np.array([p for p, _ in phases])
     times = np.array([t for _, t in phases])
+    drive = np.array([rgb.max(axis=1) for rgb in _held(sink, times)], dtype=float)  # (frames, LEDs) brightest
     seen = set()
     for state in (Phase.SETTLING, Phase.PACING, Phase.PAUSED):
         idx = np.flatnonzero(states == state.value)
@@ -114,7 +123,7 @@ def test_dim_levels_follow_the_intended_level_smoothly_at_the_lowest_night_setti
         frames.append(frame)
         ring.show(frame)
     intended = _intended_drive(np.array(frames), gamma, limit)[..., 0]  # red carries the night light
-    decoded = np.array([rgb[:, 0] for _, rgb in sink.frames], dtype=float)
+    decoded = np.array([rgb[:, 0] for rgb in _held(sink, times)], dtype=float)
     assert intended.max() < 6.0  # the whole breath spans a few steps
     n = int(0.3 / FRAME_S)
     error = np.abs(_moving_mean(decoded, n) - _moving_mean(intended, n))
@@ -126,8 +135,8 @@ def test_dim_levels_follow_the_intended_level_smoothly_at_the_lowest_night_setti
     assert len(np.unique(np.round(ring_mean, 2))) > 5 * (intended.sum(axis=1).max() - intended.sum(axis=1).min())
 
 
-def _ring_luminance(sink: SpiRingSink) -> np.ndarray:
-    return np.array([sink.brightness(rgb, perceived=False) for _, rgb in sink.frames])
+def _ring_luminance(sink: SpiRingSink, times: np.ndarray) -> np.ndarray:
+    return np.array([sink.brightness(rgb, perceived=False) for rgb in _held(sink, times)])
 
 
 @pytest.mark.parametrize(("night", "cap"), [(False, 1.0), (True, 0.25)])
@@ -144,10 +153,11 @@ def test_the_sparkle_leaves_the_brightness_of_the_breathing_cue_as_it_was(night:
         sink = SpiRingSink(clock, keep_frames=10**5)
         ring = SpiLedRing(sink, N_LEDS, gamma=config.led.gamma, brightness_limit=config.led.max_brightness)
         state = dataclasses.replace(base, glimmer=glimmer)
-        for t in np.arange(0.0, 30.0, FRAME_S):
+        times = np.arange(0.0, 30.0, FRAME_S)
+        for t in times:
             clock.advance_to(t)
             ring.show(led_frame(t, state, N_LEDS))
-        series[glimmer] = (_ring_luminance(sink), np.array([rgb for _, rgb in sink.frames]))
+        series[glimmer] = (_ring_luminance(sink, times), np.array(_held(sink, times)))
     n = int(0.5 / FRAME_S)
     calm, sparkling = (_moving_mean(series[g][0], n) for g in (False, True))
     swing = calm.max() - calm.min()

@@ -34,7 +34,10 @@ def test_twenty_minutes_run_on_the_fast_clock_with_every_task_on_time(tmp_path: 
     glimmer.run(until_s=20 * 60.0)
     assert world.clock.now_s() == 1200.0
     assert len(recorder.metrics_payloads) == 240
-    assert abs(glimmer.frames_shown - (50 * 1200 + 1)) <= 1  # every 20 ms, none skipped
+    # Every 20 ms while the ring is lit (from the session's first minute on), no deadline missed; while it
+    # is dark and the state static, frames are only checked on the sensor's 100 ms grid.
+    assert 50 * (1200 - 60) <= glimmer.frames_shown <= 50 * 1200 + 1
+    assert all(task.skipped == 0 for task in glimmer._tasks)
     last = recorder.metrics_payloads[-1]
     assert last["session_state"] == "pacing"
     assert 45 <= last["hr_bpm"] <= 95

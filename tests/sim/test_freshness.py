@@ -53,7 +53,10 @@ def test_a_lifted_finger_nulls_the_heart_figures_promptly_and_for_good(tmp_path:
     back = [p for p in payloads if p["t_s"] > 350.0]
     first = next(p for p in back if p["hr_bpm"] is not None)
     assert first["session"] == 2  # ... and the numbers after it belong to the new session:
-    assert first["beats"] <= first["t_s"] - 350.0  # no beat from before the lift is counted in
+    # No beat from before the lift is counted in: no more beats than fit between the finger's return
+    # and now at the heart rate measured (the pipeline starts afresh on the returning finger, so it
+    # may lock within seconds).
+    assert first["beats"] <= (first["t_s"] - 350.0) * first["hr_bpm"] / 60.0 + 1
     assert back[-1]["hr_bpm"] is not None
 
 

@@ -1,0 +1,67 @@
+"""Local maxima of a 1-D signal kept at least a distance apart: scipy.signal.find_peaks(x, distance=d)
+without importing scipy (which costs the daemon most of its start-up time and memory).
+
+The method is scipy's (and tested against it in tests/device/signal/test_local_peaks.py): a peak is a
+sample higher than its left neighbour and higher than the first different sample to its right (a flat
+top counts once, at its middle, rounded down); then, highest first, each kept peak removes the lower
+peaks closer than `distance` samples, ties broken in numpy.argsort's order as scipy breaks them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from device.errors import InputError
+
+
+def local_maxima(x: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Indices of the local maxima of `x` (flat tops at their middle, rounded down); ends excluded."""
+    n = len(x)
+    values = x.tolist()
+    peaks: list[int] = []
+    i = 1
+    while i < n - 1:
+        if values[i - 1] < values[i]:
+            ahead = i + 1
+            while ahead < n - 1 and values[ahead] == values[i]:
+                ahead += 1
+            if values[ahead] < values[i]:
+                peaks.append((i + ahead - 1) // 2)
+                i = ahead
+        i += 1
+    return np.array(peaks, dtype=np.intp)
+
+
+def find_peaks(x: ArrayLike, distance: float | None = None) -> tuple[NDArray[np.intp], dict[str, Any]]:
+    """(peak indices, {}) of the 1-D signal `x`, peaks at least `distance` (>= 1) samples apart.
+
+    Same call and answer as scipy.signal.find_peaks(x, distance=distance) for these arguments.
+    InputError for a non-1-D `x` or a distance below 1.
+    """
+    signal = np.asarray(x, dtype=float)
+    if signal.ndim != 1:
+        raise InputError(f"x must be one-dimensional, got shape {signal.shape}")
+    peaks = local_maxima(signal)
+    if distance is None or len(peaks) < 2:
+        return peaks, {}
+    if not distance >= 1:
+        raise InputError(f"distance must be >= 1 sample, got {distance}")
+    gap = math.ceil(distance)
+    positions = peaks.tolist()
+    keep = [True] * len(positions)
+    for j in np.argsort(signal[peaks])[::-1].tolist():
+        if not keep[j]:
+            continue
+        k = j - 1
+        while k >= 0 and positions[j] - positions[k] < gap:
+            keep[k] = False
+            k -= 1
+        k = j + 1
+        while k < len(positions) and positions[k] - positions[j] < gap:
+            keep[k] = False
+            k += 1
+    return peaks[np.array(keep, dtype=bool)], {}
