@@ -57,6 +57,7 @@ Q_RANGE = (0.5, 5.0)  # sharpness of the resonance the fit may find
 EXTENSION_BPM = 0.5  # one step past an end of the list, this far beyond it
 RATE_LIMITS_BPM = (3.5, 8.0)  # rates an assessment may pace
 STEP_GLIDE_BPM_PER_S = 0.1  # the pacer moves to the next step's rate in a few seconds, phase unbroken
+LEAD_IN_S = 60.0  # before the first step: time to notice the light and leave one's own rhythm (see above)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class AssessmentPlan:
     step_s: float = 120.0
     settle_s: float = 20.0
     follow_tolerance_bpm: float = 0.6
+    lead_in_s: float = LEAD_IN_S  # paced at the first rate, not judged, before the first step
 
     def __post_init__(self) -> None:
         lo, hi = RATE_LIMITS_BPM
@@ -75,6 +77,8 @@ class AssessmentPlan:
                              f"got {self.rates_bpm}")
         if not 0 <= self.settle_s < self.step_s - 30.0:
             raise InputError(f"settle_s {self.settle_s} must leave at least 30 s of a {self.step_s} s step")
+        if self.lead_in_s < 0:
+            raise InputError(f"lead_in_s {self.lead_in_s} must not be negative")
 
     @classmethod
     def from_text(cls, rates: str, step_s: float, settle_s: float, follow_tolerance_bpm: float) -> AssessmentPlan:
@@ -137,18 +141,27 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
     if len(sel) < MIN_STEP_BEATS or t1_s - t0_s < 2 * 60.0 / rate_bpm:
         return none
     t = np.array([b.t_s for b in sel])
-    ibi_ms, _ = correct_intervals(np.diff(t) * 1000.0)
-    ends = t[0] + np.cumsum(ibi_ms) / 1000.0
-    hr = 60000.0 / ibi_ms
-    mids = ends - ibi_ms / 2000.0  # an interval's rate belongs to its middle, not its end
-    # RIAV: amplitudes of trusted beats, outliers (motion) dropped; inverted so it rises as the lungs fill.
+    # Motion: beats of outlying amplitude (or untrusted timing) are not heartbeats to time or to measure.
     amp = np.array([b.amplitude for b in sel])
     good = np.array([b.quality >= 0.5 for b in sel])
-    med = float(np.median(amp[good])) if good.any() else 0.0
-    mad = float(np.median(np.abs(amp[good] - med))) if good.any() else 0.0
-    good &= np.abs(amp - med) <= 4.0 * 1.4826 * mad + 1e-12
+    good &= _inliers(amp, good)
+    # Intervals (isolated ectopy corrected) that touch a motion beat or one next to it, or whose length is
+    # an outlier of the step's, are dropped: a burst of false beats must not become a burst of heart rate.
+    ibi_ms, _ = correct_intervals(np.diff(t) * 1000.0)
+    ends = t[0] + np.cumsum(ibi_ms) / 1000.0
+    starts = ends - ibi_ms / 1000.0
+    edge = np.concatenate(([True], good, [True]))
+    suspect = t[~(edge[:-2] & good & edge[2:])]
+    touched = np.searchsorted(suspect, ends + 1e-3, "right") > np.searchsorted(suspect, starts - 1e-3, "left")
+    keep = ~touched & _inliers(ibi_ms, np.ones(len(ibi_ms), dtype=bool))
+    if keep.sum() < MIN_STEP_BEATS or good.sum() < MIN_STEP_BEATS:
+        return none
+    ibi_ms, ends = ibi_ms[keep], ends[keep]
+    hr = 60000.0 / ibi_ms
+    mids = ends - ibi_ms / 2000.0  # an interval's rate belongs to its middle, not its end
+    # RIAV: amplitudes of the trusted beats, inverted so it rises as the lungs fill.
     lo, hi = max(t0_s, mids[0]), min(t1_s, mids[-1])
-    if hi - lo < 2 * 60.0 / rate_bpm or good.sum() < MIN_STEP_BEATS:
+    if hi - lo < 2 * 60.0 / rate_bpm:
         return none
     hr_x = _series(mids, hr, lo, hi)
     breath_x = -_series(t[good], amp[good], lo, hi)
@@ -181,6 +194,15 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
     return StepFigures(rate_bpm, attempt, bool(followed), _r(rsa_bpm), _r(riav_bpm),
                        _r(float(np.mean(swings)) if swings else None), _r(lf), _r(phase, 1),
                        _r(scale * abs(c_hr), 3), float(f"{scale * abs(c_breath):.4g}"))
+
+
+def _inliers(x: NDArray[np.float64], among: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Which of x lie within 4 scaled MADs of the median of x[among] (a sinusoid never leaves it)."""
+    if not among.any():
+        return np.zeros(len(x), dtype=bool)
+    med = float(np.median(x[among]))
+    mad = float(np.median(np.abs(x[among] - med)))
+    return np.asarray(np.abs(x - med) <= 4.0 * 1.4826 * mad + 1e-12, dtype=bool)
 
 
 def _r(x: float | None, digits: int = 2) -> float | None:
@@ -278,7 +300,7 @@ class ResonanceAssessment:
         rate = self._queue[0][0]
         self._snapshot = PacerSnapshot(t0_s=t_s, phase0_cycles=0.0, rate0_bpm=rate, target_bpm=rate,
                                        slope_bpm_per_s=0.0, shape=self._shape)
-        self._step_start_s = t_s
+        self._step_start_s = t_s + self.plan.lead_in_s  # the first step begins after the lead-in
         log.info("resonance assessment starts: %s breaths/min, %.0f s each", self.plan.rates_bpm, self.plan.step_s)
         return self._snapshot
 
