@@ -2,8 +2,12 @@
 
 Protocol after Lehrer, Vaschillo & Vaschillo (2000, doi:10.1023/A:1009554825745) as made practical by
 Shaffer & Meehan (2020, doi:10.3389/fnins.2020.570400): the pacer holds each rate of a list (default
-6.5, 6.0, 5.5, 5.0, 4.5 breaths/min) for about two minutes. For every step, after its first `settle_s`
-(while breathing finds the new rate), the beats give:
+6.5, 6.0, 5.5, 5.0, 4.5 breaths/min) for about two minutes. Before the first step the pacer runs a
+`lead_in_s` lead-in at the first rate that is not judged: from their own rhythm a person has to notice
+the light and join it, which takes far longer than the few seconds' glide between two steps (judged
+from the start, the first step mixed in the person's own, faster and shallower breathing and its heart
+answer, which pulled the answer low when the resonance sat at the first rate). For every step, after
+its first `settle_s` (while breathing finds the new rate), the beats give:
 
 - the breathing rate from the heart's rhythm (the RSA peak, device/signal/coherence.py), and from the
   pulse's respiratory-induced amplitude variation (RIAV: the pulse shrinks as the lungs fill; Charlton
@@ -17,12 +21,20 @@ Shaffer & Meehan (2020, doi:10.3389/fnins.2020.570400): the pacer holds each rat
   pipeline. At resonance heart rate rises and falls with the breath: 0 degrees; below it heart rate
   leads (positive), above it lags (negative), the signature of the baroreflex resonator (Vaschillo et
   al. 2002, doi:10.1023/A:1014587304314).
+- `hr_amplitude_bpm` and `breath_depth`: the amplitudes of heart rate and RIAV at the pacing frequency.
 
-The choice weighs the three criteria equally, as Shaffer & Meehan advise when they disagree: every
-followed rate is ranked on LF power, swing and |phase|, and the best sum of ranks wins (ties: larger
-LF power). The answer is one of the rates tried: its resolution is the step spacing, as in the
-protocol. When it sits at an end of the list, one step past that end is added (once) and the choice
-is made again. Fewer than MIN_FOLLOWED followed steps: "could not tell", never a guess.
+Motion makes bursts of false "beats" with outlying pulse amplitudes; a few seconds of them at twice the
+heart rate outweigh a step's whole RSA at the pacing frequency. So beats whose amplitude lies more than
+4 scaled MADs from the step's median (or whose timing is untrusted) are left out of the RIAV, the
+intervals touching them or their neighbours are left out of the heart-rate series (bridged by
+interpolation), and so are intervals whose length is such an outlier of the step's (a sinusoidal RSA
+never is). Isolated ectopic beats are corrected first (Lipponen & Tarvainen 2019).
+
+The choice fits the heart's response per unit breath depth, (hr amplitude / depth) * exp(i phase), with
+a second-order band-pass resonator (`fit_resonance`) over the followed rates; its centre is the answer
+(resolution FIT_STEP_BPM). When it sits within half a step of an end of the list, one step past that end
+is added (once) and the fit is made again. Fewer than MIN_FOLLOWED followed steps, or a centre more than
+half a step outside the rates tried: "could not tell", never a guess.
 
 `ResonanceAssessment` drives it from a session: it stands in for the pacer guide (same `start`/`update`
 interface), takes the beats as they come and keeps the per-step figures. Pure: no clock reads.
