@@ -10,8 +10,14 @@ import pytest
 
 from device.config import load_config
 from device.errors import InputError
-from device.pacing.assessment import (AssessmentPlan, ResonanceAssessment, StepFigures, analyse_step, choose,
-                                      fit_resonance)
+from device.pacing.assessment import (
+    AssessmentPlan,
+    ResonanceAssessment,
+    StepFigures,
+    analyse_step,
+    choose,
+    fit_resonance,
+)
 from device.signal.pulse import Beat
 from sim.assess import simulate_assessment
 
