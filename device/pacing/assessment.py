@@ -33,8 +33,11 @@ never is). Isolated ectopic beats are corrected first (Lipponen & Tarvainen 2019
 The choice fits the heart's response per unit breath depth, (hr amplitude / depth) * exp(i phase), with
 a second-order band-pass resonator (`fit_resonance`) over the followed rates; its centre is the answer
 (resolution FIT_STEP_BPM). When it sits within half a step of an end of the list, one step past that end
-is added (once) and the fit is made again. Fewer than MIN_FOLLOWED followed steps, or a centre more than
-half a step outside the rates tried: "could not tell", never a guess.
+is added (once) and the fit is made again. Every step's time, and so its settling, counts from when the
+pacer has glided to its rate (STEP_GLIDE_BPM_PER_S): 5 s between neighbours, but 25 s from the last rate
+to a step past the far end, which otherwise judged the person still catching up with the glide. Fewer
+than MIN_FOLLOWED followed steps, or a centre more than half a step outside the rates tried: "could not
+tell", never a guess.
 
 `ResonanceAssessment` drives it from a session: it stands in for the pacer guide (same `start`/`update`
 interface), takes the beats as they come and keeps the per-step figures. Pure: no clock reads.
@@ -338,7 +341,9 @@ class ResonanceAssessment:
             self.result = AssessmentResult(chosen, reason, tuple(self.steps))
             log.info("assessment result: %s (%s)", chosen, reason)
             return snap
-        self._step_start_s = t_s
+        # The step's time (and its settling) counts from when the pacer has glided to the new rate: the
+        # jump from the last rate to a step past the far end of the list is 2.5/min, a 25 s glide.
+        self._step_start_s = t_s + abs(self._queue[0][0] - rate) / STEP_GLIDE_BPM_PER_S
         self._snapshot = snap.rebased(t_s, self._queue[0][0], STEP_GLIDE_BPM_PER_S)
         return self._snapshot
 
