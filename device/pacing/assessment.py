@@ -231,13 +231,14 @@ def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.f
     The response per unit breath depth at each rate, Z = (hr amplitude / depth) * exp(i phase), is fitted
     by G * H(f), H(f) = 1 / (1 + iQ(f/f0 - f0/f)) (a second-order band-pass, the model of Vaschillo et
     al. 2002), least squares over a grid of f0 and Q with the complex gain G solved in closed form. G's
-    angle absorbs any constant delay of the breathing proxy. Depth is smoothed across the steps by a
-    power law in the rate (slow breaths are deeper), so one noisy depth does not decide.
+    angle absorbs any constant delay of the breathing proxy. Each step's response is its own heart-rate
+    amplitude over its own breath depth (the transfer function at the pacing frequency, both from the
+    same beats and window), so a step breathed shallower than the others (the first, often) is not
+    mistaken for a weaker heart. (A power law fitted to the depths across steps, as before, let one
+    shallow step tilt the law and move the response at the far ends, where the answer is decided.)
     """
     r = np.asarray(rates_bpm, dtype=float)
-    slope, icept = np.polyfit(np.log(r), np.log(breath_depth), 1)
-    depth = np.exp(icept + slope * np.log(r))
-    z = np.asarray(hr_amplitude_bpm) / depth * np.exp(1j * np.radians(phase_deg))
+    z = np.asarray(hr_amplitude_bpm) / np.asarray(breath_depth) * np.exp(1j * np.radians(phase_deg))
     f0 = np.arange(RATE_LIMITS_BPM[0], RATE_LIMITS_BPM[1] + 1e-9, FIT_STEP_BPM)[:, None, None]
     q = np.arange(Q_RANGE[0], Q_RANGE[1] + 1e-9, 0.1)[None, :, None]
     h = 1.0 / (1.0 + 1j * q * (r / f0 - f0 / r))
