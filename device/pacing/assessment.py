@@ -2,8 +2,12 @@
 
 Protocol after Lehrer, Vaschillo & Vaschillo (2000, doi:10.1023/A:1009554825745) as made practical by
 Shaffer & Meehan (2020, doi:10.3389/fnins.2020.570400): the pacer holds each rate of a list (default
-6.5, 6.0, 5.5, 5.0, 4.5 breaths/min) for about two minutes. For every step, after its first `settle_s`
-(while breathing finds the new rate), the beats give:
+6.5, 6.0, 5.5, 5.0, 4.5 breaths/min) for about two minutes. Before the first step the pacer runs a
+`lead_in_s` lead-in at the first rate that is not judged: from their own rhythm a person has to notice
+the light and join it, which takes far longer than the few seconds' glide between two steps (judged
+from the start, the first step mixed in the person's own, faster and shallower breathing and its heart
+answer, which pulled the answer low when the resonance sat at the first rate). For every step, after
+its first `settle_s` (while breathing finds the new rate), the beats give:
 
 - the breathing rate from the heart's rhythm (the RSA peak, device/signal/coherence.py), and from the
   pulse's respiratory-induced amplitude variation (RIAV: the pulse shrinks as the lungs fill; Charlton
@@ -17,12 +21,23 @@ Shaffer & Meehan (2020, doi:10.3389/fnins.2020.570400): the pacer holds each rat
   pipeline. At resonance heart rate rises and falls with the breath: 0 degrees; below it heart rate
   leads (positive), above it lags (negative), the signature of the baroreflex resonator (Vaschillo et
   al. 2002, doi:10.1023/A:1014587304314).
+- `hr_amplitude_bpm` and `breath_depth`: the amplitudes of heart rate and RIAV at the pacing frequency.
 
-The choice weighs the three criteria equally, as Shaffer & Meehan advise when they disagree: every
-followed rate is ranked on LF power, swing and |phase|, and the best sum of ranks wins (ties: larger
-LF power). The answer is one of the rates tried: its resolution is the step spacing, as in the
-protocol. When it sits at an end of the list, one step past that end is added (once) and the choice
-is made again. Fewer than MIN_FOLLOWED followed steps: "could not tell", never a guess.
+Motion makes bursts of false "beats" with outlying pulse amplitudes; a few seconds of them at twice the
+heart rate outweigh a step's whole RSA at the pacing frequency. So beats whose amplitude lies more than
+4 scaled MADs from the step's median (or whose timing is untrusted) are left out of the RIAV, the
+intervals touching them or their neighbours are left out of the heart-rate series (bridged by
+interpolation), and so are intervals whose length is such an outlier of the step's (a sinusoidal RSA
+never is). Isolated ectopic beats are corrected first (Lipponen & Tarvainen 2019).
+
+The choice fits the heart's response per unit breath depth, (hr amplitude / depth) * exp(i phase), with
+a second-order band-pass resonator (`fit_resonance`) over the followed rates; its centre is the answer
+(resolution FIT_STEP_BPM). When it sits within half a step of an end of the list, one step past that end
+is added (once) and the fit is made again. Every step's time, and so its settling, counts from when the
+pacer has glided to its rate (STEP_GLIDE_BPM_PER_S): 5 s between neighbours, but 25 s from the last rate
+to a step past the far end, which otherwise judged the person still catching up with the glide. Fewer
+than MIN_FOLLOWED followed steps, or a centre more than half a step outside the rates tried: "could not
+tell", never a guess.
 
 `ResonanceAssessment` drives it from a session: it stands in for the pacer guide (same `start`/`update`
 interface), takes the beats as they come and keeps the per-step figures. Pure: no clock reads.
@@ -57,6 +72,7 @@ Q_RANGE = (0.5, 5.0)  # sharpness of the resonance the fit may find
 EXTENSION_BPM = 0.5  # one step past an end of the list, this far beyond it
 RATE_LIMITS_BPM = (3.5, 8.0)  # rates an assessment may pace
 STEP_GLIDE_BPM_PER_S = 0.1  # the pacer moves to the next step's rate in a few seconds, phase unbroken
+LEAD_IN_S = 60.0  # before the first step: time to notice the light and leave one's own rhythm (see above)
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ class AssessmentPlan:
     step_s: float = 120.0
     settle_s: float = 20.0
     follow_tolerance_bpm: float = 0.6
+    lead_in_s: float = LEAD_IN_S  # paced at the first rate, not judged, before the first step
 
     def __post_init__(self) -> None:
         lo, hi = RATE_LIMITS_BPM
@@ -75,6 +92,8 @@ class AssessmentPlan:
                              f"got {self.rates_bpm}")
         if not 0 <= self.settle_s < self.step_s - 30.0:
             raise InputError(f"settle_s {self.settle_s} must leave at least 30 s of a {self.step_s} s step")
+        if self.lead_in_s < 0:
+            raise InputError(f"lead_in_s {self.lead_in_s} must not be negative")
 
     @classmethod
     def from_text(cls, rates: str, step_s: float, settle_s: float, follow_tolerance_bpm: float) -> AssessmentPlan:
@@ -137,18 +156,27 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
     if len(sel) < MIN_STEP_BEATS or t1_s - t0_s < 2 * 60.0 / rate_bpm:
         return none
     t = np.array([b.t_s for b in sel])
-    ibi_ms, _ = correct_intervals(np.diff(t) * 1000.0)
-    ends = t[0] + np.cumsum(ibi_ms) / 1000.0
-    hr = 60000.0 / ibi_ms
-    mids = ends - ibi_ms / 2000.0  # an interval's rate belongs to its middle, not its end
-    # RIAV: amplitudes of trusted beats, outliers (motion) dropped; inverted so it rises as the lungs fill.
+    # Motion: beats of outlying amplitude (or untrusted timing) are not heartbeats to time or to measure.
     amp = np.array([b.amplitude for b in sel])
     good = np.array([b.quality >= 0.5 for b in sel])
-    med = float(np.median(amp[good])) if good.any() else 0.0
-    mad = float(np.median(np.abs(amp[good] - med))) if good.any() else 0.0
-    good &= np.abs(amp - med) <= 4.0 * 1.4826 * mad + 1e-12
+    good &= _inliers(amp, good)
+    # Intervals (isolated ectopy corrected) that touch a motion beat or one next to it, or whose length is
+    # an outlier of the step's, are dropped: a burst of false beats must not become a burst of heart rate.
+    ibi_ms, _ = correct_intervals(np.diff(t) * 1000.0)
+    ends = t[0] + np.cumsum(ibi_ms) / 1000.0
+    starts = ends - ibi_ms / 1000.0
+    edge = np.concatenate(([True], good, [True]))
+    suspect = t[~(edge[:-2] & good & edge[2:])]
+    touched = np.searchsorted(suspect, ends + 1e-3, "right") > np.searchsorted(suspect, starts - 1e-3, "left")
+    keep = ~touched & _inliers(ibi_ms, np.ones(len(ibi_ms), dtype=bool))
+    if keep.sum() < MIN_STEP_BEATS or good.sum() < MIN_STEP_BEATS:
+        return none
+    ibi_ms, ends = ibi_ms[keep], ends[keep]
+    hr = 60000.0 / ibi_ms
+    mids = ends - ibi_ms / 2000.0  # an interval's rate belongs to its middle, not its end
+    # RIAV: amplitudes of the trusted beats, inverted so it rises as the lungs fill.
     lo, hi = max(t0_s, mids[0]), min(t1_s, mids[-1])
-    if hi - lo < 2 * 60.0 / rate_bpm or good.sum() < MIN_STEP_BEATS:
+    if hi - lo < 2 * 60.0 / rate_bpm:
         return none
     hr_x = _series(mids, hr, lo, hi)
     breath_x = -_series(t[good], amp[good], lo, hi)
@@ -183,6 +211,15 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
                        _r(scale * abs(c_hr), 3), float(f"{scale * abs(c_breath):.4g}"))
 
 
+def _inliers(x: NDArray[np.float64], among: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Which of x lie within 4 scaled MADs of the median of x[among] (a sinusoid never leaves it)."""
+    if not among.any():
+        return np.zeros(len(x), dtype=bool)
+    med = float(np.median(x[among]))
+    mad = float(np.median(np.abs(x[among] - med)))
+    return np.asarray(np.abs(x - med) <= 4.0 * 1.4826 * mad + 1e-12, dtype=bool)
+
+
 def _r(x: float | None, digits: int = 2) -> float | None:
     return None if x is None else round(float(x), digits)
 
@@ -194,13 +231,14 @@ def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.f
     The response per unit breath depth at each rate, Z = (hr amplitude / depth) * exp(i phase), is fitted
     by G * H(f), H(f) = 1 / (1 + iQ(f/f0 - f0/f)) (a second-order band-pass, the model of Vaschillo et
     al. 2002), least squares over a grid of f0 and Q with the complex gain G solved in closed form. G's
-    angle absorbs any constant delay of the breathing proxy. Depth is smoothed across the steps by a
-    power law in the rate (slow breaths are deeper), so one noisy depth does not decide.
+    angle absorbs any constant delay of the breathing proxy. Each step's response is its own heart-rate
+    amplitude over its own breath depth (the transfer function at the pacing frequency, both from the
+    same beats and window), so a step breathed shallower than the others (the first, often) is not
+    mistaken for a weaker heart. (A power law fitted to the depths across steps, as before, let one
+    shallow step tilt the law and move the response at the far ends, where the answer is decided.)
     """
     r = np.asarray(rates_bpm, dtype=float)
-    slope, icept = np.polyfit(np.log(r), np.log(breath_depth), 1)
-    depth = np.exp(icept + slope * np.log(r))
-    z = np.asarray(hr_amplitude_bpm) / depth * np.exp(1j * np.radians(phase_deg))
+    z = np.asarray(hr_amplitude_bpm) / np.asarray(breath_depth) * np.exp(1j * np.radians(phase_deg))
     f0 = np.arange(RATE_LIMITS_BPM[0], RATE_LIMITS_BPM[1] + 1e-9, FIT_STEP_BPM)[:, None, None]
     q = np.arange(Q_RANGE[0], Q_RANGE[1] + 1e-9, 0.1)[None, :, None]
     h = 1.0 / (1.0 + 1j * q * (r / f0 - f0 / r))
@@ -278,7 +316,7 @@ class ResonanceAssessment:
         rate = self._queue[0][0]
         self._snapshot = PacerSnapshot(t0_s=t_s, phase0_cycles=0.0, rate0_bpm=rate, target_bpm=rate,
                                        slope_bpm_per_s=0.0, shape=self._shape)
-        self._step_start_s = t_s
+        self._step_start_s = t_s + self.plan.lead_in_s  # the first step begins after the lead-in
         log.info("resonance assessment starts: %s breaths/min, %.0f s each", self.plan.rates_bpm, self.plan.step_s)
         return self._snapshot
 
@@ -304,7 +342,9 @@ class ResonanceAssessment:
             self.result = AssessmentResult(chosen, reason, tuple(self.steps))
             log.info("assessment result: %s (%s)", chosen, reason)
             return snap
-        self._step_start_s = t_s
+        # The step's time (and its settling) counts from when the pacer has glided to the new rate: the
+        # jump from the last rate to a step past the far end of the list is 2.5/min, a 25 s glide.
+        self._step_start_s = t_s + abs(self._queue[0][0] - rate) / STEP_GLIDE_BPM_PER_S
         self._snapshot = snap.rebased(t_s, self._queue[0][0], STEP_GLIDE_BPM_PER_S)
         return self._snapshot
 

@@ -127,7 +127,7 @@ def test_the_view_and_the_ring_show_the_assessments_progress() -> None:
     from sim.view import status_lines
 
     world, glimmer = _device()
-    glimmer.start_assessment(AssessmentPlan(step_s=60.0, settle_s=20.0))
+    glimmer.start_assessment(AssessmentPlan(step_s=60.0, settle_s=20.0, lead_in_s=0.0))  # no lead-in here
     glimmer.run(until_s=130.0)  # pacing since under a minute in: one step of 60 s done
     line = [x for x in status_lines(glimmer, 130.0) if x.startswith("resonance assessment")]
     # (a step not followed is repeated: 5 or 6 steps planned by now)

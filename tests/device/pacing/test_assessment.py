@@ -10,7 +10,14 @@ import pytest
 
 from device.config import load_config
 from device.errors import InputError
-from device.pacing.assessment import AssessmentPlan, StepFigures, analyse_step, choose, fit_resonance
+from device.pacing.assessment import (
+    AssessmentPlan,
+    ResonanceAssessment,
+    StepFigures,
+    analyse_step,
+    choose,
+    fit_resonance,
+)
 from device.signal.pulse import Beat
 from sim.assess import simulate_assessment
 
@@ -42,6 +49,35 @@ def test_a_step_gives_the_phase_swing_and_breathing_it_was_made_with(phase_deg: 
     assert fig.hr_amplitude_bpm == pytest.approx(6.0, rel=0.1)
     assert fig.hr_swing_bpm == pytest.approx(12.0, rel=0.15)
     assert fig.lf_power_bpm2 == pytest.approx(6.0**2 / 2, rel=0.2)  # a sinusoid's power: amplitude^2 / 2
+
+
+@pytest.mark.parametrize("at_s", [35.0, 60.0, 95.0])
+def test_a_burst_of_motion_beats_leaves_the_figures_as_they_were(at_s: float) -> None:
+    """Motion: 4 s of false beats at twice the heart rate with pulses 3-8x too large, as the sensor gives."""
+    clean = paced_beats(6.0, 20.0, 10.0, seed=3)
+    burst = [Beat(t_s=at_s + 0.45 * k, quality=0.95, amplitude=float(3.0 + 5.0 * (k % 3) / 2)) for k in range(9)]
+    beats = sorted([b for b in clean if not at_s - 0.5 <= b.t_s <= at_s + 4.5] + burst, key=lambda b: b.t_s)
+    want = analyse_step(clean, 6.0, 20.0, 120.0)
+    got = analyse_step(beats, 6.0, 20.0, 120.0)
+    assert got.followed
+    assert got.phase_deg == pytest.approx(want.phase_deg, abs=6.0)  # taken as heart rate: off by 23-58 deg
+    # The true beats under the burst are lost and the gap (~7 s of a 10 s breath) is bridged by a line.
+    assert got.hr_amplitude_bpm == pytest.approx(want.hr_amplitude_bpm, rel=0.15)
+    assert got.breath_depth == pytest.approx(want.breath_depth, rel=0.1)
+
+
+def test_the_first_step_is_judged_only_after_the_lead_in() -> None:
+    plan = AssessmentPlan(rates_bpm=(6.0, 5.5, 5.0), step_s=60.0, settle_s=10.0, lead_in_s=45.0)
+    run = ResonanceAssessment(plan)
+    run.start(0.0, None)
+    run.add_beats(paced_beats(6.0, 0.0, 10.0, span_s=200.0))
+    run.update(60.0, None)
+    assert run.steps == []  # a step's time has passed, but not the lead-in's and the step's
+    run.update(105.0, None)
+    assert [s.rate_bpm for s in run.steps] == [6.0] and run.steps[0].followed
+    assert run.current_rate_bpm == 5.5
+    with pytest.raises(InputError):
+        AssessmentPlan(lead_in_s=-1.0)
 
 
 def test_breathing_at_another_rate_is_not_following() -> None:
