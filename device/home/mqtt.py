@@ -222,7 +222,14 @@ class MqttLink:
         self._connected = True
         self._warned_unreachable = False
         self.client.publish(self.topics.status, "online", qos=1, retain=True)
-        self.client.subscribe(self.topics.cmd_prefix + "#", qos=1)
+        if self.v5:
+            # Retain-As-Published: a retained command keeps its flag even when the broker forwards it live,
+            # so it is refused (and cleared) rather than run now and again at every reconnect. Under 3.1.1
+            # the broker clears the flag on live messages; only those held before we subscribed show it.
+            self.client.subscribe(self.topics.cmd_prefix + "#",
+                                  options=paho.SubscribeOptions(qos=1, retainAsPublished=True))
+        else:
+            self.client.subscribe(self.topics.cmd_prefix + "#", qos=1)
         if self.config.discovery:
             self.client.subscribe(f"{self.config.discovery_prefix}/{HA_STATUS_TOPIC_SUFFIX}", qos=1)
             self.publish_discovery()
@@ -260,8 +267,12 @@ class MqttLink:
         name: str | None = None
         rid = request_id_of(payload)
         error: CommandRejected | None = None
+        if retained and not payload:
+            return  # a retained command being cleared (ours below, or by hand): nothing to answer
         try:
             if retained:
+                # Clear it from the broker so it is not delivered again at the next connect.
+                self.client.publish(self.topics.cmd_prefix + subtopic, b"", qos=1, retain=True)
                 raise CommandRejected("retained", "commands must not be retained (they would run again)")
             command = parse_command(subtopic, payload)
             name, rid = command.name, command.request_id

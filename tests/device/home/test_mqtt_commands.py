@@ -205,6 +205,28 @@ def test_mqtt_311_replies_carry_the_request_id(tmp_path: Path, broker: Mosquitto
     assert glimmer.session.volume == 0.1
 
 
+def test_a_retained_command_sent_while_the_device_listens_is_refused_and_cleared(tmp_path: Path,
+                                                                                broker: Mosquitto) -> None:
+    config = mqtt_config(tmp_path, broker.port)
+    glimmer, _ = sim_device(tmp_path, config)
+    sub = Subscriber(broker.port, [f"{BASE}/result"])
+    try:
+        wait_connected(glimmer)
+        volume = glimmer.session.volume
+        sub.client.publish(f"{BASE}/cmd/volume", b'{"pct": 3, "id": "r1"}', qos=1, retain=True)
+        got = sub.take(lambda ms: len(ms) >= 1, pump=glimmer.mqtt.poll if glimmer.mqtt else None)
+        late = Subscriber(broker.port, [f"{BASE}/cmd/#"], client_id="late")  # sees what the broker retains
+        kept = late.drain(quiet_s=1.0)
+        late.close()
+    finally:
+        glimmer.close()
+        sub.close()
+    reply = json.loads(got[0].payload)
+    assert reply["ok"] is False and reply["error"]["code"] == "retained" and reply["id"] == "r1"
+    assert glimmer.session.volume == volume, "not applied"
+    assert not [m for m in kept if m.payload], "cleared from the broker, so no later connect runs it"
+
+
 BATCH = 100
 
 
