@@ -112,6 +112,8 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
         key = key.strip().replace("-", "_")
         if not sep or key not in _SETTING_TYPES:
             raise DataError(f"{pair!r}: expected SETTING=VALUE with SETTING one of {', '.join(_SETTING_TYPES)}")
+        if key in out:
+            raise DataError(f"{key}: given twice; say each setting once")
         kind = str(_SETTING_TYPES[key])
         text = text.strip()
         if "bool" in kind:
@@ -136,6 +138,8 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
     action = args.users_command
     if action == "add":
         settings = parse_settings(args.settings)  # checked before the store is touched
+        if "name" in settings:
+            raise DataError("name: a new person's name is the NAME argument, not a setting (rename with edit)")
         person = new_person(args.name, config, **settings)
         with open_store(config) as store:
             person = add_person(store, person, datetime.now())

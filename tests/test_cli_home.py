@@ -51,6 +51,13 @@ def test_people_are_added_listed_edited_shown_and_removed(capsys: pytest.Capture
     (("users", "remove", "Cy", "--forget"), "no person called 'Cy'"),
     (("users", "remove", "Ann"), "say --keep-history or --forget"),
     (("history", "--user", "Cy"), "no person called 'Cy'"),
+    # one person whatever the case or Unicode form: composed/decomposed, upper case, compatibility forms
+    (("users", "add", "ANN"), "already a person called 'Ann'"),
+    (("users", "add", "Bob", "name=Carl"), "the NAME argument"),
+    (("users", "add", "Cy", "volume=0.3", "volume=0.5"), "given twice"),
+    (("users", "add", "a\x1b[31m"), "no control characters"),
+    (("users", "add", "\u200b"), "letters or digits"),
+    (("users", "add", "x" * 5000), r"expected 1 to \d+ characters"),
 ])
 def test_bad_input_exits_65_naming_the_problem_and_changes_nothing(
         capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str,
@@ -61,6 +68,15 @@ def test_bad_input_exits_65_naming_the_problem_and_changes_nothing(
     code, _, err = run(capsys, *argv)
     assert code == EX_DATAERR
     assert re.search(message, err), err
+    assert db_bytes() == before
+
+
+@pytest.mark.parametrize("again", ["Zoe\u0308", "ZO\u00cb", "zo\u00eb"])
+def test_one_name_in_any_case_or_unicode_form_is_one_person(capsys: pytest.CaptureFixture[str], again: str) -> None:
+    assert run(capsys, "users", "add", "Zo\u00eb")[0] == 0
+    before = db_bytes()
+    code, _, err = run(capsys, "users", "add", again)
+    assert code == EX_DATAERR and "already a person called 'Zo\u00eb'" in err
     assert db_bytes() == before
 
 

@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import sqlite3
+import unicodedata
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -61,7 +62,10 @@ class Person:
         """Self, or DataError naming every setting out of range."""
         problems = []
         if not self.name.strip() or len(self.name) > NAME_MAX or self.name != self.name.strip():
-            problems.append(f"name: expected 1 to {NAME_MAX} characters without surrounding spaces, got {self.name!r}")
+            shown = self.name if len(self.name) <= NAME_MAX else self.name[:NAME_MAX] + "..."
+            problems.append(f"name: expected 1 to {NAME_MAX} characters without surrounding spaces, got {shown!r}")
+        elif not self.name.isprintable() or not any(ch.isalnum() for ch in self.name):
+            problems.append(f"name: expected letters or digits and no control characters, got {self.name!r}")
         if not _COLOUR.match(self.colour):
             problems.append(f"colour: expected #rrggbb, got {self.colour!r}")
         for key, (lo, hi) in BOUNDS.items():
@@ -138,9 +142,24 @@ def get_person(store: Store, name: str) -> Person:
     return _from_row(row)
 
 
+def name_key(name: str) -> str:
+    """The form two names are compared in: Unicode-normalised (NFKC) and case-folded, so that 'Zoë'
+    typed composed or decomposed, 'ZOË' and 'zoë' are one person, and so are 'ﬀ' and 'ff'."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def _refuse_taken(store: Store, name: str, except_id: int | None = None) -> None:
+    key = name_key(name)
+    for other in list_people(store):
+        if other.id != except_id and name_key(other.name) == key:
+            raise DataError(f"there is already a person called {other.name!r}")
+
+
 def add_person(store: Store, person: Person, at: datetime) -> Person:
     """Store a new person; DataError if the name is taken. Returns them with their id."""
+    person = replace(person, name=unicodedata.normalize("NFC", person.name))
     person.check()
+    _refuse_taken(store, person.name)
     values = person.as_dict()
     del values["id"]
     if person.colour == PALETTE[0]:  # default colour: the next one of the palette
@@ -157,7 +176,9 @@ def add_person(store: Store, person: Person, at: datetime) -> Person:
 
 def update_person(store: Store, person: Person) -> Person:
     """Write a person's changed settings (found by id); DataError if the new name is taken."""
+    person = replace(person, name=unicodedata.normalize("NFC", person.name))
     person.check()
+    _refuse_taken(store, person.name, except_id=person.id)
     try:
         with store.transaction() as conn:
             conn.execute(f"UPDATE people SET {', '.join(f'{k} = ?' for k in _COLUMNS)} WHERE id = ?",
