@@ -108,7 +108,7 @@ def test_people_settings_round_trip_and_bad_values_change_nothing(tmp_path: Path
         ann = add_person(s, new_person("Ann", load_config(), hum_pitch_hz=110.0), NOW)
         bob = add_person(s, new_person("Bob", load_config()), NOW)
         assert ann.colour != bob.colour  # each gets the next colour of the palette
-        with pytest.raises(DataError, match="already a person called 'ann'"):
+        with pytest.raises(DataError, match="already a person called 'Ann'"):
             add_person(s, new_person("ann", load_config()), NOW)
         with pytest.raises(DataError, match=r"volume: expected 0\.0 to 1\.0"):
             edited(ann, volume=1.5)
