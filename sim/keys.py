@@ -19,7 +19,7 @@ from device.config import Config
 log = logging.getLogger(__name__)
 
 KEYS = {" ": "short", "n": "long", "a": "very_long"}
-HELP = "keys: space = button (start/end), n = hold (next person), a = long hold (assessment)"
+HELP = "keys: space = start/end, n = next person, a = resonance assessment"  # fits 80 columns
 
 
 class KeyPresser:
