@@ -374,7 +374,9 @@ class GlimmerDevice:
         now_s = self.clock.now_s()
         args = command.args
         if command.name == "start":
-            self.session.start_now(now_s)
+            if not self.session.start_now(now_s):
+                raise CommandRejected("busy", f"a session is already {self.session.phase.value}; stop it first "
+                                              "(a closing one ends within its fade)")
         elif command.name == "stop":
             self.session.stop_now(now_s)
         elif command.name == "person":

@@ -38,7 +38,7 @@ from paho.mqtt.properties import Properties
 
 from device.config import Config, MqttConfig
 from device.errors import CommandRejected, ConfigError
-from device.home.commands import Command, parse_command, reply_payload, request_id_of
+from device.home.commands import COMMANDS, Command, parse_command, reply_payload, request_id_of
 from device.home.discovery import Topics, discovery_configs, removed_configs
 from device.home.messages import (
     DeviceState,
@@ -264,7 +264,7 @@ class MqttLink:
             self._answer(topic[len(self.topics.cmd_prefix):], payload, retained, properties)
 
     def _answer(self, subtopic: str, payload: bytes, retained: bool, properties: Any) -> None:
-        name: str | None = None
+        name: str | None = subtopic if subtopic in COMMANDS else None  # named even when its body is refused
         rid = request_id_of(payload)
         error: CommandRejected | None = None
         if retained and not payload:

@@ -178,6 +178,20 @@ def test_good_commands_are_applied_and_answered_with_their_correlation_data(runn
     assert s.phase.value == "settling"
 
 
+def test_a_start_while_a_session_is_open_is_refused_as_busy_and_a_refusal_names_its_command(
+        running: GlimmerDevice, broker: Mosquitto) -> None:
+    req = Requester(broker.port)
+    req.send("start", b"{}")
+    req.send("start", b"{}")
+    req.send("brightness", b'{"pct": 140}')
+    replies = [r[1] for r in req.replies(3)]
+    req.sub.close()
+    assert replies[0]["ok"] is True
+    assert replies[1]["ok"] is False and replies[1]["error"]["code"] == "busy" and replies[1]["command"] == "start"
+    assert replies[2]["error"]["code"] == "out_of_range" and replies[2]["command"] == "brightness"
+    assert running.session.phase.value == "settling"
+
+
 def test_choosing_a_person_is_refused_until_the_household_has_people(running: GlimmerDevice,
                                                                      broker: Mosquitto) -> None:
     req = Requester(broker.port)
