@@ -33,6 +33,7 @@ from device import cli_home
 from device.config import DEFAULT_CONFIG_PATH, Config, load_config
 from device.config_text import render_toml
 from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreNotWritable
+from device.paths import writable_file
 
 log = logging.getLogger("glimmer")
 
@@ -91,10 +92,11 @@ def _add_global_options(parser: argparse.ArgumentParser, after_command: bool) ->
                              "sim: shipped defaults)")
     parser.add_argument("-v", "--verbose", action="count", dest="verbose" + suffix,
                         default=argparse.SUPPRESS if after_command else 0,
-                        help="more logging: each -v one level below device.log_level (INFO -> DEBUG)")
+                        help="more logging: each -v one level lower (WARNING -> INFO -> DEBUG; `run` starts "
+                             "from device.log_level)")
     parser.add_argument("-q", "--quiet", action="count", dest="quiet" + suffix,
                         default=argparse.SUPPRESS if after_command else 0,
-                        help="less logging: each -q one level above device.log_level (INFO -> WARNING -> ERROR)")
+                        help="less logging: each -q one level higher (WARNING -> ERROR)")
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -140,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true",
                      help="print one JSON object per metrics period instead of the live view (no sound "
                           "unless --wav)")
-    sim.add_argument("--wav", type=Path, default=None,
+    sim.add_argument("--wav", type=writable_file, default=None,
                      help="write the sound to this WAV file (default: the speakers when the live view runs "
                           "in real time and they exist, otherwise a WAV file in the state directory, "
                           "named on screen; --json: no sound)")
@@ -167,8 +169,13 @@ def log_level(base: int, verbosity: int) -> int:
     return LOG_LEVELS[min(max(index - verbosity, 0), len(LOG_LEVELS) - 1)]
 
 
+INTERACTIVE_LOG_LEVEL = logging.WARNING  # commands a person types: warnings and errors, unless -v
+
+
 def _setup_logging(config: Config | None, verbosity: int) -> None:
-    base = getattr(logging, config.device.log_level) if config else logging.WARNING
+    """Log to stderr at the daemon's `device.log_level` (`config` given: `glimmer run`), or, for the
+    commands a person types, at WARNING; each -v one level lower, each -q one higher."""
+    base = getattr(logging, config.device.log_level) if config else INTERACTIVE_LOG_LEVEL
     logging.basicConfig(stream=sys.stderr, level=log_level(base, verbosity), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -232,7 +239,6 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     config = load_for(args, None)
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
-    _setup_logging(config, _verbosity(args))
     if args.assess:
         return cli_home.sim_assess(args, config)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,

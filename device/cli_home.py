@@ -32,6 +32,7 @@ from device.home.people import (
     update_person,
 )
 from device.home.store import Store, resolve_store_path
+from device.paths import writable_file
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def register(sub: Any, load: Loader) -> None:
                                         "latest resonance assessment. Needs the 'report' extra (matplotlib).")
     report.add_argument("--user", required=True, help="whose session")
     report.add_argument("--session", type=int, default=None, help="session id (glimmer history; default: latest)")
-    report.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.html (opens offline)")
+    report.add_argument("--out", type=writable_file, required=True, help="FILE.png or FILE.html (opens offline)")
     report.set_defaults(handler=lambda args: _report(args, load))
 
 
@@ -84,7 +85,7 @@ def add_sim_options(sim: argparse.ArgumentParser) -> None:
     """--user, --store and --assess for `glimmer sim`."""
     sim.add_argument("--user", default=None, help="the simulated session belongs to this person (default: a guest; "
                                                    "nothing is stored)")
-    sim.add_argument("--store", type=Path, default=None,
+    sim.add_argument("--store", type=writable_file, default=None,
                      help="the store file (default: store.path, else the state directory; named at start)")
     sim.add_argument("--assess", action="store_true",
                      help="run a resonance assessment on the simulated person ([sim] resonance_rate_bpm sets "
@@ -239,7 +240,10 @@ def sim_household(args: argparse.Namespace, config: Config) -> Household:
         store.close()
         raise
     who = person.name if person is not None else "a guest (nothing is stored)"
-    print(f"glimmer sim: store {store.path}; session for {who}", file=sys.stderr)
+    if person is not None or args.store is not None:  # where a session is kept is worth a line
+        print(f"glimmer sim: store {store.path}; session for {who}", file=sys.stderr)
+    else:
+        log.info("store %s; session for %s", store.path, who)
     return Household(store, config, person)
 
 

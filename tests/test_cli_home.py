@@ -128,8 +128,9 @@ def test_a_simulated_session_shows_in_history_and_in_a_report(capsys: pytest.Cap
 
 
 def test_a_guest_simulation_stores_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run(capsys, "sim", "--speed", "max", "--minutes", "2", "--json", "--wav", str(tmp_path / "s.wav"))
-    assert code == 0 and "a guest (nothing is stored)" in err
+    code, _, err = run(capsys, "sim", "--speed", "max", "--minutes", "2", "--json", "--wav", str(tmp_path / "s.wav"),
+                       "-v")
+    assert code == 0 and "a guest (nothing is stored)" in err  # said at INFO: -v
     with Store(resolve_store_path("")) as store:
         assert store.sessions(kind=None) == []
 

@@ -70,7 +70,7 @@ def test_the_docs_show_the_main_commands() -> None:
     assert any(" users add" in c for c in commands) and any(" history" in c for c in commands)
 
 
-def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
     """Run one shown command as a person would: to its end, or, for the simulator (the live view runs
     until stopped), Ctrl-C RUN_FOR_S after its first output, however long start-up takes on a busy
     machine."""
@@ -92,19 +92,19 @@ def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
                 proc.wait(timeout=RUN_FOR_S)
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=180)
+        out, err = proc.communicate(timeout=180)
     finally:
         proc.kill()
         if not isinstance(stdout, int):
             stdout.close()
-    return proc.returncode, err
+    return proc.returncode, out or "", err
 
 
 def test_every_command_shown_in_the_readme_and_docs_runs(tmp_path: Path) -> None:
     """Each runs as written, each sequence (one ```sh block) in order in a fresh working and state
     directory of its own, the sequences side by side. None may fail on its arguments (exit 2) or crash
     (70); on this machine without the Pi's hardware `glimmer run` ends with 69 (hardware missing) or 78
-    (no config)."""
+    (no config). Their output goes to a pipe, so none may draw (no terminal escape codes)."""
     sequences = shown_sequences()
     failures: list[str] = []
 
@@ -113,10 +113,12 @@ def test_every_command_shown_in_the_readme_and_docs_runs(tmp_path: Path) -> None
         cwd.mkdir()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(cwd / "state")}
         for command in commands:
-            code, err = _run_shown(command, cwd, env)
+            code, out, err = _run_shown(command, cwd, env)
             allowed = {0, 69, 78} if " run" in f" {command.split('glimmer', 1)[1]}" else {0}
             if code not in allowed or "Traceback" in err or "usage:" in err:
                 failures.append(f"{doc}: `{command}` exited {code}: {err.strip()[-300:]}")
+            if "\x1b" in out + err:
+                failures.append(f"{doc}: `{command}` wrote terminal escape codes into a pipe")
 
     threads = [threading.Thread(target=run_sequence, args=(n, doc, cmds)) for n, (doc, cmds) in enumerate(sequences)]
     for thread in threads:
