@@ -336,7 +336,7 @@ class GlimmerDevice:
         """Make the next (or the settling) session a resonance assessment; returns it to watch."""
         if plan is None:
             a = self.config.assessment
-            plan = AssessmentPlan.from_text(a.rates_bpm, a.step_s, a.settle_s, a.follow_tolerance_bpm)
+            plan = AssessmentPlan.from_text(a.rates_per_min, a.step_s, a.settle_s, a.follow_tolerance_per_min)
         assessment = ResonanceAssessment(plan, self.session.pattern.pacer.shape)
         self.session.run_assessment(assessment)
         return assessment

@@ -37,6 +37,7 @@ from device.paths import writable_file
 log = logging.getLogger(__name__)
 
 Loader = Callable[[argparse.Namespace, Path | None], Config]
+OLD_SETTING_NAMES = {"resonance_rate_bpm": "resonance_rate_per_min"}
 _SETTING_TYPES = {f.name: f.type for f in fields(Person) if f.name not in ("id",)}
 
 
@@ -88,7 +89,7 @@ def add_sim_options(sim: argparse.ArgumentParser) -> None:
     sim.add_argument("--store", type=writable_file, default=None,
                      help="the store file (default: store.path, else the state directory; named at start)")
     sim.add_argument("--assess", action="store_true",
-                     help="run a resonance assessment on the simulated person ([sim] resonance_rate_bpm sets "
+                     help="run a resonance assessment on the simulated person ([sim] resonance_rate_per_min sets "
                           "their true rate) and print the result with each step's figures; it paces about 12 "
                           "simulated minutes, so add --speed max to have it in seconds")
 
@@ -111,6 +112,9 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, text = pair.partition("=")
         key = key.strip().replace("-", "_")
+        if key in OLD_SETTING_NAMES:  # breaths per minute were _bpm until Glimmer 0.1; read until 0.3
+            log.warning("%s is now %s (breaths per minute are _per_min)", key, OLD_SETTING_NAMES[key])
+            key = OLD_SETTING_NAMES[key]
         if not sep or key not in _SETTING_TYPES:
             raise DataError(f"{pair!r}: expected SETTING=VALUE with SETTING one of {', '.join(_SETTING_TYPES)}")
         if key in out:
@@ -122,7 +126,7 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
                 raise DataError(f"{key}: expected true or false, got {text!r}")
             out[key] = text.lower() in ("true", "on", "yes")
         elif "float" in kind:
-            if key == "resonance_rate_bpm" and text.lower() in ("", "none", "auto"):
+            if key == "resonance_rate_per_min" and text.lower() in ("", "none", "auto"):
                 out[key] = None
                 continue
             try:
@@ -162,7 +166,8 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
                 print("nobody yet: glimmer users add NAME")
             else:
                 for p in people:
-                    rate = "not assessed" if p["resonance_rate_bpm"] is None else f"{p['resonance_rate_bpm']}/min"
+                    found = p["resonance_rate_per_min"]
+                    rate = "not assessed" if found is None else f"{found}/min"
                     print(f"{p['name']:<16} {p['colour']}  resonance {rate}")
         elif action == "edit":
             person = edited(get_person(store, args.name), **parse_settings(args.settings))
@@ -186,11 +191,11 @@ def _show(store: Store, person: Person, as_json: bool) -> None:
         if key != "id":
             print(f"{key:<22} {'not assessed' if value is None else value}")
     for a in assessments:
-        result = "could not tell" if a["resonance_rate_bpm"] is None else f"{a['resonance_rate_bpm']}/min"
+        result = "could not tell" if a["resonance_rate_per_min"] is None else f"{a['resonance_rate_per_min']}/min"
         print(f"\nassessment {a['at']}: {result} ({a['reason']})")
         print("  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg")
         for s in a["steps"]:
-            print(f"  {s['rate_bpm']:>8}  {s['attempt']:>3}  {'yes' if s['followed'] else 'no':>8}  "
+            print(f"  {s['rate_per_min']:>8}  {s['attempt']:>3}  {'yes' if s['followed'] else 'no':>8}  "
                   f"{_fmt(s['breath_rate_per_min']):>13}  {_fmt(s['hr_swing_bpm']):>12}  "
                   f"{_fmt(s['lf_power_bpm2']):>13}  "
                   f"{_fmt(s['phase_deg']):>9}")

@@ -111,8 +111,8 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     clock = SimClock(speed=speed)
     sim = config.sim
     # The seed draws the person's physiology; the config pins what a user chose to set.
-    params = PersonParams.from_seed(sim.seed, natural_breath_rate_bpm=sim.natural_breath_rate_bpm,
-                                    resonance_rate_bpm=sim.resonance_rate_bpm, compliance=sim.compliance,
+    params = PersonParams.from_seed(sim.seed, natural_breath_rate_per_min=sim.natural_breath_rate_per_min,
+                                    resonance_rate_per_min=sim.resonance_rate_per_min, compliance=sim.compliance,
                                     finger_on_at_s=sim.finger_on_at_s)
     person = SimulatedPerson(params, seed=sim.seed)
     chip = VirtualMax30102(person, clock, seed=sim.seed)

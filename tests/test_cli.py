@@ -68,7 +68,7 @@ def test_bad_config_exits_78_listing_every_problem(tmp_path: Path, capsys: pytes
 def test_config_command_prints_toml_in_the_shipped_layout_that_loads_back(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "c.toml"
-    path.write_text("[pacer]\nresonance_rate_bpm = 5.5\n[sensor]\ni2c_address = 0x58\n")
+    path.write_text("[pacer]\nresonance_rate_per_min = 5.5\n[sensor]\ni2c_address = 0x58\n")
     assert main(["--config", str(path), "config"]) == 0
     text = capsys.readouterr().out
     shown = tomllib.loads(text)
@@ -106,9 +106,9 @@ def test_config_command_with_the_defaults_prints_the_shipped_file(capsys: pytest
 def test_global_options_work_on_either_side_of_the_subcommand(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     path = tmp_path / "c.toml"
-    path.write_text("[pacer]\nresonance_rate_bpm = 5.5\n")
+    path.write_text("[pacer]\nresonance_rate_per_min = 5.5\n")
     assert main([a.format(path=path) for a in argv]) == 0
-    assert tomllib.loads(capsys.readouterr().out)["pacer"]["resonance_rate_bpm"] == 5.5
+    assert tomllib.loads(capsys.readouterr().out)["pacer"]["resonance_rate_per_min"] == 5.5
 
 
 @pytest.mark.parametrize(("argv", "verbosity"), [
