@@ -147,3 +147,15 @@ def test_the_readme_links_only_to_files_inside_the_repository(target: str) -> No
 def test_no_readme_link_leaves_the_repository() -> None:
     assert "](../" not in (ROOT / "README.md").read_text()
     assert "`../" not in (ROOT / "README.md").read_text()
+
+
+CLAIMS_A_BOARD = re.compile(r"\b(tested|works|worked|verified|runs|ran|proven)\b[^.|]{0,40}\b(on|with) (a |the |every |each )?"
+                            r"(Raspberry )?Pi\b(?! header)", flags=re.I)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_no_document_claims_a_raspberry_pi_it_was_not_tested_on(doc: Path) -> None:
+    """Glimmer has run only against its simulator: the docs may say what it is expected to run on,
+    never that it works or was tested on a board (until results on real boards are recorded)."""
+    claims = [m.group(0) for m in CLAIMS_A_BOARD.finditer(doc.read_text())]
+    assert not [c for c in claims if not re.search(r"\b(not|never|only|expected)\b", c, flags=re.I)], claims
