@@ -4,7 +4,8 @@ Exit status: 0 on a clean stop (including SIGINT/SIGTERM, and a reader closing o
 78 (EX_CONFIG) for a bad config (or a store that cannot be written),
 65 (EX_DATAERR) for bad data (unknown person, duplicate name, a setting out of range, a store locked or
 from a newer Glimmer), 69 (EX_UNAVAILABLE) when required hardware is missing,
-70 (EX_SOFTWARE) for an unexpected failure.
+70 (EX_SOFTWARE) for an unexpected failure, 130 for Ctrl-C while starting (before the device runs; once
+it runs, Ctrl-C is a clean stop, 0).
 
 Global options (`-c/--config`, `-v`, `-q`) work on either side of the subcommand: every subcommand's
 parser is a `CommandParser`, which adds them again after the subcommand's name. To add a subcommand,
@@ -42,6 +43,7 @@ EX_DATAERR = 65
 EX_UNAVAILABLE = 69
 EX_SOFTWARE = 70
 EX_CONFIG = 78
+EX_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C while starting, before there was anything to stop cleanly
 
 
 def _positive_float(text: str) -> float:
@@ -264,6 +266,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()
         return code
+    except KeyboardInterrupt:
+        # Ctrl-C before the device's own handler was in place (while starting): nothing to stop yet.
+        print("glimmer: interrupted while starting", file=sys.stderr)
+        return EX_INTERRUPTED
     except BrokenPipeError:
         # The reader closed the pipe (`glimmer sim --json | head -1`): a normal end, as for Unix tools.
         _quiet_closed_stdout()

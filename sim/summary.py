@@ -62,9 +62,12 @@ def format_summary(summary: dict[str, Any] | None, payloads: Sequence[dict[str, 
         row("length", _duration(summary.get("duration_s") or 0.0))
         paced = summary.get("paced_s") or 0.0
         row("paced", _duration(paced) if paced else "pacing never started")
-        row("mean heart rate", _known(summary.get("mean_hr_bpm"), 1, " beats/min", "not known (too few clean beats)"))
-        row("mean RMSSD", _known(summary.get("mean_rmssd_ms"), 0, " ms", "not known (too few clean beats)"))
-        no_coherence = "not known (no coherence reading while pacing)"
+        # The session's means are over its paced time (device/pacing/session.py).
+        few_beats = "not known (too few clean beats while pacing)" if paced else "not known (pacing never started)"
+        row("mean heart rate", _known(summary.get("mean_hr_bpm"), 1, " beats/min", few_beats))
+        row("mean RMSSD", _known(summary.get("mean_rmssd_ms"), 0, " ms", few_beats))
+        no_coherence = ("not known (no coherence reading while pacing)" if paced
+                        else "not known (pacing never started)")
         row("mean coherence ratio", _known(summary.get("mean_coherence_ratio"), 2, "", no_coherence))
         row("peak coherence ratio", _known(summary.get("peak_coherence_ratio"), 2, "", no_coherence))
         row("time coherent", _duration(summary.get("coherent_s") or 0.0))

@@ -49,9 +49,13 @@ def test_unknown_values_are_said_in_words_never_as_none() -> None:
                                    peak_coherence_ratio=None, pacer_start_rate_per_min=None,
                                    pacer_end_rate_per_min=None, paced_s=0.0), [], "none")
     assert "None" not in text and "null" not in text
-    assert "not known (too few clean beats)" in text and "pacing never started" in text
+    assert "mean heart rate           not known (pacing never started)" in text  # the means are over pacing
+    assert "too few clean beats" not in text
     assert "no coherence readings while pacing" in text
     assert "None" not in format_summary(None, [], "none")
+    paced = format_summary(_summary(mean_hr_bpm=None, mean_coherence_ratio=None), [], "none")
+    assert "mean heart rate           not known (too few clean beats while pacing)" in paced
+    assert "mean coherence ratio      not known (no coherence reading while pacing)" in paced
 
 
 def test_known_values_carry_units_and_one_precision_per_unit() -> None:
