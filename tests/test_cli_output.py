@@ -4,7 +4,6 @@ anything starts, and a `--json` run's closing figures."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import pty
@@ -154,15 +153,11 @@ def test_a_reader_closing_the_pipe_of_plain_lines_ends_the_run_quietly(tmp_path:
 
 
 def test_interactive_commands_log_only_warnings_unless_asked(tmp_path: Path) -> None:
-    base = [*GLIMMER, "sim", "--speed", "max", "--minutes", "0.5", "--json", "--at", "12:00"]
-    quiet = subprocess.run(base, cwd=tmp_path, capture_output=True, text=True, env=_env(tmp_path), timeout=120)
-    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr  # a person sees only what matters
-    verbose = subprocess.run([*base, "-v"], cwd=tmp_path, capture_output=True, text=True, env=_env(tmp_path),
-                             timeout=120)
-    assert " INFO " in verbose.stderr and " DEBUG " not in verbose.stderr
-    very = subprocess.run([*base, "-vv"], cwd=tmp_path, capture_output=True, text=True, env=_env(tmp_path),
-                          timeout=120)
-    assert " DEBUG " in very.stderr
+    """`glimmer sim ... | head -1` shows nothing on stderr: INFO is for -v (tests/test_cli.py steps
+    through -v, -vv and -q)."""
+    run = subprocess.run([*GLIMMER, "sim", "--speed", "max", "--minutes", "0.5", "--json", "--at", "12:00"],
+                         cwd=tmp_path, capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
 
 
 @pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -223,20 +218,3 @@ def test_a_config_wav_path_that_cannot_be_written_is_a_bad_config(tmp_path: Path
                          cwd=tmp_path, capture_output=True, text=True, env=_env(tmp_path), timeout=60)
     assert run.returncode == 78, run.stderr
     assert "sim.wav_path" in run.stderr and "does not exist" in run.stderr
-
-
-def test_a_json_run_ends_with_the_figures_its_text_summary_prints(tmp_path: Path) -> None:
-    args = ["sim", "--speed", "max", "--minutes", "6", "--seed", "2", "--at", "12:00"]
-    as_json = subprocess.run([*GLIMMER, *args, "--json"], cwd=tmp_path, capture_output=True, text=True,
-                             env=_env(tmp_path), timeout=300)
-    as_text = subprocess.run([*GLIMMER, *args], cwd=tmp_path, capture_output=True, text=True,
-                             env=_env(tmp_path), timeout=300)
-    assert as_json.returncode == 0 and as_text.returncode == 0, as_json.stderr + as_text.stderr
-    objects = [json.loads(line) for line in as_json.stdout.splitlines()]
-    assert [o["kind"] for o in objects[-2:]] == ["session_summary", "sim_summary"]
-    closing = objects[-1]
-    assert closing["seed"] == 2 and closing["compare_window_s"] == 120.0
-    first, last = closing["coherence_ratio_first_2_min"], closing["coherence_ratio_last_2_min"]
-    assert first is not None and last is not None and closing["coherence_ratio_compare_reason"] is None
-    assert f"coherence first 2 min     {first:.2f}" in as_text.stdout
-    assert f"coherence last 2 min      {last:.2f}" in as_text.stdout
