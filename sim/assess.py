@@ -72,8 +72,8 @@ def format_assessment(found: SimAssessment) -> str:
     if result is None:
         lines.append("  the assessment did not finish")
         return "\n".join(lines)
-    found = result.resonance_rate_per_min
-    answer = "could not tell" if found is None else f"{found:.2f} breaths/min"
+    rate = result.resonance_rate_per_min
+    answer = "could not tell" if rate is None else f"{rate:.2f} breaths/min"
     lines.append(f"  resonance rate        {answer}")
     lines.append(f"  why                   {result.reason}")
     lines.append(f"  true (simulated)      {found.true_resonance_rate_per_min:.2f} breaths/min")
