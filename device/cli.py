@@ -242,7 +242,7 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
     if args.assess:
-        return cli_home.sim_assess(args, config)
+        return cli_home.sim_assess(args, config, stop_on_signals=_stop_on_signals)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
                    wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at,
                    household=cli_home.sim_household(args, config))
@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         # Ctrl-C before the device's own handler was in place (while starting): nothing to stop yet.
-        print("glimmer: interrupted while starting", file=sys.stderr)
+        print("glimmer: interrupted before the device started", file=sys.stderr)
         return EX_INTERRUPTED
     except BrokenPipeError:
         # The reader closed the pipe (`glimmer sim --json | head -1`): a normal end, as for Unix tools.

@@ -252,13 +252,14 @@ def sim_household(args: argparse.Namespace, config: Config) -> Household:
     return Household(store, config, person)
 
 
-def sim_assess(args: argparse.Namespace, config: Config) -> int:
-    """`glimmer sim --assess`: assess the simulated person; store the result for --user if given."""
+def sim_assess(args: argparse.Namespace, config: Config, stop_on_signals: Any = None) -> int:
+    """`glimmer sim --assess`: assess the simulated person; store the result for --user if given.
+    `stop_on_signals(stop)`: Ctrl-C or SIGTERM ends it cleanly ("did not finish")."""
     from sim.assess import format_assessment, simulate_assessment
 
     household = sim_household(args, config)
     try:
-        found = simulate_assessment(config, speed=args.speed, household=household)
+        found = simulate_assessment(config, speed=args.speed, household=household, stop_on_signals=stop_on_signals)
     finally:
         household.store.close()
     if args.json:

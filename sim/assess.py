@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,9 +46,12 @@ class SimAssessment:
 
 def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, speed: float = math.inf,
                         publishers: list[Publisher] | None = None,
-                        household: Household | None = None) -> SimAssessment:
+                        household: Household | None = None,
+                        stop_on_signals: Callable[[Callable[[], None]], AbstractContextManager[None]] | None = None,
+                        ) -> SimAssessment:
     """Run one assessment on the simulated person of `config` (seed, resonance, compliance); with a
-    household, the result is stored for its active person."""
+    household, the result is stored for its active person. `stop_on_signals(stop)` (the CLI's) makes
+    Ctrl-C and SIGTERM end the run cleanly: the assessment then did not finish."""
     if household is not None:
         config = household.config_for(household.active)
     world = build_sim_world(config, speed=speed, silent=True)
@@ -59,7 +64,8 @@ def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, spee
     limit_s = (2 * len(p.rates_per_min) + 1) * p.step_s + MAX_EXTRA_S
     glimmer.on_session_tick.append(lambda _t: glimmer.stop() if assessment.done else None)
     try:
-        glimmer.run(until_s=limit_s)
+        with stop_on_signals(glimmer.stop) if stop_on_signals is not None else nullcontext():
+            glimmer.run(until_s=limit_s)
     finally:
         glimmer.close()
     return SimAssessment(assessment.result, world.person.params.resonance_rate_per_min, world.clock.now_s())

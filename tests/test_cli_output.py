@@ -218,3 +218,21 @@ def test_a_config_wav_path_that_cannot_be_written_is_a_bad_config(tmp_path: Path
                          cwd=tmp_path, capture_output=True, text=True, env=_env(tmp_path), timeout=60)
     assert run.returncode == 78, run.stderr
     assert "sim.wav_path" in run.stderr and "does not exist" in run.stderr
+
+
+def test_ctrl_c_during_an_assessment_ends_it_cleanly(tmp_path: Path) -> None:
+    proc = subprocess.Popen([*GLIMMER, "sim", "--assess", "--speed", "5", "--at", "12:00", "-v"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path))
+    try:
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:  # -v: the device's own log; once a session settles, the device runs
+            seen.append(line)
+            if "settling" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, "".join(seen) + err
+    assert "the assessment did not finish" in out and "Traceback" not in err

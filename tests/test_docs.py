@@ -70,10 +70,16 @@ def test_the_docs_show_the_main_commands() -> None:
     assert any(" users add" in c for c in commands) and any(" history" in c for c in commands)
 
 
+def _ends_by_itself(argv: list[str]) -> bool:
+    """A simulator run that ends on its own soon: an assessment, or a fast-clock run of set length."""
+    return "--assess" in argv or ("--minutes" in argv and "max" in argv)
+
+
 def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
     """Run one shown command as a person would: to its end, or, for the simulator (the live view runs
     until stopped), Ctrl-C RUN_FOR_S after its first output, however long start-up takes on a busy
-    machine."""
+    machine. A run whose output goes to a file is stopped RUN_FOR_S after the file first grows; one
+    that prints nothing until it ends (an assessment, `> /dev/null`) and ends by itself is waited for."""
     argv = shlex.split(command)
     stdout: int | IO[str] = subprocess.PIPE
     if ">" in argv:  # `glimmer config > my.toml`
@@ -83,16 +89,22 @@ def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, 
     argv = [sys.executable, "-m", "device.cli", *argv[1:]]
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
     try:
-        if "sim" in argv[3:5]:  # the simulator runs until Ctrl-C (or many minutes): a person stops it
+        quiet_until_done = proc.stdout is None or "--assess" in argv
+        if "sim" in argv[3:5] and not (quiet_until_done and _ends_by_itself(argv)):
+            # The simulator runs until Ctrl-C (or many minutes): a person stops it once it shows something.
             if proc.stdout is not None:
                 select.select([proc.stdout], [], [], 90.0)  # its first output: the view, a JSON line
-            else:
-                time.sleep(10.0)  # output redirected (`> /dev/null`): give it time to start
+            else:  # output redirected to a file (`> run.txt`): until the file first grows
+                written = Path(stdout.name) if not isinstance(stdout, int) else None
+                deadline = time.monotonic() + 90.0
+                while time.monotonic() < deadline and proc.poll() is None and not (
+                        written is not None and written.exists() and written.stat().st_size > 0):
+                    time.sleep(0.2)
             try:
                 proc.wait(timeout=RUN_FOR_S)
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=180)
+        out, err = proc.communicate(timeout=600)
     finally:
         proc.kill()
         if not isinstance(stdout, int):
