@@ -20,26 +20,7 @@ from device.signal.hrv import (
     time_domain,
 )
 from device.signal.pulse import Beat
-
-
-def sinus_intervals(n: int, seed: int, hr_bpm: float = 70.0, rsa_ms: float = 30.0, noise_ms: float = 8.0,
-                    breath_per_min: float = 15.0) -> NDArray[np.float64]:
-    """Intervals (ms) of a sinus rhythm: a breathing swing plus beat-to-beat noise."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) * 60.0 / hr_bpm
-    swing = rsa_ms * np.sin(2 * np.pi * breath_per_min / 60.0 * t + rng.uniform(0, 2 * np.pi))
-    return 60000.0 / hr_bpm + swing + rng.normal(0.0, noise_ms, n)
-
-
-def with_ectopy(rr: NDArray[np.float64], every: int, prematurity: float, seed: int) -> NDArray[np.float64]:
-    """Every `every`-th beat comes `prematurity` of an interval early, with a full compensatory pause."""
-    out = rr.copy()
-    first = int(np.random.default_rng(seed).integers(2, every + 2))
-    for i in range(first, len(rr) - 1, every):
-        shift = prematurity * rr[i]
-        out[i] -= shift
-        out[i + 1] += shift
-    return out
+from tests.device.signal.synthetic_rr import FAMILY, irregular_intervals, sinus_intervals, with_ectopy
 
 
 def right(value: float, truth: float) -> bool:
@@ -92,9 +73,6 @@ def test_hrv_is_withheld_when_the_beats_are_timed_poorly_while_heart_rate_is_giv
 
 # -- ectopy and irregular rhythm ----------------------------------------------------------------------
 
-FAMILY = [(70.0, 30.0, 8.0), (90.0, 5.0, 3.0), (55.0, 15.0, 15.0), (60.0, 40.0, 10.0), (80.0, 10.0, 20.0)]
-
-
 @pytest.mark.parametrize("every", [15, 12, 10, 8, 6, 4, 3])
 def test_frequent_ectopy_is_corrected_or_withheld_never_misreported(every: int) -> None:
     """Premature beats from 1 in 15 to 1 in 3, 15-35 % early, on five resting rhythms, four seeds each."""
@@ -126,9 +104,7 @@ def test_one_premature_beat_in_eight_is_still_corrected_where_the_paper_threshol
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("spread", [0.1, 0.15, 0.25])
 def test_an_irregular_rhythm_is_flagged_and_gets_heart_rate_but_no_hrv(seed: int, spread: float) -> None:
-    rng = np.random.default_rng(seed)
-    mean_s = rng.uniform(0.5, 1.0)
-    ibi_s = mean_s * np.clip(1.0 + spread * rng.standard_normal(90), 0.5, None)
+    ibi_s = irregular_intervals(90, seed, spread)
     metrics = hrv_metrics(np.cumsum(ibi_s))
     assert metrics.irregular is True
     assert metrics.hrv_reason == IRREGULAR_RHYTHM
