@@ -33,12 +33,11 @@ MIN_THRESHOLD_MS = 10.0  # floor, so a perfectly regular series does not flag ti
 # threshold is therefore capped by a scale that up to ~60 % of affected intervals cannot move: the
 # NORMAL_QUANTILE quantile of |RR - median RR| (the normal beats' own spread; a third of intervals stay
 # normal at one premature beat in three), converted to a standard deviation as for a half-normal
-# distribution, times the paper's ALPHA x quartile deviation per standard deviation (2.16), times
-# CAP_MARGIN so that on a series without ectopy the paper's own threshold is the one used.
+# distribution, times the paper's ALPHA x quartile deviation per standard deviation (2.16): on a series
+# without ectopy the cap equals the paper's own threshold, so the paper's method is what runs there.
 NORMAL_QUANTILE = 0.2
 HALF_NORMAL_Q20 = 0.2533  # 20th percentile of |x| for x ~ N(0, 1)
 THRESHOLD_PER_SD = ALPHA * (1.1503 - 0.3186) / 2.0  # the paper's threshold for |x|, x ~ N(0, 1)
-CAP_MARGIN = 1.0
 
 
 class Artifact(IntEnum):
@@ -117,7 +116,7 @@ def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
     drr = np.diff(rr, prepend=rr[0])
     drr[0] = drr[1:].mean()
     (median_rr,) = _rolling_quantiles(rr, _odd_at_most(MEDIAN_BEATS, n), (0.5,))
-    cap = CAP_MARGIN * THRESHOLD_PER_SD * _normal_spread(rr)
+    cap = THRESHOLD_PER_SD * _normal_spread(rr)
     th1 = _threshold(drr, cap * np.sqrt(2.0))  # a difference of two intervals spreads sqrt(2) wider
     drrs = drr / th1
     mrr = rr - median_rr

@@ -49,10 +49,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A beat timed worse than this is not used: it makes a gap, not an interval. Zero: the pulse pipeline already
-# withholds beats it cannot time (TIMING_SD_MAX_S), heart rate (a median) does not need fine timing, and HRV is
-# guarded by HRV_MIN_QUALITY over its window; a second per-beat cut cost BUT PPG heart-rate coverage (0.93 -> 0.82).
-MIN_BEAT_QUALITY = 0.0
+# Every beat the pulse pipeline reports is used: it already withholds beats it cannot time (TIMING_SD_MAX_S),
+# heart rate (a median) does not need fine timing, and HRV is guarded by HRV_MIN_QUALITY over its window (a
+# second per-beat cut cost BUT PPG heart-rate coverage, 0.93 -> 0.82, and was removed).
 HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is below this
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
@@ -162,13 +161,10 @@ class HrvTracker:
         self._cached = None
 
     def add_beats(self, beats: Sequence[Beat]) -> None:
-        """Add beats in time order; a beat below MIN_BEAT_QUALITY leaves a gap where it was."""
+        """Add beats in time order (a beat not after the newest is ignored)."""
         for beat in beats:
             if self._times and beat.t_s <= self._times[-1]:
                 log.debug("beat at %.3f s is not after %.3f s: ignored", beat.t_s, self._times[-1])
-                continue
-            if beat.quality < MIN_BEAT_QUALITY:
-                self.add_gap(beat.t_s, beat.t_s)
                 continue
             self._times.append(beat.t_s)
             self._qualities.append(beat.quality)

@@ -53,7 +53,7 @@ def test_without_the_gap_the_lost_beats_would_wreck_the_figures() -> None:
     assert unreported.rmssd_ms is None or unreported.rmssd_ms > 3 * time_domain(rr)["rmssd_ms"]
 
 
-def test_a_poorly_timed_beat_leaves_a_gap_not_an_interval() -> None:
+def test_beats_scored_poorly_but_timed_right_leave_rmssd_right() -> None:
     rr = sinus_intervals(100, seed=3, hr_bpm=60.0, rsa_ms=2.0, noise_ms=1.5)
     times = np.cumsum(rr) / 1000.0
     beats = [Beat(float(t), 0.05 if i in (40, 41) else 0.9, 1.0) for i, t in enumerate(times)]
