@@ -60,7 +60,9 @@ def _centred_windows(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
     """Windows of `width` (odd) centred on each element, shape (len(x), width); NaN beyond the ends,
     so windows shrink at the edges of the series."""
     half = width // 2
-    return sliding_window_view(np.pad(x, half, mode="constant", constant_values=np.nan), width)
+    padded = np.full(len(x) + 2 * half, np.nan)
+    padded[half:half + len(x)] = x
+    return sliding_window_view(padded, width)
 
 
 def _rolling_quantiles(x: NDArray[np.float64], width: int,

@@ -152,6 +152,8 @@ class HrvTracker:
         self._coherence: float | None = None
         self._coherence_due_s: float | None = None
         self._cached: HrvMetrics | None = None
+        self._corrected_key: tuple[object, ...] | None = None
+        self._corrected_all = stretches(np.zeros(0), [])
 
     def add_gap(self, start_s: float, end_s: float) -> None:
         """Samples from start_s to end_s (sensor time) were lost: no interval will span any of it."""
@@ -179,8 +181,15 @@ class HrvTracker:
         self._update_coherence()
 
     def _stretches(self, span_s: float) -> Stretches:
-        times = np.fromiter(self._times, dtype=float)
-        return stretches(times, list(self._gaps)).last(span_s)
+        """The corrected intervals of the last `span_s`; the correction of the beats held is computed once
+        for both windows (coherence and figures) until a beat or gap changes them."""
+        key = (len(self._times), self._times[0] if self._times else 0.0, self._times[-1] if self._times else 0.0,
+               tuple(self._gaps))
+        if self._corrected_key != key:
+            times = np.fromiter(self._times, dtype=float)
+            self._corrected_all = stretches(times, list(self._gaps))
+            self._corrected_key = key
+        return self._corrected_all.last(span_s)
 
     def _update_coherence(self) -> None:
         if len(self._times) < 3:
