@@ -190,3 +190,22 @@ def test_a_mayer_wave_in_the_heart_rate_is_not_taken_for_the_breathing_the_pulse
     amplitudes = 1.0 + 0.2 * np.sin(2 * np.pi * 16 / 60 * times) + noise
     rate = hrv_metrics(times, amplitudes=amplitudes).breath_rate_bpm
     assert rate is None or rate == pytest.approx(16.0, abs=1.0)
+
+
+# -- heart rate on short records --------------------------------------------------------------------
+
+@pytest.mark.parametrize("extra", [2, 3, 4])
+def test_heart_rate_of_a_short_record_is_not_moved_by_a_run_of_double_counted_beats(extra: int) -> None:
+    """10-25 s records (a phone's spot check) whose first beats were counted double while the picker
+    learned the pulse (a false beat half-way through each of the first `extra` intervals), 45-120/min:
+    heart rate (the median of the measured intervals) holds within 8 %. (The median of the corrected
+    intervals, used before, passes this too; what it failed on were BUT PPG's messier records.)"""
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        hr_bpm = float(rng.uniform(45.0, 120.0))
+        rr = sinus_intervals(int(rng.integers(14, 25)), seed, hr_bpm, rsa_ms=20.0, noise_ms=10.0)
+        times = np.cumsum(rr) / 1000.0
+        false = times[:extra] + rng.uniform(0.4, 0.6, extra) * rr[1:extra + 1] / 1000.0
+        metrics = hrv_metrics(np.sort(np.concatenate([times, false])))
+        truth = 60000.0 / np.median(rr[1:])
+        assert metrics.hr_bpm == pytest.approx(truth, rel=0.08), (seed, hr_bpm)
