@@ -6,7 +6,7 @@ Run from the project root::
 
 Inputs: 1/f^alpha Gaussian noise (alpha 0 white, 1 pink, 2 brown: a reflecting sleeve or knuckle whose
 pressure drifts) for alpha in 0, 0.5, 1, 1.5, 2, and slow pressure drift (brown noise plus a random walk
-of the DC level), each `--seeds` seeds of `--minutes` minutes at 25 and 100 samples/s, through
+of the DC level), each `--seeds` seeds of `--minutes` minutes at 25, 50 and 100 samples/s, through
 device.signal.pulse.detect_beats (the device's streaming code). Prints, per input and rate, the beats
 per minute reported (all seeds pooled) and how many seeds reported any beat. Deterministic.
 """
@@ -21,7 +21,7 @@ from device.signal.pulse import detect_beats
 from tests.device.signal.synthetic_ppg import power_law_noise
 
 ALPHAS = (0.0, 0.5, 1.0, 1.5, 2.0)
-RATES_HZ = (25, 100)
+RATES_HZ = (25, 50, 100)
 
 
 def drift(n: int, seed: int) -> np.ndarray:

@@ -19,21 +19,20 @@ from device.errors import InputError
 
 
 def local_maxima(x: NDArray[np.float64]) -> NDArray[np.intp]:
-    """Indices of the local maxima of `x` (flat tops at their middle, rounded down); ends excluded."""
+    """Indices of the local maxima of `x` (flat tops at their middle, rounded down); ends excluded.
+
+    Vectorised over runs of equal values: a run higher than the runs either side of it is a maximum,
+    unless it touches either end of `x`.
+    """
     n = len(x)
-    values = x.tolist()
-    peaks: list[int] = []
-    i = 1
-    while i < n - 1:
-        if values[i - 1] < values[i]:
-            ahead = i + 1
-            while ahead < n - 1 and values[ahead] == values[i]:
-                ahead += 1
-            if values[ahead] < values[i]:
-                peaks.append((i + ahead - 1) // 2)
-                i = ahead
-        i += 1
-    return np.array(peaks, dtype=np.intp)
+    if n < 3:
+        return np.zeros(0, dtype=np.intp)
+    starts = np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+    ends = np.concatenate((starts[1:], [n])) - 1
+    v = x[starts]
+    inner = (v[1:-1] > v[:-2]) & (v[1:-1] > v[2:])
+    k = np.flatnonzero(inner) + 1
+    return np.asarray((starts[k] + ends[k]) // 2, dtype=np.intp)
 
 
 def find_peaks(x: ArrayLike, distance: float | None = None) -> tuple[NDArray[np.intp], dict[str, Any]]:

@@ -20,26 +20,7 @@ from device.signal.hrv import (
     time_domain,
 )
 from device.signal.pulse import Beat
-
-
-def sinus_intervals(n: int, seed: int, hr_bpm: float = 70.0, rsa_ms: float = 30.0, noise_ms: float = 8.0,
-                    breath_per_min: float = 15.0) -> NDArray[np.float64]:
-    """Intervals (ms) of a sinus rhythm: a breathing swing plus beat-to-beat noise."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) * 60.0 / hr_bpm
-    swing = rsa_ms * np.sin(2 * np.pi * breath_per_min / 60.0 * t + rng.uniform(0, 2 * np.pi))
-    return 60000.0 / hr_bpm + swing + rng.normal(0.0, noise_ms, n)
-
-
-def with_ectopy(rr: NDArray[np.float64], every: int, prematurity: float, seed: int) -> NDArray[np.float64]:
-    """Every `every`-th beat comes `prematurity` of an interval early, with a full compensatory pause."""
-    out = rr.copy()
-    first = int(np.random.default_rng(seed).integers(2, every + 2))
-    for i in range(first, len(rr) - 1, every):
-        shift = prematurity * rr[i]
-        out[i] -= shift
-        out[i + 1] += shift
-    return out
+from tests.device.signal.synthetic_rr import FAMILY, irregular_intervals, sinus_intervals, with_ectopy
 
 
 def right(value: float, truth: float) -> bool:
@@ -72,7 +53,7 @@ def test_without_the_gap_the_lost_beats_would_wreck_the_figures() -> None:
     assert unreported.rmssd_ms is None or unreported.rmssd_ms > 3 * time_domain(rr)["rmssd_ms"]
 
 
-def test_a_poorly_timed_beat_leaves_a_gap_not_an_interval() -> None:
+def test_beats_scored_poorly_but_timed_right_leave_rmssd_right() -> None:
     rr = sinus_intervals(100, seed=3, hr_bpm=60.0, rsa_ms=2.0, noise_ms=1.5)
     times = np.cumsum(rr) / 1000.0
     beats = [Beat(float(t), 0.05 if i in (40, 41) else 0.9, 1.0) for i, t in enumerate(times)]
@@ -91,9 +72,6 @@ def test_hrv_is_withheld_when_the_beats_are_timed_poorly_while_heart_rate_is_giv
 
 
 # -- ectopy and irregular rhythm ----------------------------------------------------------------------
-
-FAMILY = [(70.0, 30.0, 8.0), (90.0, 5.0, 3.0), (55.0, 15.0, 15.0), (60.0, 40.0, 10.0), (80.0, 10.0, 20.0)]
-
 
 @pytest.mark.parametrize("every", [15, 12, 10, 8, 6, 4, 3])
 def test_frequent_ectopy_is_corrected_or_withheld_never_misreported(every: int) -> None:
@@ -126,9 +104,7 @@ def test_one_premature_beat_in_eight_is_still_corrected_where_the_paper_threshol
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("spread", [0.1, 0.15, 0.25])
 def test_an_irregular_rhythm_is_flagged_and_gets_heart_rate_but_no_hrv(seed: int, spread: float) -> None:
-    rng = np.random.default_rng(seed)
-    mean_s = rng.uniform(0.5, 1.0)
-    ibi_s = mean_s * np.clip(1.0 + spread * rng.standard_normal(90), 0.5, None)
+    ibi_s = irregular_intervals(90, seed, spread)
     metrics = hrv_metrics(np.cumsum(ibi_s))
     assert metrics.irregular is True
     assert metrics.hrv_reason == IRREGULAR_RHYTHM
@@ -214,3 +190,22 @@ def test_a_mayer_wave_in_the_heart_rate_is_not_taken_for_the_breathing_the_pulse
     amplitudes = 1.0 + 0.2 * np.sin(2 * np.pi * 16 / 60 * times) + noise
     rate = hrv_metrics(times, amplitudes=amplitudes).breath_rate_bpm
     assert rate is None or rate == pytest.approx(16.0, abs=1.0)
+
+
+# -- heart rate on short records --------------------------------------------------------------------
+
+@pytest.mark.parametrize("extra", [2, 3, 4])
+def test_heart_rate_of_a_short_record_is_not_moved_by_a_run_of_double_counted_beats(extra: int) -> None:
+    """10-25 s records (a phone's spot check) whose first beats were counted double while the picker
+    learned the pulse (a false beat half-way through each of the first `extra` intervals), 45-120/min:
+    heart rate (the median of the measured intervals) holds within 8 %. (The median of the corrected
+    intervals, used before, passes this too; what it failed on were BUT PPG's messier records.)"""
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        hr_bpm = float(rng.uniform(45.0, 120.0))
+        rr = sinus_intervals(int(rng.integers(14, 25)), seed, hr_bpm, rsa_ms=20.0, noise_ms=10.0)
+        times = np.cumsum(rr) / 1000.0
+        false = times[:extra] + rng.uniform(0.4, 0.6, extra) * rr[1:extra + 1] / 1000.0
+        metrics = hrv_metrics(np.sort(np.concatenate([times, false])))
+        truth = 60000.0 / np.median(rr[1:])
+        assert metrics.hr_bpm == pytest.approx(truth, rel=0.08), (seed, hr_bpm)

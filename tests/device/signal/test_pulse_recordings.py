@@ -48,10 +48,8 @@ def test_capnobase_beats_and_rmssd_meet_the_goals(fs_hz: int, min_f1: float,
 def test_but_ppg_heart_rate_holds() -> None:
     _require("but_ppg")
     row = score_rates("but_ppg", "ours (stream 100 ms)", load_but_ppg(ROOT), repeats=1)
-    # Issue 7's goal is <= 2.0 bpm; the device's tracker (gap-aware stretches, median of corrected intervals)
-    # reads 2.08 on these 10 s records, where single intervals move a record by 2 bpm. Held here as measured,
-    # so a regression fails; the goal itself is open.
-    assert row.hr_mae_bpm is not None and row.hr_mae_bpm <= 2.2
+    # issue 7's goal (1.69 as measured: HR is the median of the measured intervals, see HrvTracker._heart_rate)
+    assert row.hr_mae_bpm is not None and row.hr_mae_bpm <= 2.0
     # 26 of 28: the two left (100001, 104001) show their pulse only at the noise floor's level
     assert row.hr_coverage is not None and row.hr_coverage >= 0.9
 

@@ -1,0 +1,40 @@
+"""Generated beat-interval series with known truth, for HRV tests and bench/bench_ectopy.py.
+
+A resting sinus rhythm (a breathing swing plus beat-to-beat noise), premature beats with a full
+compensatory pause at a fixed beat period, and an irregularly irregular (atrial-fibrillation-like) series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+# resting rhythms: (heart rate beats/min, breathing swing ms, beat-to-beat noise ms)
+FAMILY = [(70.0, 30.0, 8.0), (90.0, 5.0, 3.0), (55.0, 15.0, 15.0), (60.0, 40.0, 10.0), (80.0, 10.0, 20.0)]
+
+
+def sinus_intervals(n: int, seed: int, hr_bpm: float = 70.0, rsa_ms: float = 30.0, noise_ms: float = 8.0,
+                    breath_per_min: float = 15.0) -> NDArray[np.float64]:
+    """Intervals (ms) of a sinus rhythm: a breathing swing plus beat-to-beat noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) * 60.0 / hr_bpm
+    swing = rsa_ms * np.sin(2 * np.pi * breath_per_min / 60.0 * t + rng.uniform(0, 2 * np.pi))
+    return 60000.0 / hr_bpm + swing + rng.normal(0.0, noise_ms, n)
+
+
+def with_ectopy(rr: NDArray[np.float64], every: int, prematurity: float, seed: int) -> NDArray[np.float64]:
+    """Every `every`-th beat comes `prematurity` of an interval early, with a full compensatory pause."""
+    out = rr.copy()
+    first = int(np.random.default_rng(seed).integers(2, every + 2))
+    for i in range(first, len(rr) - 1, every):
+        shift = prematurity * rr[i]
+        out[i] -= shift
+        out[i + 1] += shift
+    return out
+
+
+def irregular_intervals(n: int, seed: int, spread: float) -> NDArray[np.float64]:
+    """Intervals (s) of an irregularly irregular rhythm: independent, coefficient of variation `spread`."""
+    rng = np.random.default_rng(seed)
+    mean_s = rng.uniform(0.5, 1.0)
+    return np.asarray(mean_s * np.clip(1.0 + spread * rng.standard_normal(n), 0.5, None), dtype=np.float64)
