@@ -32,7 +32,7 @@ from device.publish import Publisher
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
 from drivers.buttons import Press, PressButton
-from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
+from drivers.led_ring import EncodedFrames, LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
 from drivers.speaker import AudioOutput
@@ -178,6 +178,9 @@ class GlimmerDevice:
         self._batch_times: list[float] = []
         self._batch_frames: NDArray[np.float64] = np.zeros((0, config.led.count, 3))
         self._batch_next = 0
+        self._batch_encoded: EncodedFrames | None = None  # the SPI ring's bytes for the batch, from _batch_encoded_from
+        self._batch_encoded_from = 0
+        self._batch_marks = 0
         # Hooks for the household's recorder and the sim: called after each session step.
         self.on_session_tick: list[Callable[[float], None]] = []
         self.buttons = build_buttons(config, hardware)
@@ -401,7 +404,11 @@ class GlimmerDevice:
         if state is not self._dark_state or flashing:
             if self.led is not None:
                 # The driver writes a frame only when its output differs from the last one written.
-                self.led.show(self._frame_for(now_s, state, flashing))
+                if flashing or not isinstance(self.led, SpiLedRing):
+                    self.led.show(self._frame_for(now_s, state, flashing))
+                else:
+                    encoded, k = self._encoded_at(now_s, state)
+                    self.led.show_encoded(encoded, k)
                 self.frames_shown += 1
             self._dark_state = state if dark_from(state, now_s) and not flashing else None
         # Dark and static: nothing to render until the session swaps the state, which happens on
@@ -420,28 +427,65 @@ class GlimmerDevice:
             assert self._flash is not None
             return np.tile(np.asarray(self._flash[1]) * state.brightness_cap, (n, 1))
         frame = self._frame_at(now_s, state)
-        assessment = self.session.assessment
-        if assessment is not None and self.session.phase is Phase.PACING:
-            done, total = assessment.progress
-            marks = round(n * done / max(total, 1))
-            warm = np.array([1.0, 0.6, 0.0 if state.night else 0.3]) * PROGRESS_LEVEL
+        marks = self._progress_marks()
+        if marks:
             frame = frame.copy()  # the batch rendered ahead stays as rendered
-            frame[:marks] = np.maximum(frame[:marks], warm * state.brightness_cap)
+            self._mark_progress(frame, marks, state)
         return frame
+
+    def _progress_marks(self) -> int:
+        """How many LEDs mark an assessment's progress now (0 outside a paced assessment)."""
+        assessment = self.session.assessment
+        if assessment is None or self.session.phase is not Phase.PACING:
+            return 0
+        done, total = assessment.progress
+        return round(self.config.led.count * done / max(total, 1))
+
+    @staticmethod
+    def _mark_progress(frames: NDArray[np.float64], marks: int, state: PatternState) -> None:
+        """Light the first `marks` LEDs of a frame (n, 3) or frames (m, n, 3) at least warm white."""
+        warm = np.array([1.0, 0.6, 0.0 if state.night else 0.3]) * PROGRESS_LEVEL * state.brightness_cap
+        frames[..., :marks, :] = np.maximum(frames[..., :marks, :], warm)
 
     def _frame_at(self, now_s: float, state: PatternState) -> NDArray[np.float64]:
         """The frame for deadline `now_s`: from the batch rendered ahead if it was rendered for this
         time and state, else a new batch for this deadline and the next FRAME_BATCH - 1."""
+        if not self._batch_holds(now_s, state):
+            self._render_batch(now_s, state)
         i = self._batch_next
-        if state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6:
-            self._batch_next = i + 1
-            return self._batch_frames[i]
+        self._batch_next = i + 1
+        return self._batch_frames[i]
+
+    def _batch_holds(self, now_s: float, state: PatternState) -> bool:
+        i = self._batch_next
+        return state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6
+
+    def _render_batch(self, now_s: float, state: PatternState) -> None:
         times = now_s + self._frame_period_s * np.arange(FRAME_BATCH, dtype=np.float64)
         self._batch_frames = led_frames(times, state, self.config.led.count)
         self._batch_times = times.tolist()
         self._batch_state = state
-        self._batch_next = 1
-        return self._batch_frames[0]
+        self._batch_next = 0
+        self._batch_encoded = None
+
+    def _encoded_at(self, now_s: float, state: PatternState) -> tuple[EncodedFrames, int]:
+        """The SPI ring's frame for deadline `now_s`, encoded ahead with the rest of its batch (the
+        assessment's progress marks drawn in): (the batch, the frame's index in it)."""
+        assert isinstance(self.led, SpiLedRing)
+        marks = self._progress_marks()
+        if not self._batch_holds(now_s, state) or (self._batch_encoded is not None and marks != self._batch_marks):
+            self._render_batch(now_s, state)
+        if self._batch_encoded is None:
+            frames = self._batch_frames[self._batch_next:]
+            if marks:
+                frames = frames.copy()
+                self._mark_progress(frames, marks, state)
+            self._batch_encoded = self.led.encode_ahead(frames)
+            self._batch_marks = marks
+            self._batch_encoded_from = self._batch_next
+        i = self._batch_next
+        self._batch_next = i + 1
+        return self._batch_encoded, i - self._batch_encoded_from
 
     @property
     def wakeups(self) -> int:
