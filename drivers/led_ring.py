@@ -285,13 +285,13 @@ class SpiLedRing:
         the same drive and bytes `show` would send frame by frame, for a fraction of the cost per
         frame (numpy's per-call cost, not the arithmetic, is what a 16-LED frame costs). The ring's
         state does not change until a frame is shown."""
-        frames = np.asarray(frames, dtype=float)
-        if frames.ndim != 3 or frames.shape[1:] != (self.n_leds, 3):
-            raise InputError(f"frames must have shape (m, {self.n_leds}, 3), got {frames.shape}")
-        steps, errors = self._dither.ahead(lift_to_visible(frame_to_drive(frames, self._table)))
+        levels: NDArray[np.float64] = np.asarray(frames, dtype=np.float64)
+        if levels.ndim != 3 or levels.shape[1:] != (self.n_leds, 3):
+            raise InputError(f"frames must have shape (m, {self.n_leds}, 3), got {levels.shape}")
+        steps, errors = self._dither.ahead(lift_to_visible(frame_to_drive(levels, self._table)))
         drive = extract_white(steps) if self.order == "GRBW" else steps
-        wire = SPI_BYTE_TABLE[drive[..., self._columns]].reshape(len(frames), -1)
-        return EncodedFrames(frames, drive, wire, self._dither.error, tuple(errors))
+        wire = SPI_BYTE_TABLE[drive[..., self._columns]].reshape(len(levels), -1)
+        return EncodedFrames(levels, drive, wire, self._dither.error, tuple(errors))
 
     def show_encoded(self, encoded: EncodedFrames, k: int) -> None:
         """Show frame `k` of frames encoded ahead (as `show` would: not written when the ring already
