@@ -168,20 +168,24 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     new_times: list[float] = []
     new_kinds: list[int] = []  # kind of the interval ending at each new beat
     new_index = np.full(n_beats, -1)
-    pending_kind = Artifact.NORMAL
+    # Plain ints in the per-beat loop: comparing numpy scalars with enum members costs more than the rest.
+    normal, extra, missed = int(Artifact.NORMAL), int(Artifact.EXTRA), int(Artifact.MISSED)
+    label_of = labels.tolist()
+    beat_times = times.tolist()
+    pending_kind = normal
     for k in range(n_beats):
         j = k - 1  # the interval ending at beat k
-        if j >= 0 and labels[j] == Artifact.EXTRA and k < n_beats - 1:
-            pending_kind = Artifact.EXTRA  # beat k is deleted; the merged interval ends at beat k + 1
+        if j >= 0 and label_of[j] == extra and k < n_beats - 1:
+            pending_kind = extra  # beat k is deleted; the merged interval ends at beat k + 1
             continue
-        if j >= 0 and labels[j] == Artifact.MISSED:
-            new_times.append(0.5 * (times[k - 1] + times[k]))
-            new_kinds.append(Artifact.MISSED)
-            pending_kind = Artifact.MISSED
+        if j >= 0 and label_of[j] == missed:
+            new_times.append(0.5 * (beat_times[k - 1] + beat_times[k]))
+            new_kinds.append(missed)
+            pending_kind = missed
         new_index[k] = len(new_times)
-        new_times.append(float(times[k]))
+        new_times.append(beat_times[k])
         new_kinds.append(pending_kind)
-        pending_kind = Artifact.NORMAL
+        pending_kind = normal
     corrected = np.asarray(new_times)
     kinds = np.asarray(new_kinds, dtype=int)
     moving = np.flatnonzero((labels == Artifact.ECTOPIC) | (labels == Artifact.LONG_SHORT))
