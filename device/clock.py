@@ -1,7 +1,8 @@
 """The one monotonic clock of the device, and a simulated clock that can run faster than real time.
 
 Every interval in Glimmer is measured on a `Clock`. The main loop waits for deadlines with
-`wait_until`, which returns early (False) when the stop event is set; nothing sleep-polls.
+`wait_until`, which returns False when the stop event is set: a wait longer than SLEEP_WAIT_MAX_S ends as
+soon as it is set, a shorter one sleeps to its deadline and then looks; nothing sleep-polls.
 """
 
 from __future__ import annotations
