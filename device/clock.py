@@ -78,6 +78,9 @@ class SimClock:
         self._now_s = start_s
         self._lock = threading.Lock()
         self._real_clock = real_clock
+        # Real time is slept through (wait_s); an injected real clock's stand-in is waited on through
+        # the stop event it comes with, which is what advances it.
+        self._sleeps = real_clock is time.monotonic
         self._anchor: tuple[float, float] | None = None  # (real s, simulated s) at the first wait
 
     def now_s(self) -> float:
@@ -103,7 +106,10 @@ class SimClock:
             return False
         if math.isfinite(self.speed):
             remaining_s = self.real_wait_s(deadline_s)
-            if not wait_s(remaining_s, stop):
+            if self._sleeps:
+                if not wait_s(remaining_s, stop):
+                    return False
+            elif remaining_s > 0 and stop.wait(remaining_s):
                 return False
         self.advance_to(deadline_s)
         return not stop.is_set()
