@@ -8,8 +8,8 @@ the daemon against the simulator, fast-forwarded to the state measured, then `--
   taken out of the process's CPU time;
 - process CPU: the whole process's share, simulator included;
 - peak RSS: of the process running the daemon with a thin simulator (`--world lean`: virtual chip fed a
-  pulse train, SPI decoder, WAV sink) - the simulated person's heart model imports scipy, the daemon
-  must not; and of the process with the whole simulated person;
+  pulse train, SPI decoder, WAV sink), the daemon's own (plus a few MB); and of the process with the whole
+  simulated person (neither imports scipy);
 - start to first read: process start to the first sensor read returned, the simulator's import and
   build taken out;
 - fast clock: wall and CPU seconds of `glimmer sim --speed max --minutes 10 --json` (a subprocess).
@@ -29,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,13 @@ def probe(mode: str, world: str, seconds: float) -> dict[str, Any]:
 
 def fast_clock(minutes: float) -> dict[str, float]:
     """Wall and CPU seconds of `glimmer sim --speed max --minutes M --json` (output discarded)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    subprocess.run([sys.executable, "-m", "device.cli", "sim", "--speed", "max", "--minutes", str(minutes), "--json"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    wall_s = time.monotonic() - t0
+    with tempfile.TemporaryDirectory() as state:  # a fresh state directory, as on a fresh clone
+        env = dict(os.environ, XDG_STATE_HOME=state)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        subprocess.run([sys.executable, "-m", "device.cli", "sim", "--speed", "max", "--minutes", str(minutes),
+                        "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
+        wall_s = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall_s": wall_s, "cpu_s": cpu_s}

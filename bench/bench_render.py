@@ -1,8 +1,10 @@
 """CPU cost of the LED and audio work at real time: `python -m bench.bench_render`.
 
 Renders `--seconds` of simulated time as fast as possible, measuring process CPU time:
-- LED: led_frame at `--fps` frames/s, gamma + WS2812 SPI encoding through SpiLedRing into a writer
-  that drops the bytes (what the main loop does on the device, minus the SPI ioctl);
+- LED: frames at `--fps` frames/s, gamma + WS2812 SPI encoding through SpiLedRing into a writer
+  that drops the bytes, two ways: as the main loop does it on the device (FRAME_BATCH frames rendered
+  and encoded at once with `led_frames` and `SpiLedRing.encode_ahead`, then written one by one, minus
+  the SPI ioctl), and frame by frame (`led_frame` and `SpiLedRing.show`);
 - audio: hum_block at `--rate` Hz in blocks of `--block` frames (what the PortAudio callback does).
 Prints the share of one core each takes at real time: cpu_s / simulated_s x 100 %.
 The pacer glides and the sparkle is on, so every branch of the renderers is exercised.
@@ -16,9 +18,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from device.app import FRAME_BATCH
 from drivers.led_ring import SpiLedRing
 from patterns.hum import hum_block
-from patterns.led import led_frame
+from patterns.led import led_frame, led_frames
 from patterns.state import Fade, PacerSnapshot, PatternState
 
 
@@ -59,6 +62,21 @@ def led_cpu_s(state: PatternState, seconds: float, fps: float, n_leds: int) -> f
     return _cpu_s(work)
 
 
+def led_batched_cpu_s(state: PatternState, seconds: float, fps: float, n_leds: int) -> float:
+    """CPU seconds for the same frames as the daemon renders them: FRAME_BATCH at a time."""
+    ring = SpiLedRing(DropWriter(), n_leds, gamma=2.2, brightness_limit=0.6)
+    times_s = np.arange(0.0, seconds, 1.0 / fps)
+    batches = [times_s[k:k + FRAME_BATCH] for k in range(0, len(times_s), FRAME_BATCH)]
+
+    def work() -> None:
+        for times in batches:
+            encoded = ring.encode_ahead(led_frames(times, state, n_leds))
+            for k in range(len(encoded)):
+                ring.show_encoded(encoded, k)
+
+    return _cpu_s(work)
+
+
 def audio_cpu_s(state: PatternState, seconds: float, rate_hz: int, block: int) -> float:
     """CPU seconds to synthesise `seconds` of hum at `rate_hz` in blocks of `block` frames."""
     n_blocks = int(seconds * rate_hz) // block
@@ -83,13 +101,16 @@ def main(argv: list[str] | None = None) -> None:
     state = bench_state()
     led_frame(0.0, state, args.leds)  # warm the caches (geometry, palette, wavetable)
     hum_block(0.0, args.block, args.rate, state)
-    led_s = led_cpu_s(state, args.seconds, args.fps, args.leds)
+    led_s = led_batched_cpu_s(state, args.seconds, args.fps, args.leds)
+    single_s = led_cpu_s(state, args.seconds, args.fps, args.leds)
     audio_s = audio_cpu_s(state, args.seconds, args.rate, args.block)
     n_frames = int(args.seconds * args.fps)
     print(f"simulated {args.seconds:.0f} s: {args.leds} LEDs at {args.fps:.0f} frames/s, "
           f"hum at {args.rate} Hz in blocks of {args.block}")
     print(f"LED   (frame + SPI encode): {led_s / n_frames * 1e6:7.1f} us/frame  "
-          f"{led_s / args.seconds * 100:6.3f} % of one core")
+          f"{led_s / args.seconds * 100:6.3f} % of one core, in batches of {FRAME_BATCH} as the daemon does")
+    print(f"      (frame by frame)    : {single_s / n_frames * 1e6:7.1f} us/frame  "
+          f"{single_s / args.seconds * 100:6.3f} % of one core")
     print(f"audio (hum + cues)        : {audio_s / (args.seconds * args.rate) * 1e9:7.1f} ns/sample "
           f"{audio_s / args.seconds * 100:6.3f} % of one core")
     print(f"together                  : {(led_s + audio_s) / args.seconds * 100:6.3f} % of one core "

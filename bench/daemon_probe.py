@@ -18,8 +18,8 @@ Started by bench/bench_daemon.py (which reads the JSON line it prints); usable a
 4. Peak RSS of the process (resource.getrusage ru_maxrss).
 
 `--world lean` runs the device against the virtual chip with a plain pulse train (sim.max30102's
-PulseTrainOptics) instead of the simulated person, whose heart model imports scipy: that process holds
-the daemon and only a thin simulator, so its peak RSS is the daemon's own (plus a few MB).
+PulseTrainOptics) instead of the simulated person: that process holds the daemon and only a thin
+simulator, so its peak RSS is the daemon's own (plus a few MB).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +23,6 @@ from device.config import Config
 from device.errors import CommandRejected, OutputError
 from device.home.commands import Command
 from device.home.messages import DeviceState, Person, glimmer_event
-from device.home.mqtt import MqttLink, build_mqtt_link
 from device.loop import Scheduler, Task
 from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
 from device.pacing.session import Phase, Session, in_night
@@ -32,13 +31,16 @@ from device.publish import Publisher
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
 from drivers.buttons import Press, PressButton
-from drivers.led_ring import LedOutput, PwmLed, SpiLedRing, SpiWriter
+from drivers.led_ring import EncodedFrames, LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
 from drivers.speaker import AudioOutput
 from patterns.hum import hum_block
 from patterns.led import led_frames
 from patterns.state import PatternState
+
+if TYPE_CHECKING:  # paho-mqtt (and what it pulls in) is imported only when a broker is set
+    from device.home.mqtt import MqttLink
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,10 @@ BUTTON_POLL_S = 0.05  # seconds between looks at the buttons' queued presses
 COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
 PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
-MQTT_POLL_S = 0.05  # seconds between MQTT link polls (events from paho's thread, commands, sending)
+# The MQTT link is polled (events from paho's network thread, commands, sending) on the sensor's grid,
+# after the tasks due with it, so it adds no wake-up of its own: a command is acted on within 100 ms in a
+# session, 200 ms idle; what the loop publishes is handed to paho at the same wake-up.
+MQTT_POLL_S = 0.1
 FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while the pattern state holds
 # While the sensor sees no finger, its FIFO is drained every 200 ms instead of every read_period_ms: at
 # most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
@@ -180,6 +185,9 @@ class GlimmerDevice:
         self._batch_times: list[float] = []
         self._batch_frames: NDArray[np.float64] = np.zeros((0, config.led.count, 3))
         self._batch_next = 0
+        self._batch_encoded: EncodedFrames | None = None  # the SPI ring's bytes for the batch, from _batch_encoded_from
+        self._batch_encoded_from = 0
+        self._batch_marks = 0
         # Hooks for the household's recorder and the sim: called after each session step.
         self.on_session_tick: list[Callable[[float], None]] = []
         self.buttons = build_buttons(config, hardware)
@@ -200,8 +208,10 @@ class GlimmerDevice:
             Task("publish", config.metrics.period_s, self._publish_metrics,
                  start_s=self.clock.now_s() + config.metrics.period_s),
         ]
+        self._mqtt_task: Task | None = None
         if mqtt is not None:
-            self._tasks.append(Task("mqtt", MQTT_POLL_S, mqtt.poll))
+            self._mqtt_task = Task("mqtt", max(MQTT_POLL_S, self._read_period_s), mqtt.poll)
+            self._tasks.append(self._mqtt_task)
 
     # -- the loop's tasks -------------------------------------------------------------------------
 
@@ -248,6 +258,8 @@ class GlimmerDevice:
         no_finger = reading.finger_on_dc is False and not self.finger_on
         self._sensor_task.period_s = self._idle_read_period_s if no_finger else self._read_period_s
         self._buttons_task.period_s = max(BUTTON_POLL_S, self._sensor_task.period_s)
+        if self._mqtt_task is not None:
+            self._mqtt_task.period_s = max(MQTT_POLL_S, self._sensor_task.period_s)
 
     def _step_session(self, now_s: float) -> None:
         night = self.config.night
@@ -403,7 +415,11 @@ class GlimmerDevice:
         if state is not self._dark_state or flashing:
             if self.led is not None:
                 # The driver writes a frame only when its output differs from the last one written.
-                self.led.show(self._frame_for(now_s, state, flashing))
+                if flashing or not isinstance(self.led, SpiLedRing):
+                    self.led.show(self._frame_for(now_s, state, flashing))
+                else:
+                    encoded, k = self._encoded_at(now_s, state)
+                    self.led.show_encoded(encoded, k)
                 self.frames_shown += 1
             self._dark_state = state if dark_from(state, now_s) and not flashing else None
         # Dark and static: nothing to render until the session swaps the state, which happens on
@@ -422,28 +438,65 @@ class GlimmerDevice:
             assert self._flash is not None
             return np.tile(np.asarray(self._flash[1]) * state.brightness_cap, (n, 1))
         frame = self._frame_at(now_s, state)
-        assessment = self.session.assessment
-        if assessment is not None and self.session.phase is Phase.PACING:
-            done, total = assessment.progress
-            marks = round(n * done / max(total, 1))
-            warm = np.array([1.0, 0.6, 0.0 if state.night else 0.3]) * PROGRESS_LEVEL
+        marks = self._progress_marks()
+        if marks:
             frame = frame.copy()  # the batch rendered ahead stays as rendered
-            frame[:marks] = np.maximum(frame[:marks], warm * state.brightness_cap)
+            self._mark_progress(frame, marks, state)
         return frame
+
+    def _progress_marks(self) -> int:
+        """How many LEDs mark an assessment's progress now (0 outside a paced assessment)."""
+        assessment = self.session.assessment
+        if assessment is None or self.session.phase is not Phase.PACING:
+            return 0
+        done, total = assessment.progress
+        return round(self.config.led.count * done / max(total, 1))
+
+    @staticmethod
+    def _mark_progress(frames: NDArray[np.float64], marks: int, state: PatternState) -> None:
+        """Light the first `marks` LEDs of a frame (n, 3) or frames (m, n, 3) at least warm white."""
+        warm = np.array([1.0, 0.6, 0.0 if state.night else 0.3]) * PROGRESS_LEVEL * state.brightness_cap
+        frames[..., :marks, :] = np.maximum(frames[..., :marks, :], warm)
 
     def _frame_at(self, now_s: float, state: PatternState) -> NDArray[np.float64]:
         """The frame for deadline `now_s`: from the batch rendered ahead if it was rendered for this
         time and state, else a new batch for this deadline and the next FRAME_BATCH - 1."""
+        if not self._batch_holds(now_s, state):
+            self._render_batch(now_s, state)
         i = self._batch_next
-        if state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6:
-            self._batch_next = i + 1
-            return self._batch_frames[i]
+        self._batch_next = i + 1
+        return self._batch_frames[i]
+
+    def _batch_holds(self, now_s: float, state: PatternState) -> bool:
+        i = self._batch_next
+        return state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6
+
+    def _render_batch(self, now_s: float, state: PatternState) -> None:
         times = now_s + self._frame_period_s * np.arange(FRAME_BATCH, dtype=np.float64)
         self._batch_frames = led_frames(times, state, self.config.led.count)
         self._batch_times = times.tolist()
         self._batch_state = state
-        self._batch_next = 1
-        return self._batch_frames[0]
+        self._batch_next = 0
+        self._batch_encoded = None
+
+    def _encoded_at(self, now_s: float, state: PatternState) -> tuple[EncodedFrames, int]:
+        """The SPI ring's frame for deadline `now_s`, encoded ahead with the rest of its batch (the
+        assessment's progress marks drawn in): (the batch, the frame's index in it)."""
+        assert isinstance(self.led, SpiLedRing)
+        marks = self._progress_marks()
+        if not self._batch_holds(now_s, state) or (self._batch_encoded is not None and marks != self._batch_marks):
+            self._render_batch(now_s, state)
+        if self._batch_encoded is None:
+            frames = self._batch_frames[self._batch_next:]
+            if marks:
+                frames = frames.copy()
+                self._mark_progress(frames, marks, state)
+            self._batch_encoded = self.led.encode_ahead(frames)
+            self._batch_marks = marks
+            self._batch_encoded_from = self._batch_next
+        i = self._batch_next
+        self._batch_next = i + 1
+        return self._batch_encoded, i - self._batch_encoded_from
 
     @property
     def wakeups(self) -> int:
@@ -534,5 +587,9 @@ class GlimmerDevice:
 def build_device(config: Config, hardware: Hardware, publishers: Sequence[Publisher] = ()) -> GlimmerDevice:
     """The one composition root: the running device from a config and its hardware. With `mqtt.host`
     set, the device also publishes over MQTT (and takes commands from it)."""
-    mqtt = build_mqtt_link(config, hardware.wall_clock) if config.mqtt.host else None
+    mqtt = None
+    if config.mqtt.host:
+        from device.home.mqtt import build_mqtt_link
+
+        mqtt = build_mqtt_link(config, hardware.wall_clock)
     return GlimmerDevice(config, hardware, publishers, mqtt=mqtt)

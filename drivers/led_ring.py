@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Protocol
 
@@ -122,8 +123,8 @@ def frame_to_drive(frame: NDArray[np.floating[Any]], table: NDArray[Any]) -> NDA
 
 
 def lift_to_visible(drive: NDArray[np.float64], min_drive: float = MIN_LIT_DRIVE) -> NDArray[np.float64]:
-    """Scale every lit LED (n, 3) whose brightest channel is below `min_drive` up to it, hue kept."""
-    peak = drive.max(axis=1, keepdims=True)
+    """Scale every lit LED (..., n, 3) whose brightest channel is below `min_drive` up to it, hue kept."""
+    peak = drive.max(axis=-1, keepdims=True)
     dim = (peak > 0.0) & (peak < min_drive)
     scale = np.where(dim, min_drive / np.where(peak > 0.0, peak, 1.0), 1.0)
     return drive * scale
@@ -149,17 +150,66 @@ class TemporalDither:
         self._error = np.where(below, 0.0, wanted - steps)
         return steps.astype(np.uint8)
 
+    def ahead(self, drive: NDArray[np.float64]) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+        """The same modulator run over consecutive frames (m, n, c) at once, from the current error,
+        without changing it: (steps (m, n, c) uint8, error after each frame (m, n, c)).
+
+        Error diffusion with a rounding quantiser is a running sum: after frame k the whole steps sent
+        so far are round(e0 + d_0 + ... + d_k), so frame k's steps are the difference of two rounded
+        running sums (a channel under one step restarts the sum at zero error). Equal to calling the
+        modulator frame by frame, up to the floating-point order of the additions."""
+        m = drive.shape[0]
+        error0 = self._error if self._error is not None and self._error.shape == drive.shape[1:] else None
+        below = drive < 1.0
+        active = np.where(below, 0.0, drive)
+        if error0 is not None:
+            active[0] += np.where(below[0], 0.0, error0)
+        running = np.cumsum(active, axis=0)
+        # The running sum at the last restart (a channel under one step) at or before each frame.
+        base = np.maximum.accumulate(np.where(below, running, -np.inf), axis=0)
+        wanted = running - np.where(np.isneginf(base), 0.0, base)
+        sent = np.where(below, 0.0, np.floor(wanted + 0.5))  # whole steps sent since the restart
+        before = np.concatenate([np.zeros((1, *drive.shape[1:])), sent[:-1]]) if m else sent
+        steps = np.where(below, np.floor(drive + 0.5), sent - before)
+        errors = np.where(below, 0.0, wanted - sent)
+        return np.clip(steps, 0.0, 255.0).astype(np.uint8), errors
+
+    @property
+    def error(self) -> NDArray[np.float64] | None:
+        """The fractional drive carried into the next frame (None before the first)."""
+        return self._error
+
+    def restore(self, error: NDArray[np.float64] | None) -> None:
+        """Carry `error` (from `ahead`) into the next frame, as if the frames before it had been run."""
+        self._error = error
+
     def reset(self) -> None:
         self._error = None
 
 
 def extract_white(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """(n, 3) RGB drive -> (n, 4) RGBW: the common part of R, G, B moves to the white LED.
+    """(..., n, 3) RGB drive -> (..., n, 4) RGBW: the common part of R, G, B moves to the white LED.
 
     A frame with no blue (night) has no common part, so the white LED (which emits blue) stays dark.
     """
-    white = rgb.min(axis=1, keepdims=True)
-    return np.concatenate([rgb - white, white], axis=1)
+    white = rgb.min(axis=-1, keepdims=True)
+    return np.concatenate([rgb - white, white], axis=-1)
+
+
+@dataclass(frozen=True)
+class EncodedFrames:
+    """Consecutive frames encoded ahead by `SpiLedRing.encode_ahead`, shown one by one with
+    `SpiLedRing.show_encoded`: per frame its LED drive (m, n_leds, 3|4) and SPI bytes, and the
+    temporal dither's error before the first frame and after each."""
+
+    frames: NDArray[np.float64]  # (m, n_leds, 3) perceived levels, as given
+    drive: NDArray[np.uint8]
+    wire: NDArray[np.uint8]  # (m, bytes per frame), latch not included
+    error_before: NDArray[np.float64] | None
+    errors: tuple[NDArray[np.float64], ...]  # after each frame (the dither's state is one of these)
+
+    def __len__(self) -> int:
+        return int(self.drive.shape[0])
 
 
 class SpiWriter(Protocol):
@@ -230,6 +280,41 @@ class SpiLedRing:
         """SPI bytes for a frame of perceived levels, shape (n_leds, 3) (see `drive`)."""
         return self._wire(self.drive(frame))
 
+    def encode_ahead(self, frames: NDArray[np.floating[Any]]) -> EncodedFrames:
+        """Encode consecutive frames (m, n_leds, 3) of perceived levels at once, for `show_encoded`:
+        the same drive and bytes `show` would send frame by frame, for a fraction of the cost per
+        frame (numpy's per-call cost, not the arithmetic, is what a 16-LED frame costs). The ring's
+        state does not change until a frame is shown."""
+        levels: NDArray[np.float64] = np.asarray(frames, dtype=np.float64)
+        if levels.ndim != 3 or levels.shape[1:] != (self.n_leds, 3):
+            raise InputError(f"frames must have shape (m, {self.n_leds}, 3), got {levels.shape}")
+        steps, errors = self._dither.ahead(lift_to_visible(frame_to_drive(levels, self._table)))
+        drive = extract_white(steps) if self.order == "GRBW" else steps
+        wire = SPI_BYTE_TABLE[drive[..., self._columns]].reshape(len(levels), -1)
+        return EncodedFrames(levels, drive, wire, self._dither.error, tuple(errors))
+
+    def show_encoded(self, encoded: EncodedFrames, k: int) -> None:
+        """Show frame `k` of frames encoded ahead (as `show` would: not written when the ring already
+        shows it). Frames are shown in order from 0, any may be the last; should the dither have
+        moved on otherwise meanwhile, the frame is encoded afresh, so what is sent is always right."""
+        if self._closed:
+            raise OutputError("LED ring is closed")
+        expected = encoded.error_before if k == 0 else encoded.errors[k - 1]
+        if self._dither.error is not expected:
+            self.show(encoded.frames[k])
+            return
+        self._dither.restore(encoded.errors[k])
+        self._send(encoded.drive[k], encoded.wire[k])
+
+    def _send(self, drive: NDArray[np.uint8], wire: NDArray[np.uint8]) -> None:
+        key = drive.tobytes()
+        if key == self._last_drive:
+            self.frames_unchanged += 1
+            return
+        self._write(wire.tobytes() + _LATCH)
+        self._last_drive = key
+        self.frames_written += 1
+
     def show(self, frame: NDArray[np.floating[Any]]) -> None:
         """Send one frame (n_leds, 3) of perceived levels 0..1 to the ring, unless the ring already
         shows exactly these drive levels. The comparison is on the output, after gamma, limit and
@@ -237,13 +322,7 @@ class SpiLedRing:
         if self._closed:
             raise OutputError("LED ring is closed")
         drive = self.drive(frame)
-        key = drive.tobytes()
-        if key == self._last_drive:
-            self.frames_unchanged += 1
-            return
-        self._write(self._wire(drive))
-        self._last_drive = key
-        self.frames_written += 1
+        self._send(drive, SPI_BYTE_TABLE[drive[:, self._columns].ravel()])
 
     def off(self) -> None:
         """All LEDs dark (always written, whatever the ring was last sent)."""

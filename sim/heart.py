@@ -21,12 +21,14 @@ time span into blocks gives the same numbers (to floating-point rounding).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import iirpeak, lfilter, lfilter_zi
-from scipy.special import ndtri
+
+from device.signal.biquad import _biquad_zi, lfilter
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,27 @@ JITTER_CLIP_SD = 3.0  # beat jitter is a clipped normal, so beats never change o
 MAX_JITTER_MS = 30.0  # jitter SD bound: 3 SD stays well under half the shortest interval
 ECTOPIC_PREMATURITY = (0.25, 0.35)  # a premature beat comes this fraction of an interval early
 ECTOPIC_AMPLITUDE = 0.6  # less filling time, smaller pulse
+
+
+def resonator(f0_hz: float, q: float, fs_hz: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(b, a) of a second-order peaking (band-pass) filter with unity gain at `f0_hz` and -3 dB
+    bandwidth f0 / q: Orfanidis, Introduction to Signal Processing (1996), eqs. 11.3.19-21, the design
+    scipy.signal.iirpeak implements (the same numbers; written here so the simulator needs no scipy,
+    whose import cost a tenth of a fast-clock run)."""
+    w0 = math.pi * 2.0 * f0_hz / fs_hz
+    beta = math.tan(w0 / q / 2.0)
+    gain = 1.0 / (1.0 + beta)
+    b = (1.0 - gain) * np.array([1.0, 0.0, -1.0])
+    a = np.array([1.0, -2.0 * gain * math.cos(w0), 2.0 * gain - 1.0])
+    return b, a
+
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def _inverse_normal(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The standard normal's quantile at each u in (0, 1) (statistics.NormalDist, Wichura's AS 241)."""
+    return np.array([_STANDARD_NORMAL.inv_cdf(float(x)) for x in u], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,7 @@ class Heart:
         self._dt_s = grid_dt_s
         self._mean_hr_bpm = mean_hr_bpm
         self._rsa_gain_bpm = rsa_gain_bpm
-        self._b, self._a = iirpeak(resonance_rate_per_min / 60.0, resonance_q, fs=fs_hz)
+        self._b, self._a = resonator(resonance_rate_per_min / 60.0, resonance_q, fs_hz)
         self._baro_zi: NDArray[np.float64] | None = None  # set from the first input, at rest
         # White input noise of unit variance leaves the unity-peak resonator with variance equal to
         # its noise bandwidth over Nyquist; scale the input so the output HR wave has lf_noise_bpm RMS.
@@ -110,9 +133,12 @@ class Heart:
         drive_bpm = self._rsa_gain_bpm * (lung_volume - 0.5) + self._baro_noise_bpm * noise[:, 0]
         if self._baro_zi is None:
             # Start the resonator in steady state on the first input so it does not ring at t = 0.
-            self._baro_zi = lfilter_zi(self._b, self._a) * drive_bpm[0]
+            self._baro_zi = _biquad_zi(self._b, self._a) * drive_bpm[0]
         rsa_bpm, self._baro_zi = lfilter(self._b, self._a, drive_bpm, zi=self._baro_zi)
-        vlf, self._vlf_zi = lfilter([self._vlf_in], [1.0, -self._vlf_a], noise[:, 1], zi=self._vlf_zi)
+        # The first-order VLF recurrence as a biquad with zero second-order terms.
+        vlf, vlf_zi = lfilter([self._vlf_in, 0.0, 0.0], [1.0, -self._vlf_a, 0.0], noise[:, 1],
+                              zi=[self._vlf_zi[0], 0.0])
+        self._vlf_zi = vlf_zi[:1]
         hr = self._mean_hr_bpm + rsa_bpm + vlf
         hr = np.clip(hr, MIN_HR_BPM, MAX_HR_BPM)
         times, cells, ectopic = self._ipfm(t0_s, hr)
@@ -137,7 +163,7 @@ class Heart:
         self._integral_beats = float(end[-1])
         cell = np.searchsorted(end, levels, side="left")
         heart_s = t0_s + self._dt_s * (cell + (levels - start[cell]) / per_cell[cell])
-        jitter = np.clip(ndtri(np.clip(u[:, 0], 1e-12, 1 - 1e-12)), -JITTER_CLIP_SD, JITTER_CLIP_SD)
+        jitter = np.clip(_inverse_normal(np.clip(u[:, 0], 1e-12, 1 - 1e-12)), -JITTER_CLIP_SD, JITTER_CLIP_SD)
         return heart_s + self._jitter_sd_s * jitter, cell, u[:, 1] < self._ectopic_per_beat
 
     def _draw_until(self, last_beat: int) -> None:

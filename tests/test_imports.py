@@ -38,3 +38,17 @@ def test_the_daemon_imports_no_scipy() -> None:
     loaded = result.stdout.strip()
     assert "'numpy'" in loaded  # the probe did import the daemon
     assert "'scipy'" not in loaded
+
+
+def test_the_simulator_and_a_daemon_without_a_broker_import_neither_scipy_nor_paho() -> None:
+    """The simulated person's resonator is designed in closed form (sim/heart.py), so `glimmer sim`
+    pays no scipy import (a tenth of a 10-minute fast-clock run); paho-mqtt is imported only when a
+    broker is set."""
+    probe = ("import sys, device.cli, device.app, sim.world; "
+             "print(sorted({m.split('.')[0] for m in sys.modules}))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    loaded = result.stdout.strip()
+    assert "'numpy'" in loaded and "'sim'" in loaded
+    assert "'scipy'" not in loaded
+    assert "'paho'" not in loaded

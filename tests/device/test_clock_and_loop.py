@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+import time
 
 import pytest
 
-from device.clock import RealClock, SimClock
+from device.clock import SLEEP_WAIT_MAX_S, RealClock, SimClock
 from device.loop import Scheduler, Task
 
 
@@ -177,3 +178,21 @@ def test_sim_clock_at_speed_n_stays_within_milliseconds_of_n_times_real_time_for
         lags_real_s.append(abs(clock.now_s() / speed - (real() - start_real)))
     assert max(lags_real_s) <= 0.15 * frame_real_s + 1e-9  # one frame's work and oversleep, never added up
     assert max(lags_real_s) < 0.005
+
+
+def test_a_stop_from_another_thread_ends_short_and_long_waits() -> None:
+    """Waits up to SLEEP_WAIT_MAX_S sleep (cheaper per wake-up) and then see the stop; longer waits wait
+    on the stop event itself and end as soon as it is set."""
+    clock = RealClock()
+    for wait_s, at_most_s in ((SLEEP_WAIT_MAX_S, SLEEP_WAIT_MAX_S + 0.5), (30.0, 2.0)):
+        stop = threading.Event()
+        timer = threading.Timer(0.05, stop.set)
+        timer.start()
+        start = time.monotonic()
+        assert not clock.wait_until(clock.now_s() + wait_s, stop)
+        assert time.monotonic() - start < at_most_s
+        timer.join()
+    stop = threading.Event()
+    start = time.monotonic()
+    assert clock.wait_until(clock.now_s() + 0.05, stop)  # not stopped: the whole wait
+    assert time.monotonic() - start >= 0.045

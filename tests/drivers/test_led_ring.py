@@ -187,3 +187,60 @@ def test_a_frame_the_ring_already_shows_is_not_written_again() -> None:
     assert sink.frame_count == 4
     ring.show(np.zeros((12, 3)))  # the ring is already dark
     assert sink.frame_count == 4
+
+
+def test_dithering_frames_ahead_equals_dithering_them_one_by_one() -> None:
+    """The running-sum form of the error diffusion (TemporalDither.ahead) gives the frame-by-frame
+    modulator's steps and carried error, for dim channels (restarts below one step) and bright ones."""
+    from drivers.led_ring import TemporalDither
+
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        m = int(rng.integers(1, 15))
+        drive = rng.uniform(0, 3, (m, 4, 3)) if trial % 2 else rng.uniform(0, 255, (m, 4, 3))
+        one_by_one, ahead = TemporalDither(), TemporalDither()
+        start = rng.uniform(0, 255, (4, 3))
+        one_by_one(start)
+        ahead(start)
+        steps, errors = ahead.ahead(drive)
+        for k in range(m):
+            assert np.array_equal(one_by_one(drive[k]), steps[k])
+            assert one_by_one.error is not None
+            np.testing.assert_allclose(one_by_one.error, errors[k], atol=1e-9)
+
+
+@pytest.mark.parametrize("order", ["GRB", "GRBW"])
+def test_frames_encoded_ahead_send_what_show_sends(order: str) -> None:
+    """encode_ahead + show_encoded write the same bytes as show, frame for frame, when a batch is cut
+    short and the next starts where it stopped, and when show is called between (it re-encodes)."""
+    class Writer:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+
+        def writebytes2(self, data: bytes | list[int]) -> None:
+            self.writes.append(bytes(data))
+
+        def close(self) -> None:
+            pass
+
+    rng = np.random.default_rng(6)
+    frames = rng.uniform(0, 0.45, (40, 16, 3))
+    plain, batched = Writer(), Writer()
+    ring_a = SpiLedRing(plain, 16, order=order, brightness_limit=0.3)
+    ring_b = SpiLedRing(batched, 16, order=order, brightness_limit=0.3)
+    for frame in frames:
+        ring_a.show(frame)
+    encoded = ring_b.encode_ahead(frames[:10])
+    for k in range(6):
+        ring_b.show_encoded(encoded, k)
+    encoded = ring_b.encode_ahead(frames[6:16])
+    for k in range(10):
+        ring_b.show_encoded(encoded, k)
+    late = ring_b.encode_ahead(frames[17:27])  # encoded, then overtaken by a plain show
+    ring_b.show(frames[16])
+    for k in range(10):
+        ring_b.show_encoded(late, k)
+    for frame in frames[27:]:
+        ring_b.show(frame)
+    assert batched.writes == plain.writes
+    assert ring_b.frames_written == ring_a.frames_written

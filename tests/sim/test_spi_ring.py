@@ -91,3 +91,31 @@ def test_the_old_three_bit_code_is_refused_as_outside_the_v5_windows() -> None:
     assert any("WS2812B-V5 T0H" in p for p in problems)
     with pytest.raises(InputError, match="timing"):
         decode_ws2812(data, "GRB", spi_hz=2.4e6)
+
+
+@pytest.mark.parametrize("order", ["GRB", "RGB"])
+def test_frames_between_timing_checks_read_as_their_pulses_do(order: str) -> None:
+    """Between the timing-checked frames the sink reads a frame by groups of 32 SPI bits learnt from
+    checked frames; every frame so read equals its pulse-by-pulse decoding, and a frame with a group
+    never seen (or another length) is decoded from its pulses."""
+    clock = SimClock()
+    sink = SpiRingSink(clock, order=order, keep_frames=10**4)
+    ring = SpiLedRing(sink, 16, order=order)
+    sent: list[bytes] = []
+    write = sink.writebytes2
+
+    def keep(data: bytes | list[int]) -> None:
+        sent.append(bytes(data))
+        write(data)
+
+    sink.writebytes2 = keep  # type: ignore[method-assign]
+    rng = np.random.default_rng(7)
+    for _ in range(600):
+        ring.show(rng.uniform(0.0, 1.0, (16, 3)))
+    assert len(sent) == len(sink.frames) == 600
+    for (_, rgb), data in zip(sink.frames, sent, strict=True):
+        assert np.array_equal(rgb, decode_ws2812(data, order))
+    assert sink._known_groups  # the fast reading was used
+    odd = bytes([0b10001000] * 4 * 3 * 15) + bytes(200)  # 15 LEDs: another length, decoded from pulses
+    sink.writebytes2(odd)
+    assert sink.latest() is not None and sink.latest().shape == (15, 3)  # type: ignore[union-attr]
