@@ -82,7 +82,10 @@ class Hardware:
     spi: SpiWriter | None  # for led.kind = "spi"
     audio: AudioOutput
     pin_factory: Any = None  # gpiozero pin factory for led.kind = "pwm" (None: gpiozero's default)
-    wall_clock: Callable[[], datetime] = datetime.now  # only for the night schedule and wall stamps
+    wall_clock: Callable[[], datetime] = datetime.now  # the night schedule and stored wall times (simulated in sim)
+    # The real wall clock, even in the simulator (whose wall_clock runs ahead at --speed above 1): it stamps
+    # `measured_at` on what MQTT publishes, so a published time is never in the future.
+    real_clock: Callable[[], datetime] = datetime.now
     on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
 
 
@@ -139,15 +142,16 @@ class GlimmerDevice:
         self.publishers = list(publishers)
         self.mqtt = mqtt
         # Seams for the household store (issue 10): who is at the device, and how a person is chosen by
-        # name (raises CommandRejected for an unknown name). None: the device knows no people yet.
+        # name, None for a guest (raises CommandRejected for an unknown name). None: the device knows no
+        # people yet.
         self.current_person: Person | None = None
-        self.choose_person: Callable[[str], Person] | None = None
-        self.people_names: Callable[[], list[str]] = list  # offered by Home Assistant's person select
+        self.choose_person: Callable[[str | None], Person | None] | None = None
+        self.known_people: Callable[[], list[Person]] = list  # offered by Home Assistant's person select
         self._glimmer_shown = False
         if mqtt is not None:
             mqtt.target = self
             mqtt.active_person = lambda: self.current_person
-            mqtt.people = lambda: self.people_names()
+            mqtt.people = lambda: self.known_people()
             self.publishers.append(mqtt)
         self.stop_event = threading.Event()
         self._closed = False
@@ -324,10 +328,10 @@ class GlimmerDevice:
         idle (its number carries on). Returns False, changing nothing, while a session runs."""
         if self.session.phase is not Phase.IDLE:
             return False
-        numbers = self.session.ids
         self.config = config
-        self.session = Session(config, on_closed=self._publish_session)
-        self.session.ids = numbers
+        # Only the settings change: the new session carries on what the device knows (the finger, a
+        # finger held off by a stop, night mode, the numbering), so choosing a person starts nothing.
+        self.session = Session(config, on_closed=self._publish_session).carry_on_from(self.session)
         return True
 
     def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:
@@ -532,5 +536,5 @@ class GlimmerDevice:
 def build_device(config: Config, hardware: Hardware, publishers: Sequence[Publisher] = ()) -> GlimmerDevice:
     """The one composition root: the running device from a config and its hardware. With `mqtt.host`
     set, the device also publishes over MQTT (and takes commands from it)."""
-    mqtt = build_mqtt_link(config, hardware.wall_clock) if config.mqtt.host else None
+    mqtt = build_mqtt_link(config, hardware.real_clock) if config.mqtt.host else None
     return GlimmerDevice(config, hardware, publishers, mqtt=mqtt)

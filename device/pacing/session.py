@@ -171,6 +171,25 @@ class Session:
             pacer = self.guide.retarget(now_s, rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
 
+    def carry_on_from(self, previous: Session) -> Session:
+        """Take over from an idle `previous` session (another person's settings, device/app.py use_config)
+        what is not a setting: the session numbering, what the finger has done (so a finger held off by a
+        stop still must be lifted first, and one resting there starts nothing new), the schedule's and the
+        hand-set night mode, the user brightness, and the fade in progress. Returns self."""
+        if previous.phase is not Phase.IDLE or self.phase is not Phase.IDLE:
+            raise RuntimeError("a session carries on only from idle to idle")
+        self.ids = previous.ids
+        self._held_off = previous._held_off
+        self._finger_off_since_s = previous._finger_off_since_s
+        self._good_since_s = previous._good_since_s
+        self._last_tick_s = previous._last_tick_s
+        self._since_s = previous._since_s
+        self._night = previous._night
+        self._night_forced = previous._night_forced
+        self._brightness = previous._brightness
+        self.pattern = self._decorate(replace(self.pattern, fade=previous.pattern.fade))
+        return self
+
     def start_now(self, now_s: float) -> bool:
         """Open a session now (a button or command) as if a finger had landed; False if one is open.
         Without a finger it ends as a lifted finger would, after session.pause_after_finger_off_s."""
