@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ def test_glimmer_sim_publishes_and_its_last_will_says_offline_when_killed(tmp_pa
     config.write_text(f'[device]\ndevice_id = "bedside"\n[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n'
                       f'outbox_path = "{tmp_path / "outbox.sqlite"}"\n')
     sub = Subscriber(broker.port, [f"{BASE}/#"])
+    started = datetime.now().astimezone()
     proc = subprocess.Popen([sys.executable, "-m", "device.cli", "--config", str(config), "sim", "--speed", "20",
                              "--minutes", "60", "--json", "--wav", str(tmp_path / "s.wav")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
@@ -38,8 +40,12 @@ def test_glimmer_sim_publishes_and_its_last_will_says_offline_when_killed(tmp_pa
         if proc.poll() is None:
             proc.kill()
         sub.close()
+    received = datetime.now().astimezone()
     metrics = [json.loads(m.payload) for m in got if m.topic == f"{BASE}/metrics"]
     assert [m["t_s"] for m in metrics[:2]] == [5.0, 10.0]
+    # At 20 times real time the simulated clock runs ahead; the published time is real and never to come.
+    stamps = [datetime.fromisoformat(m["measured_at"]) for m in metrics]
+    assert all(started <= at <= received for at in stamps), (started, stamps, received)
     statuses = [m.payload for m in got if m.topic == f"{BASE}/status"]
     assert statuses[0] == b"online" and statuses[-1] == b"offline"
 
