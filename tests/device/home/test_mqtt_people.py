@@ -41,7 +41,7 @@ class Rig:
         link = self.glimmer.mqtt
         assert link is not None
         got = self.sub.take(lambda ms: any(m.topic == f"{BASE}/result" for m in ms), pump=link.poll)
-        return json.loads([m for m in got if m.topic == f"{BASE}/result"][0].payload)
+        return json.loads(next(m for m in got if m.topic == f"{BASE}/result").payload)
 
 
 def _rig(tmp_path: Path, broker: Mosquitto, privacy: str, people: tuple[str, ...] = ("Ann", "Bo")) -> Rig:
