@@ -383,10 +383,12 @@ class GlimmerDevice:
                                               "(a closing one ends within its fade)")
         elif command.name == "stop":
             self.session.stop_now(now_s)
-        elif command.name == "person":
-            if self.choose_person is None:
+        elif command.name == "person":  # only chooses: no session starts (see use_config)
+            if self.choose_person is not None:
+                self.current_person = self.choose_person(args["person"])
+            elif args["person"] is not None:
                 raise CommandRejected("unavailable", "choosing a person needs the household's people; none are set up")
-            self.current_person = self.choose_person(args["person"])
+            # else: no household, so everyone is a guest already
         elif command.name == "pacer_target":
             self.session.set_target_rate(now_s, args["rate_per_min"])
         elif command.name == "brightness":
