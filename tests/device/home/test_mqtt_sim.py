@@ -111,3 +111,46 @@ def test_the_person_chosen_by_command_is_published_per_privacy(tmp_path: Path, b
         assert shown is not None and shown.startswith("p-") and "Mum" not in shown
     else:
         assert shown is None
+
+
+@pytest.mark.broker
+def test_kill_9_with_the_broker_away_loses_nothing_the_next_start_sends_it_first_with_its_times(
+        tmp_path: Path, broker: Mosquitto) -> None:
+    """`glimmer sim` with the broker down, killed with SIGKILL: what it had made waits in the outbox (in the
+    store's database), and the next start sends it before its own messages, in order, with the real times
+    it was made (before the kill)."""
+    broker.stop()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[device]\ndevice_id = "bedside"\n[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n'
+                      f'reconnect_min_s = 0.05\nreconnect_max_s = 0.2\n[store]\npath = "{tmp_path / "g.db"}"\n')
+    sim = [sys.executable, "-m", "device.cli", "--config", str(config), "sim", "--speed", "20", "--json"]
+    proc = subprocess.Popen([*sim, "--minutes", "60"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    printed: list[float] = []
+    try:
+        assert proc.stdout is not None
+        while len(printed) < 10:
+            line = proc.stdout.readline()
+            assert line, "the simulator stopped early"
+            printed.append(json.loads(line)["t_s"])
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    killed = datetime.now().astimezone()
+    broker.start()
+    sub = Subscriber(broker.port, [f"{BASE}/metrics"])
+    try:
+        again = subprocess.run([*sim, "--minutes", "0.5"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               timeout=60, check=False)
+        assert again.returncode == 0, again.stderr
+        got = [json.loads(m.payload) for m in sub.take(lambda ms: len(ms) >= 9 + 6)]
+        got += [json.loads(m.payload) for m in sub.drain()]
+    finally:
+        sub.close()
+    before = [m for m in got if datetime.fromisoformat(m["measured_at"]) < killed]
+    assert got[:len(before)] == before, "the first run's messages come first"
+    times = list(dict.fromkeys(m["t_s"] for m in before))  # QoS 1 may repeat; never skip or reorder
+    # A metrics line is printed just before it enters the outbox: all but perhaps the last printed are kept.
+    assert times[:9] == printed[:9] and times == printed[:len(times)], (times, printed)
+    assert [m["t_s"] for m in got[len(before):]][:6] == [5.0 * (i + 1) for i in range(6)], "then the new run's"
