@@ -17,6 +17,7 @@ from device.app import GlimmerDevice
 from device.home.discovery import discovery_configs, guest_label
 from device.home.household import Household
 from device.home.messages import Person, person_label
+from device.home.mqtt import PEOPLE_CHECK_S
 from device.home.people import add_person, new_person
 from device.home.store import Store
 from sim.world import SimWorld
@@ -175,3 +176,23 @@ def test_the_select_renders_to_the_command_that_chooses_each_option() -> None:
             person = None if option == guest else option
             assert json.loads(command.render(value=option)) == {"person": person}
             assert shown.render(value_json={"person": person}) == option
+
+
+def test_the_select_follows_the_household(rig: Rig, broker: Mosquitto) -> None:
+    """Someone added (say by `glimmer users add` while the daemon runs) is offered within PEOPLE_CHECK_S."""
+    link = rig.glimmer.mqtt
+    assert link is not None
+    topic = f"{PREFIX}/select/bedside/person/config"
+    ha = Subscriber(broker.port, [topic], client_id="ha")
+    try:
+        (first,) = ha.take(lambda ms: len(ms) >= 1)
+        add_person(rig.household.store, new_person("Cy", rig.glimmer.config), NOON)
+        link.poll(0.0)  # it was looked at on connecting (device clock 0 s)
+        link.poll(PEOPLE_CHECK_S - 1.0)
+        assert ha.drain(0.3) == [], "not looked at again before PEOPLE_CHECK_S"
+        link.poll(2 * PEOPLE_CHECK_S)
+        (again,) = ha.take(lambda ms: len(ms) >= 1, pump=link.poll)
+    finally:
+        ha.close()
+    assert json.loads(first.payload)["options"] == ["Ann", "Bo", "Guest"]
+    assert json.loads(again.payload)["options"] == ["Ann", "Bo", "Cy", "Guest"]
