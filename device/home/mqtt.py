@@ -38,7 +38,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from device.config import Config, MqttConfig, read_password_file
-from device.errors import CommandRejected, ConfigError
+from device.errors import CommandRejected, ConfigError, GlimmerError
 from device.home.commands import COMMANDS, Command, parse_command, reply_payload, request_id_of
 from device.home.discovery import Topics, discovery_configs, removed_configs
 from device.home.messages import (
@@ -296,6 +296,11 @@ class MqttLink:
         except CommandRejected as exc:
             error = self._private(exc)
             log.info("MQTT command refused (%s): %s", exc.code, error)
+        except (GlimmerError, sqlite3.Error) as exc:  # e.g. the household's store is locked or full
+            # The daemon stays up and says so; what the command would have changed is left as it was.
+            log.warning("MQTT command %s could not be applied: %s", name, exc)
+            error = CommandRejected("unavailable", f"cmd/{name}: could not be applied now ({type(exc).__name__}); "
+                                                   "try again")
         reply = encode(reply_payload(name, rid, error))
         topic = self.topics.result
         props = None

@@ -5,6 +5,7 @@ person select and sensor show exactly what `state` says under each privacy setti
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ import jinja2
 import pytest
 
 from device.app import GlimmerDevice
+from device.errors import StoreError
 from device.home.discovery import discovery_configs, guest_label
 from device.home.household import Household
 from device.home.messages import Person, person_label
@@ -196,3 +198,20 @@ def test_the_select_follows_the_household(rig: Rig, broker: Mosquitto) -> None:
         ha.close()
     assert json.loads(first.payload)["options"] == ["Ann", "Bo", "Guest"]
     assert json.loads(again.payload)["options"] == ["Ann", "Bo", "Cy", "Guest"]
+
+
+@pytest.mark.parametrize("failure", [StoreError("database is locked"), sqlite3.OperationalError("disk I/O error")])
+def test_a_store_failure_while_choosing_is_answered_and_the_daemon_stays_up(rig: Rig, failure: Exception) -> None:
+    chosen = rig.household.choose
+
+    def failing(name: str | None) -> Person | None:
+        raise failure
+
+    rig.glimmer.choose_person = failing
+    reply = rig.send("person", {"person": "Bo", "id": 3})
+    assert reply["ok"] is False and reply["error"]["code"] == "unavailable" and reply["id"] == 3
+    assert rig.household.active is None, "nothing changed"
+    rig.glimmer.choose_person = chosen
+    assert rig.send("person", {"person": "Bo"})["ok"], "the next command is applied"
+    rig.glimmer.run(until_s=5.0)
+    assert rig.household.active is not None and rig.household.active.name == "Bo"
