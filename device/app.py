@@ -82,10 +82,10 @@ class Hardware:
     spi: SpiWriter | None  # for led.kind = "spi"
     audio: AudioOutput
     pin_factory: Any = None  # gpiozero pin factory for led.kind = "pwm" (None: gpiozero's default)
-    wall_clock: Callable[[], datetime] = datetime.now  # the night schedule and stored wall times (simulated in sim)
-    # The real wall clock, even in the simulator (whose wall_clock runs ahead at --speed above 1): it stamps
-    # `measured_at` on what MQTT publishes, so a published time is never in the future.
-    real_clock: Callable[[], datetime] = datetime.now
+    wall_clock: Callable[[], datetime] = datetime.now  # only for the night schedule and wall stamps
+    # Real wall time for what the household store keeps (docs/storage.md): the simulator's wall_clock runs
+    # at its speed from --at, but what is stored must never lie in the future nor overlap.
+    stamp_clock: Callable[[], datetime] = datetime.now
     on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
 
 
@@ -328,10 +328,12 @@ class GlimmerDevice:
         idle (its number carries on). Returns False, changing nothing, while a session runs."""
         if self.session.phase is not Phase.IDLE:
             return False
+        numbers = self.session.ids
         self.config = config
         # Only the settings change: the new session carries on what the device knows (the finger, a
-        # finger held off by a stop, night mode, the numbering), so choosing a person starts nothing.
+        # finger held off by a stop, night mode), so choosing a person starts nothing.
         self.session = Session(config, on_closed=self._publish_session).carry_on_from(self.session)
+        self.session.ids = numbers
         return True
 
     def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:
@@ -538,5 +540,6 @@ class GlimmerDevice:
 def build_device(config: Config, hardware: Hardware, publishers: Sequence[Publisher] = ()) -> GlimmerDevice:
     """The one composition root: the running device from a config and its hardware. With `mqtt.host`
     set, the device also publishes over MQTT (and takes commands from it)."""
-    mqtt = build_mqtt_link(config, hardware.real_clock) if config.mqtt.host else None
+    # MQTT's measured_at is real wall time too, never the simulator's (docs/metrics.md).
+    mqtt = build_mqtt_link(config, hardware.stamp_clock) if config.mqtt.host else None
     return GlimmerDevice(config, hardware, publishers, mqtt=mqtt)
