@@ -12,7 +12,7 @@ finger placed on the sensor).
 Error codes: `bad_topic` (not exactly one level under cmd/: `cmd`, `cmd/`, `cmd/a/b`), `unknown_command`,
 `too_large` (over MAX_COMMAND_BYTES), `not_json` (not UTF-8 JSON, or NaN/Infinity), `not_object`,
 `unknown_field`, `missing_field`, `wrong_type`, `out_of_range`; and, when applying, `retained` (a
-retained message), `unavailable` (e.g. no people set up), `unknown_person`, `busy`.
+retained message), `unavailable` (no people set up, or the store failed), `unknown_person`, `busy`.
 """
 
 from __future__ import annotations
