@@ -1,5 +1,10 @@
 """The session: idle -> settling -> pacing <-> paused -> closing -> idle.
 
+A session starts in one of three ways: a fingertip placed on the sensor, the main button's short press
+(also on a finger already resting there), or `start_now` (MQTT `cmd/start`). A session that ends while the
+finger rests (a stop, a button, an assessment done) opens no new one until the finger is lifted and
+placed again; choosing a person (a long press, MQTT `cmd/person`) starts none (`carry_on_from`).
+
 A fingertip on the sensor starts settling; once the signal has proved itself (finger on, good quality
 for `settle_s`, and a breathing-rate estimate or enough waiting), pacing starts near the person's own
 breathing rate and the guide glides it toward their resonance rate. A lifted finger pauses the session;
@@ -310,6 +315,7 @@ class Session:
             if isinstance(self.guide, ResonanceAssessment) and self.guide.done:
                 self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
                 self._enter(Phase.CLOSING, now_s)
+                self._held_off = True  # the finger resting there opens no new session
                 log.info("session %d: assessment done; closing", self.session_id)
 
     def _paused(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
