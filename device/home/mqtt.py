@@ -202,7 +202,7 @@ class MqttLink:
     def poll(self, now_s: float = 0.0) -> None:
         """Take the network thread's events, send what is ready, answer commands. Never blocks. Every
         PEOPLE_CHECK_S (device clock) the household is looked at: a person added or removed (e.g. by
-        `glimmer people` meanwhile) changes the person select's options."""
+        `glimmer users add` meanwhile) changes the person select's options."""
         while True:
             try:
                 kind, item = self._events.get_nowait()
@@ -339,7 +339,12 @@ class MqttLink:
         privacy "none", where `state` names nobody."""
         if self.config.privacy == "none":
             return None
-        return [label for p in self.people() if (label := person_label(p, self.config.privacy, self._secret))]
+        try:
+            people = self.people()
+        except (GlimmerError, sqlite3.Error) as exc:  # the store failing never stops the link
+            log.warning("cannot read the household for the person select: %s", exc)
+            return self._people_shown if self._people_shown is not None else []
+        return [label for p in people if (label := person_label(p, self.config.privacy, self._secret))]
 
     def publish_discovery(self) -> None:
         """Publish every discovery config (retained), and empty retained configs for entities gone since."""

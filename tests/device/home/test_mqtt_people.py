@@ -215,3 +215,17 @@ def test_a_store_failure_while_choosing_is_answered_and_the_daemon_stays_up(rig:
     assert rig.send("person", {"person": "Bo"})["ok"], "the next command is applied"
     rig.glimmer.run(until_s=5.0)
     assert rig.household.active is not None and rig.household.active.name == "Bo"
+
+
+def test_a_store_failure_while_looking_at_the_household_keeps_the_select_and_the_link(rig: Rig) -> None:
+    link = rig.glimmer.mqtt
+    assert link is not None
+
+    def failing() -> list[Person]:
+        raise sqlite3.OperationalError("database is locked")
+
+    rig.glimmer.known_people = failing
+    link.poll(10 * PEOPLE_CHECK_S)  # looks, fails, carries on
+    link.publish_discovery()  # as when Home Assistant comes online
+    assert link._people_shown == ["Ann", "Bo"], "the options last published stay"
+    assert rig.send("volume", {"pct": 10})["ok"], "commands are still answered"
