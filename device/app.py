@@ -65,10 +65,12 @@ HRV_REFRESH_S = STALE_AFTER_S / 2  # longest the session's steps use HRV figures
 
 
 def dark_from(state: PatternState, t_s: float) -> bool:
-    """True when `state` shows no light and plays no sound at t_s or after: its fade has ended at 0.
+    """True when `state` shows no moving light and plays no sound at t_s or after: its fade has ended
+    at 0.
 
-    Such a state renders all-dark frames and silent blocks until the session swaps in another state,
-    so the frame task need not run at the frame rate (see GlimmerDevice._render_frame)."""
+    Such a state renders one steady frame (the idle pilot light, patterns/led.py, or dark) and silent
+    blocks until the session swaps in another state, so once that frame is shown the frame task need
+    not run at the frame rate (see GlimmerDevice._render_frame)."""
     fade = state.fade
     return fade.to_level <= 0.0 and t_s >= fade.t0_s + max(fade.duration_s, 0.0)
 
@@ -340,7 +342,7 @@ class GlimmerDevice:
         """Make the next (or the settling) session a resonance assessment; returns it to watch."""
         if plan is None:
             a = self.config.assessment
-            plan = AssessmentPlan.from_text(a.rates_bpm, a.step_s, a.settle_s, a.follow_tolerance_bpm)
+            plan = AssessmentPlan.from_text(a.rates_per_min, a.step_s, a.settle_s, a.follow_tolerance_per_min)
         assessment = ResonanceAssessment(plan, self.session.pattern.pacer.shape)
         self.session.run_assessment(assessment)
         return assessment

@@ -4,7 +4,8 @@ Exit status: 0 on a clean stop (including SIGINT/SIGTERM, and a reader closing o
 78 (EX_CONFIG) for a bad config (or a store that cannot be written),
 65 (EX_DATAERR) for bad data (unknown person, duplicate name, a setting out of range, a store locked or
 from a newer Glimmer), 69 (EX_UNAVAILABLE) when required hardware is missing,
-70 (EX_SOFTWARE) for an unexpected failure.
+70 (EX_SOFTWARE) for an unexpected failure, 130 for Ctrl-C while starting (before the device runs; once
+it runs, Ctrl-C is a clean stop, 0).
 
 Global options (`-c/--config`, `-v`, `-q`) work on either side of the subcommand: every subcommand's
 parser is a `CommandParser`, which adds them again after the subcommand's name. To add a subcommand,
@@ -33,6 +34,7 @@ from device import cli_home
 from device.config import DEFAULT_CONFIG_PATH, Config, load_config
 from device.config_text import render_toml
 from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreNotWritable
+from device.paths import writable_file
 
 log = logging.getLogger("glimmer")
 
@@ -41,6 +43,7 @@ EX_DATAERR = 65
 EX_UNAVAILABLE = 69
 EX_SOFTWARE = 70
 EX_CONFIG = 78
+EX_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C while starting, before there was anything to stop cleanly
 
 
 def _positive_float(text: str) -> float:
@@ -91,10 +94,11 @@ def _add_global_options(parser: argparse.ArgumentParser, after_command: bool) ->
                              "sim: shipped defaults)")
     parser.add_argument("-v", "--verbose", action="count", dest="verbose" + suffix,
                         default=argparse.SUPPRESS if after_command else 0,
-                        help="more logging: each -v one level below device.log_level (INFO -> DEBUG)")
+                        help="more logging: each -v one level lower (WARNING -> INFO -> DEBUG; `run` starts "
+                             "from device.log_level)")
     parser.add_argument("-q", "--quiet", action="count", dest="quiet" + suffix,
                         default=argparse.SUPPRESS if after_command else 0,
-                        help="less logging: each -q one level above device.log_level (INFO -> WARNING -> ERROR)")
+                        help="less logging: each -q one level higher (WARNING -> ERROR)")
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -140,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true",
                      help="print one JSON object per metrics period instead of the live view (no sound "
                           "unless --wav)")
-    sim.add_argument("--wav", type=Path, default=None,
+    sim.add_argument("--wav", type=writable_file, default=None,
                      help="write the sound to this WAV file (default: the speakers when the live view runs "
                           "in real time and they exist, otherwise a WAV file in the state directory, "
                           "named on screen; --json: no sound)")
@@ -167,8 +171,13 @@ def log_level(base: int, verbosity: int) -> int:
     return LOG_LEVELS[min(max(index - verbosity, 0), len(LOG_LEVELS) - 1)]
 
 
+INTERACTIVE_LOG_LEVEL = logging.WARNING  # commands a person types: warnings and errors, unless -v
+
+
 def _setup_logging(config: Config | None, verbosity: int) -> None:
-    base = getattr(logging, config.device.log_level) if config else logging.WARNING
+    """Log to stderr at the daemon's `device.log_level` (`config` given: `glimmer run`), or, for the
+    commands a person types, at WARNING; each -v one level lower, each -q one higher."""
+    base = getattr(logging, config.device.log_level) if config else INTERACTIVE_LOG_LEVEL
     logging.basicConfig(stream=sys.stderr, level=log_level(base, verbosity), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -234,9 +243,8 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     config = load_for(args, None, check_files=True)
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
-    _setup_logging(config, _verbosity(args))
     if args.assess:
-        return cli_home.sim_assess(args, config)
+        return cli_home.sim_assess(args, config, stop_on_signals=_stop_on_signals)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
                    wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at,
                    household=cli_home.sim_household(args, config))
@@ -260,6 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()
         return code
+    except KeyboardInterrupt:
+        # Ctrl-C before the device's own handler was in place (while starting): nothing to stop yet.
+        print("glimmer: interrupted before the device started", file=sys.stderr)
+        return EX_INTERRUPTED
     except BrokenPipeError:
         # The reader closed the pipe (`glimmer sim --json | head -1`): a normal end, as for Unix tools.
         _quiet_closed_stdout()

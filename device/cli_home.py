@@ -32,10 +32,12 @@ from device.home.people import (
     update_person,
 )
 from device.home.store import Store, resolve_store_path
+from device.paths import writable_file
 
 log = logging.getLogger(__name__)
 
 Loader = Callable[[argparse.Namespace, Path | None], Config]
+OLD_SETTING_NAMES = {"resonance_rate_bpm": "resonance_rate_per_min"}
 _SETTING_TYPES = {f.name: f.type for f in fields(Person) if f.name not in ("id",)}
 
 
@@ -76,7 +78,7 @@ def register(sub: Any, load: Loader) -> None:
                                         "latest resonance assessment. Needs the 'report' extra (matplotlib).")
     report.add_argument("--user", required=True, help="whose session")
     report.add_argument("--session", type=int, default=None, help="session id (glimmer history; default: latest)")
-    report.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.html (opens offline)")
+    report.add_argument("--out", type=writable_file, required=True, help="FILE.png or FILE.html (opens offline)")
     report.set_defaults(handler=lambda args: _report(args, load))
 
 
@@ -84,10 +86,10 @@ def add_sim_options(sim: argparse.ArgumentParser) -> None:
     """--user, --store and --assess for `glimmer sim`."""
     sim.add_argument("--user", default=None, help="the simulated session belongs to this person (default: a guest; "
                                                    "nothing is stored)")
-    sim.add_argument("--store", type=Path, default=None,
+    sim.add_argument("--store", type=writable_file, default=None,
                      help="the store file (default: store.path, else the state directory; named at start)")
     sim.add_argument("--assess", action="store_true",
-                     help="run a resonance assessment on the simulated person ([sim] resonance_rate_bpm sets "
+                     help="run a resonance assessment on the simulated person ([sim] resonance_rate_per_min sets "
                           "their true rate) and print the result with each step's figures; it paces about 12 "
                           "simulated minutes, so add --speed max to have it in seconds")
 
@@ -110,6 +112,9 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, text = pair.partition("=")
         key = key.strip().replace("-", "_")
+        if key in OLD_SETTING_NAMES:  # breaths per minute were _bpm until Glimmer 0.1; read until 0.3
+            log.warning("%s is now %s (breaths per minute are _per_min)", key, OLD_SETTING_NAMES[key])
+            key = OLD_SETTING_NAMES[key]
         if not sep or key not in _SETTING_TYPES:
             raise DataError(f"{pair!r}: expected SETTING=VALUE with SETTING one of {', '.join(_SETTING_TYPES)}")
         if key in out:
@@ -121,7 +126,7 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
                 raise DataError(f"{key}: expected true or false, got {text!r}")
             out[key] = text.lower() in ("true", "on", "yes")
         elif "float" in kind:
-            if key == "resonance_rate_bpm" and text.lower() in ("", "none", "auto"):
+            if key == "resonance_rate_per_min" and text.lower() in ("", "none", "auto"):
                 out[key] = None
                 continue
             try:
@@ -161,7 +166,8 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
                 print("nobody yet: glimmer users add NAME")
             else:
                 for p in people:
-                    rate = "not assessed" if p["resonance_rate_bpm"] is None else f"{p['resonance_rate_bpm']}/min"
+                    found = p["resonance_rate_per_min"]
+                    rate = "not assessed" if found is None else f"{found}/min"
                     print(f"{p['name']:<16} {p['colour']}  resonance {rate}")
         elif action == "edit":
             person = edited(get_person(store, args.name), **parse_settings(args.settings))
@@ -185,11 +191,11 @@ def _show(store: Store, person: Person, as_json: bool) -> None:
         if key != "id":
             print(f"{key:<22} {'not assessed' if value is None else value}")
     for a in assessments:
-        result = "could not tell" if a["resonance_rate_bpm"] is None else f"{a['resonance_rate_bpm']}/min"
+        result = "could not tell" if a["resonance_rate_per_min"] is None else f"{a['resonance_rate_per_min']}/min"
         print(f"\nassessment {a['at']}: {result} ({a['reason']})")
         print("  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg")
         for s in a["steps"]:
-            print(f"  {s['rate_bpm']:>8}  {s['attempt']:>3}  {'yes' if s['followed'] else 'no':>8}  "
+            print(f"  {s['rate_per_min']:>8}  {s['attempt']:>3}  {'yes' if s['followed'] else 'no':>8}  "
                   f"{_fmt(s['breath_rate_per_min']):>13}  {_fmt(s['hr_swing_bpm']):>12}  "
                   f"{_fmt(s['lf_power_bpm2']):>13}  "
                   f"{_fmt(s['phase_deg']):>9}")
@@ -239,17 +245,21 @@ def sim_household(args: argparse.Namespace, config: Config) -> Household:
         store.close()
         raise
     who = person.name if person is not None else "a guest (nothing is stored)"
-    print(f"glimmer sim: store {store.path}; session for {who}", file=sys.stderr)
+    if person is not None or args.store is not None:  # where a session is kept is worth a line
+        print(f"glimmer sim: store {store.path}; session for {who}", file=sys.stderr)
+    else:
+        log.info("store %s; session for %s", store.path, who)
     return Household(store, config, person)
 
 
-def sim_assess(args: argparse.Namespace, config: Config) -> int:
-    """`glimmer sim --assess`: assess the simulated person; store the result for --user if given."""
+def sim_assess(args: argparse.Namespace, config: Config, stop_on_signals: Any = None) -> int:
+    """`glimmer sim --assess`: assess the simulated person; store the result for --user if given.
+    `stop_on_signals(stop)`: Ctrl-C or SIGTERM ends it cleanly ("did not finish")."""
     from sim.assess import format_assessment, simulate_assessment
 
     household = sim_household(args, config)
     try:
-        found = simulate_assessment(config, speed=args.speed, household=household)
+        found = simulate_assessment(config, speed=args.speed, household=household, stop_on_signals=stop_on_signals)
     finally:
         household.store.close()
     if args.json:

@@ -3,11 +3,17 @@
 Defaults live in one shipped file, `default_config.toml`; a user file only overrides keys. Every value
 is checked against the schema below (type, bounds, choices); all problems are collected and raised
 together as one `ConfigError`, each naming its key and what was expected, before anything starts.
+
+Units are in key names, and breaths per minute are `_per_min` (`_bpm` is the heart's beats per minute
+alone). The keys that said `_bpm` for breaths until Glimmer 0.1 (`RENAMED_KEYS`) are still read, each
+with a warning naming its new name, for one release (until 0.3); `glimmer config` prints the new names,
+so `glimmer config --config old.toml > new.toml` updates a file. Giving both names is an error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import tomllib
 from collections.abc import Callable
@@ -19,7 +25,20 @@ from typing import Any, get_type_hints
 
 from device.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_CONFIG_PATH = Path("/etc/glimmer/config.toml")
+# (section, old key) -> new key: breaths per minute were `_bpm` until Glimmer 0.1; read until 0.3.
+RENAMED_KEYS: dict[tuple[str, str], str] = {
+    ("pacer", "resonance_rate_bpm"): "resonance_rate_per_min",
+    ("pacer", "default_start_rate_bpm"): "default_start_rate_per_min",
+    ("pacer", "max_glide_bpm_per_min"): "max_glide_per_min_per_min",
+    ("pacer", "follow_tolerance_bpm"): "follow_tolerance_per_min",
+    ("sim", "natural_breath_rate_bpm"): "natural_breath_rate_per_min",
+    ("sim", "resonance_rate_bpm"): "resonance_rate_per_min",
+    ("assessment", "rates_bpm"): "rates_per_min",
+    ("assessment", "follow_tolerance_bpm"): "follow_tolerance_per_min",
+}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -84,10 +103,10 @@ class SensorConfig:
 
 @dataclass(frozen=True)
 class PacerConfig:
-    resonance_rate_bpm: float = _spec(4.5, 7.0)
-    default_start_rate_bpm: float = _spec(4.5, 15.0)
-    max_glide_bpm_per_min: float = _spec(0.1, 2.0)
-    follow_tolerance_bpm: float = _spec(0.5, 4.0)
+    resonance_rate_per_min: float = _spec(4.5, 7.0)
+    default_start_rate_per_min: float = _spec(4.5, 15.0)
+    max_glide_per_min_per_min: float = _spec(0.1, 2.0)
+    follow_tolerance_per_min: float = _spec(0.5, 4.0)
     inhale_ratio: float = _spec(1.0, 10.0)
     hold_in_ratio: float = _spec(0.0, 10.0)
     exhale_ratio: float = _spec(1.0, 10.0)
@@ -153,8 +172,8 @@ class MetricsConfig:
 @dataclass(frozen=True)
 class SimConfig:
     seed: int = _spec(0, 2**31 - 1)
-    natural_breath_rate_bpm: float = _spec(4.0, 30.0)
-    resonance_rate_bpm: float = _spec(4.0, 8.0)
+    natural_breath_rate_per_min: float = _spec(4.0, 30.0)
+    resonance_rate_per_min: float = _spec(4.0, 8.0)
     compliance: float = _spec(0.0, 1.0)
     finger_on_at_s: float = _spec(0.0, 3600.0)
     wav_path: str = _spec()
@@ -179,10 +198,10 @@ class ButtonsConfig:
 
 @dataclass(frozen=True)
 class AssessmentConfig:
-    rates_bpm: str = _spec(check=RATE_LIST)
+    rates_per_min: str = _spec(check=RATE_LIST)
     step_s: float = _spec(60.0, 600.0)
     settle_s: float = _spec(0.0, 120.0)
-    follow_tolerance_bpm: float = _spec(0.1, 2.0)
+    follow_tolerance_per_min: float = _spec(0.1, 2.0)
 
 
 @dataclass(frozen=True)
@@ -416,10 +435,36 @@ def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] |
         layers.append(_read_toml(text, str(path)))
     if overrides:
         layers.append(overrides)
+    problems: list[str] = []
     for layer in layers:
-        for section, values in layer.items():
+        for section, values in _with_new_names(layer, str(path or "overrides"), problems).items():
             if isinstance(values, dict) and isinstance(raw.get(section), dict):
                 raw[section] = {**raw[section], **values}
             else:
                 raw[section] = values
-    return _build(raw, check_files)
+    try:
+        config = _build(raw, check_files)
+    except ConfigError as exc:
+        raise ConfigError([*problems, *exc.problems]) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _with_new_names(layer: dict[str, Any], origin: str, problems: list[str]) -> dict[str, Any]:
+    """`layer` with every old key of RENAMED_KEYS under its new name (a warning for each); a key
+    given under both names is a problem (appended to `problems`)."""
+    out = dict(layer)
+    for (section, old), new in RENAMED_KEYS.items():
+        values = out.get(section)
+        if not isinstance(values, dict) or old not in values:
+            continue
+        if new in values:
+            problems.append(f"{section}.{old}: the old name of {section}.{new}, which is given too; "
+                            f"keep {section}.{new} only")
+            out[section] = {key: value for key, value in values.items() if key != old}
+            continue
+        log.warning("%s: %s.%s is now %s.%s (breaths per minute are _per_min); the old name is read "
+                    "until Glimmer 0.3", origin, section, old, section, new)
+        out[section] = {(new if key == old else key): value for key, value in values.items()}
+    return out

@@ -43,9 +43,17 @@ class JsonLinesPublisher:
         self._on_reader_gone = on_reader_gone
         self.reader_gone = False
 
+    def write_object(self, obj: dict[str, Any]) -> None:
+        """One more JSON object on its own line, also after `close()` (the simulator's closing
+        `sim_summary`), unless the reader has gone."""
+        if not self.reader_gone:
+            self._emit(obj)
+
     def _write(self, obj: dict[str, Any]) -> None:
-        if self._closed:
-            return
+        if not self._closed:
+            self._emit(obj)
+
+    def _emit(self, obj: dict[str, Any]) -> None:
         try:
             self._stream.write(json.dumps(obj, separators=(",", ":")) + "\n")
             self._stream.flush()

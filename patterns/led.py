@@ -9,6 +9,13 @@ Frame values are perceived (sRGB-like) levels 0..1 per channel, whose light is l
 the LED driver applies its gamma, its hardware brightness limit, a visible floor and temporal
 dithering. Everything here is a pure function of (t_s, state): no clock, no RNG.
 
+Under every frame lies the pilot light: LED 0, warm, at a level below one drive step, which the
+driver's visible floor shows as exactly one step. When the pattern's light has faded to nothing (idle:
+no finger, no session; the end of a closing session) it is all the ring shows, steady, and it bridges
+the tails of every fade, where the breath's own levels round to nothing. A bedside device in a dark room must neither
+look dead nor light the room: one dim, unmoving dot says "on, waiting" and nothing more. A brightness
+of 0 (the person's setting, or a cap of 0) turns it off with everything else.
+
 The sparkle (sustained coherence) changes colour only: each twinkling LED turns toward the sparkle
 tint at its own luminance, so the brightness that carries the breathing cue, LED by LED and for the
 whole ring, stays what the breath makes it (exactly at the driver's default gamma 2.2).
@@ -36,6 +43,9 @@ SPARKLE_PROBABILITY: Final = 0.18  # chance that an LED twinkles in a given slot
 SPARKLE_AMOUNT: Final = 0.7  # how far a twinkling LED's colour moves toward the sparkle tint, at its peak
 DAY_SPARKLE_TINT: Final = np.array([1.0, 0.95, 0.85])  # warm white
 NIGHT_SPARKLE_TINT: Final = np.array([1.0, 0.62, 0.0])  # pale amber, no blue
+PILOT_LEVEL: Final = 0.02  # perceived level of the idle pilot light: under one drive step at any limit
+DAY_PILOT_COLOUR: Final = np.array([1.0, 0.75, 0.5])  # warm white
+NIGHT_PILOT_COLOUR: Final = np.array([1.0, 0.4, 0.0])  # amber, no blue
 PERCEPTUAL_GAMMA: Final = 2.2  # light = perceived level ** 2.2 (sRGB-like; the driver's default gamma)
 LUMA: Final = np.array([0.2126, 0.7152, 0.0722])  # Rec. 709 luminance weights of linear R, G, B
 
@@ -104,6 +114,15 @@ def frame_level(t_s: float, state: PatternState) -> float:
     return float(state.fade.level(t_s)) * cap ** (1.0 / PERCEPTUAL_GAMMA)
 
 
+def pilot_frame(state: PatternState, n_leds: int) -> NDArray[np.float64]:
+    """The idle pilot light (n_leds, 3): LED 0 at PILOT_LEVEL in a warm colour (night: no blue), dark
+    when the brightness cap is 0. Steady: the same frame at any time."""
+    frame = np.zeros((n_leds, 3))
+    if state.brightness_cap > 0.0:
+        frame[0] = (NIGHT_PILOT_COLOUR if state.night else DAY_PILOT_COLOUR) * PILOT_LEVEL
+    return frame
+
+
 def tint_at_same_luminance(frame: NDArray[np.float64], tint: NDArray[np.float64],
                            amount: NDArray[np.float64]) -> NDArray[np.float64]:
     """Move each LED's colour (n, 3) perceived levels toward `tint` by `amount` (n, 1) 0..1, keeping
@@ -122,13 +141,14 @@ def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float6
 
     Brightness and spread follow the pacer's breath level, colour follows coherence (night: warm
     palette, blue exactly 0), a sparkle of colour at unchanged luminance when `state.glimmer`, and the
-    whole frame is scaled by the fade level and the cap in force (`frame_level`).
+    whole frame is scaled by the fade level and the cap in force (`frame_level`); faded to nothing,
+    the pilot light (`pilot_frame`).
     """
     if n_leds < 1:
         raise InputError(f"n_leds must be >= 1, got {n_leds}")
     level = frame_level(t_s, state)
     if level <= 0.0:
-        return np.zeros((n_leds, 3))
+        return pilot_frame(state, n_leds)
     lungs = float(breath_level(state.pacer.phase_cycles(t_s), state.pacer.shape))
     colour = palette_colour(coherence_unit(state.coherence), state.night)
     frame = breath_glow(lungs, n_leds)[:, None] * colour[None, :]
@@ -139,6 +159,7 @@ def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float6
     frame *= level
     if state.night:
         frame[:, 2] = 0.0
+    np.maximum(frame, pilot_frame(state, n_leds), out=frame)
     return np.clip(frame, 0.0, 1.0, out=frame)
 
 
@@ -154,7 +175,7 @@ def led_frames(times_s: NDArray[np.float64], state: PatternState, n_leds: int) -
     t = np.asarray(times_s, dtype=float).reshape(-1)
     level = state.fade.level(t) * min(max(state.brightness_cap, 0.0), 1.0) ** (1.0 / PERCEPTUAL_GAMMA)
     if not np.any(level > 0.0):
-        return np.zeros((len(t), n_leds, 3))
+        return np.repeat(pilot_frame(state, n_leds)[None], len(t), axis=0)
     lungs = breath_level(state.pacer.phase_cycles(t), state.pacer.shape)
     colour = palette_colour(coherence_unit(state.coherence), state.night)
     distance, key, offset = _ring_geometry(n_leds)
@@ -176,4 +197,5 @@ def led_frames(times_s: NDArray[np.float64], state: PatternState, n_leds: int) -
     frames *= np.where(level > 0.0, level, 0.0)[:, None, None]
     if state.night:
         frames[:, :, 2] = 0.0
+    np.maximum(frames, pilot_frame(state, n_leds)[None], out=frames)
     return np.clip(frames, 0.0, 1.0, out=frames)

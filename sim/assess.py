@@ -1,6 +1,6 @@
 """`glimmer sim --assess`: a resonance assessment of the simulated person.
 
-The person's true resonance is `[sim] resonance_rate_bpm`; the device knows nothing of it and finds
+The person's true resonance is `[sim] resonance_rate_per_min`; the device knows nothing of it and finds
 it from the beats alone. No sound is rendered (the person follows the light), so an assessment of
 about 12 simulated minutes costs seconds at full speed.
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,14 +31,14 @@ class SimAssessment:
     """The result and what the simulation knew: the person's true resonance rate."""
 
     result: AssessmentResult | None  # None: the session never finished the assessment
-    true_resonance_bpm: float
+    true_resonance_rate_per_min: float
     simulated_s: float
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": "assessment", "true_resonance_rate_bpm": self.true_resonance_bpm,
+        out: dict[str, Any] = {"kind": "assessment", "true_resonance_rate_per_min": self.true_resonance_rate_per_min,
                                "simulated_s": round(self.simulated_s, 1)}
         if self.result is None:
-            out.update({"resonance_rate_bpm": None, "reason": "the assessment did not finish", "steps": []})
+            out.update({"resonance_rate_per_min": None, "reason": "the assessment did not finish", "steps": []})
         else:
             out.update(self.result.as_dict())
         return out
@@ -44,9 +46,12 @@ class SimAssessment:
 
 def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, speed: float = math.inf,
                         publishers: list[Publisher] | None = None,
-                        household: Household | None = None) -> SimAssessment:
+                        household: Household | None = None,
+                        stop_on_signals: Callable[[Callable[[], None]], AbstractContextManager[None]] | None = None,
+                        ) -> SimAssessment:
     """Run one assessment on the simulated person of `config` (seed, resonance, compliance); with a
-    household, the result is stored for its active person."""
+    household, the result is stored for its active person. `stop_on_signals(stop)` (the CLI's) makes
+    Ctrl-C and SIGTERM end the run cleanly: the assessment then did not finish."""
     if household is not None:
         config = household.config_for(household.active)
     world = build_sim_world(config, speed=speed, silent=True)
@@ -56,13 +61,14 @@ def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, spee
     assessment = glimmer.start_assessment(plan)
     p = assessment.plan
     # Every step might be repeated, plus an extension, plus settling before pacing starts.
-    limit_s = (2 * len(p.rates_bpm) + 1) * p.step_s + MAX_EXTRA_S
+    limit_s = (2 * len(p.rates_per_min) + 1) * p.step_s + MAX_EXTRA_S
     glimmer.on_session_tick.append(lambda _t: glimmer.stop() if assessment.done else None)
     try:
-        glimmer.run(until_s=limit_s)
+        with stop_on_signals(glimmer.stop) if stop_on_signals is not None else nullcontext():
+            glimmer.run(until_s=limit_s)
     finally:
         glimmer.close()
-    return SimAssessment(assessment.result, world.person.params.resonance_rate_bpm, world.clock.now_s())
+    return SimAssessment(assessment.result, world.person.params.resonance_rate_per_min, world.clock.now_s())
 
 
 def format_assessment(found: SimAssessment) -> str:
@@ -72,16 +78,17 @@ def format_assessment(found: SimAssessment) -> str:
     if result is None:
         lines.append("  the assessment did not finish")
         return "\n".join(lines)
-    answer = "could not tell" if result.resonance_rate_bpm is None else f"{result.resonance_rate_bpm:.2f} breaths/min"
+    rate = result.resonance_rate_per_min
+    answer = "could not tell" if rate is None else f"{rate:.2f} breaths/min"
     lines.append(f"  resonance rate        {answer}")
     lines.append(f"  why                   {result.reason}")
-    lines.append(f"  true (simulated)      {found.true_resonance_bpm:.2f} breaths/min")
+    lines.append(f"  true (simulated)      {found.true_resonance_rate_per_min:.2f} breaths/min")
     lines.append("")
     lines.append("  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg")
     for s in result.steps:
         def f(x: float | None, fmt: str) -> str:
             return "-" if x is None else format(x, fmt)
-        lines.append(f"  {s.rate_bpm:>8.1f}  {s.attempt:>3}  {'yes' if s.followed else 'no':>8}  "
+        lines.append(f"  {s.rate_per_min:>8.1f}  {s.attempt:>3}  {'yes' if s.followed else 'no':>8}  "
                      f"{f(s.breath_rate_per_min, '.2f'):>13}  {f(s.hr_swing_bpm, '.1f'):>12}  "
                      f"{f(s.lf_power_bpm2, '.1f'):>13}  {f(s.phase_deg, '+.0f'):>9}")
     return "\n".join(lines)

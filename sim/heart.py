@@ -64,7 +64,7 @@ class Heart:
         *,
         mean_hr_bpm: float,
         rsa_gain_bpm: float,
-        resonance_rate_bpm: float,
+        resonance_rate_per_min: float,
         resonance_q: float,
         lf_noise_bpm: float,
         vlf_drift_bpm: float,
@@ -79,11 +79,11 @@ class Heart:
         self._dt_s = grid_dt_s
         self._mean_hr_bpm = mean_hr_bpm
         self._rsa_gain_bpm = rsa_gain_bpm
-        self._b, self._a = iirpeak(resonance_rate_bpm / 60.0, resonance_q, fs=fs_hz)
+        self._b, self._a = iirpeak(resonance_rate_per_min / 60.0, resonance_q, fs=fs_hz)
         self._baro_zi: NDArray[np.float64] | None = None  # set from the first input, at rest
         # White input noise of unit variance leaves the unity-peak resonator with variance equal to
         # its noise bandwidth over Nyquist; scale the input so the output HR wave has lf_noise_bpm RMS.
-        noise_bw_hz = 0.5 * np.pi * (resonance_rate_bpm / 60.0) / resonance_q
+        noise_bw_hz = 0.5 * np.pi * (resonance_rate_per_min / 60.0) / resonance_q
         out_sd = np.sqrt(noise_bw_hz / (fs_hz / 2.0))
         self._baro_noise_bpm = lf_noise_bpm / out_sd
         # VLF drift: an AR(1) (discrete Ornstein-Uhlenbeck) process with stationary SD vlf_drift_bpm.

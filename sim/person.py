@@ -46,9 +46,9 @@ PLACEMENT_AMPLITUDE = 1.5  # offset when a fingertip lands, decaying over about 
 
 # Bounds of every parameter (inclusive); the dataclass refuses anything outside.
 _BOUNDS: dict[str, tuple[float, float]] = {
-    "natural_breath_rate_bpm": (4.0, 30.0),
+    "natural_breath_rate_per_min": (4.0, 30.0),
     "breath_rate_wander_fraction": (0.0, 0.3),
-    "resonance_rate_bpm": (3.5, 9.0),
+    "resonance_rate_per_min": (3.5, 9.0),
     "resonance_q": (0.5, 5.0),
     "compliance": (0.0, 1.0),
     "reaction_lag_s": (0.0, 3.0),
@@ -69,9 +69,9 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 class PersonParams:
     """Who the simulated person is. Defaults: a calm adult breathing 12/min, resonance at 6/min."""
 
-    natural_breath_rate_bpm: float = 12.0  # own breathing rate when not paced
+    natural_breath_rate_per_min: float = 12.0  # own breathing rate when not paced
     breath_rate_wander_fraction: float = 0.05  # SD of the slow wander of the own rate, as a fraction
-    resonance_rate_bpm: float = 6.0  # breathing rate at which the baroreflex resonates (~0.1 Hz)
+    resonance_rate_per_min: float = 6.0  # breathing rate at which the baroreflex resonates (~0.1 Hz)
     resonance_q: float = 2.0  # sharpness of that resonance (centre frequency / bandwidth)
     compliance: float = 0.85  # 0..1: how faithfully they follow the light (0: not at all)
     reaction_lag_s: float = 0.8  # how far behind the light they breathe
@@ -98,9 +98,9 @@ class PersonParams:
         """A plausible person drawn from seed; `fixed` pins chosen fields (e.g. from config)."""
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9E15]))
         drawn = cls(
-            natural_breath_rate_bpm=float(rng.uniform(10.0, 16.0)),
+            natural_breath_rate_per_min=float(rng.uniform(10.0, 16.0)),
             breath_rate_wander_fraction=float(rng.uniform(0.03, 0.08)),
-            resonance_rate_bpm=float(np.clip(rng.normal(6.0, 0.4), 4.5, 7.0)),
+            resonance_rate_per_min=float(np.clip(rng.normal(6.0, 0.4), 4.5, 7.0)),
             resonance_q=float(rng.uniform(1.7, 2.4)),
             compliance=float(rng.uniform(0.7, 0.95)),
             reaction_lag_s=float(rng.uniform(0.5, 1.2)),
@@ -174,13 +174,13 @@ class SimulatedPerson:
         p = self.params
         streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
         self._breathing = Breathing(
-            natural_rate_bpm=p.natural_breath_rate_bpm, rate_wander_fraction=p.breath_rate_wander_fraction,
+            natural_rate_bpm=p.natural_breath_rate_per_min, rate_wander_fraction=p.breath_rate_wander_fraction,
             compliance=p.compliance, reaction_lag_s=p.reaction_lag_s, grid_dt_s=GRID_DT_S,
             rng_normal=streams[0], rng_uniform=streams[1],
         )
         self._heart = Heart(
-            mean_hr_bpm=p.mean_hr_bpm, rsa_gain_bpm=p.rsa_gain_bpm / float(tidal_depth(p.resonance_rate_bpm)),
-            resonance_rate_bpm=p.resonance_rate_bpm, resonance_q=p.resonance_q,
+            mean_hr_bpm=p.mean_hr_bpm, rsa_gain_bpm=p.rsa_gain_bpm / float(tidal_depth(p.resonance_rate_per_min)),
+            resonance_rate_per_min=p.resonance_rate_per_min, resonance_q=p.resonance_q,
             lf_noise_bpm=p.lf_noise_bpm, vlf_drift_bpm=p.vlf_drift_bpm, hrv_noise_ms=p.hrv_noise_ms,
             ectopic_per_hour=p.ectopic_per_hour, grid_dt_s=GRID_DT_S, rng_rate=streams[2],
             rng_beats=streams[3],

@@ -3,7 +3,8 @@
 It prints what is known with its unit and says what is not (never Python's `None`), with one
 precision rule per unit (beats/min and breaths/min one decimal, milliseconds whole, coherence ratio
 two decimals). Coherence at the start and at the end of pacing is compared over two windows of
-`COMPARE_WINDOW_S` that never overlap: a shorter session says so instead.
+`COMPARE_WINDOW_S` that never overlap: a shorter session says so instead. `sim_summary` gives the same
+figures as the last line of a `--json` run, so every figure the text summary prints can be checked there.
 """
 
 from __future__ import annotations
@@ -61,9 +62,12 @@ def format_summary(summary: dict[str, Any] | None, payloads: Sequence[dict[str, 
         row("length", _duration(summary.get("duration_s") or 0.0))
         paced = summary.get("paced_s") or 0.0
         row("paced", _duration(paced) if paced else "pacing never started")
-        row("mean heart rate", _known(summary.get("mean_hr_bpm"), 1, " beats/min", "not known (too few clean beats)"))
-        row("mean RMSSD", _known(summary.get("mean_rmssd_ms"), 0, " ms", "not known (too few clean beats)"))
-        no_coherence = "not known (no coherence reading while pacing)"
+        # The session's means are over its paced time (device/pacing/session.py).
+        few_beats = "not known (too few clean beats while pacing)" if paced else "not known (pacing never started)"
+        row("mean heart rate", _known(summary.get("mean_hr_bpm"), 1, " beats/min", few_beats))
+        row("mean RMSSD", _known(summary.get("mean_rmssd_ms"), 0, " ms", few_beats))
+        no_coherence = ("not known (no coherence reading while pacing)" if paced
+                        else "not known (pacing never started)")
         row("mean coherence ratio", _known(summary.get("mean_coherence_ratio"), 2, "", no_coherence))
         row("peak coherence ratio", _known(summary.get("peak_coherence_ratio"), 2, "", no_coherence))
         row("time coherent", _duration(summary.get("coherent_s") or 0.0))
@@ -82,3 +86,21 @@ def format_summary(summary: dict[str, Any] | None, payloads: Sequence[dict[str, 
         row(f"coherence last {COMPARE_WINDOW_S / 60:.0f} min", f"{last:.2f}")
     row("sound", audio_name)
     return "\n".join(lines)
+
+
+def sim_summary(payloads: Sequence[dict[str, Any]], seed: int, simulated_s: float,
+                window_s: float = COMPARE_WINDOW_S) -> dict[str, Any]:
+    """The closing JSON object of `glimmer sim --json` (kind `sim_summary`): the mean coherence ratio
+    over the first and the last `window_s` of pacing (as the text summary prints them), or null with
+    `coherence_ratio_compare_reason` saying why they were not compared."""
+    comparison = coherence_comparison(payloads, window_s)
+    out: dict[str, Any] = {"kind": "sim_summary", "seed": seed, "simulated_s": round(simulated_s, 1),
+                           "compare_window_s": window_s}
+    if isinstance(comparison, str):
+        out.update({"coherence_ratio_first_2_min": None, "coherence_ratio_last_2_min": None,
+                    "coherence_ratio_compare_reason": comparison})
+    else:
+        out.update({"coherence_ratio_first_2_min": round(comparison[0], 2),
+                    "coherence_ratio_last_2_min": round(comparison[1], 2),
+                    "coherence_ratio_compare_reason": None})
+    return out

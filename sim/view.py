@@ -8,7 +8,8 @@ gamma-corrected drive bytes, which look black on a dark terminal for most of a b
 The view fits an 80-column terminal (`VIEW_COLUMNS`), hides the cursor while it draws and shows it
 again on `close()` (called on every exit path), and redraws in place by moving up over its own lines,
 so anything printed above it scrolls away normally. While it is open, log records are written through
-the view (above it, then the view is redrawn), so `-v` never tears it.
+the view (above it, then the view is redrawn), so `-v` never tears it. The view is drawn only on a
+terminal; into a file or a pipe `PlainLinesPublisher` prints one plain table row per metrics period.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -243,3 +244,55 @@ class _ViewLogHandler(logging.Handler):
             self._view.print_above(self.format(record))
         except Exception:  # logging must never raise into the caller
             self.handleError(record)
+
+
+PLAIN_HEADER: Final = " time  session   finger  beats/min  RMSSD ms  coherence  breaths/min  pacer/min"
+
+
+def plain_line(payload: dict[str, Any]) -> str:
+    """One metrics payload as a plain table row under `PLAIN_HEADER` (fits 80 columns, no escape codes);
+    `--` where a figure is not known."""
+    minutes, seconds = divmod(int(payload["t_s"]), 60)
+    finger = "on" if payload.get("finger_on") else "off"
+
+    def cell(key: str, digits: int, width: int) -> str:
+        value = payload.get(key)
+        return f"{'--' if value is None else f'{value:.{digits}f}':>{width}}"
+
+    return (f"{minutes:02d}:{seconds:02d}  {payload.get('session_state', '--')!s:<8}  {finger:<6}"
+            f"{cell('hr_bpm', 1, 11)}{cell('rmssd_ms', 0, 10)}{cell('coherence_ratio', 2, 11)}"
+            f"{cell('breath_rate_per_min', 1, 13)}{cell('pacer_rate_per_min', 1, 11)}")
+
+
+class PlainLinesPublisher:
+    """`glimmer sim` into a file or a pipe: a header, then one plain row per metrics period.
+
+    A reader closing the pipe (`| head`) stops the run quietly through `on_reader_gone`, as for --json.
+    """
+
+    def __init__(self, stream: TextIO, on_reader_gone: Callable[[], None] | None = None) -> None:
+        self._stream = stream
+        self._on_reader_gone = on_reader_gone
+        self._header_done = False
+        self.reader_gone = False
+
+    def metrics(self, payload: dict[str, Any]) -> None:
+        if self.reader_gone:
+            return
+        text = plain_line(payload) + "\n"
+        if not self._header_done:
+            text = PLAIN_HEADER + "\n" + text
+            self._header_done = True
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except BrokenPipeError:
+            self.reader_gone = True
+            if self._on_reader_gone is not None:
+                self._on_reader_gone()
+
+    def session_closed(self, summary: dict[str, Any]) -> None:
+        pass  # the run's summary follows at its end
+
+    def close(self) -> None:
+        pass

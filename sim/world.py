@@ -28,8 +28,9 @@ from numpy.typing import NDArray
 from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
 from device.config import Config
-from device.errors import AudioUnavailable
+from device.errors import AudioUnavailable, ConfigError
 from device.home.household import Household
+from device.paths import writable_file_problem
 from device.publish import JsonLinesPublisher, Publisher, RecordingPublisher
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from sim.audio_sink import WavAudioOutput
@@ -39,8 +40,8 @@ from sim.keys import KeyPresser, TerminalKeys
 from sim.max30102 import VirtualMax30102
 from sim.person import PersonParams, SimulatedPerson
 from sim.spi_ring import SpiRingSink
-from sim.summary import format_summary
-from sim.view import TerminalView
+from sim.summary import format_summary, sim_summary
+from sim.view import PlainLinesPublisher, TerminalView
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,8 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     clock = SimClock(speed=speed)
     sim = config.sim
     # The seed draws the person's physiology; the config pins what a user chose to set.
-    params = PersonParams.from_seed(sim.seed, natural_breath_rate_bpm=sim.natural_breath_rate_bpm,
-                                    resonance_rate_bpm=sim.resonance_rate_bpm, compliance=sim.compliance,
+    params = PersonParams.from_seed(sim.seed, natural_breath_rate_per_min=sim.natural_breath_rate_per_min,
+                                    resonance_rate_per_min=sim.resonance_rate_per_min, compliance=sim.compliance,
                                     finger_on_at_s=sim.finger_on_at_s)
     person = SimulatedPerson(params, seed=sim.seed)
     chip = VirtualMax30102(person, clock, seed=sim.seed)
@@ -159,15 +160,28 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     out = out or sys.stdout
     if household is not None:
         config = household.config_for(household.active)
-    live_view = not json_lines and math.isfinite(speed)
-    # Sound only when asked (--wav), or for the live view: its speakers, else a WAV file it names.
-    world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=live_view,
+    # A run someone follows as it goes (not --json, not --speed max): it has sound, and on a terminal
+    # the live view; into a file or a pipe it prints plain lines instead (no escape codes).
+    watched = not json_lines and math.isfinite(speed)
+    live_view = watched and _is_terminal(out)
+    if watched and wav_path is None and config.sim.wav_path:
+        problem = writable_file_problem(Path(config.sim.wav_path))
+        if problem is not None:
+            raise ConfigError([f"sim.wav_path: cannot write {config.sim.wav_path!r}: {problem}"])
+    # Sound only when asked (--wav), or for a watched run: its speakers, else a WAV file it names.
+    world = build_sim_world(config, speed=speed, wav_path=wav_path, prefer_speakers=watched,
                             start_wall=start_wall)
     collect = RecordingPublisher()
     publishers: list[Publisher] = [collect]
     stop: list[Callable[[], None]] = []
+    json_out: JsonLinesPublisher | None = None
+    plain_out: PlainLinesPublisher | None = None
     if json_lines:
-        publishers.append(JsonLinesPublisher(out, on_reader_gone=lambda: stop[0]()))
+        json_out = JsonLinesPublisher(out, on_reader_gone=lambda: stop[0]())
+        publishers.append(json_out)
+    elif watched and not live_view:
+        plain_out = PlainLinesPublisher(out, on_reader_gone=lambda: stop[0]())
+        publishers.append(plain_out)
     try:
         glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
     except Exception:  # e.g. an unreadable MQTT password file: close the sound file before saying so
@@ -183,7 +197,7 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
             return world.ring.mean_drive(VIEW_AVERAGE_S)
 
         view = TerminalView(out, glimmer, ring, period_s=VIEW_PERIOD_S * speed,
-                            capture_logs=_is_terminal(out) and _is_terminal(sys.stderr))
+                            capture_logs=_is_terminal(sys.stderr))
         world.hardware.on_frame.append(view.on_frame)
         presser = KeyPresser(world.pins, config)
         world.hardware.on_frame.append(presser.on_frame)
@@ -203,8 +217,12 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
     finally:
         if view is not None:
             view.close()
-    if not json_lines:
-        out.write(format_summary(summary, collect.kept_payloads(), world.audio.name) + "\n")
+    payloads = collect.kept_payloads()
+    if json_out is not None:
+        if not json_out.reader_gone:
+            json_out.write_object(sim_summary(payloads, config.sim.seed, world.clock.now_s()))
+    elif plain_out is None or not plain_out.reader_gone:
+        out.write(format_summary(summary, payloads, world.audio.name) + "\n")
         out.flush()
     return 0
 

@@ -21,6 +21,26 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+BEATS_PER_MIN_KEYS = {"hr_bpm", "mean_hr_bpm", "hr_swing_bpm", "hr_amplitude_bpm", "lf_power_bpm2"}
+
+
+def _bpm_keys(obj: object) -> set[str]:
+    """Every key containing "bpm" anywhere in a JSON value."""
+    if isinstance(obj, dict):
+        return {k for k in obj if "bpm" in k} | set().union(*(_bpm_keys(v) for v in obj.values()))
+    if isinstance(obj, list):
+        return set().union(*(_bpm_keys(v) for v in obj))
+    return set()
+
+
+def test_a_setting_under_its_old_bpm_name_is_taken_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "users", "add", "Ann", "resonance_rate_bpm=5.5")
+    assert code == 0 and "resonance_rate_bpm is now resonance_rate_per_min" in err
+    code, out, _ = run(capsys, "users", "show", "Ann", "--json")
+    shown = json.loads(out)
+    assert shown["resonance_rate_per_min"] == 5.5 and "resonance_rate_bpm" not in shown
+
+
 def db_bytes() -> bytes:
     return resolve_store_path("").read_bytes()
 
@@ -47,7 +67,7 @@ def test_people_are_added_listed_edited_shown_and_removed(capsys: pytest.Capture
     (("users", "add", "Cy", "loudness=1"), "expected SETTING=VALUE"),
     (("users", "add", "Cy", "hum_enabled=maybe"), "expected true or false"),
     (("users", "edit", "Cy", "volume=0.2"), "no person called 'Cy'"),
-    (("users", "edit", "Ann", "resonance_rate_bpm=9"), r"resonance_rate_bpm: expected 4\.5 to 7\.0"),
+    (("users", "edit", "Ann", "resonance_rate_per_min=9"), r"resonance_rate_per_min: expected 4\.5 to 7\.0"),
     (("users", "remove", "Cy", "--forget"), "no person called 'Cy'"),
     (("users", "remove", "Ann"), "say --keep-history or --forget"),
     (("history", "--user", "Cy"), "no person called 'Cy'"),
@@ -128,8 +148,9 @@ def test_a_simulated_session_shows_in_history_and_in_a_report(capsys: pytest.Cap
 
 
 def test_a_guest_simulation_stores_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run(capsys, "sim", "--speed", "max", "--minutes", "2", "--json", "--wav", str(tmp_path / "s.wav"))
-    assert code == 0 and "a guest (nothing is stored)" in err
+    code, _, err = run(capsys, "sim", "--speed", "max", "--minutes", "2", "--json", "--wav", str(tmp_path / "s.wav"),
+                       "-v")
+    assert code == 0 and "a guest (nothing is stored)" in err  # said at INFO: -v
     with Store(resolve_store_path("")) as store:
         assert store.sessions(kind=None) == []
 
@@ -138,17 +159,20 @@ def test_sim_assess_json_is_one_object_and_is_stored_for_the_user(capsys: pytest
                                                                    tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     # A short protocol keeps the test fast; the pinned accuracy tests use the default one.
-    config.write_text('[assessment]\nrates_bpm = "6.5, 6.0, 5.5"\nstep_s = 80.0\nsettle_s = 20.0\n')
+    config.write_text('[assessment]\nrates_per_min = "6.5, 6.0, 5.5"\nstep_s = 80.0\nsettle_s = 20.0\n')
     assert run(capsys, "users", "add", "Ann")[0] == 0
     code, out, _ = run(capsys, "--config", str(config), "sim", "--assess", "--json", "--speed", "max",
                        "--user", "Ann")
     assert code == 0
     result = json.loads(out)
-    assert set(result) >= {"resonance_rate_bpm", "reason", "steps", "true_resonance_rate_bpm"}
+    assert set(result) >= {"resonance_rate_per_min", "reason", "steps", "true_resonance_rate_per_min"}
     assert len(result["steps"]) >= 3
     code, out, _ = run(capsys, "users", "show", "Ann", "--json")
     (stored,) = json.loads(out)["assessments"]
-    assert stored["resonance_rate_bpm"] == result["resonance_rate_bpm"]
-    assert [s["rate_bpm"] for s in stored["steps"]] == [s["rate_bpm"] for s in result["steps"]]
+    assert stored["resonance_rate_per_min"] == result["resonance_rate_per_min"]
+    assert [s["rate_per_min"] for s in stored["steps"]] == [s["rate_per_min"] for s in result["steps"]]
+    code, out, _ = run(capsys, "users", "list", "--json")
+    for shown in (result, stored, json.loads(out)):  # `_bpm` is the heart's beats per minute alone
+        assert _bpm_keys(shown) <= BEATS_PER_MIN_KEYS, _bpm_keys(shown)
     code, out, _ = run(capsys, "users", "show", "Ann")
     assert "assessment" in out and "rate/min" in out

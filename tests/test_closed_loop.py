@@ -26,7 +26,7 @@ NOON = datetime(2026, 6, 1, 12, 0)
 def run_session(tmp_path: Path, seed: int, led_kind: str) -> tuple[list[dict[str, Any]], float, float]:
     """Metrics payloads from pacing start on, the pacing start time, and the person's true breathing
     rate over the minute before it."""
-    config = load_config(overrides={"sim": {"seed": seed, "natural_breath_rate_bpm": 12.0},
+    config = load_config(overrides={"sim": {"seed": seed, "natural_breath_rate_per_min": 12.0},
                                     "led": {"kind": led_kind}})
     world = build_sim_world(config, wav_path=tmp_path / f"s{seed}{led_kind}.wav", start_wall=NOON)
     recorder = RecordingPublisher()

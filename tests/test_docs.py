@@ -70,10 +70,16 @@ def test_the_docs_show_the_main_commands() -> None:
     assert any(" users add" in c for c in commands) and any(" history" in c for c in commands)
 
 
-def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+def _ends_by_itself(argv: list[str]) -> bool:
+    """A simulator run that ends on its own soon: an assessment, or a fast-clock run of set length."""
+    return "--assess" in argv or ("--minutes" in argv and "max" in argv)
+
+
+def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
     """Run one shown command as a person would: to its end, or, for the simulator (the live view runs
     until stopped), Ctrl-C RUN_FOR_S after its first output, however long start-up takes on a busy
-    machine."""
+    machine. A run whose output goes to a file is stopped RUN_FOR_S after the file first grows; one
+    that prints nothing until it ends (an assessment, `> /dev/null`) and ends by itself is waited for."""
     argv = shlex.split(command)
     stdout: int | IO[str] = subprocess.PIPE
     if ">" in argv:  # `glimmer config > my.toml`
@@ -83,28 +89,34 @@ def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     argv = [sys.executable, "-m", "device.cli", *argv[1:]]
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
     try:
-        if "sim" in argv[3:5]:  # the simulator runs until Ctrl-C (or many minutes): a person stops it
+        quiet_until_done = proc.stdout is None or "--assess" in argv
+        if "sim" in argv[3:5] and not (quiet_until_done and _ends_by_itself(argv)):
+            # The simulator runs until Ctrl-C (or many minutes): a person stops it once it shows something.
             if proc.stdout is not None:
                 select.select([proc.stdout], [], [], 90.0)  # its first output: the view, a JSON line
-            else:
-                time.sleep(10.0)  # output redirected (`> /dev/null`): give it time to start
+            else:  # output redirected to a file (`> run.txt`): until the file first grows
+                written = Path(stdout.name) if not isinstance(stdout, int) else None
+                deadline = time.monotonic() + 90.0
+                while time.monotonic() < deadline and proc.poll() is None and not (
+                        written is not None and written.exists() and written.stat().st_size > 0):
+                    time.sleep(0.2)
             try:
                 proc.wait(timeout=RUN_FOR_S)
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=180)
+        out, err = proc.communicate(timeout=600)
     finally:
         proc.kill()
         if not isinstance(stdout, int):
             stdout.close()
-    return proc.returncode, err
+    return proc.returncode, out or "", err
 
 
 def test_every_command_shown_in_the_readme_and_docs_runs(tmp_path: Path) -> None:
     """Each runs as written, each sequence (one ```sh block) in order in a fresh working and state
     directory of its own, the sequences side by side. None may fail on its arguments (exit 2) or crash
     (70); on this machine without the Pi's hardware `glimmer run` ends with 69 (hardware missing) or 78
-    (no config)."""
+    (no config). Their output goes to a pipe, so none may draw (no terminal escape codes)."""
     sequences = shown_sequences()
     failures: list[str] = []
 
@@ -113,10 +125,12 @@ def test_every_command_shown_in_the_readme_and_docs_runs(tmp_path: Path) -> None
         cwd.mkdir()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(cwd / "state")}
         for command in commands:
-            code, err = _run_shown(command, cwd, env)
+            code, out, err = _run_shown(command, cwd, env)
             allowed = {0, 69, 78} if " run" in f" {command.split('glimmer', 1)[1]}" else {0}
             if code not in allowed or "Traceback" in err or "usage:" in err:
                 failures.append(f"{doc}: `{command}` exited {code}: {err.strip()[-300:]}")
+            if "\x1b" in out + err:
+                failures.append(f"{doc}: `{command}` wrote terminal escape codes into a pipe")
 
     threads = [threading.Thread(target=run_sequence, args=(n, doc, cmds)) for n, (doc, cmds) in enumerate(sequences)]
     for thread in threads:
@@ -145,3 +159,15 @@ def test_the_readme_links_only_to_files_inside_the_repository(target: str) -> No
 def test_no_readme_link_leaves_the_repository() -> None:
     assert "](../" not in (ROOT / "README.md").read_text()
     assert "`../" not in (ROOT / "README.md").read_text()
+
+
+CLAIMS_A_BOARD = re.compile(r"\b(tested|works|worked|verified|runs|ran|proven)\b[^.|]{0,40}"
+                            r"\b(on|with) (a |the |every |each )?(Raspberry )?Pi\b(?! header)", flags=re.I)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_no_document_claims_a_raspberry_pi_it_was_not_tested_on(doc: Path) -> None:
+    """Glimmer has run only against its simulator: the docs may say what it is expected to run on,
+    never that it works or was tested on a board (until results on real boards are recorded)."""
+    claims = [m.group(0) for m in CLAIMS_A_BOARD.finditer(doc.read_text())]
+    assert not [c for c in claims if not re.search(r"\b(not|never|only|expected)\b", c, flags=re.I)], claims

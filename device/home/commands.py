@@ -28,7 +28,7 @@ from device.payload import SCHEMA_VERSION
 MAX_COMMAND_BYTES = 1024
 MAX_ID_CHARS = 64
 MAX_PERSON_CHARS = 64
-PACER_TARGET_RANGE_PER_MIN = (4.5, 7.0)  # the configurable resonance range (config pacer.resonance_rate_bpm)
+PACER_TARGET_RANGE_PER_MIN = (4.5, 7.0)  # the configurable resonance range (config pacer.resonance_rate_per_min)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ PALETTE = ("#ff9f40", "#40c080", "#c060ff", "#ffd040", "#ff6080", "#40c0ff")
 
 # Settings a person may change: (low, high) inclusive, the same bounds as the config keys they override.
 BOUNDS: dict[str, tuple[float, float]] = {
-    "resonance_rate_bpm": (4.5, 7.0),
+    "resonance_rate_per_min": (4.5, 7.0),
     "inhale_ratio": (1.0, 10.0),
     "exhale_ratio": (1.0, 10.0),
     "hum_pitch_hz": (60.0, 400.0),
@@ -43,11 +43,11 @@ BOUNDS: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True)
 class Person:
-    """One member of the household. `resonance_rate_bpm` None: not assessed (the config's default applies)."""
+    """One member of the household. `resonance_rate_per_min` None: not assessed (the config's default applies)."""
 
     name: str
     colour: str
-    resonance_rate_bpm: float | None
+    resonance_rate_per_min: float | None
     inhale_ratio: float
     exhale_ratio: float
     hum_enabled: bool
@@ -70,7 +70,7 @@ class Person:
             problems.append(f"colour: expected #rrggbb, got {self.colour!r}")
         for key, (lo, hi) in BOUNDS.items():
             value = getattr(self, key)
-            if value is None and key == "resonance_rate_bpm":
+            if value is None and key == "resonance_rate_per_min":
                 continue
             if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value) \
                     or not lo <= value <= hi:
@@ -87,8 +87,8 @@ class Person:
     def apply_to(self, config: Config) -> Config:
         """The config for this person's sessions: their settings over the household's."""
         pacer: dict[str, Any] = {"inhale_ratio": self.inhale_ratio, "exhale_ratio": self.exhale_ratio}
-        if self.resonance_rate_bpm is not None:
-            pacer["resonance_rate_bpm"] = self.resonance_rate_bpm
+        if self.resonance_rate_per_min is not None:
+            pacer["resonance_rate_per_min"] = self.resonance_rate_per_min
         config = config.replace("pacer", **pacer)
         config = config.replace("audio", volume=self.volume, hum_enabled=self.hum_enabled,
                                 hum_pitch_hz=self.hum_pitch_hz)
@@ -99,7 +99,7 @@ class Person:
 def new_person(name: str, config: Config, colour: str | None = None, **settings: Any) -> Person:
     """A person with the household's config as their starting settings (any of them overridden)."""
     person = Person(
-        name=name, colour=colour or PALETTE[0], resonance_rate_bpm=None,
+        name=name, colour=colour or PALETTE[0], resonance_rate_per_min=None,
         inhale_ratio=config.pacer.inhale_ratio, exhale_ratio=config.pacer.exhale_ratio,
         hum_enabled=config.audio.hum_enabled, hum_pitch_hz=config.audio.hum_pitch_hz,
         volume=config.audio.volume, brightness=config.led.max_brightness,

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 2000  # writes kept while the store refuses them (about 2.8 hours of 5 s metrics)
 RECORDED_STATES = ("settling", "pacing", "paused", "closing")
-RESONANCE_BOUNDS = BOUNDS["resonance_rate_bpm"]
+RESONANCE_BOUNDS = BOUNDS["resonance_rate_per_min"]
 
 
 class SessionRecorder:
@@ -76,12 +76,12 @@ class SessionRecorder:
             self._do(lambda: self._store_assessment(person, ended, result))
 
     def _store_assessment(self, person_id: int, at: datetime, result: dict[str, Any]) -> None:
-        found = result["resonance_rate_bpm"]
+        found = result["resonance_rate_per_min"]
         lo, hi = RESONANCE_BOUNDS
         # The pacer paces within the person's setting's bounds; a result beyond them paces at the bound.
         use = None if found is None else min(max(float(found), lo), hi)
-        self.store.add_assessment(person_id, at, found, result["reason"], result["steps"], person_rate_bpm=use)
-        log.info("assessment stored: resonance %s breaths/min", result["resonance_rate_bpm"])
+        self.store.add_assessment(person_id, at, found, result["reason"], result["steps"], person_rate_per_min=use)
+        log.info("assessment stored: resonance %s breaths/min", result["resonance_rate_per_min"])
         if self.after_assessment is not None:
             self.after_assessment()
 

@@ -125,14 +125,14 @@ def weeks_png(store: Store, person: Person, around: datetime) -> bytes:
     if assessments:
         latest = assessments[-1]
         steps = [s for s in latest["steps"] if s["hr_swing_bpm"] is not None]
-        rates = [s["rate_bpm"] for s in steps]
+        rates = [s["rate_per_min"] for s in steps]
         ax = axes[1]
         ax.plot(rates, [s["hr_swing_bpm"] for s in steps], "o-", color="#c0392b", label="HR swing bpm")
         ax3 = ax.twinx()
         ax3.plot(rates, [s["lf_power_bpm2"] for s in steps], "s--", color="#2c3e50", label="LF power")
-        if latest["resonance_rate_bpm"] is not None:
-            ax.axvline(latest["resonance_rate_bpm"], color="#f1c40f", lw=3, alpha=0.8)
-        found = latest["resonance_rate_bpm"]
+        if latest["resonance_rate_per_min"] is not None:
+            ax.axvline(latest["resonance_rate_per_min"], color="#f1c40f", lw=3, alpha=0.8)
+        found = latest["resonance_rate_per_min"]
         ax.set_title(f"resonance assessment {latest['at'][:10]}: "
                      f"{'could not tell' if found is None else f'{found}/min'}", fontsize=FONT_PT)
         ax.set_xlabel("breaths/min", fontsize=FONT_PT)

@@ -123,6 +123,11 @@ CREATE TABLE assessment_steps (
 ) WITHOUT ROWID;
 """),
     Migration("MQTT outbox: messages waiting for the broker, drop counts, discovery bookkeeping", OUTBOX_SCHEMA_SQL),
+    Migration("breaths per minute are _per_min (beats per minute alone are _bpm)", """
+ALTER TABLE people RENAME COLUMN resonance_rate_bpm TO resonance_rate_per_min;
+ALTER TABLE assessments RENAME COLUMN resonance_rate_bpm TO resonance_rate_per_min;
+ALTER TABLE assessment_steps RENAME COLUMN rate_bpm TO rate_per_min;
+"""),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -385,24 +390,25 @@ class Store:
 
     # -- assessments ------------------------------------------------------------------------------
 
-    def add_assessment(self, person_id: int, at: datetime, resonance_rate_bpm: float | None, reason: str,
-                       steps: Sequence[dict[str, Any]], person_rate_bpm: float | None = None) -> int:
-        """Store an assessment and its steps; `person_rate_bpm` (default: the result) becomes the
+    def add_assessment(self, person_id: int, at: datetime, resonance_rate_per_min: float | None, reason: str,
+                       steps: Sequence[dict[str, Any]], person_rate_per_min: float | None = None) -> int:
+        """Store an assessment and its steps; `person_rate_per_min` (default: the result) becomes the
         person's resonance rate, in the same transaction."""
-        if person_rate_bpm is None:
-            person_rate_bpm = resonance_rate_bpm
-        step_keys = ("rate_bpm", "attempt", "followed", "breath_rate_per_min", "hr_swing_bpm", "lf_power_bpm2",
+        if person_rate_per_min is None:
+            person_rate_per_min = resonance_rate_per_min
+        step_keys = ("rate_per_min", "attempt", "followed", "breath_rate_per_min", "hr_swing_bpm", "lf_power_bpm2",
                      "phase_deg")
         with self.transaction() as conn:
-            cur = conn.execute("INSERT INTO assessments (person_id, at, resonance_rate_bpm, reason) "
-                               "VALUES (?, ?, ?, ?)", (person_id, stamp(at), resonance_rate_bpm, reason))
+            cur = conn.execute("INSERT INTO assessments (person_id, at, resonance_rate_per_min, reason) "
+                               "VALUES (?, ?, ?, ?)", (person_id, stamp(at), resonance_rate_per_min, reason))
             assessment_id = int(cur.lastrowid or 0)
             conn.executemany(
                 f"INSERT INTO assessment_steps (assessment_id, step, {', '.join(step_keys)}) "
                 f"VALUES (?, ?, {', '.join('?' * len(step_keys))})",
                 [(assessment_id, i, *(s.get(k) for k in step_keys)) for i, s in enumerate(steps)])
-            if person_rate_bpm is not None:
-                conn.execute("UPDATE people SET resonance_rate_bpm = ? WHERE id = ?", (person_rate_bpm, person_id))
+            if person_rate_per_min is not None:
+                conn.execute("UPDATE people SET resonance_rate_per_min = ? WHERE id = ?",
+                             (person_rate_per_min, person_id))
             return assessment_id
 
     def assessments(self, person_id: int) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ its first `settle_s` (while breathing finds the new rate), the beats give:
 - the breathing rate from the heart's rhythm (the RSA peak, device/signal/coherence.py), and from the
   pulse's respiratory-induced amplitude variation (RIAV: the pulse shrinks as the lungs fill; Charlton
   et al. 2016, doi:10.1088/0967-3334/37/4/610). The step was followed when both lie within
-  `follow_tolerance_bpm` of the pacer. A step not followed is repeated once, then noted.
+  `follow_tolerance_per_min` of the pacer. A step not followed is repeated once, then noted.
 - `hr_swing_bpm`: the mean over the step's breaths of heart rate max - min within each breath
   (Lehrer's peak-to-trough heart-rate difference).
 - `lf_power_bpm2`: heart-rate power in 0.04..0.15 Hz (Task Force 1996, doi:10.1161/01.CIR.93.5.1043).
@@ -79,36 +79,36 @@ LEAD_IN_S = 60.0  # before the first step: time to notice the light and leave on
 class AssessmentPlan:
     """The protocol: rates in the order tried (breaths/min), seconds per step, seconds not judged."""
 
-    rates_bpm: tuple[float, ...] = (6.5, 6.0, 5.5, 5.0, 4.5)
+    rates_per_min: tuple[float, ...] = (6.5, 6.0, 5.5, 5.0, 4.5)
     step_s: float = 120.0
     settle_s: float = 20.0
-    follow_tolerance_bpm: float = 0.6
+    follow_tolerance_per_min: float = 0.6
     lead_in_s: float = LEAD_IN_S  # paced at the first rate, not judged, before the first step
 
     def __post_init__(self) -> None:
         lo, hi = RATE_LIMITS_BPM
-        if len(self.rates_bpm) < MIN_FOLLOWED or any(not lo <= r <= hi for r in self.rates_bpm):
+        if len(self.rates_per_min) < MIN_FOLLOWED or any(not lo <= r <= hi for r in self.rates_per_min):
             raise InputError(f"an assessment needs at least {MIN_FOLLOWED} rates in {lo}..{hi}, "
-                             f"got {self.rates_bpm}")
+                             f"got {self.rates_per_min}")
         if not 0 <= self.settle_s < self.step_s - 30.0:
             raise InputError(f"settle_s {self.settle_s} must leave at least 30 s of a {self.step_s} s step")
         if self.lead_in_s < 0:
             raise InputError(f"lead_in_s {self.lead_in_s} must not be negative")
 
     @classmethod
-    def from_text(cls, rates: str, step_s: float, settle_s: float, follow_tolerance_bpm: float) -> AssessmentPlan:
-        return cls(tuple(float(r) for r in rates.split(",")), step_s, settle_s, follow_tolerance_bpm)
+    def from_text(cls, rates: str, step_s: float, settle_s: float, follow_tolerance_per_min: float) -> AssessmentPlan:
+        return cls(tuple(float(r) for r in rates.split(",")), step_s, settle_s, follow_tolerance_per_min)
 
 
 @dataclass(frozen=True)
 class StepFigures:
-    """What one step at `rate_bpm` showed. Figures are None when the beats did not allow them."""
+    """What one step at `rate_per_min` showed. Figures are None when the beats did not allow them."""
 
-    rate_bpm: float
+    rate_per_min: float
     attempt: int  # 1, or 2 for a repeat
     followed: bool
     breath_rate_per_min: float | None  # from the heart's rhythm (RSA)
-    riav_rate_bpm: float | None  # from the pulse amplitude (RIAV)
+    riav_rate_per_min: float | None  # from the pulse amplitude (RIAV)
     hr_swing_bpm: float | None
     lf_power_bpm2: float | None
     phase_deg: float | None  # heart rate relative to breathing; 0 at resonance
@@ -121,12 +121,12 @@ class StepFigures:
 
 @dataclass(frozen=True)
 class AssessmentResult:
-    resonance_rate_bpm: float | None  # None: could not tell
+    resonance_rate_per_min: float | None  # None: could not tell
     reason: str
     steps: tuple[StepFigures, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"resonance_rate_bpm": self.resonance_rate_bpm, "reason": self.reason,
+        return {"resonance_rate_per_min": self.resonance_rate_per_min, "reason": self.reason,
                 "steps": [s.as_dict() for s in self.steps]}
 
 
@@ -149,7 +149,7 @@ def _dominant_bpm(x: NDArray[np.float64]) -> float | None:
 
 
 def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: float, attempt: int = 1,
-                 follow_tolerance_bpm: float = 0.6) -> StepFigures:
+                 follow_tolerance_per_min: float = 0.6) -> StepFigures:
     """Figures of one step from its beats in [t0_s, t1_s] (sensor seconds) paced at rate_bpm."""
     none = StepFigures(rate_bpm, attempt, False, None, None, None, None, None)
     sel = [b for b in beats if t0_s <= b.t_s <= t1_s]
@@ -184,8 +184,8 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
     rsa_bpm = rsa[0] if rsa is not None else None  # the rate; paced breathing leaves no doubt of its line
     riav_bpm = _dominant_bpm(breath_x)
     followed = (rsa_bpm is not None and riav_bpm is not None
-                and abs(rsa_bpm - rate_bpm) <= follow_tolerance_bpm
-                and abs(riav_bpm - rate_bpm) <= follow_tolerance_bpm)
+                and abs(rsa_bpm - rate_bpm) <= follow_tolerance_per_min
+                and abs(riav_bpm - rate_bpm) <= follow_tolerance_per_min)
     # Peak-to-trough heart rate per breath, breaths cut at the pacer's period.
     per = round(SERIES_FS_HZ * 60.0 / rate_bpm)
     swings = [float(np.ptp(hr_x[i:i + per])) for i in range(0, len(hr_x) - per + 1, per)]
@@ -224,7 +224,7 @@ def _r(x: float | None, digits: int = 2) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
-def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.float64],
+def fit_resonance(rates_per_min: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.float64],
                   breath_depth: NDArray[np.float64], phase_deg: NDArray[np.float64]) -> tuple[float, float, float]:
     """(resonance rate bpm, Q, phase offset deg) of the baroreflex resonator fitted to the steps.
 
@@ -237,7 +237,7 @@ def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.f
     mistaken for a weaker heart. (A power law fitted to the depths across steps, as before, let one
     shallow step tilt the law and move the response at the far ends, where the answer is decided.)
     """
-    r = np.asarray(rates_bpm, dtype=float)
+    r = np.asarray(rates_per_min, dtype=float)
     z = np.asarray(hr_amplitude_bpm) / np.asarray(breath_depth) * np.exp(1j * np.radians(phase_deg))
     f0 = np.arange(RATE_LIMITS_BPM[0], RATE_LIMITS_BPM[1] + 1e-9, FIT_STEP_BPM)[:, None, None]
     q = np.arange(Q_RANGE[0], Q_RANGE[1] + 1e-9, 0.1)[None, :, None]
@@ -250,13 +250,13 @@ def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.f
 
 def _usable(steps: Sequence[StepFigures]) -> list[StepFigures]:
     """The last attempt at each rate, where it was followed and gave every figure the fit needs."""
-    last = {s.rate_bpm: s for s in steps}
+    last = {s.rate_per_min: s for s in steps}
     return [s for s in last.values() if s.followed and s.hr_amplitude_bpm and s.breath_depth
             and s.phase_deg is not None]
 
 
 def _fit(ok: Sequence[StepFigures]) -> tuple[float, float, float]:
-    return fit_resonance(np.array([s.rate_bpm for s in ok]), np.array([s.hr_amplitude_bpm for s in ok]),
+    return fit_resonance(np.array([s.rate_per_min for s in ok]), np.array([s.hr_amplitude_bpm for s in ok]),
                          np.array([s.breath_depth for s in ok]), np.array([s.phase_deg for s in ok]))
 
 
@@ -266,18 +266,18 @@ def choose(steps: Sequence[StepFigures]) -> tuple[float | None, str]:
     The last attempt at each rate counts. Fewer than MIN_FOLLOWED followed rates, or a fitted resonance
     further than half a step outside the rates tried: None (could not tell).
     """
-    last = {s.rate_bpm: s for s in steps}
+    last = {s.rate_per_min: s for s in steps}
     ok = _usable(steps)
     if len(ok) < MIN_FOLLOWED:
         return None, (f"could not tell: the breathing followed the pacer at {len(ok)} of {len(last)} rates "
                       f"(at least {MIN_FOLLOWED} are needed)")
     f0, q, offset = _fit(ok)
-    lo, hi = min(s.rate_bpm for s in ok), max(s.rate_bpm for s in ok)
+    lo, hi = min(s.rate_per_min for s in ok), max(s.rate_per_min for s in ok)
     if not lo - EXTENSION_BPM / 2 <= f0 <= hi + EXTENSION_BPM / 2:
         return None, f"could not tell: the heart's response peaks near {f0:.2f}/min, outside the rates tried"
     best = max(ok, key=lambda s: s.lf_power_bpm2 or 0.0)
     return round(f0, 2), (f"the heart's response per breath peaks at {f0:.2f}/min (resonator fit, Q {q:.1f}, "
-                          f"breathing proxy offset {offset:+.0f} deg); largest LF power at {best.rate_bpm}/min")
+                          f"breathing proxy offset {offset:+.0f} deg); largest LF power at {best.rate_per_min}/min")
 
 
 class ResonanceAssessment:
@@ -290,7 +290,7 @@ class ResonanceAssessment:
     def __init__(self, plan: AssessmentPlan | None = None, shape: BreathShape | None = None) -> None:
         self.plan = plan if plan is not None else AssessmentPlan()
         self._shape = shape if shape is not None else BreathShape()
-        self._queue: list[tuple[float, int]] = [(r, 1) for r in self.plan.rates_bpm]
+        self._queue: list[tuple[float, int]] = [(r, 1) for r in self.plan.rates_per_min]
         self._extended = False
         self._beats: list[Beat] = []
         self.steps: list[StepFigures] = []
@@ -317,7 +317,7 @@ class ResonanceAssessment:
         self._snapshot = PacerSnapshot(t0_s=t_s, phase0_cycles=0.0, rate0_bpm=rate, target_bpm=rate,
                                        slope_bpm_per_s=0.0, shape=self._shape)
         self._step_start_s = t_s + self.plan.lead_in_s  # the first step begins after the lead-in
-        log.info("resonance assessment starts: %s breaths/min, %.0f s each", self.plan.rates_bpm, self.plan.step_s)
+        log.info("resonance assessment starts: %s breaths/min, %.0f s each", self.plan.rates_per_min, self.plan.step_s)
         return self._snapshot
 
     def update(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:
@@ -327,7 +327,7 @@ class ResonanceAssessment:
             return snap
         rate, attempt = self._queue.pop(0)
         fig = analyse_step(self._beats, rate, self._step_start_s + self.plan.settle_s, t_s, attempt,
-                           self.plan.follow_tolerance_bpm)
+                           self.plan.follow_tolerance_per_min)
         self.steps.append(fig)
         self.following = fig.followed
         log.info("assessment step %.1f/min (attempt %d): followed=%s swing=%s lf=%s phase=%s", rate, attempt,
@@ -355,7 +355,7 @@ class ResonanceAssessment:
         if len(ok) < MIN_FOLLOWED:
             return
         chosen, _, _ = _fit(ok)
-        rates = self.plan.rates_bpm
+        rates = self.plan.rates_per_min
         lo, hi = min(rates), max(rates)
         if chosen > hi - EXTENSION_BPM / 2 and hi + EXTENSION_BPM <= RATE_LIMITS_BPM[1]:
             self._queue.append((hi + EXTENSION_BPM, 1))

@@ -5,7 +5,7 @@ and `update` every few seconds with the breathing rate the HRV pipeline estimate
 respiratory rhythm. The pacer glides no faster than a person can follow (about 1 breath/min per
 minute; Lehrer, Vaschillo & Vaschillo 2000, doi:10.1023/A:1009554825745 pace people down in steps
 of this order), and the glide waits while the person is not following: their measured rate has been
-further than `follow_tolerance_bpm` from the pacer for longer than `follow_grace_s`.
+further than `follow_tolerance_per_min` from the pacer for longer than `follow_grace_s`.
 
 The breathing estimate trails the breathing by `estimate_lag_s` (it is computed over a window of
 past beats), so it is compared with every rate the pacer showed over that lag, not only the current
@@ -34,10 +34,10 @@ PLAUSIBLE_BREATH_BPM = (4.0, 24.0)
 REACHED_TOLERANCE_BPM = 1e-6
 
 _BOUNDS: dict[str, tuple[float, float]] = {
-    "resonance_rate_bpm": (4.5, 7.0),
-    "default_start_rate_bpm": (MIN_RATE_BPM, MAX_DEFAULT_START_BPM),
-    "max_glide_bpm_per_min": (0.01, 3.0),
-    "follow_tolerance_bpm": (0.1, 5.0),
+    "resonance_rate_per_min": (4.5, 7.0),
+    "default_start_rate_per_min": (MIN_RATE_BPM, MAX_DEFAULT_START_BPM),
+    "max_glide_per_min_per_min": (0.01, 3.0),
+    "follow_tolerance_per_min": (0.1, 5.0),
     "follow_grace_s": (0.0, 600.0),
     "estimate_lag_s": (0.0, 120.0),
     "settle_s": (0.0, 120.0),
@@ -48,10 +48,10 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 class GuideSettings:
     """How the pacer is guided. Rates in breaths per minute."""
 
-    resonance_rate_bpm: float = 6.0  # where the glide ends (the person's resonance rate)
-    default_start_rate_bpm: float = 10.0  # start rate when there is no breathing estimate yet
-    max_glide_bpm_per_min: float = 1.0  # fastest change of the pacer's rate
-    follow_tolerance_bpm: float = 1.5  # measured breathing this close to the pacer = following
+    resonance_rate_per_min: float = 6.0  # where the glide ends (the person's resonance rate)
+    default_start_rate_per_min: float = 10.0  # start rate when there is no breathing estimate yet
+    max_glide_per_min_per_min: float = 1.0  # fastest change of the pacer's rate
+    follow_tolerance_per_min: float = 1.5  # measured breathing this close to the pacer = following
     follow_grace_s: float = 20.0  # off by more than the tolerance this long = not following
     estimate_lag_s: float = 30.0  # how far the breathing estimate trails the breathing
     settle_s: float = 15.0  # hold the start rate this long so the person can find the rhythm
@@ -95,7 +95,7 @@ class PacerGuide:
     def reached_target(self) -> bool:
         """Has the pacer arrived at the resonance rate (as of the last call)?"""
         rate = float(self.snapshot.rate_bpm(self._last_s))
-        return abs(rate - self.settings.resonance_rate_bpm) <= REACHED_TOLERANCE_BPM
+        return abs(rate - self.settings.resonance_rate_per_min) <= REACHED_TOLERANCE_BPM
 
     def start(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:
         """Begin pacing at t_s near the measured rate, phase 0 = start of an in-breath.
@@ -107,7 +107,7 @@ class PacerGuide:
         rate = measured_breath_rate_bpm
         lo, hi = PLAUSIBLE_BREATH_BPM
         if rate is None or not math.isfinite(rate) or not lo <= rate <= hi:
-            rate = s.default_start_rate_bpm
+            rate = s.default_start_rate_per_min
         rate = min(max(rate, MIN_RATE_BPM), MAX_START_RATE_BPM)
         self._snapshot = PacerSnapshot(t0_s=t_s, phase0_cycles=0.0, rate0_bpm=rate, target_bpm=rate,
                                        slope_bpm_per_s=0.0, shape=s.shape)
@@ -116,7 +116,7 @@ class PacerGuide:
         self._mismatch_since_s = None
         self._following = True
         measured = "not measured" if measured_breath_rate_bpm is None else f"measured {measured_breath_rate_bpm:.1f}"
-        log.info("pacing starts at %.1f breaths/min (%s), target %.1f", rate, measured, s.resonance_rate_bpm)
+        log.info("pacing starts at %.1f breaths/min (%s), target %.1f", rate, measured, s.resonance_rate_per_min)
         return self._snapshot
 
     def update(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:
@@ -129,31 +129,31 @@ class PacerGuide:
             self._judge_following(t_s, measured_breath_rate_bpm)
         s = self.settings
         rate = float(current.rate_bpm(t_s))
-        at_target = abs(rate - s.resonance_rate_bpm) <= REACHED_TOLERANCE_BPM
+        at_target = abs(rate - s.resonance_rate_per_min) <= REACHED_TOLERANCE_BPM
         glide = self._following and t_s >= self._start_s + s.settle_s and not at_target
         gliding = current.slope_bpm_per_s != 0.0 and not at_target
         if glide and not gliding:
-            self._show(current.rebased(t_s, s.resonance_rate_bpm, s.max_glide_bpm_per_min / 60.0))
-            log.info("pacer glides from %.2f toward %.1f breaths/min", rate, s.resonance_rate_bpm)
+            self._show(current.rebased(t_s, s.resonance_rate_per_min, s.max_glide_per_min_per_min / 60.0))
+            log.info("pacer glides from %.2f toward %.1f breaths/min", rate, s.resonance_rate_per_min)
         elif gliding and not glide:
             self._show(current.rebased(t_s, rate, 0.0))
             log.info("pacer holds at %.2f breaths/min: the person is not following", rate)
         self._prune_history(t_s)
         return self.snapshot
 
-    def retarget(self, t_s: float, resonance_rate_bpm: float) -> PacerSnapshot:
+    def retarget(self, t_s: float, resonance_rate_per_min: float) -> PacerSnapshot:
         """Lead toward a new resonance rate from t_s (a user's choice); a glide under way turns to it at once."""
-        self.settings = replace(self.settings, resonance_rate_bpm=resonance_rate_bpm)
+        self.settings = replace(self.settings, resonance_rate_per_min=resonance_rate_per_min)
         current = self.snapshot
         if current.slope_bpm_per_s != 0.0:
-            self._show(current.rebased(t_s, resonance_rate_bpm, self.settings.max_glide_bpm_per_min / 60.0))
+            self._show(current.rebased(t_s, resonance_rate_per_min, self.settings.max_glide_per_min_per_min / 60.0))
         return self.update(max(t_s, self._last_s), None)
 
     def _judge_following(self, t_s: float, measured_bpm: float) -> None:
         """Following = the estimate is within tolerance of some rate shown over the estimate's lag."""
         lo, hi = self._rates_shown(t_s - self.settings.estimate_lag_s, t_s)
         off_bpm = max(lo - measured_bpm, measured_bpm - hi, 0.0)
-        if off_bpm <= self.settings.follow_tolerance_bpm:
+        if off_bpm <= self.settings.follow_tolerance_per_min:
             self._mismatch_since_s = None
             if not self._following:
                 log.info("the person follows the pacer again (breathing %.1f/min)", measured_bpm)

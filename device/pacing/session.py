@@ -85,10 +85,10 @@ class Session:
         self._shape = BreathShape(config.pacer.inhale_ratio, config.pacer.hold_in_ratio,
                                   config.pacer.exhale_ratio, config.pacer.hold_out_ratio)
         self._guide_settings = GuideSettings(
-            resonance_rate_bpm=config.pacer.resonance_rate_bpm,
-            default_start_rate_bpm=config.pacer.default_start_rate_bpm,
-            max_glide_bpm_per_min=config.pacer.max_glide_bpm_per_min,
-            follow_tolerance_bpm=config.pacer.follow_tolerance_bpm,
+            resonance_rate_per_min=config.pacer.resonance_rate_per_min,
+            default_start_rate_per_min=config.pacer.default_start_rate_per_min,
+            max_glide_per_min_per_min=config.pacer.max_glide_per_min_per_min,
+            follow_tolerance_per_min=config.pacer.follow_tolerance_per_min,
             shape=self._shape,
         )
         self._on_closed = on_closed
@@ -118,7 +118,7 @@ class Session:
         """The rate pacing leads toward: the person's resonance rate (during an assessment, the step's)."""
         if isinstance(self.guide, ResonanceAssessment) and self.guide.current_rate_bpm is not None:
             return self.guide.current_rate_bpm
-        return self._guide_settings.resonance_rate_bpm
+        return self._guide_settings.resonance_rate_per_min
 
     @property
     def assessment(self) -> ResonanceAssessment | None:
@@ -171,7 +171,7 @@ class Session:
 
     def set_target_rate(self, now_s: float, rate_bpm: float) -> None:
         """Lead toward `rate_bpm` breaths/min from now (this session and the next ones)."""
-        self._guide_settings = replace(self._guide_settings, resonance_rate_bpm=rate_bpm)
+        self._guide_settings = replace(self._guide_settings, resonance_rate_per_min=rate_bpm)
         if isinstance(self.guide, PacerGuide):  # an assessment keeps its own steps
             pacer = self.guide.retarget(now_s, rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
@@ -297,7 +297,7 @@ class Session:
         self._fade_to(now_s, 1.0, self._cfg.fade_in_s)
         self._enter(Phase.PACING, now_s)
         log.info("session %d: pacing from %.1f toward %.1f breaths/min", self.session_id,
-                 self._stats.start_rate_bpm, self._guide_settings.resonance_rate_bpm)
+                 self._stats.start_rate_bpm, self._guide_settings.resonance_rate_per_min)
 
     def _pacing(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
         assert self._stats is not None and self.guide is not None

@@ -8,7 +8,7 @@ from typing import get_type_hints
 
 import pytest
 
-from device.config import Config, as_dict, default_raw, load_config
+from device.config import RENAMED_KEYS, Config, as_dict, default_raw, load_config
 from device.errors import ConfigError
 
 
@@ -22,23 +22,23 @@ def test_shipped_defaults_cover_every_key_of_the_schema() -> None:
 def test_defaults_need_no_file() -> None:
     config = load_config()
     assert config.sensor.sample_rate_hz == 100
-    assert config.pacer.resonance_rate_bpm == 6.0
+    assert config.pacer.resonance_rate_per_min == 6.0
     assert config.sensor.i2c_address == 0x57
 
 
 def test_a_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text("[pacer]\nresonance_rate_bpm = 5.5\n[led]\ncount = 24\n")
+    path.write_text("[pacer]\nresonance_rate_per_min = 5.5\n[led]\ncount = 24\n")
     config = load_config(path)
-    assert config.pacer.resonance_rate_bpm == 5.5
+    assert config.pacer.resonance_rate_per_min == 5.5
     assert config.led.count == 24
     assert config.led.kind == "spi"  # untouched default
 
 
 def test_integers_are_accepted_where_numbers_are_expected(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text("[pacer]\nresonance_rate_bpm = 6\n")
-    value = load_config(path).pacer.resonance_rate_bpm
+    path.write_text("[pacer]\nresonance_rate_per_min = 6\n")
+    value = load_config(path).pacer.resonance_rate_per_min
     assert value == 6.0 and isinstance(value, float)
 
 
@@ -46,7 +46,7 @@ def test_every_error_is_listed_at_once_with_its_key(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(
         "[sensor]\nsample_rate_hz = 30\nled_current_ma = 'bright'\n"
-        "[pacer]\nresonance_rate_bpm = 9.0\n"
+        "[pacer]\nresonance_rate_per_min = 9.0\n"
         "[led]\ncolour = 'red'\n"
         "[audio]\nenabled = 1\n"
         "[night]\nstart = '25:00'\n"
@@ -59,7 +59,7 @@ def test_every_error_is_listed_at_once_with_its_key(tmp_path: Path) -> None:
     text = "\n".join(problems)
     assert "sensor.sample_rate_hz: expected one of 25, 50, 100, got 30" in text
     assert "sensor.led_current_ma: expected a number, got the text 'bright'" in text
-    assert "pacer.resonance_rate_bpm: expected 4.5 to 7.0, got 9.0" in text
+    assert "pacer.resonance_rate_per_min: expected 4.5 to 7.0, got 9.0" in text
     assert "led.colour: unknown setting" in text
     assert "audio.enabled: expected true or false, got 1" in text
     assert "night.start: expected a time of day as HH:MM, 00:00 to 23:59, got the text '25:00'" in text
@@ -161,3 +161,29 @@ def test_a_file_that_is_not_utf8_is_a_config_error_with_the_reason(tmp_path: Pat
     path.write_bytes("[device]\ndevice_id = 'café'\n".encode("latin-1"))
     with pytest.raises(ConfigError, match=r"latin1\.toml: not UTF-8 text \(byte 0xe9 at offset 25\)"):
         load_config(path)
+
+
+@pytest.mark.parametrize(("section", "old", "new"), [(s, o, n) for (s, o), n in RENAMED_KEYS.items()])
+def test_a_breath_rate_key_under_its_old_bpm_name_is_read_with_a_warning_naming_the_new(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, section: str, old: str, new: str) -> None:
+    default = as_dict(load_config())[section][new]
+    value = "6.5, 6.0, 5.5" if isinstance(default, str) else round(float(default) * 0.9, 3)
+    path = tmp_path / "old.toml"
+    path.write_text(f"[{section}]\n{old} = {value!r}\n".replace("'", '"'))
+    with caplog.at_level("WARNING", logger="device.config"):
+        config = load_config(path)
+    assert as_dict(config)[section][new] == value
+    assert f"{section}.{old} is now {section}.{new}" in caplog.text
+    both = tmp_path / "both.toml"
+    both.write_text(f"[{section}]\n{old} = {value!r}\n{new} = {value!r}\n".replace("'", '"'))
+    with pytest.raises(ConfigError) as caught:
+        load_config(both)
+    assert caught.value.problems == (f"{section}.{old}: the old name of {section}.{new}, which is given too; "
+                                     f"keep {section}.{new} only",)
+
+
+def test_no_config_key_calls_breaths_per_minute_bpm() -> None:
+    """`_bpm` is beats per minute alone; every breath rate in the schema is `_per_min`."""
+    keys = [f"{section}.{key}" for section, values in as_dict(load_config()).items() for key in values]
+    assert [k for k in keys if "bpm" in k] == []
+    assert {f"{s}.{n}" for (s, _), n in RENAMED_KEYS.items()} <= set(keys)

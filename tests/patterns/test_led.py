@@ -10,7 +10,7 @@ import pytest
 from device.clock import SimClock
 from drivers.led_ring import SpiLedRing
 from patterns.breath import breath_level
-from patterns.led import breath_glow, led_frame, sparkle_levels
+from patterns.led import PILOT_LEVEL, breath_glow, led_frame, led_frames, pilot_frame, sparkle_levels
 from patterns.state import Fade, PacerSnapshot, PatternState
 from sim.spi_ring import SpiRingSink
 
@@ -83,13 +83,25 @@ def test_fade_in_and_out_scale_the_whole_ring() -> None:
     fade_in = Fade(t0_s=2.0, from_level=0.0, to_level=1.0, duration_s=6.0)
     fading = _state(fade=fade_in)
     steady = _state()
+    pilot = pilot_frame(fading, N_LEDS)
     for t in np.arange(0.0, 10.0, 0.37):
-        expected = float(fade_in.level(t)) * led_frame(t, steady, N_LEDS)
+        expected = np.maximum(float(fade_in.level(t)) * led_frame(t, steady, N_LEDS), pilot)  # the pilot beneath
         assert led_frame(t, fading, N_LEDS) == pytest.approx(expected, abs=1e-12)
-    assert np.all(led_frame(1.0, fading, N_LEDS) == 0.0)
+    assert np.array_equal(led_frame(1.0, fading, N_LEDS), pilot)  # faded to nothing: the pilot light
     fade_out = _state(fade=Fade(t0_s=5.0, from_level=1.0, to_level=0.0, duration_s=3.0))
     assert led_frame(4.0, fade_out, N_LEDS).max() > 0.0
-    assert np.all(led_frame(8.5, fade_out, N_LEDS) == 0.0)
+    assert np.array_equal(led_frame(8.5, fade_out, N_LEDS), pilot)
+
+
+@pytest.mark.parametrize("night", [False, True])
+def test_faded_to_nothing_the_ring_shows_one_steady_dim_pilot_led(night: bool) -> None:
+    state = _state(fade=Fade(0.0, 0.0, 0.0, 0.0), night=night)
+    frames = led_frames(np.arange(0.0, 30.0, 0.02), state, N_LEDS)
+    assert np.all(frames == frames[0])  # steady
+    assert np.count_nonzero(frames[0].max(axis=1)) == 1 and frames[0, 0].max() == PILOT_LEVEL
+    if night:
+        assert frames[0, 0, 2] == 0.0  # no blue at night
+    assert np.all(led_frame(3.0, dataclasses.replace(state, brightness_cap=0.0), N_LEDS) == 0.0)  # brightness 0: dark
 
 
 def _mirror_asymmetry(frame: np.ndarray) -> float:

@@ -38,57 +38,71 @@ def _metrics(coherence: float | None = 1.0) -> HrvMetrics:
                       breath_rate_bpm=6.0, hr_swing_bpm=8.0, coherence=coherence, n_beats=100, artifact_pct=0.0)
 
 
+GLIMMER = "glimmer"  # pacing with the sparkle on, told apart from plain pacing
+
+
 def _session_on_the_ring(night: bool) -> tuple[list[tuple[str, float]], SpiRingSink]:
-    """A whole session (idle, settling, pacing, finger lifted: paused, closing) with the shipped
-    config, ticked once a second, its frames rendered at 50/s through the real driver (shipped gamma
-    and brightness limit) into the decoding sink. Returns the phase at each frame, and the sink."""
+    """A whole session (idle, settling, pacing, glimmer, finger lifted: paused, closing, idle again)
+    with the shipped config, ticked once a second, its frames rendered at 50/s through the real
+    driver (shipped gamma and brightness limit) into the decoding sink. Coherence is 4 (above the
+    glimmer ratio) from the start, so the sparkle comes 30 s into pacing. Returns the state at each
+    frame ("glimmer" while pacing sparkles), and the sink."""
     config = load_config()
     session = Session(config)
     session.set_night(night)
     clock = SimClock()
     sink = SpiRingSink(clock, keep_frames=10**6)
     ring = SpiLedRing(sink, N_LEDS, gamma=config.led.gamma, brightness_limit=config.led.max_brightness)
-    script = [(3, False), (80, True), (75, False)]  # (seconds, finger on)
-    phases: list[tuple[str, float]] = []
+    script = [(10, False), (130, True), (85, False)]  # (seconds, finger on)
+    states: list[tuple[str, float]] = []
     t_s = 0.0
     for seconds, finger in script:
         for _ in range(seconds):
             t_s += 1.0
-            session.tick(t_s, finger, 0.9, _metrics())
+            session.tick(t_s, finger, 0.9, _metrics(coherence=4.0))
+            label = GLIMMER if session.pattern.glimmer and session.phase is Phase.PACING else session.phase.value
             for k in range(FPS):
                 now = t_s + k * FRAME_S
                 clock.advance_to(now)
                 ring.show(led_frame(now, session.pattern, N_LEDS))
-                phases.append((session.phase.value, now))
-    return phases, sink
+                states.append((label, now))
+    return states, sink
 
 
 @pytest.mark.parametrize("night", [False, True])
-def test_every_state_of_a_session_shows_a_visible_calm_light(night: bool) -> None:
-    phases, sink = _session_on_the_ring(night)
-    states = np.array([p for p, _ in phases])
-    times = np.array([t for _, t in phases])
-    drive = np.array([rgb.max(axis=1) for rgb in _held(sink, times)], dtype=float)  # (frames, LEDs) brightest
-    seen = set()
-    for state in (Phase.SETTLING, Phase.PACING, Phase.PAUSED):
-        idx = np.flatnonzero(states == state.value)
-        assert idx.size, f"the script never reached {state.value}"
-        seen.add(state.value)
-        settled = idx[times[idx] >= times[idx[0]] + 7.0]  # after the 6 s fade into the state
+def test_every_state_shows_a_visible_calm_light_by_day_and_at_night(night: bool) -> None:
+    """Idle (before and after the session), settling, pacing, glimmer, paused and closing: every half
+    second the mean of the brightest LED is at least one drive step; the settling glow and the idle
+    pilot light are steady, the breath's edges move no faster than the breath."""
+    labels, sink = _session_on_the_ring(night)
+    states = np.array([p for p, _ in labels])
+    times = np.array([t for _, t in labels])
+    held = _held(sink, times)
+    drive = np.array([rgb.max(axis=1) for rgb in held], dtype=float)  # (frames, LEDs) brightest channel
+    if night:
+        assert max(int(rgb[:, 2].max()) for rgb in held) == 0  # no blue at night, in any state
+    for state in (Phase.IDLE.value, Phase.SETTLING.value, Phase.PACING.value, GLIMMER, Phase.PAUSED.value,
+                  Phase.CLOSING.value):
+        idx = np.flatnonzero(states == state)
+        assert idx.size, f"the script never reached {state}"
+        # Past the 6 s fade into the state (closing and idle: the fade is the state's beginning).
+        settled = idx if state in (Phase.CLOSING.value, Phase.IDLE.value) else idx[times[idx] >= times[idx[0]] + 7.0]
         window = 25  # half a second
-        for start in range(0, settled.size - window, window):
+        for start in range(0, settled.size - window + 1, window):
             chunk = drive[settled[start:start + window]]
-            assert chunk.mean(axis=0).max() >= 1.0, f"{state.value} is dark at {times[settled[start]]:.1f} s"
+            assert chunk.mean(axis=0).max() >= 1.0, f"{state} is dark at {times[settled[start]]:.1f} s"
         lit = drive[settled] > 0
         flips = np.count_nonzero(np.diff(lit.astype(int), axis=0), axis=0)  # per LED: dark <-> lit changes
         minutes = settled.size * FRAME_S / 60.0
-        if state is Phase.SETTLING:
+        if state == Phase.SETTLING.value:
             assert flips.max() == 0, "the settling glow is steady"
-        else:  # the arc's edges move with the breath (6/min here, 10/min at the start): no blinking
+        elif state != Phase.IDLE.value:  # the arc's edges move with the breath (6/min, 10/min at first)
             assert flips.max() <= 2 * 12 * minutes + 2
-    closing = np.flatnonzero(states == Phase.CLOSING.value)
-    assert closing.size and drive[closing[:FPS]].max() >= 1.0  # it fades out, from a visible light
-    assert drive[-1].max() == 0.0  # and is dark once the session is over
+    # Idle: the pilot light, before the session and once it is over: LED 0 alone, one step, unchanging.
+    for idle in (drive[states == Phase.IDLE.value][:FPS], drive[-5 * FPS:]):
+        assert np.all(idle == idle[0])
+        assert idle[0, 0] == 1.0 and np.all(idle[0, 1:] == 0.0)
+    assert states[-1] == Phase.IDLE.value
 
 
 def _intended_drive(frames: np.ndarray, gamma: float, limit: float) -> np.ndarray:

@@ -103,7 +103,7 @@ def rmssd_ms(beats_s: NDArray[np.float64]) -> float:
 
 @pytest.mark.parametrize("natural_bpm", [12.0, 15.0])
 def test_unpaced_person_breathes_at_their_natural_rate(natural_bpm: float) -> None:
-    bedside = Bedside(SimulatedPerson(PersonParams(natural_breath_rate_bpm=natural_bpm), seed=1))
+    bedside = Bedside(SimulatedPerson(PersonParams(natural_breath_rate_per_min=natural_bpm), seed=1))
     bedside.live_until(180.0)
     rates = bedside.person.breath_rate_bpm_at(np.arange(30.0, 170.0, 10.0), window_s=20.0)
     assert np.median(rates) == pytest.approx(natural_bpm, abs=0.7)
@@ -263,9 +263,9 @@ def test_from_seed_draws_a_plausible_person_and_honours_fixed_values() -> None:
     drawn = [PersonParams.from_seed(s) for s in range(20)]
     assert len({p.mean_hr_bpm for p in drawn}) == 20
     assert PersonParams.from_seed(3) == PersonParams.from_seed(3)
-    assert all(4.5 <= p.resonance_rate_bpm <= 7.0 and 55.0 <= p.mean_hr_bpm <= 80.0 for p in drawn)
-    pinned = PersonParams.from_seed(3, natural_breath_rate_bpm=12.0, compliance=0.5)
-    assert pinned.natural_breath_rate_bpm == 12.0 and pinned.compliance == 0.5
+    assert all(4.5 <= p.resonance_rate_per_min <= 7.0 and 55.0 <= p.mean_hr_bpm <= 80.0 for p in drawn)
+    pinned = PersonParams.from_seed(3, natural_breath_rate_per_min=12.0, compliance=0.5)
+    assert pinned.natural_breath_rate_per_min == 12.0 and pinned.compliance == 0.5
 
 
 def test_bad_requests_are_refused() -> None:

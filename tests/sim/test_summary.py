@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sim.summary import coherence_comparison, format_summary
+from sim.summary import coherence_comparison, format_summary, sim_summary
 
 
 def _payloads(minutes: float, first: float = 1.0, last: float = 3.0, period_s: float = 5.0) -> list[dict[str, Any]]:
@@ -49,9 +49,13 @@ def test_unknown_values_are_said_in_words_never_as_none() -> None:
                                    peak_coherence_ratio=None, pacer_start_rate_per_min=None,
                                    pacer_end_rate_per_min=None, paced_s=0.0), [], "none")
     assert "None" not in text and "null" not in text
-    assert "not known (too few clean beats)" in text and "pacing never started" in text
+    assert "mean heart rate           not known (pacing never started)" in text  # the means are over pacing
+    assert "too few clean beats" not in text
     assert "no coherence readings while pacing" in text
     assert "None" not in format_summary(None, [], "none")
+    paced = format_summary(_summary(mean_hr_bpm=None, mean_coherence_ratio=None), [], "none")
+    assert "mean heart rate           not known (too few clean beats while pacing)" in paced
+    assert "mean coherence ratio      not known (no coherence reading while pacing)" in paced
 
 
 def test_known_values_carry_units_and_one_precision_per_unit() -> None:
@@ -59,3 +63,18 @@ def test_known_values_carry_units_and_one_precision_per_unit() -> None:
     assert "64.2 beats/min" in text and "42 ms" in text and "1.23" in text
     assert "11.4/min at the start, 8.6/min at the end" in text
     assert "bpm" not in text
+
+
+@pytest.mark.parametrize("minutes", [3.0, 6.0, 9.0])
+def test_the_json_closing_summary_holds_the_figures_the_text_summary_prints(minutes: float) -> None:
+    payloads = _payloads(minutes)
+    closing = sim_summary(payloads, seed=4, simulated_s=minutes * 60.0)
+    text = format_summary(_summary(), payloads, "none")
+    assert closing["kind"] == "sim_summary" and closing["seed"] == 4
+    first, last, reason = (closing["coherence_ratio_first_2_min"], closing["coherence_ratio_last_2_min"],
+                           closing["coherence_ratio_compare_reason"])
+    assert (reason is None) == (minutes >= 4.0)  # two 2-minute windows that do not overlap
+    if reason is None:
+        assert f"coherence first 2 min     {first:.2f}" in text and f"coherence last 2 min      {last:.2f}" in text
+    else:
+        assert first is None and last is None and reason in text

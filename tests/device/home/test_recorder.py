@@ -146,13 +146,13 @@ def test_an_assessment_is_stored_for_the_person_and_paces_their_next_session(tmp
     from device.pacing.assessment import AssessmentPlan
 
     store = Store(tmp_path / "g.db")
-    config = load_config(overrides={"sim": {"resonance_rate_bpm": 5.5}})
+    config = load_config(overrides={"sim": {"resonance_rate_per_min": 5.5}})
     ann = add_person(store, new_person("Ann", config), NOON)
     household = Household(store, config, ann)
     world = build_sim_world(household.config_for(ann), silent=True, start_wall=NOON)
     glimmer = build_device(household.config_for(ann), world.hardware)
     household.attach(glimmer, NOON)
-    glimmer.start_assessment(AssessmentPlan(rates_bpm=(6.0, 5.5, 5.0), step_s=90.0, settle_s=20.0))
+    glimmer.start_assessment(AssessmentPlan(rates_per_min=(6.0, 5.5, 5.0), step_s=90.0, settle_s=20.0))
     glimmer.on_session_tick.append(lambda _t: glimmer.stop() if glimmer.session.last_summary else None)
     glimmer.run(until_s=900.0)
     (assessment,) = store.assessments(ann.id or 0)
@@ -160,8 +160,8 @@ def test_an_assessment_is_stored_for_the_person_and_paces_their_next_session(tmp
     assert row["status"] == "closed" and row["person"] == "Ann"
     assert len(assessment["steps"]) >= 3
     # The result becomes hers and paces her next session.
-    assert assessment["resonance_rate_bpm"] is not None, assessment["reason"]
+    assert assessment["resonance_rate_per_min"] is not None, assessment["reason"]
     assert household.active is not None
-    assert household.active.resonance_rate_bpm == assessment["resonance_rate_bpm"]
-    assert glimmer.session.target_rate_bpm == assessment["resonance_rate_bpm"]
+    assert household.active.resonance_rate_per_min == assessment["resonance_rate_per_min"]
+    assert glimmer.session.target_rate_bpm == assessment["resonance_rate_per_min"]
     glimmer.close()

@@ -24,6 +24,7 @@ NOW = datetime(2026, 11, 29, 21, 0, 0)
 SHIPPED = [
     ("people, sessions, per-period metrics, glimmer moments, resonance assessments", "c19e501dbeead9f5"),
     ("MQTT outbox: messages waiting for the broker, drop counts, discovery bookkeeping", "2fe2e1a586b09a09"),
+    ("breaths per minute are _per_min (beats per minute alone are _bpm)", "d8169b5fb910cb76"),
 ]
 
 
@@ -49,7 +50,7 @@ def _fill(store: Store) -> int:
                             for i in range(10)])
     store.add_glimmer(sid, 30.0, NOW + timedelta(seconds=30))
     store.close_session(sid, NOW + timedelta(seconds=50), {"duration_s": 50.0, "mean_hr_bpm": 64.5, "glimmers": 1})
-    store.add_assessment(person.id, NOW, 5.5, "test", [{"rate_bpm": 6.5, "attempt": 1, "followed": True}])
+    store.add_assessment(person.id, NOW, 5.5, "test", [{"rate_per_min": 6.5, "attempt": 1, "followed": True}])
     return sid
 
 
@@ -114,8 +115,8 @@ def test_people_settings_round_trip_and_bad_values_change_nothing(tmp_path: Path
             edited(ann, volume=1.5)
         with pytest.raises(DataError, match="unknown setting"):
             edited(ann, loudness=0.5)
-        update_person(s, edited(ann, resonance_rate_bpm=5.5, hum_enabled=False))
-        assert get_person(s, "ANN").resonance_rate_bpm == 5.5
+        update_person(s, edited(ann, resonance_rate_per_min=5.5, hum_enabled=False))
+        assert get_person(s, "ANN").resonance_rate_per_min == 5.5
         assert get_person(s, "Ann").hum_enabled is False
         with pytest.raises(DataError, match="no person called 'Cy'"):
             get_person(s, "Cy")
@@ -230,3 +231,24 @@ def test_the_store_path_follows_the_state_directory(tmp_path: Path) -> None:
     if not store_module.SYSTEM_STATE_DIR.is_dir():
         got = resolve_store_path("", {"XDG_STATE_HOME": str(tmp_path)})
         assert got == tmp_path / "glimmer" / "glimmer.db" and got.parent.is_dir()
+
+
+def test_breath_rates_stored_under_their_old_names_come_back_under_the_new(tmp_path: Path) -> None:
+    """A store written before breaths/min became `_per_min` (schema 2) keeps its resonance rates."""
+    path = tmp_path / "old.db"
+    _database_at(path, 2)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("INSERT INTO people (id, name, colour, resonance_rate_bpm, inhale_ratio, exhale_ratio, hum_enabled, "
+                 "hum_pitch_hz, volume, brightness, night_brightness_cap, night_volume_cap, created_at) "
+                 "VALUES (1, 'Ann', '#ff8800', 5.5, 4, 6, 1, 130, 0.5, 1, 0.25, 0.3, '2026-11-01T21:00:00')")
+    conn.execute("INSERT INTO assessments (id, person_id, at, resonance_rate_bpm, reason) "
+                 "VALUES (1, 1, '2026-11-01T21:00:00', 5.5, 'old')")
+    conn.execute("INSERT INTO assessment_steps (assessment_id, step, rate_bpm, attempt, followed) "
+                 "VALUES (1, 0, 6.5, 1, 1)")
+    conn.close()
+    with Store(path) as s:
+        ann = get_person(s, "Ann")
+        assert ann.resonance_rate_per_min == 5.5
+        (found,) = s.assessments(ann.id or 0)
+        assert found["resonance_rate_per_min"] == 5.5 and found["steps"][0]["rate_per_min"] == 6.5
+        assert "resonance_rate_bpm" not in found and "rate_bpm" not in found["steps"][0]

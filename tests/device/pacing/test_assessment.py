@@ -67,14 +67,14 @@ def test_a_burst_of_motion_beats_leaves_the_figures_as_they_were(at_s: float) ->
 
 
 def test_the_first_step_is_judged_only_after_the_lead_in() -> None:
-    plan = AssessmentPlan(rates_bpm=(6.0, 5.5, 5.0), step_s=60.0, settle_s=10.0, lead_in_s=45.0)
+    plan = AssessmentPlan(rates_per_min=(6.0, 5.5, 5.0), step_s=60.0, settle_s=10.0, lead_in_s=45.0)
     run = ResonanceAssessment(plan)
     run.start(0.0, None)
     run.add_beats(paced_beats(6.0, 0.0, 10.0, span_s=200.0))
     run.update(60.0, None)
     assert run.steps == []  # a step's time has passed, but not the lead-in's and the step's
     run.update(105.0, None)
-    assert [s.rate_bpm for s in run.steps] == [6.0] and run.steps[0].followed
+    assert [s.rate_per_min for s in run.steps] == [6.0] and run.steps[0].followed
     assert run.current_rate_bpm == 5.5
     with pytest.raises(InputError):
         AssessmentPlan(lead_in_s=-1.0)
@@ -112,7 +112,7 @@ def test_the_fit_finds_the_resonance_of_generated_responses(f0: float, q: float)
     errors = []
     for _ in range(10):
         steps = resonator_steps(f0, q, rates, offset_deg=float(rng.uniform(-20, 20)), noise=0.03, rng=rng)
-        r = np.array([s.rate_bpm for s in steps])
+        r = np.array([s.rate_per_min for s in steps])
         found, _, _ = fit_resonance(r, np.array([s.hr_amplitude_bpm for s in steps]),
                                     np.array([s.breath_depth for s in steps]), np.array([s.phase_deg for s in steps]))
         errors.append(found - f0)
@@ -121,7 +121,7 @@ def test_the_fit_finds_the_resonance_of_generated_responses(f0: float, q: float)
 
 def test_fewer_than_three_followed_rates_is_could_not_tell() -> None:
     steps = resonator_steps(5.5, 2.0, (6.5, 6.0, 5.5, 5.0, 4.5), 0.0, 0.0, np.random.default_rng(0))
-    steps = [s if i < 2 else StepFigures(s.rate_bpm, 2, False, 11.0, 11.0, None, None, None)
+    steps = [s if i < 2 else StepFigures(s.rate_per_min, 2, False, 11.0, 11.0, None, None, None)
              for i, s in enumerate(steps)]
     rate, reason = choose(steps)
     assert rate is None and reason.startswith("could not tell")
@@ -129,7 +129,7 @@ def test_fewer_than_three_followed_rates_is_could_not_tell() -> None:
 
 def test_a_plan_out_of_range_is_refused() -> None:
     with pytest.raises(InputError):
-        AssessmentPlan(rates_bpm=(6.0, 12.0, 5.0))
+        AssessmentPlan(rates_per_min=(6.0, 12.0, 5.0))
     with pytest.raises(InputError):
         AssessmentPlan(step_s=60.0, settle_s=40.0)
 
@@ -138,11 +138,11 @@ def test_a_plan_out_of_range_is_refused() -> None:
 
 
 def assess(resonance_bpm: float, seed: int, compliance: float = 0.85) -> float | None:
-    config = load_config(overrides={"sim": {"seed": seed, "resonance_rate_bpm": resonance_bpm,
+    config = load_config(overrides={"sim": {"seed": seed, "resonance_rate_per_min": resonance_bpm,
                                             "compliance": compliance}})
     found = simulate_assessment(config)
     assert found.result is not None, "the assessment did not finish"
-    return found.result.resonance_rate_bpm
+    return found.result.resonance_rate_per_min
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
@@ -157,10 +157,10 @@ def test_a_person_resonating_at_6_5_is_found_at_6_5() -> None:
 
 
 def test_a_person_who_does_not_follow_gets_could_not_tell() -> None:
-    config = load_config(overrides={"sim": {"seed": 1, "resonance_rate_bpm": 5.5, "compliance": 0.0}})
+    config = load_config(overrides={"sim": {"seed": 1, "resonance_rate_per_min": 5.5, "compliance": 0.0}})
     found = simulate_assessment(config)
     assert found.result is not None
-    assert found.result.resonance_rate_bpm is None
+    assert found.result.resonance_rate_per_min is None
     assert found.result.reason.startswith("could not tell")
     assert all(not s.followed for s in found.result.steps)
     assert len(found.result.steps) == 10  # every step was tried twice

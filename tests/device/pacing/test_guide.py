@@ -50,7 +50,7 @@ def test_starts_near_the_measured_rate_at_the_start_of_an_in_breath() -> None:
 
 
 def test_starts_at_the_default_without_a_plausible_estimate_and_clamps_to_the_start_range() -> None:
-    settings = GuideSettings(default_start_rate_bpm=9.0)
+    settings = GuideSettings(default_start_rate_per_min=9.0)
     assert float(PacerGuide(settings).start(0.0, None).rate_bpm(0.0)) == 9.0
     assert float(PacerGuide(settings).start(0.0, 30.0).rate_bpm(0.0)) == 9.0  # not a breathing rate at rest
     assert float(PacerGuide(settings).start(0.0, 2.0).rate_bpm(0.0)) == 9.0
@@ -64,7 +64,7 @@ def test_a_spontaneous_breather_gets_a_start_at_their_own_rate(breath_per_min: f
 
 
 def test_glides_to_resonance_no_faster_than_allowed_with_a_person_who_follows() -> None:
-    guide = PacerGuide(GuideSettings(resonance_rate_bpm=6.0, max_glide_bpm_per_min=1.0))
+    guide = PacerGuide(GuideSettings(resonance_rate_per_min=6.0, max_glide_per_min_per_min=1.0))
     shown = run_guide(guide, 10.0, lagging_follower)
     t = np.arange(0.0, 600.0, 0.5)
     rates = np.array([pacer_rate_at(shown, x) for x in t])
@@ -95,7 +95,7 @@ def test_phase_and_rate_are_continuous_across_every_update() -> None:
 
 
 def test_holds_the_glide_while_the_person_does_not_follow_and_resumes_when_they_catch_up() -> None:
-    settings = GuideSettings(follow_grace_s=20.0, follow_tolerance_bpm=1.5)
+    settings = GuideSettings(follow_grace_s=20.0, follow_tolerance_per_min=1.5)
     guide = PacerGuide(settings)
     guide.start(0.0, 12.0)
     following_log = []
@@ -104,7 +104,7 @@ def test_holds_the_glide_while_the_person_does_not_follow_and_resumes_when_they_
         following_log.append((float(t), guide.following))
     assert not guide.following
     held_rate = float(guide.snapshot.rate_bpm(180.0))
-    assert held_rate < 12.0 - settings.follow_tolerance_bpm, "the glide went beyond the tolerance first"
+    assert held_rate < 12.0 - settings.follow_tolerance_per_min, "the glide went beyond the tolerance first"
     for t in np.arange(185.0, 300.0, 5.0):
         guide.update(float(t), 12.0)
     assert float(guide.snapshot.rate_bpm(300.0)) == pytest.approx(held_rate), "the glide must wait"
@@ -129,7 +129,7 @@ def test_missing_estimates_change_nothing() -> None:
 
 
 def test_does_not_move_when_starting_at_the_target() -> None:
-    guide = PacerGuide(GuideSettings(resonance_rate_bpm=6.0))
+    guide = PacerGuide(GuideSettings(resonance_rate_per_min=6.0))
     guide.start(0.0, 6.0)
     snap = guide.update(60.0, 6.0)
     assert float(snap.rate_bpm(600.0)) == 6.0 and guide.reached_target
@@ -137,8 +137,8 @@ def test_does_not_move_when_starting_at_the_target() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("resonance_rate_bpm", 8.0), ("resonance_rate_bpm", 4.0), ("max_glide_bpm_per_min", 0.0),
-     ("follow_tolerance_bpm", float("nan")), ("default_start_rate_bpm", 20.0)],
+    [("resonance_rate_per_min", 8.0), ("resonance_rate_per_min", 4.0), ("max_glide_per_min_per_min", 0.0),
+     ("follow_tolerance_per_min", float("nan")), ("default_start_rate_per_min", 20.0)],
 )
 def test_settings_out_of_bounds_are_refused_naming_the_field(name: str, value: float) -> None:
     with pytest.raises(ValueError, match=name):
@@ -156,7 +156,7 @@ def test_time_going_back_or_updating_before_start_is_refused() -> None:
 
 
 def test_a_simulated_person_is_guided_to_resonance_without_the_glide_ever_waiting() -> None:
-    bedside = Bedside(SimulatedPerson(PersonParams.from_seed(2, natural_breath_rate_bpm=12.0), seed=2))
+    bedside = Bedside(SimulatedPerson(PersonParams.from_seed(2, natural_breath_rate_per_min=12.0), seed=2))
     bedside.live_until(40.0)
     guide = PacerGuide()
     pacer = guide.start(40.0, float(bedside.person.breath_rate_bpm_at(10.0, window_s=60.0)))

@@ -44,7 +44,7 @@ def test_a_session_paces_from_the_measured_breathing_rate_after_settling() -> No
     assert d.session.phase is Phase.PACING
     assert float(d.session.pattern.pacer.rate_bpm(d.t_s)) == pytest.approx(12.0, abs=0.1)
     d.run(60)  # then it glides toward the resonance rate, at most 1 breath/min per minute
-    assert d.session.pattern.pacer.target_bpm == d.config.pacer.resonance_rate_bpm
+    assert d.session.pattern.pacer.target_bpm == d.config.pacer.resonance_rate_per_min
     assert 11.0 - 1e-9 <= float(d.session.pattern.pacer.rate_bpm(d.t_s)) < 12.0
 
 
@@ -61,7 +61,7 @@ def test_without_a_breathing_estimate_it_starts_at_the_default_after_waiting() -
     d.run(d.config.session.settle_s * 1.5, breath_rate_bpm=None)
     assert d.session.phase is Phase.PACING
     rate = float(d.session.pattern.pacer.rate_bpm(d.t_s))
-    assert rate == pytest.approx(d.config.pacer.default_start_rate_bpm, abs=0.5)
+    assert rate == pytest.approx(d.config.pacer.default_start_rate_per_min, abs=0.5)
 
 
 def test_lifting_the_finger_pauses_then_resumes() -> None:
