@@ -28,6 +28,8 @@ setup(
         "test": ["pytest>=8", "pytest-cov>=5", "hypothesis>=6", "ruff>=0.5", "mypy>=1.10", "matplotlib>=3.6",
                  # the MQTT contract test (JSON Schema in an AsyncAPI YAML document) and its TLS test CA
                  "jsonschema>=4.18", "pyyaml>=6", "cryptography>=41",
+                 # renders the Home Assistant discovery templates as Home Assistant does (Jinja)
+                 "jinja2>=3.1",
                  # runs the suite on every core (pyproject addopts: -n auto)
                  "pytest-xdist>=3.5"],
         # Peers measured by the pulse benchmark; never imported by the device.

@@ -90,6 +90,9 @@ class Hardware:
     audio: AudioOutput
     pin_factory: Any = None  # gpiozero pin factory for led.kind = "pwm" (None: gpiozero's default)
     wall_clock: Callable[[], datetime] = datetime.now  # only for the night schedule and wall stamps
+    # Real wall time for what the household store keeps (docs/storage.md): the simulator's wall_clock runs
+    # at its speed from --at, but what is stored must never lie in the future nor overlap.
+    stamp_clock: Callable[[], datetime] = datetime.now
     on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
 
 
@@ -146,15 +149,16 @@ class GlimmerDevice:
         self.publishers = list(publishers)
         self.mqtt = mqtt
         # Seams for the household store (issue 10): who is at the device, and how a person is chosen by
-        # name (raises CommandRejected for an unknown name). None: the device knows no people yet.
+        # name, None for a guest (raises CommandRejected for an unknown name). None: the device knows no
+        # people yet.
         self.current_person: Person | None = None
-        self.choose_person: Callable[[str], Person] | None = None
-        self.people_names: Callable[[], list[str]] = list  # offered by Home Assistant's person select
+        self.choose_person: Callable[[str | None], Person | None] | None = None
+        self.known_people: Callable[[], list[Person]] = list  # offered by Home Assistant's person select
         self._glimmer_shown = False
         if mqtt is not None:
             mqtt.target = self
             mqtt.active_person = lambda: self.current_person
-            mqtt.people = lambda: self.people_names()
+            mqtt.people = lambda: self.known_people()
             self.publishers.append(mqtt)
         self.stop_event = threading.Event()
         self._closed = False
@@ -340,7 +344,9 @@ class GlimmerDevice:
             return False
         numbers = self.session.ids
         self.config = config
-        self.session = Session(config, on_closed=self._publish_session)
+        # Only the settings change: the new session carries on what the device knows (the finger, a
+        # finger held off by a stop, night mode), so choosing a person starts nothing.
+        self.session = Session(config, on_closed=self._publish_session).carry_on_from(self.session)
         self.session.ids = numbers
         return True
 
@@ -393,10 +399,12 @@ class GlimmerDevice:
                                               "(a closing one ends within its fade)")
         elif command.name == "stop":
             self.session.stop_now(now_s)
-        elif command.name == "person":
-            if self.choose_person is None:
+        elif command.name == "person":  # only chooses: no session starts (see use_config)
+            if self.choose_person is not None:
+                self.current_person = self.choose_person(args["person"])
+            elif args["person"] is not None:
                 raise CommandRejected("unavailable", "choosing a person needs the household's people; none are set up")
-            self.current_person = self.choose_person(args["person"])
+            # else: no household, so everyone is a guest already
         elif command.name == "pacer_target":
             self.session.set_target_rate(now_s, args["rate_per_min"])
         elif command.name == "brightness":
@@ -588,8 +596,9 @@ def build_device(config: Config, hardware: Hardware, publishers: Sequence[Publis
     """The one composition root: the running device from a config and its hardware. With `mqtt.host`
     set, the device also publishes over MQTT (and takes commands from it)."""
     mqtt = None
-    if config.mqtt.host:
+    if config.mqtt.host:  # paho is imported only with a broker (start-up cost)
         from device.home.mqtt import build_mqtt_link
 
-        mqtt = build_mqtt_link(config, hardware.wall_clock)
+        # MQTT's measured_at is real wall time too, never the simulator's (docs/metrics.md).
+        mqtt = build_mqtt_link(config, hardware.stamp_clock)
     return GlimmerDevice(config, hardware, publishers, mqtt=mqtt)

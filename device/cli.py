@@ -200,16 +200,18 @@ def _stop_on_signals(stop: Any) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def load_for(args: argparse.Namespace, default_path: Path | None = DEFAULT_CONFIG_PATH) -> Config:
-    """The config a command runs with: --config, else `default_path` when it exists, else the defaults."""
+def load_for(args: argparse.Namespace, default_path: Path | None = DEFAULT_CONFIG_PATH,
+             check_files: bool = False) -> Config:
+    """The config a command runs with: --config, else `default_path` when it exists, else the defaults.
+    `check_files`: the files MQTT will use must be readable too (config.load_config)."""
     path = args.config
     if path is None and default_path is not None and default_path.exists():
         path = default_path
-    return load_config(path)
+    return load_config(path, check_files=check_files)
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    config = load_for(args)
+    config = load_for(args, check_files=True)
     sys.stdout.write(render_toml(config))
     return EX_OK
 
@@ -218,7 +220,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from device.app import build_device
     from device.hardware import build_real_hardware
 
-    config = load_for(args)
+    config = load_for(args, check_files=True)
     _setup_logging(config, _verbosity(args))
     hardware = build_real_hardware(config)
     household = cli_home.run_household(config)
@@ -238,7 +240,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sim(args: argparse.Namespace) -> int:
     from sim.world import run_sim
 
-    config = load_for(args, None)
+    config = load_for(args, None, check_files=True)
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
     if args.assess:

@@ -292,11 +292,12 @@ def _check_value(key: str, value: Any, tp: type, meta: dict[str, Any]) -> tuple[
     return value, None
 
 
-def _build(raw: dict[str, Any]) -> Config:
+def _build(raw: dict[str, Any], check_files: bool = False) -> Config:
     """Validate a complete raw dict (defaults merged with the user's) into a Config.
 
     Every problem is collected, each naming its key once: a key whose value is wrong is not
-    reported again by the rules between keys.
+    reported again by the rules between keys. With `check_files`, the files MQTT will use must also be
+    readable (`_file_checks`).
     """
     problems: list[str] = []
     sections: dict[str, Any] = {}
@@ -335,6 +336,8 @@ def _build(raw: dict[str, Any]) -> Config:
         if len(kwargs) == len(known):
             sections[name] = section_cls(**kwargs)
     problems.extend(_cross_checks(valid))
+    if check_files:
+        problems.extend(_file_checks(valid))
     if problems:
         raise ConfigError(problems)
     return Config(**sections)
@@ -362,6 +365,46 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
     return problems
 
 
+def read_password_file(path: str) -> str:
+    """The first line of `mqtt.password_file`; ConfigError naming the key and the path (never the content)
+    when it cannot be read as UTF-8 text or its first line is empty."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"mqtt.password_file: cannot read {path}: {exc.strerror or exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"mqtt.password_file: {path} is not UTF-8 text"]) from exc
+    lines = text.splitlines()
+    if not lines or not lines[0]:
+        raise ConfigError([f"mqtt.password_file: {path} is empty (the password is its first line)"])
+    return lines[0]
+
+
+def _file_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
+    """The files the [mqtt] section names, when MQTT is on (a host is set), checked with the config
+    (`glimmer config`, and every start of `run` and `sim`) rather than when the broker is first reached:
+    each must be readable by whoever runs the command, and the password file must hold a password.
+    Problems name the key and the path, never a file's content."""
+    mqtt = valid.get("mqtt", {})
+    problems: list[str] = []
+    if not mqtt.get("host"):
+        return problems
+    for key in ("ca_file", "cert_file", "key_file"):
+        path = mqtt.get(key)
+        if path:
+            try:
+                with open(path, "rb") as f:
+                    f.read(1)
+            except OSError as exc:
+                problems.append(f"mqtt.{key}: cannot read {path}: {exc.strerror or exc}")
+    if mqtt.get("password_file"):
+        try:
+            read_password_file(mqtt["password_file"])
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
 def _read_toml(text: str, origin: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -374,8 +417,11 @@ def default_raw() -> dict[str, Any]:
     return _read_toml(text, "default_config.toml")
 
 
-def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
-    """Shipped defaults, overlaid by the TOML file at `path` (if given) and then by `overrides`."""
+def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+                check_files: bool = False) -> Config:
+    """Shipped defaults, overlaid by the TOML file at `path` (if given) and then by `overrides`. With
+    `check_files` (the commands that connect to MQTT, and `glimmer config`), the files MQTT will use
+    must be readable too."""
     raw = default_raw()
     layers: list[dict[str, Any]] = []
     if path is not None:
@@ -397,7 +443,7 @@ def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] |
             else:
                 raw[section] = values
     try:
-        config = _build(raw)
+        config = _build(raw, check_files)
     except ConfigError as exc:
         raise ConfigError([*problems, *exc.problems]) from None
     if problems:

@@ -4,9 +4,15 @@ changes. Pure: bytes in, a `Command` or a `CommandRejected` out (codes below); n
 Every body may carry `id` (a string of at most 64 characters or an integer), echoed in the reply: the
 way to match a reply under MQTT 3.1.1, which has no correlation data.
 
-Error codes: `bad_topic` (not exactly one level under cmd/), `unknown_command`, `too_large` (over
-MAX_COMMAND_BYTES), `not_json` (not UTF-8 JSON, or NaN/Infinity), `not_object`, `unknown_field`,
-`missing_field`, `wrong_type`, `out_of_range`; and, when applying, `unavailable` (e.g. no people set up).
+`person` chooses who is at the device: `{"person": "<name or opaque id>"}` a member of the household (the
+opaque id is the one `state` publishes under privacy "opaque"), `{"person": null}` a guest (nothing
+stored). Choosing only chooses: it starts no session (a session starts with `start`, a button, or a
+finger placed on the sensor).
+
+Error codes: `bad_topic` (not exactly one level under cmd/: `cmd`, `cmd/`, `cmd/a/b`), `unknown_command`,
+`too_large` (over MAX_COMMAND_BYTES), `not_json` (not UTF-8 JSON, or NaN/Infinity), `not_object`,
+`unknown_field`, `missing_field`, `wrong_type`, `out_of_range`; and, when applying, `retained` (a
+retained message), `unavailable` (no people set up, or the store failed), `unknown_person`, `busy`.
 """
 
 from __future__ import annotations
@@ -32,13 +38,14 @@ class Field:
     hi: float | None = None
     choices: tuple[str, ...] | None = None
     max_chars: int | None = None
+    nullable: bool = False  # JSON null is a value (e.g. the guest for `person`)
 
 
 # name -> its fields (all required)
 COMMANDS: dict[str, dict[str, Field]] = {
     "start": {},
     "stop": {},
-    "person": {"person": Field(str, max_chars=MAX_PERSON_CHARS)},
+    "person": {"person": Field(str, max_chars=MAX_PERSON_CHARS, nullable=True)},
     "pacer_target": {"rate_per_min": Field(float, *PACER_TARGET_RANGE_PER_MIN)},
     "brightness": {"pct": Field(float, 0.0, 100.0)},
     "volume": {"pct": Field(float, 0.0, 100.0)},
@@ -76,6 +83,8 @@ def request_id_of(payload: bytes) -> str | int | None:
 
 def _check(name: str, key: str, value: Any, spec: Field) -> Any:
     where = f"cmd/{name}: {key}"
+    if value is None and spec.nullable:
+        return None
     if spec.kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise CommandRejected("wrong_type", f"{where}: expected a number, got {type(value).__name__}")
@@ -86,7 +95,8 @@ def _check(name: str, key: str, value: Any, spec: Field) -> Any:
         return value
     if spec.kind is str:
         if not isinstance(value, str):
-            raise CommandRejected("wrong_type", f"{where}: expected a string, got {type(value).__name__}")
+            expected = "a string or null" if spec.nullable else "a string"
+            raise CommandRejected("wrong_type", f"{where}: expected {expected}, got {type(value).__name__}")
         if spec.choices is not None and value not in spec.choices:
             raise CommandRejected("out_of_range", f"{where}: expected one of {', '.join(spec.choices)}")
         if spec.max_chars is not None and not 1 <= len(value) <= spec.max_chars:

@@ -11,6 +11,8 @@ Reference: https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,13 +98,49 @@ def _value(key: str, scale: float = 1.0) -> str:
     return f"{{{{ (value_json.{key}{factor}) if value_json.{key} is not none else none }}}}"
 
 
-def discovery_configs(device_id: str, prefix: str, people: list[str]) -> dict[str, dict[str, Any]]:
-    """Every entity's discovery topic -> config. `people`: the names the person select offers."""
+GUEST_LABEL = "Guest"  # how Home Assistant shows (and the select chooses) a guest: `person` null in state
+
+
+def guest_label(people: list[str]) -> str:
+    """The guest's label in Home Assistant: "Guest", unless a member of the household is called that."""
+    taken = {p.casefold() for p in people}
+    label = GUEST_LABEL
+    if label.casefold() in taken:
+        label = f"{GUEST_LABEL} (not stored)"
+    while label.casefold() in taken:
+        label += "*"
+    return label
+
+
+def _person_entities(t: Topics, people: list[str] | None) -> list[tuple[str, str, dict[str, Any]]]:
+    """The active-person sensor and select: they show what `state.person` says, so they exist only when it
+    says who (privacy "name": names, "opaque": opaque ids); under privacy "none" neither is offered. The
+    select offers the household (as `state` names them) and the guest; choosing sends `cmd/person`, the
+    guest as `{"person": null}`."""
+    if people is None:
+        return []
+    guest = json.dumps(guest_label(people))  # a Jinja string literal
+    shown = f"{{{{ value_json.person if value_json.person is not none else {guest} }}}}"
+    return [
+        ("sensor", "active_person", {"name": "Active person", "state_topic": t.state, "value_template": shown}),
+        ("select", "person", {"name": "Choose person", "command_topic": t.cmd("person"),
+                              "command_template": f'{{"person": {{{{ (none if value == {guest} else value) '
+                                                  f'| tojson }}}}}}',
+                              "state_topic": t.state, "value_template": shown,
+                              "options": [*people, json.loads(guest)]}),
+    ]
+
+
+def discovery_configs(device_id: str, prefix: str, people: list[str] | None) -> dict[str, dict[str, Any]]:
+    """Every entity's discovery topic -> config. `people`: the household as `state` names them (names or
+    opaque ids, per the privacy setting), offered by the person select; None: `state` names nobody
+    (privacy "none"), so there is no person sensor or select."""
     t = Topics(device_id)
     dev = {"identifiers": [f"glimmer_{device_id}"], "name": f"Glimmer {device_id}", "manufacturer": "Glimmer",
            "model": "Glimmer bedside unit", "sw_version": device.__version__}
-    common = {"availability_topic": t.status, "payload_available": "online", "payload_not_available": "offline",
-              "device": dev, "qos": 1}
+    origin = {"name": "Glimmer", "sw_version": device.__version__}  # who published the config (HA shows it)
+    common = {"origin": origin, "availability_topic": t.status, "payload_available": "online",
+              "payload_not_available": "offline", "device": dev, "qos": 1}
     entities: list[tuple[str, str, dict[str, Any]]] = []
 
     for s in METRIC_SENSORS:
@@ -117,9 +155,6 @@ def discovery_configs(device_id: str, prefix: str, people: list[str]) -> dict[st
         ("sensor", "session_phase", {"name": "Session phase", "state_topic": t.state, "device_class": "enum",
                                      "options": list(SESSION_PHASES),
                                      "value_template": "{{ value_json.session_state }}"}),
-        ("sensor", "active_person", {"name": "Active person", "state_topic": t.state,
-                                     "value_template": "{{ value_json.person if value_json.person is not none "
-                                                       "else 'nobody' }}"}),
         ("sensor", "outbox_dropped", {"name": "Messages dropped", "state_topic": t.outbox,
                                       "value_template": "{{ value_json.dropped_total }}", "state_class": "total",
                                       "entity_category": "diagnostic"}),
@@ -146,18 +181,22 @@ def discovery_configs(device_id: str, prefix: str, people: list[str]) -> dict[st
                                   "state_on": "ON", "state_off": "OFF"}),
         ("event", "glimmer", {"name": "Glimmer moment", "state_topic": t.glimmer_event, "event_types": ["glimmer"]}),
     ]
-    if people:
-        entities.append(("select", "person", {"name": "Active person", "command_topic": t.cmd("person"),
-                                              "command_template": '{"person": {{ value | tojson }}}',
-                                              "state_topic": t.state, "value_template": "{{ value_json.person }}",
-                                              "options": list(people)}))
+    entities += _person_entities(t, people)
     out: dict[str, dict[str, Any]] = {}
+    slug = entity_slug(device_id)
     for component, object_id, cfg in entities:
         unique = f"glimmer_{device_id}_{object_id}"
         out[f"{prefix}/{component}/{device_id}/{object_id}/config"] = {
-            **cfg, **common, "unique_id": unique, "object_id": f"{device_id}_{object_id}",
-            "default_entity_id": f"{component}.{device_id}_{object_id}"}
+            **cfg, **common, "unique_id": unique, "object_id": f"{slug}_{object_id}",
+            "default_entity_id": f"{component}.{slug}_{object_id}"}
     return out
+
+
+def entity_slug(device_id: str) -> str:
+    """The device id as Home Assistant entity ids allow it: lower case letters, digits and single inner
+    underscores ("Bed-Side" -> "bed_side"); "glimmer" if nothing is left."""
+    slug = re.sub(r"[^a-z0-9]+", "_", device_id.lower()).strip("_")
+    return slug or "glimmer"
 
 
 def removed_configs(previous: set[str], current: set[str]) -> list[str]:

@@ -54,7 +54,7 @@ class Household:
         device.publishers.append(recorder)
         device.next_person = lambda: self._next_colour()
         device.choose_person = self.choose
-        device.people_names = lambda: [p.name for p in list_people(self.store)]
+        device.known_people = lambda: [_published(p) for p in list_people(self.store)]
         device.current_person = _published(self.active)
         device.on_session_tick.append(recorder.on_tick)
         recorder.after_assessment = self.refresh
@@ -70,18 +70,20 @@ class Household:
         if self._device is not None:
             self._device.use_config(self.config_for(self.active))
 
-    def choose(self, name: str) -> messages.Person:
-        """Make `name` the active person (an MQTT command); their settings take effect now. Raises
-        CommandRejected ("unknown_person") for a name nobody has, ("busy") while a session runs."""
-        try:
-            person = get_person(self.store, name)
-        except DataError as exc:
-            raise CommandRejected("unknown_person", str(exc)) from exc
+    def choose(self, name: str | None) -> messages.Person | None:
+        """Make `name` the active person (an MQTT command), None a guest; their settings take effect for the
+        next session, and no session starts. Raises CommandRejected ("unknown_person") for a name nobody
+        has, ("busy") while a session runs."""
+        person: Person | None = None
+        if name is not None:
+            try:
+                person = get_person(self.store, name)
+            except DataError as exc:
+                raise CommandRejected("unknown_person", str(exc)) from exc
         if self._device is not None and not self._device.use_config(self.config_for(person)):
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(person)
-        assert self.active is not None
-        return messages.Person(key=str(self.active.id), name=self.active.name)
+        return _published(self.active)
 
     def _activate(self, person: Person | None) -> None:
         self.active = person

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import queue
 import secrets
 import sqlite3
@@ -36,8 +37,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from device.config import Config, MqttConfig
-from device.errors import CommandRejected, ConfigError
+from device.config import Config, MqttConfig, read_password_file
+from device.errors import CommandRejected, ConfigError, GlimmerError
 from device.home.commands import COMMANDS, Command, parse_command, reply_payload, request_id_of
 from device.home.discovery import Topics, discovery_configs, removed_configs
 from device.home.messages import (
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 MAX_INFLIGHT = 20  # QoS 1 messages handed to paho and not yet acknowledged
 JOIN_TIMEOUT_S = 5.0  # joining the network thread at close
 HA_STATUS_TOPIC_SUFFIX = "status"  # Home Assistant announces itself on <prefix>/status
+PEOPLE_CHECK_S = 30.0  # seconds between looks at the household for the person select's options
 MAX_RESPONSE_TOPIC_CHARS = 256
 
 
@@ -74,25 +76,19 @@ class CommandTarget(Protocol):
 
 
 def read_password(path: str) -> str | None:
-    """The first line of the password file ("" path: no password). Its content is never logged."""
-    if not path:
-        return None
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"mqtt.password_file: cannot read {path}: {getattr(exc, 'strerror', None) or exc}"]) from exc
-    lines = text.splitlines()
-    if not lines or not lines[0]:
-        raise ConfigError([f"mqtt.password_file: {path} is empty"])
-    return lines[0]
+    """The first line of the password file ("" path: no password). Its content is never logged; the
+    config's own check (device/config.py) reports an unreadable one before this is reached."""
+    return read_password_file(path) if path else None
 
 
 class MqttLink:
     """Publisher of the device's readings over MQTT (also a device/publish.py `Publisher`)."""
 
     def __init__(self, config: MqttConfig, device_id: str, outbox: Outbox, wall_clock: Callable[[], datetime],
-                 people: Callable[[], list[str]] = list, active_person: Callable[[], Person | None] = lambda: None,
+                 people: Callable[[], list[Person]] = list, active_person: Callable[[], Person | None] = lambda: None,
                  flush_timeout_s: float = 2.0, owns_db: bool = False) -> None:
+        """`wall_clock` stamps `measured_at`: the real wall clock (never a simulated one, whose time runs ahead
+        at --speed above 1). `people`: the household, offered by Home Assistant's person select."""
         if not config.host:
             raise ConfigError(["mqtt.host: empty, so MQTT is off; no link to build"])
         self.config = config
@@ -117,6 +113,9 @@ class MqttLink:
         self._last_handed_seq = 0
         self._last_state: dict[str, Any] | None = None
         self._last_report: dict[str, Any] | None = None
+        self._clearing: dict[str, int] = {}  # cmd topics we cleared -> echoes of the clear still to come
+        self._people_shown: list[str] | None = None  # the person select's options as last published
+        self._people_checked_s = -math.inf
         self._closed = False
         self.commands_answered = 0
         self.client = self._build_client(device_id)
@@ -200,14 +199,21 @@ class MqttLink:
         self.outbox.put(cls, topic, encode(payload), retain=retain)
         self._send_ready()
 
-    def poll(self, _now_s: float = 0.0) -> None:
-        """Take the network thread's events, send what is ready, answer commands. Never blocks."""
+    def poll(self, now_s: float = 0.0) -> None:
+        """Take the network thread's events, send what is ready, answer commands. Never blocks. Every
+        PEOPLE_CHECK_S (device clock) the household is looked at: a person added or removed (e.g. by
+        `glimmer users add` meanwhile) changes the person select's options."""
         while True:
             try:
                 kind, item = self._events.get_nowait()
             except queue.Empty:
                 break
             getattr(self, f"_on_{kind}")(item)
+        if self._connected and self.config.discovery and now_s - self._people_checked_s >= PEOPLE_CHECK_S:
+            self._people_checked_s = now_s
+            if self._people_shown is not None and self._people_labels() != self._people_shown:
+                log.info("the household changed; publishing discovery again")
+                self.publish_discovery()
         self._send_ready()
 
     def _on_connected(self, reason: Any) -> None:
@@ -260,28 +266,41 @@ class MqttLink:
                 log.info("Home Assistant is online; publishing discovery again")
                 self.publish_discovery()
             return
-        if topic.startswith(self.topics.cmd_prefix):
-            self._answer(topic[len(self.topics.cmd_prefix):], payload, retained, properties)
+        if topic.startswith(self.topics.cmd_prefix) or topic == self.topics.cmd_prefix.rstrip("/"):
+            # `glimmer/<id>/cmd` itself (which cmd/# also matches) names no command: refused as bad_topic.
+            self._answer(topic, topic[len(self.topics.cmd_prefix):], payload, retained, properties)
 
-    def _answer(self, subtopic: str, payload: bytes, retained: bool, properties: Any) -> None:
+    def _answer(self, cmd_topic: str, subtopic: str, payload: bytes, retained: bool, properties: Any) -> None:
         name: str | None = subtopic if subtopic in COMMANDS else None  # named even when its body is refused
         rid = request_id_of(payload)
         error: CommandRejected | None = None
+        if not payload and self._clearing.get(cmd_topic):
+            # The echo of our own clearing of a retained command (under 3.1.1 it comes without the retain flag).
+            self._clearing[cmd_topic] -= 1
+            return
         if retained and not payload:
-            return  # a retained command being cleared (ours below, or by hand): nothing to answer
+            return  # a retained command being cleared by hand (MQTT 5 keeps its flag): nothing to answer
         try:
             if retained:
                 # Clear it from the broker so it is not delivered again at the next connect.
-                self.client.publish(self.topics.cmd_prefix + subtopic, b"", qos=1, retain=True)
+                self._clearing[cmd_topic] = self._clearing.get(cmd_topic, 0) + 1
+                self.client.publish(cmd_topic, b"", qos=1, retain=True)
                 raise CommandRejected("retained", "commands must not be retained (they would run again)")
             command = parse_command(subtopic, payload)
             name, rid = command.name, command.request_id
             if self.target is None:
                 raise CommandRejected("unavailable", "the device is not ready for commands")
+            if command.name == "person":
+                command = self._resolve_person(command)
             self.target.apply_command(command)
         except CommandRejected as exc:
-            error = exc
-            log.info("MQTT command refused (%s): %s", exc.code, exc)
+            error = self._private(exc)
+            log.info("MQTT command refused (%s): %s", exc.code, error)
+        except (GlimmerError, sqlite3.Error) as exc:  # e.g. the household's store is locked or full
+            # The daemon stays up and says so; what the command would have changed is left as it was.
+            log.warning("MQTT command %s could not be applied: %s", name, exc)
+            error = CommandRejected("unavailable", f"cmd/{name}: could not be applied now ({type(exc).__name__}); "
+                                                   "try again")
         reply = encode(reply_payload(name, rid, error))
         topic = self.topics.result
         props = None
@@ -297,9 +316,40 @@ class MqttLink:
         self.client.publish(topic, reply, qos=1, properties=props)
         self.commands_answered += 1
 
+    def _resolve_person(self, command: Command) -> Command:
+        """`cmd/person` names someone by name or by the opaque id `state` shows under privacy "opaque"
+        (null: a guest): the device is handed the name."""
+        wanted = command.args["person"]
+        if isinstance(wanted, str):
+            for person in self.people():
+                if person_label(person, "opaque", self._secret) == wanted:
+                    return Command(command.name, {**command.args, "person": person.name}, command.request_id)
+        return command
+
+    def _private(self, error: CommandRejected) -> CommandRejected:
+        """A refusal as it may be published: unless privacy is "name", it names none of the household
+        (the household's refusal of an unknown person lists who exists)."""
+        if error.code == "unknown_person" and self.config.privacy != "name":
+            return CommandRejected("unknown_person", "cmd/person: no one in the household by that name or id "
+                                                     f"(privacy {self.config.privacy!r}: names are not published)")
+        return error
+
+    def _people_labels(self) -> list[str] | None:
+        """The household as `state` names them (privacy "name": names, "opaque": opaque ids); None under
+        privacy "none", where `state` names nobody."""
+        if self.config.privacy == "none":
+            return None
+        try:
+            people = self.people()
+        except (GlimmerError, sqlite3.Error) as exc:  # the store failing never stops the link
+            log.warning("cannot read the household for the person select: %s", exc)
+            return self._people_shown if self._people_shown is not None else []
+        return [label for p in people if (label := person_label(p, self.config.privacy, self._secret))]
+
     def publish_discovery(self) -> None:
         """Publish every discovery config (retained), and empty retained configs for entities gone since."""
-        people = self.people() if self.config.privacy == "name" else []
+        people = self._people_labels()
+        self._people_shown = people
         configs = discovery_configs(self.topics.device_id, self.config.discovery_prefix, people)
         previous = set(json.loads(self.outbox.meta("discovery_topics", "[]")))
         for topic in removed_configs(previous, set(configs)):
@@ -362,7 +412,7 @@ class MqttLink:
 
 def build_mqtt_link(config: Config, wall_clock: Callable[[], datetime],
                     active_person: Callable[[], Person | None] = lambda: None,
-                    people: Callable[[], list[str]] = list) -> MqttLink:
+                    people: Callable[[], list[Person]] = list) -> MqttLink:
     """The MQTT link of a config with `mqtt.host` set, with its outbox in `mqtt.outbox_path`."""
     # By default the outbox lives in the household store's database (its tables are one of its migrations).
     path = Path(config.mqtt.outbox_path) if config.mqtt.outbox_path else resolve_store_path(config.store.path)

@@ -1,5 +1,10 @@
 """The session: idle -> settling -> pacing <-> paused -> closing -> idle.
 
+A session starts in one of three ways: a fingertip placed on the sensor, the main button's short press
+(also on a finger already resting there), or `start_now` (MQTT `cmd/start`). A session that ends while the
+finger rests (a stop, a button, an assessment done) opens no new one until the finger is lifted and
+placed again; choosing a person (a long press, MQTT `cmd/person`) starts none (`carry_on_from`).
+
 A fingertip on the sensor starts settling; once the signal has proved itself (finger on, good quality
 for `settle_s`, and a breathing-rate estimate or enough waiting), pacing starts near the person's own
 breathing rate and the guide glides it toward their resonance rate. A lifted finger pauses the session;
@@ -171,6 +176,25 @@ class Session:
             pacer = self.guide.retarget(now_s, rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
 
+    def carry_on_from(self, previous: Session) -> Session:
+        """Take over from an idle `previous` session (another person's settings, device/app.py use_config)
+        what is not a setting: the session numbering, what the finger has done (so a finger held off by a
+        stop still must be lifted first, and one resting there starts nothing new), the schedule's and the
+        hand-set night mode, the user brightness, and the fade in progress. Returns self."""
+        if previous.phase is not Phase.IDLE or self.phase is not Phase.IDLE:
+            raise RuntimeError("a session carries on only from idle to idle")
+        self.ids = previous.ids
+        self._held_off = previous._held_off
+        self._finger_off_since_s = previous._finger_off_since_s
+        self._good_since_s = previous._good_since_s
+        self._last_tick_s = previous._last_tick_s
+        self._since_s = previous._since_s
+        self._night = previous._night
+        self._night_forced = previous._night_forced
+        self._brightness = previous._brightness
+        self.pattern = self._decorate(replace(self.pattern, fade=previous.pattern.fade))
+        return self
+
     def start_now(self, now_s: float) -> bool:
         """Open a session now (a button or command) as if a finger had landed; False if one is open.
         Without a finger it ends as a lifted finger would, after session.pause_after_finger_off_s."""
@@ -291,6 +315,7 @@ class Session:
             if isinstance(self.guide, ResonanceAssessment) and self.guide.done:
                 self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
                 self._enter(Phase.CLOSING, now_s)
+                self._held_off = True  # the finger resting there opens no new session
                 log.info("session %d: assessment done; closing", self.session_id)
 
     def _paused(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:

@@ -27,6 +27,10 @@ from device.payload import SCHEMA_VERSION
     ("pacer_target", b'{"rate_per_min": 12}', "out_of_range"),
     ("night_mode", b'{"mode": "dim"}', "out_of_range"),
     ("person", b'{"person": ""}', "out_of_range"),
+    ("person", b'{"person": 7}', "wrong_type"),
+    ("person", b'{"person": false}', "wrong_type"),
+    ("night_mode", b'{"mode": null}', "wrong_type"),  # null means something only where it says so
+    ("volume", b'{"pct": null}', "wrong_type"),
 ])
 def test_each_kind_of_bad_command_gets_its_code(subtopic: str, payload: bytes, code: str) -> None:
     with pytest.raises(CommandRejected) as caught:
@@ -40,6 +44,8 @@ def test_good_commands_parse_to_their_values() -> None:
     assert parse_command("start", b"{}").args == {}
     assert parse_command("night_mode", b'{"mode": "auto"}').args == {"mode": "auto"}
     assert parse_command("pacer_target", b'{"rate_per_min": 4.5}').args == {"rate_per_min": 4.5}
+    assert parse_command("person", b'{"person": "Mum"}').args == {"person": "Mum"}
+    assert parse_command("person", b'{"person": null}').args == {"person": None}, "the guest"
 
 
 def test_replies_echo_the_id_even_of_refused_bodies() -> None:

@@ -15,7 +15,7 @@ import yaml
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from device.home.discovery import METRIC_SENSORS
+from device.home.discovery import METRIC_SENSORS, discovery_configs
 from tests.device.home.broker import Mosquitto, Subscriber
 from tests.device.home.device_helpers import mqtt_config, pump, sim_device, wait_connected
 
@@ -105,3 +105,19 @@ def test_the_contract_refuses_what_it_should() -> None:
     _, result = channel_for(f"{BASE}/result")
     with pytest.raises(jsonschema.ValidationError):
         validator(result).validate({"kind": "result", "schema": 1, "command": "stop", "ok": False})
+
+
+# Home Assistant's own rule for the part of an entity id after the domain (homeassistant/core.py).
+HA_OBJECT_ID = re.compile(r"^(?!.+__)(?!_)[\da-z_]+(?<!_)$")
+
+
+@pytest.mark.parametrize("device_id", ["bedside", "Bed-Side", "glimmer_2", "-x-", "A__B", "__"])
+def test_every_entity_id_is_one_home_assistant_accepts_and_unique_ids_keep_the_device_id(device_id: str) -> None:
+    configs = discovery_configs(device_id, "homeassistant", ["Ann"])
+    for topic, cfg in configs.items():
+        component, _, object_id = topic.split("/")[1:4]
+        domain, entity = cfg["default_entity_id"].split(".")
+        assert domain == component and HA_OBJECT_ID.match(entity), cfg["default_entity_id"]
+        assert cfg["object_id"] == entity and entity.endswith(f"_{object_id}")
+        assert cfg["unique_id"] == f"glimmer_{device_id}_{object_id}"
+    assert len({c["default_entity_id"] for c in configs.values()}) == len(configs)

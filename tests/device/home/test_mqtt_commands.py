@@ -32,9 +32,10 @@ REPLIES = "test/replies"
 
 @dataclass(frozen=True)
 class Bad:
-    """A malformed command and the error code it must get (known truth)."""
+    """A malformed command and the error code it must get (known truth). `subtopic` None: the topic is
+    `glimmer/<id>/cmd` itself, with no name."""
 
-    subtopic: str
+    subtopic: str | None
     payload: bytes
     code: str
 
@@ -52,6 +53,7 @@ scalars = st.none() | st.booleans() | st.integers() | finite | short_text
 containers = st.lists(scalars, max_size=3) | st.dictionaries(short_text, scalars, max_size=3)
 not_a_number = st.none() | st.booleans() | short_text | containers
 not_a_string = st.none() | st.booleans() | st.integers() | finite | containers
+not_a_person = st.booleans() | st.integers() | finite | containers  # null is the guest
 numeric = {("brightness", "pct"), ("volume", "pct"), ("pacer_target", "rate_per_min")}
 
 
@@ -81,8 +83,9 @@ def _bad_commands(draw: st.DrawFn) -> Bad:
         return Bad(name, json.dumps(value).encode(), "not_object")
     if kind == "unknown_command":
         return Bad(draw(names.filter(lambda n: n not in COMMANDS)), b"{}", "unknown_command")
-    if kind == "bad_topic":
-        return Bad(f"{name}/{draw(names)}", b"{}", "bad_topic")
+    if kind == "bad_topic":  # a level too many, an empty name, or no name at all
+        return Bad(draw(st.sampled_from([f"{name}/{draw(names)}", "", f"/{name}", f"{name}/", None])), b"{}",
+                   "bad_topic")
     if kind == "too_large":
         pad = "x" * draw(st.integers(MAX_COMMAND_BYTES, 4 * MAX_COMMAND_BYTES))
         return Bad(name, json.dumps({"pad": pad}).encode(), "too_large")
@@ -96,7 +99,7 @@ def _bad_commands(draw: st.DrawFn) -> Bad:
     if kind == "missing_field":
         return Bad(name, json.dumps({k: v for k, v in good.items() if k != key}).encode(), "missing_field")
     if kind == "wrong_type":
-        value = draw(not_a_number if (name, key) in numeric else not_a_string)
+        value = draw(not_a_number if (name, key) in numeric else not_a_person if key == "person" else not_a_string)
         return Bad(name, json.dumps({**good, key: value}).encode(), "wrong_type")
     if (name, key) in numeric:  # out of range
         lo, hi = (0.0, 100.0) if key == "pct" else (4.5, 7.0)
@@ -124,12 +127,14 @@ class Requester:
         self.sub = Subscriber(port, [f"{REPLIES}/#"], client_id="requester")
         self.n = 0
 
-    def send(self, subtopic: str, payload: bytes) -> bytes:
+    def send(self, subtopic: str | None, payload: bytes) -> bytes:
+        """Send to cmd/<subtopic> (None: to cmd itself); returns the correlation data."""
         self.n += 1
         props = Properties(PacketTypes.PUBLISH)
         props.ResponseTopic = f"{REPLIES}/r"
         props.CorrelationData = str(self.n).encode()
-        self.sub.client.publish(f"{BASE}/cmd/{subtopic}", payload, qos=1, properties=props)
+        topic = f"{BASE}/cmd" if subtopic is None else f"{BASE}/cmd/{subtopic}"
+        self.sub.client.publish(topic, payload, qos=1, properties=props)
         return props.CorrelationData  # type: ignore[no-any-return]
 
     def replies(self, n: int, timeout_s: float = 30.0) -> list[tuple[bytes, dict[str, Any]]]:

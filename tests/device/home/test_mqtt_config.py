@@ -41,3 +41,50 @@ def test_an_unreadable_password_file_is_a_config_error_naming_the_key(tmp_path: 
     assert main(["--config", str(config), "sim", "--minutes", "0.1", "--json", "--wav", str(tmp_path / "s.wav")]) \
         == EX_CONFIG
     assert "mqtt.password_file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("problem", ["missing", "a directory", "empty", "not UTF-8"])
+@pytest.mark.parametrize("command", [["config"], ["sim", "--minutes", "0.1", "--json"]])
+def test_glimmer_config_and_every_start_report_a_password_file_that_cannot_be_used(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], problem: str, command: list[str]) -> None:
+    """The same check in `glimmer config` as at start (exit 78, EX_CONFIG), naming the key and the path and
+    nothing of the file's content, before any broker is tried."""
+    secret = tmp_path / "mqtt-password"
+    if problem == "a directory":
+        secret.mkdir()
+    elif problem == "empty":
+        secret.write_text("\nhunter2-second-line\n")
+    elif problem == "not UTF-8":
+        secret.write_bytes(b"hunter2\xff\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = 1\nusername = "u"\npassword_file = "{secret}"\n'
+                      f'outbox_path = "{tmp_path}/o.sqlite"\n')
+    assert main(["--config", str(config), *command]) == EX_CONFIG
+    out = capsys.readouterr()
+    assert "mqtt.password_file: " in out.err and str(secret) in out.err and "hunter2" not in out.err + out.out
+    assert out.out == "", "no config printed as if it were good"
+
+
+def test_the_tls_files_are_checked_with_the_config_and_a_good_password_file_passes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = tmp_path / "mqtt-password"
+    secret.write_text("hunter2\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[mqtt]\nhost = "127.0.0.1"\nusername = "u"\npassword_file = "{secret}"\ntls = true\n'
+                      f'ca_file = "{tmp_path}/ca.pem"\ncert_file = "{tmp_path}"\nkey_file = "{secret}"\n')
+    assert main(["--config", str(config), "config"]) == EX_CONFIG
+    err = capsys.readouterr().err
+    assert f"mqtt.ca_file: cannot read {tmp_path}/ca.pem" in err and f"mqtt.cert_file: cannot read {tmp_path}" in err
+    assert "mqtt.key_file" not in err and "mqtt.password_file" not in err and "hunter2" not in err
+    config.write_text(f'[mqtt]\nhost = "127.0.0.1"\nusername = "u"\npassword_file = "{secret}"\n')
+    assert main(["--config", str(config), "config"]) == 0
+    assert "hunter2" not in capsys.readouterr().out
+
+
+def test_the_files_are_not_read_while_mqtt_is_off(tmp_path: Path) -> None:
+    """With no host the files are unused: a config naming one that is missing still loads (it says so once
+    MQTT is turned on)."""
+    overrides = {"mqtt": {"username": "u", "password_file": str(tmp_path / "missing")}}
+    assert load_config(overrides=overrides, check_files=True).mqtt.host == ""
+    with pytest.raises(ConfigError, match=r"mqtt\.password_file: cannot read"):
+        load_config(overrides={"mqtt": {**overrides["mqtt"], "host": "localhost"}}, check_files=True)

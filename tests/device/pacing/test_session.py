@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from device.config import load_config
+from device.pacing.assessment import ResonanceAssessment
 from device.pacing.session import PAUSED_LEVEL, Phase, Session, in_night
 from device.signal.hrv import HrvMetrics
 
@@ -205,3 +206,52 @@ def test_after_a_stop_by_hand_the_next_session_waits_for_the_finger_to_be_lifted
     d.run(2, finger_on=False)
     d.run(2)
     assert d.session.phase is Phase.SETTLING
+
+
+class _ShortAssessment(ResonanceAssessment):
+    """An assessment that is done after its first guidance update (the session's side is what is tested)."""
+
+    updated = False
+
+    def update(self, t_s: float, measured_breath_rate_bpm: float | None) -> Any:
+        self.updated = True
+        return super().update(t_s, measured_breath_rate_bpm)
+
+    @property
+    def done(self) -> bool:
+        return self.updated
+
+
+@pytest.mark.parametrize("ending", ["stop", "assessment done"])
+def test_a_session_that_ends_while_the_finger_rests_opens_no_new_one_until_it_is_lifted(ending: str) -> None:
+    d = Driver()
+    if ending == "assessment done":
+        d.session.run_assessment(_ShortAssessment())
+    d.run(40)  # the assessment is done 5 s into pacing, and closes
+    if ending == "stop":
+        assert d.session.phase is Phase.PACING
+        d.session.stop_now(d.t_s)
+    d.run(60)
+    assert d.session.phase is Phase.IDLE and len(d.closed) == 1
+    d.run(2, finger_on=False)
+    d.run(2)
+    assert d.session.phase is Phase.SETTLING
+
+
+def test_a_session_carrying_on_keeps_the_finger_held_off_and_what_was_set_by_hand() -> None:
+    d = Driver()
+    d.run(40)
+    d.session.stop_now(d.t_s)
+    d.session.set_night_mode("on")
+    d.session.set_levels(brightness=0.3)
+    d.run(30)
+    assert d.session.phase is Phase.IDLE
+    other = load_config(overrides={"pacer": {"resonance_rate_bpm": 5.0}})
+    previous, d.session = d.session, Session(other, on_closed=d.closed.append)
+    d.session.carry_on_from(previous)
+    assert d.session.night_mode == "on" and d.session.brightness == 0.3 and d.session.target_rate_bpm == 5.0
+    d.run(10)
+    assert d.session.phase is Phase.IDLE, "the finger still rests: nothing starts"
+    d.run(2, finger_on=False)
+    d.run(2)
+    assert d.session.phase is Phase.SETTLING and d.session.session_id == 2, "numbering carries on"
