@@ -52,7 +52,7 @@ def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, spee
     world = build_sim_world(config, speed=speed, silent=True)
     glimmer = build_device(config, world.hardware, publishers or [])
     if household is not None:
-        household.attach(glimmer, world.hardware.wall_clock())
+        household.attach(glimmer, world.hardware.stamp_clock())
     assessment = glimmer.start_assessment(plan)
     p = assessment.plan
     # Every step might be repeated, plus an extension, plus settling before pacing starts.
