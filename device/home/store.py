@@ -461,13 +461,15 @@ def _refuse_version(path: Path, version: int) -> None:
 def refuse_newer_store(path: Path) -> None:
     """Raise StoreTooNew if the SQLite file at `path` has a schema version above SCHEMA_VERSION.
 
-    Opens it read-only and writes nothing; a missing or unreadable file is no concern of this check
-    (whoever opens it for real reports that). For code that opens the store's file without `Store`
-    (the MQTT outbox)."""
+    Reads the file's header as immutable (no lock, no -wal or -shm file made) and writes nothing; a
+    missing or unreadable file is no concern of this check (whoever opens it for real reports that; a
+    version still in the write-ahead log is seen by `Store` itself). For a first look before anything
+    else is touched (`glimmer run`) and for code that opens the store's file without `Store` (the MQTT
+    outbox)."""
     if not path.is_file():
         return
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
