@@ -146,7 +146,7 @@ def test_the_device_numbers_its_sessions_by_the_store_ids(tmp_path: Path, caplog
     store, config, ann, _ = household(tmp_path)
     for _ in range(3):  # three sessions from before
         store.open_session(1, NOON)
-    world, glimmer, _home = device(store, config, ann, NOON, finger_at_s=0.0)
+    _world, glimmer, _home = device(store, config, ann, NOON, finger_at_s=0.0)
     caplog.set_level(logging.INFO, logger="device.pacing.session")
     glimmer.run(until_s=60.0)
     glimmer.close()
