@@ -24,6 +24,7 @@ NOW = datetime(2026, 11, 29, 21, 0, 0)
 SHIPPED = [
     ("people, sessions, per-period metrics, glimmer moments, resonance assessments", "c19e501dbeead9f5"),
     ("MQTT outbox: messages waiting for the broker, drop counts, discovery bookkeeping", "2fe2e1a586b09a09"),
+    ("the household's active person, kept across restarts", "08b522a2ee688c76"),
 ]
 
 
