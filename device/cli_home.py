@@ -49,7 +49,7 @@ def register(sub: Any, load: Loader) -> None:
     add = users_sub.add_parser("add", help="add a person: NAME [SETTING=VALUE ...]")
     add.add_argument("name")
     add.add_argument("settings", nargs="*", metavar="SETTING=VALUE")
-    lst = users_sub.add_parser("list", help="list everyone with their settings")
+    lst = users_sub.add_parser("list", help="list everyone with their settings, and who is active on the device")
     lst.add_argument("--json", action="store_true", help="one JSON array")
     edit = users_sub.add_parser("edit", help="change settings: NAME SETTING=VALUE [...] (name=NEW renames)")
     edit.add_argument("name")
@@ -191,7 +191,10 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
         args.forget = answer == "f"
     with open_store(config) as store:
         if action == "list":
-            people = [p.as_dict() for p in list_people(store)]
+            active = Household.restored(store, config).active
+            # active: whom the device starts with (the last one chosen; the first person if nobody was)
+            people = [{**p.as_dict(), "active": active is not None and p.id == active.id}
+                      for p in list_people(store)]
             if args.json:
                 print(json.dumps(people, indent=2))
             elif not people:
@@ -199,7 +202,9 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
             else:
                 for p in people:
                     rate = "not assessed" if p["resonance_rate_bpm"] is None else f"{p['resonance_rate_bpm']}/min"
-                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}")
+                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}{'  (active)' if p['active'] else ''}")
+                if active is None:
+                    print("active: a guest (nothing is stored)")
         elif action == "edit":
             person = edited(get_person(store, args.name), **parse_settings(args.settings))
             update_person(store, person)

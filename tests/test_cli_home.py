@@ -263,3 +263,16 @@ def test_a_guests_assessment_is_shown_not_stored_and_its_length_is_the_plans(
     shipped = load_config().assessment
     full = AssessmentPlan.from_text(shipped.rates_bpm, shipped.step_s, shipped.settle_s, 0.6)
     assert f"paces {full.paced_s() / 60:.0f} simulated minutes" in " ".join(capsys.readouterr().out.split())
+
+
+def test_users_list_says_who_the_device_starts_with(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "users", "add", "Ann")[0] == 0
+    assert run(capsys, "users", "add", "Bob")[0] == 0
+    listed = json.loads(run(capsys, "users", "list", "--json")[1])
+    assert [p["active"] for p in listed] == [True, False]  # nobody chosen yet: the first person
+    with Store(resolve_store_path("")) as store:
+        store.set_active_person(listed[1]["id"])  # as the daemon keeps a long press's choice
+    assert [p["active"] for p in json.loads(run(capsys, "users", "list", "--json")[1])] == [False, True]
+    with Store(resolve_store_path("")) as store:
+        store.set_active_person(None)
+    assert "active: a guest" in run(capsys, "users", "list")[1]
