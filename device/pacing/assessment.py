@@ -21,8 +21,8 @@ its first `settle_s` (while breathing finds the new rate), the beats give:
   pipeline. The RIAV used for phase and depth has the pulse amplitude's dependence on the adjacent beat
   intervals taken out first (`interval_free_amplitudes`): a pulse after a longer interval is larger, so
   the raw RIAV also carries the heart's own swing, which pulled the phase toward 0 and inflated the
-  depth where the heart swings most (bench/bench_assess.py: 22 of 30 tuning seeds within 0.25/min
-  before, 27 after). At resonance heart rate rises and falls with the breath: 0 degrees; below it heart rate
+  depth where the heart swings most (figures in the README, `python -m bench.bench_assess`).
+  At resonance heart rate rises and falls with the breath: 0 degrees; below it heart rate
   leads (positive), above it lags (negative), the signature of the baroreflex resonator (Vaschillo et
   al. 2002, doi:10.1023/A:1014587304314).
 - `hr_amplitude_bpm` and `breath_depth`: the amplitudes of heart rate and RIAV at the pacing frequency.
