@@ -18,11 +18,7 @@ its first `settle_s` (while breathing finds the new rate), the beats give:
 - `lf_power_bpm2`: heart-rate power in 0.04..0.15 Hz (Task Force 1996, doi:10.1161/01.CIR.93.5.1043).
 - `phase_deg`: the phase of heart rate relative to breathing at the pacing frequency, breathing being
   the (inverted) RIAV, so both come from the same beats and share every delay of the sensor and the
-  pipeline. The RIAV used for phase and depth has the pulse amplitude's dependence on the adjacent beat
-  intervals taken out first (`interval_free_amplitudes`): a pulse after a longer interval is larger, so
-  the raw RIAV also carries the heart's own swing, which pulled the phase toward 0 and inflated the
-  depth where the heart swings most (figures in the README, `python -m bench.bench_assess`).
-  At resonance heart rate rises and falls with the breath: 0 degrees; below it heart rate
+  pipeline. At resonance heart rate rises and falls with the breath: 0 degrees; below it heart rate
   leads (positive), above it lags (negative), the signature of the baroreflex resonator (Vaschillo et
   al. 2002, doi:10.1023/A:1014587304314).
 - `hr_amplitude_bpm` and `breath_depth`: the amplitudes of heart rate and RIAV at the pacing frequency.
@@ -77,7 +73,6 @@ Q_RANGE = (0.5, 5.0)  # sharpness of the resonance the fit may find
 EXTENSION_BPM = 0.5  # one step past an end of the list, this far beyond it
 RATE_LIMITS_BPM = (3.5, 8.0)  # rates an assessment may pace
 STEP_GLIDE_BPM_PER_S = 0.1  # the pacer moves to the next step's rate in a few seconds, phase unbroken
-IBI_OUTLIER_FRACTION = 0.35  # an interval further than this from the step's median is not a heartbeat's
 LEAD_IN_S = 60.0  # before the first step: time to notice the light and leave one's own rhythm (see above)
 
 
@@ -197,14 +192,10 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
     if hi - lo < 2 * 60.0 / rate_bpm:
         return none
     hr_x = _series(mids, hr, lo, hi)
+    breath_x = -_series(t[good], amp[good], lo, hi)
     rsa = breathing_rate_bpm(ends, hr)
     rsa_bpm = rsa[0] if rsa is not None else None  # the rate; paced breathing leaves no doubt of its line
-    riav_bpm = _dominant_bpm(-_series(t[good], amp[good], lo, hi))
-    # Depth and phase of the breathing from the pulse amplitudes with their dependence on the adjacent
-    # intervals taken out: otherwise the heart's own swing (in the amplitudes through the intervals) is
-    # read as breathing, pulling the phase toward 0 and the depth up where the heart swings most.
-    free_amp, known = interval_free_amplitudes(t, amp, good, rate_bpm)
-    breath_x = -_series(t[known], free_amp[known], lo, hi)
+    riav_bpm = _dominant_bpm(breath_x)
     followed = (rsa_bpm is not None and riav_bpm is not None
                 and abs(rsa_bpm - rate_bpm) <= follow_tolerance_bpm
                 and abs(riav_bpm - rate_bpm) <= follow_tolerance_bpm)
@@ -233,56 +224,6 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
                        _r(scale * abs(c_hr), 3), float(f"{scale * abs(c_breath):.4g}"))
 
 
-def interval_free_amplitudes(t_s: NDArray[np.float64], amplitude: NDArray[np.float64], good: NDArray[np.bool_],
-                             rate_bpm: float) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Pulse amplitudes with their dependence on the intervals before and after each beat removed, and
-    which beats have them (good beats with both neighbours; the rest keep their amplitude, not known).
-
-    A pulse's measured amplitude grows with the interval before it (longer filling, Frank-Starling; and
-    a foot measured lower on a longer decay) and with the one after it (the next upstroke arrives later),
-    so the amplitude carries the heart's own rate swing besides the breathing's (respiratory-induced
-    amplitude variation, Charlton et al. 2016, doi:10.1088/0967-3334/37/4/610). The two sensitivities
-    (amplitude units per second of interval) are the least-squares fit of the amplitude on the two
-    intervals once the step's slow part (trend, and the pacing rate `rate_bpm` and its harmonic: the
-    breathing) is projected out of all three: beat-to-beat variability is left, which the lungs do not
-    follow, so the breathing leaves the slopes alone. Intervals further than IBI_OUTLIER_FRACTION from
-    the step's median (around an ectopic or a missed beat) are left out. Shapes: three arrays of one
-    length (beats of a step, seconds, pulse units, bool); returns amplitudes in pulse units and a mask.
-    """
-    n = len(t_s)
-    free = np.asarray(amplitude, dtype=float).copy()
-    known = np.zeros(n, dtype=bool)
-    if n < MIN_STEP_BEATS:
-        return free, known
-    ibi = np.diff(t_s)
-    before = np.r_[np.nan, ibi]
-    after = np.r_[ibi, np.nan]
-    usable = good.copy()
-    usable[0] = usable[-1] = False
-    usable[1:] &= good[:-1]  # the interval before runs from a good beat ...
-    usable[:-1] &= good[1:]  # ... and so does the one after
-    typical = float(np.median(ibi))
-    usable &= np.abs(np.nan_to_num(before) - typical) < IBI_OUTLIER_FRACTION * typical
-    usable &= np.abs(np.nan_to_num(after) - typical) < IBI_OUTLIER_FRACTION * typical
-    if usable.sum() < MIN_STEP_BEATS:
-        return free, known
-    # What breathing (and drift) explains is projected out of all three first: a trend and the pacing
-    # rate's first two harmonics. What is left of the intervals is beat-to-beat variability, which the
-    # lungs do not follow, so the slopes fitted to it cannot take the breathing's own share.
-    t = t_s[usable] - t_s[usable][0]
-    omega = 2.0 * np.pi * rate_bpm / 60.0
-    slow = np.column_stack([np.ones_like(t), t] + [f(k * omega * t) for k in (1, 2) for f in (np.cos, np.sin)])
-
-    def fast(x: NDArray[np.float64]) -> NDArray[np.float64]:
-        coef, *_ = np.linalg.lstsq(slow, x, rcond=None)
-        return np.asarray(x - slow @ coef, dtype=float)
-
-    intervals = np.column_stack((fast(before[usable]), fast(after[usable])))
-    slope, *_ = np.linalg.lstsq(intervals, fast(free[usable]), rcond=None)
-    free[usable] -= slope[0] * (before[usable] - typical) + slope[1] * (after[usable] - typical)
-    return free, usable
-
-
 def _inliers(x: NDArray[np.float64], among: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Which of x lie within 4 scaled MADs of the median of x[among] (a sinusoid never leaves it)."""
     if not among.any():
@@ -302,8 +243,7 @@ def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.f
 
     The response per unit breath depth at each rate, Z = (hr amplitude / depth) * exp(i phase), is fitted
     by G * H(f), H(f) = 1 / (1 + iQ(f/f0 - f0/f)) (a second-order band-pass, the model of Vaschillo et
-    al. 2002), least squares of each step's misfit relative to its |Z| over a grid of f0 and Q with the
-    complex gain G solved in closed form. G's
+    al. 2002), least squares over a grid of f0 and Q with the complex gain G solved in closed form. G's
     angle absorbs any constant delay of the breathing proxy. Each step's response is its own heart-rate
     amplitude over its own breath depth (the transfer function at the pacing frequency, both from the
     same beats and window), so a step breathed shallower than the others (the first, often) is not
@@ -312,15 +252,11 @@ def fit_resonance(rates_bpm: NDArray[np.float64], hr_amplitude_bpm: NDArray[np.f
     """
     r = np.asarray(rates_bpm, dtype=float)
     z = np.asarray(hr_amplitude_bpm) / np.asarray(breath_depth) * np.exp(1j * np.radians(phase_deg))
-    # Each step's misfit relative to its own response: the ratio's error is multiplicative (a depth
-    # misread by 10 % moves the ratio by 10 % whatever its size), so a large response does not outweigh
-    # the others.
-    weight = 1.0 / np.abs(z) ** 2
     f0 = np.arange(RATE_LIMITS_BPM[0], RATE_LIMITS_BPM[1] + 1e-9, FIT_STEP_BPM)[:, None, None]
     q = np.arange(Q_RANGE[0], Q_RANGE[1] + 1e-9, 0.1)[None, :, None]
     h = 1.0 / (1.0 + 1j * q * (r / f0 - f0 / r))
-    g = np.sum(weight * np.conj(h) * z, axis=-1) / np.sum(weight * np.abs(h) ** 2, axis=-1)
-    residual = np.sum(weight * np.abs(z - g[..., None] * h) ** 2, axis=-1)
+    g = np.sum(np.conj(h) * z, axis=-1) / np.sum(np.abs(h) ** 2, axis=-1)
+    residual = np.sum(np.abs(z - g[..., None] * h) ** 2, axis=-1)
     i, j = np.unravel_index(int(np.argmin(residual)), residual.shape)
     return float(f0[i, 0, 0]), float(q[0, j, 0]), math.degrees(float(np.angle(g[i, j])))
 

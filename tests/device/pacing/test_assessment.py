@@ -66,28 +66,6 @@ def test_a_burst_of_motion_beats_leaves_the_figures_as_they_were(at_s: float) ->
     assert got.breath_depth == pytest.approx(want.breath_depth, rel=0.1)
 
 
-@pytest.mark.parametrize(("per_s_before", "per_s_after"), [(0.0, 0.0), (0.8, 0.0), (0.6, 0.3), (-0.4, 0.5)])
-def test_a_pulse_amplitude_that_follows_the_intervals_leaves_breathing_depth_and_phase_as_they_were(
-        per_s_before: float, per_s_after: float) -> None:
-    """Generated truth: each pulse's amplitude also grows with the intervals before and after it (amplitude
-    units per second), so the raw amplitudes carry the heart's swing. Beat-to-beat jitter of 30 ms lets the
-    dependence be told from the breathing; the figures must be those of the same beats without it."""
-    clean = paced_beats(6.0, 30.0, 12.0, seed=5)
-    rng = np.random.default_rng(5)
-    t = np.array([b.t_s for b in clean]) + np.r_[0.0, rng.normal(0, 0.03, len(clean) - 1)]
-    ibi = np.diff(t)
-    before, after = np.r_[ibi[0], ibi] - ibi.mean(), np.r_[ibi, ibi[-1]] - ibi.mean()
-    jittered = [Beat(t_s=float(x), quality=1.0, amplitude=b.amplitude) for x, b in zip(t, clean, strict=True)]
-    coupled = [Beat(t_s=b.t_s, quality=1.0, amplitude=float(b.amplitude + per_s_before * db + per_s_after * da))
-               for b, db, da in zip(jittered, before, after, strict=True)]
-    want = analyse_step(jittered, 6.0, 20.0, 120.0)
-    got = analyse_step(coupled, 6.0, 20.0, 120.0)
-    assert got.followed
-    assert got.phase_deg == pytest.approx(want.phase_deg, abs=5.0)
-    assert got.breath_depth == pytest.approx(want.breath_depth, rel=0.1)
-    assert got.phase_deg == pytest.approx(30.0, abs=10.0)  # and both are the truth they were made with
-
-
 def test_the_first_step_is_judged_only_after_the_lead_in() -> None:
     plan = AssessmentPlan(rates_bpm=(6.0, 5.5, 5.0), step_s=60.0, settle_s=10.0, lead_in_s=45.0)
     run = ResonanceAssessment(plan)
