@@ -249,7 +249,7 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         config = config.replace("sim", seed=args.seed)
     _setup_logging(config, _verbosity(args))
     if args.assess:
-        return cli_home.sim_assess(args, config)
+        return cli_home.sim_assess(args, config, stop_on_signals=_stop_on_signals)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
                    wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at,
                    household=cli_home.sim_household(args, config))
@@ -273,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()
         return code
+    except KeyboardInterrupt:
+        # Ctrl-C before a command put up its own handler (still starting up): a clean stop all the same.
+        print("glimmer: stopped", file=sys.stderr)
+        return EX_OK
     except BrokenPipeError:
         # The reader closed the pipe (`glimmer sim --json | head -1`): a normal end, as for Unix tools.
         _quiet_closed_stdout()

@@ -300,13 +300,14 @@ def sim_household(args: argparse.Namespace, config: Config) -> Household:
     return Household(store, config, person)
 
 
-def sim_assess(args: argparse.Namespace, config: Config) -> int:
-    """`glimmer sim --assess`: assess the simulated person; store the result for --user if given."""
+def sim_assess(args: argparse.Namespace, config: Config, stop_on_signals: Any = None) -> int:
+    """`glimmer sim --assess`: assess the simulated person; store the result for --user if given.
+    Ctrl-C (with the CLI's `stop_on_signals`) ends it early: "did not finish", no result stored."""
     from sim.assess import format_assessment, simulate_assessment
 
     household = sim_household(args, config)
     try:
-        found = simulate_assessment(config, speed=args.speed, household=household)
+        found = simulate_assessment(config, speed=args.speed, household=household, stop_on_signals=stop_on_signals)
     finally:
         household.store.close()
     who = household.active
@@ -316,7 +317,7 @@ def sim_assess(args: argparse.Namespace, config: Config) -> int:
         return 0
     print(format_assessment(found))
     if found.result is None:
-        print("  nothing stored: the assessment did not finish")
+        print("  no result stored: the assessment did not finish")
     elif who is None:
         print("  not stored: a guest's assessment is shown only (--user NAME stores it for NAME, and their next "
               "sessions pace by it)")

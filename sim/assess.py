@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,7 @@ from sim.world import build_sim_world
 
 log = logging.getLogger(__name__)
 
+StopOnSignals = Callable[[Callable[[], None]], AbstractContextManager[None]]
 MAX_EXTRA_S = 600.0  # give up this long after every planned step (with repeats) should have ended
 
 
@@ -44,9 +47,11 @@ class SimAssessment:
 
 def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, speed: float = math.inf,
                         publishers: list[Publisher] | None = None,
-                        household: Household | None = None) -> SimAssessment:
+                        household: Household | None = None,
+                        stop_on_signals: StopOnSignals | None = None) -> SimAssessment:
     """Run one assessment on the simulated person of `config` (seed, resonance, compliance); with a
-    household, the result is stored for its active person."""
+    household, the result is stored for its active person. `stop_on_signals` (the CLI's): Ctrl-C ends
+    the run early, and the result is None (the assessment did not finish)."""
     if household is not None:
         config = household.config_for(household.active)
     world = build_sim_world(config, speed=speed, silent=True)
@@ -59,7 +64,8 @@ def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, spee
     limit_s = (2 * len(p.rates_bpm) + 1) * p.step_s + MAX_EXTRA_S
     glimmer.on_session_tick.append(lambda _t: glimmer.stop() if assessment.done else None)
     try:
-        glimmer.run(until_s=limit_s)
+        with stop_on_signals(glimmer.stop) if stop_on_signals is not None else nullcontext():
+            glimmer.run(until_s=limit_s)
     finally:
         glimmer.close()
     return SimAssessment(assessment.result, world.person.params.resonance_rate_bpm, world.clock.now_s())
