@@ -326,8 +326,7 @@ class GlimmerDevice:
         elif action == "next_person":
             colour = self.next_person()
             if colour is not None:
-                rgb = tuple(int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
-                self._flash = (now_s + COLOUR_FLASH_S, (rgb[0], rgb[1], rgb[2]))
+                self.flash_colour(colour, now_s)
         elif action == "assessment":
             if phase in (Phase.IDLE, Phase.SETTLING):
                 self.start_assessment()
@@ -337,17 +336,27 @@ class GlimmerDevice:
         else:
             raise ValueError(f"unknown action {action!r}")
 
+    def flash_colour(self, colour: str, now_s: float | None = None) -> None:
+        """Show `colour` ('#rrggbb') on the whole ring for COLOUR_FLASH_S: a person was chosen."""
+        at_s = self.clock.now_s() if now_s is None else now_s
+        rgb = tuple(int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
+        self._flash = (at_s + COLOUR_FLASH_S, (rgb[0], rgb[1], rgb[2]))
+
     def use_config(self, config: Config) -> bool:
-        """Put another person's settings in force for the next session: the session is rebuilt now if
-        idle (its number carries on). Returns False, changing nothing, while a session runs."""
+        """Put another person's settings in force: the session is rebuilt now if idle (its number
+        carries on; night caps, sound and pacer come with it) and the LED driver takes their brightness
+        from the next frame. Returns False, changing nothing, while a session runs."""
         if self.session.phase is not Phase.IDLE:
             return False
         numbers = self.session.ids
+        if self.led is not None and config.led.max_brightness != self.config.led.max_brightness:
+            self.led.set_brightness_limit(config.led.max_brightness)
         self.config = config
         # Only the settings change: the new session carries on what the device knows (the finger, a
         # finger held off by a stop, night mode), so choosing a person starts nothing.
         self.session = Session(config, on_closed=self._publish_session).carry_on_from(self.session)
         self.session.ids = numbers
+        self._dark_state = None  # render the new session's state from the next frame
         return True
 
     def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:

@@ -1,6 +1,7 @@
 """The `glimmer` command: `glimmer run` on the Raspberry Pi, `glimmer sim` on a laptop.
 
-Exit status: 0 on a clean stop (including SIGINT/SIGTERM, and a reader closing our stdout pipe),
+Exit status: 2 for a command line argparse refuses (one line naming the option, the value and what is
+accepted), 0 on a clean stop (including SIGINT/SIGTERM, and a reader closing our stdout pipe),
 78 (EX_CONFIG) for a bad config (or a store that cannot be written),
 65 (EX_DATAERR) for bad data (unknown person, duplicate name, a setting out of range, a store locked or
 from a newer Glimmer), 69 (EX_UNAVAILABLE) when required hardware is missing,
@@ -27,7 +28,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from datetime import time as time_of_day
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import device
 from device import cli_home
@@ -59,7 +60,11 @@ def _positive_float(text: str) -> float:
 def _speed(text: str) -> float:
     if text.lower() in ("max", "inf"):
         return math.inf
-    return _positive_float(text)
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a number above 0 (times real time) or 'max', got {text!r}") \
+            from None
 
 
 def _seed(text: str) -> int:
@@ -76,7 +81,7 @@ def _time_of_day(text: str) -> datetime:
     try:
         at = time_of_day.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a time of day HH:MM, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a time of day HH:MM from 00:00 to 23:59, got {text!r}") from None
     return datetime.combine(date.today(), at)
 
 
@@ -101,7 +106,15 @@ def _add_global_options(parser: argparse.ArgumentParser, after_command: bool) ->
                         help="less logging: each -q one level higher (WARNING -> ERROR)")
 
 
-class CommandParser(argparse.ArgumentParser):
+class GlimmerParser(argparse.ArgumentParser):
+    """argparse with one-line errors: `glimmer sim: argument --speed: expected ..., got '0'` and where
+    to look, exit status 2 (argparse's usage error, as every command line mistake here)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+class CommandParser(GlimmerParser):
     """The parser of one subcommand: it accepts the global options after the subcommand's name too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -120,7 +133,7 @@ def add_command(commands: Any, name: str, handler: Handler, summary: str,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = GlimmerParser(
         prog="glimmer",
         description="Glimmer: paces your breathing toward a coherent heart rhythm with light and sound.",
     )
@@ -222,13 +235,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = load_for(args, check_files=True)
     _setup_logging(config, _verbosity(args))
+    # A store from a newer Glimmer is refused (exit 65) before any hardware is touched.
+    cli_home.refuse_newer(config)
     hardware = build_real_hardware(config)
     household = cli_home.run_household(config)
     if household is not None:
         config = household.config_for(household.active)
     glimmer = build_device(config, hardware)
     if household is not None:
-        household.attach(glimmer, hardware.wall_clock())
+        household.attach(glimmer, hardware.stamp_clock())
     with _stop_on_signals(glimmer.stop):
         try:
             glimmer.run()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from device.config import DEFAULT_CONFIG_PATH, Config
-from device.errors import DataError, StoreError
+from device.errors import DataError, StoreError, StoreTooNew
 from device.home.household import Household
 from device.home.people import (
     Person,
@@ -28,10 +28,11 @@ from device.home.people import (
     get_person,
     list_people,
     new_person,
+    people_with_history,
     remove_person,
     update_person,
 )
-from device.home.store import Store, resolve_store_path
+from device.home.store import Store, refuse_newer_store, resolve_store_path
 from device.paths import writable_file
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def register(sub: Any, load: Loader) -> None:
     add = users_sub.add_parser("add", help="add a person: NAME [SETTING=VALUE ...]")
     add.add_argument("name")
     add.add_argument("settings", nargs="*", metavar="SETTING=VALUE")
-    lst = users_sub.add_parser("list", help="list everyone with their settings")
+    lst = users_sub.add_parser("list", help="list everyone with their settings, and who is active on the device")
     lst.add_argument("--json", action="store_true", help="one JSON array")
     edit = users_sub.add_parser("edit", help="change settings: NAME SETTING=VALUE [...] (name=NEW renames)")
     edit.add_argument("name")
@@ -67,7 +68,8 @@ def register(sub: Any, load: Loader) -> None:
 
     history = sub.add_parser("history", help="past sessions: date, duration, HR, RMSSD, coherence, glimmers",
                              description="Past sessions, oldest first.")
-    history.add_argument("--user", help="only this person's sessions")
+    history.add_argument("--user", help="only the sessions of whoever is called so: the person of that name, and "
+                                        "anyone of that name removed with their history kept (marked removed)")
     history.add_argument("--since", type=_date, help="only sessions from this date on (YYYY-MM-DD)")
     history.add_argument("--json", action="store_true", help="one JSON array")
     history.set_defaults(handler=lambda args: _history(args, load))
@@ -76,7 +78,8 @@ def register(sub: Any, load: Loader) -> None:
                             description="Heart rate with the pacer's breathing, coherence with the glimmers, "
                                         "breathing against the pacer, and RMSSD/coherence trends with the "
                                         "latest resonance assessment. Needs the 'report' extra (matplotlib).")
-    report.add_argument("--user", required=True, help="whose session")
+    report.add_argument("--user", required=True,
+                        help="whose session (the person of that name, else one removed with history kept)")
     report.add_argument("--session", type=int, default=None, help="session id (glimmer history; default: latest)")
     report.add_argument("--out", type=writable_file, required=True, help="FILE.png or FILE.html (opens offline)")
     report.set_defaults(handler=lambda args: _report(args, load))
@@ -90,15 +93,49 @@ def add_sim_options(sim: argparse.ArgumentParser) -> None:
                      help="the store file (default: store.path, else the state directory; named at start)")
     sim.add_argument("--assess", action="store_true",
                      help="run a resonance assessment on the simulated person ([sim] resonance_rate_per_min sets "
-                          "their true rate) and print the result with each step's figures; it paces about 12 "
-                          "simulated minutes, so add --speed max to have it in seconds")
+                          "their true rate) and print the result with each step's figures (--user NAME: "
+                          "stored for them; a guest's is shown, not stored); " + ASSESS_DURATION_HELP)
+    sim.formatter_class = _AssessHelp
+
+
+ASSESS_DURATION_HELP = "{assess_duration}"  # filled in by _AssessHelp when the help is shown
+
+
+def assessment_duration_text(config: Config) -> str:
+    """How long an assessment paces with `config`'s [assessment] plan, from the plan itself."""
+    from device.pacing.assessment import AssessmentPlan
+
+    a = config.assessment
+    plan = AssessmentPlan.from_text(a.rates_per_min, a.step_s, a.settle_s, a.follow_tolerance_per_min)
+    least, most = plan.paced_s() / 60.0, plan.paced_s(extended=True, repeats=1) / 60.0
+    return (f"with the shipped [assessment] settings it paces {least:.0f} simulated minutes when every step is "
+            f"followed at once, {most:.0f} with a step past an end of the range and a step repeated (each further "
+            f"repeat {plan.step_s / 60.0:.0f} more), so add --speed max to have it in seconds")
+
+
+class _AssessHelp(argparse.HelpFormatter):
+    """`glimmer sim --help`: the assessment's duration computed from the shipped plan, only when shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help
+        if text is not None and ASSESS_DURATION_HELP in text:
+            from device.config import load_config
+
+            text = text.replace(ASSESS_DURATION_HELP, assessment_duration_text(load_config()))
+        return text
 
 
 def _date(text: str) -> datetime:
     try:
         return datetime.combine(date.fromisoformat(text), datetime.min.time())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD (e.g. {date.today():%Y-%m-%d}), got {text!r}") \
+            from None
+
+
+def refuse_newer(config: Config) -> None:
+    """StoreTooNew when the configured store is from a newer Glimmer; reads it only, creates nothing."""
+    refuse_newer_store(resolve_store_path(config.store.path))
 
 
 def open_store(config: Config, override: Path | None = None) -> Store:
@@ -159,7 +196,10 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
         args.forget = answer == "f"
     with open_store(config) as store:
         if action == "list":
-            people = [p.as_dict() for p in list_people(store)]
+            active = Household.restored(store, config).active
+            # active: whom the device starts with (the last one chosen; the first person if nobody was)
+            people = [{**p.as_dict(), "active": active is not None and p.id == active.id}
+                      for p in list_people(store)]
             if args.json:
                 print(json.dumps(people, indent=2))
             elif not people:
@@ -168,7 +208,9 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
                 for p in people:
                     found = p["resonance_rate_per_min"]
                     rate = "not assessed" if found is None else f"{found}/min"
-                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}")
+                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}{'  (active)' if p['active'] else ''}")
+                if active is None:
+                    print("active: a guest (nothing is stored)")
         elif action == "edit":
             person = edited(get_person(store, args.name), **parse_settings(args.settings))
             update_person(store, person)
@@ -205,7 +247,7 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
 
-HISTORY_KEYS = ("id", "person", "started_at", "status", "duration_s", "mean_hr_bpm", "mean_rmssd_ms",
+HISTORY_KEYS = ("id", "person", "person_removed", "started_at", "status", "duration_s", "mean_hr_bpm", "mean_rmssd_ms",
                 "mean_coherence_ratio", "peak_coherence_ratio", "coherent_s", "glimmers", "pacer_start_rate_per_min",
                 "pacer_end_rate_per_min")
 
@@ -213,13 +255,15 @@ HISTORY_KEYS = ("id", "person", "started_at", "status", "duration_s", "mean_hr_b
 def _history(args: argparse.Namespace, load: Loader) -> int:
     config = load(args, DEFAULT_CONFIG_PATH)
     with open_store(config) as store:
-        person_id = get_person(store, args.user).id if args.user else None
-        rows = [{k: r[k] for k in HISTORY_KEYS} for r in store.sessions(person_id, args.since)]
+        ids = [p.id for p in people_with_history(store, args.user) if p.id is not None] if args.user else None
+        rows = [{k: r[k] for k in HISTORY_KEYS} for r in store.sessions(ids, args.since)]
+    for r in rows:
+        r["person_removed"] = bool(r["person_removed"])
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        print("no sessions yet")
+        print(_no_sessions(args))
         return 0
     print(f"{'date':<17} {'who':<10} {'min':>5} {'HR':>5} {'RMSSD':>6} {'coh':>5} {'peak':>5} {'coh min':>7} "
           f"{'glim':>4} {'pacer/min':>11}")
@@ -229,11 +273,24 @@ def _history(args: argparse.Namespace, load: Loader) -> int:
         minutes = "-" if r["duration_s"] is None else f"{r['duration_s'] / 60:.1f}"
         coherent = "-" if r["coherent_s"] is None else f"{r['coherent_s'] / 60:.1f}"
         rates = f"{f('pacer_start_rate_per_min', '.1f')}->{f('pacer_end_rate_per_min', '.1f')}"
-        mark = " (interrupted)" if r["status"] == "interrupted" else ""
+        mark = (" (interrupted)" if r["status"] == "interrupted" else "") + (
+            f" ({r['person']} removed)" if r["person_removed"] else "")
         print(f"{r['started_at'][:16].replace('T', ' '):<17} {r['person'][:10]:<10} {minutes:>5} "
               f"{f('mean_hr_bpm', '.0f'):>5} {f('mean_rmssd_ms', '.0f'):>6} {f('mean_coherence_ratio', '.1f'):>5} "
               f"{f('peak_coherence_ratio', '.1f'):>5} {coherent:>7} {f('glimmers', 'd'):>4} {rates:>11}{mark}")
     return 0
+
+
+def _no_sessions(args: argparse.Namespace) -> str:
+    """What `history` says when it has no row to show, naming the filters that left none."""
+    text = "no sessions"
+    if args.user:
+        text += f" of {args.user}"
+    if args.since is not None:
+        text += f" since {args.since:%Y-%m-%d}"
+        if args.since > datetime.now():
+            text += " (a date still to come)"
+    return text if args.user or args.since is not None else "no sessions yet"
 
 
 def sim_household(args: argparse.Namespace, config: Config) -> Household:
@@ -262,10 +319,21 @@ def sim_assess(args: argparse.Namespace, config: Config, stop_on_signals: Any = 
         found = simulate_assessment(config, speed=args.speed, household=household, stop_on_signals=stop_on_signals)
     finally:
         household.store.close()
+    who = household.active
     if args.json:
-        print(json.dumps(found.as_dict()))
+        # stored_for: whose result it now is (null: a guest's, shown and not stored)
+        print(json.dumps({**found.as_dict(), "stored_for": who.name if who is not None else None}))
+        return 0
+    print(format_assessment(found))
+    if found.result is None:
+        print("  no result stored: the assessment did not finish")
+    elif who is None:
+        print("  not stored: a guest's assessment is shown only (--user NAME stores it for NAME, and their next "
+              "sessions pace by it)")
+    elif found.result.resonance_rate_per_min is None:
+        print(f"  stored for {who.name} (could not tell: their resonance rate is left as it was)")
     else:
-        print(format_assessment(found))
+        print(f"  stored for {who.name}: their next sessions pace toward it (glimmer users show {who.name})")
     return 0
 
 
@@ -276,7 +344,7 @@ def _report(args: argparse.Namespace, load: Loader) -> int:
     if args.out.suffix.lower() not in (".png", ".html", ".htm"):
         raise DataError(f"{args.out}: the report is a .png or an .html file")
     with open_store(config) as store:
-        person = get_person(store, args.user)
+        person = people_with_history(store, args.user)[0]  # a removed person's kept history too
         try:
             out = write_report(store, person, args.session, args.out)
         except ReportUnavailable as exc:
@@ -289,15 +357,17 @@ def _report(args: argparse.Namespace, load: Loader) -> int:
 
 
 def run_household(config: Config) -> Household | None:
-    """The daemon's household: the store, and the first person active (a guest if there is nobody).
+    """The daemon's household: the store, and the person active when it last stopped (see
+    Household.restored). A store from a newer Glimmer raises StoreTooNew.
     A store that cannot be opened is logged and the device runs on without storing (a device that
     paces but does not record is better than a dark one)."""
     try:
         store = open_store(config)
+    except StoreTooNew:
+        raise  # a newer Glimmer's store: refused (exit 65), never written, not even by the MQTT outbox
     except StoreError as exc:
         log.error("sessions will not be stored: %s", exc)
         return None
-    people = list_people(store)
-    household = Household(store, config, people[0] if people else None)
-    log.info("store %s; active: %s", store.path, people[0].name if people else "a guest")
+    household = Household.restored(store, config)
+    log.info("store %s; active: %s", store.path, household.active.name if household.active else "a guest")
     return household

@@ -61,6 +61,11 @@ class StoreNotWritable(StoreError):
     `store.path` in the config has to name a writable place."""
 
 
+class StoreTooNew(StoreError):
+    """The store was written by a newer Glimmer (a higher schema version than this one knows). It is
+    refused untouched by every command that opens it, `glimmer run` included. Exit 65."""
+
+
 class CommandRejected(GlimmerError):
     """An MQTT command was refused; `code` is the machine-readable reason sent back in the error reply."""
 

@@ -229,6 +229,8 @@ class LedOutput(Protocol):
 
     def close(self) -> None: ...
 
+    def set_brightness_limit(self, brightness_limit: float) -> None: ...
+
 
 class SpiLedRing:
     """A WS2812/SK6812 ring on an SPI writer. Context manager; `close()` turns the LEDs off, twice is fine."""
@@ -246,6 +248,7 @@ class SpiLedRing:
         _channel_index(order)  # validate early
         self.n_leds = n_leds
         self.order = order
+        self.gamma = gamma
         self._writer = writer
         self._table = drive_table(gamma, brightness_limit)
         self._dither = TemporalDither()
@@ -254,6 +257,11 @@ class SpiLedRing:
         self._last_drive: bytes | None = None  # LED drive bytes of the last frame written
         self.frames_written = 0
         self.frames_unchanged = 0  # frames not written because the ring already shows them
+
+    def set_brightness_limit(self, brightness_limit: float) -> None:
+        """Change the limit (0..1; InputError outside) from the next frame on: another person's setting."""
+        self._table = drive_table(self.gamma, brightness_limit)
+        self._last_drive = None  # the next frame is written even if its levels look the same
 
     def _write(self, data: bytes) -> None:
         if self._closed:
@@ -406,6 +414,7 @@ class PwmLed:
         from gpiozero import PWMLED  # imported here so `import drivers.led_ring` stays light
         from gpiozero.exc import GPIOZeroError, PinFactoryFallback
 
+        self.gamma = gamma
         self._table = drive_table(gamma, brightness_limit)
         try:
             with warnings.catch_warnings():
@@ -416,6 +425,10 @@ class PwmLed:
             raise OutputError(f"no GPIO for the PWM LED on GPIO{pin} ({exc}); led.kind = \"pwm\" needs a "
                               "Raspberry Pi (or set led.kind = \"none\")") from exc
         self._closed = False
+
+    def set_brightness_limit(self, brightness_limit: float) -> None:
+        """Change the limit (0..1; InputError outside) from the next frame on: another person's setting."""
+        self._table = drive_table(self.gamma, brightness_limit)
 
     def show(self, frame: NDArray[np.floating[Any]]) -> None:
         """Set the LED to the gamma-corrected mean brightness of `frame` (n, 3) perceived levels."""

@@ -23,6 +23,7 @@ from sim.world import build_sim_world
 
 log = logging.getLogger(__name__)
 
+StopOnSignals = Callable[[Callable[[], None]], AbstractContextManager[None]]
 MAX_EXTRA_S = 600.0  # give up this long after every planned step (with repeats) should have ended
 
 
@@ -57,7 +58,7 @@ def simulate_assessment(config: Config, plan: AssessmentPlan | None = None, spee
     world = build_sim_world(config, speed=speed, silent=True)
     glimmer = build_device(config, world.hardware, publishers or [])
     if household is not None:
-        household.attach(glimmer, world.hardware.wall_clock())
+        household.attach(glimmer, world.hardware.stamp_clock())
     assessment = glimmer.start_assessment(plan)
     p = assessment.plan
     # Every step might be repeated, plus an extension, plus settling before pacing starts.

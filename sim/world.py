@@ -100,13 +100,17 @@ def _wall_clock(clock: SimClock, start: datetime) -> Callable[[], datetime]:
 
 def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | None = None,
                     prefer_speakers: bool = False, start_wall: datetime | None = None,
-                    silent: bool = False) -> SimWorld:
+                    silent: bool = False, stamp_clock: Callable[[], datetime] = datetime.now) -> SimWorld:
     """Simulated hardware for `config`.
 
     Sound: to `wav_path` when given; else, with `prefer_speakers` (the live view), to the speakers
     when they exist and the run is in real time, otherwise to `sim_wav_path(config)` (logged); else
     nowhere (`--json` runs and tests write no sound unless asked). `silent` renders no sound at all, even
     when asked (the person only sees the light; saves the hum's cost).
+
+    Two wall clocks: the simulated one (`start_wall`, default now, advancing with the simulated time) drives
+    the night schedule; `stamp_clock` (default the real one) stamps what the household store keeps, so a
+    session simulated at --speed N is stored when it really ran, never in the future (docs/storage.md).
     """
     clock = SimClock(speed=speed)
     sim = config.sim
@@ -143,6 +147,7 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         audio=audio,
         pin_factory=pins,
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
+        stamp_clock=stamp_clock,
     )
     world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
                      config.led.gamma)
@@ -189,7 +194,7 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         raise
     stop.append(glimmer.stop)
     if household is not None:
-        household.attach(glimmer, world.hardware.wall_clock())
+        household.attach(glimmer, world.hardware.stamp_clock())
     view: TerminalView | None = None
     keys: TerminalKeys | None = None
     if live_view:

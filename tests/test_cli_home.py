@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from device.cli import EX_CONFIG, EX_DATAERR, main
+from device.config import load_config
+from device.home.people import add_person, new_person
 from device.home.store import SCHEMA_VERSION, Store, resolve_store_path
 
 
@@ -100,15 +102,33 @@ def test_one_name_in_any_case_or_unicode_form_is_one_person(capsys: pytest.Captu
     assert db_bytes() == before
 
 
-def test_a_store_from_a_newer_glimmer_exits_65_untouched(capsys: pytest.CaptureFixture[str]) -> None:
+NEWER_STORE_COMMANDS = [
+    ("users", "list"), ("users", "add", "Cy"), ("users", "show", "Ann"), ("users", "edit", "Ann", "volume=0.2"),
+    ("users", "remove", "Ann", "--forget"), ("history",), ("history", "--user", "Ann"),
+    ("report", "--user", "Ann", "--out", "r.png"),
+    ("sim", "--speed", "max", "--minutes", "1", "--json"),  # a guest's simulation opens the store too
+    ("sim", "--speed", "max", "--minutes", "1", "--json", "--user", "Ann"),
+    ("sim", "--speed", "max", "--assess"),
+    ("run",),  # before any hardware is looked at
+]
+
+
+@pytest.mark.parametrize("argv", NEWER_STORE_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_a_store_from_a_newer_glimmer_is_refused_untouched_by_every_command(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        argv: tuple[str, ...]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "users", "add", "Ann")[0] == 0
     path = resolve_store_path("")
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     conn.close()
-    before = path.read_bytes()
-    code, _, err = run(capsys, "users", "list")
-    assert code == EX_DATAERR and "newer Glimmer" in err
-    assert path.read_bytes() == before
+    files = {p: p.read_bytes() for p in path.parent.iterdir()}
+    code, _, err = run(capsys, *argv)
+    assert code == EX_DATAERR
+    assert f"newer Glimmer (schema version {SCHEMA_VERSION + 5}; this one knows up to {SCHEMA_VERSION})" in err
+    assert {p: p.read_bytes() for p in path.parent.iterdir()} == files  # not a byte written, no file made
+    assert not (tmp_path / "r.png").exists()
 
 
 def test_a_store_path_that_cannot_be_written_exits_78(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -132,7 +152,7 @@ def test_a_simulated_session_shows_in_history_and_in_a_report(capsys: pytest.Cap
     code, out, _ = run(capsys, "history", "--since", f"{datetime.now():%Y-%m-%d}")
     assert "Ann" in out
     code, out, _ = run(capsys, "history", "--since", "2999-01-01")
-    assert "no sessions" in out
+    assert out.strip() == "no sessions since 2999-01-01 (a date still to come)"
 
     html_path, png_path = tmp_path / "r.html", tmp_path / "r.png"
     assert run(capsys, "report", "--user", "Ann", "--out", str(html_path))[0] == 0
@@ -166,6 +186,7 @@ def test_sim_assess_json_is_one_object_and_is_stored_for_the_user(capsys: pytest
     assert code == 0
     result = json.loads(out)
     assert set(result) >= {"resonance_rate_per_min", "reason", "steps", "true_resonance_rate_per_min"}
+    assert result["stored_for"] == "Ann"
     assert len(result["steps"]) >= 3
     code, out, _ = run(capsys, "users", "show", "Ann", "--json")
     (stored,) = json.loads(out)["assessments"]
@@ -176,3 +197,106 @@ def test_sim_assess_json_is_one_object_and_is_stored_for_the_user(capsys: pytest
         assert _bpm_keys(shown) <= BEATS_PER_MIN_KEYS, _bpm_keys(shown)
     code, out, _ = run(capsys, "users", "show", "Ann")
     assert "assessment" in out and "rate/min" in out
+
+
+def test_stored_times_are_real_never_in_the_future_and_sessions_never_overlap(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """At --speed max a simulated minute takes a fraction of a real second; the store keeps when each
+    session really ran (docs/storage.md), whatever simulated time of day --at sets."""
+    assert run(capsys, "users", "add", "Ann")[0] == 0
+    before = datetime.now().replace(microsecond=0)
+    for at in ("23:50", "06:00", "23:50"):  # the simulated day would run past midnight, and back
+        code, _, _ = run(capsys, "sim", "--speed", "max", "--minutes", "3", "--json", "--user", "Ann", "--at", at,
+                         "--wav", str(tmp_path / "s.wav"))
+        assert code == 0
+    after = datetime.now()
+    rows = json.loads(run(capsys, "history", "--json")[1])
+    assert len(rows) == 3
+    with Store(resolve_store_path("")) as store:
+        ended = [datetime.fromisoformat(r["ended_at"]) for r in store.sessions()]
+        stamps = [datetime.fromisoformat(m["at"]) for r in rows for m in store.session_metrics(r["id"])]
+    started = [datetime.fromisoformat(r["started_at"]) for r in rows]
+    assert all(before <= t <= after for t in started + ended + stamps)
+    assert all(e <= s for e, s in zip(ended, started[1:], strict=False))  # each after the one before
+    assert all(r["duration_s"] > 150.0 for r in rows)  # the simulated length, not the seconds it took
+
+
+def test_the_kept_history_of_a_removed_person_is_found_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store(resolve_store_path("")) as store:
+        config = load_config()
+        ann = add_person(store, new_person("Ann", config), datetime(2026, 1, 5, 8, 0))
+        assert ann.id is not None
+        old = store.open_session(ann.id, datetime(2026, 1, 5, 8, 0))
+        store.close_session(old, datetime(2026, 1, 5, 8, 20), {"duration_s": 1200.0})
+    assert run(capsys, "users", "remove", "Ann", "--keep-history")[0] == 0
+    code, out, _ = run(capsys, "history", "--user", "ann", "--json")
+    (row,) = json.loads(out)
+    assert code == 0 and row["id"] == old and row["person_removed"] is True
+    assert "(Ann removed)" in run(capsys, "history", "--user", "Ann")[1]
+    # Someone new takes the name: the name's history is both, the removed one marked.
+    assert run(capsys, "users", "add", "Ann")[0] == 0
+    with Store(resolve_store_path("")) as store:
+        new_ann = store.conn.execute("SELECT id FROM people WHERE removed_at IS NULL").fetchone()[0]
+        new = store.open_session(new_ann, datetime(2026, 2, 1, 8, 0))
+    rows = json.loads(run(capsys, "history", "--user", "Ann", "--json")[1])
+    assert [(r["id"], r["person_removed"]) for r in rows] == [(old, True), (new, False)]
+    code, _, err = run(capsys, "history", "--user", "Bo")
+    assert code == EX_DATAERR and "no person called 'Bo'" in err
+
+
+@pytest.mark.parametrize(("argv", "value", "accepted"), [
+    (("sim", "--speed", "0"), "'0'", "a number above 0 (times real time) or 'max'"),
+    (("sim", "--at", "25:00"), "'25:00'", "a time of day HH:MM from 00:00 to 23:59"),
+    (("history", "--since", "last week"), "'last week'", "a date YYYY-MM-DD"),
+])
+def test_a_bad_argument_is_one_line_naming_the_value_and_what_is_accepted(
+        capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], value: str, accepted: str) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(list(argv))
+    err = capsys.readouterr().err
+    assert caught.value.code == 2  # argparse's status for a command line it refuses, as everywhere in glimmer
+    assert len(err.strip().splitlines()) == 1, err
+    assert value in err and accepted in err and argv[1] in err
+
+
+def test_a_guests_assessment_is_shown_not_stored_and_its_length_is_the_plans(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from device.pacing.assessment import AssessmentPlan
+
+    config = tmp_path / "c.toml"
+    config.write_text('[assessment]\nrates_per_min = "6.5, 6.0, 5.5"\nstep_s = 80.0\nsettle_s = 20.0\n')
+    code, out, err = run(capsys, "--config", str(config), "sim", "--assess", "--json", "--speed", "max")
+    assert code == 0 and "a guest (nothing is stored)" in err
+    result = json.loads(out)
+    assert result["stored_for"] is None and result["steps"]
+    with Store(resolve_store_path("")) as store:
+        assert store.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
+        assert store.sessions(kind=None) == []
+    # What `sim --help` says of the length is the plan's: this run paced as long as its plan says
+    # (its repeats and any step past an end counted), after the session's settling.
+    plan = AssessmentPlan.from_text("6.5, 6.0, 5.5", 80.0, 20.0, 0.6)
+    steps = result["steps"]
+    repeats = sum(s["attempt"] == 2 for s in steps)
+    extended = any(s["rate_per_min"] not in plan.rates_per_min for s in steps)
+    paced_s = plan.paced_s(extended=extended, repeats=repeats)
+    assert paced_s <= result["simulated_s"] <= paced_s + 60.0
+    code, out, _ = run(capsys, "--config", str(config), "sim", "--assess", "--speed", "max")
+    assert "not stored: a guest's assessment is shown only" in out
+    with pytest.raises(SystemExit):
+        main(["sim", "--help"])
+    shipped = load_config().assessment
+    full = AssessmentPlan.from_text(shipped.rates_per_min, shipped.step_s, shipped.settle_s, 0.6)
+    assert f"paces {full.paced_s() / 60:.0f} simulated minutes" in " ".join(capsys.readouterr().out.split())
+
+
+def test_users_list_says_who_the_device_starts_with(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "users", "add", "Ann")[0] == 0
+    assert run(capsys, "users", "add", "Bob")[0] == 0
+    listed = json.loads(run(capsys, "users", "list", "--json")[1])
+    assert [p["active"] for p in listed] == [True, False]  # nobody chosen yet: the first person
+    with Store(resolve_store_path("")) as store:
+        store.set_active_person(listed[1]["id"])  # as the daemon keeps a long press's choice
+    assert [p["active"] for p in json.loads(run(capsys, "users", "list", "--json")[1])] == [False, True]
+    with Store(resolve_store_path("")) as store:
+        store.set_active_person(None)
+    assert "active: a guest" in run(capsys, "users", "list")[1]

@@ -3,21 +3,25 @@
 `Household.attach(device)` is called once when the daemon (or the simulator) starts: sessions left
 `open` by a power cut are marked interrupted, detail older than `store.retention_days` is pruned, and
 a SessionRecorder is hooked to the device. `next_person` steps through the people (then a guest, who
-is recorded nowhere) and puts that person's settings in force for the next session.
+is recorded nowhere) and puts that person's settings in force at once (the LED ring's brightness and
+night caps included) for the next session. Whoever is chosen stays active across restarts: the choice
+is kept in the store (`Store.set_active_person`) and `Household.restored` starts with it.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import sqlite3
 from datetime import datetime
 from typing import Any
 
 from device.config import Config
-from device.errors import CommandRejected, DataError
+from device.errors import CommandRejected, DataError, StoreError
 from device.home import messages
 from device.home.people import Person, get_person, list_people
 from device.home.recorder import SessionRecorder
-from device.home.store import Store
+from device.home.store import Store, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,15 @@ class Household:
         self.recorder: SessionRecorder | None = None
         self._device: Any = None
 
+    @classmethod
+    def restored(cls, store: Store, config: Config) -> Household:
+        """The household as it was left: the person active at the last stop (a guest if that was a
+        guest, or if they have since been removed); the first person if nobody was ever chosen."""
+        chosen, person_id = store.active_person_id()
+        people = list_people(store)
+        first = people[0] if people else None
+        return cls(store, config, next((p for p in people if p.id == person_id), None) if chosen else first)
+
     def config_for(self, person: Person | None) -> Config:
         """The config of a person's sessions (the household's for a guest)."""
         return self.config if person is None else person.apply_to(self.config)
@@ -47,8 +60,10 @@ class Household:
         if pruned:
             log.info("pruned %d per-period rows older than %.0f days", pruned, self.config.store.retention_days)
         self._device = device
+        # The device numbers its sessions on from the store's, so its logs name the id history shows.
+        device.session.ids = itertools.count(self.store.next_session_id())
         recorder = SessionRecorder(
-            self.store, device.hardware.wall_clock, self.active.id if self.active else None,
+            self.store, device.hardware.stamp_clock, self.active.id if self.active else None,
             glimmer_now=lambda: bool(device.session.pattern.glimmer),
             kind_now=lambda: "assessment" if device.session.assessment is not None else "session")
         device.publishers.append(recorder)
@@ -83,6 +98,8 @@ class Household:
         if self._device is not None and not self._device.use_config(self.config_for(person)):
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(person)
+        if self._device is not None:
+            self._device.flash_colour(person.colour if person is not None else GUEST_COLOUR)
         return _published(self.active)
 
     def _activate(self, person: Person | None) -> None:
@@ -92,20 +109,33 @@ class Household:
         if self._device is not None:
             self._device.current_person = _published(person)
         log.info("active person: %s", person.name if person else "a guest")
+        try:
+            self.store.set_active_person(person.id if person else None)
+        except (StoreError, sqlite3.OperationalError) as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not is_disk_full(exc):
+                raise
+            # The choice holds for this run; only the next start would not know it.
+            log.error("cannot keep the active person for the next start: %s", exc)
 
     def _next_colour(self) -> str | None:
-        person = self.next_person()
+        """The long press: the next person's colour to show, or None (nothing changed) during a session."""
+        try:
+            person = self.next_person()
+        except CommandRejected as exc:
+            log.info("%s", exc)
+            return None
         return person.colour if person is not None else GUEST_COLOUR
 
     def next_person(self) -> Person | None:
-        """Step to the next person (after the last: a guest) and put their settings in force."""
+        """Step to the next person (after the last: a guest) and put their settings in force. Raises
+        CommandRejected ("busy"), changing nothing, while a session runs."""
         people = list_people(self.store)
         ids = [p.id for p in people]
         current = ids.index(self.active.id) if self.active is not None and self.active.id in ids else -1
         nxt = current + 1
         chosen = people[nxt] if nxt < len(people) else None
-        if self._device is not None:
-            self._device.use_config(self.config_for(chosen))
+        if self._device is not None and not self._device.use_config(self.config_for(chosen)):
+            raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(chosen)
         return self.active
 

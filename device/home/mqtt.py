@@ -51,7 +51,7 @@ from device.home.messages import (
     with_measured_at,
 )
 from device.home.outbox import Outbox, open_outbox_db
-from device.home.store import resolve_store_path
+from device.home.store import refuse_newer_store, resolve_store_path
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +416,7 @@ def build_mqtt_link(config: Config, wall_clock: Callable[[], datetime],
     """The MQTT link of a config with `mqtt.host` set, with its outbox in `mqtt.outbox_path`."""
     # By default the outbox lives in the household store's database (its tables are one of its migrations).
     path = Path(config.mqtt.outbox_path) if config.mqtt.outbox_path else resolve_store_path(config.store.path)
+    refuse_newer_store(path)  # a newer Glimmer's file is left untouched (StoreTooNew)
     try:
         conn = open_outbox_db(path)
     except (OSError, sqlite3.Error) as exc:

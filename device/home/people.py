@@ -142,6 +142,21 @@ def get_person(store: Store, name: str) -> Person:
     return _from_row(row)
 
 
+def people_with_history(store: Store, name: str) -> list[Person]:
+    """Everyone whose history goes by `name` (any case or Unicode form): the person of the household
+    called so, then people removed with their history kept who were called so, the latest removed
+    first. DataError naming who exists (and who was removed) when there is nobody."""
+    key = name_key(name)
+    rows = store.conn.execute("SELECT * FROM people ORDER BY removed_at IS NOT NULL, removed_at DESC, id DESC")
+    found = [_from_row(r) for r in rows if name_key(r["name"]) == key]
+    if not found:
+        known = ", ".join(p.name for p in list_people(store)) or "nobody yet"
+        removed = sorted({r[0] for r in store.conn.execute("SELECT name FROM people WHERE removed_at IS NOT NULL")})
+        gone = f"; removed with history kept: {', '.join(removed)}" if removed else ""
+        raise DataError(f"no person called {name!r} (known: {known}{gone})")
+    return found
+
+
 def name_key(name: str) -> str:
     """The form two names are compared in: Unicode-normalised (NFKC) and case-folded, so that 'Zoë'
     typed composed or decomposed, 'ZOË' and 'zoë' are one person, and so are 'ﬀ' and 'ff'."""
@@ -199,6 +214,8 @@ def remove_person(store: Store, name: str, forget: bool, at: datetime) -> int:
         else:
             n = 0
             conn.execute("UPDATE people SET removed_at = ? WHERE id = ?", (stamp(at), person.id))
+            # Active no more: the device starts next with a guest (as when a forgotten person's row goes).
+            conn.execute("UPDATE active_person SET person_id = NULL WHERE person_id = ?", (person.id,))
     if forget:
         # Deleted rows may linger in free pages and the WAL until overwritten: clear them now.
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

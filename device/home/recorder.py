@@ -65,6 +65,9 @@ class SessionRecorder:
         self._do(lambda: self.store.add_metrics(holder["id"], [row]))
 
     def session_closed(self, summary: dict[str, Any]) -> None:
+        if self.person_id is None and summary.get("assessment") is not None:
+            log.info("a guest's assessment (resonance %s breaths/min) is not stored: choose a person first to keep "
+                     "it", summary["assessment"].get("resonance_rate_per_min"))
         if self.person_id is None or self._device_session is None:
             return
         holder, ended = self._row, self._wall()
@@ -111,7 +114,7 @@ class SessionRecorder:
         person, kind, at = self.person_id, self._kind_now(), self._wall()
 
         def open_row() -> None:
-            holder["id"] = self.store.open_session(person, at, kind)
+            holder["id"] = self.store.open_session(person, at, kind, session_id=device_session)
 
         self._do(open_row)
 

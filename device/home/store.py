@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from device.errors import StoreError, StoreNotWritable
+from device.errors import StoreError, StoreNotWritable, StoreTooNew
 from device.home.outbox import OUTBOX_SCHEMA_SQL
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,12 @@ CREATE TABLE assessment_steps (
 ALTER TABLE people RENAME COLUMN resonance_rate_bpm TO resonance_rate_per_min;
 ALTER TABLE assessments RENAME COLUMN resonance_rate_bpm TO resonance_rate_per_min;
 ALTER TABLE assessment_steps RENAME COLUMN rate_bpm TO rate_per_min;
+"""),
+    Migration("the household's active person, kept across restarts", """
+CREATE TABLE active_person (                   -- one row once anyone was chosen; none: never chosen
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    person_id INTEGER REFERENCES people (id) ON DELETE SET NULL   -- NULL: a guest
+);
 """),
 )
 
@@ -262,10 +268,7 @@ class Store:
             raise
 
     def _refuse_newer(self) -> None:
-        version = self.schema_version
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"the store {self.path} is from a newer Glimmer (schema version {version}; this "
-                             f"one knows up to {SCHEMA_VERSION}); upgrade Glimmer or point store.path elsewhere")
+        _refuse_version(self.path, self.schema_version)
 
     def _migrate(self) -> None:
         version = self.schema_version
@@ -279,12 +282,25 @@ class Store:
 
     # -- sessions ---------------------------------------------------------------------------------
 
-    def open_session(self, person_id: int, started_at: datetime, kind: str = "session") -> int:
-        """A new session row, status `open`, for person_id; returns its id."""
+    def next_session_id(self) -> int:
+        """The id the next session row would get: the device numbers its sessions from here, so the
+        number in its logs and on MQTT is the id `glimmer history` shows."""
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0])
+
+    def open_session(self, person_id: int, started_at: datetime, kind: str = "session",
+                     session_id: int | None = None) -> int:
+        """A new session row, status `open`, for person_id; returns its id: `session_id` (the device's
+        number for it) unless another process has taken that id, then the next free one (logged)."""
         with self.transaction() as conn:
-            cur = conn.execute("INSERT INTO sessions (person_id, kind, status, started_at) VALUES (?, ?, 'open', ?)",
-                               (person_id, kind, stamp(started_at)))
-            return int(cur.lastrowid or 0)
+            free = session_id is not None and conn.execute(
+                "SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None
+            cur = conn.execute("INSERT INTO sessions (id, person_id, kind, status, started_at) "
+                               "VALUES (?, ?, ?, 'open', ?)",
+                               (session_id if free else None, person_id, kind, stamp(started_at)))
+            row_id = int(cur.lastrowid or 0)
+        if session_id is not None and row_id != session_id:
+            log.warning("session %d is stored as session %d (another process took its number)", session_id, row_id)
+        return row_id
 
     def add_metrics(self, session_id: int, rows: Sequence[dict[str, Any]]) -> None:
         """Per-period rows, each with `t_s`, `at` (datetime) and any of METRIC_KEYS (None allowed)."""
@@ -361,14 +377,16 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def sessions(self, person_id: int | None = None, since: datetime | None = None,
+    def sessions(self, person_id: int | Sequence[int] | None = None, since: datetime | None = None,
                  kind: str | None = "session") -> list[dict[str, Any]]:
-        """Session rows (oldest first) with the person's name, as dicts."""
+        """Session rows (oldest first) of one person or several (ids), with the person's name and
+        `person_removed` (1 when they were removed with their history kept), as dicts."""
         where: list[str] = ["1"]
         args: list[Any] = []
         if person_id is not None:
-            where.append("s.person_id = ?")
-            args.append(person_id)
+            ids = [person_id] if isinstance(person_id, int) else list(person_id)
+            where.append(f"s.person_id IN ({', '.join('?' * len(ids))})")
+            args.extend(ids)
         if since is not None:
             where.append("s.started_at >= ?")
             args.append(stamp(since))
@@ -376,7 +394,8 @@ class Store:
             where.append("s.kind = ?")
             args.append(kind)
         rows = self.conn.execute(
-            f"SELECT s.*, p.name AS person FROM sessions s JOIN people p ON p.id = s.person_id "
+            f"SELECT s.*, p.name AS person, p.removed_at IS NOT NULL AS person_removed "
+            f"FROM sessions s JOIN people p ON p.id = s.person_id "
             f"WHERE {' AND '.join(where)} ORDER BY s.started_at, s.id", args)
         return [dict(r) for r in rows]
 
@@ -387,6 +406,19 @@ class Store:
     def glimmers(self, session_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM glimmers WHERE session_id = ? ORDER BY t_s", (session_id,))
         return [dict(r) for r in rows]
+
+    # -- the active person -------------------------------------------------------------------------
+
+    def active_person_id(self) -> tuple[bool, int | None]:
+        """(whether anyone was ever chosen, the id of the active person or None for a guest)."""
+        row = self.conn.execute("SELECT person_id FROM active_person WHERE one = 1").fetchone()
+        return (False, None) if row is None else (True, None if row[0] is None else int(row[0]))
+
+    def set_active_person(self, person_id: int | None) -> None:
+        """Keep who is active (None: a guest) for the next start."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO active_person (one, person_id) VALUES (1, ?) "
+                         "ON CONFLICT (one) DO UPDATE SET person_id = excluded.person_id", (person_id,))
 
     # -- assessments ------------------------------------------------------------------------------
 
@@ -423,6 +455,34 @@ class Store:
                 del step["assessment_id"]
             out.append(item)
         return out
+
+
+def _refuse_version(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreTooNew(f"the store {path} is from a newer Glimmer (schema version {version}; this one knows "
+                          f"up to {SCHEMA_VERSION}); it is left untouched: upgrade Glimmer or point store.path "
+                          "elsewhere")
+
+
+def refuse_newer_store(path: Path) -> None:
+    """Raise StoreTooNew if the SQLite file at `path` has a schema version above SCHEMA_VERSION.
+
+    Reads the file's header as immutable (no lock, no -wal or -shm file made) and writes nothing; a
+    missing or unreadable file is no concern of this check (whoever opens it for real reports that; a
+    version still in the write-ahead log is seen by `Store` itself). For a first look before anything
+    else is touched (`glimmer run`) and for code that opens the store's file without `Store` (the MQTT
+    outbox)."""
+    if not path.is_file():
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return
+    _refuse_version(path, version)
 
 
 def _statements(sql: str) -> list[str]:

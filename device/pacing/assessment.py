@@ -45,6 +45,7 @@ interface), takes the beats as they come and keeps the per-step figures. Pure: n
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Sequence
@@ -94,6 +95,18 @@ class AssessmentPlan:
             raise InputError(f"settle_s {self.settle_s} must leave at least 30 s of a {self.step_s} s step")
         if self.lead_in_s < 0:
             raise InputError(f"lead_in_s {self.lead_in_s} must not be negative")
+
+    def paced_s(self, extended: bool = False, repeats: int = 0) -> float:
+        """Seconds the pacer runs for this plan: the lead-in, every step and the glides between them;
+        `extended` adds one step past an end of the range (with the longer of its two glides), `repeats`
+        steps repeated once. The session's settling (finger to pacing) comes before it."""
+        rates = self.rates_per_min
+        glides = sum(abs(a - b) for a, b in itertools.pairwise(rates)) / STEP_GLIDE_BPM_PER_S
+        total = self.lead_in_s + len(rates) * self.step_s + glides + repeats * self.step_s
+        if extended:
+            far = max(abs(rates[-1] - (max(rates) + EXTENSION_BPM)), abs(rates[-1] - (min(rates) - EXTENSION_BPM)))
+            total += self.step_s + far / STEP_GLIDE_BPM_PER_S
+        return total
 
     @classmethod
     def from_text(cls, rates: str, step_s: float, settle_s: float, follow_tolerance_per_min: float) -> AssessmentPlan:

@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,9 @@ def _run(tmp_path: Path, person: bool, minutes: float = 7.0, full_at_s: float | 
     who = add_person(store, new_person("Ann", config), NOON) if person else None
     household = Household(store, config, who)
     config = household.config_for(who)
-    world = build_sim_world(config, silent=True, start_wall=NOON)
+    # Stored stamps are the stamp clock's (real time in `glimmer sim`); here it runs with the simulated clock.
+    world = build_sim_world(config, silent=True, start_wall=NOON,
+                            stamp_clock=lambda: NOON + timedelta(seconds=world.clock.now_s()))
     world.person.lift_finger(lift_at_s, 3600.0)
     seen = RecordingPublisher()
     glimmer = build_device(config, world.hardware, [seen])

@@ -25,6 +25,7 @@ SHIPPED = [
     ("people, sessions, per-period metrics, glimmer moments, resonance assessments", "c19e501dbeead9f5"),
     ("MQTT outbox: messages waiting for the broker, drop counts, discovery bookkeeping", "2fe2e1a586b09a09"),
     ("breaths per minute are _per_min (beats per minute alone are _bpm)", "d8169b5fb910cb76"),
+    ("the household's active person, kept across restarts", "08b522a2ee688c76"),
 ]
 
 

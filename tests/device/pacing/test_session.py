@@ -246,7 +246,7 @@ def test_a_session_carrying_on_keeps_the_finger_held_off_and_what_was_set_by_han
     d.session.set_levels(brightness=0.3)
     d.run(30)
     assert d.session.phase is Phase.IDLE
-    other = load_config(overrides={"pacer": {"resonance_rate_bpm": 5.0}})
+    other = load_config(overrides={"pacer": {"resonance_rate_per_min": 5.0}})
     previous, d.session = d.session, Session(other, on_closed=d.closed.append)
     d.session.carry_on_from(previous)
     assert d.session.night_mode == "on" and d.session.brightness == 0.3 and d.session.target_rate_bpm == 5.0
