@@ -265,8 +265,8 @@ def test_a_guests_assessment_is_shown_not_stored_and_its_length_is_the_plans(
 
     config = tmp_path / "c.toml"
     config.write_text('[assessment]\nrates_per_min = "6.5, 6.0, 5.5"\nstep_s = 80.0\nsettle_s = 20.0\n')
-    code, out, err = run(capsys, "--config", str(config), "sim", "--assess", "--json", "--speed", "max")
-    assert code == 0 and "a guest (nothing is stored)" in err
+    code, out, _ = run(capsys, "--config", str(config), "sim", "--assess", "--json", "--speed", "max")
+    assert code == 0  # a guest: stored_for is null (the guest line is an INFO log, shown with -v)
     result = json.loads(out)
     assert result["stored_for"] is None and result["steps"]
     with Store(resolve_store_path("")) as store:
