@@ -168,9 +168,10 @@ def log_level(base: int, verbosity: int) -> int:
 
 
 def _setup_logging(config: Config | None, verbosity: int) -> None:
+    from device.service import log_handler  # journald's level prefixes when stderr is the journal
+
     base = getattr(logging, config.device.log_level) if config else logging.WARNING
-    logging.basicConfig(stream=sys.stderr, level=log_level(base, verbosity), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(handlers=[log_handler(sys.stderr)], level=log_level(base, verbosity), force=True)
 
 
 @contextmanager
@@ -218,12 +219,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     glimmer = build_device(config, hardware)
     if household is not None:
         household.attach(glimmer, hardware.wall_clock())
-    with _stop_on_signals(glimmer.stop):
+    # Under systemd: READY/STATUS/WATCHDOG; SIGHUP reloads the config (device/service.py).
+    with _supervise(glimmer, args, household) as service, _stop_on_signals(glimmer.stop):
         try:
             glimmer.run()
         finally:
+            service.stopping()
             glimmer.close()
     return EX_OK
+
+
+def _supervise(glimmer: Any, args: argparse.Namespace, household: Any) -> Any:
+    from device.service import supervise
+
+    verbosity = _verbosity(args)
+
+    def set_level(config: Config) -> None:
+        logging.getLogger().setLevel(log_level(getattr(logging, config.device.log_level), verbosity))
+
+    return supervise(glimmer, lambda: load_for(args), household, set_level)
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
