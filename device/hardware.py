@@ -11,24 +11,25 @@ import logging
 from device.app import Hardware
 from device.clock import RealClock
 from device.config import Config
-from device.errors import AudioUnavailable
 from drivers.led_ring import SPI_SPEED_HZ, default_pin_factory, open_spidev
 from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
+from drivers.speaker_recovery import RecoveringAudio
 
 log = logging.getLogger(__name__)
 
 
 def build_audio(config: Config, clock: RealClock) -> AudioOutput:
-    """The speaker, or light alone (said once) when there is no usable audio device."""
+    """The speaker, kept trying: with no usable audio device (at start or later) the light goes on alone
+    and the device is tried again with back-off until it comes back (drivers/speaker_recovery.py)."""
     audio = config.audio
     if not audio.enabled:
         return NullAudioOutput(audio.sample_rate_hz)
-    try:
+
+    def open_speaker() -> AudioOutput:
         return PyAudioOutput(audio.device_name or None, audio.sample_rate_hz, audio.frames_per_buffer, clock)
-    except AudioUnavailable as exc:
-        log.warning("no sound: %s; carrying on with light alone", exc)
-        return NullAudioOutput(audio.sample_rate_hz)
+
+    return RecoveringAudio(open_speaker, clock, audio.sample_rate_hz)
 
 
 def build_real_hardware(config: Config) -> Hardware:
