@@ -15,6 +15,7 @@ from drivers.led_ring import SPI_SPEED_HZ, default_pin_factory, open_spidev
 from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from drivers.speaker_recovery import RecoveringAudio
+from drivers.spi_recovery import RecoveringSpi
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,16 @@ def build_audio(config: Config, clock: RealClock) -> AudioOutput:
 
 
 def build_real_hardware(config: Config) -> Hardware:
-    """The Pi's hardware for `config`; the LED output is checked first, so a missing SPI device or
-    GPIO ends the start with one clear line (HardwareError, exit 69) before anything else is opened."""
+    """The Pi's hardware for `config`; the LED output is checked first, so a missing spidev library or
+    GPIO ends the start with one clear line (HardwareError, exit 69) before anything else is opened. A
+    missing SPI device or speaker does not: the device goes on without it and tries it again."""
     clock = RealClock()
     spi = None
     pin_factory = None
     if config.led.kind == "spi":
-        spi = open_spidev(config.led.spi_bus, config.led.spi_device, SPI_SPEED_HZ)
+        # A missing or failing SPI device is retried (drivers/spi_recovery.py); a missing library is not.
+        led = config.led
+        spi = RecoveringSpi(lambda: open_spidev(led.spi_bus, led.spi_device, SPI_SPEED_HZ), clock)
     elif config.led.kind == "pwm":
         pin_factory = default_pin_factory()
     return Hardware(
