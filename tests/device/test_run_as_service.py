@@ -17,7 +17,8 @@ from tests.device.test_service import NotifySocket
 ROOT = Path(__file__).resolve().parents[2]
 # `glimmer run` with device.hardware.build_real_hardware answering with the simulator's hardware.
 RUNNER = """
-import sys
+import faulthandler, signal, sys
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # a stack dump on demand, should it ever hang
 from device import cli, hardware
 from sim.world import build_sim_world
 hardware.build_real_hardware = lambda config: build_sim_world(config, speed=10.0, silent=True).hardware
