@@ -210,6 +210,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from device.app import build_device
     from device.hardware import build_real_hardware
 
+    if os.environ.get("NOTIFY_SOCKET"):  # under systemd, a reload before the device runs must not end it
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # (SIGHUP's default); supervise() then takes it over
     config = load_for(args)
     _setup_logging(config, _verbosity(args))
     hardware = build_real_hardware(config)

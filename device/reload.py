@@ -1,7 +1,7 @@
 """SIGHUP: read the config file again and put what can change without a restart in force.
 
-The signal handler only sets a flag; the reload runs on the main loop (a task on the session's 1 s
-grid, so it adds no wake-up of its own). A config that does not load (bad TOML, a value out of range,
+The signal handler only sets a flag; the reload runs on the main loop, after the session's step (every
+SESSION_TICK_S, 1 s), so it adds no wake-up of its own. A config that does not load (bad TOML, a value out of range,
 an unreadable file) is refused: every problem is logged and the running config stays. A good one is
 split three ways, by where each value is used:
 
@@ -25,7 +25,6 @@ from typing import Any
 
 from device.config import Config, as_dict
 from device.errors import ConfigError
-from device.loop import Task
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,6 @@ APPLIED_NEXT_SESSION: dict[str, frozenset[str]] = {
     "pacer": ALL, "session": ALL,
     "audio": frozenset({"volume", "hum_enabled", "hum_pitch_hz", "cue_enabled"}),
 }
-RELOAD_PERIOD_S = 1.0  # the session's grid: a reload is picked up within a second
 
 
 def _applies(table: dict[str, frozenset[str]], section: str, key: str) -> bool:
@@ -102,8 +100,7 @@ class ConfigReloader:
         self.on_reloading: list[Callable[[], None]] = []
         self.on_reloaded: list[Callable[[], None]] = []
         self._pending: Config | None = None  # the session's settings, once the running session ends
-        self.task = Task("reload", RELOAD_PERIOD_S, self._tick)
-        device.add_task(self.task)
+        device.on_session_tick.append(self._tick)  # the session's 1 s step: no wake-up of its own
 
     def request(self) -> None:
         """Ask for a reload at the loop's next turn (safe in a signal handler)."""
