@@ -233,7 +233,7 @@ def log_handler(stream: TextIO | None = None, plain_format: str = "%(asctime)s %
 
 
 
-STOP_FLUSH_S = 0.5  # at a stop, the broker gets this long for the backlog and again for `offline`
+STOP_FLUSH_S = 0.3  # at a stop, the broker gets this long for the backlog and again for `offline`
 
 
 class Supervision:
