@@ -515,6 +515,19 @@ class GlimmerDevice:
         self._batch_next = i + 1
         return self._batch_encoded, i - self._batch_encoded_from
 
+    # -- service hooks (device/service.py: systemd watchdog, config reload) -------------------------
+
+    @property
+    def tasks(self) -> list[Task]:
+        """The main loop's periodic tasks (read-only use: names, periods, run counts)."""
+        return list(self._tasks)
+
+    def add_task(self, task: Task) -> None:
+        """Run `task` on the main loop too, after the device's own tasks due at the same deadline."""
+        self._tasks.append(task)
+        if self._started:
+            self._scheduler.add(task)
+
     @property
     def wakeups(self) -> int:
         """How many times the main loop has woken for a deadline."""

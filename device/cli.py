@@ -189,10 +189,12 @@ INTERACTIVE_LOG_LEVEL = logging.WARNING  # commands a person types: warnings and
 
 def _setup_logging(config: Config | None, verbosity: int) -> None:
     """Log to stderr at the daemon's `device.log_level` (`config` given: `glimmer run`), or, for the
-    commands a person types, at WARNING; each -v one level lower, each -q one higher."""
+    commands a person types, at WARNING; each -v one level lower, each -q one higher. Under systemd each
+    line carries journald's level prefix (device/service.py)."""
+    from device.service import log_handler  # journald's level prefixes when stderr is the journal
+
     base = getattr(logging, config.device.log_level) if config else INTERACTIVE_LOG_LEVEL
-    logging.basicConfig(stream=sys.stderr, level=log_level(base, verbosity), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(handlers=[log_handler(sys.stderr)], level=log_level(base, verbosity), force=True)
 
 
 @contextmanager
@@ -233,6 +235,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from device.app import build_device
     from device.hardware import build_real_hardware
 
+    if os.environ.get("NOTIFY_SOCKET"):  # under systemd, a reload before the device runs must not end it
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # (SIGHUP's default); supervise() then takes it over
     config = load_for(args, check_files=True)
     _setup_logging(config, _verbosity(args))
     # A store from a newer Glimmer is refused (exit 65) before any hardware is touched.
@@ -244,12 +248,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     glimmer = build_device(config, hardware)
     if household is not None:
         household.attach(glimmer, hardware.stamp_clock())
-    with _stop_on_signals(glimmer.stop):
+    # Under systemd: READY/STATUS/WATCHDOG; SIGHUP reloads the config (device/service.py).
+    with _supervise(glimmer, args, household) as service, _stop_on_signals(glimmer.stop):
         try:
             glimmer.run()
         finally:
+            service.stopping()
             glimmer.close()
     return EX_OK
+
+
+def _supervise(glimmer: Any, args: argparse.Namespace, household: Any) -> Any:
+    from device.service import supervise
+
+    verbosity = _verbosity(args)
+
+    def set_level(config: Config) -> None:
+        logging.getLogger().setLevel(log_level(getattr(logging, config.device.log_level), verbosity))
+
+    return supervise(glimmer, lambda: load_for(args), household, set_level)
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:

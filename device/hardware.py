@@ -11,34 +11,39 @@ import logging
 from device.app import Hardware
 from device.clock import RealClock
 from device.config import Config
-from device.errors import AudioUnavailable
 from drivers.led_ring import SPI_SPEED_HZ, default_pin_factory, open_spidev
 from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
+from drivers.speaker_recovery import RecoveringAudio
+from drivers.spi_recovery import RecoveringSpi
 
 log = logging.getLogger(__name__)
 
 
 def build_audio(config: Config, clock: RealClock) -> AudioOutput:
-    """The speaker, or light alone (said once) when there is no usable audio device."""
+    """The speaker, kept trying: with no usable audio device (at start or later) the light goes on alone
+    and the device is tried again with back-off until it comes back (drivers/speaker_recovery.py)."""
     audio = config.audio
     if not audio.enabled:
         return NullAudioOutput(audio.sample_rate_hz)
-    try:
+
+    def open_speaker() -> AudioOutput:
         return PyAudioOutput(audio.device_name or None, audio.sample_rate_hz, audio.frames_per_buffer, clock)
-    except AudioUnavailable as exc:
-        log.warning("no sound: %s; carrying on with light alone", exc)
-        return NullAudioOutput(audio.sample_rate_hz)
+
+    return RecoveringAudio(open_speaker, clock, audio.sample_rate_hz)
 
 
 def build_real_hardware(config: Config) -> Hardware:
-    """The Pi's hardware for `config`; the LED output is checked first, so a missing SPI device or
-    GPIO ends the start with one clear line (HardwareError, exit 69) before anything else is opened."""
+    """The Pi's hardware for `config`; the LED output is checked first, so a missing spidev library or
+    GPIO ends the start with one clear line (HardwareError, exit 69) before anything else is opened. A
+    missing SPI device or speaker does not: the device goes on without it and tries it again."""
     clock = RealClock()
     spi = None
     pin_factory = None
     if config.led.kind == "spi":
-        spi = open_spidev(config.led.spi_bus, config.led.spi_device, SPI_SPEED_HZ)
+        # A missing or failing SPI device is retried (drivers/spi_recovery.py); a missing library is not.
+        led = config.led
+        spi = RecoveringSpi(lambda: open_spidev(led.spi_bus, led.spi_device, SPI_SPEED_HZ), clock)
     elif config.led.kind == "pwm":
         pin_factory = default_pin_factory()
     return Hardware(

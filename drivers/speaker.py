@@ -305,6 +305,11 @@ class PyAudioOutput:
                      self.underflow_count)
             renderer.request_shift(lag_s)
 
+    @property
+    def failed(self) -> bool:
+        """True once `poll` has found the stream stopped by itself (the device went away)."""
+        return self._reported_dead
+
     def fade_out_and_stop(self, duration_s: float = 0.5) -> None:
         """Fade out (at most MAX_FADE_S), wait for it to play, stop and close. Within 2 s; idempotent."""
         with self._lock:
