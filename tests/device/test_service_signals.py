@@ -61,7 +61,7 @@ def test_sighup_with_a_bad_config_is_refused_with_its_errors_logged_and_the_old_
             running, session = glimmer.config, glimmer.session
             assert session.phase is Phase.PACING
             notify.take()
-            for bad in ('[pacer]\nresonance_rate_bpm = 99\n[led]\ncount = "many"\n', "[pacer\n", b"\xff\xfe"):
+            for bad in ('[pacer]\nresonance_rate_per_min = 99\n[led]\ncount = "many"\n', "[pacer\n", b"\xff\xfe"):
                 if isinstance(bad, bytes):
                     path.write_bytes(bad)
                 else:
@@ -77,7 +77,7 @@ def test_sighup_with_a_bad_config_is_refused_with_its_errors_logged_and_the_old_
     assert kept
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 3 and all("config reload refused" in e for e in errors)
-    assert "pacer.resonance_rate_bpm" in errors[0] and "led.count" in errors[0]
+    assert "pacer.resonance_rate_per_min" in errors[0] and "led.count" in errors[0]
     assert "not valid TOML" in errors[1] and "not UTF-8" in errors[2]
     # systemd hears of each reload and that the device is ready again on its old config
     assert [m.get("RELOADING") or m.get("READY") for m in said if "RELOADING" in m or "READY" in m] == ["1"] * 6
@@ -92,7 +92,7 @@ def test_sighup_with_a_good_config_applies_it_without_dropping_the_session(
         glimmer.run(until_s=90.0)
         session = glimmer.session
         assert session.phase is Phase.PACING and session.target_rate_bpm == 6.0
-        path.write_text('[night]\nenabled = false\n[metrics]\nperiod_s = 1\n[pacer]\nresonance_rate_bpm = 5.5\n'
+        path.write_text('[night]\nenabled = false\n[metrics]\nperiod_s = 1\n[pacer]\nresonance_rate_per_min = 5.5\n'
                         '[sensor]\ni2c_address = 0x58\n')
         os.kill(os.getpid(), signal.SIGHUP)
         glimmer.run(until_s=120.0)
@@ -109,4 +109,4 @@ def test_sighup_with_a_good_config_applies_it_without_dropping_the_session(
     assert glimmer.session.target_rate_bpm == 5.5  # the next session has the new settings
     text = caplog.text
     assert "sensor.i2c_address" in text and "next restart" in text
-    assert "metrics.period_s in force now" in text and "pacer.resonance_rate_bpm from the next session" in text
+    assert "metrics.period_s in force now" in text and "pacer.resonance_rate_per_min from the next session" in text

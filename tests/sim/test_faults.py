@@ -34,8 +34,8 @@ def make(config: Config | None = None,
                                                                                    RecordingPublisher]:
     config = config or load_config()
     world = build_sim_world(config, silent=True, start_wall=NOON)
-    if wall is not None:
-        world.hardware.wall_clock = wall(world)
+    if wall is not None:  # on the device the stamps come from the same wall clock
+        world.hardware.wall_clock = world.hardware.stamp_clock = wall(world)
     seen = RecordingPublisher()
     return world, build_device(config, world.hardware, [seen]), seen
 
