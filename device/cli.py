@@ -292,7 +292,30 @@ def _quiet_closed_stdout() -> None:
         pass
 
 
+class _StoppedWhileStarting(Exception):
+    """SIGTERM before the command put up its own handler: nothing runs yet, so a clean stop."""
+
+
+def _stop_while_starting(signum: int, frame: Any) -> None:
+    raise _StoppedWhileStarting
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything slow: under systemd a reload (SIGHUP, whose default ends the process) must not end
+    # a daemon still starting, and a stop (SIGTERM) while starting is a clean exit, not death by signal.
+    # The command's own handlers (_stop_on_signals, device/service.py's supervise) take over later.
+    if os.environ.get("NOTIFY_SOCKET"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    previous_term = signal.getsignal(signal.SIGTERM)
+    if previous_term is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _stop_while_starting)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(None, _verbosity(args))
@@ -300,6 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()
         return code
+    except _StoppedWhileStarting:
+        print("glimmer: stopped before the device started", file=sys.stderr)
+        return EX_OK
     except KeyboardInterrupt:
         # Ctrl-C before the device's own handler was in place (while starting): nothing to stop yet.
         print("glimmer: interrupted before the device started", file=sys.stderr)

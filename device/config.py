@@ -283,6 +283,8 @@ def _check_value(key: str, value: Any, tp: type, meta: dict[str, Any]) -> tuple[
     if tp is float:
         value = float(value)
     lo, hi, choices, check = meta["lo"], meta["hi"], meta["choices"], meta["check"]
+    if choices is not None and isinstance(value, str):  # "debug" is DEBUG, "SPI" is spi: in the choice's case
+        value = next((c for c in choices if isinstance(c, str) and c.casefold() == value.casefold()), value)
     if choices is not None and value not in choices:
         return None, f"{key}: expected one of {', '.join(map(str, choices))}, got {_describe(value)}"
     if lo is not None and hi is not None and not lo <= value <= hi:

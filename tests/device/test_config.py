@@ -187,3 +187,13 @@ def test_no_config_key_calls_breaths_per_minute_bpm() -> None:
     keys = [f"{section}.{key}" for section, values in as_dict(load_config()).items() for key in values]
     assert [k for k in keys if "bpm" in k] == []
     assert {f"{s}.{n}" for (s, _), n in RENAMED_KEYS.items()} <= set(keys)
+
+
+def test_a_choice_in_another_case_is_the_choice(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[device]\nlog_level = "debug"\n[led]\nkind = "SPI"\ncolor_order = "grb"\n')
+    config = load_config(path)
+    assert (config.device.log_level, config.led.kind, config.led.color_order) == ("DEBUG", "spi", "GRB")
+    path.write_text('[device]\nlog_level = "loud"\n')
+    with pytest.raises(ConfigError, match=r"device\.log_level: expected one of DEBUG, INFO, WARNING, ERROR"):
+        load_config(path)

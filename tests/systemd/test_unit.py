@@ -77,3 +77,11 @@ def test_devices_are_closed_but_for_i2c_spi_gpio_and_sound() -> None:
     s = unit_settings()
     assert s["DevicePolicy"] == ["closed"]
     assert sorted(s["DeviceAllow"]) == ["char-alsa rw", "char-gpiochip rw", "char-i2c rw", "char-spi rw"]
+
+
+def test_the_board_files_gpiozero_reads_stay_visible() -> None:
+    # gpiozero identifies the Pi from /proc/cpuinfo and /proc/device-tree; ProcSubset=pid hides both and
+    # every pin factory then fails (the button is dropped, a PWM ring cannot start).
+    s = unit_settings()
+    assert "ProcSubset" not in s
+    assert s["ProtectProc"] == ["invisible"]  # other processes stay hidden
