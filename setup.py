@@ -35,5 +35,5 @@ setup(
         # Peers measured by the pulse benchmark; never imported by the device.
         "bench": ["neurokit2>=0.2.10", "heartpy>=1.2.7", "pandas>=2"],
     },
-    entry_points={"console_scripts": ["glimmer=device.cli:main"]},
+    entry_points={"console_scripts": ["glimmer=device.entry:main"]},
 )

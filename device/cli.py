@@ -34,6 +34,7 @@ import device
 from device import cli_home
 from device.config import DEFAULT_CONFIG_PATH, Config, load_config
 from device.config_text import render_toml
+from device.entry import StoppedWhileStarting, early_signals
 from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreNotWritable
 from device.paths import writable_file
 
@@ -275,6 +276,8 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     config = load_for(args, None, check_files=True)
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
+    if args.store is not None:  # the store file, and with it the MQTT outbox that lives in it
+        config = config.replace("store", path=str(args.store))
     if args.assess:
         return cli_home.sim_assess(args, config, stop_on_signals=_stop_on_signals)
     return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
@@ -292,23 +295,12 @@ def _quiet_closed_stdout() -> None:
         pass
 
 
-class _StoppedWhileStarting(Exception):
-    """SIGTERM before the command put up its own handler: nothing runs yet, so a clean stop."""
-
-
-def _stop_while_starting(signum: int, frame: Any) -> None:
-    raise _StoppedWhileStarting
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    # Before anything slow: under systemd a reload (SIGHUP, whose default ends the process) must not end
-    # a daemon still starting, and a stop (SIGTERM) while starting is a clean exit, not death by signal.
-    # The command's own handlers (_stop_on_signals, device/service.py's supervise) take over later.
-    if os.environ.get("NOTIFY_SOCKET"):
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # Under systemd a reload (SIGHUP, whose default ends the process) must not end a daemon still
+    # starting, and a stop (SIGTERM) while starting is a clean exit, not death by signal (device/entry.py,
+    # the `glimmer` script, does this before its imports). The commands' own handlers take over later.
     previous_term = signal.getsignal(signal.SIGTERM)
-    if previous_term is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _stop_while_starting)
+    early_signals()
     try:
         return _main(argv)
     finally:
@@ -323,7 +315,7 @@ def _main(argv: Sequence[str] | None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()
         return code
-    except _StoppedWhileStarting:
+    except StoppedWhileStarting:
         print("glimmer: stopped before the device started", file=sys.stderr)
         return EX_OK
     except KeyboardInterrupt:

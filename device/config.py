@@ -399,11 +399,33 @@ def _file_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
                     f.read(1)
             except OSError as exc:
                 problems.append(f"mqtt.{key}: cannot read {path}: {exc.strerror or exc}")
+    if not problems:
+        problems.extend(_tls_file_checks(mqtt))
     if mqtt.get("password_file"):
         try:
             read_password_file(mqtt["password_file"])
         except ConfigError as exc:
             problems.extend(exc.problems)
+    return problems
+
+
+def _tls_file_checks(mqtt: dict[str, Any]) -> list[str]:
+    """The CA file must hold certificates, and the client certificate and key must load as a pair (the
+    ssl module's own loaders, as the MQTT client will use them)."""
+    import ssl  # only with MQTT's files named
+
+    problems: list[str] = []
+    if mqtt.get("ca_file"):
+        try:
+            ssl.create_default_context(cafile=mqtt["ca_file"])
+        except (ssl.SSLError, ValueError) as exc:
+            problems.append(f"mqtt.ca_file: {mqtt['ca_file']} holds no usable CA certificate ({exc})")
+    if mqtt.get("cert_file") and mqtt.get("key_file"):
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(mqtt["cert_file"], mqtt["key_file"])
+        except (ssl.SSLError, ValueError) as exc:
+            problems.append(f"mqtt.cert_file, mqtt.key_file: {mqtt['cert_file']} and {mqtt['key_file']} do not "
+                            f"load as a certificate and its private key ({exc})")
     return problems
 
 

@@ -262,3 +262,26 @@ def test_v_shows_debug_and_q_quiets(tmp_path: Path, flags: list[str], shows: str
         assert hides not in run.stderr
 
 
+
+
+@pytest.mark.parametrize(("sig", "code", "line"), [
+    ("SIGINT", 130, "glimmer: interrupted before the device started"),
+    ("SIGTERM", 0, "glimmer: stopped before the device started"),
+])
+def test_a_signal_while_the_glimmer_script_is_still_importing_ends_it_in_one_line(
+        sig: str, code: int, line: str) -> None:
+    """The `glimmer` script (device/entry.py) handles Ctrl-C and SIGTERM before its slow imports: the
+    signal is sent exactly as `device.cli` starts importing."""
+    script = ("import builtins, os, signal, sys\n"
+              "from device import entry\n"
+              "real = builtins.__import__\n"
+              "def hooked(name, *args, **kwargs):\n"
+              "    if name == 'device.cli':\n"
+              f"        os.kill(os.getpid(), signal.{sig})\n"
+              "    return real(name, *args, **kwargs)\n"
+              "builtins.__import__ = hooked\n"
+              "sys.exit(entry.main())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "NOTIFY_SOCKET": ""})
+    assert done.returncode == code
+    assert done.stderr.strip() == line

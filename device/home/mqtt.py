@@ -244,8 +244,10 @@ class MqttLink:
     def _on_connect_failed(self, _item: None) -> None:
         if not self._warned_unreachable:
             self._warned_unreachable = True
-            log.warning("MQTT broker %s:%d unreachable; retrying with back-off, keeping messages in the outbox",
-                        self.config.host, self.config.port)
+            tls = (" (mqtt.tls is on: a broker that does not speak TLS on this port, or whose certificate "
+                   "does not check out, fails the same way)") if self.config.tls else ""
+            log.warning("MQTT broker %s:%d unreachable%s; retrying with back-off, keeping messages in the outbox",
+                        self.config.host, self.config.port, tls)
 
     def _on_disconnected(self, reason: Any) -> None:
         if self._connected:

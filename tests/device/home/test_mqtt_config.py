@@ -88,3 +88,32 @@ def test_the_files_are_not_read_while_mqtt_is_off(tmp_path: Path) -> None:
     assert load_config(overrides=overrides, check_files=True).mqtt.host == ""
     with pytest.raises(ConfigError, match=r"mqtt\.password_file: cannot read"):
         load_config(overrides={"mqtt": {**overrides["mqtt"], "host": "localhost"}}, check_files=True)
+
+
+def test_tls_files_that_do_not_load_as_certificates_are_config_errors_naming_key_and_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Readable is not enough: the CA file must hold a certificate and the client pair must load (the ssl
+    module's loaders, as the client will use them); checked by `glimmer config` as at every start."""
+    text = tmp_path / "notes.txt"
+    text.write_text("not a certificate\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[mqtt]\nhost = "127.0.0.1"\ntls = true\nca_file = "{text}"\n')
+    assert main(["--config", str(config), "config"]) == EX_CONFIG
+    err = capsys.readouterr().err
+    assert f"mqtt.ca_file: {text} holds no usable CA certificate" in err
+    config.write_text(f'[mqtt]\nhost = "127.0.0.1"\ntls = true\ncert_file = "{text}"\nkey_file = "{text}"\n')
+    assert main(["--config", str(config), "config"]) == EX_CONFIG
+    assert f"{text} and {text} do not load as a certificate and its private key" in capsys.readouterr().err
+
+
+def test_sim_with_store_keeps_its_mqtt_outbox_in_that_store(tmp_path: Path) -> None:
+    """`--store X` is where everything this run keeps goes, the messages waiting for the broker too."""
+    import sqlite3
+
+    config = tmp_path / "c.toml"
+    config.write_text('[mqtt]\nhost = "127.0.0.1"\nport = 1\n')  # nothing listens: every message waits
+    store = tmp_path / "elsewhere.db"
+    assert main(["--config", str(config), "sim", "--speed", "max", "--minutes", "0.5", "--json",
+                 "--store", str(store), "--wav", str(tmp_path / "s.wav")]) == 0
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("SELECT count(*) FROM mqtt_outbox").fetchone()[0] > 0
