@@ -64,8 +64,8 @@ def _speed(text: str) -> float:
     try:
         return _positive_float(text)
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"expected a number above 0 (times real time) or 'max', got {text!r}") \
-            from None
+        raise argparse.ArgumentTypeError(
+            f"expected a number above 0 (times real time) or 'max' (also 'inf'), got {text!r}") from None
 
 
 def _seed(text: str) -> int:

@@ -235,16 +235,11 @@ def _show(store: Store, person: Person, as_json: bool) -> None:
     for a in assessments:
         result = "could not tell" if a["resonance_rate_per_min"] is None else f"{a['resonance_rate_per_min']}/min"
         print(f"\nassessment {a['at']}: {result} ({a['reason']})")
-        print("  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg")
+        from device.pacing.assessment import STEP_HEADER, step_row
+
+        print(STEP_HEADER)
         for s in a["steps"]:
-            print(f"  {s['rate_per_min']:>8}  {s['attempt']:>3}  {'yes' if s['followed'] else 'no':>8}  "
-                  f"{_fmt(s['breath_rate_per_min']):>13}  {_fmt(s['hr_swing_bpm']):>12}  "
-                  f"{_fmt(s['lf_power_bpm2']):>13}  "
-                  f"{_fmt(s['phase_deg']):>9}")
-
-
-def _fmt(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1f}"
+            print(step_row(s))
 
 
 HISTORY_KEYS = ("id", "person", "person_removed", "started_at", "status", "duration_s", "mean_hr_bpm", "mean_rmssd_ms",

@@ -17,7 +17,7 @@ from typing import Any
 from device.app import build_device
 from device.config import Config
 from device.home.household import Household
-from device.pacing.assessment import AssessmentPlan, AssessmentResult
+from device.pacing.assessment import STEP_HEADER, AssessmentPlan, AssessmentResult, step_row
 from device.publish import Publisher
 from sim.world import build_sim_world
 
@@ -85,11 +85,6 @@ def format_assessment(found: SimAssessment) -> str:
     lines.append(f"  why                   {result.reason}")
     lines.append(f"  true (simulated)      {found.true_resonance_rate_per_min:.2f} breaths/min")
     lines.append("")
-    lines.append("  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg")
-    for s in result.steps:
-        def f(x: float | None, fmt: str) -> str:
-            return "-" if x is None else format(x, fmt)
-        lines.append(f"  {s.rate_per_min:>8.1f}  {s.attempt:>3}  {'yes' if s.followed else 'no':>8}  "
-                     f"{f(s.breath_rate_per_min, '.2f'):>13}  {f(s.hr_swing_bpm, '.1f'):>12}  "
-                     f"{f(s.lf_power_bpm2, '.1f'):>13}  {f(s.phase_deg, '+.0f'):>9}")
+    lines.append(STEP_HEADER)
+    lines.extend(step_row(s.as_dict()) for s in result.steps)
     return "\n".join(lines)

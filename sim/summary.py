@@ -36,13 +36,12 @@ def coherence_comparison(payloads: Sequence[dict[str, Any]],
     readings = [(p["t_s"], p["coherence_ratio"]) for p in payloads
                 if p.get("coherence_ratio") is not None and p.get("session_state") == "pacing"]
     if not readings:
-        return "no coherence readings while pacing"
+        return "not compared: no coherence readings while pacing"
     t = np.array([r[0] for r in readings])
     c = np.array([r[1] for r in readings])
     span_s = float(t[-1] - t[0])
     if span_s < 2 * window_s:
-        return (f"not compared: {_duration(span_s)} of coherence readings while pacing; "
-                f"the first and last {window_s / 60:.0f} min need {2 * window_s / 60:.0f} min")
+        return f"not compared: {_duration(span_s)} of readings while pacing, {2 * window_s / 60:.0f} min needed"
     first = c[t <= t[0] + window_s]
     last = c[t > t[-1] - window_s]
     return float(np.mean(first)), float(np.mean(last))

@@ -197,6 +197,10 @@ def test_sim_assess_json_is_one_object_and_is_stored_for_the_user(capsys: pytest
         assert _bpm_keys(shown) <= BEATS_PER_MIN_KEYS, _bpm_keys(shown)
     code, out, _ = run(capsys, "users", "show", "Ann")
     assert "assessment" in out and "rate/min" in out
+    from device.pacing.assessment import step_row
+
+    # each step reads as `glimmer sim --assess` printed it (one precision per figure wherever it is shown)
+    assert all(step_row(s) in out.splitlines() for s in result["steps"])
 
 
 def test_stored_times_are_real_never_in_the_future_and_sessions_never_overlap(

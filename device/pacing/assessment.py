@@ -132,6 +132,19 @@ class StepFigures:
         return asdict(self)
 
 
+STEP_HEADER = "  rate/min  try  followed  breathing/min  HR swing bpm  LF power bpm2  phase deg"
+
+
+def step_row(step: dict[str, Any]) -> str:
+    """One step of an assessment as a table row under STEP_HEADER, from `StepFigures.as_dict()` or a stored
+    step (the same keys): one precision for each figure wherever a step is shown."""
+    def fmt(x: float | None, spec: str) -> str:
+        return "-" if x is None else format(x, spec)
+    return (f"  {step['rate_per_min']:>8.1f}  {step['attempt']:>3}  {'yes' if step['followed'] else 'no':>8}  "
+            f"{fmt(step['breath_rate_per_min'], '.2f'):>13}  {fmt(step['hr_swing_bpm'], '.1f'):>12}  "
+            f"{fmt(step['lf_power_bpm2'], '.1f'):>13}  {fmt(step['phase_deg'], '+.0f'):>9}")
+
+
 @dataclass(frozen=True)
 class AssessmentResult:
     resonance_rate_per_min: float | None  # None: could not tell
