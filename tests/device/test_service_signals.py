@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import threading
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -25,17 +23,6 @@ from sim.world import build_sim_world
 from tests.device.test_service import NotifySocket
 
 NOON = datetime(2026, 6, 1, 12, 0)
-STOP_BUDGET_S = 2.0
-
-
-def _signal_later(sig: signal.Signals, after_s: float, sent_at: list[float]) -> threading.Timer:
-    def send() -> None:
-        sent_at.append(time.monotonic())
-        os.kill(os.getpid(), sig)
-
-    timer = threading.Timer(after_s, send)
-    timer.start()
-    return timer
 
 
 def _reloading(tmp_path: Path, first: str) -> tuple[Path, object, object, RecordingPublisher]:
