@@ -99,7 +99,7 @@ class Household:
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(person)
         if self._device is not None:
-            self._device.flash_colour(person.colour if person is not None else GUEST_COLOUR)
+            self._device.flash_colour(_ring_colour(person))
         return _published(self.active)
 
     def _activate(self, person: Person | None) -> None:
@@ -124,7 +124,7 @@ class Household:
         except CommandRejected as exc:
             log.info("%s", exc)
             return None
-        return person.colour if person is not None else GUEST_COLOUR
+        return _ring_colour(person)
 
     def next_person(self) -> Person | None:
         """Step to the next person (after the last: a guest) and put their settings in force. Raises
@@ -138,6 +138,11 @@ class Household:
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(chosen)
         return self.active
+
+
+def _ring_colour(person: Person | None) -> str:
+    """A stored person's colour (always chosen when they were added); a guest's white."""
+    return person.colour if person is not None and person.colour is not None else GUEST_COLOUR
 
 
 def _published(person: Person | None) -> messages.Person | None:
