@@ -146,7 +146,8 @@ METRIC_KEYS = ("hr_bpm", "rmssd_ms", "coherence_ratio", "breath_rate_per_min", "
 def resolve_store_path(setting: str, environ: Mapping[str, str] | None = None) -> Path:
     """Where the store lives: `store.path` if set, else glimmer.db in the state directory: systemd's
     $STATE_DIRECTORY, else /var/lib/glimmer if it exists (the device), else $XDG_STATE_HOME/glimmer
-    (default ~/.local/state/glimmer, created; a laptop running the simulator)."""
+    (default ~/.local/state/glimmer, created; a laptop running the simulator). StoreNotWritable when that
+    directory cannot be created (a read-only place, a file in the way)."""
     env = os.environ if environ is None else environ
     if setting:
         return Path(setting).expanduser()
@@ -156,7 +157,11 @@ def resolve_store_path(setting: str, environ: Mapping[str, str] | None = None) -
         return SYSTEM_STATE_DIR / DB_NAME
     xdg = Path(env.get("XDG_STATE_HOME") or Path(env.get("HOME", "~")).expanduser() / ".local" / "state")
     directory = xdg / "glimmer"
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreNotWritable(f"the state directory {directory} cannot be created "
+                               f"({exc.strerror or exc}); set store.path or XDG_STATE_HOME") from exc
     return directory / DB_NAME
 
 
