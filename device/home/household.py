@@ -19,6 +19,7 @@ from typing import Any
 from device.config import Config
 from device.errors import CommandRejected, DataError, StoreError
 from device.home import messages
+from device.home.devicelock import DeviceLock
 from device.home.people import Person, get_person, list_people
 from device.home.recorder import SessionRecorder
 from device.home.store import Store, is_disk_full
@@ -52,7 +53,10 @@ class Household:
         return self.config if person is None else person.apply_to(self.config)
 
     def attach(self, device: Any, now: datetime) -> SessionRecorder:
-        """Tidy the store (interrupted sessions, retention) and record the device's sessions."""
+        """Tidy the store (interrupted sessions, retention) and record the device's sessions. One device
+        process per store: StoreInUse when another holds the store's lock (device/home/devicelock.py)."""
+        if self.store.device_lock is None:
+            self.store.device_lock = DeviceLock(self.store.path)
         interrupted = self.store.mark_interrupted()
         if interrupted:
             log.warning("%d session(s) were interrupted last time and are kept, marked so", len(interrupted))

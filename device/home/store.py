@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from device.errors import StoreError, StoreNotWritable, StoreTooNew
+from device.home.devicelock import DeviceLock
 from device.home.outbox import OUTBOX_SCHEMA_SQL
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,7 @@ class Store:
             raise _explain(self.path, exc) from exc
         conn.row_factory = sqlite3.Row
         self._conn: sqlite3.Connection | None = conn
+        self.device_lock: DeviceLock | None = None  # held while a device process records here
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -230,6 +232,9 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        lock, self.device_lock = self.device_lock, None
+        if lock is not None:
+            lock.release()
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
