@@ -198,6 +198,7 @@ class GlimmerDevice:
         # What a long press does (the household sets it): step to the next person, return their colour.
         self.next_person: Callable[[], str | None] = lambda: None
         self._flash: tuple[float, tuple[float, float, float]] | None = None  # (until s, RGB 0..1)
+        self._assessment_next = False  # a very long press during a session: the next one is an assessment
         self._scheduler = Scheduler(self.clock, self.stop_event)
         self._frame_task = Task("frame", self._frame_period_s, self._render_frame)
         self._sensor_task = Task("sensor", self._read_period_s, self._read_sensor)
@@ -307,6 +308,10 @@ class GlimmerDevice:
         return self._hrv_raw
 
     def _poll_buttons(self, now_s: float) -> None:
+        if self._assessment_next and self.session.phase is Phase.SETTLING:  # the next session has opened
+            self._assessment_next = False
+            self.start_assessment()
+            log.info("session %s: a resonance assessment, as asked during the last one", self.session.session_id)
         for button, short_action in self.buttons:
             for press in button.take():
                 action = {Press.SHORT: short_action, Press.LONG: "next_person",
@@ -332,7 +337,11 @@ class GlimmerDevice:
                 self.start_assessment()
                 self.session.begin()
             else:
-                log.info("an assessment starts from idle: end this session first (short press)")
+                # Asked during a session: this one runs on, the next one is the assessment (said at WARNING,
+                # so the live view and the journal show it to the person who pressed).
+                self._assessment_next = True
+                log.warning("the next session will be a resonance assessment (this one runs on; a short press "
+                            "ends it)")
         else:
             raise ValueError(f"unknown action {action!r}")
 

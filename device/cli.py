@@ -5,7 +5,8 @@ accepted), 0 on a clean stop (including SIGINT/SIGTERM, and a reader closing our
 78 (EX_CONFIG) for a bad config (or a store that cannot be written),
 65 (EX_DATAERR) for bad data (unknown person, duplicate name, a setting out of range, a store locked or
 from a newer Glimmer), 69 (EX_UNAVAILABLE) when required hardware is missing,
-70 (EX_SOFTWARE) for an unexpected failure, 130 for Ctrl-C while starting (before the device runs; once
+70 (EX_SOFTWARE) for an unexpected failure, 75 (EX_TEMPFAIL) when another glimmer device process
+records to the same store (one per store), 130 for Ctrl-C while starting (before the device runs; once
 it runs, Ctrl-C is a clean stop, 0).
 
 Global options (`-c/--config`, `-v`, `-q`) work on either side of the subcommand: every subcommand's
@@ -35,7 +36,7 @@ from device import cli_home
 from device.config import DEFAULT_CONFIG_PATH, Config, load_config
 from device.config_text import render_toml
 from device.entry import StoppedWhileStarting, early_signals
-from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreNotWritable
+from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreInUse, StoreNotWritable
 from device.paths import writable_file
 
 log = logging.getLogger("glimmer")
@@ -44,6 +45,7 @@ EX_OK = 0
 EX_DATAERR = 65
 EX_UNAVAILABLE = 69
 EX_SOFTWARE = 70
+EX_TEMPFAIL = 75  # another glimmer device process holds the store (one per store)
 EX_CONFIG = 78
 EX_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C while starting, before there was anything to stop cleanly
 
@@ -280,9 +282,13 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         config = config.replace("store", path=str(args.store))
     if args.assess:
         return cli_home.sim_assess(args, config, stop_on_signals=_stop_on_signals)
-    return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
-                   wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at,
-                   household=cli_home.sim_household(args, config))
+    household = cli_home.sim_household(args, config)
+    try:
+        return run_sim(config, speed=args.speed, minutes=args.minutes, json_lines=args.json,
+                       wav_path=args.wav, stop_on_signals=_stop_on_signals, start_wall=args.at,
+                       household=household)
+    finally:
+        household.store.close()  # and its device lock
 
 
 def _quiet_closed_stdout() -> None:
@@ -329,6 +335,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except (ConfigError, StoreNotWritable) as exc:
         print(f"glimmer: {exc}", file=sys.stderr)
         return EX_CONFIG
+    except StoreInUse as exc:
+        print(f"glimmer: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
     except (DataError, StoreError) as exc:
         print(f"glimmer: {exc}", file=sys.stderr)
         return EX_DATAERR

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from device.config import DEFAULT_CONFIG_PATH, Config
-from device.errors import DataError, StoreError, StoreTooNew
+from device.errors import DataError, StoreError, StoreInUse, StoreTooNew
+from device.home.devicelock import DeviceLock
 from device.home.household import Household
 from device.home.people import (
     Person,
@@ -293,7 +294,9 @@ def sim_household(args: argparse.Namespace, config: Config) -> Household:
     store = open_store(config, args.store)
     try:
         person = get_person(store, args.user) if args.user else None
-    except DataError:
+        # One device process per store, taken before the simulated hardware (StoreInUse: exit 75).
+        store.device_lock = DeviceLock(store.path)
+    except (DataError, StoreError):
         store.close()
         raise
     who = person.name if person is not None else "a guest (nothing is stored)"
@@ -361,6 +364,15 @@ def run_household(config: Config) -> Household | None:
     except StoreTooNew:
         raise  # a newer Glimmer's store: refused (exit 65), never written, not even by the MQTT outbox
     except StoreError as exc:
+        log.error("sessions will not be stored: %s", exc)
+        return None
+    try:
+        store.device_lock = DeviceLock(store.path)  # one device process per store (StoreInUse: exit 75)
+    except StoreInUse:
+        store.close()
+        raise
+    except StoreError as exc:
+        store.close()
         log.error("sessions will not be stored: %s", exc)
         return None
     household = Household.restored(store, config)

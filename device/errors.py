@@ -66,6 +66,11 @@ class StoreTooNew(StoreError):
     refused untouched by every command that opens it, `glimmer run` included. Exit 65."""
 
 
+class StoreInUse(StoreError):
+    """Another glimmer device process (`run`, or `sim` recording) holds the store's lock: one device
+    process per store (device/home/devicelock.py). Exit 75 (EX_TEMPFAIL): try again when it has stopped."""
+
+
 class CommandRejected(GlimmerError):
     """An MQTT command was refused; `code` is the machine-readable reason sent back in the error reply."""
 

@@ -139,6 +139,22 @@ def test_a_store_path_that_cannot_be_written_exits_78(capsys: pytest.CaptureFixt
     assert not (tmp_path / "missing").exists()
 
 
+@pytest.mark.parametrize("state", ["a file", "/proc/nope"])
+@pytest.mark.parametrize("argv", [("users", "list"), ("sim", "--speed", "max", "--minutes", "1", "--json"),
+                                  ("sim", "--speed", "max", "--minutes", "1", "--json", "--user", "Ann")])
+def test_a_state_directory_that_cannot_be_made_exits_78_in_one_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        state: str, argv: tuple[str, ...]) -> None:
+    if state == "a file":
+        (tmp_path / "a file").write_text("")  # a file in the way of the directory
+        state = str(tmp_path / "a file")
+    monkeypatch.setenv("XDG_STATE_HOME", state)
+    code, out, err = run(capsys, *argv, "--wav", str(tmp_path / "s.wav")) if argv[0] == "sim" else run(capsys, *argv)
+    assert code == EX_CONFIG and out == ""
+    assert err.splitlines() == [err.strip()] and f"{state}/glimmer cannot be created" in err  # the path, the reason
+    assert "Traceback" not in err and not (tmp_path / "s.wav").exists()
+
+
 def test_a_simulated_session_shows_in_history_and_in_a_report(capsys: pytest.CaptureFixture[str],
                                                                tmp_path: Path) -> None:
     assert run(capsys, "users", "add", "Ann")[0] == 0

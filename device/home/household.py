@@ -19,6 +19,7 @@ from typing import Any
 from device.config import Config
 from device.errors import CommandRejected, DataError, StoreError
 from device.home import messages
+from device.home.devicelock import DeviceLock
 from device.home.people import Person, get_person, list_people
 from device.home.recorder import SessionRecorder
 from device.home.store import Store, is_disk_full
@@ -52,7 +53,10 @@ class Household:
         return self.config if person is None else person.apply_to(self.config)
 
     def attach(self, device: Any, now: datetime) -> SessionRecorder:
-        """Tidy the store (interrupted sessions, retention) and record the device's sessions."""
+        """Tidy the store (interrupted sessions, retention) and record the device's sessions. One device
+        process per store: StoreInUse when another holds the store's lock (device/home/devicelock.py)."""
+        if self.store.device_lock is None:
+            self.store.device_lock = DeviceLock(self.store.path)
         interrupted = self.store.mark_interrupted()
         if interrupted:
             log.warning("%d session(s) were interrupted last time and are kept, marked so", len(interrupted))
@@ -99,7 +103,7 @@ class Household:
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(person)
         if self._device is not None:
-            self._device.flash_colour(person.colour if person is not None else GUEST_COLOUR)
+            self._device.flash_colour(_ring_colour(person))
         return _published(self.active)
 
     def _activate(self, person: Person | None) -> None:
@@ -124,7 +128,7 @@ class Household:
         except CommandRejected as exc:
             log.info("%s", exc)
             return None
-        return person.colour if person is not None else GUEST_COLOUR
+        return _ring_colour(person)
 
     def next_person(self) -> Person | None:
         """Step to the next person (after the last: a guest) and put their settings in force. Raises
@@ -138,6 +142,11 @@ class Household:
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(chosen)
         return self.active
+
+
+def _ring_colour(person: Person | None) -> str:
+    """A stored person's colour (always chosen when they were added); a guest's white."""
+    return person.colour if person is not None and person.colour is not None else GUEST_COLOUR
 
 
 def _published(person: Person | None) -> messages.Person | None:

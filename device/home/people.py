@@ -43,10 +43,11 @@ BOUNDS: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True)
 class Person:
-    """One member of the household. `resonance_rate_per_min` None: not assessed (the config's default applies)."""
+    """One member of the household. `resonance_rate_per_min` None: not assessed (the config's default applies).
+    `colour` None: not chosen, for a person not stored yet only (add_person gives them a free palette colour)."""
 
     name: str
-    colour: str
+    colour: str | None
     resonance_rate_per_min: float | None
     inhale_ratio: float
     exhale_ratio: float
@@ -66,7 +67,10 @@ class Person:
             problems.append(f"name: expected 1 to {NAME_MAX} characters without surrounding spaces, got {shown!r}")
         elif not self.name.isprintable() or not any(ch.isalnum() for ch in self.name):
             problems.append(f"name: expected letters or digits and no control characters, got {self.name!r}")
-        if not _COLOUR.match(self.colour):
+        if self.colour is None:
+            if self.id is not None:
+                problems.append("colour: expected #rrggbb, got nothing")
+        elif not _COLOUR.match(self.colour):
             problems.append(f"colour: expected #rrggbb, got {self.colour!r}")
         for key, (lo, hi) in BOUNDS.items():
             value = getattr(self, key)
@@ -97,9 +101,10 @@ class Person:
 
 
 def new_person(name: str, config: Config, colour: str | None = None, **settings: Any) -> Person:
-    """A person with the household's config as their starting settings (any of them overridden)."""
+    """A person with the household's config as their starting settings (any of them overridden).
+    `colour` None: chosen when they are added (the first palette colour nobody in the household has)."""
     person = Person(
-        name=name, colour=colour or PALETTE[0], resonance_rate_per_min=None,
+        name=name, colour=colour, resonance_rate_per_min=None,
         inhale_ratio=config.pacer.inhale_ratio, exhale_ratio=config.pacer.exhale_ratio,
         hum_enabled=config.audio.hum_enabled, hum_pitch_hz=config.audio.hum_pitch_hz,
         volume=config.audio.volume, brightness=config.led.max_brightness,
@@ -177,8 +182,8 @@ def add_person(store: Store, person: Person, at: datetime) -> Person:
     _refuse_taken(store, person.name)
     values = person.as_dict()
     del values["id"]
-    if person.colour == PALETTE[0]:  # default colour: the next one of the palette
-        values["colour"] = PALETTE[len(list_people(store)) % len(PALETTE)]
+    if person.colour is None:  # not chosen: a colour nobody has, else the palette again in turn
+        values["colour"] = free_colour([p.colour for p in list_people(store)])
     try:
         with store.transaction() as conn:
             cur = conn.execute(f"INSERT INTO people ({', '.join(_COLUMNS)}, created_at) "
@@ -187,6 +192,13 @@ def add_person(store: Store, person: Person, at: datetime) -> Person:
     except sqlite3.IntegrityError:
         raise DataError(f"there is already a person called {person.name!r}") from None
     return replace(person, id=int(cur.lastrowid or 0), colour=values["colour"])
+
+
+def free_colour(taken: list[str | None]) -> str:
+    """The first palette colour not in `taken` (any case); when all are taken, the palette again in turn,
+    the colour with the fewest people first (the earliest of the palette among equals)."""
+    used = [c.lower() for c in taken if c is not None]
+    return min(PALETTE, key=lambda c: (used.count(c), PALETTE.index(c)))
 
 
 def update_person(store: Store, person: Person) -> Person:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from device.errors import StoreError, StoreNotWritable, StoreTooNew
+from device.home.devicelock import DeviceLock
 from device.home.outbox import OUTBOX_SCHEMA_SQL
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,8 @@ METRIC_KEYS = ("hr_bpm", "rmssd_ms", "coherence_ratio", "breath_rate_per_min", "
 def resolve_store_path(setting: str, environ: Mapping[str, str] | None = None) -> Path:
     """Where the store lives: `store.path` if set, else glimmer.db in the state directory: systemd's
     $STATE_DIRECTORY, else /var/lib/glimmer if it exists (the device), else $XDG_STATE_HOME/glimmer
-    (default ~/.local/state/glimmer, created; a laptop running the simulator)."""
+    (default ~/.local/state/glimmer, created; a laptop running the simulator). StoreNotWritable when that
+    directory cannot be created (a read-only place, a file in the way)."""
     env = os.environ if environ is None else environ
     if setting:
         return Path(setting).expanduser()
@@ -156,7 +158,11 @@ def resolve_store_path(setting: str, environ: Mapping[str, str] | None = None) -
         return SYSTEM_STATE_DIR / DB_NAME
     xdg = Path(env.get("XDG_STATE_HOME") or Path(env.get("HOME", "~")).expanduser() / ".local" / "state")
     directory = xdg / "glimmer"
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreNotWritable(f"the state directory {directory} cannot be created "
+                               f"({exc.strerror or exc}); set store.path or XDG_STATE_HOME") from exc
     return directory / DB_NAME
 
 
@@ -200,6 +206,7 @@ class Store:
             raise _explain(self.path, exc) from exc
         conn.row_factory = sqlite3.Row
         self._conn: sqlite3.Connection | None = conn
+        self.device_lock: DeviceLock | None = None  # held while a device process records here
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -225,6 +232,9 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        lock, self.device_lock = self.device_lock, None
+        if lock is not None:
+            lock.release()
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()

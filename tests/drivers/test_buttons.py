@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from device.app import build_device
 from device.clock import SimClock
 from device.config import load_config
 from device.errors import InputError
+from device.pacing.assessment import ResonanceAssessment
 from device.pacing.session import Phase
 from drivers.buttons import Press, PressButton, classify
 from sim.world import build_sim_world
@@ -119,6 +121,33 @@ def test_a_key_in_the_live_view_presses_the_simulated_button() -> None:
     presser.key("a")  # a: a very long press
     glimmer.run(until_s=90.0)
     assert glimmer.session.assessment is not None
+    glimmer.close()
+
+
+def test_a_very_long_press_during_a_session_makes_the_next_one_an_assessment(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from sim.keys import KeyPresser
+
+    world, glimmer = _device()
+    presser = KeyPresser(world.pins, glimmer.config)
+    world.hardware.on_frame.append(presser.on_frame)
+    glimmer.run(until_s=60.0)
+    assert glimmer.session.phase is Phase.PACING
+    first = glimmer.session.session_id
+    with caplog.at_level(logging.WARNING, logger="device.app"):
+        presser.key("a")  # a very long press while pacing: said where the person sees it (WARNING)
+        glimmer.run(until_s=70.0)
+    assert any(r.levelno == logging.WARNING and "next session will be a resonance assessment" in r.getMessage()
+               for r in caplog.records)
+    assert glimmer.session.phase is Phase.PACING and glimmer.session.session_id == first  # this one runs on
+    assert not isinstance(glimmer.session.guide, ResonanceAssessment)
+    presser.key(" ")  # ends it
+    glimmer.run(until_s=72.0)
+    assert glimmer.session.phase is Phase.IDLE
+    presser.key(" ")  # idle: lets the next one start on the finger still there
+    glimmer.run(until_s=130.0)
+    assert glimmer.session.session_id != first and glimmer.session.phase is Phase.PACING
+    assert isinstance(glimmer.session.guide, ResonanceAssessment)  # the next one is the assessment
     glimmer.close()
 
 

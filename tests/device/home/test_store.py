@@ -14,7 +14,17 @@ import pytest
 from device.config import load_config
 from device.errors import DataError, StoreError, StoreNotWritable
 from device.home import store as store_module
-from device.home.people import add_person, edited, get_person, list_people, new_person, remove_person, update_person
+from device.home.people import (
+    PALETTE,
+    add_person,
+    edited,
+    free_colour,
+    get_person,
+    list_people,
+    new_person,
+    remove_person,
+    update_person,
+)
 from device.home.store import MIGRATIONS, SCHEMA_VERSION, Store, is_disk_full, resolve_store_path
 
 NOW = datetime(2026, 11, 29, 21, 0, 0)
@@ -122,6 +132,26 @@ def test_people_settings_round_trip_and_bad_values_change_nothing(tmp_path: Path
         with pytest.raises(DataError, match="no person called 'Cy'"):
             get_person(s, "Cy")
         assert [p.name for p in list_people(s)] == ["Ann", "Bob"]
+
+
+def test_an_auto_colour_is_one_nobody_has_and_a_chosen_colour_is_kept(tmp_path: Path) -> None:
+    config = load_config()
+    with Store(tmp_path / "g.db") as s:
+        first = add_person(s, new_person("Zoë", config, colour="#ff00aa"), NOW)
+        assert first.colour == "#ff00aa"
+        second = add_person(s, new_person("Straße", config), NOW)
+        assert second.colour == PALETTE[0]  # the first free one, not the palette's second
+        pat = add_person(s, new_person("Pat", config, colour=PALETTE[0]), NOW)  # chosen, even if taken
+        assert pat.colour == PALETTE[0] and get_person(s, "Pat").colour == PALETTE[0]
+        others = [add_person(s, new_person(f"P{i}", config), NOW).colour for i in range(len(PALETTE) - 1)]
+        assert others == list(PALETTE[1:])  # every palette colour before any repeats
+        remove_person(s, "P2", forget=True, at=NOW)
+        assert add_person(s, new_person("Q", config), NOW).colour == PALETTE[3]  # the freed one again
+        # All in use: the palette again, the least-used colour first.
+        assert add_person(s, new_person("R", config), NOW).colour == PALETTE[1]
+    for taken in ([], list(PALETTE), list(PALETTE) * 2 + [PALETTE[4]]):
+        got = free_colour(taken)
+        assert got in PALETTE and taken.count(got) == min(taken.count(c) for c in PALETTE)
 
 
 def test_removing_keeps_or_forgets_the_history(tmp_path: Path) -> None:
