@@ -20,13 +20,36 @@ from device.errors import StoreInUse, StoreNotWritable
 log = logging.getLogger(__name__)
 
 
+def lock_path(db_path: Path) -> Path:
+    """`<db>.lock` beside the database the path leads to: a symlink or another spelling of the same
+    file gives the same lock."""
+    real = db_path.resolve()
+    return real.with_name(real.name + ".lock")
+
+
+def device_holding(db_path: Path) -> str | None:
+    """The pid (as text) of the device process holding `db_path`'s lock, or None when none does. Takes
+    and drops the lock at once when it is free; never creates the lock file."""
+    try:
+        fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return None  # no lock file: no device has ever run on this store here
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+    finally:
+        os.close(fd)  # closing drops a lock taken here
+    return None
+
+
 class DeviceLock:
     """The held lock on `<db>.lock`. Raises StoreInUse (naming the holder's pid) when another open file
     description holds it (another process, or another lock in this one); StoreNotWritable when the lock
     file cannot be made."""
 
     def __init__(self, db_path: Path) -> None:
-        self.path = db_path.with_name(db_path.name + ".lock")
+        self.path = lock_path(db_path)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 from device.config import Config
 from device.errors import DataError
+from device.home.devicelock import device_holding
 from device.home.store import Store, stamp
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,13 @@ def remove_person(store: Store, name: str, forget: bool, at: datetime) -> int:
     """Remove a person. forget=True deletes them and all their history for good (sessions, metrics,
     glimmers, assessments); False keeps their history under their name. Returns sessions forgotten."""
     person = get_person(store, name)
+    if forget:
+        running = store.conn.execute("SELECT id FROM sessions WHERE person_id = ? AND status = 'open'",
+                                     (person.id,)).fetchone()
+        holder = device_holding(store.path) if running is not None else None
+        if holder is not None:  # its recorder would write into rows deleted under it
+            raise DataError(f"{person.name}'s session {running[0]} is running on the device (pid {holder}); "
+                            "forget them once it has ended, or remove them now with --keep-history")
     with store.transaction() as conn:
         if forget:
             n = conn.execute("SELECT count(*) FROM sessions WHERE person_id = ?", (person.id,)).fetchone()[0]

@@ -74,3 +74,39 @@ def test_a_second_device_process_exits_75_and_leaves_the_first_session_alone(
         except StoreInUse:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_a_symlink_to_the_store_is_the_same_store(tmp_path: Path) -> None:
+    db = tmp_path / "g.db"
+    db.touch()
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "link.db"
+    link.symlink_to(db)
+    first = DeviceLock(db)
+    with pytest.raises(StoreInUse):
+        DeviceLock(link)
+    first.release()
+
+
+def test_forgetting_someone_whose_session_runs_on_the_device_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    """The device's recorder would write into rows deleted under it (and stop): forget once it ended, or
+    remove with the history kept now."""
+    from device.errors import DataError
+    from device.home.people import get_person, remove_person
+
+    path = tmp_path / "g.db"
+    with Store(path) as store:
+        ann = add_person(store, new_person("Ann", load_config()), NOON)
+        assert ann.id is not None
+        running = store.open_session(ann.id, NOON)
+        lock = DeviceLock(path)  # the device process holding the store
+        with pytest.raises(DataError, match=rf"Ann's session {running} is running on the device \(pid "):
+            remove_person(store, "Ann", forget=True, at=NOON)
+        assert get_person(store, "Ann").id == ann.id and len(store.sessions(kind=None)) == 1
+        remove_person(store, "Ann", forget=False, at=NOON)  # kept history: allowed while it runs
+        lock.release()
+    with Store(path) as store:  # no device any more (a killed one's session stays open): forgetting works
+        ann2 = add_person(store, new_person("Bo", load_config()), NOON)
+        assert ann2.id is not None
+        store.open_session(ann2.id, NOON)
+        assert remove_person(store, "Bo", forget=True, at=NOON) == 1
