@@ -62,6 +62,8 @@ class SessionRecorder:
                                                    "pacer_rate_per_min", "signal_quality")}
         row.update(t_s=payload["t_s"], at=self._wall())
         holder = self._row
+        if holder["kind"] != "assessment" and self._kind_now() == "assessment":
+            holder["kind"] = "assessment"  # a very long press while settling: this session became one
         self._do(lambda: self.store.add_metrics(holder["id"], [row]))
 
     def session_closed(self, summary: dict[str, Any]) -> None:
@@ -72,7 +74,8 @@ class SessionRecorder:
             return
         holder, ended = self._row, self._wall()
         self._device_session = None
-        self._do(lambda: self.store.close_session(holder["id"], ended, {**summary, "glimmers": holder["glimmers"]}))
+        self._do(lambda: self.store.close_session(holder["id"], ended, {**summary, "glimmers": holder["glimmers"]},
+                                                  kind=holder["kind"]))
         result = summary.get("assessment")
         if result is not None:
             person = self.person_id
@@ -109,9 +112,10 @@ class SessionRecorder:
     def _begin(self, device_session: int) -> None:
         assert self.person_id is not None
         self._device_session = device_session
-        holder: dict[str, Any] = {"id": None, "glimmers": 0}
+        kind = self._kind_now()
+        holder: dict[str, Any] = {"id": None, "glimmers": 0, "kind": kind}
         self._row = holder
-        person, kind, at = self.person_id, self._kind_now(), self._wall()
+        person, at = self.person_id, self._wall()
 
         def open_row() -> None:
             holder["id"] = self.store.open_session(person, at, kind, session_id=device_session)

@@ -326,9 +326,12 @@ class Store:
                          (session_id, t_s, stamp(at)))
 
     def close_session(self, session_id: int, ended_at: datetime, summary: dict[str, Any],
-                      status: str = "closed") -> None:
-        """Store the summary (keys of SUMMARY_KEYS; missing ones NULL) and mark the session closed."""
+                      status: str = "closed", kind: str | None = None) -> None:
+        """Store the summary (keys of SUMMARY_KEYS; missing ones NULL) and mark the session closed; `kind`
+        ("session" or "assessment"), when given, is what the session turned out to be."""
         with self.transaction() as conn:
+            if kind is not None:
+                conn.execute("UPDATE sessions SET kind = ? WHERE id = ?", (kind, session_id))
             conn.execute(
                 f"UPDATE sessions SET status = ?, ended_at = ?, {', '.join(f'{k} = ?' for k in SUMMARY_KEYS)} "
                 "WHERE id = ?", (status, stamp(ended_at), *(summary.get(k) for k in SUMMARY_KEYS), session_id))

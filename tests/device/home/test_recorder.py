@@ -167,3 +167,23 @@ def test_an_assessment_is_stored_for_the_person_and_paces_their_next_session(tmp
     assert household.active.resonance_rate_per_min == assessment["resonance_rate_per_min"]
     assert glimmer.session.target_rate_bpm == assessment["resonance_rate_per_min"]
     glimmer.close()
+
+
+def test_a_session_that_becomes_an_assessment_while_settling_is_stored_as_one(tmp_path: Path) -> None:
+    """A very long press while the session settles turns it into the assessment: its row says so."""
+    from device.home.recorder import SessionRecorder
+
+    kind = ["session"]
+    with Store(tmp_path / "g.db") as store:
+        ann = add_person(store, new_person("Ann", load_config()), datetime(2026, 6, 1, 12))
+        recorder = SessionRecorder(store, datetime.now, ann.id, kind_now=lambda: kind[0])
+        recorder.metrics({"session": 1, "session_state": "settling", "t_s": 5.0})
+        kind[0] = "assessment"  # the press, then pacing as an assessment
+        recorder.metrics({"session": 1, "session_state": "pacing", "t_s": 10.0})
+        recorder.session_closed({"duration_s": 10.0})
+        (row,) = store.sessions(kind=None)
+        assert row["kind"] == "assessment" and row["status"] == "closed"
+        recorder.metrics({"session": 2, "session_state": "settling", "t_s": 20.0})  # the next starts as one
+        kind[0] = "session"
+        recorder.session_closed({"duration_s": 5.0})
+        assert [r["kind"] for r in store.sessions(kind=None)] == ["assessment", "assessment"]
