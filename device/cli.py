@@ -35,7 +35,7 @@ import device
 from device import cli_home
 from device.config import DEFAULT_CONFIG_PATH, Config, load_config
 from device.config_text import render_toml
-from device.entry import StoppedWhileStarting, early_signals
+from device.entry import StoppedWhileStarting, early_signals, ended_while_starting
 from device.errors import ConfigError, DataError, HardwareError, StoreError, StoreInUse, StoreNotWritable
 from device.paths import writable_file
 
@@ -47,7 +47,6 @@ EX_UNAVAILABLE = 69
 EX_SOFTWARE = 70
 EX_TEMPFAIL = 75  # another glimmer device process holds the store (one per store)
 EX_CONFIG = 78
-EX_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C while starting, before there was anything to stop cleanly
 
 
 def _positive_float(text: str) -> float:
@@ -321,13 +320,9 @@ def _main(argv: Sequence[str] | None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()
         return code
-    except StoppedWhileStarting:
-        print("glimmer: stopped before the device started", file=sys.stderr)
-        return EX_OK
-    except KeyboardInterrupt:
-        # Ctrl-C before the device's own handler was in place (while starting): nothing to stop yet.
-        print("glimmer: interrupted before the device started", file=sys.stderr)
-        return EX_INTERRUPTED
+    except (KeyboardInterrupt, StoppedWhileStarting) as exc:
+        # A signal before the command's own handler was in place (while starting): nothing to stop yet.
+        return ended_while_starting(exc)
     except BrokenPipeError:
         # The reader closed the pipe (`glimmer sim --json | head -1`): a normal end, as for Unix tools.
         _quiet_closed_stdout()

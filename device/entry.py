@@ -34,16 +34,21 @@ def early_signals() -> None:
         signal.signal(signal.SIGTERM, stop_while_starting)
 
 
+def ended_while_starting(exc: KeyboardInterrupt | StoppedWhileStarting) -> int:
+    """Say in one line that a signal ended the program before the device started; its exit status."""
+    if isinstance(exc, StoppedWhileStarting):
+        print("glimmer: stopped before the device started", file=sys.stderr)
+        return EX_OK
+    print("glimmer: interrupted before the device started", file=sys.stderr)
+    return EX_INTERRUPTED
+
+
 def main() -> int:
     early_signals()
     try:
         from device.cli import main as cli_main
-    except KeyboardInterrupt:
-        print("glimmer: interrupted before the device started", file=sys.stderr)
-        return EX_INTERRUPTED
-    except StoppedWhileStarting:
-        print("glimmer: stopped before the device started", file=sys.stderr)
-        return EX_OK
+    except (KeyboardInterrupt, StoppedWhileStarting) as exc:
+        return ended_while_starting(exc)
     return cli_main()
 
 
