@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import date, datetime
@@ -37,6 +38,27 @@ from device.home.store import Store, refuse_newer_store, resolve_store_path
 from device.paths import writable_file
 
 log = logging.getLogger(__name__)
+
+
+def _columns(ch: str) -> int:
+    """Terminal columns one character takes: 2 for East Asian wide/fullwidth, 0 for combining marks."""
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def fit(text: str, width: int, cut: bool = True) -> str:
+    """`text` padded with spaces to `width` terminal columns (and, with `cut`, cut to at most that), so
+    tables line up for names in any script (a CJK character takes two columns, an accent none)."""
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        w = _columns(ch)
+        if cut and used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + " " * max(width - used, 0)
 
 Loader = Callable[[argparse.Namespace, Path | None], Config]
 OLD_SETTING_NAMES = {"resonance_rate_bpm": "resonance_rate_per_min"}
@@ -209,7 +231,8 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
                 for p in people:
                     found = p["resonance_rate_per_min"]
                     rate = "not assessed" if found is None else f"{found}/min"
-                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}{'  (active)' if p['active'] else ''}")
+                    mark = "  (active)" if p["active"] else ""
+                    print(f"{fit(p['name'], 16, cut=False)} {p['colour']}  resonance {rate}{mark}")
                 if active is None:
                     print("active: a guest (nothing is stored)")
         elif action == "edit":
@@ -271,7 +294,7 @@ def _history(args: argparse.Namespace, load: Loader) -> int:
         rates = f"{f('pacer_start_rate_per_min', '.1f')}->{f('pacer_end_rate_per_min', '.1f')}"
         mark = (" (interrupted)" if r["status"] == "interrupted" else "") + (
             f" ({r['person']} removed)" if r["person_removed"] else "")
-        print(f"{r['started_at'][:16].replace('T', ' '):<17} {r['person'][:10]:<10} {minutes:>5} "
+        print(f"{r['started_at'][:16].replace('T', ' '):<17} {fit(r['person'], 10)} {minutes:>5} "
               f"{f('mean_hr_bpm', '.0f'):>5} {f('mean_rmssd_ms', '.0f'):>6} {f('mean_coherence_ratio', '.1f'):>5} "
               f"{f('peak_coherence_ratio', '.1f'):>5} {coherent:>7} {f('glimmers', 'd'):>4} {rates:>11}{mark}")
     return 0
