@@ -29,6 +29,7 @@ from device.home.people import (
     edited,
     get_person,
     list_people,
+    name_key,
     new_person,
     people_with_history,
     remove_person,
@@ -242,8 +243,12 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
         elif action == "show":
             _show(store, get_person(store, args.name), args.json)
         elif action == "remove":
+            removing = any(name_key(p.name) == name_key(args.name) for p in list_people(store))
             n = remove_person(store, args.name, forget=bool(args.forget), at=datetime.now())
-            print(f"removed {args.name}" + (f"; {n} sessions forgotten" if args.forget else "; history kept"))
+            if not removing:
+                print(f"forgot the history kept for {args.name}: {n} sessions")
+            else:
+                print(f"removed {args.name}" + (f"; {n} sessions forgotten" if args.forget else "; history kept"))
     return 0
 
 

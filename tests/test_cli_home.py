@@ -320,3 +320,21 @@ def test_users_list_says_who_the_device_starts_with(capsys: pytest.CaptureFixtur
     with Store(resolve_store_path("")) as store:
         store.set_active_person(None)
     assert "active: a guest" in run(capsys, "users", "list")[1]
+
+
+def test_history_kept_at_removal_can_be_forgotten_later(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store(resolve_store_path("")) as store:
+        zoe = add_person(store, new_person("Zoë", load_config()), datetime(2026, 1, 5, 8, 0))
+        assert zoe.id is not None
+        old = store.open_session(zoe.id, datetime(2026, 1, 5, 8, 0))
+        store.close_session(old, datetime(2026, 1, 5, 8, 20), {"duration_s": 1200.0})
+    assert run(capsys, "users", "remove", "ZOË", "--keep-history")[0] == 0  # any case or Unicode form
+    code, _, err = run(capsys, "users", "remove", "zoë", "--keep-history")
+    assert code == EX_DATAERR and "already removed" in err
+    code, out, _ = run(capsys, "users", "remove", "Zoe\u0308", "--forget")
+    assert code == 0 and "forgot the history kept for" in out and "1 sessions" in out
+    with Store(resolve_store_path("")) as store:
+        assert store.conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+        assert store.conn.execute("SELECT count(*) FROM people").fetchone()[0] == 0
+    code, _, err = run(capsys, "users", "remove", "Zoë", "--forget")
+    assert code == EX_DATAERR and "no person called" in err

@@ -139,13 +139,14 @@ def list_people(store: Store) -> list[Person]:
 
 
 def get_person(store: Store, name: str) -> Person:
-    """The person of that name (any case); DataError naming who exists when there is nobody."""
-    row = store.conn.execute("SELECT * FROM people WHERE name = ? COLLATE NOCASE AND removed_at IS NULL",
-                             (name,)).fetchone()
-    if row is None:
-        known = ", ".join(p.name for p in list_people(store)) or "nobody yet"
-        raise DataError(f"no person called {name!r} (known: {known})")
-    return _from_row(row)
+    """The person of that name (any case or Unicode form, as `name_key` compares them); DataError naming
+    who exists when there is nobody."""
+    people = list_people(store)
+    for person in people:
+        if name_key(person.name) == name_key(name):
+            return person
+    known = ", ".join(p.name for p in people) or "nobody yet"
+    raise DataError(f"no person called {name!r} (known: {known})")
 
 
 def people_with_history(store: Store, name: str) -> list[Person]:
@@ -218,27 +219,39 @@ def update_person(store: Store, person: Person) -> Person:
 
 def remove_person(store: Store, name: str, forget: bool, at: datetime) -> int:
     """Remove a person. forget=True deletes them and all their history for good (sessions, metrics,
-    glimmers, assessments); False keeps their history under their name. Returns sessions forgotten."""
-    person = get_person(store, name)
-    if forget:
+    glimmers, assessments); False keeps their history under their name. Returns sessions forgotten.
+
+    With nobody of that name in the household, forget=True forgets the history kept when people of that
+    name (any case or Unicode form) were removed earlier, all of it; keeping it again is refused
+    (DataError: they are already removed). DataError naming who exists when there is no one to remove."""
+    try:
+        targets = [get_person(store, name)]
+    except DataError:
+        kept = people_with_history(store, name)  # nobody of that name is in the household: all removed
+        if not forget:
+            raise DataError(f"{kept[0].name} was already removed with their history kept; "
+                            "say --forget to delete that history for good") from None
+        targets = kept
+    for person in targets if forget else ():
         running = store.conn.execute("SELECT id FROM sessions WHERE person_id = ? AND status = 'open'",
                                      (person.id,)).fetchone()
         holder = device_holding(store.path) if running is not None else None
         if holder is not None:  # its recorder would write into rows deleted under it
             raise DataError(f"{person.name}'s session {running[0]} is running on the device (pid {holder}); "
                             "forget them once it has ended, or remove them now with --keep-history")
+    n = 0
     with store.transaction() as conn:
-        if forget:
-            n = conn.execute("SELECT count(*) FROM sessions WHERE person_id = ?", (person.id,)).fetchone()[0]
-            conn.execute("DELETE FROM people WHERE id = ?", (person.id,))
-        else:
-            n = 0
-            conn.execute("UPDATE people SET removed_at = ? WHERE id = ?", (stamp(at), person.id))
-            # Active no more: the device starts next with a guest (as when a forgotten person's row goes).
-            conn.execute("UPDATE active_person SET person_id = NULL WHERE person_id = ?", (person.id,))
+        for person in targets:
+            if forget:
+                n += conn.execute("SELECT count(*) FROM sessions WHERE person_id = ?", (person.id,)).fetchone()[0]
+                conn.execute("DELETE FROM people WHERE id = ?", (person.id,))
+            else:
+                conn.execute("UPDATE people SET removed_at = ? WHERE id = ?", (stamp(at), person.id))
+                # Active no more: the device starts next with a guest (as when a forgotten person's row goes).
+                conn.execute("UPDATE active_person SET person_id = NULL WHERE person_id = ?", (person.id,))
     if forget:
         # Deleted rows may linger in free pages and the WAL until overwritten: clear them now.
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.conn.execute("VACUUM")
-    log.info("removed %s (%s)", person.name, "history forgotten" if forget else "history kept")
+    log.info("removed %s (%s)", targets[0].name, "history forgotten" if forget else "history kept")
     return int(n)
