@@ -21,7 +21,7 @@ from typing import Any
 
 from device.config import DEFAULT_CONFIG_PATH, Config
 from device.errors import DataError, StoreError, StoreInUse, StoreTooNew
-from device.home.devicelock import DeviceLock
+from device.home.devicelock import DeviceLock, device_holding
 from device.home.household import Household
 from device.home.people import (
     Person,
@@ -271,16 +271,17 @@ def _show(store: Store, person: Person, as_json: bool) -> None:
             print(step_row(s))
 
 
-HISTORY_KEYS = ("id", "person", "person_removed", "started_at", "status", "duration_s", "mean_hr_bpm", "mean_rmssd_ms",
-                "mean_coherence_ratio", "peak_coherence_ratio", "coherent_s", "glimmers", "pacer_start_rate_per_min",
-                "pacer_end_rate_per_min")
+HISTORY_KEYS = ("id", "person", "person_removed", "kind", "started_at", "status", "duration_s", "mean_hr_bpm",
+                "mean_rmssd_ms", "mean_coherence_ratio", "peak_coherence_ratio", "coherent_s", "glimmers",
+                "pacer_start_rate_per_min", "pacer_end_rate_per_min")
 
 
 def _history(args: argparse.Namespace, load: Loader) -> int:
     config = load(args, DEFAULT_CONFIG_PATH)
     with open_store(config) as store:
         ids = [p.id for p in people_with_history(store, args.user) if p.id is not None] if args.user else None
-        rows = [{k: r[k] for k in HISTORY_KEYS} for r in store.sessions(ids, args.since)]
+        rows = [{k: r[k] for k in HISTORY_KEYS} for r in store.sessions(ids, args.since, kind=None)]
+        running = device_holding(store.path) is not None  # an open session is then the device's own
     for r in rows:
         r["person_removed"] = bool(r["person_removed"])
     if args.json:
@@ -297,7 +298,8 @@ def _history(args: argparse.Namespace, load: Loader) -> int:
         minutes = "-" if r["duration_s"] is None else f"{r['duration_s'] / 60:.1f}"
         coherent = "-" if r["coherent_s"] is None else f"{r['coherent_s'] / 60:.1f}"
         rates = f"{f('pacer_start_rate_per_min', '.1f')}->{f('pacer_end_rate_per_min', '.1f')}"
-        mark = (" (interrupted)" if r["status"] == "interrupted" else "") + (
+        state = {"interrupted": " (interrupted)", "open": " (running)" if running else " (not closed)"}
+        mark = (" (assessment)" if r["kind"] == "assessment" else "") + state.get(r["status"], "") + (
             f" ({r['person']} removed)" if r["person_removed"] else "")
         print(f"{r['started_at'][:16].replace('T', ' '):<17} {fit(r['person'], 10)} {minutes:>5} "
               f"{f('mean_hr_bpm', '.0f'):>5} {f('mean_rmssd_ms', '.0f'):>6} {f('mean_coherence_ratio', '.1f'):>5} "

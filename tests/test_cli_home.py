@@ -338,3 +338,26 @@ def test_history_kept_at_removal_can_be_forgotten_later(capsys: pytest.CaptureFi
         assert store.conn.execute("SELECT count(*) FROM people").fetchone()[0] == 0
     code, _, err = run(capsys, "users", "remove", "Zoë", "--forget")
     assert code == EX_DATAERR and "no person called" in err
+
+
+def test_history_lists_assessments_and_says_which_sessions_are_not_closed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from device.home.devicelock import DeviceLock
+
+    with Store(resolve_store_path("")) as store:
+        ann = add_person(store, new_person("Ann", load_config()), datetime(2026, 1, 5, 8, 0))
+        assert ann.id is not None
+        assessed = store.open_session(ann.id, datetime(2026, 1, 5, 8, 0), kind="assessment")
+        store.close_session(assessed, datetime(2026, 1, 5, 8, 12), {"duration_s": 720.0})
+        still_open = store.open_session(ann.id, datetime(2026, 1, 6, 8, 0))
+        path = store.path
+    rows = json.loads(run(capsys, "history", "--json")[1])
+    assert [(r["id"], r["kind"], r["status"]) for r in rows] == [
+        (assessed, "assessment", "closed"), (still_open, "session", "open")]
+    lines = run(capsys, "history")[1].splitlines()
+    assert "(assessment)" in lines[1] and "(not closed)" in lines[2]
+    lock = DeviceLock(path)  # a device holds the store: its open session is the one running now
+    try:
+        assert "(running)" in run(capsys, "history")[1].splitlines()[2]
+    finally:
+        lock.release()
