@@ -23,7 +23,7 @@ from patterns.state import TogetherLook
 
 WARMTH_SHARE: Final = 0.5  # by day, how far a fully coherent person's colour moves toward gold
 NIGHT_PERSON_SHARE: Final = 0.4  # at night, how much of the person's colour tints the night palette
-# Heart-rate synchrony two independent rhythms reach by chance in one 64 s window (0.2-0.4, see
+# Heart-rate synchrony reached by chance in one 64 s window (noise alone: median 0.24, see
 # device/signal/synchrony.py): below it the halves keep their own colours; from it to 1 they draw together.
 SYNC_CHANCE: Final = 0.3
 
