@@ -22,8 +22,9 @@ and favours the smallest lag when a rhythm repeats within the lag range).
   lag within MAX_LAG_S at which they move together at all. By chance, within one 64 s window (the band holds
   few independent cycles), beat-to-beat noise alone reaches a median 0.24 (95th percentile 0.40) and
   rhythms at 12 and 15 breaths/min a median 0.07 (95th percentile 0.12) (100 generated pairs each:
-  `python -m bench.bench_synchrony --chance 100`); only values well above that say the hearts share a rhythm. Two people who happen to breathe at nearly the same rate
-  do move together for as long as their rates agree, and the value says so.
+  `python -m bench.bench_synchrony --chance 100`); only values well above that say the hearts share a
+  rhythm. Two people who happen to breathe at nearly the same rate do move together for as long as their
+  rates agree, and the value says so.
 - lag_s: the lag of the peak, refined between samples. lag_s > 0: A leads B (B's rhythm repeats A's
   lag_s seconds later); lag_s < 0: B leads A. A repeating rhythm has peaks one breath period apart: the
   smallest lag is the one reported (the estimator favours it).
