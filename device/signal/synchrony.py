@@ -43,12 +43,14 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal.coherence import BREATH_BAND_HZ, MIN_HR_SD_BPM, TACHOGRAM_FS_HZ
+from device.signal.hrv import COHERENCE_MIN_COVER
 
 __all__ = [
     "COVER_MIN",
     "FLAT_SERIES",
     "HRV_WITHHELD",
     "MAX_LAG_S",
+    "SYNCHRONY_WINDOW_S",
     "WINDOW_NOT_COVERED",
     "Synchrony",
     "heart_rate_synchrony",
@@ -56,10 +58,10 @@ __all__ = [
 ]
 
 SYNCHRONY_WINDOW_S = 64.0  # the coherence window (HeartMath's 64 s)
-# Half the period of 6 breaths/min: any phase between two hearts following one slow breath is within reach,
-# while heart rates at faster breathing are still compared close to in step.
+# Half the period of 6 breaths/min: any phase between two hearts following one slow breath is within reach
+# (at faster breathing the range holds more than a period, and the smallest of the repeating lags is reported).
 MAX_LAG_S = 5.0
-COVER_MIN = 0.9  # share of the window each person's intervals must cover (COHERENCE_MIN_COVER in hrv.py)
+COVER_MIN = COHERENCE_MIN_COVER  # share of the window each person's intervals must cover, as for coherence
 
 # Why synchrony is withheld (Synchrony.reason).
 HRV_WITHHELD = "hrv_withheld"
