@@ -153,7 +153,8 @@ class TogetherLook:
     the others). coherence_a, coherence_b: each one's HeartMath coherence ratio (warms their half).
     synchrony: their heart-rate synchrony 0..1 (device/signal/synchrony.py), None while withheld (the
     halves keep their own colours). glimmer: the shared sparkle (both coherent and in sync). Raises
-    InputError on a colour that is not three values in 0..1 or a synchrony outside 0..1.
+    InputError on a colour that is not three values in 0..1, a negative or NaN coherence ratio, or a
+    synchrony outside 0..1.
     """
 
     colour_a: Rgb
@@ -169,6 +170,9 @@ class TogetherLook:
             if len(colour) != 3 or not all(0.0 <= c <= 1.0 for c in colour):
                 raise InputError(f"TogetherLook.{name} must be three values in 0..1, got {getattr(self, name)!r}")
             object.__setattr__(self, name, colour)  # a tuple, whatever sequence was given: the look is hashable
+        for name in ("coherence_a", "coherence_b"):
+            if not getattr(self, name) >= 0.0:  # also refuses NaN (inf: a spectrum all in its peak, allowed)
+                raise InputError(f"TogetherLook.{name} must be a coherence ratio >= 0, got {getattr(self, name)!r}")
         if self.synchrony is not None and not 0.0 <= self.synchrony <= 1.0:  # also refuses NaN
             raise InputError(f"TogetherLook.synchrony must be in 0..1 or None, got {self.synchrony!r}")
 

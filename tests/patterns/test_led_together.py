@@ -191,7 +191,8 @@ def test_batch_equals_one_by_one_for_two_people(seed: int) -> None:
 
 
 @pytest.mark.parametrize("bad", [{"colour_a": (1.2, 0.0, 0.0)}, {"colour_b": (0.5, 0.5)},
-                                 {"synchrony": 1.5}, {"synchrony": float("nan")}, {"synchrony": -0.1}])
+                                 {"synchrony": 1.5}, {"synchrony": float("nan")}, {"synchrony": -0.1},
+                                 {"coherence_a": float("nan")}, {"coherence_b": -1.0}])
 def test_a_bad_look_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(InputError):
         TogetherLook(**{"colour_a": ORANGE, "colour_b": GREEN, **bad})  # type: ignore[arg-type]
