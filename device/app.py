@@ -89,6 +89,7 @@ class Hardware:
     spi: SpiWriter | None  # for led.kind = "spi"
     audio: AudioOutput
     pin_factory: Any = None  # gpiozero pin factory for led.kind = "pwm" (None: gpiozero's default)
+    second_i2c_bus_factory: Callable[[], Any] | None = None  # sensor B (together mode); None = one sensor
     wall_clock: Callable[[], datetime] = datetime.now  # only for the night schedule and wall stamps
     # Real wall time for what the household store keeps (docs/storage.md): the simulator's wall_clock runs
     # at its speed from --at, but what is stored must never lie in the future nor overlap.
