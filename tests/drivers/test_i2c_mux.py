@@ -28,7 +28,8 @@ class Rig:
         self.bus = VirtualI2CBus(1)
         self.mux = VirtualTca9548a(self.bus, MUX, self.clock)
         self.chip_a = VirtualMax30102(PulseTrainOptics(rate_bpm=60.0), self.clock, seed=1)
-        self.chip_b = VirtualMax30102(PulseTrainOptics(rate_bpm=90.0), self.clock, seed=2, rev_id=0x07)  # told apart by REV_ID
+        # told apart by REV_ID
+        self.chip_b = VirtualMax30102(PulseTrainOptics(rate_bpm=90.0), self.clock, seed=2, rev_id=0x07)
         self.mux.attach(2, CHIP, self.chip_a)
         self.mux.attach(6, CHIP, self.chip_b)
         self.a = Tca9548aChannel(self.bus, MUX, 2)

@@ -4,6 +4,8 @@ loses both, and both come back with it. Register-level: virtual switch, virtual 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from device.clock import SimClock
@@ -51,7 +53,7 @@ def assert_every_sample_delivered(stretch: list[SensorReading], chip: VirtualMax
     assert {r.status for r in stretch} == {"ok"}
     blocks = [r.block for r in stretch if r.block is not None]
     assert blocks, "no samples at all"
-    for before, after in zip(blocks, blocks[1:], strict=False):
+    for before, after in itertools.pairwise(blocks):
         assert after.first_index == before.next_index
         assert after.lost == 0
     assert not any(r.discontinuity for r in stretch)
