@@ -89,12 +89,14 @@ class Hardware:
     spi: SpiWriter | None  # for led.kind = "spi"
     audio: AudioOutput
     pin_factory: Any = None  # gpiozero pin factory for led.kind = "pwm" (None: gpiozero's default)
-    second_i2c_bus_factory: Callable[[], Any] | None = None  # sensor B (together mode); None = one sensor
     wall_clock: Callable[[], datetime] = datetime.now  # only for the night schedule and wall stamps
     # Real wall time for what the household store keeps (docs/storage.md): the simulator's wall_clock runs
     # at its speed from --at, but what is stored must never lie in the future nor overlap.
     stamp_clock: Callable[[], datetime] = datetime.now
     on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
+    # Sensor B, the partner's (together mode, issue 13): a factory like i2c_bus_factory for the second
+    # MAX30102 (a multiplexer channel or a second bus, drivers/sensor_layout.py); None: one sensor.
+    second_i2c_bus_factory: Callable[[], Any] | None = None
 
 
 def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
