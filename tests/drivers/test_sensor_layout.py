@@ -15,7 +15,7 @@ from device.hardware import build_real_hardware
 from drivers import max30102_regs as regs
 from drivers.i2c_mux import Tca9548aChannel
 from drivers.max30102 import Max30102
-from drivers.sensor_layout import sensor_bus_factories, sensor_places
+from drivers.sensor_layout import sensor_bus_factories, sensor_bus_numbers, sensor_places
 from sim.i2c_bus import VirtualI2CBus
 from sim.max30102 import PulseTrainOptics, VirtualMax30102
 from sim.sensor_layout import build_sim_sensor_buses, sim_sensor_buses
@@ -222,6 +222,8 @@ def test_the_pi_without_the_second_bus_fails_only_sensor_bs_factory(monkeypatch:
     assert start_and_read_rev(hardware.i2c_bus_factory, clock) == 0x0A
 
 
-def test_sensor_config_is_what_the_layouts_read() -> None:
-    cfg: SensorConfig = config(layout="mux").sensor
-    assert sensor_places(cfg)[1] == "channel 1 of the TCA9548A at 0x70 on bus 1"
+@pytest.mark.parametrize(("layout", "numbers"), [("single", (2, None)), ("mux", (2, 2)), ("two_buses", (2, 5))])
+def test_bus_numbers_say_which_bus_each_sensors_transactions_travel_on(
+        layout: str, numbers: tuple[int, int | None]) -> None:
+    cfg: SensorConfig = config(layout=layout, i2c_bus=2, second_i2c_bus=5).sensor
+    assert sensor_bus_numbers(cfg) == numbers
