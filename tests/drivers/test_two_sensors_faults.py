@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from device.clock import SimClock
@@ -164,3 +165,35 @@ def test_sensor_b_missing_at_boot_leaves_sensor_a_running_from_the_start() -> No
     assert_every_sample_delivered(stretch_a[first + 1:], chip_a)
     assert {r.status for r in stretch_b} == {"lost"}
     assert "no MAX30102" in stretch_b[-1].detail
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_any_schedule_of_sensor_b_faults_costs_sensor_a_no_sample(seed: int) -> None:
+    """Generated schedules: over 60 s, chip B vanishes, NACKs bursts of transactions, or the switch sticks on
+    sensor A's channel, at random times for random lengths; sensor A delivers every sample throughout, and
+    sensor B is ok again within one longest back-off wait after the faults end."""
+    rng = np.random.default_rng(seed)
+    layout = "mux" if seed % 2 == 0 else "two_buses"
+    rig = TwoSensors(layout)
+    rig.run_until(2.0)
+    t = 2.0
+    faults = []
+    while t < 45.0:
+        t = round(t + float(rng.uniform(0.5, 6.0)), 2)
+        kind = str(rng.choice(["vanish", "nack", "stick"] if layout == "mux" else ["vanish", "nack"]))
+        length = float(rng.uniform(0.05, 5.0))
+        faults.append((t, kind, length))
+    for at_s, kind, length in faults:
+        rig.run_until(at_s)
+        if kind == "vanish":
+            rig.chip_b.vanish(length)
+        elif kind == "nack":
+            rig.chip_b.nack_next(int(rng.integers(1, 7)))  # each of B's retries uses one
+        else:
+            assert rig.sim.mux is not None
+            rig.sim.mux.stick(1 << rig.cfg.mux_channel_a, duration_s=length)
+    rig.chip_b.nack_next(0)  # the faults end (NACKs are used up only by B's retries, one each)
+    rig.run_until(faults[-1][0] + 5.0 + 30.0 + 1.0)  # the last fault, then B's longest back-off wait
+    assert_every_sample_delivered(a_of(rig.readings[40:]), rig.chip_a)
+    assert b_of(rig.readings)[-1].status == "ok"
+    assert "lost" in {r.status for r in b_of(rig.readings)}

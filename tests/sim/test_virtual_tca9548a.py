@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from device.clock import SimClock
 from drivers import max30102_regs as regs
-from sim.i2c_bus import I2CRead, I2CWrite, VirtualI2CBus
+from sim.i2c_bus import I2COp, I2CRead, I2CWrite, VirtualI2CBus
 from sim.max30102 import PulseTrainOptics, VirtualMax30102
 from sim.tca9548a import VirtualTca9548a
 
@@ -137,3 +140,49 @@ def test_timed_faults_need_a_clock_and_channels_are_0_to_7() -> None:
         mux.attach(8, CHIP, VirtualMax30102(PulseTrainOptics(), SimClock()))
     with pytest.raises(ValueError, match="own address"):
         mux.attach(0, MUX, VirtualMax30102(PulseTrainOptics(), SimClock()))
+
+
+class Probe:
+    """A one-register device: reads return its `value`, writes are kept."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self.written: list[bytes] = []
+
+    def transfer(self, ops: Sequence[I2COp]) -> list[bytes]:
+        replies = []
+        for op in ops:
+            if isinstance(op, I2CWrite):
+                self.written.append(op.data)
+            else:
+                replies.append(bytes([self.value]) * op.length)
+        return replies
+
+
+@settings(max_examples=200, deadline=None)
+@given(placed=st.dictionaries(st.integers(0, 7), st.integers(0, 255), min_size=1, max_size=8),
+       masks=st.lists(st.integers(0, 255), min_size=1, max_size=20))
+def test_any_mask_reaches_exactly_the_devices_on_its_channels(placed: dict[int, int], masks: list[int]) -> None:
+    """Generated placements (a device with a known value on some channels, all at one address) and control
+    values: a read answers the wired-AND of the enabled devices' values, or NACKs when none is enabled; a
+    write reaches exactly the enabled ones; the register reads back what was written."""
+    bus = VirtualI2CBus(1)
+    mux = VirtualTca9548a(bus, MUX)
+    probes = {channel: Probe(value) for channel, value in placed.items()}
+    for channel, probe in probes.items():
+        mux.attach(channel, CHIP, probe)
+    for n, mask in enumerate(masks):
+        bus.write_byte(MUX, mask)
+        assert bus.read_byte(MUX) == mask
+        enabled = [probes[c] for c in probes if mask >> c & 1]
+        if not enabled:
+            with pytest.raises(OSError):
+                bus.read_byte(CHIP)
+            continue
+        expected = 0xFF
+        for probe in enabled:
+            expected &= probe.value
+        assert bus.read_byte(CHIP) == expected
+        bus.write_byte(CHIP, n)
+        for channel, probe in probes.items():
+            assert (bytes([n]) in probe.written) == bool(mask >> channel & 1)
