@@ -94,6 +94,9 @@ class Hardware:
     # at its speed from --at, but what is stored must never lie in the future nor overlap.
     stamp_clock: Callable[[], datetime] = datetime.now
     on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
+    # Sensor B, the partner's (together mode, issue 13): a factory like i2c_bus_factory for the second
+    # MAX30102 (a multiplexer channel or a second bus, drivers/sensor_layout.py); None: one sensor.
+    second_i2c_bus_factory: Callable[[], Any] | None = None
 
 
 def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
