@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -89,4 +91,4 @@ def window_slices(beats_s: NDArray[np.float64], duration_s: float,
                   window_s: float = RMSSD_WINDOW_S) -> list[slice]:
     """Index range of the beats in each whole `window_s` window (as window_rmssd_ms cuts them)."""
     edges = np.searchsorted(beats_s, np.arange(int(duration_s // window_s) + 1) * window_s)
-    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [slice(int(a), int(b)) for a, b in pairwise(edges.tolist())]
