@@ -42,7 +42,9 @@ Definitions:
   `cov60` the share of windows where it was given (a withheld window is counted there, not dropped);
   the error is over the windows given. The goal compares ours shown with the better peer's raw.
 - RMSSD error, Welltory: |RMSSD of the method's intervals after device.signal.artifacts correction (applied
-  to every method alike) - RMSSD of the Polar RR series|, mean over records (informative, no goal).
+  to every method alike; ours as the device shows it, which may withhold it) - RMSSD of the Polar RR
+  series|, mean over the records given one, with the share given printed below the table (informative,
+  no goal).
 - Coverage and hits: `cov` is the share of records (BUT / Welltory) given an HR; `hits` the share of ALL
   records whose HR is within HIT_BPM of the reference, a record with no HR counting as a miss.
 - Held-out halves (ours only): every figure again on half A (records at even positions of each
@@ -343,6 +345,9 @@ def score_rates(dataset: str, method: str, records: list[HrRecord], repeats: int
         row.hr_hits = sum(e <= HIT_BPM for e in hr_err) / len(records)
     if rmssd_err:
         row.rmssd_mae_ms = float(np.mean(rmssd_err))
+    with_rr = sum(rec.ref_rr_ms is not None for rec in records)
+    if with_rr:  # a record whose RMSSD was withheld lowers this, and is not in the error
+        row.extra["rmssd_coverage"] = len(rmssd_err) / with_rr
     if costs:
         row.cost_ms_per_min = float(median(costs))
     return row
@@ -437,6 +442,10 @@ def format_table(rows: list[Row]) -> str:
         if "hr_mae_on_our_records_bpm" in r.extra:
             lines.append(f"{r.dataset}: {r.method} HR MAE on the records where ours gave an HR: "
                          f"{r.extra['hr_mae_on_our_records_bpm']:.2f} bpm")
+    for r in rows:
+        if "rmssd_coverage" in r.extra:
+            lines.append(f"{r.dataset}: {r.method} RMSSD given on {r.extra['rmssd_coverage']:.2f} of the records "
+                         "(the RMSSD MAE is over those)")
     lines.append("")
     lines.append("held-out check (ours): half A = even-numbered records of each dataset, the only ones looked at "
                  "while choosing thresholds; half B = the odd ones")
