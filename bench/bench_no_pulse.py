@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    python -m bench.bench_no_pulse [--seeds N] [--minutes M]
+    python -m bench.bench_no_pulse [--seeds N] [--first-seed S] [--minutes M] [--rates 25,50,100]
 
 Inputs: 1/f^alpha Gaussian noise (alpha 0 white, 1 pink, 2 brown: a reflecting sleeve or knuckle whose
 pressure drifts) for alpha in 0, 0.5, 1, 1.5, 2, and slow pressure drift (brown noise plus a random walk
@@ -33,15 +33,18 @@ def drift(n: int, seed: int) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds S .. S+N-1 (other seeds: unseen inputs)")
     parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--rates", default=",".join(map(str, RATES_HZ)), help="sample rates, comma-separated")
     args = parser.parse_args(argv)
+    rates = tuple(int(r) for r in args.rates.split(","))
     print(f"{'input':<14} {'fs':>4} {'beats/min':>10} {'seeds with beats':>17}")
     inputs = [(f"1/f^{a:g}", a) for a in ALPHAS] + [("drift", None)]
     for name, alpha in inputs:
-        for fs_hz in RATES_HZ:
+        for fs_hz in rates:
             n = round(args.minutes * 60 * fs_hz)
             counts = []
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 x = power_law_noise(n, alpha, seed) if alpha is not None else drift(n, seed)
                 counts.append(len(detect_beats(x, fs_hz)))
             per_min = sum(counts) / (args.seeds * args.minutes)

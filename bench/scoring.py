@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from numpy.typing import NDArray
+
+from device.signal.intervals import MAX_GAP_S
 
 MATCH_TOLERANCE_S = 0.150
 HR_WINDOW_S = 10.0
@@ -58,3 +62,33 @@ def windowed_hr(beats_s: NDArray[np.float64], duration_s: float) -> NDArray[np.f
         if len(sel) >= 2:
             out[w] = 60.0 / float(np.median(sel))
     return out
+
+
+RMSSD_WINDOW_S = 60.0
+
+
+def window_rmssd_ms(beats_s: NDArray[np.float64], duration_s: float,
+                    window_s: float = RMSSD_WINDOW_S) -> NDArray[np.float64]:
+    """RMSSD (ms) of every beat in each whole `window_s` window [k w, (k+1) w): the intervals between
+    consecutive beats that both lie in the window, their successive differences, nothing matched, dropped
+    or corrected (so a false or missed beat counts in full). A pause longer than MAX_GAP_S (3.5 s, a
+    20/min heart's interval) is a gap, not an interval (in CapnoBase: spans the annotators left unlabelled),
+    as on the device: no difference is formed across it. NaN where fewer than two differences."""
+    n = int(duration_s // window_s)
+    out = np.full(n, np.nan)
+    t = np.asarray(beats_s, dtype=float)
+    which = (t // window_s).astype(int)
+    for w in range(n):
+        ibi = np.diff(t[which == w])
+        sd = np.diff(ibi) * 1000.0
+        sd = sd[(ibi[1:] <= MAX_GAP_S) & (ibi[:-1] <= MAX_GAP_S)]
+        if len(sd) >= 2:
+            out[w] = float(np.sqrt(np.mean(sd**2)))
+    return out
+
+
+def window_slices(beats_s: NDArray[np.float64], duration_s: float,
+                  window_s: float = RMSSD_WINDOW_S) -> list[slice]:
+    """Index range of the beats in each whole `window_s` window (as window_rmssd_ms cuts them)."""
+    edges = np.searchsorted(beats_s, np.arange(int(duration_s // window_s) + 1) * window_s)
+    return [slice(int(a), int(b)) for a, b in pairwise(edges.tolist())]

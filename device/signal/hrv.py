@@ -37,6 +37,7 @@ from device.signal.intervals import (
     stretches,
 )
 from device.signal.pulse import Beat
+from device.signal.pulse_peaks import AMP_FRACTION
 
 __all__ = [
     "HrvMetrics",
@@ -69,6 +70,7 @@ INSUFFICIENT_BEATS = "insufficient_beats"
 LOW_QUALITY = "low_quality"
 FREQUENT_ARTIFACTS = "frequent_artifacts"
 IRREGULAR_RHYTHM = "irregular_rhythm"
+WEAK_BEAT = "weak_beat"
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,8 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif irregular:
             reason = IRREGULAR_RHYTHM
+        elif self._weak_beat():
+            reason = WEAK_BEAT
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm())
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
@@ -275,6 +279,20 @@ class HrvTracker:
         if len(measured) < HR_MIN_INTERVALS:
             return 60000.0 / float(np.median(window.ibi_ms))
         return 60.0 / float(np.median(measured))
+
+    def _weak_beat(self) -> bool:
+        """A beat of the window is below AMP_FRACTION of the window's median pulse amplitude: below the
+        picker's bar for a beat (pulse_peaks.py; it came in by search-back), so it may be a weak premature
+        beat, noise in a real pause, or a real beat. The beats alone cannot tell which, and RMSSD differs
+        several-fold between the readings (CapnoBase's largest per-window errors, pauses the annotators
+        left empty), while the correction would pick one: HRV is withheld instead (heart rate, a median,
+        stays). Beats of unknown amplitude (0 or less) are left out."""
+        times = np.fromiter(self._times, dtype=float)
+        amplitudes = np.fromiter(self._amplitudes, dtype=float)
+        amplitudes = amplitudes[(times > times[-1] - self.window_s) & (amplitudes > 0)]
+        if len(amplitudes) < HRV_MIN_INTERVALS:
+            return False
+        return bool(np.min(amplitudes) < AMP_FRACTION * float(np.median(amplitudes)))
 
     def _amplitude_rhythm(self) -> tuple[float, float] | None:
         """(breaths/min, confidence) from the pulse amplitudes of the window's beats (RIAV), or None."""

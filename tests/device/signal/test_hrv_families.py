@@ -16,6 +16,7 @@ from device.signal.hrv import (
     FREQUENT_ARTIFACTS,
     IRREGULAR_RHYTHM,
     LOW_QUALITY,
+    WEAK_BEAT,
     HrvTracker,
     time_domain,
 )
@@ -209,3 +210,35 @@ def test_heart_rate_of_a_short_record_is_not_moved_by_a_run_of_double_counted_be
         metrics = hrv_metrics(np.sort(np.concatenate([times, false])))
         truth = 60000.0 / np.median(rr[1:])
         assert metrics.hr_bpm == pytest.approx(truth, rel=0.08), (seed, hr_bpm)
+
+
+# -- a beat too weak to tell what it is -------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("weak", [0.1, 0.3, 0.45])
+def test_a_weak_beat_in_a_pause_withholds_hrv_but_keeps_heart_rate(seed: int, weak: float) -> None:
+    # A pause of two intervals with a small bump inside (a weak premature beat, or noise where no beat
+    # is): a real beat or not, the beats alone cannot tell, and RMSSD differs several-fold.
+    rr = sinus_intervals(70, seed=seed, hr_bpm=60.0, rsa_ms=20.0, noise_ms=5.0)
+    rr[40] += rr[41]
+    rr = np.delete(rr, 41)
+    times = np.cumsum(rr) / 1000.0
+    bump = times[39] + 0.6 * rr[40] / 1000.0
+    amplitudes = 1.0 + 0.25 * np.sin(2 * np.pi * times / 5.0)  # breathing swings the pulse +-25 %
+    t = np.insert(times, 40, bump)
+    a = np.insert(amplitudes, 40, weak)
+    metrics = hrv_metrics(t, amplitudes=a)
+    assert metrics.rmssd_ms is None and metrics.hrv_reason == WEAK_BEAT
+    assert metrics.hr_bpm is not None and abs(metrics.hr_bpm - 60.0) < 3.0
+    # the same beats without the bump: the pause is a pause, and HRV is given
+    assert hrv_metrics(times, amplitudes=amplitudes).rmssd_ms is not None
+
+
+@pytest.mark.parametrize("swing", [0.0, 0.2, 0.3])
+def test_breathing_swings_of_the_pulse_amplitude_do_not_withhold_hrv(swing: float) -> None:
+    rr = sinus_intervals(80, seed=7, hr_bpm=70.0, rsa_ms=30.0, noise_ms=5.0)
+    times = np.cumsum(rr) / 1000.0
+    amplitudes = 1.0 + swing * np.sin(2 * np.pi * times / 10.0)
+    metrics = hrv_metrics(times, amplitudes=amplitudes)
+    truth = time_domain(rr[1:-2])
+    assert metrics.rmssd_ms is not None and right(metrics.rmssd_ms, truth["rmssd_ms"])
