@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from device.config import DEFAULT_CONFIG_PATH, Config
-from device.errors import DataError, StoreError, StoreInUse, StoreTooNew
+from device.errors import CommandRejected, DataError, StoreError, StoreInUse, StoreTooNew
 from device.home.devicelock import DeviceLock
 from device.home.household import Household
 from device.home.people import (
@@ -65,6 +65,13 @@ def register(sub: Any, load: Loader) -> None:
     keep = remove.add_mutually_exclusive_group()
     keep.add_argument("--keep-history", action="store_true", help="keep their sessions (under their name)")
     keep.add_argument("--forget", action="store_true", help="delete their sessions and assessments for good")
+    partner = users_sub.add_parser(
+        "partner", help="who is on sensor B in together mode: NAME, --guest, or nothing to show who",
+        description="The partner is the person on the second pulse sensor (sensor B) in together mode "
+                    "(docs/together.md). Kept in the store; a running device takes it at its next start "
+                    "(choose on a running one by MQTT cmd/partner or the second button).")
+    partner.add_argument("name", nargs="?")
+    partner.add_argument("--guest", action="store_true", help="a guest on sensor B (nothing stored for them)")
     users.set_defaults(handler=lambda args: _users(args, load))
 
     history = sub.add_parser("history", help="past sessions: date, duration, HR, RMSSD, coherence, glimmers",
@@ -196,10 +203,15 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
             raise DataError(f"expected k or f, got {answer!r}; nothing changed")
         args.forget = answer == "f"
     with open_store(config) as store:
-        if action == "list":
-            active = Household.restored(store, config).active
-            # active: whom the device starts with (the last one chosen; the first person if nobody was)
-            people = [{**p.as_dict(), "active": active is not None and p.id == active.id}
+        if action == "partner":
+            _partner(store, config, args)
+        elif action == "list":
+            household = Household.restored(store, config)
+            active, partner = household.active, household.partner
+            # active: whom the device starts with (the last one chosen; the first person if nobody was);
+            # partner: who is on sensor B in together mode
+            people = [{**p.as_dict(), "active": active is not None and p.id == active.id,
+                       "partner": partner is not None and p.id == partner.id}
                       for p in list_people(store)]
             if args.json:
                 print(json.dumps(people, indent=2))
@@ -209,7 +221,8 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
                 for p in people:
                     found = p["resonance_rate_per_min"]
                     rate = "not assessed" if found is None else f"{found}/min"
-                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}{'  (active)' if p['active'] else ''}")
+                    mark = "  (active)" if p["active"] else "  (partner)" if p["partner"] else ""
+                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}{mark}")
                 if active is None:
                     print("active: a guest (nothing is stored)")
         elif action == "edit":
@@ -222,6 +235,21 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
             n = remove_person(store, args.name, forget=bool(args.forget), at=datetime.now())
             print(f"removed {args.name}" + (f"; {n} sessions forgotten" if args.forget else "; history kept"))
     return 0
+
+
+def _partner(store: Store, config: Config, args: argparse.Namespace) -> None:
+    """`glimmer users partner [NAME | --guest]`: choose (or show) who is on sensor B."""
+    household = Household.restored(store, config)
+    if args.name is not None and args.guest:
+        raise DataError("give a NAME or --guest, not both")
+    if args.name is None and not args.guest:
+        print(f"partner (sensor B): {household.partner.name if household.partner else 'a guest'}")
+        return
+    try:
+        household.choose_partner(None if args.guest else args.name)
+    except CommandRejected as exc:
+        raise DataError(str(exc)) from None
+    print(f"partner (sensor B): {household.partner.name if household.partner else 'a guest'}")
 
 
 def _show(store: Store, person: Person, as_json: bool) -> None:
