@@ -167,6 +167,7 @@ class Household:
             return
         device.current_partner = _published(self.partner)
         device.session.partner_resonance_rate_per_min = self.config_for(self.partner).pacer.resonance_rate_per_min
+        device.session.together_colours = (_rgb(_ring_colour(self.active)), _rgb(_ring_colour(self.partner)))
 
     def refresh(self) -> None:
         """Re-read the active person (an assessment changed their resonance rate) and put their
@@ -204,6 +205,7 @@ class Household:
             self.recorder.person_id = person.id if person else None
         if self._device is not None:
             self._device.current_person = _published(person)
+            self._show_partner()  # the ring's together colours follow who is who
         log.info("active person: %s", person.name if person else "a guest")
         try:
             self.store.set_active_person(person.id if person else None)
@@ -239,6 +241,11 @@ class Household:
 def _ring_colour(person: Person | None) -> str:
     """A stored person's colour (always chosen when they were added); a guest's white."""
     return person.colour if person is not None and person.colour is not None else GUEST_COLOUR
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """'#rrggbb' as RGB 0..1."""
+    return (int(colour[1:3], 16) / 255.0, int(colour[3:5], 16) / 255.0, int(colour[5:7], 16) / 255.0)
 
 
 def _published(person: Person | None) -> messages.Person | None:
