@@ -273,14 +273,19 @@ def _show(store: Store, person: Person, as_json: bool) -> None:
 
 HISTORY_KEYS = ("id", "person", "person_removed", "started_at", "status", "duration_s", "mean_hr_bpm", "mean_rmssd_ms",
                 "mean_coherence_ratio", "peak_coherence_ratio", "coherent_s", "glimmers", "pacer_start_rate_per_min",
-                "pacer_end_rate_per_min")
+                "pacer_end_rate_per_min", "together_with", "together_with_person", "mean_synchrony")
 
 
 def _history(args: argparse.Namespace, load: Loader) -> int:
     config = load(args, DEFAULT_CONFIG_PATH)
     with open_store(config) as store:
         ids = [p.id for p in people_with_history(store, args.user) if p.id is not None] if args.user else None
-        rows = [{k: r[k] for k in HISTORY_KEYS} for r in store.sessions(ids, args.since)]
+        rows = []
+        for r in store.sessions(ids, args.since):
+            other = store.session(r["together_with"]) if r["together_with"] is not None else None
+            # together mode: who the other person of a together session was (None: alone, or a guest)
+            rows.append({**{k: r[k] for k in HISTORY_KEYS if k in r},
+                         "together_with_person": other["person"] if other is not None else None})
     for r in rows:
         r["person_removed"] = bool(r["person_removed"])
     if args.json:
@@ -299,6 +304,9 @@ def _history(args: argparse.Namespace, load: Loader) -> int:
         rates = f"{f('pacer_start_rate_per_min', '.1f')}->{f('pacer_end_rate_per_min', '.1f')}"
         mark = (" (interrupted)" if r["status"] == "interrupted" else "") + (
             f" ({r['person']} removed)" if r["person_removed"] else "")
+        if r["together_with_person"] is not None or r["mean_synchrony"] is not None:
+            who = r["together_with_person"] or "a guest"
+            mark += f" (with {who}, synchrony {f('mean_synchrony', '.2f')})"
         print(f"{r['started_at'][:16].replace('T', ' '):<17} {r['person'][:10]:<10} {minutes:>5} "
               f"{f('mean_hr_bpm', '.0f'):>5} {f('mean_rmssd_ms', '.0f'):>6} {f('mean_coherence_ratio', '.1f'):>5} "
               f"{f('peak_coherence_ratio', '.1f'):>5} {coherent:>7} {f('glimmers', 'd'):>4} {rates:>11}{mark}")

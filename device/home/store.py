@@ -433,6 +433,13 @@ class Store:
             f"WHERE {' AND '.join(where)} ORDER BY s.started_at, s.id", args)
         return [dict(r) for r in rows]
 
+    def session(self, session_id: int) -> dict[str, Any] | None:
+        """One session row (as `sessions` gives them, with the person's name), or None when there is none."""
+        row = self.conn.execute(
+            "SELECT s.*, p.name AS person, p.removed_at IS NOT NULL AS person_removed "
+            "FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.id = ?", (session_id,)).fetchone()
+        return None if row is None else dict(row)
+
     def session_metrics(self, session_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM session_metrics WHERE session_id = ? ORDER BY t_s", (session_id,))
         return [dict(r) for r in rows]

@@ -107,3 +107,39 @@ def test_glimmer_users_partner_chooses_shows_and_refuses(capsys: pytest.CaptureF
     assert resolve_store_path("").read_bytes() == before
     assert main(["users", "partner", "--guest"]) == 0
     assert "a guest" in capsys.readouterr().out
+
+
+def test_history_and_the_report_show_both_people_on_one_time_axis_and_the_synchrony(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from device.home.people import get_person
+    from device.home.report import session_figure, write_report
+
+    store = Store(resolve_store_path(""))
+    config = load_config(overrides={"night": {"enabled": False}, "sim": {"seed": 3}})
+    ann = add_person(store, new_person("Ann", config), NOON)
+    add_person(store, new_person("Bo", config), NOON)
+    home = Household(store, config, ann)
+    rig = two_people(tmp_path, home.config_for(ann))
+    home.attach(rig.device, NOON)
+    home.choose_partner("Bo")
+    rig.device.run(until_s=200.0)
+    rig.device.close()
+    ann_row, bo_row = store.sessions()
+    fig = session_figure(store, ann_row)
+    axes = fig.get_axes()
+    assert len(axes) == 4 and "synchrony with Bo" in axes[3].get_title()
+    lines = {line.get_label(): line for line in axes[0].get_lines()}
+    assert {"Ann", "Bo"} <= set(lines)
+    t_ann, t_bo = lines["Ann"].get_xdata(), lines["Bo"].get_xdata()
+    assert abs(t_bo[0] - t_ann[0]) < 1.0 and t_bo[-1] > 2.0  # one axis: both from the session's start, in minutes
+    out = write_report(store, get_person(store, "Bo"), None, tmp_path / "bo.html")
+    page = out.read_text()
+    assert "mean synchrony" in page and page.count('src="data:image/png;base64,') == 2
+    store.close()
+    assert main(["history"]) == 0
+    text = capsys.readouterr().out
+    assert f"(with Bo, synchrony {ann_row['mean_synchrony']:.2f})" in text
+    assert f"(with Ann, synchrony {bo_row['mean_synchrony']:.2f})" in text
+    assert main(["history", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["person"], r["together_with_person"]) for r in rows] == [("Ann", "Bo"), ("Bo", "Ann")]
