@@ -118,8 +118,8 @@ def test_the_guest_is_chosen_with_null_and_refusals_change_nothing(rig: Rig) -> 
                rig.send("person", {})]
     assert [r["error"]["code"] for r in refused] == ["unknown_person", "wrong_type", "missing_field"]
     assert rig.household.active is not None and rig.household.active.name == "Ann"
-    assert rig.send("person", {"person": None, "id": "g"}) == {"kind": "result", "schema": SCHEMA_VERSION, "command": "person",
-                                                               "ok": True, "id": "g"}
+    assert rig.send("person", {"person": None, "id": "g"}) == {"kind": "result", "schema": SCHEMA_VERSION,
+                                                               "command": "person", "ok": True, "id": "g"}
     assert rig.household.active is None and rig.glimmer.current_person is None
     assert rig.household.recorder is not None and rig.household.recorder.person_id is None, "a guest is not stored"
 
