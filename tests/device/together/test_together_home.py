@@ -143,3 +143,27 @@ def test_history_and_the_report_show_both_people_on_one_time_axis_and_the_synchr
     assert main(["history", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["person"], r["together_with_person"]) for r in rows] == [("Ann", "Bo"), ("Bo", "Ann")]
+
+
+def test_the_second_button_set_to_next_partner_steps_who_is_on_sensor_b(tmp_path: Path) -> None:
+    store = Store(tmp_path / "g.db")
+    config = load_config(overrides={"night": {"enabled": False}, "sim": {"finger_on_at_s": 3600.0},
+                                    "buttons": {"second_gpio": 16, "second_action": "next_partner"}})
+    ann = add_person(store, new_person("Ann", config), NOON)
+    add_person(store, new_person("Bo", config), NOON)
+    home = Household(store, config, ann)
+    rig = two_people(tmp_path, config)
+    home.attach(rig.device, NOON)
+    pin = rig.world.pins.pin(16)
+    for expected in ("Bo", None, "Bo"):  # the household without the active person, then a guest
+        now = rig.world.clock.now_s()
+        pin.drive_low()
+        rig.device.run(until_s=now + 0.3)  # a short press
+        pin.drive_high()
+        rig.device.run(until_s=now + 1.0)
+        assert (home.partner.name if home.partner else None) == expected
+        shown = rig.device.current_partner
+        assert (shown.name if shown is not None else None) == expected  # what MQTT's state names
+    assert Household.restored(store, config).partner is not None
+    rig.device.close()
+    store.close()
