@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +25,14 @@ from device.home.commands import Command
 from device.home.messages import DeviceState, Person, glimmer_event
 from device.loop import Scheduler, Task
 from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
-from device.pacing.session import Phase, Session, in_night
-from device.payload import DeviceStatus, metrics_payload
+from device.pacing.guide import PacerGuide
+from device.pacing.session import PartnerInput, Phase, Session, in_night
+from device.payload import NOT_TOGETHER, DeviceStatus, TogetherStatus, metrics_payload
 from device.publish import Publisher
+from device.sensor_channel import SensorChannel
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
+from device.signal.synchrony import SYNCHRONY_WINDOW_S, Synchrony, synchrony_of_tachograms
 from drivers.buttons import Press, PressButton
 from drivers.led_ring import EncodedFrames, LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
@@ -45,14 +48,6 @@ if TYPE_CHECKING:  # paho-mqtt (and what it pulls in) is imported only when a br
 log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
-# Figures rest on beats; with no new beat for this long they are withheld as stale, whatever else the
-# device believes (the slowest heart we read, 30/min, beats every 2 s; beats are reported up to ~1.5 s
-# late; a bridged glitch of up to 2.5 s costs the beats it touches).
-STALE_AFTER_S = 5.0
-NO_FINGER = "no_finger"
-SENSOR_LOST = "sensor_lost"
-SETTLING = "settling"
-NO_RECENT_BEATS = "no_recent_beats"
 BUTTON_POLL_S = 0.05  # seconds between looks at the buttons' queued presses
 COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
 PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
@@ -66,7 +61,9 @@ FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while 
 # most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
 # then settles for 15 s anyway). Idle, the loop wakes 5 times a second.
 IDLE_READ_PERIOD_S = 0.2
-HRV_REFRESH_S = STALE_AFTER_S / 2  # longest the session's steps use HRV figures held from before new beats
+# Together mode's synchrony_reason when one person's HRV is withheld (docs/metrics.md).
+PERSON_HRV_WITHHELD = "person_hrv_withheld"
+PARTNER_HRV_WITHHELD = "partner_hrv_withheld"
 
 
 def dark_from(state: PatternState, t_s: float) -> bool:
@@ -132,13 +129,17 @@ def build_buttons(config: Config, hardware: Hardware) -> list[tuple[PressButton,
     return out
 
 
-def build_sensor(config: Config, hardware: Hardware) -> PulseSensor:
+def build_sensor(config: Config, hardware: Hardware, second: bool = False) -> PulseSensor:
+    """Sensor A on `hardware.i2c_bus_factory`, or (`second`) sensor B on `second_i2c_bus_factory`."""
     sensor = config.sensor
     settings = Max30102Settings(sample_rate_hz=sensor.sample_rate_hz, pulse_width_us=sensor.pulse_width_us,
                                 adc_range_na=sensor.adc_range_na, red_led_current_ma=sensor.led_current_ma,
                                 ir_led_current_ma=sensor.led_current_ma)
-    return PulseSensor(hardware.i2c_bus_factory, settings, hardware.clock, address=sensor.i2c_address,
-                       bus_number=sensor.i2c_bus)
+    factory = hardware.second_i2c_bus_factory if second else hardware.i2c_bus_factory
+    if factory is None:
+        raise ValueError("no second I2C bus factory: this device has one sensor")
+    bus_number = getattr(sensor, "second_i2c_bus", sensor.i2c_bus) if second else sensor.i2c_bus
+    return PulseSensor(factory, settings, hardware.clock, address=sensor.i2c_address, bus_number=bus_number)
 
 
 class GlimmerDevice:
@@ -155,32 +156,39 @@ class GlimmerDevice:
         # name, None for a guest (raises CommandRejected for an unknown name). None: the device knows no
         # people yet.
         self.current_person: Person | None = None
+        self.current_partner: Person | None = None  # who is on sensor B (together mode); None: a guest
         self.choose_person: Callable[[str | None], Person | None] | None = None
         self.known_people: Callable[[], list[Person]] = list  # offered by Home Assistant's person select
         self._glimmer_shown = False
         if mqtt is not None:
             mqtt.target = self
             mqtt.active_person = lambda: self.current_person
+            mqtt.partner_person = lambda: self.current_partner
+            mqtt.together = hardware.second_i2c_bus_factory is not None
             mqtt.people = lambda: self.known_people()
             self.publishers.append(mqtt)
         self.stop_event = threading.Event()
         self._closed = False
         self._started = False
         fs_hz = float(config.sensor.sample_rate_hz)
-        self.pipeline = PulsePipeline(fs_hz)
-        self.hrv = HrvTracker()
         self.session = Session(config, on_closed=self._publish_session)
-        self.sensor = build_sensor(config, hardware)
+        self.channel_a = SensorChannel("A", build_sensor(config, hardware), fs_hz)
+        # Sensor B (together mode): the partner's fingertip, its own pipeline and HRV tracker.
+        self.channel_b: SensorChannel | None = None
+        if hardware.second_i2c_bus_factory is not None:
+            self.channel_b = SensorChannel("B", build_sensor(config, hardware, second=True), fs_hz)
         self.led = build_led(config, hardware)
         self.audio = hardware.audio
-        self.reading: SensorReading | None = None
-        self.finger_on = False
-        self.quality = 0.0
-        self._pipeline_idle = True
-        self._hrv_raw: HrvMetrics = self.hrv.metrics()
-        self._hrv_stale = False
-        self._hrv_at_s = -math.inf
-        self.metrics: HrvMetrics = self._hrv_raw
+        # Who is on which sensor (docs/together.md): the first finger is the active person's, the second the
+        # partner's. Normally sensor A is the person's; a finger alone on sensor B opens the active person's
+        # session on sensor B (the roles swap until the device is idle again).
+        self.person_channel: SensorChannel = self.channel_a
+        self.partner_channel: SensorChannel | None = self.channel_b
+        self.metrics: HrvMetrics = self.channel_a.hrv.metrics()
+        self.partner_metrics: HrvMetrics | None = None if self.channel_b is None else self.channel_b.hrv.metrics()
+        self.synchrony: Synchrony = Synchrony.withheld(NOT_TOGETHER)
+        self._synchrony_from: tuple[float, float] | None = None  # the figures' times it was computed from
+        self._finger_off_since: dict[str, float | None] = {c.name: None for c in self.channels}
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
         self._frame_period_s = 1.0 / config.led.frame_rate_hz
@@ -200,6 +208,10 @@ class GlimmerDevice:
         self.buttons = build_buttons(config, hardware)
         # What a long press does (the household sets it): step to the next person, return their colour.
         self.next_person: Callable[[], str | None] = lambda: None
+        # The second button's "next_partner" (together mode): step who is on sensor B, return their colour.
+        self.next_partner: Callable[[], str | None] = lambda: None
+        # How the partner is chosen by name (None: a guest); the household sets it (raises CommandRejected).
+        self.choose_partner: Callable[[str | None], Person | None] | None = None
         self._flash: tuple[float, tuple[float, float, float]] | None = None  # (until s, RGB 0..1)
         self._assessment_next = False  # a very long press during a session: the next one is an assessment
         self._scheduler = Scheduler(self.clock, self.stop_event)
@@ -223,48 +235,44 @@ class GlimmerDevice:
 
     # -- the loop's tasks -------------------------------------------------------------------------
 
+    # The active person's sensor's parts (sensor A's, unless a finger alone on sensor B opened the
+    # session), as the device had them before together mode (read-only).
+    @property
+    def sensor(self) -> PulseSensor:
+        return self.person_channel.sensor
+
+    @property
+    def pipeline(self) -> PulsePipeline:
+        return self.person_channel.pipeline
+
+    @property
+    def hrv(self) -> HrvTracker:
+        return self.person_channel.hrv
+
+    @property
+    def reading(self) -> SensorReading | None:
+        return self.person_channel.reading
+
+    @property
+    def finger_on(self) -> bool:
+        return self.person_channel.finger_on
+
+    @property
+    def quality(self) -> float:
+        return self.person_channel.quality
+
+    @property
+    def channels(self) -> list[SensorChannel]:
+        """Sensor A's channel, then sensor B's if there is one."""
+        return [self.channel_a] if self.channel_b is None else [self.channel_a, self.channel_b]
+
     def _read_sensor(self, now_s: float) -> None:
-        reading = self.sensor.poll()
-        self.reading = reading
-        if reading.discontinuity:  # the pipeline bridges the index jump, or restarts when it is too long
-            log.debug("sensor restarted; its samples go on at index %s",
-                      None if reading.block is None else reading.block.first_index)
-        block = reading.block
-        fs_hz = self.pipeline.fs_hz
-        if block is not None and len(block.ir) and reading.finger_on_dc is False:
-            # The sensor sees no finger: the pipeline would say so and report no beat (dc_ok=False);
-            # it starts afresh on the finger's first samples instead of filtering an empty sensor.
-            if not self._pipeline_idle:
-                self.pipeline.reset()
-                self._pipeline_idle = True
-            self.finger_on = False
-            self.quality = 0.0
-        elif block is not None and len(block.ir):
-            self._pipeline_idle = False
-            # Counts per mA of LED current follow the tissue, not the AGC, so a current change leaves
-            # no step for the filters to ring on. The counts dip on each pulse; the pipeline wants
-            # systolic peaks up, hence the sign.
-            ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
-            update = self.pipeline.push(ppg, block.first_index, dc_ok=reading.finger_on_dc)
-            # The pipeline times beats by sample index / nominal rate; the HRV tracker gets them on
-            # the monotonic clock, through the sample rate measured against it.
-            clock = self.sensor.sample_clock
-            for start_s, end_s in update.gaps:
-                self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
-                self._hrv_stale = True
-            if update.beats:
-                stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
-                self.hrv.add_beats(stamped)
-                self._hrv_stale = True
-                if isinstance(self.session.guide, ResonanceAssessment):
-                    self.session.guide.add_beats(stamped)
-            self.finger_on = update.finger_on
-            self.quality = update.quality
-        elif reading.status != "ok":
-            self.finger_on = False
-            self.quality = 0.0
-        no_finger = reading.finger_on_dc is False and not self.finger_on
-        self._sensor_task.period_s = self._idle_read_period_s if no_finger else self._read_period_s
+        for channel in self.channels:
+            stamped = channel.read()
+            if stamped and channel is self.person_channel and isinstance(self.session.guide, ResonanceAssessment):
+                self.session.guide.add_beats(stamped)
+        idle = all(channel.no_finger for channel in self.channels)
+        self._sensor_task.period_s = self._idle_read_period_s if idle else self._read_period_s
         self._buttons_task.period_s = max(BUTTON_POLL_S, self._sensor_task.period_s)
         if self._mqtt_task is not None:
             self._mqtt_task.period_s = max(MQTT_POLL_S, self._sensor_task.period_s)
@@ -274,41 +282,86 @@ class GlimmerDevice:
         if night.enabled:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
+        self._choose_roles()
         self.metrics = self.current_metrics(now_s, publishing=False)
+        partner: PartnerInput | None = None
+        if self.partner_channel is not None:
+            self.partner_metrics = self.current_partner_metrics(now_s, publishing=False)
+            partner = PartnerInput(self.partner_channel.finger_on, self.partner_channel.quality, self.partner_metrics)
+            self._forget_lifted(now_s)
+        synchrony = self.current_synchrony(now_s)
         before = self.session.phase
-        self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+        self.session.tick(now_s, self.finger_on, self.quality, self.metrics, partner, synchrony.value)
         for hook in self.on_session_tick:
             hook(now_s)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
-            self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
-            self._hrv_stale = True
+            for channel in self.channels:
+                channel.reset_hrv()  # nothing of this finger's beats carries over into what comes next
         self._publish_state(now_s)
 
-    def current_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
-        """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
-        sensor lost, no finger, still settling, or no beat for STALE_AFTER_S."""
-        metrics = self._hrv_metrics(now_s, publishing)
-        reading = self.reading
-        if reading is None or reading.status != "ok":
-            return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
-        if not self.finger_on:
-            return metrics.withheld(NO_FINGER)
-        if metrics.n_beats == 0 or (metrics.hr_reason is not None and self.session.phase is Phase.SETTLING):
-            return metrics.withheld(SETTLING)
-        if now_s - metrics.t_s > STALE_AFTER_S:
-            return metrics.withheld(NO_RECENT_BEATS)
-        return metrics
+    def _choose_roles(self) -> None:
+        """While idle: the first finger is the active person's. Sensor A's finger (or none) keeps the usual
+        roles; a finger alone on sensor B makes sensor B the active person's and A the partner's."""
+        a, b = self.channel_a, self.channel_b
+        if b is None or self.session.phase is not Phase.IDLE:
+            return
+        swapped = b.finger_on and not a.finger_on
+        person, partner = (b, a) if swapped else (a, b)
+        if person is not self.person_channel:
+            log.info("a finger on sensor %s alone: the active person's; the other sensor is the partner's",
+                     person.name)
+            self.person_channel, self.partner_channel = person, partner
+            self._synchrony_from = None
 
-    def _hrv_metrics(self, now_s: float, publishing: bool) -> HrvMetrics:
-        """The HRV tracker's figures, recomputed only when beats have arrived (or gone) since the last
-        time, and then for every publication but at most every HRV_REFRESH_S for the session's own
-        steps: they change only with beats, and the whole window's artifact correction is the costly
-        part. HRV_REFRESH_S is half of STALE_AFTER_S, so a held figure is never judged stale."""
-        if self._hrv_stale and (publishing or now_s - self._hrv_at_s >= HRV_REFRESH_S):
-            self._hrv_raw = self.hrv.metrics()
-            self._hrv_stale = False
-            self._hrv_at_s = now_s
-        return self._hrv_raw
+    def current_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
+        """The active person's figures (sensor A's, see _choose_roles), withheld (with the reason) when the
+        signal behind them is gone: sensor lost, no finger, still settling, or no beat for STALE_AFTER_S
+        (device/sensor_channel.py)."""
+        return self.person_channel.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
+
+    def current_partner_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
+        """The partner's figures (sensor B's, see _choose_roles), withheld as the person's are; raises
+        ValueError without a second sensor."""
+        if self.partner_channel is None:
+            raise ValueError("this device has one sensor")
+        return self.partner_channel.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
+
+    def current_synchrony(self, now_s: float) -> Synchrony:
+        """The two people's heart-rate synchrony (device/signal/synchrony.py) over the last 64 s, recomputed
+        whenever either person's figures are (as coherence is); withheld with a reason when there is no
+        together session or when either person's HRV is withheld (self.metrics, self.partner_metrics)."""
+        a, b = self.person_channel, self.partner_channel
+        if b is None or not self.session.together or self.partner_metrics is None:
+            self._synchrony_from = None
+            self.synchrony = Synchrony.withheld(NOT_TOGETHER)
+        elif self.metrics.hrv_reason is not None:
+            self._synchrony_from = None
+            self.synchrony = Synchrony.withheld(PERSON_HRV_WITHHELD)
+        elif self.partner_metrics.hrv_reason is not None:
+            self._synchrony_from = None
+            self.synchrony = Synchrony.withheld(PARTNER_HRV_WITHHELD)
+        elif self._synchrony_from != (a.figures_at_s, b.figures_at_s):
+            self._synchrony_from = (a.figures_at_s, b.figures_at_s)
+            tach_a = a.hrv.tachogram(SYNCHRONY_WINDOW_S)
+            tach_b = b.hrv.tachogram(SYNCHRONY_WINDOW_S)
+            # The window ends at the newer of the two people's last beats both series reach.
+            ends = [float(t[0][-1]) for t in (tach_a, tach_b) if t is not None and len(t[0])]
+            end_s = min(ends) if len(ends) == 2 else now_s
+            self.synchrony = synchrony_of_tachograms(tach_a, tach_b, end_s)
+        return self.synchrony
+
+    def _forget_lifted(self, now_s: float) -> None:
+        """A finger lifted for session.pause_after_finger_off_s (one person, while the other's session goes
+        on): nothing of its earlier beats is used again, as after a pause."""
+        off_after_s = self.config.session.pause_after_finger_off_s
+        for channel in self.channels:
+            since = self._finger_off_since[channel.name]
+            if channel.finger_on:
+                self._finger_off_since[channel.name] = None
+            elif since is None:
+                self._finger_off_since[channel.name] = now_s
+            elif now_s - since >= off_after_s > now_s - since - SESSION_TICK_S:
+                channel.reset_hrv()
 
     def _poll_buttons(self, now_s: float) -> None:
         if self._assessment_next and self.session.phase is Phase.SETTLING:  # the next session has opened
@@ -323,7 +376,8 @@ class GlimmerDevice:
                 self.act(action, now_s)
 
     def act(self, action: str, now_s: float) -> None:
-        """Do what a button (or a command) asks: "session", "next_person" or "assessment"."""
+        """Do what a button (or a command) asks: "session", "next_person", "next_partner" (who is on
+        sensor B) or "assessment"."""
         phase = self.session.phase
         if action == "session":
             if phase in (Phase.SETTLING, Phase.PACING, Phase.PAUSED):
@@ -331,8 +385,8 @@ class GlimmerDevice:
             else:
                 self.session.begin()
                 log.info("ready: a fingertip on the sensor starts a session")
-        elif action == "next_person":
-            colour = self.next_person()
+        elif action in ("next_person", "next_partner"):
+            colour = self.next_person() if action == "next_person" else self.next_partner()
             if colour is not None:
                 self.flash_colour(colour, now_s)
         elif action == "assessment":
@@ -426,6 +480,11 @@ class GlimmerDevice:
             elif args["person"] is not None:
                 raise CommandRejected("unavailable", "choosing a person needs the household's people; none are set up")
             # else: no household, so everyone is a guest already
+        elif command.name == "partner":  # who is on sensor B; only chooses, as "person"
+            if self.choose_partner is not None:
+                self.current_partner = self.choose_partner(args["person"])
+            elif args["person"] is not None:
+                raise CommandRejected("unavailable", "choosing a partner needs the household's people; none are set up")
         elif command.name == "pacer_target":
             self.session.set_target_rate(now_s, args["rate_per_min"])
         elif command.name == "brightness":
@@ -546,8 +605,12 @@ class GlimmerDevice:
         return self._scheduler.wakeups
 
     def status(self) -> DeviceStatus:
+        """The active person's sensor's status (sensor A's, see _choose_roles)."""
         reading = self.reading
         guide = self.session.guide
+        following = None
+        if guide is not None and self.session.phase is Phase.PACING:
+            following = guide.person_following if isinstance(guide, PacerGuide) else guide.following
         return DeviceStatus(
             sensor_status=reading.status if reading is not None else "starting",
             finger_on=self.finger_on,
@@ -555,13 +618,43 @@ class GlimmerDevice:
             session_state=self.session.phase.value,
             session_id=self.session.session_id,
             lost_samples=reading.lost_samples_total if reading is not None else 0,
-            following=guide.following if guide is not None and self.session.phase is Phase.PACING else None,
+            following=following,
         )
+
+    def partner_status(self) -> DeviceStatus | None:
+        """The partner's sensor's status (sensor B's, see _choose_roles); session_id is the partner's own
+        session number (None until they join). None without a second sensor."""
+        b = self.partner_channel
+        if b is None:
+            return None
+        reading = b.reading
+        guide = self.session.guide
+        seat = self.session.partner
+        pacing = self.session.phase is Phase.PACING and isinstance(guide, PacerGuide)
+        return DeviceStatus(
+            sensor_status=reading.status if reading is not None else "starting",
+            finger_on=b.finger_on,
+            signal_quality=b.quality,
+            session_state=self.session.phase.value,
+            session_id=seat.session_id if seat is not None else None,
+            lost_samples=reading.lost_samples_total if reading is not None else 0,
+            following=guide.partner_following if pacing and isinstance(guide, PacerGuide) else None,
+        )
+
+    def together_status(self, now_s: float) -> TogetherStatus | None:
+        """The payload's together part (None without sensor B), with the partner's figures as of now_s."""
+        partner = self.partner_status()
+        if partner is None:
+            return None
+        self.partner_metrics = self.current_partner_metrics(now_s)
+        sync = self.current_synchrony(now_s)
+        return TogetherStatus(self.session.together, self.partner_metrics, partner, sync.value, sync.lag_s,
+                              sync.reason)
 
     def _publish_metrics(self, now_s: float) -> None:
         self.metrics = self.current_metrics(now_s)
         payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern,
-                                  self.session.target_rate_bpm)
+                                  self.session.target_rate_bpm, self.together_status(now_s))
         self.last_payload = payload
         for publisher in self.publishers:
             publisher.metrics(payload)
@@ -611,7 +704,7 @@ class GlimmerDevice:
             *((button.name, button.close) for button, _ in self.buttons),
             ("LEDs", self.led.close if self.led is not None else lambda: None),
             ("sound", lambda: self.audio.fade_out_and_stop(AUDIO_FADE_S)),
-            ("sensor", self.sensor.close),
+            *((f"sensor {c.name}", c.close) for c in self.channels),
             *((f"publisher {type(p).__name__}", p.close) for p in self.publishers),
         ]
         failures: list[BaseException] = []
