@@ -37,6 +37,7 @@ from drivers.buttons import Press, PressButton
 from drivers.led_ring import EncodedFrames, LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
+from drivers.sensor_layout import sensor_bus_numbers
 from drivers.speaker import AudioOutput
 from patterns.hum import hum_block
 from patterns.led import led_frames
@@ -138,7 +139,8 @@ def build_sensor(config: Config, hardware: Hardware, second: bool = False) -> Pu
     factory = hardware.second_i2c_bus_factory if second else hardware.i2c_bus_factory
     if factory is None:
         raise ValueError("no second I2C bus factory: this device has one sensor")
-    bus_number = getattr(sensor, "second_i2c_bus", sensor.i2c_bus) if second else sensor.i2c_bus
+    bus_a, bus_b = sensor_bus_numbers(sensor)  # behind a TCA9548A both travel on i2c_bus
+    bus_number = (bus_b if bus_b is not None else sensor.i2c_bus) if second else bus_a
     return PulseSensor(factory, settings, hardware.clock, address=sensor.i2c_address, bus_number=bus_number)
 
 
