@@ -5,6 +5,14 @@ SPI bytes are decoded back into colours, which the person sees and breathes with
 when asked (`--wav PATH`) or for the live view: to the speakers when they can play in real time,
 otherwise to a WAV file in the state directory, which the view names. One seed makes one person and
 one run: the same seed gives the same numbers at any speed.
+
+Together mode (`sim.people = 2`, `glimmer sim --people 2`): a second person, the partner, with their own
+seed (`sim.partner_seed`, default the seed + 1: their own physiology, breathing noise and sensor noise) and
+their own pinned rates, compliance and finger-on time (`sim.partner_*`), rests a fingertip on their own
+virtual MAX30102, which the device reads as sensor B (`Hardware.second_i2c_bus_factory`). Both people see
+the whole ring (the same decoded frames) and each follows the breath they see, with their own reaction lag
+and lapses. `sim.unpaced` (`--unpaced`) hides the light from everyone: the device paces as usual, but the
+people breathe at their own rates (the control that shows the light, not the script, makes the difference).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from numpy.typing import NDArray
 
 from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
-from device.config import Config
+from device.config import Config, SimConfig
 from device.errors import AudioUnavailable, ConfigError
 from device.home.household import Household
 from device.paths import writable_file_problem
@@ -84,6 +92,24 @@ class SimWorld:
     led_kind: str
     pwm_gpio: int
     gamma: float
+    partner: SimulatedPerson | None = None  # together mode: the second person, on sensor B
+    partner_chip: VirtualMax30102 | None = None
+    partner_bus: VirtualI2CBus | None = None
+    unpaced: bool = False  # the light is hidden from the people
+
+    @property
+    def people(self) -> list[SimulatedPerson]:
+        """The simulated people: the one on sensor A, then the partner on sensor B (together mode)."""
+        return [self.person] if self.partner is None else [self.person, self.partner]
+
+    def show_light(self, t_s: float) -> None:
+        """Each person sees the whole ring (its mean perceived brightness) at clock time t_s, unless the
+        light is hidden from them (the unpaced control)."""
+        if self.unpaced:
+            return
+        level = self.seen_level()
+        for person in self.people:
+            person.see_light(t_s, level)
 
     def seen_level(self) -> float:
         """Mean perceived brightness 0..1 of what the device shows right now (ring or plain LED)."""
@@ -92,6 +118,18 @@ class SimWorld:
         if self.led_kind == "pwm":  # the PWM duty cycle gpiozero's mock pin holds, gamma undone
             return float(self.pins.pin(self.pwm_gpio).state) ** (1.0 / self.gamma)
         return 0.0
+
+
+def partner_seed(sim: SimConfig) -> int:
+    """The partner's seed: `sim.partner_seed`, or the person's seed + 1 (-1, the default)."""
+    return sim.partner_seed if sim.partner_seed >= 0 else (sim.seed + 1) % 2**31
+
+
+def partner_params(sim: SimConfig) -> PersonParams:
+    """The partner drawn from their own seed, with the rates, compliance and finger time the config pins."""
+    return PersonParams.from_seed(partner_seed(sim), natural_breath_rate_per_min=sim.partner_natural_breath_rate_per_min,
+                                  resonance_rate_per_min=sim.partner_resonance_rate_per_min,
+                                  compliance=sim.partner_compliance, finger_on_at_s=sim.partner_finger_on_at_s)
 
 
 def _wall_clock(clock: SimClock, start: datetime) -> Callable[[], datetime]:
@@ -122,6 +160,15 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     chip = VirtualMax30102(person, clock, seed=sim.seed)
     bus = VirtualI2CBus(config.sensor.i2c_bus)
     bus.attach(config.sensor.i2c_address, chip)
+    partner: SimulatedPerson | None = None
+    partner_chip: VirtualMax30102 | None = None
+    partner_bus: VirtualI2CBus | None = None
+    if sim.people == 2:  # the partner, on their own chip on a bus of their own (the "two_buses" layout)
+        seed_b = partner_seed(sim)
+        partner = SimulatedPerson(partner_params(sim), seed=seed_b)
+        partner_chip = VirtualMax30102(partner, clock, seed=seed_b)
+        partner_bus = VirtualI2CBus((config.sensor.i2c_bus + 1) % 256)
+        partner_bus.attach(config.sensor.i2c_address, partner_chip)
     ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
     pins = MockFactory(pin_class=MockPWMPin)
     audio: AudioOutput | None = None
@@ -148,11 +195,13 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         pin_factory=pins,
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
         stamp_clock=stamp_clock,
+        **({"second_i2c_bus_factory": partner_bus.open} if partner_bus is not None else {}),
     )
     world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
-                     config.led.gamma)
-    # The person sees the light the device actually drives, decoded from the SPI bytes.
-    hardware.on_frame.append(lambda t_s: person.see_light(t_s, world.seen_level()))
+                     config.led.gamma, partner=partner, partner_chip=partner_chip, partner_bus=partner_bus,
+                     unpaced=sim.unpaced)
+    # The people see the light the device actually drives, decoded from the SPI bytes.
+    hardware.on_frame.append(world.show_light)
     return world
 
 
