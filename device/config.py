@@ -78,10 +78,10 @@ RATE_LIST = (_is_rate_list, "two or more breathing rates per minute, separated b
 
 
 def _spec(lo: float | None = None, hi: float | None = None, choices: tuple[Any, ...] | None = None,
-          check: tuple[Callable[[str], bool], str] | None = None) -> Any:
+          check: tuple[Callable[[str], bool], str] | None = None, hex_form: bool = False) -> Any:
     """Field metadata: inclusive bounds, allowed choices, or a check a string must pass (with the
-    words that say what it expects)."""
-    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "check": check})
+    words that say what it expects). `hex_form`: errors write the bounds and value in hex (addresses)."""
+    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "check": check, "hex": hex_form})
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,18 @@ class DeviceConfig:
 @dataclass(frozen=True)
 class SensorConfig:
     i2c_bus: int = _spec(0, 255)
-    i2c_address: int = _spec(0x03, 0x77)
+    i2c_address: int = _spec(0x03, 0x77, hex_form=True)
     sample_rate_hz: int = _spec(choices=(25, 50, 100))
     pulse_width_us: int = _spec(choices=(69, 118, 215, 411))
     adc_range_na: int = _spec(choices=(2048, 4096, 8192, 16384))
     led_current_ma: float = _spec(0.2, 51.0)
     read_period_ms: int = _spec(20, 250)
+    # Where the sensors are (drivers/sensor_layout.py): one sensor, or two behind a TCA9548A or on two buses.
+    layout: str = _spec(choices=("single", "mux", "two_buses"))
+    mux_address: int = _spec(0x70, 0x77, hex_form=True)
+    mux_channel_a: int = _spec(0, 7)
+    mux_channel_b: int = _spec(0, 7)
+    second_i2c_bus: int = _spec(0, 255)
 
 
 @dataclass(frozen=True)
@@ -280,6 +286,10 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+def _hex(value: int) -> str:
+    return f"0x{value:02x}" if value >= 0 else f"-0x{-value:02x}"
+
+
 def _check_value(key: str, value: Any, tp: type, meta: dict[str, Any]) -> tuple[Any, str | None]:
     """Return (converted value, None) or (None, one problem naming the key and what was expected)."""
     ok_type = (isinstance(value, bool) if tp is bool
@@ -296,6 +306,8 @@ def _check_value(key: str, value: Any, tp: type, meta: dict[str, Any]) -> tuple[
     if choices is not None and value not in choices:
         return None, f"{key}: expected one of {', '.join(map(str, choices))}, got {_describe(value)}"
     if lo is not None and hi is not None and not lo <= value <= hi:
+        if meta.get("hex"):
+            return None, f"{key}: expected {_hex(lo)} to {_hex(hi)}, got {_hex(value)}"
         return None, f"{key}: expected {lo} to {hi}, got {_describe(value)}"
     if check is not None and not check[0](value):
         return None, f"{key}: expected {check[1]}, got {_describe(value)}"
@@ -362,6 +374,7 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
     if rate is not None and period is not None and rate * period / 1000.0 > 24:
         problems.append(f"sensor.read_period_ms: expected at most {int(24_000 / rate)} ms at "
                         f"{rate} samples/s so the 32-sample FIFO never overflows, got {period}")
+    problems.extend(_sensor_layout_checks(sensor))
     mqtt = valid.get("mqtt", {})
     lo, hi = mqtt.get("reconnect_min_s"), mqtt.get("reconnect_max_s")
     if isinstance(lo, int | float) and isinstance(hi, int | float) and hi < lo:
@@ -376,6 +389,29 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
     if sim.get("partner_seed") is not None and sim.get("partner_seed") == sim.get("seed"):
         problems.append(f"sim.partner_seed: expected a seed other than sim.seed ({sim['seed']}) so the partner is "
                         f"another person (-1: sim.seed + 1), got {sim['partner_seed']}")
+    return problems
+
+
+def _sensor_layout_checks(sensor: dict[str, Any]) -> list[str]:
+    """Two sensors answer at one address (0x57), so each needs a place of its own: its own channel of the
+    TCA9548A ("mux", which must not share the sensors' address), or its own bus ("two_buses"). Keys that
+    the layout does not use are not checked against each other."""
+    layout = sensor.get("layout")
+    problems = []
+    if layout == "mux":
+        a, b = sensor.get("mux_channel_a"), sensor.get("mux_channel_b")
+        if a is not None and a == b:
+            problems.append(f"sensor.mux_channel_b: expected a channel other than sensor.mux_channel_a ({a}): "
+                            f"each sensor needs its own channel of the TCA9548A, got {b}")
+        mux, chip = sensor.get("mux_address"), sensor.get("i2c_address")
+        if mux is not None and mux == chip:
+            problems.append(f"sensor.mux_address: expected an address other than sensor.i2c_address "
+                            f"({_hex(chip)}): the TCA9548A and the sensors share its upstream bus, got {_hex(mux)}")
+    elif layout == "two_buses":
+        first, second = sensor.get("i2c_bus"), sensor.get("second_i2c_bus")
+        if first is not None and first == second:
+            problems.append(f"sensor.second_i2c_bus: expected a bus other than sensor.i2c_bus ({first}): both "
+                            f"sensors answer at the same address, so each needs its own bus, got {second}")
     return problems
 
 

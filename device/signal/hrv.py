@@ -208,6 +208,18 @@ class HrvTracker:
             return
         self._coherence, _ = coherence_ratio(window.ends_s, window.ibi_ms)
 
+    def tachogram(self, span_s: float) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """(beat times s, IBIs ms) of the corrected intervals ending within `span_s` of the newest beat: the
+        intervals coherence reads (never across a gap; at most the span this tracker keeps, the longer of
+        its two windows). `ibi_ms[i]` ends at beat `times[i]`. None when HRV is withheld (see
+        HrvMetrics.hrv_reason), so nothing is read from beats the figures would not trust."""
+        if span_s <= 0:
+            raise InputError(f"tachogram span must be positive, not {span_s!r} s")
+        if not self._times or self.metrics().hrv_reason is not None:
+            return None
+        window = self._stretches(span_s)
+        return window.ends_s.copy(), window.ibi_ms.copy()
+
     def metrics(self) -> HrvMetrics:
         """Figures over the last window_s of beats (None, with a reason, where withheld)."""
         if self._cached is None:
