@@ -17,6 +17,7 @@ people breathe at their own rates (the control that shows the light, not the scr
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -35,7 +36,7 @@ from numpy.typing import NDArray
 
 from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
-from device.config import Config, SimConfig
+from device.config import Config, SensorConfig, SimConfig
 from device.errors import AudioUnavailable, ConfigError
 from device.home.household import Household
 from device.paths import writable_file_problem
@@ -47,6 +48,7 @@ from sim.keys import HELP as KEYS_HELP
 from sim.keys import KeyPresser, TerminalKeys
 from sim.max30102 import VirtualMax30102
 from sim.person import PersonParams, SimulatedPerson
+from sim.sensor_layout import SimSensorBuses, build_sim_sensor_buses
 from sim.spi_ring import SpiRingSink
 from sim.summary import format_summary, sim_summary
 from sim.view import PlainLinesPublisher, TerminalView
@@ -94,7 +96,7 @@ class SimWorld:
     gamma: float
     partner: SimulatedPerson | None = None  # together mode: the second person, on sensor B
     partner_chip: VirtualMax30102 | None = None
-    partner_bus: VirtualI2CBus | None = None
+    sensors: SimSensorBuses | None = None  # every virtual bus (and the virtual TCA9548A of "mux")
     unpaced: bool = False  # the light is hidden from the people
 
     @property
@@ -123,6 +125,17 @@ class SimWorld:
 def partner_seed(sim: SimConfig) -> int:
     """The partner's seed: `sim.partner_seed`, or the person's seed + 1 (-1, the default)."""
     return sim.partner_seed if sim.partner_seed >= 0 else (sim.seed + 1) % 2**31
+
+
+def sim_sensor_config(config: Config) -> SensorConfig:
+    """The sensors' places in the simulator: `config.sensor`, except that two people on a "single" layout
+    get the "two_buses" one (the simulated Pi has a second bus, `sensor.second_i2c_bus`; a real device with two
+    sensors says where its second one is)."""
+    sensor = config.sensor
+    if config.sim.people == 2 and sensor.layout == "single":
+        second = sensor.second_i2c_bus if sensor.second_i2c_bus != sensor.i2c_bus else (sensor.i2c_bus + 1) % 256
+        return dataclasses.replace(sensor, layout="two_buses", second_i2c_bus=second)
+    return sensor
 
 
 def partner_params(sim: SimConfig) -> PersonParams:
@@ -158,17 +171,15 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
                                     finger_on_at_s=sim.finger_on_at_s)
     person = SimulatedPerson(params, seed=sim.seed)
     chip = VirtualMax30102(person, clock, seed=sim.seed)
-    bus = VirtualI2CBus(config.sensor.i2c_bus)
-    bus.attach(config.sensor.i2c_address, chip)
     partner: SimulatedPerson | None = None
     partner_chip: VirtualMax30102 | None = None
-    partner_bus: VirtualI2CBus | None = None
-    if sim.people == 2:  # the partner, on their own chip on a bus of their own (the "two_buses" layout)
+    if sim.people == 2:  # the partner, on their own chip: sensor B
         seed_b = partner_seed(sim)
         partner = SimulatedPerson(partner_params(sim), seed=seed_b)
         partner_chip = VirtualMax30102(partner, clock, seed=seed_b)
-        partner_bus = VirtualI2CBus((config.sensor.i2c_bus + 1) % 256)
-        partner_bus.attach(config.sensor.i2c_address, partner_chip)
+    # The device's own wiring of the sensors (drivers/sensor_layout.py) on virtual buses.
+    sensors = build_sim_sensor_buses(sim_sensor_config(config), chip, partner_chip, clock)
+    bus = sensors.buses[config.sensor.i2c_bus]
     ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
     pins = MockFactory(pin_class=MockPWMPin)
     audio: AudioOutput | None = None
@@ -195,10 +206,10 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         pin_factory=pins,
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
         stamp_clock=stamp_clock,
-        **({"second_i2c_bus_factory": partner_bus.open} if partner_bus is not None else {}),
+        **({"second_i2c_bus_factory": sensors.factory_b} if sensors.factory_b is not None else {}),
     )
     world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
-                     config.led.gamma, partner=partner, partner_chip=partner_chip, partner_bus=partner_bus,
+                     config.led.gamma, partner=partner, partner_chip=partner_chip, sensors=sensors,
                      unpaced=sim.unpaced)
     # The people see the light the device actually drives, decoded from the SPI bytes.
     hardware.on_frame.append(world.show_light)
