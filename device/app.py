@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
 from device.pacing.session import Phase, Session, in_night
 from device.payload import DeviceStatus, metrics_payload
 from device.publish import Publisher
+from device.sensor_channel import SensorChannel
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
 from drivers.buttons import Press, PressButton
@@ -45,14 +46,6 @@ if TYPE_CHECKING:  # paho-mqtt (and what it pulls in) is imported only when a br
 log = logging.getLogger(__name__)
 
 SESSION_TICK_S = 1.0  # seconds between session state-machine steps
-# Figures rest on beats; with no new beat for this long they are withheld as stale, whatever else the
-# device believes (the slowest heart we read, 30/min, beats every 2 s; beats are reported up to ~1.5 s
-# late; a bridged glitch of up to 2.5 s costs the beats it touches).
-STALE_AFTER_S = 5.0
-NO_FINGER = "no_finger"
-SENSOR_LOST = "sensor_lost"
-SETTLING = "settling"
-NO_RECENT_BEATS = "no_recent_beats"
 BUTTON_POLL_S = 0.05  # seconds between looks at the buttons' queued presses
 COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
 PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
@@ -66,7 +59,6 @@ FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while 
 # most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
 # then settles for 15 s anyway). Idle, the loop wakes 5 times a second.
 IDLE_READ_PERIOD_S = 0.2
-HRV_REFRESH_S = STALE_AFTER_S / 2  # longest the session's steps use HRV figures held from before new beats
 
 
 def dark_from(state: PatternState, t_s: float) -> bool:
@@ -94,6 +86,9 @@ class Hardware:
     # at its speed from --at, but what is stored must never lie in the future nor overlap.
     stamp_clock: Callable[[], datetime] = datetime.now
     on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
+    # Sensor B, the partner's (together mode, issue 13): a factory like i2c_bus_factory for the second
+    # MAX30102 (a multiplexer channel or a second bus, drivers/sensor_layout.py); None: one sensor.
+    second_i2c_bus_factory: Callable[[], Any] | None = None
 
 
 def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
@@ -129,13 +124,17 @@ def build_buttons(config: Config, hardware: Hardware) -> list[tuple[PressButton,
     return out
 
 
-def build_sensor(config: Config, hardware: Hardware) -> PulseSensor:
+def build_sensor(config: Config, hardware: Hardware, second: bool = False) -> PulseSensor:
+    """Sensor A on `hardware.i2c_bus_factory`, or (`second`) sensor B on `second_i2c_bus_factory`."""
     sensor = config.sensor
     settings = Max30102Settings(sample_rate_hz=sensor.sample_rate_hz, pulse_width_us=sensor.pulse_width_us,
                                 adc_range_na=sensor.adc_range_na, red_led_current_ma=sensor.led_current_ma,
                                 ir_led_current_ma=sensor.led_current_ma)
-    return PulseSensor(hardware.i2c_bus_factory, settings, hardware.clock, address=sensor.i2c_address,
-                       bus_number=sensor.i2c_bus)
+    factory = hardware.second_i2c_bus_factory if second else hardware.i2c_bus_factory
+    if factory is None:
+        raise ValueError("no second I2C bus factory: this device has one sensor")
+    bus_number = getattr(sensor, "second_i2c_bus", sensor.i2c_bus) if second else sensor.i2c_bus
+    return PulseSensor(factory, settings, hardware.clock, address=sensor.i2c_address, bus_number=bus_number)
 
 
 class GlimmerDevice:
@@ -164,20 +163,15 @@ class GlimmerDevice:
         self._closed = False
         self._started = False
         fs_hz = float(config.sensor.sample_rate_hz)
-        self.pipeline = PulsePipeline(fs_hz)
-        self.hrv = HrvTracker()
         self.session = Session(config, on_closed=self._publish_session)
-        self.sensor = build_sensor(config, hardware)
+        self.channel_a = SensorChannel("A", build_sensor(config, hardware), fs_hz)
+        # Sensor B (together mode): the partner's fingertip, its own pipeline and HRV tracker.
+        self.channel_b: SensorChannel | None = None
+        if hardware.second_i2c_bus_factory is not None:
+            self.channel_b = SensorChannel("B", build_sensor(config, hardware, second=True), fs_hz)
         self.led = build_led(config, hardware)
         self.audio = hardware.audio
-        self.reading: SensorReading | None = None
-        self.finger_on = False
-        self.quality = 0.0
-        self._pipeline_idle = True
-        self._hrv_raw: HrvMetrics = self.hrv.metrics()
-        self._hrv_stale = False
-        self._hrv_at_s = -math.inf
-        self.metrics: HrvMetrics = self._hrv_raw
+        self.metrics: HrvMetrics = self.channel_a.hrv.metrics()
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
         self._frame_period_s = 1.0 / config.led.frame_rate_hz
@@ -220,48 +214,44 @@ class GlimmerDevice:
 
     # -- the loop's tasks -------------------------------------------------------------------------
 
+    # Sensor A's parts, as the device had them before together mode (read-only).
+    @property
+    def sensor(self) -> PulseSensor:
+        return self.channel_a.sensor
+
+    @property
+    def pipeline(self) -> PulsePipeline:
+        return self.channel_a.pipeline
+
+    @property
+    def hrv(self) -> HrvTracker:
+        return self.channel_a.hrv
+
+    @property
+    def reading(self) -> SensorReading | None:
+        return self.channel_a.reading
+
+    @property
+    def finger_on(self) -> bool:
+        return self.channel_a.finger_on
+
+    @property
+    def quality(self) -> float:
+        return self.channel_a.quality
+
+    @property
+    def channels(self) -> list[SensorChannel]:
+        """Sensor A's channel, then sensor B's if there is one."""
+        return [self.channel_a] if self.channel_b is None else [self.channel_a, self.channel_b]
+
     def _read_sensor(self, now_s: float) -> None:
-        reading = self.sensor.poll()
-        self.reading = reading
-        if reading.discontinuity:  # the pipeline bridges the index jump, or restarts when it is too long
-            log.debug("sensor restarted; its samples go on at index %s",
-                      None if reading.block is None else reading.block.first_index)
-        block = reading.block
-        fs_hz = self.pipeline.fs_hz
-        if block is not None and len(block.ir) and reading.finger_on_dc is False:
-            # The sensor sees no finger: the pipeline would say so and report no beat (dc_ok=False);
-            # it starts afresh on the finger's first samples instead of filtering an empty sensor.
-            if not self._pipeline_idle:
-                self.pipeline.reset()
-                self._pipeline_idle = True
-            self.finger_on = False
-            self.quality = 0.0
-        elif block is not None and len(block.ir):
-            self._pipeline_idle = False
-            # Counts per mA of LED current follow the tissue, not the AGC, so a current change leaves
-            # no step for the filters to ring on. The counts dip on each pulse; the pipeline wants
-            # systolic peaks up, hence the sign.
-            ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
-            update = self.pipeline.push(ppg, block.first_index, dc_ok=reading.finger_on_dc)
-            # The pipeline times beats by sample index / nominal rate; the HRV tracker gets them on
-            # the monotonic clock, through the sample rate measured against it.
-            clock = self.sensor.sample_clock
-            for start_s, end_s in update.gaps:
-                self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
-                self._hrv_stale = True
-            if update.beats:
-                stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
-                self.hrv.add_beats(stamped)
-                self._hrv_stale = True
-                if isinstance(self.session.guide, ResonanceAssessment):
-                    self.session.guide.add_beats(stamped)
-            self.finger_on = update.finger_on
-            self.quality = update.quality
-        elif reading.status != "ok":
-            self.finger_on = False
-            self.quality = 0.0
-        no_finger = reading.finger_on_dc is False and not self.finger_on
-        self._sensor_task.period_s = self._idle_read_period_s if no_finger else self._read_period_s
+        stamped = self.channel_a.read()
+        if stamped and isinstance(self.session.guide, ResonanceAssessment):
+            self.session.guide.add_beats(stamped)
+        if self.channel_b is not None:
+            self.channel_b.read()
+        idle = all(channel.no_finger for channel in self.channels)
+        self._sensor_task.period_s = self._idle_read_period_s if idle else self._read_period_s
         self._buttons_task.period_s = max(BUTTON_POLL_S, self._sensor_task.period_s)
         if self._mqtt_task is not None:
             self._mqtt_task.period_s = max(MQTT_POLL_S, self._sensor_task.period_s)
@@ -277,35 +267,13 @@ class GlimmerDevice:
         for hook in self.on_session_tick:
             hook(now_s)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
-            self.hrv.reset()  # nothing of this finger's beats carries over into what comes next
-            self._hrv_stale = True
+            self.channel_a.reset_hrv()  # nothing of this finger's beats carries over into what comes next
         self._publish_state(now_s)
 
     def current_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
-        """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
-        sensor lost, no finger, still settling, or no beat for STALE_AFTER_S."""
-        metrics = self._hrv_metrics(now_s, publishing)
-        reading = self.reading
-        if reading is None or reading.status != "ok":
-            return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
-        if not self.finger_on:
-            return metrics.withheld(NO_FINGER)
-        if metrics.n_beats == 0 or (metrics.hr_reason is not None and self.session.phase is Phase.SETTLING):
-            return metrics.withheld(SETTLING)
-        if now_s - metrics.t_s > STALE_AFTER_S:
-            return metrics.withheld(NO_RECENT_BEATS)
-        return metrics
-
-    def _hrv_metrics(self, now_s: float, publishing: bool) -> HrvMetrics:
-        """The HRV tracker's figures, recomputed only when beats have arrived (or gone) since the last
-        time, and then for every publication but at most every HRV_REFRESH_S for the session's own
-        steps: they change only with beats, and the whole window's artifact correction is the costly
-        part. HRV_REFRESH_S is half of STALE_AFTER_S, so a held figure is never judged stale."""
-        if self._hrv_stale and (publishing or now_s - self._hrv_at_s >= HRV_REFRESH_S):
-            self._hrv_raw = self.hrv.metrics()
-            self._hrv_stale = False
-            self._hrv_at_s = now_s
-        return self._hrv_raw
+        """Sensor A's figures, withheld (with the reason) when the signal behind them is gone: sensor
+        lost, no finger, still settling, or no beat for STALE_AFTER_S (device/sensor_channel.py)."""
+        return self.channel_a.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
 
     def _poll_buttons(self, now_s: float) -> None:
         if self._assessment_next and self.session.phase is Phase.SETTLING:  # the next session has opened
@@ -608,7 +576,7 @@ class GlimmerDevice:
             *((button.name, button.close) for button, _ in self.buttons),
             ("LEDs", self.led.close if self.led is not None else lambda: None),
             ("sound", lambda: self.audio.fade_out_and_stop(AUDIO_FADE_S)),
-            ("sensor", self.sensor.close),
+            *((f"sensor {c.name}", c.close) for c in self.channels),
             *((f"publisher {type(p).__name__}", p.close) for p in self.publishers),
         ]
         failures: list[BaseException] = []
