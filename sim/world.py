@@ -50,7 +50,7 @@ from sim.max30102 import VirtualMax30102
 from sim.person import PersonParams, SimulatedPerson
 from sim.sensor_layout import SimSensorBuses, build_sim_sensor_buses
 from sim.spi_ring import SpiRingSink
-from sim.summary import format_summary, sim_summary
+from sim.summary import TogetherSeeds, format_summary, sim_summary
 from sim.view import PlainLinesPublisher, TerminalView
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,8 @@ def sim_sensor_config(config: Config) -> SensorConfig:
 
 def partner_params(sim: SimConfig) -> PersonParams:
     """The partner drawn from their own seed, with the rates, compliance and finger time the config pins."""
-    return PersonParams.from_seed(partner_seed(sim), natural_breath_rate_per_min=sim.partner_natural_breath_rate_per_min,
+    return PersonParams.from_seed(partner_seed(sim),
+                                  natural_breath_rate_per_min=sim.partner_natural_breath_rate_per_min,
                                   resonance_rate_per_min=sim.partner_resonance_rate_per_min,
                                   compliance=sim.partner_compliance, finger_on_at_s=sim.partner_finger_on_at_s)
 
@@ -206,7 +207,7 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         pin_factory=pins,
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
         stamp_clock=stamp_clock,
-        **({"second_i2c_bus_factory": sensors.factory_b} if sensors.factory_b is not None else {}),
+        second_i2c_bus_factory=sensors.factory_b,
     )
     world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
                      config.led.gamma, partner=partner, partner_chip=partner_chip, sensors=sensors,
@@ -245,7 +246,7 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         json_out = JsonLinesPublisher(out, on_reader_gone=lambda: stop[0]())
         publishers.append(json_out)
     elif watched and not live_view:
-        plain_out = PlainLinesPublisher(out, on_reader_gone=lambda: stop[0]())
+        plain_out = PlainLinesPublisher(out, on_reader_gone=lambda: stop[0](), together=config.sim.people == 2)
         publishers.append(plain_out)
     try:
         glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
@@ -283,11 +284,13 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         if view is not None:
             view.close()
     payloads = collect.kept_payloads()
+    together = TogetherSeeds(config.sim.seed, partner_seed(config.sim)) if world.partner is not None else None
     if json_out is not None:
         if not json_out.reader_gone:
-            json_out.write_object(sim_summary(payloads, config.sim.seed, world.clock.now_s()))
+            json_out.write_object(sim_summary(payloads, config.sim.seed, world.clock.now_s(), together=together,
+                                              unpaced=world.unpaced))
     elif plain_out is None or not plain_out.reader_gone:
-        out.write(format_summary(summary, payloads, world.audio.name) + "\n")
+        out.write(format_summary(summary, payloads, world.audio.name, together, world.unpaced) + "\n")
         out.flush()
     return 0
 
