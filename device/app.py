@@ -25,12 +25,14 @@ from device.home.commands import Command
 from device.home.messages import DeviceState, Person, glimmer_event
 from device.loop import Scheduler, Task
 from device.pacing.assessment import AssessmentPlan, ResonanceAssessment
-from device.pacing.session import Phase, Session, in_night
-from device.payload import DeviceStatus, metrics_payload
+from device.pacing.guide import PacerGuide
+from device.pacing.session import PartnerInput, Phase, Session, in_night
+from device.payload import NOT_TOGETHER, DeviceStatus, TogetherStatus, metrics_payload
 from device.publish import Publisher
 from device.sensor_channel import SensorChannel
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
+from device.signal.synchrony import SYNCHRONY_WINDOW_S, Synchrony, synchrony_of_tachograms
 from drivers.buttons import Press, PressButton
 from drivers.led_ring import EncodedFrames, LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
@@ -59,6 +61,9 @@ FRAME_BATCH = 10  # LED frames rendered per call (200 ms at 50 frames/s), while 
 # most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
 # then settles for 15 s anyway). Idle, the loop wakes 5 times a second.
 IDLE_READ_PERIOD_S = 0.2
+# Together mode's synchrony_reason when one person's HRV is withheld (docs/metrics.md).
+PERSON_HRV_WITHHELD = "person_hrv_withheld"
+PARTNER_HRV_WITHHELD = "partner_hrv_withheld"
 
 
 def dark_from(state: PatternState, t_s: float) -> bool:
@@ -151,12 +156,14 @@ class GlimmerDevice:
         # name, None for a guest (raises CommandRejected for an unknown name). None: the device knows no
         # people yet.
         self.current_person: Person | None = None
+        self.current_partner: Person | None = None  # who is on sensor B (together mode); None: a guest
         self.choose_person: Callable[[str | None], Person | None] | None = None
         self.known_people: Callable[[], list[Person]] = list  # offered by Home Assistant's person select
         self._glimmer_shown = False
         if mqtt is not None:
             mqtt.target = self
             mqtt.active_person = lambda: self.current_person
+            mqtt.partner_person = lambda: self.current_partner
             mqtt.people = lambda: self.known_people()
             self.publishers.append(mqtt)
         self.stop_event = threading.Event()
@@ -172,6 +179,10 @@ class GlimmerDevice:
         self.led = build_led(config, hardware)
         self.audio = hardware.audio
         self.metrics: HrvMetrics = self.channel_a.hrv.metrics()
+        self.partner_metrics: HrvMetrics | None = None if self.channel_b is None else self.channel_b.hrv.metrics()
+        self.synchrony: Synchrony = Synchrony.withheld(NOT_TOGETHER)
+        self._synchrony_from: tuple[float, float] | None = None  # the figures' times it was computed from
+        self._finger_off_since: dict[str, float | None] = {c.name: None for c in self.channels}
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
         self._frame_period_s = 1.0 / config.led.frame_rate_hz
@@ -262,18 +273,68 @@ class GlimmerDevice:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
         self.metrics = self.current_metrics(now_s, publishing=False)
+        partner: PartnerInput | None = None
+        if self.channel_b is not None:
+            self.partner_metrics = self.current_partner_metrics(now_s, publishing=False)
+            partner = PartnerInput(self.channel_b.finger_on, self.channel_b.quality, self.partner_metrics)
+            self._forget_lifted(now_s)
+        synchrony = self.current_synchrony(now_s)
         before = self.session.phase
-        self.session.tick(now_s, self.finger_on, self.quality, self.metrics)
+        self.session.tick(now_s, self.finger_on, self.quality, self.metrics, partner, synchrony.value)
         for hook in self.on_session_tick:
             hook(now_s)
         if self.session.phase in (Phase.PAUSED, Phase.CLOSING, Phase.IDLE) and self.session.phase is not before:
-            self.channel_a.reset_hrv()  # nothing of this finger's beats carries over into what comes next
+            for channel in self.channels:
+                channel.reset_hrv()  # nothing of this finger's beats carries over into what comes next
         self._publish_state(now_s)
 
     def current_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
         """Sensor A's figures, withheld (with the reason) when the signal behind them is gone: sensor
         lost, no finger, still settling, or no beat for STALE_AFTER_S (device/sensor_channel.py)."""
         return self.channel_a.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
+
+    def current_partner_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
+        """Sensor B's figures (the partner's), withheld as sensor A's are; raises ValueError without sensor B."""
+        if self.channel_b is None:
+            raise ValueError("this device has one sensor")
+        return self.channel_b.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
+
+    def current_synchrony(self, now_s: float) -> Synchrony:
+        """The two people's heart-rate synchrony (device/signal/synchrony.py) over the last 64 s, recomputed
+        whenever either person's figures are (as coherence is); withheld with a reason when there is no
+        together session or when either person's HRV is withheld (self.metrics, self.partner_metrics)."""
+        b = self.channel_b
+        if b is None or not self.session.together or self.partner_metrics is None:
+            self._synchrony_from = None
+            self.synchrony = Synchrony.withheld(NOT_TOGETHER)
+        elif self.metrics.hrv_reason is not None:
+            self._synchrony_from = None
+            self.synchrony = Synchrony.withheld(PERSON_HRV_WITHHELD)
+        elif self.partner_metrics.hrv_reason is not None:
+            self._synchrony_from = None
+            self.synchrony = Synchrony.withheld(PARTNER_HRV_WITHHELD)
+        elif self._synchrony_from != (self.channel_a.figures_at_s, b.figures_at_s):
+            self._synchrony_from = (self.channel_a.figures_at_s, b.figures_at_s)
+            tach_a = self.channel_a.hrv.tachogram(SYNCHRONY_WINDOW_S)
+            tach_b = b.hrv.tachogram(SYNCHRONY_WINDOW_S)
+            # The window ends at the newer of the two people's last beats both series reach.
+            ends = [float(t[0][-1]) for t in (tach_a, tach_b) if t is not None and len(t[0])]
+            end_s = min(ends) if len(ends) == 2 else now_s
+            self.synchrony = synchrony_of_tachograms(tach_a, tach_b, end_s)
+        return self.synchrony
+
+    def _forget_lifted(self, now_s: float) -> None:
+        """A finger lifted for session.pause_after_finger_off_s (one person, while the other's session goes
+        on): nothing of its earlier beats is used again, as after a pause."""
+        off_after_s = self.config.session.pause_after_finger_off_s
+        for channel in self.channels:
+            since = self._finger_off_since[channel.name]
+            if channel.finger_on:
+                self._finger_off_since[channel.name] = None
+            elif since is None:
+                self._finger_off_since[channel.name] = now_s
+            elif now_s - since >= off_after_s > now_s - since - SESSION_TICK_S:
+                channel.reset_hrv()
 
     def _poll_buttons(self, now_s: float) -> None:
         if self._assessment_next and self.session.phase is Phase.SETTLING:  # the next session has opened
@@ -511,8 +572,12 @@ class GlimmerDevice:
         return self._scheduler.wakeups
 
     def status(self) -> DeviceStatus:
+        """Sensor A's (the active person's) status."""
         reading = self.reading
         guide = self.session.guide
+        following = None
+        if guide is not None and self.session.phase is Phase.PACING:
+            following = guide.person_following if isinstance(guide, PacerGuide) else guide.following
         return DeviceStatus(
             sensor_status=reading.status if reading is not None else "starting",
             finger_on=self.finger_on,
@@ -520,13 +585,43 @@ class GlimmerDevice:
             session_state=self.session.phase.value,
             session_id=self.session.session_id,
             lost_samples=reading.lost_samples_total if reading is not None else 0,
-            following=guide.following if guide is not None and self.session.phase is Phase.PACING else None,
+            following=following,
         )
+
+    def partner_status(self) -> DeviceStatus | None:
+        """Sensor B's (the partner's) status; session_id is the partner's own session number (None until
+        they join). None without sensor B."""
+        b = self.channel_b
+        if b is None:
+            return None
+        reading = b.reading
+        guide = self.session.guide
+        seat = self.session.partner
+        pacing = self.session.phase is Phase.PACING and isinstance(guide, PacerGuide)
+        return DeviceStatus(
+            sensor_status=reading.status if reading is not None else "starting",
+            finger_on=b.finger_on,
+            signal_quality=b.quality,
+            session_state=self.session.phase.value,
+            session_id=seat.session_id if seat is not None else None,
+            lost_samples=reading.lost_samples_total if reading is not None else 0,
+            following=guide.partner_following if pacing and isinstance(guide, PacerGuide) else None,
+        )
+
+    def together_status(self, now_s: float) -> TogetherStatus | None:
+        """The payload's together part (None without sensor B), with the partner's figures as of now_s."""
+        partner = self.partner_status()
+        if partner is None:
+            return None
+        self.partner_metrics = self.current_partner_metrics(now_s)
+        sync = self.current_synchrony(now_s)
+        return TogetherStatus(self.session.together, self.partner_metrics, partner, sync.value, sync.lag_s,
+                              sync.reason)
 
     def _publish_metrics(self, now_s: float) -> None:
         self.metrics = self.current_metrics(now_s)
         payload = metrics_payload(now_s, self.metrics, self.status(), self.session.pattern,
-                                  self.session.target_rate_bpm)
+                                  self.session.target_rate_bpm, self.together_status(now_s))
         self.last_payload = payload
         for publisher in self.publishers:
             publisher.metrics(payload)

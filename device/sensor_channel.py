@@ -99,6 +99,11 @@ class SensorChannel:
             self.quality = 0.0
         return stamped
 
+    @property
+    def figures_at_s(self) -> float:
+        """When the tracker's figures were last recomputed (-inf: never)."""
+        return self._hrv_at_s
+
     def reset_hrv(self) -> None:
         """Forget the beats (nothing of this finger's carries over into what comes next)."""
         self.hrv.reset()

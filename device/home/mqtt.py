@@ -97,6 +97,8 @@ class MqttLink:
         self.wall_clock = wall_clock
         self.people = people
         self.active_person = active_person
+        # Who is on sensor B (together mode), under the same privacy setting as the active person.
+        self.partner_person: Callable[[], Person | None] = lambda: None
         self.target: CommandTarget | None = None
         self.flush_timeout_s = flush_timeout_s
         self._owns_db = owns_db
@@ -178,13 +180,18 @@ class MqttLink:
     def metrics(self, payload: dict[str, Any]) -> None:
         self._put("metrics", self.topics.metrics, with_measured_at(payload, self.wall_clock()))
 
+    def _partner(self) -> str | None:
+        return person_label(self.partner_person(), self.config.privacy, self._secret)
+
     def session_closed(self, summary: dict[str, Any]) -> None:
-        self._put("summary", self.topics.session, with_measured_at(summary_payload(summary, self._person()),
+        # A together session's partner summary (sensor "b") is the partner's.
+        person = self._partner() if summary.get("sensor") == "b" else self._person()
+        self._put("summary", self.topics.session, with_measured_at(summary_payload(summary, person),
                                                                    self.wall_clock()))
 
     def state(self, state: DeviceState) -> None:
         """Publish the retained state if it differs from the last one published."""
-        payload = {**state.payload(), "person": self._person()}
+        payload = {**state.payload(), "person": self._person(), "partner": self._partner()}
         if payload != self._last_state:
             self._last_state = payload
             self._put("state", self.topics.state, with_measured_at(payload, self.wall_clock()), retain=True)

@@ -12,6 +12,11 @@ past beats), so it is compared with every rate the pacer showed over that lag, n
 one: during a glide the estimate is expected to lag behind, and that is not a failure to follow.
 
 Every change goes through `PacerSnapshot.rebased`, so the pacer's phase and rate never jump.
+
+Together mode (issue 13): one pacer serves two people. `join_partner` gives the partner their own judge of
+following (same tolerance, grace and lag), `update` takes their breathing estimate too, and the glide goes
+on only while both follow (device/pacing/together.py `together_following`); the session chooses the shared
+start and target rates (`together_start_rate`, `together_target_rate`).
 """
 
 from __future__ import annotations
@@ -67,6 +72,15 @@ class GuideSettings:
                 raise InputError(f"GuideSettings.{f.name} must be in {lo}..{hi}, got {value!r}")
 
 
+@dataclass
+class _Follower:
+    """One person's following of the pacer, as judged from their breathing estimates."""
+
+    who: str
+    following: bool = True
+    mismatch_since_s: float | None = None
+
+
 class PacerGuide:
     """Guides one session's pacer. Call `start` once, then `update` every ~1-5 s."""
 
@@ -76,8 +90,32 @@ class PacerGuide:
         self._history: list[PacerSnapshot] = []  # snapshots shown over the last estimate_lag_s
         self._start_s = 0.0
         self._last_s = -math.inf
-        self._mismatch_since_s: float | None = None
-        self._following = True
+        self._person = _Follower("the person")
+        self._partner: _Follower | None = None  # together mode: the partner's own judge
+
+    @property
+    def _following(self) -> bool:
+        """Does the glide go on: the person follows (and, together, the partner too)?"""
+        if self._partner is None:
+            return self._person.following
+        from device.pacing.together import together_following  # together.py builds on this module
+
+        return together_following(self._person.following, self._partner.following)
+
+    @property
+    def partner_following(self) -> bool | None:
+        """Is the partner following the pacer (None: no partner has joined)?"""
+        return None if self._partner is None else self._partner.following
+
+    @property
+    def person_following(self) -> bool:
+        """Is the person (sensor A) following, whatever the partner does?"""
+        return self._person.following
+
+    def join_partner(self) -> None:
+        """A partner joins (together mode): from now on the glide waits while either does not follow."""
+        if self._partner is None:
+            self._partner = _Follower("the partner")
 
     @property
     def snapshot(self) -> PacerSnapshot:
@@ -88,7 +126,7 @@ class PacerGuide:
 
     @property
     def following(self) -> bool:
-        """Is the person following the pacer (as far as the last estimates tell)?"""
+        """Is the person following the pacer (as far as the last estimates tell)? Together: are both?"""
         return self._following
 
     @property
@@ -113,20 +151,24 @@ class PacerGuide:
                                        slope_bpm_per_s=0.0, shape=s.shape)
         self._history = [self._snapshot]
         self._start_s = self._last_s = t_s
-        self._mismatch_since_s = None
-        self._following = True
+        self._person = _Follower("the person")
+        if self._partner is not None:
+            self._partner = _Follower("the partner")
         measured = "not measured" if measured_breath_rate_bpm is None else f"measured {measured_breath_rate_bpm:.1f}"
         log.info("pacing starts at %.1f breaths/min (%s), target %.1f", rate, measured, s.resonance_rate_per_min)
         return self._snapshot
 
-    def update(self, t_s: float, measured_breath_rate_bpm: float | None) -> PacerSnapshot:
-        """Take in the latest breathing estimate (None: none available) and return the pacer."""
+    def update(self, t_s: float, measured_breath_rate_bpm: float | None,
+               partner_breath_rate_bpm: float | None = None) -> PacerSnapshot:
+        """Take in the latest breathing estimate (None: none available), and the partner's once one has
+        joined, and return the pacer."""
         current = self.snapshot
         if t_s < self._last_s:
             raise InputError(f"PacerGuide.update at {t_s} s, before the previous call at {self._last_s} s")
         self._last_s = t_s
-        if measured_breath_rate_bpm is not None and math.isfinite(measured_breath_rate_bpm):
-            self._judge_following(t_s, measured_breath_rate_bpm)
+        for follower, measured in ((self._person, measured_breath_rate_bpm), (self._partner, partner_breath_rate_bpm)):
+            if follower is not None and measured is not None and math.isfinite(measured):
+                self._judge_following(follower, t_s, measured)
         s = self.settings
         rate = float(current.rate_bpm(t_s))
         at_target = abs(rate - s.resonance_rate_per_min) <= REACHED_TOLERANCE_BPM
@@ -149,21 +191,21 @@ class PacerGuide:
             self._show(current.rebased(t_s, resonance_rate_per_min, self.settings.max_glide_per_min_per_min / 60.0))
         return self.update(max(t_s, self._last_s), None)
 
-    def _judge_following(self, t_s: float, measured_bpm: float) -> None:
+    def _judge_following(self, follower: _Follower, t_s: float, measured_bpm: float) -> None:
         """Following = the estimate is within tolerance of some rate shown over the estimate's lag."""
         lo, hi = self._rates_shown(t_s - self.settings.estimate_lag_s, t_s)
         off_bpm = max(lo - measured_bpm, measured_bpm - hi, 0.0)
         if off_bpm <= self.settings.follow_tolerance_per_min:
-            self._mismatch_since_s = None
-            if not self._following:
-                log.info("the person follows the pacer again (breathing %.1f/min)", measured_bpm)
-            self._following = True
+            follower.mismatch_since_s = None
+            if not follower.following:
+                log.info("%s follows the pacer again (breathing %.1f/min)", follower.who, measured_bpm)
+            follower.following = True
             return
-        if self._mismatch_since_s is None:
-            self._mismatch_since_s = t_s
-        if self._following and t_s - self._mismatch_since_s >= self.settings.follow_grace_s:
-            self._following = False
-            log.info("the person is not following: breathing %.1f/min, pacer %.1f-%.1f", measured_bpm, lo, hi)
+        if follower.mismatch_since_s is None:
+            follower.mismatch_since_s = t_s
+        if follower.following and t_s - follower.mismatch_since_s >= self.settings.follow_grace_s:
+            follower.following = False
+            log.info("%s is not following: breathing %.1f/min, pacer %.1f-%.1f", follower.who, measured_bpm, lo, hi)
 
     def _rates_shown(self, from_s: float, to_s: float) -> tuple[float, float]:
         """Lowest and highest pacer rate over [from_s, to_s] (the rate is piecewise linear)."""

@@ -12,6 +12,14 @@ a long pause closes it, with a fade, and the session's summary is handed to whoe
 
 The session publishes what the outputs should show as an immutable `PatternState`, swapped atomically,
 so the audio thread can read it at any moment without a lock.
+
+Together mode (issue 13, docs/together.md): with a second sensor, `tick` also takes the partner's reading.
+Sensor A's finger opens a session (the active person's); the partner's finger on sensor B joins an open
+one (at once when both are on as it opens, or mid-session), which makes it a together session: the partner
+gets their own seat (device/pacing/seat.py) with their own session number and summary, and the one pacer
+serves both (device/pacing/together.py). A finger alone on sensor B opens nothing. Once together, either
+finger keeps the session going: one person lifting (or their sensor failing) leaves the other's session
+running; it pauses only when both have lifted. An assessment is one person's and takes no partner.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from typing import Any
 from device.config import Config
 from device.pacing.assessment import ResonanceAssessment
 from device.pacing.guide import GuideSettings, PacerGuide
+from device.pacing.seat import Seat
+from device.pacing.together import together_start_rate, together_target_rate
 from device.signal.hrv import HrvMetrics
 from patterns.state import BreathShape, Fade, PacerSnapshot, PatternState
 
@@ -58,21 +68,13 @@ def in_night(now: time_of_day, start: time_of_day, end: time_of_day) -> bool:
     return now >= start or now < end
 
 
-@dataclass
-class _Stats:
-    """Running sums for the session summary (bounded: no per-beat history)."""
+@dataclass(frozen=True)
+class PartnerInput:
+    """Sensor B's newest readings for a session step (together mode)."""
 
-    started_s: float
-    pacing_started_s: float | None = None
-    paced_s: float = 0.0
-    n_metrics: int = 0
-    hr_sum: float = 0.0
-    rmssd_sum: float = 0.0
-    coherence_sum: float = 0.0
-    n_coherence: int = 0
-    coherence_peak: float = 0.0
-    coherent_s: float = 0.0
-    start_rate_bpm: float | None = None
+    finger_on: bool
+    quality: float  # rolling signal quality 0..1
+    metrics: HrvMetrics  # the partner's figures, withheld where untrustworthy
 
 
 class Session:
@@ -101,24 +103,45 @@ class Session:
         self._since_s = 0.0  # when the current phase (or finger condition) started
         self._finger_off_since_s: float | None = None
         self._good_since_s: float | None = None
-        self._coherent_since_s: float | None = None
         self._last_guide_s = -math.inf
         self._last_tick_s: float | None = None
-        self._stats: _Stats | None = None
+        self._stats: Seat | None = None  # the active person's seat (sensor A)
+        self.partner: Seat | None = None  # the partner's seat, once they have joined (together mode)
+        # The partner's resonance rate (None: not known, the default applies); set with who the partner is.
+        self.partner_resonance_rate_per_min: float | None = None
         self._night = False
         self._night_forced: bool | None = None  # night mode set by hand (MQTT); None follows the schedule
         self._brightness = 1.0  # user brightness 0..1 (MQTT), on top of led.max_brightness and night caps
         self._volume = config.audio.volume  # user volume 0..1 of full scale (MQTT)
         self.last_summary: dict[str, Any] | None = None
+        self.last_partner_summary: dict[str, Any] | None = None
+        self._partner_in: PartnerInput | None = None
+        self._synchrony: float | None = None
         idle_pacer = PacerSnapshot(0.0, 0.0, 0.0, 0.0, 0.0, self._shape)
         self.pattern: PatternState = self._decorate(PatternState(pacer=idle_pacer))
 
     @property
     def target_rate_bpm(self) -> float:
-        """The rate pacing leads toward: the person's resonance rate (during an assessment, the step's)."""
+        """The rate pacing leads toward: the person's resonance rate (during an assessment, the step's;
+        together, the mean of both people's, `together_target_rate`)."""
         if isinstance(self.guide, ResonanceAssessment) and self.guide.current_rate_bpm is not None:
             return self.guide.current_rate_bpm
+        if self.partner is not None:
+            return self._together_target()
         return self._guide_settings.resonance_rate_per_min
+
+    @property
+    def together(self) -> bool:
+        """Is this a together session (the partner has joined)?"""
+        return self.partner is not None
+
+    @property
+    def person_seat(self) -> Seat | None:
+        """The active person's seat in the open session (None when no session is open)."""
+        return self._stats
+
+    def _together_target(self) -> float:
+        return together_target_rate(self._guide_settings.resonance_rate_per_min, self.partner_resonance_rate_per_min)
 
     @property
     def assessment(self) -> ResonanceAssessment | None:
@@ -173,7 +196,7 @@ class Session:
         """Lead toward `rate_bpm` breaths/min from now (this session and the next ones)."""
         self._guide_settings = replace(self._guide_settings, resonance_rate_per_min=rate_bpm)
         if isinstance(self.guide, PacerGuide):  # an assessment keeps its own steps
-            pacer = self.guide.retarget(now_s, rate_bpm)
+            pacer = self.guide.retarget(now_s, self.target_rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
 
     def carry_on_from(self, previous: Session) -> Session:
@@ -192,6 +215,7 @@ class Session:
         self._night = previous._night
         self._night_forced = previous._night_forced
         self._brightness = previous._brightness
+        self.partner_resonance_rate_per_min = previous.partner_resonance_rate_per_min
         self.pattern = self._decorate(replace(self.pattern, fade=previous.pattern.fade))
         return self
 
@@ -222,13 +246,24 @@ class Session:
             self._night = night
             self.pattern = self._decorate(self.pattern)
 
-    def tick(self, now_s: float, finger_on: bool, quality: float, metrics: HrvMetrics) -> None:
-        """Advance the state machine to clock time now_s with the newest pulse and HRV readings."""
+    def tick(self, now_s: float, finger_on: bool, quality: float, metrics: HrvMetrics,
+             partner: PartnerInput | None = None, synchrony: float | None = None) -> None:
+        """Advance the state machine to clock time now_s with the newest pulse and HRV readings of sensor A
+        and (together mode) of sensor B, `partner`, with the two people's heart-rate synchrony (None:
+        withheld)."""
         dt_s = 0.0 if self._last_tick_s is None else max(0.0, now_s - self._last_tick_s)
         self._last_tick_s = now_s
-        if not finger_on:
+        self._partner_in = partner
+        self._synchrony = synchrony if self.partner is not None else None
+        # Once together, either finger keeps the session going (the quality is of a finger that is on).
+        partner_on = self.partner is not None and partner is not None and partner.finger_on
+        any_finger = finger_on or partner_on
+        if partner_on and not finger_on:
+            assert partner is not None
+            quality = partner.quality
+        if not any_finger:
             self._held_off = False
-        self._track_finger(now_s, finger_on, quality)
+        self._track_finger(now_s, any_finger, quality)
         handler = {
             Phase.IDLE: self._idle,
             Phase.SETTLING: self._settling,
@@ -236,7 +271,28 @@ class Session:
             Phase.PAUSED: self._paused,
             Phase.CLOSING: self._closing,
         }[self.phase]
-        handler(now_s, finger_on, metrics, dt_s)
+        handler(now_s, finger_on if self.phase is Phase.IDLE else any_finger, metrics, dt_s)
+        if partner is not None and partner.finger_on and self.partner is None:
+            self._join(now_s)
+
+    def _join(self, now_s: float) -> None:
+        """The partner's finger joins the open session: a together session from now on."""
+        if self.phase not in (Phase.SETTLING, Phase.PACING, Phase.PAUSED) or self._stats is None:
+            return
+        if self.assessment is not None:
+            return  # an assessment is one person's
+        seat = Seat(next(self.ids), "b", now_s, self._cfg.glimmer_coherence_ratio, self._cfg.glimmer_after_s,
+                    together_with=self.session_id)
+        self._stats.together_with = seat.session_id
+        self.partner = seat
+        if isinstance(self.guide, PacerGuide) and self.phase is not Phase.SETTLING:
+            seat.pacing_started_s = now_s
+            seat.start_rate_bpm = float(self.pattern.pacer.rate_bpm(now_s))
+            self.guide.join_partner()
+            pacer = self.guide.retarget(now_s, self._together_target())
+            self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
+        log.info("session %d: the partner joins (their session %d): together, toward %.1f breaths/min",
+                 self.session_id, seat.session_id, self.target_rate_bpm)
 
     def end(self, now_s: float) -> dict[str, Any] | None:
         """End the session on request (a button): closed now, and no new one starts until the finger
@@ -265,7 +321,7 @@ class Session:
 
     def _open(self, now_s: float) -> None:
         self.session_id = next(self.ids)
-        self._stats = _Stats(started_s=now_s)
+        self._stats = Seat(self.session_id, "a", now_s, self._cfg.glimmer_coherence_ratio, self._cfg.glimmer_after_s)
         self._enter(Phase.SETTLING, now_s)
         self._fade_to(now_s, SETTLING_LEVEL, self._cfg.fade_in_s)
         log.info("session %d: settling", self.session_id)
@@ -275,6 +331,7 @@ class Session:
             log.info("session %d: finger lifted while settling; back to idle", self.session_id)
             self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
             self._stats = None
+            self.partner = None
             self.session_id = None
             self._enter(Phase.IDLE, now_s)
             return
@@ -287,11 +344,23 @@ class Session:
 
     def _start_pacing(self, now_s: float, breath_rate_bpm: float | None) -> None:
         assert self._stats is not None
-        self.guide = self._next_assessment or PacerGuide(self._guide_settings)
+        if self._next_assessment is not None:
+            self.guide = self._next_assessment
+        elif self.partner is not None:  # together: one pacer where both can follow, toward both targets
+            guide = PacerGuide(replace(self._guide_settings, resonance_rate_per_min=self._together_target()))
+            guide.join_partner()
+            partner_rate = self._partner_in.metrics.breath_rate_bpm if self._partner_in is not None else None
+            breath_rate_bpm = together_start_rate(breath_rate_bpm, partner_rate,
+                                                  self._guide_settings.default_start_rate_per_min)
+            self.guide = guide
+        else:
+            self.guide = PacerGuide(self._guide_settings)
         self._next_assessment = None
         pacer = self.guide.start(now_s, breath_rate_bpm)
-        self._stats.pacing_started_s = now_s
-        self._stats.start_rate_bpm = float(pacer.rate_bpm(now_s))
+        for seat in (self._stats, self.partner):
+            if seat is not None:
+                seat.pacing_started_s = now_s
+                seat.start_rate_bpm = float(pacer.rate_bpm(now_s))
         self._last_guide_s = now_s
         self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
         self._fade_to(now_s, 1.0, self._cfg.fade_in_s)
@@ -303,6 +372,11 @@ class Session:
         assert self._stats is not None and self.guide is not None
         self._stats.paced_s += dt_s
         self._accumulate(now_s, metrics, dt_s)
+        partner_in = self._partner_in
+        if self.partner is not None:
+            self.partner.paced_s += dt_s
+            if partner_in is not None:
+                self.partner.accumulate(now_s, partner_in.metrics, dt_s, self._synchrony)
         if self._finger_off_for(now_s) >= self._cfg.pause_after_finger_off_s:
             self._fade_to(now_s, PAUSED_LEVEL, self._cfg.fade_out_s)
             self._enter(Phase.PAUSED, now_s)
@@ -310,7 +384,11 @@ class Session:
             return
         if now_s - self._last_guide_s >= GUIDE_UPDATE_S:
             self._last_guide_s = now_s
-            pacer = self.guide.update(now_s, metrics.breath_rate_bpm)
+            if isinstance(self.guide, PacerGuide) and self.partner is not None:
+                partner_rate = partner_in.metrics.breath_rate_bpm if partner_in is not None else None
+                pacer = self.guide.update(now_s, metrics.breath_rate_bpm, partner_rate)
+            else:
+                pacer = self.guide.update(now_s, metrics.breath_rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
             if isinstance(self.guide, ResonanceAssessment) and self.guide.done:
                 self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
@@ -353,27 +431,11 @@ class Session:
         return 0.0 if self._finger_off_since_s is None else now_s - self._finger_off_since_s
 
     def _accumulate(self, now_s: float, metrics: HrvMetrics, dt_s: float) -> None:
-        stats = self._stats
-        assert stats is not None
-        if metrics.hr_bpm is not None and metrics.rmssd_ms is not None:
-            stats.n_metrics += 1
-            stats.hr_sum += metrics.hr_bpm
-            stats.rmssd_sum += metrics.rmssd_ms
-        coherence = metrics.coherence
-        if coherence is not None:
-            stats.n_coherence += 1
-            stats.coherence_sum += coherence
-            stats.coherence_peak = max(stats.coherence_peak, coherence)
-        coherent = coherence is not None and coherence >= self._cfg.glimmer_coherence_ratio
-        if coherent:
-            stats.coherent_s += dt_s
-            if self._coherent_since_s is None:
-                self._coherent_since_s = now_s
-        else:
-            self._coherent_since_s = None
-        glimmer = (self._coherent_since_s is not None
-                   and now_s - self._coherent_since_s >= self._cfg.glimmer_after_s)
-        level = coherence if coherence is not None else self.pattern.coherence
+        seat = self._stats
+        assert seat is not None
+        seat.accumulate(now_s, metrics, dt_s, self._synchrony)
+        glimmer = seat.glimmer
+        level = metrics.coherence if metrics.coherence is not None else self.pattern.coherence
         if glimmer != self.pattern.glimmer or level != self.pattern.coherence:
             self.pattern = replace(self.pattern, glimmer=glimmer, coherence=level)
 
@@ -395,13 +457,13 @@ class Session:
         )
 
     def _finish(self, now_s: float) -> dict[str, Any] | None:
-        stats, session_id, guide = self._stats, self.session_id, self.guide
-        self._stats, self.session_id, self.guide = None, None, None
-        self._coherent_since_s = None
+        seat, partner, session_id, guide = self._stats, self.partner, self.session_id, self.guide
+        self._stats, self.partner, self.session_id, self.guide = None, None, None, None
         self._enter(Phase.IDLE, now_s)
-        if stats is None or session_id is None:
+        if seat is None or session_id is None:
             return None
-        summary = self._summary(session_id, stats, now_s)
+        end_rate = float(self.pattern.pacer.rate_bpm(now_s))
+        summary = seat.summary(now_s, end_rate)
         if isinstance(guide, ResonanceAssessment):
             summary["kind"] = "assessment"
             summary["assessment"] = guide.result.as_dict() if guide.result is not None else None
@@ -410,25 +472,11 @@ class Session:
                  summary["paced_s"])
         if self._on_closed is not None:
             self._on_closed(summary)
+        if partner is not None:
+            partner_summary = partner.summary(now_s, end_rate)
+            self.last_partner_summary = partner_summary
+            log.info("session %d (the partner's, together with %d) closed after %.0f s", partner.session_id,
+                     session_id, partner_summary["duration_s"])
+            if self._on_closed is not None:
+                self._on_closed(partner_summary)
         return summary
-
-    def _summary(self, session_id: int, stats: _Stats, now_s: float) -> dict[str, Any]:
-        def mean(total: float, n: int) -> float | None:
-            return round(total / n, 2) if n else None
-
-        return {
-            "session": session_id,
-            "started_t_s": round(stats.started_s, 3),
-            "ended_t_s": round(now_s, 3),
-            "duration_s": round(now_s - stats.started_s, 1),
-            "paced_s": round(stats.paced_s, 1),
-            "mean_hr_bpm": mean(stats.hr_sum, stats.n_metrics),
-            "mean_rmssd_ms": mean(stats.rmssd_sum, stats.n_metrics),
-            "mean_coherence_ratio": mean(stats.coherence_sum, stats.n_coherence),
-            "peak_coherence_ratio": round(stats.coherence_peak, 2) if stats.n_coherence else None,
-            "coherent_s": round(stats.coherent_s, 1),
-            # Breaths per minute: "_per_min", never "_bpm", which in a payload means beats per minute.
-            "pacer_start_rate_per_min": None if stats.start_rate_bpm is None else round(stats.start_rate_bpm, 2),
-            "pacer_end_rate_per_min": (round(float(self.pattern.pacer.rate_bpm(now_s)), 2)
-                                       if stats.pacing_started_s is not None else None),
-        }

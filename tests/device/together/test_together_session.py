@@ -1,0 +1,116 @@
+"""The together session on the device: two virtual people on two virtual MAX30102 (two VirtualI2CBus),
+on the fast clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from device.config import Config, load_config
+from tests.device.together.two_people import two_people
+
+
+def _config(**sim: Any) -> Config:
+    return load_config(overrides={"night": {"enabled": False}, "sim": {"seed": 3, **sim}})
+
+
+def _last(payloads: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    found = [p for p in payloads if all(p.get(k) == v for k, v in match.items())]
+    assert found, f"no payload with {match}"
+    return found[-1]
+
+
+def test_both_fingers_on_make_a_together_session_with_both_readings_and_synchrony(tmp_path: Path) -> None:
+    rig = two_people(tmp_path, _config())
+    glimmer = rig.device
+    glimmer.run(until_s=240.0)
+    session = glimmer.session
+    assert session.phase.value == "pacing" and session.together
+    payloads = list(rig.recorded.metrics_payloads)
+    last = payloads[-1]
+    assert last["schema"] == 3 and last["together"] is True
+    partner = last["partner"]
+    assert partner["session"] == session.partner.session_id != last["session"]  # type: ignore[union-attr]
+    assert last["hr_bpm"] is not None and partner["hr_bpm"] is not None
+    assert abs(partner["hr_bpm"] - rig.person_b.params.mean_hr_bpm) < 10.0
+    given = [p for p in payloads if p["synchrony"] is not None]
+    assert given, "synchrony never given in 4 minutes"
+    assert all(0.0 <= p["synchrony"] <= 1.0 and p["synchrony_reason"] is None for p in given)
+    assert all(abs(p["synchrony_lag_s"]) <= 5.0 for p in given)
+    # Withheld ones say why.
+    assert all(p["synchrony_reason"] is not None for p in payloads if p["synchrony"] is None)
+    glimmer.close()
+    a_summary, b_summary = rig.recorded.summaries[-2:]
+    assert (a_summary["sensor"], b_summary["sensor"]) == ("a", "b")
+    assert a_summary["together_with"] == b_summary["session"] and b_summary["together_with"] == a_summary["session"]
+    assert a_summary["mean_synchrony"] is not None and a_summary["mean_synchrony"] == b_summary["mean_synchrony"]
+    assert b_summary["mean_hr_bpm"] is not None and b_summary["paced_s"] > 100
+
+
+def test_sensor_b_vanishing_leaves_the_active_persons_session_running(tmp_path: Path) -> None:
+    rig = two_people(tmp_path, _config())
+    glimmer = rig.device
+    glimmer.run(until_s=120.0)
+    assert glimmer.session.together and glimmer.session.phase.value == "pacing"
+    seen = len(rig.recorded.metrics_payloads)
+    rig.chip_b.vanish(600.0)
+    lost_at = rig.world.clock.now_s()
+    t = lost_at
+    while glimmer.partner_metrics is None or glimmer.partner_metrics.hr_reason != "sensor_lost":
+        t += 0.1
+        glimmer.run(until_s=t)
+        assert t - lost_at <= 1.5, "the partner's figures were not withheld within 1.5 s"
+    glimmer.run(until_s=200.0)
+    after = list(rig.recorded.metrics_payloads)[seen:]
+    assert after and all(p["partner"]["hr_bpm"] is None and p["partner"]["hr_reason"] == "sensor_lost"
+                         and p["partner"]["sensor_status"] == "lost" for p in after)
+    assert all(p["synchrony"] is None and p["synchrony_reason"] == "partner_hrv_withheld" for p in after)
+    # The active person's session and readings go on.
+    assert glimmer.session.phase.value == "pacing"
+    assert all(p["session_state"] == "pacing" and p["hr_bpm"] is not None for p in after)
+
+
+def test_the_active_persons_sensor_vanishing_leaves_the_partners_session_running(tmp_path: Path) -> None:
+    rig = two_people(tmp_path, _config())
+    glimmer = rig.device
+    glimmer.run(until_s=120.0)
+    seen = len(rig.recorded.metrics_payloads)
+    rig.world.chip.vanish(600.0)
+    glimmer.run(until_s=200.0)
+    after = list(rig.recorded.metrics_payloads)[seen + 1:]
+    assert glimmer.session.phase.value == "pacing" and glimmer.session.together
+    assert all(p["hr_reason"] == "sensor_lost" and p["partner"]["hr_bpm"] is not None for p in after)
+
+
+def test_a_finger_alone_on_sensor_b_starts_nothing_and_joins_when_sensor_a_starts(tmp_path: Path) -> None:
+    rig = two_people(tmp_path, _config(finger_on_at_s=60.0))
+    glimmer = rig.device
+    glimmer.run(until_s=55.0)
+    assert glimmer.channel_b is not None and glimmer.channel_b.finger_on
+    assert glimmer.session.phase.value == "idle" and glimmer.session.session_id is None
+    glimmer.run(until_s=80.0)
+    assert glimmer.session.phase.value == "settling" and glimmer.session.together
+
+
+def test_a_second_finger_arriving_mid_session_joins_it(tmp_path: Path) -> None:
+    rig = two_people(tmp_path, _config(), finger_b_at_s=150.0)
+    glimmer = rig.device
+    glimmer.run(until_s=140.0)
+    session = glimmer.session
+    assert session.phase.value == "pacing" and not session.together
+    first = session.session_id
+    glimmer.run(until_s=170.0)
+    assert session.together and session.session_id == first and session.phase.value == "pacing"
+    assert session.partner is not None and session.partner.pacing_started_s is not None
+    assert rig.recorded.metrics_payloads[-1]["partner"]["session"] == session.partner.session_id
+
+
+def test_the_active_person_lifting_leaves_the_partners_session_pacing(tmp_path: Path) -> None:
+    rig = two_people(tmp_path, _config())
+    glimmer = rig.device
+    glimmer.run(until_s=120.0)
+    rig.world.chip.lift_finger(120.0)
+    glimmer.run(until_s=200.0)
+    assert glimmer.session.phase.value == "pacing"
+    last = rig.recorded.metrics_payloads[-1]
+    assert last["hr_reason"] == "no_finger" and last["partner"]["hr_bpm"] is not None
