@@ -298,6 +298,10 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     if args.store is not None:  # the store file, and with it the MQTT outbox that lives in it
         config = config.replace("store", path=str(args.store))
     if args.assess:
+        if config.sim.people == 2:  # an assessment finds one person's resonance
+            print("glimmer sim: --assess assesses one person; run it without --people 2 (and with sim.people = 1)",
+                  file=sys.stderr)
+            return 2
         return cli_home.sim_assess(args, config, stop_on_signals=_stop_on_signals)
     household = cli_home.sim_household(args, config)
     try:

@@ -201,7 +201,7 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         audio = NullAudioOutput(rate_hz)
     hardware = Hardware(
         clock=clock,
-        i2c_bus_factory=bus.open,
+        i2c_bus_factory=sensors.factory_a,
         spi=ring if config.led.kind == "spi" else None,
         audio=audio,
         pin_factory=pins,
