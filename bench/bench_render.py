@@ -7,7 +7,8 @@ Renders `--seconds` of simulated time as fast as possible, measuring process CPU
   the SPI ioctl), and frame by frame (`led_frame` and `SpiLedRing.show`);
 - audio: hum_block at `--rate` Hz in blocks of `--block` frames (what the PortAudio callback does).
 Prints the share of one core each takes at real time: cpu_s / simulated_s x 100 %.
-The pacer glides and the sparkle is on, so every branch of the renderers is exercised.
+The pacer glides and the sparkle is on, so every branch of the renderers is exercised. `--two-people`
+renders together mode's look instead (two halves in two people's colours, synchrony 0.8, shared glimmer).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,7 +24,7 @@ from device.app import FRAME_BATCH
 from drivers.led_ring import SpiLedRing
 from patterns.hum import hum_block
 from patterns.led import led_frame, led_frames
-from patterns.state import Fade, PacerSnapshot, PatternState
+from patterns.state import Fade, PacerSnapshot, PatternState, TogetherLook
 
 
 class DropWriter:
@@ -42,6 +44,13 @@ def bench_state() -> PatternState:
     """A busy state: gliding pacer, coherent colour, sparkle, hum and cues on, full level."""
     pacer = PacerSnapshot(t0_s=0.0, phase0_cycles=0.0, rate0_bpm=12.0, target_bpm=6.0, slope_bpm_per_s=1 / 60)
     return PatternState(pacer=pacer, fade=Fade(0.0, 1.0, 1.0, 0.0), coherence=2.0, glimmer=True)
+
+
+def bench_state_two_people() -> PatternState:
+    """The busy state with together mode's look: two people's halves drawing together, shared glimmer."""
+    look = TogetherLook(colour_a=(1.0, 0.62, 0.25), colour_b=(0.25, 0.75, 0.5), coherence_a=2.0, coherence_b=1.0,
+                        synchrony=0.8, glimmer=True)
+    return replace(bench_state(), together=look)
 
 
 def _cpu_s(work: Callable[[], None]) -> float:
@@ -97,15 +106,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--leds", type=int, default=24, help="LEDs on the ring")
     parser.add_argument("--rate", type=int, default=22050, help="audio sample rate, Hz")
     parser.add_argument("--block", type=int, default=2048, help="audio frames per block")
+    parser.add_argument("--two-people", action="store_true", help="together mode's look (two halves)")
     args = parser.parse_args(argv)
-    state = bench_state()
+    state = bench_state_two_people() if args.two_people else bench_state()
     led_frame(0.0, state, args.leds)  # warm the caches (geometry, palette, wavetable)
     hum_block(0.0, args.block, args.rate, state)
     led_s = led_batched_cpu_s(state, args.seconds, args.fps, args.leds)
     single_s = led_cpu_s(state, args.seconds, args.fps, args.leds)
     audio_s = audio_cpu_s(state, args.seconds, args.rate, args.block)
     n_frames = int(args.seconds * args.fps)
-    print(f"simulated {args.seconds:.0f} s: {args.leds} LEDs at {args.fps:.0f} frames/s, "
+    print(f"simulated {args.seconds:.0f} s ({'two people' if args.two_people else 'one person'}): "
+          f"{args.leds} LEDs at {args.fps:.0f} frames/s, "
           f"hum at {args.rate} Hz in blocks of {args.block}")
     print(f"LED   (frame + SPI encode): {led_s / n_frames * 1e6:7.1f} us/frame  "
           f"{led_s / args.seconds * 100:6.3f} % of one core, in batches of {FRAME_BATCH} as the daemon does")

@@ -164,6 +164,7 @@ class GlimmerDevice:
             mqtt.target = self
             mqtt.active_person = lambda: self.current_person
             mqtt.partner_person = lambda: self.current_partner
+            mqtt.together = hardware.second_i2c_bus_factory is not None
             mqtt.people = lambda: self.known_people()
             self.publishers.append(mqtt)
         self.stop_event = threading.Event()
@@ -202,6 +203,10 @@ class GlimmerDevice:
         self.buttons = build_buttons(config, hardware)
         # What a long press does (the household sets it): step to the next person, return their colour.
         self.next_person: Callable[[], str | None] = lambda: None
+        # The second button's "next_partner" (together mode): step who is on sensor B, return their colour.
+        self.next_partner: Callable[[], str | None] = lambda: None
+        # How the partner is chosen by name (None: a guest); the household sets it (raises CommandRejected).
+        self.choose_partner: Callable[[str | None], Person | None] | None = None
         self._flash: tuple[float, tuple[float, float, float]] | None = None  # (until s, RGB 0..1)
         self._assessment_next = False  # a very long press during a session: the next one is an assessment
         self._scheduler = Scheduler(self.clock, self.stop_event)
@@ -349,7 +354,8 @@ class GlimmerDevice:
                 self.act(action, now_s)
 
     def act(self, action: str, now_s: float) -> None:
-        """Do what a button (or a command) asks: "session", "next_person" or "assessment"."""
+        """Do what a button (or a command) asks: "session", "next_person", "next_partner" (who is on
+        sensor B) or "assessment"."""
         phase = self.session.phase
         if action == "session":
             if phase in (Phase.SETTLING, Phase.PACING, Phase.PAUSED):
@@ -357,8 +363,8 @@ class GlimmerDevice:
             else:
                 self.session.begin()
                 log.info("ready: a fingertip on the sensor starts a session")
-        elif action == "next_person":
-            colour = self.next_person()
+        elif action in ("next_person", "next_partner"):
+            colour = self.next_person() if action == "next_person" else self.next_partner()
             if colour is not None:
                 self.flash_colour(colour, now_s)
         elif action == "assessment":
@@ -452,6 +458,11 @@ class GlimmerDevice:
             elif args["person"] is not None:
                 raise CommandRejected("unavailable", "choosing a person needs the household's people; none are set up")
             # else: no household, so everyone is a guest already
+        elif command.name == "partner":  # who is on sensor B; only chooses, as "person"
+            if self.choose_partner is not None:
+                self.current_partner = self.choose_partner(args["person"])
+            elif args["person"] is not None:
+                raise CommandRejected("unavailable", "choosing a partner needs the household's people; none are set up")
         elif command.name == "pacer_target":
             self.session.set_target_rate(now_s, args["rate_per_min"])
         elif command.name == "brightness":

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from device.config import DEFAULT_CONFIG_PATH, Config
-from device.errors import DataError, StoreError, StoreInUse, StoreTooNew
+from device.errors import CommandRejected, DataError, StoreError, StoreInUse, StoreTooNew
 from device.home.devicelock import DeviceLock
 from device.home.household import Household
 from device.home.people import (
@@ -65,6 +65,13 @@ def register(sub: Any, load: Loader) -> None:
     keep = remove.add_mutually_exclusive_group()
     keep.add_argument("--keep-history", action="store_true", help="keep their sessions (under their name)")
     keep.add_argument("--forget", action="store_true", help="delete their sessions and assessments for good")
+    partner = users_sub.add_parser(
+        "partner", help="who is on sensor B in together mode: NAME, --guest, or nothing to show who",
+        description="The partner is the person on the second pulse sensor (sensor B) in together mode "
+                    "(docs/together.md). Kept in the store; a running device takes it at its next start "
+                    "(choose on a running one by MQTT cmd/partner or the second button).")
+    partner.add_argument("name", nargs="?")
+    partner.add_argument("--guest", action="store_true", help="a guest on sensor B (nothing stored for them)")
     users.set_defaults(handler=lambda args: _users(args, load))
 
     history = sub.add_parser("history", help="past sessions: date, duration, HR, RMSSD, coherence, glimmers",
@@ -196,10 +203,15 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
             raise DataError(f"expected k or f, got {answer!r}; nothing changed")
         args.forget = answer == "f"
     with open_store(config) as store:
-        if action == "list":
-            active = Household.restored(store, config).active
-            # active: whom the device starts with (the last one chosen; the first person if nobody was)
-            people = [{**p.as_dict(), "active": active is not None and p.id == active.id}
+        if action == "partner":
+            _partner(store, config, args)
+        elif action == "list":
+            household = Household.restored(store, config)
+            active, partner = household.active, household.partner
+            # active: whom the device starts with (the last one chosen; the first person if nobody was);
+            # partner: who is on sensor B in together mode
+            people = [{**p.as_dict(), "active": active is not None and p.id == active.id,
+                       "partner": partner is not None and p.id == partner.id}
                       for p in list_people(store)]
             if args.json:
                 print(json.dumps(people, indent=2))
@@ -209,7 +221,8 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
                 for p in people:
                     found = p["resonance_rate_per_min"]
                     rate = "not assessed" if found is None else f"{found}/min"
-                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}{'  (active)' if p['active'] else ''}")
+                    mark = "  (active)" if p["active"] else "  (partner)" if p["partner"] else ""
+                    print(f"{p['name']:<16} {p['colour']}  resonance {rate}{mark}")
                 if active is None:
                     print("active: a guest (nothing is stored)")
         elif action == "edit":
@@ -222,6 +235,21 @@ def _users(args: argparse.Namespace, load: Loader) -> int:
             n = remove_person(store, args.name, forget=bool(args.forget), at=datetime.now())
             print(f"removed {args.name}" + (f"; {n} sessions forgotten" if args.forget else "; history kept"))
     return 0
+
+
+def _partner(store: Store, config: Config, args: argparse.Namespace) -> None:
+    """`glimmer users partner [NAME | --guest]`: choose (or show) who is on sensor B."""
+    household = Household.restored(store, config)
+    if args.name is not None and args.guest:
+        raise DataError("give a NAME or --guest, not both")
+    if args.name is None and not args.guest:
+        print(f"partner (sensor B): {household.partner.name if household.partner else 'a guest'}")
+        return
+    try:
+        household.choose_partner(None if args.guest else args.name)
+    except CommandRejected as exc:
+        raise DataError(str(exc)) from None
+    print(f"partner (sensor B): {household.partner.name if household.partner else 'a guest'}")
 
 
 def _show(store: Store, person: Person, as_json: bool) -> None:
@@ -245,14 +273,19 @@ def _show(store: Store, person: Person, as_json: bool) -> None:
 
 HISTORY_KEYS = ("id", "person", "person_removed", "started_at", "status", "duration_s", "mean_hr_bpm", "mean_rmssd_ms",
                 "mean_coherence_ratio", "peak_coherence_ratio", "coherent_s", "glimmers", "pacer_start_rate_per_min",
-                "pacer_end_rate_per_min")
+                "pacer_end_rate_per_min", "together_with", "together_with_person", "mean_synchrony")
 
 
 def _history(args: argparse.Namespace, load: Loader) -> int:
     config = load(args, DEFAULT_CONFIG_PATH)
     with open_store(config) as store:
         ids = [p.id for p in people_with_history(store, args.user) if p.id is not None] if args.user else None
-        rows = [{k: r[k] for k in HISTORY_KEYS} for r in store.sessions(ids, args.since)]
+        rows = []
+        for r in store.sessions(ids, args.since):
+            other = store.session(r["together_with"]) if r["together_with"] is not None else None
+            # together mode: who the other person of a together session was (None: alone, or a guest)
+            rows.append({**{k: r[k] for k in HISTORY_KEYS if k in r},
+                         "together_with_person": other["person"] if other is not None else None})
     for r in rows:
         r["person_removed"] = bool(r["person_removed"])
     if args.json:
@@ -271,6 +304,9 @@ def _history(args: argparse.Namespace, load: Loader) -> int:
         rates = f"{f('pacer_start_rate_per_min', '.1f')}->{f('pacer_end_rate_per_min', '.1f')}"
         mark = (" (interrupted)" if r["status"] == "interrupted" else "") + (
             f" ({r['person']} removed)" if r["person_removed"] else "")
+        if r["together_with_person"] is not None or r["mean_synchrony"] is not None:
+            who = r["together_with_person"] or "a guest"
+            mark += f" (with {who}, synchrony {f('mean_synchrony', '.2f')})"
         print(f"{r['started_at'][:16].replace('T', ' '):<17} {r['person'][:10]:<10} {minutes:>5} "
               f"{f('mean_hr_bpm', '.0f'):>5} {f('mean_rmssd_ms', '.0f'):>6} {f('mean_coherence_ratio', '.1f'):>5} "
               f"{f('peak_coherence_ratio', '.1f'):>5} {coherent:>7} {f('glimmers', 'd'):>4} {rates:>11}{mark}")

@@ -204,7 +204,7 @@ class ButtonsConfig:
     enabled: bool = _spec()
     main_gpio: int = _spec(0, 27)
     second_gpio: int = _spec(-1, 27)
-    second_action: str = _spec(choices=("session", "next_person", "assessment"))
+    second_action: str = _spec(choices=("session", "next_person", "assessment", "next_partner"))
     bounce_ms: float = _spec(0.0, 200.0)
     long_press_s: float = _spec(0.3, 10.0)
     very_long_press_s: float = _spec(1.0, 30.0)

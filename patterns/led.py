@@ -16,6 +16,10 @@ the tails of every fade, where the breath's own levels round to nothing. A bedsi
 look dead nor light the room: one dim, unmoving dot says "on, waiting" and nothing more. A brightness
 of 0 (the person's setting, or a cap of 0) turns it off with everything else.
 
+Two people (together mode, `state.together`): the same one breath, the ring in two halves, each in its
+person's colour warmed by their own coherence, the halves drawing into one colour as their heart-rate
+synchrony rises (patterns/together.py), and the sparkle only on their shared glimmer.
+
 The sparkle (sustained coherence) changes colour only: each twinkling LED turns toward the sparkle
 tint at its own luminance, so the brightness that carries the breathing cue, LED by LED and for the
 whole ring, stays what the breath makes it (exactly at the driver's default gamma 2.2).
@@ -33,6 +37,7 @@ from device.errors import InputError
 from patterns.breath import breath_level
 from patterns.palette import coherence_unit, palette_colour
 from patterns.state import PatternState
+from patterns.together import half_colours
 
 FLOOR_LEVEL: Final = 0.25  # brightness of the glow at empty lungs, 0..1 of the breath's peak
 MIN_SPREAD: Final = 0.4  # lit arc at empty lungs, as a fraction of the half ring
@@ -136,11 +141,27 @@ def tint_at_same_luminance(frame: NDArray[np.float64], tint: NDArray[np.float64]
     return np.asarray(np.clip(mixed, 0.0, 1.0) ** (1.0 / PERCEPTUAL_GAMMA))
 
 
+def _colours(state: PatternState, n_leds: int) -> NDArray[np.float64]:
+    """The ring's colour: (1, 3) for one person (the palette at their coherence), (n_leds, 3) for two
+    (each half in its person's colour, patterns/together.py)."""
+    if state.together is not None:
+        return half_colours(state.together, state.night, n_leds)
+    return palette_colour(coherence_unit(state.coherence), state.night)[None, :]
+
+
+def _sparkles(state: PatternState) -> bool:
+    """One person: their glimmer; two: the shared glimmer only (both coherent and in sync)."""
+    return state.together.glimmer if state.together is not None else state.glimmer
+
+
 def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float64]:
     """The ring at clock time t_s: (n_leds, 3) perceived RGB levels 0..1.
 
     Brightness and spread follow the pacer's breath level, colour follows coherence (night: warm
-    palette, blue exactly 0), a sparkle of colour at unchanged luminance when `state.glimmer`, and the
+    palette, blue exactly 0), a sparkle of colour at unchanged luminance when `state.glimmer`; with
+    `state.together` set, the ring in two halves, one per person (patterns/together.py: their colours,
+    their coherence, drawing together with their synchrony) under the one breath, sparkling on the shared
+    glimmer. The
     whole frame is scaled by the fade level and the cap in force (`frame_level`); faded to nothing,
     the pilot light (`pilot_frame`).
     """
@@ -150,9 +171,8 @@ def led_frame(t_s: float, state: PatternState, n_leds: int) -> NDArray[np.float6
     if level <= 0.0:
         return pilot_frame(state, n_leds)
     lungs = float(breath_level(state.pacer.phase_cycles(t_s), state.pacer.shape))
-    colour = palette_colour(coherence_unit(state.coherence), state.night)
-    frame = breath_glow(lungs, n_leds)[:, None] * colour[None, :]
-    if state.glimmer:
+    frame = breath_glow(lungs, n_leds)[:, None] * _colours(state, n_leds)
+    if _sparkles(state):
         tint = NIGHT_SPARKLE_TINT if state.night else DAY_SPARKLE_TINT
         twinkle = SPARKLE_AMOUNT * sparkle_levels(t_s, n_leds)[:, None]
         frame = tint_at_same_luminance(frame, tint, twinkle)
@@ -177,13 +197,13 @@ def led_frames(times_s: NDArray[np.float64], state: PatternState, n_leds: int) -
     if not np.any(level > 0.0):
         return np.repeat(pilot_frame(state, n_leds)[None], len(t), axis=0)
     lungs = breath_level(state.pacer.phase_cycles(t), state.pacer.shape)
-    colour = palette_colour(coherence_unit(state.coherence), state.night)
+    colour = _colours(state, n_leds)
     distance, key, offset = _ring_geometry(n_leds)
     spread = MIN_SPREAD + (1.0 + EDGE_WIDTH - MIN_SPREAD) * lungs
     edge = _ease((spread[:, None] - distance[None, :]) / EDGE_WIDTH)
     glow = (FLOOR_LEVEL + (1.0 - FLOOR_LEVEL) * lungs)[:, None] * edge
-    frames = glow[:, :, None] * colour[None, None, :]
-    if state.glimmer:
+    frames = glow[:, :, None] * colour[None]
+    if _sparkles(state):
         tint = NIGHT_SPARKLE_TINT if state.night else DAY_SPARKLE_TINT
         position = t[:, None] / SPARKLE_SLOT_S + offset[None, :]
         slot = np.floor(position)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from device.errors import InputError
+
 
 @dataclass(frozen=True)
 class BreathShape:
@@ -140,6 +142,41 @@ class Fade:
         return self.from_level + (self.to_level - self.from_level) * x
 
 
+Rgb = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class TogetherLook:
+    """What the ring shows of two people in a together session (patterns/led.py draws it in two halves).
+
+    colour_a, colour_b: each person's colour (the household's, RGB 0..1; person A on LEDs 1..n/2-1, B on
+    the others). coherence_a, coherence_b: each one's HeartMath coherence ratio (warms their half).
+    synchrony: their heart-rate synchrony 0..1 (device/signal/synchrony.py), None while withheld (the
+    halves keep their own colours). glimmer: the shared sparkle (both coherent and in sync). Raises
+    InputError on a colour that is not three values in 0..1, a negative or NaN coherence ratio, or a
+    synchrony outside 0..1.
+    """
+
+    colour_a: Rgb
+    colour_b: Rgb
+    coherence_a: float = 0.0
+    coherence_b: float = 0.0
+    synchrony: float | None = None
+    glimmer: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("colour_a", "colour_b"):
+            colour = tuple(float(c) for c in getattr(self, name))
+            if len(colour) != 3 or not all(0.0 <= c <= 1.0 for c in colour):
+                raise InputError(f"TogetherLook.{name} must be three values in 0..1, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, colour)  # a tuple, whatever sequence was given: the look is hashable
+        for name in ("coherence_a", "coherence_b"):
+            if not getattr(self, name) >= 0.0:  # also refuses NaN (inf: a spectrum all in its peak, allowed)
+                raise InputError(f"TogetherLook.{name} must be a coherence ratio >= 0, got {getattr(self, name)!r}")
+        if self.synchrony is not None and not 0.0 <= self.synchrony <= 1.0:  # also refuses NaN
+            raise InputError(f"TogetherLook.synchrony must be in 0..1 or None, got {self.synchrony!r}")
+
+
 @dataclass(frozen=True)
 class PatternState:
     """What the outputs show and play. Built by the session, read by renderers; never mutated."""
@@ -154,3 +191,4 @@ class PatternState:
     hum_enabled: bool = True
     hum_pitch_hz: float = 130.0
     cue_enabled: bool = True
+    together: TogetherLook | None = None  # two people: the ring in two halves (coherence, glimmer: theirs)

@@ -9,10 +9,14 @@ opaque id is the one `state` publishes under privacy "opaque"), `{"person": null
 stored). Choosing only chooses: it starts no session (a session starts with `start`, a button, or a
 finger placed on the sensor).
 
+`partner` chooses who is on sensor B (together mode, docs/together.md), the same way: `{"person": "<name or
+opaque id>"}` or `{"person": null}` a guest. The partner cannot be the active person (`same_person`).
+
 Error codes: `bad_topic` (not exactly one level under cmd/: `cmd`, `cmd/`, `cmd/a/b`), `unknown_command`,
 `too_large` (over MAX_COMMAND_BYTES), `not_json` (not UTF-8 JSON, or NaN/Infinity), `not_object`,
 `unknown_field`, `missing_field`, `wrong_type`, `out_of_range`; and, when applying, `retained` (a
-retained message), `unavailable` (no people set up, or the store failed), `unknown_person`, `busy`.
+retained message), `unavailable` (no people set up, or the store failed), `unknown_person`, `busy`,
+`same_person`.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ COMMANDS: dict[str, dict[str, Field]] = {
     "start": {},
     "stop": {},
     "person": {"person": Field(str, max_chars=MAX_PERSON_CHARS, nullable=True)},
+    "partner": {"person": Field(str, max_chars=MAX_PERSON_CHARS, nullable=True)},
     "pacer_target": {"rate_per_min": Field(float, *PACER_TARGET_RANGE_PER_MIN)},
     "brightness": {"pct": Field(float, 0.0, 100.0)},
     "volume": {"pct": Field(float, 0.0, 100.0)},

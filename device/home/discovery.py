@@ -89,13 +89,27 @@ METRIC_SENSORS: tuple[MetricSensor, ...] = (
     MetricSensor("signal_quality", "Signal quality", "signal_quality", "%", scale=100.0, precision=0),
 )
 
+# Together mode (a device with sensor B): the partner's figures (the payload's `partner` object) and the
+# two people's heart-rate synchrony. Keys as in docs/metrics.md; "partner." reads inside `partner`.
+TOGETHER_SENSORS: tuple[MetricSensor, ...] = (
+    MetricSensor("partner_heart_rate", "Partner heart rate", "partner.hr_bpm", "bpm", precision=0),
+    MetricSensor("partner_rmssd", "Partner RMSSD", "partner.rmssd_ms", "ms", device_class="duration"),
+    MetricSensor("partner_coherence", "Partner coherence ratio", "partner.coherence_ratio", None, precision=2),
+    MetricSensor("partner_breathing_rate", "Partner breathing rate", "partner.breath_rate_per_min", "breaths/min"),
+    MetricSensor("partner_signal_quality", "Partner signal quality", "partner.signal_quality", "%", scale=100.0,
+                 precision=0),
+    MetricSensor("synchrony", "Heart-rate synchrony", "synchrony", "%", scale=100.0, precision=0),
+)
+
 SESSION_PHASES = ("idle", "settling", "pacing", "paused", "closing")
 
 
 def _value(key: str, scale: float = 1.0) -> str:
-    # A null (not known) reading becomes HA's "unknown", never an old value.
+    # A null (not known) reading becomes HA's "unknown", never an old value. A key inside an object
+    # ("partner.hr_bpm") is unknown too while the object is null.
     factor = "" if scale == 1.0 else f" * {scale:g}"
-    return f"{{{{ (value_json.{key}{factor}) if value_json.{key} is not none else none }}}}"
+    guard = f"value_json.{key.rsplit('.', 1)[0]} is not none and " if "." in key else ""
+    return f"{{{{ (value_json.{key}{factor}) if {guard}value_json.{key} is not none else none }}}}"
 
 
 GUEST_LABEL = "Guest"  # how Home Assistant shows (and the select chooses) a guest: `person` null in state
@@ -131,10 +145,29 @@ def _person_entities(t: Topics, people: list[str] | None) -> list[tuple[str, str
     ]
 
 
-def discovery_configs(device_id: str, prefix: str, people: list[str] | None) -> dict[str, dict[str, Any]]:
+def _partner_entities(t: Topics, people: list[str] | None) -> list[tuple[str, str, dict[str, Any]]]:
+    """Together mode: who is on sensor B, shown and chosen as the active person is (`state.partner`,
+    `cmd/partner`), under the same privacy rule."""
+    if people is None:
+        return []
+    guest = json.dumps(guest_label(people))
+    shown = f"{{{{ value_json.partner if value_json.partner is not none else {guest} }}}}"
+    return [
+        ("sensor", "partner", {"name": "Partner", "state_topic": t.state, "value_template": shown}),
+        ("select", "partner_choice", {"name": "Choose partner", "command_topic": t.cmd("partner"),
+                                      "command_template": f'{{"person": {{{{ (none if value == {guest} else value) '
+                                                          f'| tojson }}}}}}',
+                                      "state_topic": t.state, "value_template": shown,
+                                      "options": [*people, json.loads(guest)]}),
+    ]
+
+
+def discovery_configs(device_id: str, prefix: str, people: list[str] | None,
+                      together: bool = False) -> dict[str, dict[str, Any]]:
     """Every entity's discovery topic -> config. `people`: the household as `state` names them (names or
     opaque ids, per the privacy setting), offered by the person select; None: `state` names nobody
-    (privacy "none"), so there is no person sensor or select."""
+    (privacy "none"), so there is no person sensor or select. `together`: the device has sensor B, so the
+    partner's sensors, the synchrony sensor and the partner select are offered too."""
     t = Topics(device_id)
     dev = {"identifiers": [f"glimmer_{device_id}"], "name": f"Glimmer {device_id}", "manufacturer": "Glimmer",
            "model": "Glimmer bedside unit", "sw_version": device.__version__}
@@ -143,7 +176,7 @@ def discovery_configs(device_id: str, prefix: str, people: list[str] | None) -> 
               "payload_not_available": "offline", "device": dev, "qos": 1}
     entities: list[tuple[str, str, dict[str, Any]]] = []
 
-    for s in METRIC_SENSORS:
+    for s in (*METRIC_SENSORS, *(TOGETHER_SENSORS if together else ())):
         cfg: dict[str, Any] = {"name": s.name, "state_topic": t.metrics, "value_template": _value(s.key, s.scale),
                                "state_class": "measurement", "suggested_display_precision": s.precision}
         if s.unit:
@@ -182,6 +215,11 @@ def discovery_configs(device_id: str, prefix: str, people: list[str] | None) -> 
         ("event", "glimmer", {"name": "Glimmer moment", "state_topic": t.glimmer_event, "event_types": ["glimmer"]}),
     ]
     entities += _person_entities(t, people)
+    if together:
+        entities += [("binary_sensor", "together", {
+            "name": "Together session", "state_topic": t.metrics,
+            "value_template": "{{ 'ON' if value_json.together else 'OFF' }}"})]
+        entities += _partner_entities(t, people)
     out: dict[str, dict[str, Any]] = {}
     slug = entity_slug(device_id)
     for component, object_id, cfg in entities:

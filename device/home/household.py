@@ -6,6 +6,12 @@ a SessionRecorder is hooked to the device. `next_person` steps through the peopl
 is recorded nowhere) and puts that person's settings in force at once (the LED ring's brightness and
 night caps included) for the next session. Whoever is chosen stays active across restarts: the choice
 is kept in the store (`Store.set_active_person`) and `Household.restored` starts with it.
+
+Together mode (docs/together.md): the partner is whoever is on sensor B, chosen the same ways (`glimmer
+users partner NAME`, MQTT `cmd/partner`, Home Assistant's partner select, the second button's
+"next_partner") and kept the same way (`Store.set_partner_person`, store migration 5). The partner is never
+the active person: choosing them as the partner is refused, and making the partner active makes the partner a
+guest. Their resonance rate sets the shared pacer's target; their sessions are stored by a second recorder.
 """
 
 from __future__ import annotations
@@ -32,11 +38,14 @@ GUEST_COLOUR = "#ffffff"  # the ring's colour for "a guest" when stepping throug
 class Household:
     """The store, the people in it and the one who is active (None: a guest)."""
 
-    def __init__(self, store: Store, config: Config, active: Person | None = None) -> None:
+    def __init__(self, store: Store, config: Config, active: Person | None = None,
+                 partner: Person | None = None) -> None:
         self.store = store
         self.config = config
         self.active = active
+        self.partner = partner if partner is None or active is None or partner.id != active.id else None
         self.recorder: SessionRecorder | None = None
+        self.partner_recorder: SessionRecorder | None = None
         self._device: Any = None
 
     @classmethod
@@ -46,7 +55,10 @@ class Household:
         chosen, person_id = store.active_person_id()
         people = list_people(store)
         first = people[0] if people else None
-        return cls(store, config, next((p for p in people if p.id == person_id), None) if chosen else first)
+        _, partner_id = store.partner_person_id()  # never chosen: a guest
+        partner = next((p for p in people if p.id == partner_id), None)
+        return cls(store, config, next((p for p in people if p.id == person_id), None) if chosen else first,
+                   partner)
 
     def config_for(self, person: Person | None) -> Config:
         """The config of a person's sessions (the household's for a guest)."""
@@ -78,7 +90,84 @@ class Household:
         device.on_session_tick.append(recorder.on_tick)
         recorder.after_assessment = self.refresh
         self.recorder = recorder
+        if getattr(device, "channel_b", None) is not None:  # sensor B: the partner's sessions too
+            partner_recorder = SessionRecorder(
+                self.store, device.hardware.stamp_clock, self.partner.id if self.partner else None,
+                glimmer_now=lambda: bool(device.session.partner is not None and device.session.partner.glimmer),
+                sensor="b")
+            device.publishers.append(partner_recorder)
+            device.on_session_tick.append(partner_recorder.on_tick)
+            self.partner_recorder = partner_recorder
+        device.choose_partner = self.choose_partner
+        device.next_partner = lambda: self._next_partner_colour()
+        self._show_partner()
         return recorder
+
+    # -- the partner (sensor B) ----------------------------------------------------------------------
+
+    def choose_partner(self, name: str | None) -> messages.Person | None:
+        """Make `name` the partner on sensor B (None: a guest), for the next session. Raises CommandRejected:
+        "unknown_person", "same_person" (the active person), "busy" (while a session runs)."""
+        person: Person | None = None
+        if name is not None:
+            try:
+                person = get_person(self.store, name)
+            except DataError as exc:
+                raise CommandRejected("unknown_person", str(exc)) from exc
+        if person is not None and self.active is not None and person.id == self.active.id:
+            raise CommandRejected("same_person", f"{person.name} is the active person (sensor A); choose another "
+                                                 "person, or a guest, as the partner")
+        self._partner_settable()
+        self._set_partner(person)
+        if self._device is not None:
+            self._device.flash_colour(_ring_colour(person))
+        return _published(self.partner)
+
+    def next_partner(self) -> Person | None:
+        """Step the partner to the next person (skipping the active one; after the last: a guest). Raises
+        CommandRejected ("busy") while a session runs."""
+        people = [p for p in list_people(self.store) if self.active is None or p.id != self.active.id]
+        ids = [p.id for p in people]
+        current = ids.index(self.partner.id) if self.partner is not None and self.partner.id in ids else -1
+        chosen = people[current + 1] if current + 1 < len(people) else None
+        self._partner_settable()
+        self._set_partner(chosen)
+        return self.partner
+
+    def _next_partner_colour(self) -> str | None:
+        try:
+            person = self.next_partner()
+        except CommandRejected as exc:
+            log.info("%s", exc)
+            return None
+        return _ring_colour(person)
+
+    def _partner_settable(self) -> None:
+        device = self._device
+        if device is not None and device.session.phase.value != "idle":
+            raise CommandRejected("busy", "the partner can change between sessions, not during one")
+
+    def _set_partner(self, person: Person | None) -> None:
+        self.partner = person
+        if self.partner_recorder is not None:
+            self.partner_recorder.person_id = person.id if person else None
+        self._show_partner()
+        log.info("partner (sensor B): %s", person.name if person else "a guest")
+        try:
+            self.store.set_partner_person(person.id if person else None)
+        except (StoreError, sqlite3.OperationalError) as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not is_disk_full(exc):
+                raise
+            log.error("cannot keep the partner for the next start: %s", exc)
+
+    def _show_partner(self) -> None:
+        """Tell the device who the partner is and their resonance rate (the shared pacer's target)."""
+        device = self._device
+        if device is None:
+            return
+        device.current_partner = _published(self.partner)
+        device.session.partner_resonance_rate_per_min = self.config_for(self.partner).pacer.resonance_rate_per_min
+        device.session.together_colours = (_rgb(_ring_colour(self.active)), _rgb(_ring_colour(self.partner)))
 
     def refresh(self) -> None:
         """Re-read the active person (an assessment changed their resonance rate) and put their
@@ -88,6 +177,7 @@ class Household:
         self.active = get_person(self.store, self.active.name)
         if self._device is not None:
             self._device.use_config(self.config_for(self.active))
+            self._show_partner()
 
     def choose(self, name: str | None) -> messages.Person | None:
         """Make `name` the active person (an MQTT command), None a guest; their settings take effect for the
@@ -108,10 +198,14 @@ class Household:
 
     def _activate(self, person: Person | None) -> None:
         self.active = person
+        if person is not None and self.partner is not None and self.partner.id == person.id:
+            log.info("%s is now the active person, so the partner (sensor B) is a guest", person.name)
+            self._set_partner(None)
         if self.recorder is not None:
             self.recorder.person_id = person.id if person else None
         if self._device is not None:
             self._device.current_person = _published(person)
+            self._show_partner()  # the ring's together colours follow who is who
         log.info("active person: %s", person.name if person else "a guest")
         try:
             self.store.set_active_person(person.id if person else None)
@@ -147,6 +241,11 @@ class Household:
 def _ring_colour(person: Person | None) -> str:
     """A stored person's colour (always chosen when they were added); a guest's white."""
     return person.colour if person is not None and person.colour is not None else GUEST_COLOUR
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """'#rrggbb' as RGB 0..1."""
+    return (int(colour[1:3], 16) / 255.0, int(colour[3:5], 16) / 255.0, int(colour[5:7], 16) / 255.0)
 
 
 def _published(person: Person | None) -> messages.Person | None:

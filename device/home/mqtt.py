@@ -99,6 +99,7 @@ class MqttLink:
         self.active_person = active_person
         # Who is on sensor B (together mode), under the same privacy setting as the active person.
         self.partner_person: Callable[[], Person | None] = lambda: None
+        self.together = False  # the device has sensor B: Home Assistant gets the partner's entities too
         self.target: CommandTarget | None = None
         self.flush_timeout_s = flush_timeout_s
         self._owns_db = owns_db
@@ -299,7 +300,7 @@ class MqttLink:
             name, rid = command.name, command.request_id
             if self.target is None:
                 raise CommandRejected("unavailable", "the device is not ready for commands")
-            if command.name == "person":
+            if command.name in ("person", "partner"):
                 command = self._resolve_person(command)
             self.target.apply_command(command)
         except CommandRejected as exc:
@@ -359,7 +360,7 @@ class MqttLink:
         """Publish every discovery config (retained), and empty retained configs for entities gone since."""
         people = self._people_labels()
         self._people_shown = people
-        configs = discovery_configs(self.topics.device_id, self.config.discovery_prefix, people)
+        configs = discovery_configs(self.topics.device_id, self.config.discovery_prefix, people, together=self.together)
         previous = set(json.loads(self.outbox.meta("discovery_topics", "[]")))
         for topic in removed_configs(previous, set(configs)):
             self.client.publish(topic, b"", qos=1, retain=True)

@@ -1,7 +1,10 @@
 """The recorder: stores the sessions of whoever is active, as the device runs.
 
 Attached to a running device as a publisher (metrics, session summaries) and a session-tick hook
-(glimmer moments). A guest session (nobody active) stores nothing. Writes happen on the main loop,
+(glimmer moments). A guest session (nobody active) stores nothing. Together mode has two recorders: sensor
+A's ("a", the active person's: the payload's top-level keys) and sensor B's ("b", the partner's: the
+payload's `partner` object, their own session number); each stores its person's own session, with the
+synchrony, linked to the other's. Writes happen on the main loop,
 one short transaction each; the store's WAL keeps them cheap.
 
 Faults never stop a session: when a write fails (a full disk, a locked or broken store) the error is
@@ -34,7 +37,11 @@ class SessionRecorder:
     """Publisher that stores the active person's sessions. `person_id` None: a guest, nothing stored."""
 
     def __init__(self, store: Store, wall_clock: Callable[[], datetime], person_id: int | None = None,
-                 glimmer_now: Callable[[], bool] | None = None, kind_now: Callable[[], str] | None = None) -> None:
+                 glimmer_now: Callable[[], bool] | None = None, kind_now: Callable[[], str] | None = None,
+                 sensor: str = "a") -> None:
+        if sensor not in ("a", "b"):
+            raise ValueError(f"sensor must be 'a' or 'b', got {sensor!r}")
+        self.sensor = sensor
         self.store = store
         self.person_id = person_id
         self._wall = wall_clock
@@ -53,20 +60,26 @@ class SessionRecorder:
     def metrics(self, payload: dict[str, Any]) -> None:
         if self.person_id is None:
             return
-        session = payload.get("session")
+        own = payload if self.sensor == "a" else payload.get("partner")
+        if own is None:
+            return
+        session = own.get("session")
         if session is None or payload.get("session_state") not in RECORDED_STATES:
             return
         if session != self._device_session:
-            self._begin(session)
-        row = {key: payload.get(key) for key in ("hr_bpm", "rmssd_ms", "coherence_ratio", "breath_rate_per_min",
-                                                   "pacer_rate_per_min", "signal_quality")}
-        row.update(t_s=payload["t_s"], at=self._wall())
+            self._begin(session, None if self.sensor == "a" else payload.get("session"))
+        row = {key: own.get(key) for key in ("hr_bpm", "rmssd_ms", "coherence_ratio", "breath_rate_per_min",
+                                               "signal_quality")}
+        row.update(t_s=payload["t_s"], at=self._wall(), pacer_rate_per_min=payload.get("pacer_rate_per_min"),
+                   synchrony=payload.get("synchrony"), synchrony_lag_s=payload.get("synchrony_lag_s"))
         holder = self._row
         if holder["kind"] != "assessment" and self._kind_now() == "assessment":
             holder["kind"] = "assessment"  # a very long press while settling: this session became one
         self._do(lambda: self.store.add_metrics(holder["id"], [row]))
 
     def session_closed(self, summary: dict[str, Any]) -> None:
+        if summary.get("sensor", "a") != self.sensor:
+            return  # the other person's
         if self.person_id is None and summary.get("assessment") is not None:
             log.info("a guest's assessment (resonance %s breaths/min) is not stored: choose a person first to keep "
                      "it", summary["assessment"].get("resonance_rate_per_min"))
@@ -109,7 +122,9 @@ class SessionRecorder:
 
     # -- writing ----------------------------------------------------------------------------------
 
-    def _begin(self, device_session: int) -> None:
+    def _begin(self, device_session: int, together_with: int | None = None) -> None:
+        """Open the row of the device's session `device_session` (`together_with`: the other person's
+        session, for the partner's)."""
         assert self.person_id is not None
         self._device_session = device_session
         kind = self._kind_now()
@@ -118,7 +133,8 @@ class SessionRecorder:
         person, at = self.person_id, self._wall()
 
         def open_row() -> None:
-            holder["id"] = self.store.open_session(person, at, kind, session_id=device_session)
+            holder["id"] = self.store.open_session(person, at, kind, session_id=device_session,
+                                                   together_with=together_with)
 
         self._do(open_row)
 

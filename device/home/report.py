@@ -1,7 +1,9 @@
 """Pictures of a session and of the weeks around it, as a PNG or a self-contained HTML page.
 
 One session: heart rate with the pacer's breathing drawn under it; coherence with the glimmer moments
-marked; the measured breathing rate against the pacer's. The weeks around it: RMSSD and coherence per
+marked; the measured breathing rate against the pacer's. A together session (docs/together.md) also draws
+the other person's heart rate on the same time axis (both rows' `t_s` are the one device's clock), and a
+fourth panel with the two people's heart-rate synchrony. The weeks around it: RMSSD and coherence per
 session, and the person's latest resonance assessment (heart-rate swing and LF power per rate tried).
 
 matplotlib (the `report` extra) draws them without pyplot's global state (Figure + Agg canvas). The
@@ -64,16 +66,35 @@ def _column(metrics: list[dict[str, Any]], key: str) -> np.ndarray:
 
 
 def session_png(store: Store, session: dict[str, Any]) -> bytes:
-    """Three panels of one session (needs its per-period metrics: pruned sessions say so)."""
+    """Three panels of one session, four for a together session (needs its per-period metrics: pruned
+    sessions say so)."""
+    return _png(session_figure(store, session))
+
+
+def session_figure(store: Store, session: dict[str, Any]) -> Any:
+    """The matplotlib Figure of `session_png` (axes: heart rate, coherence, breathing[, synchrony])."""
     metrics = store.session_metrics(session["id"])
     if len(metrics) < 2:
         raise DataError(f"session {session['id']} has no per-period detail left (pruned or too short)")
     t_min = _times_min(metrics)
-    fig = _figure(3)
-    ax_hr, ax_coh, ax_br = fig.subplots(3, 1, sharex=True)
+    synchrony = _column(metrics, "synchrony")
+    together = session.get("together_with") is not None or bool(np.isfinite(synchrony).any())
+    fig = _figure(4 if together else 3)
+    axes = fig.subplots(4 if together else 3, 1, sharex=True)
+    ax_hr, ax_coh, ax_br = axes[:3]
     hr = _column(metrics, "hr_bpm")
     pacer = _column(metrics, "pacer_rate_per_min")
-    ax_hr.plot(t_min, hr, color="#c0392b", lw=1.8, label="heart rate")
+    ax_hr.plot(t_min, hr, color="#c0392b", lw=1.8, label=session["person"] if together else "heart rate")
+    other = store.session(session["together_with"]) if session.get("together_with") is not None else None
+    if other is not None:
+        # The other person's heart rate on the same time axis: minutes from this session's first period.
+        theirs = store.session_metrics(other["id"])
+        if theirs:
+            t_theirs = (np.array([m["t_s"] for m in theirs], dtype=float) - metrics[0]["t_s"]) / 60.0
+            their_hr = _column(theirs, "hr_bpm")
+            ax_hr.plot(t_theirs, their_hr, color="#2e86c1", lw=1.8, label=other["person"])
+            if np.isfinite(their_hr).any():
+                hr = np.concatenate([hr, their_hr])
     # The pacer's breathing under it: a breath wave at the pacer's rate (phase = integral of the rate).
     fine = np.linspace(t_min[0], t_min[-1], max(2000, len(t_min) * 100))
     rate = np.interp(fine, t_min, np.nan_to_num(pacer, nan=0.0))
@@ -93,9 +114,16 @@ def session_png(store: Store, session: dict[str, Any]) -> bytes:
     ax_br.plot(t_min, _column(metrics, "breath_rate_per_min"), color="#8e44ad", lw=1.8, label="your breathing")
     ax_br.plot(t_min, pacer, color="#5dade2", lw=1.8, ls="--", label="pacer")
     ax_br.set_ylabel("breaths/min", fontsize=FONT_PT)
-    ax_br.set_xlabel("minutes", fontsize=FONT_PT)
     ax_br.legend(loc="upper right", fontsize=FONT_PT - 2)
-    return _png(fig)
+    if together:
+        ax_sync = axes[3]
+        ax_sync.plot(t_min, synchrony, color="#d35400", lw=1.8)
+        ax_sync.set_ylim(0.0, 1.0)
+        ax_sync.set_ylabel("synchrony", fontsize=FONT_PT)
+        with_whom = other["person"] if other is not None else "a guest"
+        ax_sync.set_title(f"heart-rate synchrony with {with_whom} (1: hearts move together)", fontsize=FONT_PT)
+    axes[-1].set_xlabel("minutes", fontsize=FONT_PT)
+    return fig
 
 
 def weeks_png(store: Store, person: Person, around: datetime) -> bytes:
@@ -184,7 +212,8 @@ def _page(person: Person, session: dict[str, Any], pictures: list[bytes]) -> str
     images = "\n".join(f'<img alt="" src="data:image/png;base64,{base64.b64encode(p).decode()}">' for p in pictures)
     rows = "".join(f"<tr><th>{html.escape(k.replace('_', ' '))}</th><td>{html.escape(str(session[k]))}</td></tr>"
                    for k in ("duration_s", "mean_hr_bpm", "mean_rmssd_ms", "mean_coherence_ratio",
-                             "peak_coherence_ratio", "glimmers", "pacer_start_rate_per_min", "pacer_end_rate_per_min"))
+                             "peak_coherence_ratio", "glimmers", "pacer_start_rate_per_min", "pacer_end_rate_per_min",
+                             "mean_synchrony", "peak_synchrony") if k in session)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

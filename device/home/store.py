@@ -135,13 +135,26 @@ CREATE TABLE active_person (                   -- one row once anyone was chosen
     person_id INTEGER REFERENCES people (id) ON DELETE SET NULL   -- NULL: a guest
 );
 """),
+    Migration("together mode: the partner on sensor B, each person's session linked to the other's, synchrony", """
+CREATE TABLE partner (                         -- who is on sensor B; one row once anyone was chosen
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    person_id INTEGER REFERENCES people (id) ON DELETE SET NULL   -- NULL: a guest
+);
+ALTER TABLE sessions ADD COLUMN together_with INTEGER REFERENCES sessions (id) ON DELETE SET NULL;
+ALTER TABLE sessions ADD COLUMN mean_synchrony REAL;
+ALTER TABLE sessions ADD COLUMN peak_synchrony REAL;
+ALTER TABLE session_metrics ADD COLUMN synchrony REAL;
+ALTER TABLE session_metrics ADD COLUMN synchrony_lag_s REAL;
+"""),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 SUMMARY_KEYS = ("duration_s", "paced_s", "mean_hr_bpm", "mean_rmssd_ms", "mean_coherence_ratio",
-                "peak_coherence_ratio", "coherent_s", "glimmers", "pacer_start_rate_per_min", "pacer_end_rate_per_min")
-METRIC_KEYS = ("hr_bpm", "rmssd_ms", "coherence_ratio", "breath_rate_per_min", "pacer_rate_per_min", "signal_quality")
+                "peak_coherence_ratio", "coherent_s", "glimmers", "pacer_start_rate_per_min", "pacer_end_rate_per_min",
+                "mean_synchrony", "peak_synchrony")
+METRIC_KEYS = ("hr_bpm", "rmssd_ms", "coherence_ratio", "breath_rate_per_min", "pacer_rate_per_min", "signal_quality",
+               "synchrony", "synchrony_lag_s")
 
 
 def resolve_store_path(setting: str, environ: Mapping[str, str] | None = None) -> Path:
@@ -298,16 +311,22 @@ class Store:
         return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0])
 
     def open_session(self, person_id: int, started_at: datetime, kind: str = "session",
-                     session_id: int | None = None) -> int:
+                     session_id: int | None = None, together_with: int | None = None) -> int:
         """A new session row, status `open`, for person_id; returns its id: `session_id` (the device's
-        number for it) unless another process has taken that id, then the next free one (logged)."""
+        number for it) unless another process has taken that id, then the next free one (logged).
+        `together_with`: the other person's session of a together session (both rows are linked, if it is
+        stored: a guest's is not)."""
         with self.transaction() as conn:
             free = session_id is not None and conn.execute(
                 "SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None
-            cur = conn.execute("INSERT INTO sessions (id, person_id, kind, status, started_at) "
-                               "VALUES (?, ?, ?, 'open', ?)",
-                               (session_id if free else None, person_id, kind, stamp(started_at)))
+            other = together_with if together_with is not None and conn.execute(
+                "SELECT 1 FROM sessions WHERE id = ?", (together_with,)).fetchone() is not None else None
+            cur = conn.execute("INSERT INTO sessions (id, person_id, kind, status, started_at, together_with) "
+                               "VALUES (?, ?, ?, 'open', ?, ?)",
+                               (session_id if free else None, person_id, kind, stamp(started_at), other))
             row_id = int(cur.lastrowid or 0)
+            if other is not None:
+                conn.execute("UPDATE sessions SET together_with = ? WHERE id = ?", (row_id, other))
         if session_id is not None and row_id != session_id:
             log.warning("session %d is stored as session %d (another process took its number)", session_id, row_id)
         return row_id
@@ -352,9 +371,10 @@ class Store:
         row = self.conn.execute(
             "SELECT min(t_s), max(t_s), max(at), avg(hr_bpm), avg(rmssd_ms), avg(coherence_ratio), "
             "max(coherence_ratio), (SELECT count(*) FROM glimmers WHERE session_id = ?), "
-            "sum(pacer_rate_per_min IS NOT NULL) FROM session_metrics WHERE session_id = ?",
+            "sum(pacer_rate_per_min IS NOT NULL), avg(synchrony), max(synchrony) "
+            "FROM session_metrics WHERE session_id = ?",
             (session_id, session_id)).fetchone()
-        t0, t1, last_at, hr, rmssd, coh, peak, glimmers, n_paced = row
+        t0, t1, last_at, hr, rmssd, coh, peak, glimmers, n_paced, sync, sync_peak = row
         rates = self.conn.execute(
             "SELECT pacer_rate_per_min FROM session_metrics WHERE session_id = ? AND pacer_rate_per_min IS NOT NULL "
             "ORDER BY t_s", (session_id,)).fetchall()
@@ -371,6 +391,7 @@ class Store:
             "coherent_s": None, "glimmers": int(glimmers or 0),
             "pacer_start_rate_per_min": r(rates[0][0]) if rates else None,
             "pacer_end_rate_per_min": r(rates[-1][0]) if rates else None,
+            "mean_synchrony": r(sync), "peak_synchrony": r(sync_peak, 3),
         }
         return summary, last_at
 
@@ -412,6 +433,13 @@ class Store:
             f"WHERE {' AND '.join(where)} ORDER BY s.started_at, s.id", args)
         return [dict(r) for r in rows]
 
+    def session(self, session_id: int) -> dict[str, Any] | None:
+        """One session row (as `sessions` gives them, with the person's name), or None when there is none."""
+        row = self.conn.execute(
+            "SELECT s.*, p.name AS person, p.removed_at IS NOT NULL AS person_removed "
+            "FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.id = ?", (session_id,)).fetchone()
+        return None if row is None else dict(row)
+
     def session_metrics(self, session_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM session_metrics WHERE session_id = ? ORDER BY t_s", (session_id,))
         return [dict(r) for r in rows]
@@ -431,6 +459,17 @@ class Store:
         """Keep who is active (None: a guest) for the next start."""
         with self.transaction() as conn:
             conn.execute("INSERT INTO active_person (one, person_id) VALUES (1, ?) "
+                         "ON CONFLICT (one) DO UPDATE SET person_id = excluded.person_id", (person_id,))
+
+    def partner_person_id(self) -> tuple[bool, int | None]:
+        """Who is on sensor B (together mode): (whether anyone was ever chosen, their id or None for a guest)."""
+        row = self.conn.execute("SELECT person_id FROM partner WHERE one = 1").fetchone()
+        return (False, None) if row is None else (True, None if row[0] is None else int(row[0]))
+
+    def set_partner_person(self, person_id: int | None) -> None:
+        """Keep who is on sensor B (None: a guest) for the next start."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO partner (one, person_id) VALUES (1, ?) "
                          "ON CONFLICT (one) DO UPDATE SET person_id = excluded.person_id", (person_id,))
 
     # -- assessments ------------------------------------------------------------------------------

@@ -37,9 +37,13 @@ from device.config import Config
 from device.pacing.assessment import ResonanceAssessment
 from device.pacing.guide import GuideSettings, PacerGuide
 from device.pacing.seat import Seat
-from device.pacing.together import together_start_rate, together_target_rate
+from device.pacing.together import together_glimmer, together_start_rate, together_target_rate
 from device.signal.hrv import HrvMetrics
-from patterns.state import BreathShape, Fade, PacerSnapshot, PatternState
+from patterns.state import BreathShape, Fade, PacerSnapshot, PatternState, TogetherLook
+
+Rgb = tuple[float, float, float]
+# The two halves' colours while nobody has said whose they are (the household sets its people's colours).
+DEFAULT_TOGETHER_COLOURS: tuple[Rgb, Rgb] = ((1.0, 0.55, 0.2), (0.25, 0.6, 1.0))
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +113,8 @@ class Session:
         self.partner: Seat | None = None  # the partner's seat, once they have joined (together mode)
         # The partner's resonance rate (None: not known, the default applies); set with who the partner is.
         self.partner_resonance_rate_per_min: float | None = None
+        # The ring's two halves in a together session: the active person's colour, the partner's (RGB 0..1).
+        self.together_colours: tuple[Rgb, Rgb] = DEFAULT_TOGETHER_COLOURS
         self._night = False
         self._night_forced: bool | None = None  # night mode set by hand (MQTT); None follows the schedule
         self._brightness = 1.0  # user brightness 0..1 (MQTT), on top of led.max_brightness and night caps
@@ -216,6 +222,7 @@ class Session:
         self._night_forced = previous._night_forced
         self._brightness = previous._brightness
         self.partner_resonance_rate_per_min = previous.partner_resonance_rate_per_min
+        self.together_colours = previous.together_colours
         self.pattern = self._decorate(replace(self.pattern, fade=previous.pattern.fade))
         return self
 
@@ -291,6 +298,7 @@ class Session:
             self.guide.join_partner()
             pacer = self.guide.retarget(now_s, self._together_target())
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))
+        self._show_together()
         log.info("session %d: the partner joins (their session %d): together, toward %.1f breaths/min",
                  self.session_id, seat.session_id, self.target_rate_bpm)
 
@@ -332,6 +340,7 @@ class Session:
             self._fade_to(now_s, 0.0, self._cfg.fade_out_s)
             self._stats = None
             self.partner = None
+            self._show_together()
             self.session_id = None
             self._enter(Phase.IDLE, now_s)
             return
@@ -377,6 +386,7 @@ class Session:
             self.partner.paced_s += dt_s
             if partner_in is not None:
                 self.partner.accumulate(now_s, partner_in.metrics, dt_s, self._synchrony)
+            self._show_together()
         if self._finger_off_for(now_s) >= self._cfg.pause_after_finger_off_s:
             self._fade_to(now_s, PAUSED_LEVEL, self._cfg.fade_out_s)
             self._enter(Phase.PAUSED, now_s)
@@ -439,6 +449,18 @@ class Session:
         if glimmer != self.pattern.glimmer or level != self.pattern.coherence:
             self.pattern = replace(self.pattern, glimmer=glimmer, coherence=level)
 
+    def _show_together(self) -> None:
+        """The ring's together look (patterns/state.TogetherLook) from both seats and the synchrony."""
+        a, b = self._stats, self.partner
+        if a is None or b is None:
+            look = None
+        else:
+            glimmer = together_glimmer(a.glimmer, b.glimmer, self._synchrony)
+            look = TogetherLook(self.together_colours[0], self.together_colours[1], a.coherence_level or 0.0,
+                                b.coherence_level or 0.0, self._synchrony, glimmer)
+        if look != self.pattern.together:
+            self.pattern = replace(self.pattern, together=look)
+
     def _fade_to(self, now_s: float, level: float, duration_s: float) -> None:
         current = float(self.pattern.fade.level(now_s))
         self.pattern = replace(self.pattern, fade=Fade(now_s, current, level, duration_s))
@@ -459,6 +481,7 @@ class Session:
     def _finish(self, now_s: float) -> dict[str, Any] | None:
         seat, partner, session_id, guide = self._stats, self.partner, self.session_id, self.guide
         self._stats, self.partner, self.session_id, self.guide = None, None, None, None
+        self._show_together()  # one person's look again
         self._enter(Phase.IDLE, now_s)
         if seat is None or session_id is None:
             return None

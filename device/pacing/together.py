@@ -9,6 +9,8 @@ one device.pacing.guide.PacerGuide, which starts, glides and waits as it does fo
   breather's rate;
 - target: `together_target_rate` is the resonance rate the glide heads for (GuideSettings.resonance_rate_per_min):
   the mean of the two people's resonance rates, each their stored one or the default;
+- the shared glimmer (patterns.state.TogetherLook.glimmer): `together_glimmer`, when each person has their
+  own glimmer (their sustained coherence, as the session decides it for one person) and they are in sync;
 - waiting: `together_following` is what gates the glide: it goes on only while both people follow it, and it
   holds (as PacerGuide holds for one person who stops following) while either does not.
 """
@@ -20,10 +22,14 @@ import math
 from device.errors import InputError
 from device.pacing.guide import MAX_START_RATE_BPM, MIN_RATE_BPM, PLAUSIBLE_BREATH_BPM
 
-__all__ = ["DEFAULT_RESONANCE_BPM", "together_following", "together_start_rate", "together_target_rate"]
+__all__ = ["DEFAULT_RESONANCE_BPM", "IN_SYNC", "together_following", "together_glimmer", "together_start_rate",
+           "together_target_rate"]
 
 DEFAULT_RESONANCE_BPM = 6.0  # a person with no resonance assessment (GuideSettings' default)
 RESONANCE_RANGE_BPM = (4.5, 7.0)  # GuideSettings.resonance_rate_per_min's bounds
+# Heart-rate synchrony (device/signal/synchrony.py) at which two people count as in sync: the level issue 13
+# asks paced pairs to reach; beat-to-beat noise alone reaches 0.40 in 1 window of 20 by chance.
+IN_SYNC = 0.7
 
 
 def _plausible(rate_bpm: float | None) -> float | None:
@@ -70,3 +76,9 @@ def together_target_rate(resonance_a_bpm: float | None, resonance_b_bpm: float |
 def together_following(following_a: bool, following_b: bool) -> bool:
     """Does the shared pacer's glide go on? Only while both people follow it: it waits for either one."""
     return following_a and following_b
+
+
+def together_glimmer(glimmer_a: bool, glimmer_b: bool, synchrony: float | None) -> bool:
+    """The shared glimmer: both people coherent (each one's own glimmer, sustained coherence) and their
+    heart-rate synchrony at least IN_SYNC. Withheld synchrony (None) is not in sync."""
+    return glimmer_a and glimmer_b and synchrony is not None and synchrony >= IN_SYNC

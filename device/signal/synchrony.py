@@ -19,9 +19,12 @@ and favours the smallest lag when a rhythm repeats within the lag range).
 
 - value: the peak correlation, clipped at 0. 1: one person's breathing-band heart-rate rhythm is a scaled,
   shifted copy of the other's (how large each one's swing is and their mean heart rates do not matter). 0: no
-  lag within MAX_LAG_S at which they move together at all. Two independent rhythms reach about 0.2-0.4 by
-  chance within one 64 s window (the band holds few independent cycles), so only values well above that say
-  the two hearts share a rhythm.
+  lag within MAX_LAG_S at which they move together at all. By chance, within one 64 s window (the band holds
+  few independent cycles), beat-to-beat noise alone reaches a median 0.24 (95th percentile 0.40) and
+  rhythms at 12 and 15 breaths/min a median 0.07 (95th percentile 0.12) (100 generated pairs each:
+  `python -m bench.bench_synchrony --chance 100`); only values well above that say the hearts share a
+  rhythm. Two people who happen to breathe at nearly the same rate do move together for as long as their
+  rates agree, and the value says so.
 - lag_s: the lag of the peak, refined between samples. lag_s > 0: A leads B (B's rhythm repeats A's
   lag_s seconds later); lag_s < 0: B leads A. A repeating rhythm has peaks one breath period apart: the
   smallest lag is the one reported (the estimator favours it).
@@ -40,12 +43,14 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal.coherence import BREATH_BAND_HZ, MIN_HR_SD_BPM, TACHOGRAM_FS_HZ
+from device.signal.hrv import COHERENCE_MIN_COVER
 
 __all__ = [
     "COVER_MIN",
     "FLAT_SERIES",
     "HRV_WITHHELD",
     "MAX_LAG_S",
+    "SYNCHRONY_WINDOW_S",
     "WINDOW_NOT_COVERED",
     "Synchrony",
     "heart_rate_synchrony",
@@ -53,10 +58,10 @@ __all__ = [
 ]
 
 SYNCHRONY_WINDOW_S = 64.0  # the coherence window (HeartMath's 64 s)
-# Half the period of 6 breaths/min: any phase between two hearts following one slow breath is within reach,
-# while heart rates at faster breathing are still compared close to in step.
+# Half the period of 6 breaths/min: any phase between two hearts following one slow breath is within reach
+# (at faster breathing the range holds more than a period, and the smallest of the repeating lags is reported).
 MAX_LAG_S = 5.0
-COVER_MIN = 0.9  # share of the window each person's intervals must cover (COHERENCE_MIN_COVER in hrv.py)
+COVER_MIN = COHERENCE_MIN_COVER  # share of the window each person's intervals must cover, as for coherence
 
 # Why synchrony is withheld (Synchrony.reason).
 HRV_WITHHELD = "hrv_withheld"
@@ -116,6 +121,8 @@ def heart_rate_synchrony(beat_times_a_s: NDArray[np.float64], ibi_a_ms: NDArray[
                          end_s: float, window_s: float = SYNCHRONY_WINDOW_S) -> Synchrony:
     """Synchrony of A's and B's heart rates over the window (end_s - window_s, end_s] (seconds, one time axis).
 
+    end_s: the time the reading is for (e.g. the newer of the two people's newest beats, when coherence is
+    updated); each person's intervals must cover COVER_MIN of the window up to it.
     `ibi_*_ms[i]` is the interval (ms) ending at beat `beat_times_*_s[i]` (as HrvTracker.tachogram gives
     them); beats outside the window are ignored. Returns Synchrony(value 0..1, lag_s), or withheld with
     WINDOW_NOT_COVERED or FLAT_SERIES (see the module's docstring). Raises InputError on arrays of

@@ -22,6 +22,7 @@ from device.home.messages import Person, person_label
 from device.home.mqtt import PEOPLE_CHECK_S
 from device.home.people import add_person, new_person
 from device.home.store import Store
+from device.payload import SCHEMA_VERSION
 from sim.world import SimWorld
 from tests.device.home.broker import Mosquitto, Subscriber
 from tests.device.home.device_helpers import mqtt_config, sim_device, wait_connected
@@ -117,8 +118,8 @@ def test_the_guest_is_chosen_with_null_and_refusals_change_nothing(rig: Rig) -> 
                rig.send("person", {})]
     assert [r["error"]["code"] for r in refused] == ["unknown_person", "wrong_type", "missing_field"]
     assert rig.household.active is not None and rig.household.active.name == "Ann"
-    assert rig.send("person", {"person": None, "id": "g"}) == {"kind": "result", "schema": 2, "command": "person",
-                                                               "ok": True, "id": "g"}
+    assert rig.send("person", {"person": None, "id": "g"}) == {"kind": "result", "schema": SCHEMA_VERSION,
+                                                               "command": "person", "ok": True, "id": "g"}
     assert rig.household.active is None and rig.glimmer.current_person is None
     assert rig.household.recorder is not None and rig.household.recorder.person_id is None, "a guest is not stored"
 

@@ -36,6 +36,8 @@ SHIPPED = [
     ("MQTT outbox: messages waiting for the broker, drop counts, discovery bookkeeping", "2fe2e1a586b09a09"),
     ("breaths per minute are _per_min (beats per minute alone are _bpm)", "d8169b5fb910cb76"),
     ("the household's active person, kept across restarts", "08b522a2ee688c76"),
+    ("together mode: the partner on sensor B, each person's session linked to the other's, synchrony",
+     "4a37feab05fa8956"),
 ]
 
 

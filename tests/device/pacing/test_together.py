@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from device.errors import InputError
 from device.pacing.guide import MAX_START_RATE_BPM, MIN_RATE_BPM, GuideSettings, PacerGuide
-from device.pacing.together import together_following, together_start_rate, together_target_rate
+from device.pacing.together import (
+    IN_SYNC,
+    together_following,
+    together_glimmer,
+    together_start_rate,
+    together_target_rate,
+)
 
 breathing = st.floats(min_value=4.0, max_value=24.0)  # rates a person can be breathing at (plausible)
 resonance = st.floats(min_value=4.5, max_value=7.0)
@@ -84,3 +90,12 @@ def test_a_resonance_rate_out_of_range_is_refused(a: float | None, b: float, def
 def test_the_glide_goes_on_only_while_both_follow() -> None:
     table = {(a, b): together_following(a, b) for a, b in itertools.product([True, False], repeat=2)}
     assert table == {(True, True): True, (True, False): False, (False, True): False, (False, False): False}
+
+
+@pytest.mark.parametrize(("a", "b", "synchrony", "shared"),
+                         [(True, True, 0.9, True), (True, True, IN_SYNC, True), (True, True, 0.6, False),
+                          (True, True, None, False), (True, False, 0.95, False), (False, True, 0.95, False),
+                          (False, False, 1.0, False)])
+def test_the_shared_glimmer_needs_both_coherent_and_in_sync(a: bool, b: bool, synchrony: float | None,
+                                                            shared: bool) -> None:
+    assert together_glimmer(a, b, synchrony) is shared

@@ -114,3 +114,26 @@ def test_the_active_person_lifting_leaves_the_partners_session_pacing(tmp_path: 
     assert glimmer.session.phase.value == "pacing"
     last = rig.recorded.metrics_payloads[-1]
     assert last["hr_reason"] == "no_finger" and last["partner"]["hr_bpm"] is not None
+
+
+def test_the_ring_shows_both_people_in_their_own_colours_during_a_together_session(tmp_path: Path) -> None:
+    import numpy as np
+
+    from device.pacing.session import DEFAULT_TOGETHER_COLOURS
+
+    rig = two_people(tmp_path, _config())
+    glimmer = rig.device
+    glimmer.run(until_s=151.0)  # a session step after the metrics at 150 s: the look holds the newest figures
+    look = glimmer.session.pattern.together
+    assert look is not None and (look.colour_a, look.colour_b) == DEFAULT_TOGETHER_COLOURS
+    assert look.synchrony == glimmer.synchrony.value
+    assert look.coherence_a == (glimmer.session.person_seat.coherence_level or 0.0)  # type: ignore[union-attr]
+    frame = rig.world.ring.latest()
+    assert frame is not None
+    n = glimmer.config.led.count
+    half_a = np.asarray(frame[1:n // 2], dtype=float).mean(axis=0)  # LED 0 is the pilot light
+    half_b = np.asarray(frame[n // 2 + 1:], dtype=float).mean(axis=0)
+    assert half_a[0] > half_a[2] and half_b[2] > half_b[0]  # warm amber beside blue (R, G, B)
+    glimmer.session.stop_now(glimmer.clock.now_s())
+    glimmer.run(until_s=170.0)
+    assert glimmer.session.pattern.together is None
