@@ -76,3 +76,13 @@ def sensor_places(sensor_cfg: SensorPlaces) -> tuple[str, str | None]:
         mux = f"of the TCA9548A at 0x{sensor_cfg.mux_address:02x} on {bus}"
         return f"channel {sensor_cfg.mux_channel_a} {mux}", f"channel {sensor_cfg.mux_channel_b} {mux}"
     return bus, None
+
+
+def sensor_bus_numbers(sensor_cfg: SensorPlaces) -> tuple[int, int | None]:
+    """The I2C bus number each sensor's transactions travel on (for a supervisor's `bus_number`): behind a
+    switch both are on `i2c_bus`; on two buses B is on `second_i2c_bus`; B is None for "single"."""
+    if sensor_cfg.layout == "two_buses":
+        return sensor_cfg.i2c_bus, sensor_cfg.second_i2c_bus
+    if sensor_cfg.layout == "mux":
+        return sensor_cfg.i2c_bus, sensor_cfg.i2c_bus
+    return sensor_cfg.i2c_bus, None
