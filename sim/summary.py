@@ -80,10 +80,13 @@ def format_summary(summary: dict[str, Any] | None, payloads: Sequence[dict[str, 
     def row(label: str, text: str) -> None:
         lines.append(f"  {label:<{LABEL_WIDTH}}{text}")
 
+    if together is not None:
+        row("people", f"A seed {together.seed_a} (sensor A), B seed {together.seed_b} (sensor B, the partner)")
     if summary is None:
         row("session", "none was held (no finger settled on the sensor)")
     else:
-        row("session", f"{summary.get('session')}")
+        whose = " (A's: the figures down to the pacer are A's)" if together else ""
+        row("session", f"{summary.get('session')}{whose}")
         row("length", _duration(summary.get("duration_s") or 0.0))
         paced = summary.get("paced_s") or 0.0
         row("paced", _duration(paced) if paced else "pacing never started")
@@ -105,7 +108,6 @@ def format_summary(summary: dict[str, Any] | None, payloads: Sequence[dict[str, 
     if together is None:
         _compare_rows(row, "coherence", coherence_comparison(payloads))
     else:
-        row("people", f"A seed {together.seed_a} (sensor A), B seed {together.seed_b} (sensor B, the partner)")
         _compare_rows(row, "A coherence", coherence_comparison(payloads))
         _compare_rows(row, "B coherence", coherence_comparison(payloads, reading=_partner, what="partner coherence"))
         _compare_rows(row, "synchrony", coherence_comparison(payloads, reading=_synchrony, what="synchrony"))
