@@ -389,6 +389,10 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
     if sim.get("partner_seed") is not None and sim.get("partner_seed") == sim.get("seed"):
         problems.append(f"sim.partner_seed: expected a seed other than sim.seed ({sim['seed']}) so the partner is "
                         f"another person (-1: sim.seed + 1), got {sim['partner_seed']}")
+    a_on, b_on = sim.get("finger_on_at_s"), sim.get("partner_finger_on_at_s")
+    if sim.get("people") == 2 and a_on is not None and b_on is not None and not b_on >= a_on + 1.0:
+        problems.append(f"sim.partner_finger_on_at_s: expected at least 1 s after sim.finger_on_at_s ({a_on}) so the "
+                        f"device sees the person on sensor A first and the partner join, got {b_on}")
     return problems
 
 

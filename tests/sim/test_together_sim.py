@@ -62,6 +62,8 @@ def test_the_partner_is_drawn_from_their_own_seed_with_what_the_config_pins() ->
     ({"seed": 4, "partner_seed": 4}, "sim.partner_seed: expected a seed other than sim.seed (4)"),
     ({"partner_compliance": 1.5}, "sim.partner_compliance: expected 0.0 to 1.0, got 1.5"),
     ({"partner_resonance_rate_per_min": 12.0}, "sim.partner_resonance_rate_per_min: expected 4.0 to 8.0, got 12.0"),
+    ({"people": 2, "finger_on_at_s": 5.0, "partner_finger_on_at_s": 5.5},
+     "sim.partner_finger_on_at_s: expected at least 1 s after sim.finger_on_at_s (5.0)"),
 ])
 def test_bad_together_settings_are_refused_each_in_one_line(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
