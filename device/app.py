@@ -179,6 +179,11 @@ class GlimmerDevice:
             self.channel_b = SensorChannel("B", build_sensor(config, hardware, second=True), fs_hz)
         self.led = build_led(config, hardware)
         self.audio = hardware.audio
+        # Who is on which sensor (docs/together.md): the first finger is the active person's, the second the
+        # partner's. Normally sensor A is the person's; a finger alone on sensor B opens the active person's
+        # session on sensor B (the roles swap until the device is idle again).
+        self.person_channel: SensorChannel = self.channel_a
+        self.partner_channel: SensorChannel | None = self.channel_b
         self.metrics: HrvMetrics = self.channel_a.hrv.metrics()
         self.partner_metrics: HrvMetrics | None = None if self.channel_b is None else self.channel_b.hrv.metrics()
         self.synchrony: Synchrony = Synchrony.withheld(NOT_TOGETHER)
@@ -230,30 +235,31 @@ class GlimmerDevice:
 
     # -- the loop's tasks -------------------------------------------------------------------------
 
-    # Sensor A's parts, as the device had them before together mode (read-only).
+    # The active person's sensor's parts (sensor A's, unless a finger alone on sensor B opened the
+    # session), as the device had them before together mode (read-only).
     @property
     def sensor(self) -> PulseSensor:
-        return self.channel_a.sensor
+        return self.person_channel.sensor
 
     @property
     def pipeline(self) -> PulsePipeline:
-        return self.channel_a.pipeline
+        return self.person_channel.pipeline
 
     @property
     def hrv(self) -> HrvTracker:
-        return self.channel_a.hrv
+        return self.person_channel.hrv
 
     @property
     def reading(self) -> SensorReading | None:
-        return self.channel_a.reading
+        return self.person_channel.reading
 
     @property
     def finger_on(self) -> bool:
-        return self.channel_a.finger_on
+        return self.person_channel.finger_on
 
     @property
     def quality(self) -> float:
-        return self.channel_a.quality
+        return self.person_channel.quality
 
     @property
     def channels(self) -> list[SensorChannel]:
@@ -261,11 +267,10 @@ class GlimmerDevice:
         return [self.channel_a] if self.channel_b is None else [self.channel_a, self.channel_b]
 
     def _read_sensor(self, now_s: float) -> None:
-        stamped = self.channel_a.read()
-        if stamped and isinstance(self.session.guide, ResonanceAssessment):
-            self.session.guide.add_beats(stamped)
-        if self.channel_b is not None:
-            self.channel_b.read()
+        for channel in self.channels:
+            stamped = channel.read()
+            if stamped and channel is self.person_channel and isinstance(self.session.guide, ResonanceAssessment):
+                self.session.guide.add_beats(stamped)
         idle = all(channel.no_finger for channel in self.channels)
         self._sensor_task.period_s = self._idle_read_period_s if idle else self._read_period_s
         self._buttons_task.period_s = max(BUTTON_POLL_S, self._sensor_task.period_s)
@@ -277,11 +282,12 @@ class GlimmerDevice:
         if night.enabled:
             wall = self.hardware.wall_clock().time()
             self.session.set_night(in_night(wall, night.start_time(), night.end_time()))
+        self._choose_roles()
         self.metrics = self.current_metrics(now_s, publishing=False)
         partner: PartnerInput | None = None
-        if self.channel_b is not None:
+        if self.partner_channel is not None:
             self.partner_metrics = self.current_partner_metrics(now_s, publishing=False)
-            partner = PartnerInput(self.channel_b.finger_on, self.channel_b.quality, self.partner_metrics)
+            partner = PartnerInput(self.partner_channel.finger_on, self.partner_channel.quality, self.partner_metrics)
             self._forget_lifted(now_s)
         synchrony = self.current_synchrony(now_s)
         before = self.session.phase
@@ -293,22 +299,38 @@ class GlimmerDevice:
                 channel.reset_hrv()  # nothing of this finger's beats carries over into what comes next
         self._publish_state(now_s)
 
+    def _choose_roles(self) -> None:
+        """While idle: the first finger is the active person's. Sensor A's finger (or none) keeps the usual
+        roles; a finger alone on sensor B makes sensor B the active person's and A the partner's."""
+        a, b = self.channel_a, self.channel_b
+        if b is None or self.session.phase is not Phase.IDLE:
+            return
+        swapped = b.finger_on and not a.finger_on
+        person, partner = (b, a) if swapped else (a, b)
+        if person is not self.person_channel:
+            log.info("a finger on sensor %s alone: the active person's; the other sensor is the partner's",
+                     person.name)
+            self.person_channel, self.partner_channel = person, partner
+            self._synchrony_from = None
+
     def current_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
-        """Sensor A's figures, withheld (with the reason) when the signal behind them is gone: sensor
-        lost, no finger, still settling, or no beat for STALE_AFTER_S (device/sensor_channel.py)."""
-        return self.channel_a.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
+        """The active person's figures (sensor A's, see _choose_roles), withheld (with the reason) when the
+        signal behind them is gone: sensor lost, no finger, still settling, or no beat for STALE_AFTER_S
+        (device/sensor_channel.py)."""
+        return self.person_channel.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
 
     def current_partner_metrics(self, now_s: float, publishing: bool = True) -> HrvMetrics:
-        """Sensor B's figures (the partner's), withheld as sensor A's are; raises ValueError without sensor B."""
-        if self.channel_b is None:
+        """The partner's figures (sensor B's, see _choose_roles), withheld as the person's are; raises
+        ValueError without a second sensor."""
+        if self.partner_channel is None:
             raise ValueError("this device has one sensor")
-        return self.channel_b.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
+        return self.partner_channel.current_metrics(now_s, self.session.phase is Phase.SETTLING, publishing)
 
     def current_synchrony(self, now_s: float) -> Synchrony:
         """The two people's heart-rate synchrony (device/signal/synchrony.py) over the last 64 s, recomputed
         whenever either person's figures are (as coherence is); withheld with a reason when there is no
         together session or when either person's HRV is withheld (self.metrics, self.partner_metrics)."""
-        b = self.channel_b
+        a, b = self.person_channel, self.partner_channel
         if b is None or not self.session.together or self.partner_metrics is None:
             self._synchrony_from = None
             self.synchrony = Synchrony.withheld(NOT_TOGETHER)
@@ -318,9 +340,9 @@ class GlimmerDevice:
         elif self.partner_metrics.hrv_reason is not None:
             self._synchrony_from = None
             self.synchrony = Synchrony.withheld(PARTNER_HRV_WITHHELD)
-        elif self._synchrony_from != (self.channel_a.figures_at_s, b.figures_at_s):
-            self._synchrony_from = (self.channel_a.figures_at_s, b.figures_at_s)
-            tach_a = self.channel_a.hrv.tachogram(SYNCHRONY_WINDOW_S)
+        elif self._synchrony_from != (a.figures_at_s, b.figures_at_s):
+            self._synchrony_from = (a.figures_at_s, b.figures_at_s)
+            tach_a = a.hrv.tachogram(SYNCHRONY_WINDOW_S)
             tach_b = b.hrv.tachogram(SYNCHRONY_WINDOW_S)
             # The window ends at the newer of the two people's last beats both series reach.
             ends = [float(t[0][-1]) for t in (tach_a, tach_b) if t is not None and len(t[0])]
@@ -583,7 +605,7 @@ class GlimmerDevice:
         return self._scheduler.wakeups
 
     def status(self) -> DeviceStatus:
-        """Sensor A's (the active person's) status."""
+        """The active person's sensor's status (sensor A's, see _choose_roles)."""
         reading = self.reading
         guide = self.session.guide
         following = None
@@ -600,9 +622,9 @@ class GlimmerDevice:
         )
 
     def partner_status(self) -> DeviceStatus | None:
-        """Sensor B's (the partner's) status; session_id is the partner's own session number (None until
-        they join). None without sensor B."""
-        b = self.channel_b
+        """The partner's sensor's status (sensor B's, see _choose_roles); session_id is the partner's own
+        session number (None until they join). None without a second sensor."""
+        b = self.partner_channel
         if b is None:
             return None
         reading = b.reading

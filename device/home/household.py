@@ -94,7 +94,7 @@ class Household:
             partner_recorder = SessionRecorder(
                 self.store, device.hardware.stamp_clock, self.partner.id if self.partner else None,
                 glimmer_now=lambda: bool(device.session.partner is not None and device.session.partner.glimmer),
-                sensor="b")
+                seat="partner")
             device.publishers.append(partner_recorder)
             device.on_session_tick.append(partner_recorder.on_tick)
             self.partner_recorder = partner_recorder

@@ -185,8 +185,8 @@ class MqttLink:
         return person_label(self.partner_person(), self.config.privacy, self._secret)
 
     def session_closed(self, summary: dict[str, Any]) -> None:
-        # A together session's partner summary (sensor "b") is the partner's.
-        person = self._partner() if summary.get("sensor") == "b" else self._person()
+        # A together session's partner summary (seat "partner") is the partner's.
+        person = self._partner() if summary.get("seat") == "partner" else self._person()
         self._put("summary", self.topics.session, with_measured_at(summary_payload(summary, person),
                                                                    self.wall_clock()))
 

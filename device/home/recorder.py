@@ -1,8 +1,8 @@
 """The recorder: stores the sessions of whoever is active, as the device runs.
 
 Attached to a running device as a publisher (metrics, session summaries) and a session-tick hook
-(glimmer moments). A guest session (nobody active) stores nothing. Together mode has two recorders: sensor
-A's ("a", the active person's: the payload's top-level keys) and sensor B's ("b", the partner's: the
+(glimmer moments). A guest session (nobody active) stores nothing. Together mode has two recorders: the
+active person's (seat "person": the payload's top-level keys) and the partner's (seat "partner": the
 payload's `partner` object, their own session number); each stores its person's own session, with the
 synchrony, linked to the other's. Writes happen on the main loop,
 one short transaction each; the store's WAL keeps them cheap.
@@ -38,10 +38,10 @@ class SessionRecorder:
 
     def __init__(self, store: Store, wall_clock: Callable[[], datetime], person_id: int | None = None,
                  glimmer_now: Callable[[], bool] | None = None, kind_now: Callable[[], str] | None = None,
-                 sensor: str = "a") -> None:
-        if sensor not in ("a", "b"):
-            raise ValueError(f"sensor must be 'a' or 'b', got {sensor!r}")
-        self.sensor = sensor
+                 seat: str = "person") -> None:
+        if seat not in ("person", "partner"):
+            raise ValueError(f"seat must be 'person' or 'partner', got {seat!r}")
+        self.seat = seat
         self.store = store
         self.person_id = person_id
         self._wall = wall_clock
@@ -60,14 +60,14 @@ class SessionRecorder:
     def metrics(self, payload: dict[str, Any]) -> None:
         if self.person_id is None:
             return
-        own = payload if self.sensor == "a" else payload.get("partner")
+        own = payload if self.seat == "person" else payload.get("partner")
         if own is None:
             return
         session = own.get("session")
         if session is None or payload.get("session_state") not in RECORDED_STATES:
             return
         if session != self._device_session:
-            self._begin(session, None if self.sensor == "a" else payload.get("session"))
+            self._begin(session, None if self.seat == "person" else payload.get("session"))
         row = {key: own.get(key) for key in ("hr_bpm", "rmssd_ms", "coherence_ratio", "breath_rate_per_min",
                                                "signal_quality")}
         row.update(t_s=payload["t_s"], at=self._wall(), pacer_rate_per_min=payload.get("pacer_rate_per_min"),
@@ -78,7 +78,7 @@ class SessionRecorder:
         self._do(lambda: self.store.add_metrics(holder["id"], [row]))
 
     def session_closed(self, summary: dict[str, Any]) -> None:
-        if summary.get("sensor", "a") != self.sensor:
+        if summary.get("seat", "person") != self.seat:
             return  # the other person's
         if self.person_id is None and summary.get("assessment") is not None:
             log.info("a guest's assessment (resonance %s breaths/min) is not stored: choose a person first to keep "

@@ -1,7 +1,7 @@
 """One person's part of a session: their running figures, glimmer and summary.
 
-A one-person session has one seat (sensor A's, the active person's). A together session (issue 13,
-docs/together.md) has a second one, the partner's on sensor B, opened when the partner's finger joins
+A one-person session has one seat (the active person's). A together session (issue 13,
+docs/together.md) has a second one, the partner's, opened when the partner's finger joins
 and closed with the session; each seat is its person's own stored session, with its own number.
 Running sums only (bounded: no per-beat history).
 """
@@ -19,7 +19,7 @@ class Seat:
     """Running sums for one person's session summary. Times are clock seconds."""
 
     session_id: int
-    sensor: str  # "a" (the active person's sensor) or "b" (the partner's)
+    seat: str  # "person" (the active person's session) or "partner" (the partner's, together mode)
     started_s: float
     glimmer_ratio: float  # coherence at or above this counts as coherent (session.glimmer_coherence_ratio)
     glimmer_after_s: float  # coherent this long earns the glimmer (session.glimmer_after_s)
@@ -87,7 +87,7 @@ class Seat:
             "pacer_start_rate_per_min": None if self.start_rate_bpm is None else round(self.start_rate_bpm, 2),
             "pacer_end_rate_per_min": (round(end_rate_bpm, 2)
                                        if self.pacing_started_s is not None and end_rate_bpm is not None else None),
-            "sensor": self.sensor,
+            "seat": self.seat,
             "together_with": self.together_with,
             "mean_synchrony": mean(self.synchrony_sum, self.n_synchrony),
             "peak_synchrony": round(self.synchrony_peak, 3) if self.n_synchrony else None,

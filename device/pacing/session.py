@@ -13,13 +13,14 @@ a long pause closes it, with a fade, and the session's summary is handed to whoe
 The session publishes what the outputs should show as an immutable `PatternState`, swapped atomically,
 so the audio thread can read it at any moment without a lock.
 
-Together mode (issue 13, docs/together.md): with a second sensor, `tick` also takes the partner's reading.
-Sensor A's finger opens a session (the active person's); the partner's finger on sensor B joins an open
-one (at once when both are on as it opens, or mid-session), which makes it a together session: the partner
-gets their own seat (device/pacing/seat.py) with their own session number and summary, and the one pacer
-serves both (device/pacing/together.py). A finger alone on sensor B opens nothing. Once together, either
-finger keeps the session going: one person lifting (or their sensor failing) leaves the other's session
-running; it pauses only when both have lifted. An assessment is one person's and takes no partner.
+Together mode (issue 13, docs/together.md): with a second sensor, `tick` also takes the partner's reading
+(the device decides which sensor is whose: the first finger is the active person's). The person's finger
+opens a session; the partner's finger joins an open one (at once when both are on as it opens, or
+mid-session), which makes it a together session: the partner gets their own seat (device/pacing/seat.py)
+with their own session number and summary, and the one pacer serves both (device/pacing/together.py). The
+partner's finger alone opens nothing here. Once together, either finger keeps the session going: one person
+lifting (or their sensor failing) leaves the other's session running; it pauses only when both have lifted.
+An assessment is one person's and takes no partner.
 """
 
 from __future__ import annotations
@@ -288,7 +289,7 @@ class Session:
             return
         if self.assessment is not None:
             return  # an assessment is one person's
-        seat = Seat(next(self.ids), "b", now_s, self._cfg.glimmer_coherence_ratio, self._cfg.glimmer_after_s,
+        seat = Seat(next(self.ids), "partner", now_s, self._cfg.glimmer_coherence_ratio, self._cfg.glimmer_after_s,
                     together_with=self.session_id)
         self._stats.together_with = seat.session_id
         self.partner = seat
@@ -329,7 +330,8 @@ class Session:
 
     def _open(self, now_s: float) -> None:
         self.session_id = next(self.ids)
-        self._stats = Seat(self.session_id, "a", now_s, self._cfg.glimmer_coherence_ratio, self._cfg.glimmer_after_s)
+        self._stats = Seat(self.session_id, "person", now_s, self._cfg.glimmer_coherence_ratio,
+                           self._cfg.glimmer_after_s)
         self._enter(Phase.SETTLING, now_s)
         self._fade_to(now_s, SETTLING_LEVEL, self._cfg.fade_in_s)
         log.info("session %d: settling", self.session_id)

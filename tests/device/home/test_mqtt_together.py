@@ -70,9 +70,9 @@ def test_together_payloads_validate_and_cmd_partner_chooses_who_is_on_sensor_b(t
     together = [p for p in bodies["metrics"] if p["together"]]
     assert together and any(p["partner"]["hr_bpm"] is not None for p in together)
     assert any(p["synchrony"] is not None for p in together)
-    summaries = {s["sensor"]: s for s in bodies["session"]}
-    assert summaries["a"]["person"] == "Ann" and summaries["b"]["person"] == "Bo"
-    assert summaries["a"]["together_with"] == summaries["b"]["session"]
+    summaries = {s["seat"]: s for s in bodies["session"]}
+    assert summaries["person"]["person"] == "Ann" and summaries["partner"]["person"] == "Bo"
+    assert summaries["person"]["together_with"] == summaries["partner"]["session"]
     discovery = {m.topic for m in got if m.topic.startswith("homeassistant/") and m.payload}
     assert {f"homeassistant/sensor/bedside/{s.object_id}/config" for s in TOGETHER_SENSORS} <= discovery
     assert "homeassistant/select/bedside/partner_choice/config" in discovery

@@ -41,7 +41,7 @@ def test_both_fingers_on_make_a_together_session_with_both_readings_and_synchron
     assert all(p["synchrony_reason"] is not None for p in payloads if p["synchrony"] is None)
     glimmer.close()
     a_summary, b_summary = rig.recorded.summaries[-2:]
-    assert (a_summary["sensor"], b_summary["sensor"]) == ("a", "b")
+    assert (a_summary["seat"], b_summary["seat"]) == ("person", "partner")
     assert a_summary["together_with"] == b_summary["session"] and b_summary["together_with"] == a_summary["session"]
     assert a_summary["mean_synchrony"] is not None and a_summary["mean_synchrony"] == b_summary["mean_synchrony"]
     assert b_summary["mean_hr_bpm"] is not None and b_summary["paced_s"] > 100
@@ -82,14 +82,28 @@ def test_the_active_persons_sensor_vanishing_leaves_the_partners_session_running
     assert all(p["hr_reason"] == "sensor_lost" and p["partner"]["hr_bpm"] is not None for p in after)
 
 
-def test_a_finger_alone_on_sensor_b_starts_nothing_and_joins_when_sensor_a_starts(tmp_path: Path) -> None:
-    rig = two_people(tmp_path, _config(finger_on_at_s=60.0))
+def test_a_finger_alone_on_sensor_b_is_the_active_persons_session_and_sensor_a_then_joins_as_partner(
+        tmp_path: Path) -> None:
+    rig = two_people(tmp_path, _config(finger_on_at_s=150.0), finger_b_at_s=2.0)  # A's finger lands at 150 s
     glimmer = rig.device
-    glimmer.run(until_s=55.0)
-    assert glimmer.channel_b is not None and glimmer.channel_b.finger_on
-    assert glimmer.session.phase.value == "idle" and glimmer.session.session_id is None
-    glimmer.run(until_s=80.0)
-    assert glimmer.session.phase.value == "settling" and glimmer.session.together
+    glimmer.run(until_s=140.0)
+    assert glimmer.channel_b is not None and glimmer.person_channel is glimmer.channel_b
+    session = glimmer.session
+    assert session.phase.value == "pacing" and not session.together
+    last = rig.recorded.metrics_payloads[-1]
+    assert last["session"] == session.session_id and last["finger_on"] and last["hr_bpm"] is not None
+    assert abs(last["hr_bpm"] - rig.person_b.params.mean_hr_bpm) < 10.0  # sensor B's heart, the person's keys
+    assert last["partner"]["finger_on"] is False and last["partner"]["session"] is None
+    glimmer.run(until_s=175.0)
+    assert session.together and glimmer.partner_channel is glimmer.channel_a
+    last = rig.recorded.metrics_payloads[-1]
+    assert last["partner"]["session"] == session.partner.session_id  # type: ignore[union-attr]
+    # Back to idle: sensor A is the person's again.
+    session.stop_now(glimmer.clock.now_s())
+    rig.world.chip.lift_finger(30.0)
+    rig.chip_b.lift_finger(30.0)
+    glimmer.run(until_s=195.0)
+    assert session.phase.value == "idle" and glimmer.person_channel is glimmer.channel_a
 
 
 def test_a_second_finger_arriving_mid_session_joins_it(tmp_path: Path) -> None:

@@ -27,9 +27,12 @@ class TwoPeople:
     recorded: RecordingPublisher
 
 
-def two_people(tmp_path: Path, config: Config, seed_b: int = 7, finger_b_at_s: float = 0.0,
+def two_people(tmp_path: Path, config: Config, seed_b: int = 7, finger_b_at_s: float | None = None,
                resonance_b: float | None = None, publishers: tuple[object, ...] = ()) -> TwoPeople:
-    """Person A from config.sim, person B from `seed_b` (finger on at `finger_b_at_s`); both see the ring."""
+    """Person A from config.sim, person B from `seed_b` (finger on at `finger_b_at_s`, default 10 s after A's,
+    so A's is the first finger: the active person's); both see the ring."""
+    if finger_b_at_s is None:
+        finger_b_at_s = config.sim.finger_on_at_s + 10.0
     world = build_sim_world(config, silent=True)
     fixed = {"finger_on_at_s": finger_b_at_s}
     if resonance_b is not None:
