@@ -6,7 +6,8 @@ The daemon runs against the simulated person with the simulator's bookkeeping as
 rest of the hour (the session pauses, closes, the device idles). Prints the process's resident memory
 (RSS, from /proc/self/statm) and Python's allocated blocks at the end of every `--every` hours, and the
 growth from the end of the first hour (start-up and first-use allocations done) to the end.
-The goal (issue 9): under 1 MB of growth over 24 simulated hours.
+The goal (issue 9): under 1 MB of growth over 24 simulated hours. `--people 2`: together mode, the
+partner's finger on sensor B and lifted with the first's (the simulator's bookkeeping for two people).
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
     parser.add_argument("--session-min", type=float, default=20.0, help="minutes of session each hour (default 20)")
     parser.add_argument("--every", type=float, default=1.0, help="hours between memory readings (default 1)")
+    parser.add_argument("--people", type=int, choices=(1, 2), default=1, help="simulated people (default 1)")
     args = parser.parse_args(argv)
 
-    config = load_config(None)
+    config = load_config(None).replace("sim", people=args.people)
     world = build_sim_world(config, wav_path=Path(os.devnull), start_wall=datetime(2026, 1, 1, 8, 0))
     config_night = config.night
     recorder = RecordingPublisher()
@@ -48,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     hour = 0
     step_h = args.every
     t_h = 0.0
-    print(f"soak: {args.hours:g} simulated hours, {args.session_min:g} min session each hour "
+    print(f"soak: {args.people} simulated {'people' if args.people > 1 else 'person'}, {args.hours:g} simulated hours, "
+          f"{args.session_min:g} min session each hour "
           f"(night mode {'on' if config_night.enabled else 'off'} from {config_night.start})", flush=True)
     print(f"{'hour':>6} {'RSS MB':>8} {'blocks':>9} {'sessions':>9} {'wall s':>7}", flush=True)
     while t_h < args.hours - 1e-9:
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         hour_start_s = hour * 3600.0
         glimmer.run(until_s=hour_start_s + session_s)
         world.chip.lift_finger(3600.0 - session_s)
+        if world.partner_chip is not None:
+            world.partner_chip.lift_finger(3600.0 - session_s)
         hour += 1
         glimmer.run(until_s=hour * 3600.0)
         t_h = float(hour)

@@ -79,6 +79,12 @@ def _seed(text: str) -> int:
     return value
 
 
+def _people(text: str) -> int:
+    if text.strip() not in ("1", "2"):
+        raise argparse.ArgumentTypeError(f"expected 1 or 2 (2: together mode, a partner on sensor B), got {text!r}")
+    return int(text)
+
+
 def _time_of_day(text: str) -> datetime:
     try:
         at = time_of_day.fromisoformat(text)
@@ -155,7 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="times faster than real time; 'max' runs as fast as the CPU allows (default 1)")
     sim.add_argument("--minutes", type=_positive_float, default=None,
                      help="stop after this many simulated minutes (default: until Ctrl-C)")
-    sim.add_argument("--seed", type=_seed, default=None, help="seed of the simulated person (default: config)")
+    sim.add_argument("--seed", type=_seed, default=None,
+                     help="seed of the simulated person (default: config); with --people 2 the partner's is "
+                          "this + 1 unless sim.partner_seed sets it")
+    sim.add_argument("--people", type=_people, default=None, metavar="{1,2}",
+                     help="simulated people (default: sim.people, 1); 2: together mode, a partner ([sim] "
+                          "partner_* settings) with a fingertip on sensor B, both seeing the ring")
+    sim.add_argument("--unpaced", action="store_true", default=None,
+                     help="hide the light from the simulated people, who breathe at their own rates (the "
+                          "unpaced control; default: sim.unpaced)")
     sim.add_argument("--json", action="store_true",
                      help="print one JSON object per metrics period instead of the live view (no sound "
                           "unless --wav)")
@@ -277,9 +291,17 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     config = load_for(args, None, check_files=True)
     if args.seed is not None:
         config = config.replace("sim", seed=args.seed)
+    if args.people is not None:
+        config = config.replace("sim", people=args.people)
+    if args.unpaced:
+        config = config.replace("sim", unpaced=True)
     if args.store is not None:  # the store file, and with it the MQTT outbox that lives in it
         config = config.replace("store", path=str(args.store))
     if args.assess:
+        if config.sim.people == 2:  # an assessment finds one person's resonance
+            print("glimmer sim: --assess assesses one person; run it without --people 2 (and with sim.people = 1)",
+                  file=sys.stderr)
+            return 2
         return cli_home.sim_assess(args, config, stop_on_signals=_stop_on_signals)
     household = cli_home.sim_household(args, config)
     try:

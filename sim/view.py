@@ -19,7 +19,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Final, TextIO
 
@@ -120,16 +120,7 @@ def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
         f"heart {_fmt(m.hr_bpm, 1, ' beats/min')}   RMSSD {_fmt(m.rmssd_ms, 0, ' ms')}",
         f"coherence {_fmt(m.coherence, 2)}   breathing {_fmt(m.breath_rate_bpm, 1, '/min')}",
     ]
-    if status.session_state in ("pacing", "paused"):
-        phase = float(pattern.pacer.phase_cycles(now_s))
-        seg, _progress = breath_segment(phase, pattern.pacer.shape)
-        bar_len = 12
-        filled = round((phase % 1.0) * bar_len)
-        rate = float(pattern.pacer.rate_bpm(now_s))
-        lines.append(f"pacer {rate:.1f}/min -> {glimmer.session.target_rate_bpm:.1f}  "
-                     f"[{'#' * filled}{'.' * (bar_len - filled)}] {_SEGMENT_WORDS[Segment(int(seg))]}")
-    else:
-        lines.append("pacer --")
+    lines.append(_pacer_line(glimmer, now_s, status.session_state))
     assessment = glimmer.session.assessment
     if assessment is not None:
         done, total = assessment.progress
@@ -138,6 +129,105 @@ def status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
         lines.append(f"resonance assessment: {done} of {total} steps done{now_text}")
     lines.append(f"sound -> {glimmer.audio.name}")
     return [_fit(line) for line in lines]
+
+
+CHART_BLOCKS: Final = "▁▂▃▄▅▆▇█"  # eight levels, lowest to highest (a blank: no reading there)
+CHART_MIN_RANGE_BPM: Final = 4.0  # a flatter chart is not stretched to fill the rows (noise would look like waves)
+Tachogram = tuple[NDArray[np.float64], NDArray[np.float64]]  # (beat times s, intervals ms), as HrvTracker gives
+
+
+def heart_rate_chart(tachograms: Sequence[Tachogram | None], now_s: float, width: int,
+                     span_s: float) -> tuple[list[str], tuple[float, float] | None]:
+    """Each person's heart rate over the last `span_s` seconds up to `now_s`, one row of block characters
+    per person on one time axis (column i covers the same seconds in every row; the newest at the right)
+    and one scale (beats/min, shared, so the rows compare). Heart rate is 60000 / interval (ms), linear
+    between beats, at each column's middle; a blank where that person has no reading (HRV withheld, or
+    before their first beat). Returns the rows (each `width` columns) and the (low, high) of the scale,
+    None when nobody has a reading."""
+    step_s = span_s / width
+    grid_s = now_s - span_s + step_s * (np.arange(width) + 0.5)
+    rows_bpm: list[NDArray[np.float64] | None] = []
+    for tachogram in tachograms:
+        if tachogram is None or len(tachogram[0]) < 2:
+            rows_bpm.append(None)
+            continue
+        times, ibi_ms = tachogram
+        hr = np.interp(grid_s, times, 60000.0 / ibi_ms)
+        rows_bpm.append(np.where((grid_s >= times[0]) & (grid_s <= times[-1]), hr, np.nan))
+    known = [r[np.isfinite(r)] for r in rows_bpm if r is not None]
+    values = np.concatenate(known) if known else np.zeros(0)
+    if len(values) == 0:
+        return [" " * width for _ in tachograms], None
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < CHART_MIN_RANGE_BPM:
+        mid = (hi + lo) / 2.0
+        lo, hi = mid - CHART_MIN_RANGE_BPM / 2.0, mid + CHART_MIN_RANGE_BPM / 2.0
+    rows = []
+    for hr_row in rows_bpm:
+        if hr_row is None:
+            rows.append(" " * width)
+            continue
+        level = np.clip(np.round((hr_row - lo) / (hi - lo) * (len(CHART_BLOCKS) - 1)), 0, len(CHART_BLOCKS) - 1)
+        rows.append("".join(" " if not math.isfinite(v) else CHART_BLOCKS[int(v)] for v in level))
+    return rows, (lo, hi)
+
+
+CHART_SPAN_S: Final = 58.0  # the chart's seconds: one a column beside the row's label
+
+
+def together_status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
+    """The readings beside the ring in together mode: A (the active person, sensor A) and B (the partner,
+    sensor B) each with their heart rate, RMSSD and coherence, their synchrony, the one pacer, and both
+    heart rates charted on one time axis (`heart_rate_chart`). The partner's figures and the synchrony are
+    the last metrics payload's (docs/metrics.md), so the view shows what is published."""
+    status = glimmer.status()
+    m = glimmer.metrics
+    payload = glimmer.last_payload or {}
+    partner = payload.get("partner") or {}
+    minutes, seconds = divmod(int(now_s), 60)
+    together = "   together" if payload.get("together") else ""
+    b_finger = "on" if partner.get("finger_on") else "--" if not partner else "off"
+    lines = [
+        f"Glimmer (simulated)  {minutes:02d}:{seconds:02d}{'  night' if glimmer.session.pattern.night else ''}"
+        f"   session {status.session_state}{together}",
+        f"finger A {'on' if status.finger_on else 'off'}, B {b_finger}   sensor A {status.sensor_status}, "
+        f"B {partner.get('sensor_status', '--')}",
+        f"A {_fmt(m.hr_bpm, 1, ' beats/min')}  RMSSD {_fmt(m.rmssd_ms, 0, ' ms')}  coherence {_fmt(m.coherence, 2)}"
+        f"{'  following' if status.following else ''}",
+        f"B {_fmt(partner.get('hr_bpm'), 1, ' beats/min')}  RMSSD {_fmt(partner.get('rmssd_ms'), 0, ' ms')}  "
+        f"coherence {_fmt(partner.get('coherence_ratio'), 2)}{'  following' if partner.get('following') else ''}",
+        f"synchrony {_fmt(payload.get('synchrony'), 2)}{_lag_words(payload.get('synchrony_lag_s'))}",
+        _pacer_line(glimmer, now_s, status.session_state),
+    ]
+    channels = [glimmer.channel_a, glimmer.channel_b]
+    tachograms = [c.hrv.tachogram(CHART_SPAN_S) if c is not None else None for c in channels]
+    rows, scale = heart_rate_chart(tachograms, now_s, int(CHART_SPAN_S), CHART_SPAN_S)
+    scale_text = "no heart rate yet" if scale is None else f"{scale[0]:.0f} to {scale[1]:.0f} beats/min"
+    lines.append(f"heart rate, last {CHART_SPAN_S:.0f} s ({scale_text}):")
+    lines.extend(f"{name} {row}" for name, row in zip("AB", rows, strict=True))
+    lines.append(f"sound -> {glimmer.audio.name}")
+    return [_fit(line) for line in lines]
+
+
+def _lag_words(lag_s: float | None) -> str:
+    if lag_s is None:
+        return ""
+    if abs(lag_s) < 0.05:
+        return ", no lag"
+    return f", {'A' if lag_s > 0 else 'B'}'s heart leads by {abs(lag_s):.1f} s"
+
+
+def _pacer_line(glimmer: GlimmerDevice, now_s: float, session_state: str) -> str:
+    pattern = glimmer.session.pattern
+    if session_state not in ("pacing", "paused"):
+        return "pacer --"
+    phase = float(pattern.pacer.phase_cycles(now_s))
+    seg, _progress = breath_segment(phase, pattern.pacer.shape)
+    bar_len = 12
+    filled = round((phase % 1.0) * bar_len)
+    rate = float(pattern.pacer.rate_bpm(now_s))
+    return (f"pacer {rate:.1f}/min -> {glimmer.session.target_rate_bpm:.1f}  "
+            f"[{'#' * filled}{'.' * (bar_len - filled)}] {_SEGMENT_WORDS[Segment(int(seg))]}")
 
 
 class TerminalView:
@@ -171,7 +261,8 @@ class TerminalView:
         self._next_s = now_s + self._period_s
         drive = self._ring()
         ring = draw_ring(drive) if drive is not None else [" " * RING_COLUMNS] * RING_ROWS
-        text = ["", *status_lines(self._glimmer, now_s)]  # readings start on the ring's second row
+        readings = together_status_lines if self._glimmer.channel_b is not None else status_lines
+        text = ["", *readings(self._glimmer, now_s)]  # readings start on the ring's second row
         lines = [f"{left}{GUTTER}{right}".rstrip() if right else left
                  for left, right in itertools.zip_longest(ring, text, fillvalue=" " * RING_COLUMNS)]
         with self._lock:
@@ -264,24 +355,47 @@ def plain_line(payload: dict[str, Any]) -> str:
             f"{cell('breath_rate_per_min', 1, 13)}{cell('pacer_rate_per_min', 1, 11)}")
 
 
+TOGETHER_HEADER: Final = " time  session   on  A beats/min B beats/min A coherence B coherence synchrony"
+
+
+def together_line(payload: dict[str, Any]) -> str:
+    """One metrics payload of together mode as a plain row under `TOGETHER_HEADER`: both people's heart
+    rates and coherence ratios (A: the active person, sensor A; B: the partner, sensor B) and their
+    synchrony, one row per metrics period on one time axis (fits 80 columns; `--` where not known)."""
+    minutes, seconds = divmod(int(payload["t_s"]), 60)
+    partner = payload.get("partner") or {}
+    fingers = ("A" if payload.get("finger_on") else "-") + ("B" if partner.get("finger_on") else "-")  # whose finger
+
+    def cell(value: Any, digits: int, width: int) -> str:
+        return f"{'--' if value is None else f'{value:.{digits}f}':>{width}}"
+
+    return (f"{minutes:02d}:{seconds:02d}  {payload.get('session_state', '--')!s:<8}  {fingers:<2}"
+            f"{cell(payload.get('hr_bpm'), 1, 13)}{cell(partner.get('hr_bpm'), 1, 12)}"
+            f"{cell(payload.get('coherence_ratio'), 2, 12)}{cell(partner.get('coherence_ratio'), 2, 12)}"
+            f"{cell(payload.get('synchrony'), 2, 10)}")
+
+
 class PlainLinesPublisher:
-    """`glimmer sim` into a file or a pipe: a header, then one plain row per metrics period.
+    """`glimmer sim` into a file or a pipe: a header, then one plain row per metrics period (`together`:
+    both people's rows, `TOGETHER_HEADER`).
 
     A reader closing the pipe (`| head`) stops the run quietly through `on_reader_gone`, as for --json.
     """
 
-    def __init__(self, stream: TextIO, on_reader_gone: Callable[[], None] | None = None) -> None:
+    def __init__(self, stream: TextIO, on_reader_gone: Callable[[], None] | None = None,
+                 together: bool = False) -> None:
         self._stream = stream
         self._on_reader_gone = on_reader_gone
         self._header_done = False
+        self._together = together
         self.reader_gone = False
 
     def metrics(self, payload: dict[str, Any]) -> None:
         if self.reader_gone:
             return
-        text = plain_line(payload) + "\n"
+        text = (together_line(payload) if self._together else plain_line(payload)) + "\n"
         if not self._header_done:
-            text = PLAIN_HEADER + "\n" + text
+            text = (TOGETHER_HEADER if self._together else PLAIN_HEADER) + "\n" + text
             self._header_done = True
         try:
             self._stream.write(text)

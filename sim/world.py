@@ -5,10 +5,19 @@ SPI bytes are decoded back into colours, which the person sees and breathes with
 when asked (`--wav PATH`) or for the live view: to the speakers when they can play in real time,
 otherwise to a WAV file in the state directory, which the view names. One seed makes one person and
 one run: the same seed gives the same numbers at any speed.
+
+Together mode (`sim.people = 2`, `glimmer sim --people 2`): a second person, the partner, with their own
+seed (`sim.partner_seed`, default the seed + 1: their own physiology, breathing noise and sensor noise) and
+their own pinned rates, compliance and finger-on time (`sim.partner_*`), rests a fingertip on their own
+virtual MAX30102, which the device reads as sensor B (`Hardware.second_i2c_bus_factory`). Both people see
+the whole ring (the same decoded frames) and each follows the breath they see, with their own reaction lag
+and lapses. `sim.unpaced` (`--unpaced`) hides the light from everyone: the device paces as usual, but the
+people breathe at their own rates (the control that shows the light, not the script, makes the difference).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -27,7 +36,7 @@ from numpy.typing import NDArray
 
 from device.app import GlimmerDevice, Hardware, build_device
 from device.clock import SimClock
-from device.config import Config
+from device.config import Config, SensorConfig, SimConfig
 from device.errors import AudioUnavailable, ConfigError
 from device.home.household import Household
 from device.paths import writable_file_problem
@@ -39,8 +48,9 @@ from sim.keys import HELP as KEYS_HELP
 from sim.keys import KeyPresser, TerminalKeys
 from sim.max30102 import VirtualMax30102
 from sim.person import PersonParams, SimulatedPerson
+from sim.sensor_layout import SimSensorBuses, build_sim_sensor_buses
 from sim.spi_ring import SpiRingSink
-from sim.summary import format_summary, sim_summary
+from sim.summary import TogetherSeeds, format_summary, sim_summary
 from sim.view import PlainLinesPublisher, TerminalView
 
 log = logging.getLogger(__name__)
@@ -84,6 +94,24 @@ class SimWorld:
     led_kind: str
     pwm_gpio: int
     gamma: float
+    partner: SimulatedPerson | None = None  # together mode: the second person, on sensor B
+    partner_chip: VirtualMax30102 | None = None
+    sensors: SimSensorBuses | None = None  # every virtual bus (and the virtual TCA9548A of "mux")
+    unpaced: bool = False  # the light is hidden from the people
+
+    @property
+    def people(self) -> list[SimulatedPerson]:
+        """The simulated people: the one on sensor A, then the partner on sensor B (together mode)."""
+        return [self.person] if self.partner is None else [self.person, self.partner]
+
+    def show_light(self, t_s: float) -> None:
+        """Each person sees the whole ring (its mean perceived brightness) at clock time t_s, unless the
+        light is hidden from them (the unpaced control)."""
+        if self.unpaced:
+            return
+        level = self.seen_level()
+        for person in self.people:
+            person.see_light(t_s, level)
 
     def seen_level(self) -> float:
         """Mean perceived brightness 0..1 of what the device shows right now (ring or plain LED)."""
@@ -92,6 +120,30 @@ class SimWorld:
         if self.led_kind == "pwm":  # the PWM duty cycle gpiozero's mock pin holds, gamma undone
             return float(self.pins.pin(self.pwm_gpio).state) ** (1.0 / self.gamma)
         return 0.0
+
+
+def partner_seed(sim: SimConfig) -> int:
+    """The partner's seed: `sim.partner_seed`, or the person's seed + 1 (-1, the default)."""
+    return sim.partner_seed if sim.partner_seed >= 0 else (sim.seed + 1) % 2**31
+
+
+def sim_sensor_config(config: Config) -> SensorConfig:
+    """The sensors' places in the simulator: `config.sensor`, except that two people on a "single" layout
+    get the "two_buses" one (the simulated Pi has a second bus, `sensor.second_i2c_bus`; a real device with two
+    sensors says where its second one is)."""
+    sensor = config.sensor
+    if config.sim.people == 2 and sensor.layout == "single":
+        second = sensor.second_i2c_bus if sensor.second_i2c_bus != sensor.i2c_bus else (sensor.i2c_bus + 1) % 256
+        return dataclasses.replace(sensor, layout="two_buses", second_i2c_bus=second)
+    return sensor
+
+
+def partner_params(sim: SimConfig) -> PersonParams:
+    """The partner drawn from their own seed, with the rates, compliance and finger time the config pins."""
+    return PersonParams.from_seed(partner_seed(sim),
+                                  natural_breath_rate_per_min=sim.partner_natural_breath_rate_per_min,
+                                  resonance_rate_per_min=sim.partner_resonance_rate_per_min,
+                                  compliance=sim.partner_compliance, finger_on_at_s=sim.partner_finger_on_at_s)
 
 
 def _wall_clock(clock: SimClock, start: datetime) -> Callable[[], datetime]:
@@ -120,8 +172,15 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
                                     finger_on_at_s=sim.finger_on_at_s)
     person = SimulatedPerson(params, seed=sim.seed)
     chip = VirtualMax30102(person, clock, seed=sim.seed)
-    bus = VirtualI2CBus(config.sensor.i2c_bus)
-    bus.attach(config.sensor.i2c_address, chip)
+    partner: SimulatedPerson | None = None
+    partner_chip: VirtualMax30102 | None = None
+    if sim.people == 2:  # the partner, on their own chip: sensor B
+        seed_b = partner_seed(sim)
+        partner = SimulatedPerson(partner_params(sim), seed=seed_b)
+        partner_chip = VirtualMax30102(partner, clock, seed=seed_b)
+    # The device's own wiring of the sensors (drivers/sensor_layout.py) on virtual buses.
+    sensors = build_sim_sensor_buses(sim_sensor_config(config), chip, partner_chip, clock)
+    bus = sensors.buses[config.sensor.i2c_bus]
     ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
     pins = MockFactory(pin_class=MockPWMPin)
     audio: AudioOutput | None = None
@@ -142,17 +201,19 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         audio = NullAudioOutput(rate_hz)
     hardware = Hardware(
         clock=clock,
-        i2c_bus_factory=bus.open,
+        i2c_bus_factory=sensors.factory_a,
         spi=ring if config.led.kind == "spi" else None,
         audio=audio,
         pin_factory=pins,
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
         stamp_clock=stamp_clock,
+        second_i2c_bus_factory=sensors.factory_b,
     )
     world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
-                     config.led.gamma)
-    # The person sees the light the device actually drives, decoded from the SPI bytes.
-    hardware.on_frame.append(lambda t_s: person.see_light(t_s, world.seen_level()))
+                     config.led.gamma, partner=partner, partner_chip=partner_chip, sensors=sensors,
+                     unpaced=sim.unpaced)
+    # The people see the light the device actually drives, decoded from the SPI bytes.
+    hardware.on_frame.append(world.show_light)
     return world
 
 
@@ -185,7 +246,7 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         json_out = JsonLinesPublisher(out, on_reader_gone=lambda: stop[0]())
         publishers.append(json_out)
     elif watched and not live_view:
-        plain_out = PlainLinesPublisher(out, on_reader_gone=lambda: stop[0]())
+        plain_out = PlainLinesPublisher(out, on_reader_gone=lambda: stop[0](), together=config.sim.people == 2)
         publishers.append(plain_out)
     try:
         glimmer: GlimmerDevice = build_device(config, world.hardware, publishers)
@@ -223,11 +284,13 @@ def run_sim(config: Config, speed: float, minutes: float | None, json_lines: boo
         if view is not None:
             view.close()
     payloads = collect.kept_payloads()
+    together = TogetherSeeds(config.sim.seed, partner_seed(config.sim)) if world.partner is not None else None
     if json_out is not None:
         if not json_out.reader_gone:
-            json_out.write_object(sim_summary(payloads, config.sim.seed, world.clock.now_s()))
+            json_out.write_object(sim_summary(payloads, config.sim.seed, world.clock.now_s(), together=together,
+                                              unpaced=world.unpaced))
     elif plain_out is None or not plain_out.reader_gone:
-        out.write(format_summary(summary, payloads, world.audio.name) + "\n")
+        out.write(format_summary(summary, payloads, world.audio.name, together, world.unpaced) + "\n")
         out.flush()
     return 0
 
