@@ -159,11 +159,13 @@ def decode_fifo(data: bytes, n_leds: int, pulse_width_us: int) -> NDArray[np.flo
     sample_bytes = regs.BYTES_PER_CHANNEL * n_leds
     if len(data) % sample_bytes:
         raise InputError(f"{len(data)} bytes is not a whole number of {sample_bytes}-byte samples")
-    raw = np.frombuffer(data, dtype=np.uint8).reshape(-1, regs.BYTES_PER_CHANNEL).astype(np.uint32)
-    values = (raw[:, 0] << 16) | (raw[:, 1] << 8) | raw[:, 2]
+    raw = np.frombuffer(data, dtype=np.uint8).reshape(-1, regs.BYTES_PER_CHANNEL)
+    # Each 3-byte value behind a zero byte reads as one big-endian 32-bit integer.
+    padded = np.zeros((len(raw), 4), dtype=np.uint8)
+    padded[:, 1:] = raw
     unused_bits = 18 - regs.PULSE_WIDTH_CODE_BY_US[pulse_width_us][1]
-    values &= regs.ADC_MAX_COUNT & ~((1 << unused_bits) - 1)
-    return values.reshape(-1, n_leds).astype(np.float64)
+    values = padded.view(">u4").reshape(-1, n_leds) & (regs.ADC_MAX_COUNT & ~((1 << unused_bits) - 1))
+    return values.astype(np.float64)
 
 
 @dataclass
