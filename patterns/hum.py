@@ -1,7 +1,8 @@
 """Hum synthesis: a low voiced tone on the out-breath and a soft chime at each turn of the breath.
 
 The hum is a harmonic series (a voice-like source whose harmonics fall off about 1/k^1.2, with a soft
-nasal formant near 270 Hz, as in a closed-mouth "mmm"), read from a cached one-period wavetable. It
+nasal formant near 270 Hz, as in a closed-mouth "mmm"), summed from its harmonics with a cached basis
+(one matrix-vector product a block; `hum_wavetable` keeps the one-period table it equals). It
 sounds only during the exhale, under `exhale_envelope`, which starts and ends with zero slope.
 The cue is a small bell: a partial harmonic to the hum (6x pitch at the start of the in-breath, 4x at
 the start of the out-breath) plus a quieter inharmonic partial (x2.76) that dies away faster, with a
@@ -10,6 +11,8 @@ smooth attack and a decay that is tapered to exactly zero well before the next t
 Every oscillator's phase is a function of absolute time t = t0_s + i / sample_rate_hz, and every
 envelope is a function of the pacer's closed-form phase at t, so consecutive blocks join seamlessly
 whatever their size: `hum_block(t0, 2n)` equals `hum_block(t0, n)` followed by `hum_block(t0 + n/fs, n)`.
+The envelopes are held for a window of control points while the state holds (`_Controls`); as each
+value depends only on the state and the point's absolute time, what is held changes no sample.
 """
 
 from __future__ import annotations
@@ -273,7 +276,8 @@ class _Controls:
 
     def __init__(self, state: PatternState, sample_rate_hz: int, k0: int, m: int) -> None:
         self.state, self.sample_rate_hz, self.k0 = state, sample_rate_hz, k0
-        self.control_s: NDArray[np.float64] = np.arange(k0, k0 + m, dtype=np.float64) * (CONTROL_FRAMES / sample_rate_hz)
+        step_s = CONTROL_FRAMES / sample_rate_hz
+        self.control_s: NDArray[np.float64] = np.arange(k0, k0 + m, dtype=np.float64) * step_s
         gain = hum_gain(self.control_s, state)
         self.seg, progress = breath_segment(state.pacer.phase_cycles(self.control_s), state.pacer.shape)
         self.hum: NDArray[np.float64] | None = None
