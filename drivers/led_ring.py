@@ -207,6 +207,8 @@ class EncodedFrames:
     wire: NDArray[np.uint8]  # (m, bytes per frame), latch not included
     error_before: NDArray[np.float64] | None
     errors: tuple[NDArray[np.float64], ...]  # after each frame (the dither's state is one of these)
+    keys: tuple[bytes, ...] = ()  # per frame its drive as bytes (compared with what the ring shows)
+    packets: tuple[bytes, ...] = ()  # per frame what is written: its SPI bytes and the latch
 
     def __len__(self) -> int:
         return int(self.drive.shape[0])
@@ -298,8 +300,14 @@ class SpiLedRing:
             raise InputError(f"frames must have shape (m, {self.n_leds}, 3), got {levels.shape}")
         steps, errors = self._dither.ahead(lift_to_visible(frame_to_drive(levels, self._table)))
         drive = extract_white(steps) if self.order == "GRBW" else steps
-        wire = SPI_BYTE_TABLE[drive[..., self._columns]].reshape(len(levels), -1)
-        return EncodedFrames(levels, drive, wire, self._dither.error, tuple(errors))
+        m = len(levels)
+        wire = SPI_BYTE_TABLE[drive[..., self._columns]].reshape(m, -1)
+        # The bytes of every frame, cut from one conversion of the whole batch.
+        key_all, key_len = drive.tobytes(), drive[0].nbytes if m else 0
+        wire_all, wire_len = wire.tobytes(), wire.shape[1]
+        keys = tuple(key_all[i * key_len:(i + 1) * key_len] for i in range(m))
+        packets = tuple(wire_all[i * wire_len:(i + 1) * wire_len] + _LATCH for i in range(m))
+        return EncodedFrames(levels, drive, wire, self._dither.error, tuple(errors), keys, packets)
 
     def show_encoded(self, encoded: EncodedFrames, k: int) -> None:
         """Show frame `k` of frames encoded ahead (as `show` would: not written when the ring already
@@ -312,14 +320,24 @@ class SpiLedRing:
             self.show(encoded.frames[k])
             return
         self._dither.restore(encoded.errors[k])
-        self._send(encoded.drive[k], encoded.wire[k])
+        if encoded.keys:
+            self._send_bytes(encoded.keys[k], encoded.packets[k])
+        else:
+            self._send(encoded.drive[k], encoded.wire[k])
 
     def _send(self, drive: NDArray[np.uint8], wire: NDArray[np.uint8]) -> None:
         key = drive.tobytes()
+        if key != self._last_drive:
+            self._send_bytes(key, wire.tobytes() + _LATCH)
+        else:
+            self.frames_unchanged += 1
+
+    def _send_bytes(self, key: bytes, packet: bytes) -> None:
+        """Write `packet` (SPI bytes and latch) unless the ring shows drive `key` already."""
         if key == self._last_drive:
             self.frames_unchanged += 1
             return
-        self._write(wire.tobytes() + _LATCH)
+        self._write(packet)
         self._last_drive = key
         self.frames_written += 1
 

@@ -159,11 +159,13 @@ def decode_fifo(data: bytes, n_leds: int, pulse_width_us: int) -> NDArray[np.flo
     sample_bytes = regs.BYTES_PER_CHANNEL * n_leds
     if len(data) % sample_bytes:
         raise InputError(f"{len(data)} bytes is not a whole number of {sample_bytes}-byte samples")
-    raw = np.frombuffer(data, dtype=np.uint8).reshape(-1, regs.BYTES_PER_CHANNEL).astype(np.uint32)
-    values = (raw[:, 0] << 16) | (raw[:, 1] << 8) | raw[:, 2]
+    raw = np.frombuffer(data, dtype=np.uint8).reshape(-1, regs.BYTES_PER_CHANNEL)
+    # Each 3-byte value behind a zero byte reads as one big-endian 32-bit integer.
+    padded = np.zeros((len(raw), 4), dtype=np.uint8)
+    padded[:, 1:] = raw
     unused_bits = 18 - regs.PULSE_WIDTH_CODE_BY_US[pulse_width_us][1]
-    values &= regs.ADC_MAX_COUNT & ~((1 << unused_bits) - 1)
-    return values.reshape(-1, n_leds).astype(np.float64)
+    values = padded.view(">u4").reshape(-1, n_leds) & (regs.ADC_MAX_COUNT & ~((1 << unused_bits) - 1))
+    return values.astype(np.float64)
 
 
 @dataclass
@@ -176,13 +178,15 @@ class _AgcWindow:
     red_peak: float = 0.0
     ir_peak: float = 0.0
 
-    def add(self, red: NDArray[np.float64], ir: NDArray[np.float64]) -> None:
-        if red.size:
-            self.n += int(red.size)
-            self.red_sum += float(red.sum())
-            self.ir_sum += float(ir.sum())
-            self.red_peak = max(self.red_peak, float(red.max()))
-            self.ir_peak = max(self.ir_peak, float(ir.max()))
+    def add(self, samples: NDArray[np.float64]) -> None:
+        """Take in a block's samples (n, 2): red, IR (one reduction per statistic for both)."""
+        if len(samples):
+            self.n += len(samples)
+            (red_sum, ir_sum), (red_peak, ir_peak) = samples.sum(axis=0).tolist(), samples.max(axis=0).tolist()
+            self.red_sum += red_sum
+            self.ir_sum += ir_sum
+            self.red_peak = max(self.red_peak, red_peak)
+            self.ir_peak = max(self.ir_peak, ir_peak)
 
 
 class Max30102:
@@ -197,6 +201,7 @@ class Max30102:
         self._bus = bus
         self._bus_number = bus_number
         self._address = address
+        self._burst_msgs: dict[int, tuple[Any, Any]] = {}  # FIFO burst's smbus2 messages by sample count
         self._settings = settings if settings is not None else Max30102Settings()
         self._clock = clock
         self._stop = threading.Event()
@@ -328,7 +333,7 @@ class Max30102:
                             lost=lost, fs_hz=self.fs_hz, led_current_changed=step_in_block,
                             red_current_ma=red_in_effect_ma, ir_current_ma=ir_in_effect_ma)
         self._next_index = block.next_index
-        self._update_agc(block)
+        self._update_agc(samples)
         return block
 
     # --- internals -------------------------------------------------------------------------
@@ -385,18 +390,24 @@ class Max30102:
         bus.write_byte_data(addr, regs.MODE_CONFIG.address, regs.MODE.put(0, regs.MODE_SPO2))
 
     def _read_fifo_burst(self, n_samples: int) -> bytes:
-        from smbus2 import i2c_msg  # lazy: only the FIFO burst needs smbus2's message type
+        """The FIFO's bytes for `n_samples`: one combined write-then-read transaction. Its two
+        messages are built once per length (at most FIFO_DEPTH_SAMPLES) and reused: the read's
+        buffer is copied out at once, and only the main loop reads the sensor."""
+        msgs = self._burst_msgs.get(n_samples)
+        if msgs is None:
+            from smbus2 import i2c_msg  # lazy: only the FIFO burst needs smbus2's message type
 
-        write = i2c_msg.write(self._address, [regs.FIFO_DATA.address])
-        read = i2c_msg.read(self._address, n_samples * N_LEDS_SPO2 * regs.BYTES_PER_CHANNEL)
-        self._bus.i2c_rdwr(write, read)
-        return bytes(read)
+            msgs = (i2c_msg.write(self._address, [regs.FIFO_DATA.address]),
+                    i2c_msg.read(self._address, n_samples * N_LEDS_SPO2 * regs.BYTES_PER_CHANNEL))
+            self._burst_msgs[n_samples] = msgs
+        self._bus.i2c_rdwr(*msgs)
+        return bytes(msgs[1])
 
-    def _update_agc(self, block: SampleBlock) -> None:
+    def _update_agc(self, samples: NDArray[np.float64]) -> None:
         """Measure DC over an AGC period; then update finger presence and, if on, the currents."""
         if self._led_write_pending or self._led_written:
             return  # these samples were taken at the old currents
-        self._window.add(block.red, block.ir)
+        self._window.add(samples)
         agc = self._settings.agc
         if self._window.n < max(1, round(agc.period_s * self.fs_hz)):
             return

@@ -13,6 +13,7 @@ immutable state snapshot, and everything it does is guarded.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from typing import Any, Final, Protocol
@@ -118,7 +119,9 @@ class BlockRenderer:
             return np.zeros(n_frames, dtype=np.float32)
         try:
             block = np.asarray(self._render(t0_s, n_frames), dtype=np.float32)
-            if block.shape != (n_frames,) or not np.all(np.isfinite(block)):
+            # One pass finds the peak and any non-finite sample: the peak is then NaN or infinite.
+            peak = float(np.max(np.abs(block))) if block.size else 0.0
+            if block.shape != (n_frames,) or not math.isfinite(peak):
                 raise InputError(f"render gave {block.dtype} {block.shape} (or non-finite) for {n_frames}")
         # The render runs in PortAudio's thread, which must never raise: any failure becomes silence.
         except Exception:
@@ -129,7 +132,8 @@ class BlockRenderer:
             return np.zeros(n_frames, dtype=np.float32)
         if self._fade is not None:
             block = block * self._fade_gain(t0_s, n_frames)
-        self._last_peak = float(np.max(np.abs(block))) if n_frames else 0.0
+            peak = float(np.max(np.abs(block))) if n_frames else 0.0
+        self._last_peak = peak
         return block
 
     def _fade_gain(self, t0_s: float, n_frames: int) -> NDArray[np.float32]:

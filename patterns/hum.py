@@ -1,7 +1,8 @@
 """Hum synthesis: a low voiced tone on the out-breath and a soft chime at each turn of the breath.
 
 The hum is a harmonic series (a voice-like source whose harmonics fall off about 1/k^1.2, with a soft
-nasal formant near 270 Hz, as in a closed-mouth "mmm"), read from a cached one-period wavetable. It
+nasal formant near 270 Hz, as in a closed-mouth "mmm"), summed from its harmonics with a cached basis
+(one matrix-vector product a block; `hum_wavetable` keeps the one-period table it equals). It
 sounds only during the exhale, under `exhale_envelope`, which starts and ends with zero slope.
 The cue is a small bell: a partial harmonic to the hum (6x pitch at the start of the in-breath, 4x at
 the start of the out-breath) plus a quieter inharmonic partial (x2.76) that dies away faster, with a
@@ -10,6 +11,8 @@ smooth attack and a decay that is tapered to exactly zero well before the next t
 Every oscillator's phase is a function of absolute time t = t0_s + i / sample_rate_hz, and every
 envelope is a function of the pacer's closed-form phase at t, so consecutive blocks join seamlessly
 whatever their size: `hum_block(t0, 2n)` equals `hum_block(t0, n)` followed by `hum_block(t0 + n/fs, n)`.
+The envelopes are held for a window of control points while the state holds (`_Controls`); as each
+value depends only on the state and the point's absolute time, what is held changes no sample.
 """
 
 from __future__ import annotations
@@ -42,11 +45,14 @@ CUE_DECAY_S: Final = 0.35  # exponential decay time constant of the main partial
 CUE_MAX_S: Final = 1.5  # the chime is tapered to zero by this time after the turn...
 CUE_MAX_SEGMENT_FRACTION: Final = 0.8  # ...or by this fraction of its segment, if shorter
 CONTROL_FRAMES: Final = 32  # envelopes are computed every 32 samples (1.45 ms at 22050 Hz) and interpolated
+CONTROL_WINDOW: Final = 1024  # control points computed at once (1.5 s at 22050 Hz) while the state holds
+HUM_PIECE: Final = 4096  # the hum's harmonic sum is made from a cached basis this many samples long at most
 
 
 @lru_cache(maxsize=16)
-def hum_wavetable(pitch_hz: float, sample_rate_hz: int) -> NDArray[np.float64]:
-    """One period of the hum waveform, peak 1, WAVETABLE_SIZE + 1 samples (last = first, for lookup).
+def hum_amplitudes(pitch_hz: float, sample_rate_hz: int) -> NDArray[np.float64]:
+    """Amplitude of each of the hum's HUM_HARMONICS harmonics (sine phase), scaled so the waveform
+    (their sum) peaks at 1, measured on a WAVETABLE_SIZE grid over one period.
 
     Harmonics at or above 0.45 x sample rate are left out, so nothing aliases.
     """
@@ -56,10 +62,33 @@ def hum_wavetable(pitch_hz: float, sample_rate_hz: int) -> NDArray[np.float64]:
     amplitude = k**-HUM_SLOPE * (0.4 + 0.6 * formant)
     amplitude[freqs_hz >= 0.45 * sample_rate_hz] = 0.0
     theta = 2.0 * np.pi * np.arange(WAVETABLE_SIZE + 1) / WAVETABLE_SIZE
-    wave = np.sin(np.outer(theta, k)) @ amplitude
-    wave /= np.max(np.abs(wave))
+    amplitude /= np.max(np.abs(np.sin(np.outer(theta, k)) @ amplitude))
+    amplitude.setflags(write=False)
+    return amplitude
+
+
+@lru_cache(maxsize=16)
+def hum_wavetable(pitch_hz: float, sample_rate_hz: int) -> NDArray[np.float64]:
+    """One period of the hum waveform, peak 1, WAVETABLE_SIZE + 1 samples (last = first, for lookup)."""
+    k = np.arange(1, HUM_HARMONICS + 1, dtype=float)
+    theta = 2.0 * np.pi * np.arange(WAVETABLE_SIZE + 1) / WAVETABLE_SIZE
+    wave = np.sin(np.outer(theta, k)) @ hum_amplitudes(pitch_hz, sample_rate_hz)
     wave.setflags(write=False)
     return wave
+
+
+@lru_cache(maxsize=4)
+def _hum_basis(pitch_hz: float, n: int, sample_rate_hz: int) -> NDArray[np.float64]:
+    """(n, 2 HUM_HARMONICS): a_k cos(k w i) then a_k sin(k w i), w = 2 pi pitch / rate, i = 0..n-1.
+
+    The hum at i samples after a start whose phase is theta0 is sum_k a_k sin(k theta0 + k w i)
+    = this basis @ [sin(k theta0)..., cos(k theta0)...]: one matrix-vector product per block."""
+    k = np.arange(1, HUM_HARMONICS + 1, dtype=float)
+    angle = np.outer(np.arange(n) * (2.0 * np.pi * pitch_hz / sample_rate_hz), k)
+    amplitude = hum_amplitudes(pitch_hz, sample_rate_hz)
+    basis = np.concatenate([np.cos(angle) * amplitude, np.sin(angle) * amplitude], axis=1)
+    basis.setflags(write=False)
+    return basis
 
 
 def _cycles(freq_hz: float, t0_s: float, n: int, sample_rate_hz: int) -> NDArray[np.float64]:
@@ -69,12 +98,17 @@ def _cycles(freq_hz: float, t0_s: float, n: int, sample_rate_hz: int) -> NDArray
 
 
 def _hum_wave(pitch_hz: float, t0_s: float, n: int, sample_rate_hz: int) -> NDArray[np.float64]:
-    """The hum's steady waveform (peak 1) by linear interpolation in the cached wavetable."""
-    table = hum_wavetable(pitch_hz, sample_rate_hz)
-    position = _cycles(pitch_hz, t0_s, n, sample_rate_hz) * WAVETABLE_SIZE
-    index = position.astype(np.intp)
-    frac = position - index
-    return table[index] + frac * (table[index + 1] - table[index])
+    """The hum's steady waveform (peak 1) at t0_s + i / sample_rate_hz, i = 0..n-1: the harmonic sum
+    itself (within 4e-6 of the wavetable's linear interpolation, which it replaced at a quarter of
+    the cost), in pieces of HUM_PIECE samples, each from the phase at its own start."""
+    k = np.arange(1, HUM_HARMONICS + 1, dtype=float)
+    out = np.empty(n)
+    for start in range(0, n, HUM_PIECE):
+        m = min(HUM_PIECE, n - start)
+        theta0 = 2.0 * np.pi * ((pitch_hz * (t0_s + start / sample_rate_hz)) % 1.0) * k
+        out[start:start + m] = _hum_basis(pitch_hz, m, sample_rate_hz) @ np.concatenate(
+            (np.sin(theta0), np.cos(theta0)))
+    return out
 
 
 def _fraction(cycles: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -230,53 +264,119 @@ def hum_block(
     return _synthesise(t0_s, n, sample_rate_hz, state)
 
 
+class _Controls:
+    """The envelopes at CONTROL_WINDOW consecutive control points for one state, computed at once: a
+    block reads its stretch of them (numpy's per-call cost, not the arithmetic, is what 65 control
+    points cost, so a window serves the ~8 blocks that follow while the state holds). Every value is
+    a function of the state and the control point's absolute time alone, so the window changes no
+    sample. Read-only once built; replaced whole (one attribute store), so the audio thread and
+    others may share the slot."""
+
+    __slots__ = ("bell", "bell_hz", "control_s", "hum", "k0", "main", "main_hz", "sample_rate_hz", "seg", "state")
+
+    def __init__(self, state: PatternState, sample_rate_hz: int, k0: int, m: int) -> None:
+        self.state, self.sample_rate_hz, self.k0 = state, sample_rate_hz, k0
+        step_s = CONTROL_FRAMES / sample_rate_hz
+        self.control_s: NDArray[np.float64] = np.arange(k0, k0 + m, dtype=np.float64) * step_s
+        gain = hum_gain(self.control_s, state)
+        self.seg, progress = breath_segment(state.pacer.phase_cycles(self.control_s), state.pacer.shape)
+        self.hum: NDArray[np.float64] | None = None
+        if state.hum_enabled and (self.seg == Segment.EXHALE).any():
+            self.hum = HUM_LEVEL * gain * exhale_envelope_of(self.seg, progress)
+        self.main: NDArray[np.float64] | None = None
+        self.bell = self.main_hz = self.bell_hz = np.zeros(0)
+        if state.cue_enabled:
+            main_amp, bell_amp, self.main_hz, self.bell_hz = _cue_controls(self.control_s, self.seg, progress, state,
+                                                                          sample_rate_hz)
+            if main_amp.any() or bell_amp.any():
+                self.main, self.bell = main_amp * gain, bell_amp * gain
+
+    def covers(self, state: PatternState, sample_rate_hz: int, k0: int, k1: int) -> bool:
+        return (state is self.state and sample_rate_hz == self.sample_rate_hz and self.k0 <= k0
+                and k1 < self.k0 + len(self.control_s))
+
+
+_CONTROLS: list[_Controls | None] = [None]  # the window last computed (one slot)
+
+
+def _controls(state: PatternState, sample_rate_hz: int, k0: int, k1: int) -> _Controls:
+    """Control points k0..k1 (at least) for `state`, from the window last computed if it covers them."""
+    held = _CONTROLS[0]
+    if held is not None and held.covers(state, sample_rate_hz, k0, k1):
+        return held
+    held = _Controls(state, sample_rate_hz, k0, max(k1 - k0 + 1, CONTROL_WINDOW))
+    _CONTROLS[0] = held
+    return held
+
+
+@lru_cache(maxsize=4)
+def _sample_offsets(n: int, sample_rate_hz: int) -> NDArray[np.float64]:
+    offsets = np.arange(n) / sample_rate_hz
+    offsets.setflags(write=False)
+    return offsets
+
+
 def _synthesise(t0_s: float, n: int, sample_rate_hz: int, state: PatternState) -> NDArray[np.float32]:
     """hum_block's samples (n >= 1): envelopes at control rate, oscillators at every sample.
 
     The envelopes (fade x volume, the out-breath's, the chimes') change over tens of milliseconds or
     more; they are computed on an absolute grid of control points every CONTROL_FRAMES samples and
     interpolated linearly between them, so a block's samples do not depend on where blocks start.
-    The oscillators (the hum's wavetable, the chimes' sines) run at every sample from absolute time.
+    The oscillators (the hum's harmonics, the chimes' sines) run at every sample from absolute time.
     """
-    t_s = t0_s + np.arange(n) / sample_rate_hz
+    t_s: NDArray[np.float64] = t0_s + _sample_offsets(n, sample_rate_hz)
     step_s = CONTROL_FRAMES / sample_rate_hz
     k0, k1 = math.floor(t_s[0] / step_s), math.ceil(t_s[-1] / step_s)
-    control_s = np.arange(k0, max(k1, k0 + 1) + 1) * step_s
-    gain = hum_gain(control_s, state)
-    if not gain.any():
+    k1 = max(k1, k0 + 1)
+    controls = _controls(state, sample_rate_hz, k0, k1)
+    lo, hi = k0 - controls.k0, k1 - controls.k0 + 1
+    control_s = controls.control_s[lo:hi]
+    out: NDArray[np.float64] | None = None
+    if controls.hum is not None:
+        envelope = controls.hum[lo:hi]
+        if envelope.any():
+            out = np.interp(t_s, control_s, envelope) * _hum_wave(state.hum_pitch_hz, t0_s, n, sample_rate_hz)
+    if controls.main is not None:
+        main, bell = controls.main[lo:hi], controls.bell[lo:hi]
+        if main.any() or bell.any():
+            chimes = _chimes(t_s, control_s, controls.seg[lo:hi], main, bell, controls.main_hz[lo:hi],
+                             controls.bell_hz[lo:hi], state)
+            out = chimes if out is None else out + chimes
+    if out is None:
         return np.zeros(n, dtype=np.float32)
-    seg, progress = breath_segment(state.pacer.phase_cycles(control_s), state.pacer.shape)
-    out = np.zeros(n)
-    if state.hum_enabled and (seg == Segment.EXHALE).any():
-        envelope = HUM_LEVEL * gain * exhale_envelope_of(seg, progress)
-        out += np.interp(t_s, control_s, envelope) * _hum_wave(state.hum_pitch_hz, t0_s, n, sample_rate_hz)
-    if state.cue_enabled and not _chimes_silent(float(control_s[0]), float(control_s[-1]), state, sample_rate_hz):
-        main_amp, bell_amp, main_hz, bell_hz = _cue_controls(control_s, seg, progress, state, sample_rate_hz)
-        if main_amp.any() or bell_amp.any():
-            out += _chimes(t_s, control_s, seg, gain, main_amp, bell_amp, main_hz, bell_hz, state)
     return np.clip(out, -1.0, 1.0).astype(np.float32)
 
 
 def _chimes(t_s: NDArray[np.float64], control_s: NDArray[np.float64], seg: NDArray[np.int8],
-            gain: NDArray[np.float64], main_amp: NDArray[np.float64], bell_amp: NDArray[np.float64],
-            main_hz: NDArray[np.float64], bell_hz: NDArray[np.float64], state: PatternState) -> NDArray[np.float64]:
-    """The chimes at every sample from their control-rate envelopes (see `_cue_controls`)."""
+            main: NDArray[np.float64], bell: NDArray[np.float64], main_hz: NDArray[np.float64],
+            bell_hz: NDArray[np.float64], state: PatternState) -> NDArray[np.float64]:
+    """The chimes at every sample from their control-rate amplitudes (`_cue_controls` x gain):
+    amplitudes interpolated linearly, each sample at the frequency of its interval's sounding end."""
     out = np.zeros_like(t_s)
-    right = np.minimum(np.searchsorted(control_s, t_s), len(control_s) - 1)  # control point at or after
-    left = np.maximum(right - 1, 0)
-    sounding = (main_amp > 0) | (bell_amp > 0)
-    ringing = np.flatnonzero(sounding[right] | sounding[left])
-    if ringing.size == 0:
-        return out
-    # In an interval holding a turn of the breath, the new chime starts exactly at the turn: samples
-    # before it (still in the old segment) get none of it; the old chime has ended long before.
-    turn = ringing[seg[right[ringing]] != seg[left[ringing]]]
-    if turn.size:
-        own, _ = breath_segment(state.pacer.phase_cycles(t_s[turn]), state.pacer.shape)
-        early = turn[own != seg[right[turn]]]
-        ringing = np.setdiff1d(ringing, early, assume_unique=True)
-    t = t_s[ringing]
-    f_main, f_bell = main_hz[right[ringing]], bell_hz[right[ringing]]
-    out[ringing] = (np.interp(t, control_s, main_amp * gain) * np.sin(2.0 * np.pi * _fraction(f_main * t))
-                    + np.interp(t, control_s, bell_amp * gain) * np.sin(2.0 * np.pi * _fraction(f_bell * t)))
+    sounding = (main > 0) | (bell > 0)
+    at = np.flatnonzero(sounding)
+    # Samples in an interval with a sounding end: after control point at[0] - 1, up to at[-1] + 1.
+    first = int(np.searchsorted(t_s, control_s[at[0] - 1], side="right")) if at[0] > 0 else 0
+    last = int(np.searchsorted(t_s, control_s[at[-1] + 1], side="right")) if at[-1] + 1 < len(control_s) else len(t_s)
+    t = t_s[first:last]
+    amp_main, amp_bell = np.interp(t, control_s, main), np.interp(t, control_s, bell)
+    turns = np.flatnonzero((seg[1:] != seg[:-1]) & sounding[1:]) + 1
+    f_main, f_bell = main_hz[at], bell_hz[at]
+    if f_main.min() == f_main.max() and f_bell.min() == f_bell.max():  # one chime (always, but at a turn)
+        main_part = np.sin(2.0 * np.pi * _fraction(float(f_main[0]) * t))
+        bell_part = np.sin(2.0 * np.pi * _fraction(float(f_bell[0]) * t))
+    else:
+        right = np.minimum(np.searchsorted(control_s, t), len(control_s) - 1)  # control point at or after
+        own = np.where(sounding[right], right, np.maximum(right - 1, 0))
+        main_part = np.sin(2.0 * np.pi * _fraction(main_hz[own] * t))
+        bell_part = np.sin(2.0 * np.pi * _fraction(bell_hz[own] * t))
+    chimes = amp_main * main_part + amp_bell * bell_part
+    for j in turns:
+        # In an interval holding a turn of the breath, the new chime starts exactly at the turn: samples
+        # before it (still in the old segment) get none of it; the old chime has ended long before.
+        inside = np.flatnonzero((t > control_s[j - 1]) & (t <= control_s[j]))
+        if inside.size:
+            own_seg, _ = breath_segment(state.pacer.phase_cycles(t[inside]), state.pacer.shape)
+            chimes[inside[own_seg != seg[j]]] = 0.0
+    out[first:last] = chimes
     return out

@@ -337,6 +337,16 @@ class VirtualMax30102:
         last byte has been read; reading an empty FIFO repeats the stale slot and leaves the pointers."""
         channels = self._channels() or (RED,)
         out = bytearray()
+        sample_len = 3 * len(channels)
+        whole = min(length // sample_len, self._count) if self._byte_in_sample == 0 else 0
+        if whole:  # whole samples from a sample's start: popped at once, the same bytes as one by one
+            mask = regs.POINTER_MASK
+            popped = np.array([self._fifo[(self._rd + i) & mask] for i in range(whole)], dtype=np.uint32)
+            popped = popped[:, list(channels)]
+            out += np.stack((popped >> 16, (popped >> 8) & 0xFF, popped & 0xFF), axis=-1).astype(np.uint8).tobytes()
+            self._rd = (self._rd + whole) & mask
+            self._count -= whole
+            self._ovf = 0  # popping a sample clears the overflow counter
         while len(out) < length:
             if self._byte_in_sample == 0:
                 values = self._fifo[self._rd]

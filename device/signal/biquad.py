@@ -136,11 +136,11 @@ def lfilter(b: ArrayLike, a: ArrayLike, x: ArrayLike,
     Transposed direct form II, sample by sample, in scipy's order of operations; a plain loop beats a
     C call's overhead on the ten samples of a 100 ms chunk.
     """
-    b0, b1, b2 = (float(v) for v in np.asarray(b, dtype=float))
-    a0, a1, a2 = (float(v) for v in np.asarray(a, dtype=float))
+    b0, b1, b2 = np.asarray(b, dtype=float).tolist()  # plain floats (tolist: one call, not three)
+    a0, a1, a2 = np.asarray(a, dtype=float).tolist()
     if a0 != 1.0:
         raise InputError(f"a[0] must be 1, got {a0}")
-    z0, z1 = (float(v) for v in np.asarray(zi, dtype=float))
+    z0, z1 = np.asarray(zi, dtype=float).tolist()
     samples = np.asarray(x, dtype=float).tolist()
     out = []
     for xn in samples:

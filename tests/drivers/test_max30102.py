@@ -59,6 +59,21 @@ def test_decode_fifo_zeroes_bits_below_the_pulse_widths_resolution() -> None:
     assert decode_fifo(data, 1, 215).ravel().tolist() == [14.0, 14.0]  # 17-bit: bit 0
 
 
+@pytest.mark.parametrize("n_leds", [1, 2, 3])
+def test_decode_fifo_matches_the_datasheets_byte_formula_on_random_bytes(n_leds: int) -> None:
+    """Value = (byte0 << 16 | byte1 << 8 | byte2) & 0x3FFFF, low bits below the resolution zeroed."""
+    rng = np.random.default_rng(n_leds)
+    resolution = {69: 15, 118: 16, 215: 17, 411: 18}
+    for n_samples in (0, 1, 7, 32):
+        data = rng.integers(0, 256, 3 * n_leds * n_samples, dtype=np.uint8).tobytes()
+        for width_us, bits in resolution.items():
+            expected = [(int.from_bytes(data[i:i + 3], "big") & 0x3FFFF) >> (18 - bits) << (18 - bits)
+                        for i in range(0, len(data), 3)]
+            decoded = decode_fifo(data, n_leds, width_us)
+            assert decoded.shape == (n_samples, n_leds) and decoded.dtype == np.float64
+            assert decoded.ravel().tolist() == expected
+
+
 def test_decode_fifo_refuses_partial_samples() -> None:
     with pytest.raises(InputError, match="6-byte"):
         decode_fifo(bytes(9), n_leds=2, pulse_width_us=411)

@@ -84,3 +84,41 @@ def test_scalar_forms_of_the_pacer_and_fade_agree_with_the_array_forms() -> None
             assert state.pacer.phase_at(t_s) == pytest.approx(float(state.pacer.phase_cycles(t_s)), abs=1e-12)
             assert state.pacer.rate_at(t_s) == pytest.approx(float(state.pacer.rate_bpm(t_s)), abs=1e-12)
             assert state.fade.level_at(t_s) == pytest.approx(float(state.fade.level(t_s)), abs=1e-15)
+
+
+def test_the_hums_harmonic_sum_matches_its_wavetable() -> None:
+    """The hum is synthesised as the sum of its harmonics (from a cached basis); the one-period
+    wavetable of the same harmonics, linearly interpolated, gives the same wave within 1e-5."""
+    from patterns.hum import WAVETABLE_SIZE, _cycles, _hum_wave, hum_wavetable
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        pitch_hz, t0_s = float(rng.uniform(80, 600)), float(rng.uniform(0, 1e5))
+        n = int(rng.choice([1, 7, 2048, 5000, 9000]))  # longer than one basis piece, too
+        table = hum_wavetable(pitch_hz, RATE_HZ)
+        position = _cycles(pitch_hz, t0_s, n, RATE_HZ) * WAVETABLE_SIZE
+        index = position.astype(np.intp)
+        reference = table[index] + (position - index) * (table[index + 1] - table[index])
+        assert np.max(np.abs(_hum_wave(pitch_hz, t0_s, n, RATE_HZ) - reference)) < 1e-5
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_block_is_the_same_whatever_was_synthesised_before(seed: int) -> None:
+    """The envelopes held for the last state (a window of control points) change no sample: a block
+    made from the window its stream's earlier blocks left equals the block made with nothing held."""
+    import patterns.hum as hum
+
+    rng = np.random.default_rng(200 + seed)
+    from_held = 0
+    for _ in range(150):
+        state = random_state(rng)
+        n, t0_s = int(rng.choice([64, 1024, 2048])), float(rng.uniform(0, 60))
+        for _ in range(int(rng.integers(1, 5))):  # the stream's earlier blocks
+            hum_block(t0_s, n, RATE_HZ, state)
+            t0_s += n / RATE_HZ
+        window = hum._CONTROLS[0]
+        held = hum_block(t0_s, n, RATE_HZ, state)
+        from_held += window is not None and hum._CONTROLS[0] is window and bool(np.any(held))
+        hum._CONTROLS[0] = None
+        np.testing.assert_array_equal(held, hum_block(t0_s, n, RATE_HZ, state))
+    assert from_held > 15  # sounding blocks made from a window held from before were compared

@@ -335,3 +335,36 @@ def test_bus_nacks_an_empty_address_and_refuses_long_smbus_blocks() -> None:
     with pytest.raises(OSError):
         bus.read_byte_data(ADDR, 0xFF)
     assert bus.open().read_byte_data(ADDR, 0xFF) == 0x15
+
+
+
+def _fifo_reads(mode: int, totals: list[int], piece: np.random.Generator | None) -> tuple[bytes, list[object]]:
+    """Read `totals[k]` FIFO bytes at step k, byte by byte (piece None) or in random pieces."""
+    clock, bus, chip = make(seed=5)
+    configure(bus, mode=mode)
+    if mode == MODE_MULTI:
+        bus.write_byte_data(ADDR, 0x11, 0x12)  # slot 1 = LED2 (IR), slot 2 = LED1 (red)
+    out, states = bytearray(), list[object]()
+    for step, total in enumerate(totals, start=1):
+        clock.advance_to(0.037 * step)
+        while total > 0:
+            length = 1 if piece is None else min(total, int(piece.integers(1, 40)))
+            write, read = i2c_msg.write(ADDR, [0x07]), i2c_msg.read(ADDR, length)
+            bus.i2c_rdwr(write, read)
+            out += bytes(read)
+            total -= length
+        states.append((pointers(bus), chip.fifo_count))
+    return bytes(out), states
+
+
+@pytest.mark.parametrize("mode", [MODE_SPO2, MODE_HR, MODE_MULTI])
+def test_the_fifo_stream_is_the_same_whatever_the_reads_cut_it_into(mode: int) -> None:
+    """Whole samples are popped at once: the bytes, pointers and counts are those of reading byte by
+    byte, for reads that start inside a sample, span whole samples, and run past what the FIFO holds."""
+    totals = np.random.default_rng(3).integers(1, 200, size=12).tolist()
+    by_byte = _fifo_reads(mode, totals, None)
+    in_pieces = _fifo_reads(mode, totals, np.random.default_rng(4))
+    assert by_byte == in_pieces
+    stream = by_byte[0]
+    values = {stream[i:i + 3] for i in range(0, len(stream) - 2, 3)}
+    assert len(stream) > 500 and len(values) > 20  # real samples, not only a repeated stale slot
