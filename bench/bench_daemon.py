@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
     parser.add_argument("--minutes", type=float, default=10.0, help="simulated minutes of the fast-clock run")
     parser.add_argument("--skip-fast", action="store_true", help="leave out the fast-clock runs")
+    parser.add_argument("--together", action="store_true",
+                        help="also measure a together session (two people, two sensors; issue 13)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be >= 1")
@@ -91,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
                 key = f"{mode}/{world}"
                 rows.setdefault(key, []).append(probe(mode, world, args.seconds))
                 print(f"run {run + 1}/{args.runs} {key}: {json.dumps(rows[key][-1])}", file=sys.stderr)
+        if args.together:
+            rows.setdefault("session/together", []).append(probe("session", "together", args.seconds))
+            print(f"run {run + 1}/{args.runs} session/together: {json.dumps(rows['session/together'][-1])}",
+                  file=sys.stderr)
     fast: list[dict[str, float]] = []
     if not args.skip_fast:
         for run in range(args.runs):
@@ -121,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     rates = {k: statistics.median(float(r["per_s"].get("frames_written", r["per_s"]["frames_shown"]))
                                   for r in rs) for k, rs in rows.items() if k.endswith("person")}
     print(f"{'LED frames written per s (median)':<44} {rates['idle/person']:>22.1f} {rates['session/person']:>22.1f}")
+    if "session/together" in rows:
+        for label, field in (("together session: device CPU, % of one core", "device_cpu_pct"),
+                             ("together session: peak RSS MB", "peak_rss_mb")):
+            print(f"{label:<44} {'':>22} {spread(col('session/together', field)):>22}")
     if fast:
         print(f"glimmer sim --speed max --minutes {args.minutes:g} --json: wall s "
               f"{spread([f['wall_s'] for f in fast])}, CPU s {spread([f['cpu_s'] for f in fast])}")

@@ -19,7 +19,8 @@ Started by bench/bench_daemon.py (which reads the JSON line it prints); usable a
 
 `--world lean` runs the device against the virtual chip with a plain pulse train (sim.max30102's
 PulseTrainOptics) instead of the simulated person: that process holds the daemon and only a thin
-simulator, so its peak RSS is the daemon's own (plus a few MB).
+simulator, so its peak RSS is the daemon's own (plus a few MB). `--world together` runs two simulated
+people, each on their own sensor (together mode, issue 13): two pipelines, two HRV trackers and synchrony.
 """
 
 from __future__ import annotations
@@ -103,9 +104,11 @@ def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any,
 
     config = load_config(None)
     start_wall = datetime(2026, 1, 1, 12, 0)  # daytime: no night caps, same in every run
-    if world_kind == "person":
+    if world_kind in ("person", "together"):
         from sim.world import build_sim_world
 
+        if world_kind == "together":  # two simulated people, each on their own sensor (issue 13)
+            config = config.replace("sim", people=2)
         if mode == "idle":
             config = config.replace("sim", finger_on_at_s=3600.0)  # the latest allowed; the window ends before
         world = build_sim_world(config, speed=math.inf, wav_path=wav, prefer_speakers=False, start_wall=start_wall)
@@ -127,7 +130,11 @@ def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any,
         hardware = Hardware(clock=clock, i2c_bus_factory=bus.open, spi=ring, audio=audio,
                             wall_clock=lambda: start_wall)
     WORLD_BUILD[:] = [time.process_time() - cpu0, time.monotonic() - wall0]
-    bus.transfer = meter.wrap(bus.transfer)  # type: ignore[method-assign]
+    buses = [bus]
+    if world_kind == "together" and world.sensors is not None:  # sensor B's bus is the simulator's too
+        buses = list({id(b): b for b in world.sensors.buses.values()}.values())
+    for each in buses:
+        each.transfer = meter.wrap(each.transfer)  # type: ignore[method-assign]
     ring.writebytes2 = meter.wrap(ring.writebytes2)  # type: ignore[method-assign]
     audio._write = meter.wrap(audio._write)  # type: ignore[attr-defined]
     hardware.on_frame[:] = [meter.wrap(hook) for hook in hardware.on_frame]
@@ -137,7 +144,8 @@ def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any,
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=("idle", "session"), default="session")
-    parser.add_argument("--world", choices=("person", "lean"), default="person")
+    parser.add_argument("--world", choices=("person", "lean", "together"), default="person",
+                        help="the simulated person, a thin pulse train, or two people in a together session")
     parser.add_argument("--seconds", type=float, default=20.0, help="real-time window measured (default 20)")
     args = parser.parse_args(argv)
 
@@ -145,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t_sim0, cpu_sim0 = time.monotonic(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "probe.wav"
-        if args.world == "person":
+        if args.world in ("person", "together"):
             import sim.world
         else:
             import sim.audio_sink
@@ -204,11 +212,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         sim_cpu_s = meter.cpu_s - sim_cpu0 + (meter.calls - calls0) * meter.overhead_s
         counts1 = _counts(glimmer, clock)
         phase = glimmer.session.phase.value
+        together = bool(getattr(glimmer.session, "together", False))
         glimmer.close()
     result = {
         "mode": args.mode,
         "world": args.world,
         "phase_at_end": phase,
+        "together_at_end": together,
         "window_wall_s": round(wall_s, 3),
         "process_cpu_pct": round(100.0 * cpu_s / wall_s, 3),
         "sim_cpu_pct": round(100.0 * sim_cpu_s / wall_s, 3),
