@@ -32,7 +32,7 @@ from device.publish import Publisher
 from device.sensor_channel import SensorChannel
 from device.signal.hrv import HrvMetrics, HrvTracker
 from device.signal.pulse import PulsePipeline
-from device.signal.synchrony import SYNCHRONY_WINDOW_S, Synchrony, synchrony_of_tachograms
+from device.signal.synchrony import SYNCHRONY_WINDOW_S, WINDOW_NOT_COVERED, Synchrony, synchrony_of_tachograms
 from drivers.buttons import Press, PressButton
 from drivers.led_ring import EncodedFrames, LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
@@ -345,11 +345,15 @@ class GlimmerDevice:
         elif self.partner_metrics.hrv_reason is not None:
             self._synchrony_from = None
             self.synchrony = Synchrony.withheld(PARTNER_HRV_WITHHELD)
+        elif self.metrics.coherence is None or self.partner_metrics.coherence is None:
+            # Synchrony reads the 64 s window coherence reads: not before both people's coherence is given.
+            self._synchrony_from = None
+            self.synchrony = Synchrony.withheld(WINDOW_NOT_COVERED)
         elif self._synchrony_from != (a.figures_at_s, b.figures_at_s):
             self._synchrony_from = (a.figures_at_s, b.figures_at_s)
             tach_a = a.hrv.tachogram(SYNCHRONY_WINDOW_S)
             tach_b = b.hrv.tachogram(SYNCHRONY_WINDOW_S)
-            # The window ends at the newer of the two people's last beats both series reach.
+            # The window ends at the older of the two people's last beats, which both series reach.
             ends = [float(t[0][-1]) for t in (tach_a, tach_b) if t is not None and len(t[0])]
             end_s = min(ends) if len(ends) == 2 else now_s
             self.synchrony = synchrony_of_tachograms(tach_a, tach_b, end_s)

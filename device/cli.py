@@ -232,13 +232,14 @@ def _stop_on_signals(stop: Any) -> Iterator[None]:
 
 
 def load_for(args: argparse.Namespace, default_path: Path | None = DEFAULT_CONFIG_PATH,
-             check_files: bool = False) -> Config:
-    """The config a command runs with: --config, else `default_path` when it exists, else the defaults.
-    `check_files`: the files MQTT will use must be readable too (config.load_config)."""
+             check_files: bool = False, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """The config a command runs with: --config, else `default_path` when it exists, else the defaults,
+    with the command line's `overrides` on top (checked together, so a value the command line replaces is
+    judged as it will run). `check_files`: the files MQTT will use must be readable too (config.load_config)."""
     path = args.config
     if path is None and default_path is not None and default_path.exists():
         path = default_path
-    return load_config(path, check_files=check_files)
+    return load_config(path, overrides, check_files=check_files)
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
@@ -288,13 +289,9 @@ def _supervise(glimmer: Any, args: argparse.Namespace, household: Any) -> Any:
 def _cmd_sim(args: argparse.Namespace) -> int:
     from sim.world import run_sim
 
-    config = load_for(args, None, check_files=True)
-    if args.seed is not None:
-        config = config.replace("sim", seed=args.seed)
-    if args.people is not None:
-        config = config.replace("sim", people=args.people)
-    if args.unpaced:
-        config = config.replace("sim", unpaced=True)
+    given = {"seed": args.seed, "people": args.people, "unpaced": True if args.unpaced else None}
+    sim_options = {key: value for key, value in given.items() if value is not None}
+    config = load_for(args, None, check_files=True, overrides={"sim": sim_options} if sim_options else None)
     if args.store is not None:  # the store file, and with it the MQTT outbox that lives in it
         config = config.replace("store", path=str(args.store))
     if args.assess:

@@ -365,12 +365,20 @@ def sim_household(args: argparse.Namespace, config: Config) -> Household:
     except (DataError, StoreError):
         store.close()
         raise
+    partner: Person | None = None
+    if config.sim.people == 2:  # together mode: the partner chosen on this store (docs/together.md)
+        _, partner_id = store.partner_person_id()
+        partner = next((p for p in list_people(store) if p.id == partner_id), None)
+        if partner is not None and person is not None and partner.id == person.id:
+            partner = None  # the partner is never the active person: a guest then
     who = person.name if person is not None else "a guest (nothing is stored)"
-    if person is not None or args.store is not None:  # where a session is kept is worth a line
+    if partner is not None:
+        who += f", partner {partner.name}"
+    if person is not None or partner is not None or args.store is not None:  # where sessions are kept
         print(f"glimmer sim: store {store.path}; session for {who}", file=sys.stderr)
     else:
         log.info("store %s; session for %s", store.path, who)
-    return Household(store, config, person)
+    return Household(store, config, person, partner)
 
 
 def sim_assess(args: argparse.Namespace, config: Config, stop_on_signals: Any = None) -> int:

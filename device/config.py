@@ -386,7 +386,7 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
     if mqtt.get("password_file") and not mqtt.get("username"):
         problems.append("mqtt.username: expected a user name when mqtt.password_file is set")
     sim = valid.get("sim", {})
-    if sim.get("partner_seed") is not None and sim.get("partner_seed") == sim.get("seed"):
+    if sim.get("people") == 2 and sim.get("partner_seed") is not None and sim.get("partner_seed") == sim.get("seed"):
         problems.append(f"sim.partner_seed: expected a seed other than sim.seed ({sim['seed']}) so the partner is "
                         f"another person (-1: sim.seed + 1), got {sim['partner_seed']}")
     a_on, b_on = sim.get("finger_on_at_s"), sim.get("partner_finger_on_at_s")

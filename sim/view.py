@@ -185,11 +185,12 @@ def together_status_lines(glimmer: GlimmerDevice, now_s: float) -> list[str]:
     payload = glimmer.last_payload or {}
     partner = payload.get("partner") or {}
     minutes, seconds = divmod(int(now_s), 60)
-    together = "   together" if payload.get("together") else ""
+    together = ", together" if payload.get("together") else ""
     b_finger = "on" if partner.get("finger_on") else "--" if not partner else "off"
     lines = [
-        f"Glimmer (simulated)  {minutes:02d}:{seconds:02d}{'  night' if glimmer.session.pattern.night else ''}"
-        f"   session {status.session_state}{together}",
+        # At most 59 columns (TEXT_COLUMNS 60) in every state, so nothing is cut: "night" and "together" show
+        f"Glimmer (simulated) {minutes:02d}:{seconds:02d}{' night' if glimmer.session.pattern.night else ''}"
+        f"  session {status.session_state}{together}",
         f"finger A {'on' if status.finger_on else 'off'}, B {b_finger}   sensor A {status.sensor_status}, "
         f"B {partner.get('sensor_status', '--')}",
         f"A {_fmt(m.hr_bpm, 1, ' beats/min')}  RMSSD {_fmt(m.rmssd_ms, 0, ' ms')}  coherence {_fmt(m.coherence, 2)}"

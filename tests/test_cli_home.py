@@ -361,3 +361,47 @@ def test_history_lists_assessments_and_says_which_sessions_are_not_closed(
         assert "(running)" in run(capsys, "history")[1].splitlines()[2]
     finally:
         lock.release()
+
+
+def test_the_simulator_seats_the_partner_chosen_on_the_store(capsys: pytest.CaptureFixture[str]) -> None:
+    """`glimmer users partner NAME` is restored by `glimmer sim --people 2` as by the device: the
+    partner's session is stored for them and linked to the person's."""
+    for name in ("Ann", "Bob"):
+        assert run(capsys, "users", "add", name)[0] == 0
+    assert run(capsys, "users", "partner", "Bob")[0] == 0
+    code, _, err = run(capsys, "sim", "--people", "2", "--user", "Ann", "--speed", "max", "--minutes", "1.5")
+    assert code == 0 and "partner Bob" in err
+    (bob,) = json.loads(run(capsys, "history", "--user", "Bob", "--json")[1])
+    (ann,) = json.loads(run(capsys, "history", "--user", "Ann", "--json")[1])
+    assert bob["together_with"] == ann["id"] and ann["together_with"] == bob["id"]
+    assert ann["together_with_person"] == "Bob" and bob["together_with_person"] == "Ann"
+    # The partner is never the person simulated: choosing Bob as the person seats a guest beside him.
+    code, _, err = run(capsys, "sim", "--people", "2", "--user", "Bob", "--speed", "max", "--minutes", "1.5")
+    assert code == 0 and "partner" not in err
+    rows = json.loads(run(capsys, "history", "--user", "Bob", "--json")[1])
+    assert len(rows) == 2 and rows[-1]["together_with_person"] is None
+
+
+def test_a_seed_given_on_the_command_line_is_judged_with_the_partner_seed(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[sim]\nseed = 1\npartner_seed = 1\n")  # equal only until --seed replaces seed
+    code, _, err = run(capsys, "sim", "-c", str(config), "--people", "2", "--seed", "5", "--speed", "max",
+                       "--minutes", "0.2", "--json")
+    assert code == 0, err
+    code, _, err = run(capsys, "sim", "-c", str(config), "--people", "2", "--speed", "max", "--minutes", "0.2")
+    assert code == EX_CONFIG and "sim.partner_seed" in err
+    assert run(capsys, "sim", "-c", str(config), "--speed", "max", "--minutes", "0.2", "--json")[0] == 0  # no partner
+
+
+def test_synchrony_is_given_only_with_both_peoples_coherence(capsys: pytest.CaptureFixture[str]) -> None:
+    """Synchrony reads the 64 s window coherence reads: never before (or without) either coherence."""
+    code, out, _ = run(capsys, "sim", "--people", "2", "--speed", "max", "--minutes", "2.5", "--json")
+    metrics = [json.loads(line) for line in out.splitlines() if line.startswith('{"kind":"metrics"')]
+    assert code == 0 and metrics
+    given = [m for m in metrics if m["synchrony"] is not None]
+    assert given, "no synchrony in 2.5 minutes"
+    for m in given:
+        assert m["coherence_ratio"] is not None and m["partner"]["coherence_ratio"] is not None, m["t_s"]
+    early = [m for m in metrics if m["synchrony"] is None and m["together"]]
+    assert any(m["synchrony_reason"] == "window_not_covered" for m in early)

@@ -229,9 +229,10 @@ def test_the_partner_and_synchrony_are_compared_only_over_the_together_session()
     assert single["partner"] is None and "synchrony_first_2_min" not in single
 
 
-def test_the_live_view_shows_both_people_and_their_chart_within_80_columns(tmp_path: Path) -> None:
+@pytest.mark.parametrize("at", [NOON, NOON.replace(hour=23)], ids=["day", "night"])
+def test_the_live_view_shows_both_people_and_their_chart_within_80_columns(tmp_path: Path, at: datetime) -> None:
     config = load_config(overrides={"sim": {**TWO, "seed": 2}})
-    world = build_sim_world(config, start_wall=NOON)
+    world = build_sim_world(config, start_wall=at)
     glimmer = build_device(config, world.hardware)
     out = io.StringIO()
     view = TerminalView(out, glimmer, lambda: world.ring.mean_drive(0.2), period_s=1.0)
@@ -242,7 +243,8 @@ def test_the_live_view_shows_both_people_and_their_chart_within_80_columns(tmp_p
     text = out.getvalue()
     assert all(visible_width(line) <= VIEW_COLUMNS for line in text.split("\n"))
     last_view = text.rsplit("\x1b[J", 1)[-1]
-    assert "session pacing   together" in last_view
+    assert "session pacing, together" in last_view  # nothing of the header is cut, night or day
+    assert (" night  session" in last_view) == (at.hour == 23)
     assert "A " in last_view and "B " in last_view and "synchrony " in last_view
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last_view)
     chart = re.findall(rf"\s([AB]) ([{CHART_BLOCKS} ]{{40,58}})$", plain, flags=re.M)  # trailing blanks trimmed
