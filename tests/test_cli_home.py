@@ -405,3 +405,18 @@ def test_synchrony_is_given_only_with_both_peoples_coherence(capsys: pytest.Capt
         assert m["coherence_ratio"] is not None and m["partner"]["coherence_ratio"] is not None, m["t_s"]
     early = [m for m in metrics if m["synchrony"] is None and m["together"]]
     assert any(m["synchrony_reason"] == "window_not_covered" for m in early)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_the_shared_pacer_starts_between_the_two_peoples_own_rates(
+        capsys: pytest.CaptureFixture[str], seed: int) -> None:
+    """Issue 13: one pacer starts where both can follow, between their own breathing rates (12 and 15/min
+    here): settling waits for the partner's breathing estimate too, not only the person's."""
+    code, out, _ = run(capsys, "sim", "--people", "2", "--seed", str(seed), "--speed", "max", "--minutes", "1.5",
+                       "--json")
+    metrics = [json.loads(line) for line in out.splitlines() if line.startswith('{"kind":"metrics"')]
+    first = next(m for m in metrics if m["session_state"] == "pacing")
+    own = sorted([first["breath_rate_per_min"], first["partner"]["breath_rate_per_min"]])
+    assert code == 0 and None not in own, first
+    quarter = (own[1] - own[0]) / 4.0  # the rates differ by about 3/min: not at either end of them
+    assert own[0] + quarter <= first["pacer_rate_per_min"] <= own[1] - quarter, (own, first["pacer_rate_per_min"])

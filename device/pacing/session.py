@@ -350,8 +350,19 @@ class Session:
         waited_s = now_s - self._since_s
         estimate_ready = metrics.breath_rate_bpm is not None
         if clean_s >= self._cfg.settle_s and (
-                estimate_ready or waited_s >= SETTLE_MAX_WAIT_FACTOR * self._cfg.settle_s):
+                estimate_ready or waited_s >= SETTLE_MAX_WAIT_FACTOR * self._cfg.settle_s) and not (
+                self._partner_estimate_awaited(now_s)):
             self._start_pacing(now_s, metrics.breath_rate_bpm)
+
+    def _partner_estimate_awaited(self, now_s: float) -> bool:
+        """Together: the pacer starts where both can follow (between their own breathing rates), so settling
+        waits for the partner's breathing estimate too, as long as it waits for the person's own (at most
+        SETTLE_MAX_WAIT_FACTOR x settle_s from the partner's joining; then it starts from what is known)."""
+        if self.partner is None or self._partner_in is None or not self._partner_in.finger_on:
+            return False
+        if self._partner_in.metrics.breath_rate_bpm is not None:
+            return False
+        return now_s - self.partner.started_s < SETTLE_MAX_WAIT_FACTOR * self._cfg.settle_s
 
     def _start_pacing(self, now_s: float, breath_rate_bpm: float | None) -> None:
         assert self._stats is not None

@@ -27,7 +27,9 @@ and favours the smallest lag when a rhythm repeats within the lag range).
   rates agree, and the value says so.
 - lag_s: the lag of the peak, refined between samples. lag_s > 0: A leads B (B's rhythm repeats A's
   lag_s seconds later); lag_s < 0: B leads A. A repeating rhythm has peaks one breath period apart: the
-  smallest lag is the one reported (the estimator favours it).
+  smallest lag is the one reported (the estimator favours it). None (with the value given) when the highest
+  correlation lies at the edge of the lag range (+-MAX_LAG_S): it is still rising there, so no peak lies within
+  the range and who leads cannot be told.
 
 Withheld (value and lag None, with a reason) when either person's HRV is withheld, when either series does
 not cover the window (COVER_MIN of it, as coherence asks), or when either is flat in the breathing band.
@@ -162,6 +164,8 @@ def heart_rate_synchrony(beat_times_a_s: NDArray[np.float64], ibi_a_ms: NDArray[
         if denom < 0:
             delta = float(np.clip(0.5 * (y0 - y2) / denom, -0.5, 0.5))
     value = float(np.clip(r_lag[j], 0.0, 1.0))
+    if j in (0, len(r_lag) - 1):  # still rising at the end of the range: no peak within it, no lag to name
+        return Synchrony(value, None, None)
     return Synchrony(value, float((lags[j] + delta) / TACHOGRAM_FS_HZ), None)
 
 

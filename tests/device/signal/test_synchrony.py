@@ -187,3 +187,14 @@ def test_the_tachogram_holds_the_intervals_coherence_reads() -> None:
     assert coherence_ratio(times, ibi_ms)[0] == pytest.approx(tracker.metrics().coherence)
     with pytest.raises(InputError):
         tracker.tachogram(0.0)
+
+
+@pytest.mark.parametrize("delay_s", [7.0, -7.0])
+def test_a_best_match_beyond_the_lag_range_names_no_lag(delay_s: float) -> None:
+    """A slow shared rhythm (4/min) shifted by 7 s: within +-5 s the correlation is still rising at the
+    range's edge, so no peak lies inside it and who leads cannot be told (lag None, value given)."""
+    a = beats_of(swinging(64.0, 6.0, 4.0), seed=1)
+    b = beats_of(swinging(82.0, 4.0, 4.0, delay_s=delay_s), seed=2)
+    sync = heart_rate_synchrony(*a, *b, end_s=END_S)
+    assert sync.reason is None and sync.value is not None and 0.3 < sync.value < 0.9
+    assert sync.lag_s is None
