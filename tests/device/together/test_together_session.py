@@ -36,7 +36,7 @@ def test_both_fingers_on_make_a_together_session_with_both_readings_and_synchron
     given = [p for p in payloads if p["synchrony"] is not None]
     assert given, "synchrony never given in 4 minutes"
     assert all(0.0 <= p["synchrony"] <= 1.0 and p["synchrony_reason"] is None for p in given)
-    assert all(abs(p["synchrony_lag_s"]) <= 5.0 for p in given)
+    assert all(p["synchrony_lag_s"] is None or abs(p["synchrony_lag_s"]) < 5.0 for p in given)  # None: at the edge
     # Withheld ones say why.
     assert all(p["synchrony_reason"] is not None for p in payloads if p["synchrony"] is None)
     glimmer.close()
