@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import logging
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -135,12 +136,8 @@ class Household:
         return self.partner
 
     def _next_partner_colour(self) -> str | None:
-        try:
-            person = self.next_partner()
-        except CommandRejected as exc:
-            log.info("%s", exc)
-            return None
-        return _ring_colour(person)
+        """The second button's next_partner: the next partner's colour to show, or None during a session."""
+        return _stepped_colour(self.next_partner)
 
     def _partner_settable(self) -> None:
         device = self._device
@@ -217,12 +214,7 @@ class Household:
 
     def _next_colour(self) -> str | None:
         """The long press: the next person's colour to show, or None (nothing changed) during a session."""
-        try:
-            person = self.next_person()
-        except CommandRejected as exc:
-            log.info("%s", exc)
-            return None
-        return _ring_colour(person)
+        return _stepped_colour(self.next_person)
 
     def next_person(self) -> Person | None:
         """Step to the next person (after the last: a guest) and put their settings in force. Raises
@@ -236,6 +228,17 @@ class Household:
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(chosen)
         return self.active
+
+
+def _stepped_colour(step: Callable[[], Person | None]) -> str | None:
+    """Take one step through the household (`step`) and return the colour the ring flashes for whom it
+    chose; None, logged, when the step is refused (CommandRejected: a session runs)."""
+    try:
+        person = step()
+    except CommandRejected as exc:
+        log.info("%s", exc)
+        return None
+    return _ring_colour(person)
 
 
 def _ring_colour(person: Person | None) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
-from device.signal.local_peaks import find_peaks
+from device.signal.local_peaks import find_peaks, parabolic_offset
 
 TACHOGRAM_FS_HZ = 2.0
 COHERENCE_PEAK_BAND_HZ = (0.04, 0.26)
@@ -82,10 +82,7 @@ def _band_peak(freqs_hz: NDArray[np.float64], psd: NDArray[np.float64],
     j = int(inside[np.argmax(psd[inside])])
     delta = 0.0
     if 0 < j < len(psd) - 1:
-        y0, y1, y2 = psd[j - 1], psd[j], psd[j + 1]
-        denom = y0 - 2.0 * y1 + y2
-        if denom < 0:
-            delta = float(np.clip(0.5 * (y0 - y2) / denom, -0.5, 0.5))
+        delta = float(np.clip(parabolic_offset(psd[j - 1], psd[j], psd[j + 1]), -0.5, 0.5))
     return j, float(freqs_hz[j] + delta * (freqs_hz[1] - freqs_hz[0]))
 
 

@@ -64,3 +64,11 @@ def find_peaks(x: ArrayLike, distance: float | None = None) -> tuple[NDArray[np.
             keep[k] = False
             k += 1
     return peaks[np.array(keep, dtype=bool)], {}
+
+
+def parabolic_offset(y0: float, y1: float, y2: float) -> float:
+    """Where the parabola through three equally spaced samples (-1, 0, +1) peaks, in samples from the middle
+    one; 0.0 when the middle sample is not a maximum (the parabola opens upward or is flat). Within
+    -0.5..0.5 whenever y1 is the largest of the three."""
+    denom = y0 - 2.0 * y1 + y2
+    return float(0.5 * (y0 - y2) / denom) if denom < 0 else 0.0

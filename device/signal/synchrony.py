@@ -46,6 +46,7 @@ from numpy.typing import NDArray
 from device.errors import InputError
 from device.signal.coherence import BREATH_BAND_HZ, MIN_HR_SD_BPM, TACHOGRAM_FS_HZ
 from device.signal.hrv import COHERENCE_MIN_COVER
+from device.signal.local_peaks import parabolic_offset
 
 __all__ = [
     "COVER_MIN",
@@ -159,10 +160,7 @@ def heart_rate_synchrony(beat_times_a_s: NDArray[np.float64], ibi_a_ms: NDArray[
     j = int(np.argmax(r_lag))
     delta = 0.0
     if 0 < j < len(r_lag) - 1:
-        y0, y1, y2 = r_lag[j - 1], r_lag[j], r_lag[j + 1]
-        denom = y0 - 2.0 * y1 + y2
-        if denom < 0:
-            delta = float(np.clip(0.5 * (y0 - y2) / denom, -0.5, 0.5))
+        delta = float(np.clip(parabolic_offset(r_lag[j - 1], r_lag[j], r_lag[j + 1]), -0.5, 0.5))
     value = float(np.clip(r_lag[j], 0.0, 1.0))
     if j in (0, len(r_lag) - 1):  # still rising at the end of the range: no peak within it, no lag to name
         return Synchrony(value, None, None)

@@ -35,3 +35,13 @@ def test_bad_input_is_refused() -> None:
         find_peaks(np.zeros((3, 3)))
     with pytest.raises(InputError):
         find_peaks(np.array([0.0, 1.0, 0.0, 1.0, 0.0]), distance=0.5)
+
+
+def test_the_parabolic_offset_finds_a_parabolas_vertex_between_samples() -> None:
+    from device.signal.local_peaks import parabolic_offset
+
+    for vertex in (-0.4, -0.1, 0.0, 0.25, 0.49):
+        y = [-(x - vertex) ** 2 for x in (-1.0, 0.0, 1.0)]
+        assert abs(parabolic_offset(*y) - vertex) < 1e-12
+    assert parabolic_offset(1.0, 0.0, 1.0) == 0.0  # a minimum in the middle: no peak to refine
+    assert parabolic_offset(2.0, 2.0, 2.0) == 0.0  # flat
