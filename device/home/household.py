@@ -150,12 +150,7 @@ class Household:
             self.partner_recorder.person_id = person.id if person else None
         self._show_partner()
         log.info("partner (sensor B): %s", person.name if person else "a guest")
-        try:
-            self.store.set_partner_person(person.id if person else None)
-        except (StoreError, sqlite3.OperationalError) as exc:
-            if isinstance(exc, sqlite3.OperationalError) and not is_disk_full(exc):
-                raise
-            log.error("cannot keep the partner for the next start: %s", exc)
+        _keep("the partner", lambda: self.store.set_partner_person(person.id if person else None))
 
     def _show_partner(self) -> None:
         """Tell the device who the partner is and their resonance rate (the shared pacer's target)."""
@@ -204,13 +199,7 @@ class Household:
             self._device.current_person = _published(person)
             self._show_partner()  # the ring's together colours follow who is who
         log.info("active person: %s", person.name if person else "a guest")
-        try:
-            self.store.set_active_person(person.id if person else None)
-        except (StoreError, sqlite3.OperationalError) as exc:
-            if isinstance(exc, sqlite3.OperationalError) and not is_disk_full(exc):
-                raise
-            # The choice holds for this run; only the next start would not know it.
-            log.error("cannot keep the active person for the next start: %s", exc)
+        _keep("the active person", lambda: self.store.set_active_person(person.id if person else None))
 
     def _next_colour(self) -> str | None:
         """The long press: the next person's colour to show, or None (nothing changed) during a session."""
@@ -228,6 +217,17 @@ class Household:
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(chosen)
         return self.active
+
+
+def _keep(what: str, write: Callable[[], None]) -> None:
+    """Store a choice for the next start (`write`). A full disk or a store error is logged and the choice
+    holds for this run anyway (only the next start would not know it); any other database error raises."""
+    try:
+        write()
+    except (StoreError, sqlite3.OperationalError) as exc:
+        if isinstance(exc, sqlite3.OperationalError) and not is_disk_full(exc):
+            raise
+        log.error("cannot keep %s for the next start: %s", what, exc)
 
 
 def _stepped_colour(step: Callable[[], Person | None]) -> str | None:
