@@ -7,12 +7,13 @@ otherwise to a WAV file in the state directory, which the view names. One seed m
 one run: the same seed gives the same numbers at any speed.
 
 Together mode (`sim.people = 2`, `glimmer sim --people 2`): a second person, the partner, with their own
-seed (`sim.partner_seed`, default the seed + 1: their own physiology, breathing noise and sensor noise) and
-their own pinned rates, compliance and finger-on time (`sim.partner_*`), rests a fingertip on their own
-virtual MAX30102, which the device reads as sensor B (`Hardware.second_i2c_bus_factory`). Both people see
-the whole ring (the same decoded frames) and each follows the breath they see, with their own reaction lag
-and lapses. `sim.unpaced` (`--unpaced`) hides the light from everyone: the device paces as usual, but the
-people breathe at their own rates (the control that shows the light, not the script, makes the difference).
+seed (`sim.partner_seed`, default the seed + 1, or the seed - 1 at the largest seed, 2**31 - 1: their own
+physiology, breathing noise and sensor noise) and their own pinned rates, compliance and finger-on time
+(`sim.partner_*`), rests a fingertip on their own virtual MAX30102, which the device reads as sensor B
+(`Hardware.second_i2c_bus_factory`). Both people see the whole ring (the same decoded frames) and each
+follows the breath they see, with their own reaction lag and lapses. `sim.unpaced` (`--unpaced`) hides the
+light from everyone: the device paces as usual, but the people breathe at their own rates (the control that
+shows the light, not the script, makes the difference).
 """
 
 from __future__ import annotations
@@ -122,9 +123,16 @@ class SimWorld:
         return 0.0
 
 
+SEED_MAX = 2**31 - 1  # the largest seed `sim.seed` and `sim.partner_seed` accept (device/config.py)
+
+
 def partner_seed(sim: SimConfig) -> int:
-    """The partner's seed: `sim.partner_seed`, or the person's seed + 1 (-1, the default)."""
-    return sim.partner_seed if sim.partner_seed >= 0 else (sim.seed + 1) % 2**31
+    """The partner's seed: `sim.partner_seed` when set (>= 0), else (-1, the default) the person's seed + 1,
+    or the seed - 1 when the seed is the largest one (2**31 - 1): always a valid seed other than the person's,
+    and the same one for the same seed."""
+    if sim.partner_seed >= 0:
+        return sim.partner_seed
+    return sim.seed + 1 if sim.seed < SEED_MAX else sim.seed - 1
 
 
 def sim_sensor_config(config: Config) -> SensorConfig:

@@ -51,7 +51,13 @@ def test_the_partner_is_drawn_from_their_own_seed_with_what_the_config_pins() ->
     assert b.mean_hr_bpm != PersonParams.from_seed(7).mean_hr_bpm  # ... not the person's
     chosen = load_config(overrides={"sim": {"seed": 7, "partner_seed": 100}}).sim
     assert partner_seed(chosen) == 100 and partner_params(chosen).mean_hr_bpm == PersonParams.from_seed(100).mean_hr_bpm
-    assert partner_seed(load_config(overrides={"sim": {"seed": 2**31 - 1}}).sim) == 0  # wraps, stays a seed
+
+
+@pytest.mark.parametrize(("seed", "expected"), [(0, 1), (2**31 - 2, 2**31 - 1), (2**31 - 1, 2**31 - 2)])
+def test_the_derived_partner_seed_is_the_next_one_or_the_one_before_at_the_largest(seed: int, expected: int) -> None:
+    sim = load_config(overrides={"sim": {"seed": seed, "people": 2}}).sim
+    assert partner_seed(sim) == expected  # never a wrap to 0: a seed of its own, next to the person's
+    assert partner_seed(sim) != sim.seed and 0 <= partner_seed(sim) <= 2**31 - 1
 
 
 @pytest.mark.parametrize(("values", "message"), [
@@ -59,7 +65,7 @@ def test_the_partner_is_drawn_from_their_own_seed_with_what_the_config_pins() ->
     ({"people": "2"}, "sim.people: expected a whole number, got the text '2'"),
     ({"unpaced": "yes"}, "sim.unpaced: expected true or false, got the text 'yes'"),
     ({"partner_seed": -2}, "sim.partner_seed: expected -1 to 2147483647, got -2"),
-    ({"seed": 4, "partner_seed": 4}, "sim.partner_seed: expected a seed other than sim.seed (4)"),
+    ({"people": 2, "seed": 4, "partner_seed": 4}, "sim.partner_seed: expected a seed other than sim.seed (4)"),
     ({"partner_compliance": 1.5}, "sim.partner_compliance: expected 0.0 to 1.0, got 1.5"),
     ({"partner_resonance_rate_per_min": 12.0}, "sim.partner_resonance_rate_per_min: expected 4.0 to 8.0, got 12.0"),
     ({"people": 2, "finger_on_at_s": 5.0, "partner_finger_on_at_s": 5.5},
