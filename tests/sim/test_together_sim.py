@@ -70,11 +70,21 @@ def test_the_derived_partner_seed_is_the_next_one_or_the_one_before_at_the_large
     ({"partner_resonance_rate_per_min": 12.0}, "sim.partner_resonance_rate_per_min: expected 4.0 to 8.0, got 12.0"),
     ({"people": 2, "finger_on_at_s": 5.0, "partner_finger_on_at_s": 5.5},
      "sim.partner_finger_on_at_s: expected at least 1 s after sim.finger_on_at_s (5.0)"),
+    # A's finger so late that no partner_finger_on_at_s (at most 3600 s) can be 1 s later: the fix is A's time.
+    ({"people": 2, "finger_on_at_s": 3600.0}, "sim.finger_on_at_s: expected at most 3599.0 s with sim.people = 2"),
+    ({"people": 2, "finger_on_at_s": 3599.5, "partner_finger_on_at_s": 3600.0},
+     "sim.finger_on_at_s: expected at most 3599.0 s with sim.people = 2"),
 ])
 def test_bad_together_settings_are_refused_each_in_one_line(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(overrides={"sim": values})
     assert len(caught.value.problems) == 1 and caught.value.problems[0].startswith(message)
+
+
+def test_the_latest_finger_times_two_people_can_have_are_accepted() -> None:
+    sim = load_config(overrides={"sim": {"people": 2, "finger_on_at_s": 3599.0, "partner_finger_on_at_s": 3600.0}}).sim
+    assert (sim.finger_on_at_s, sim.partner_finger_on_at_s) == (3599.0, 3600.0)
+    assert load_config(overrides={"sim": {"finger_on_at_s": 3600.0}}).sim.finger_on_at_s == 3600.0  # one person
 
 
 @pytest.mark.parametrize("people", ["3", "0", "two", "1.5"])
