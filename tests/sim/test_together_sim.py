@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +101,20 @@ def test_one_person_is_the_default_and_has_no_sensor_b() -> None:
     world = build_sim_world(load_config(), start_wall=NOON)
     assert world.partner is None and world.people == [world.person]
     assert world.hardware.second_i2c_bus_factory is None
+
+
+@pytest.mark.parametrize("layout", ["mux", "two_buses"])
+def test_one_person_on_a_two_sensor_layout_leaves_sensor_b_present_and_untouched(
+        layout: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    world, recorder = _run({"sensor": {"layout": layout}}, until_s=60.0)
+    assert world.partner is None and world.partner_chip is not None  # a chip, nobody's finger on it
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not any("sensor" in message for message in problems), problems  # not "not found", not "lost"
+    last = recorder.metrics_payloads[-1]
+    assert last["sensor_status"] == "ok" and last["finger_on"] is True  # A: the one person's session
+    assert last["session_state"] != "idle" and last["together"] is False
+    assert last["partner"]["sensor_status"] == "ok" and last["partner"]["finger_on"] is False
 
 
 # -- both see the one ring, each follows it (or, unpaced, neither) -----------------------------------------
