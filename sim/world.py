@@ -223,6 +223,7 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
         stamp_clock=stamp_clock,
         second_i2c_bus_factory=sensors.factory_b,
+        sensor_places=sensor_cfg,
     )
     world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
                      config.led.gamma, partner=partner, partner_chip=partner_chip, sensors=sensors,
