@@ -37,7 +37,7 @@ from drivers.buttons import Press, PressButton
 from drivers.led_ring import EncodedFrames, LedOutput, PwmLed, SpiLedRing, SpiWriter
 from drivers.max30102 import Max30102Settings
 from drivers.pulse_sensor import PulseSensor, SensorReading
-from drivers.sensor_layout import sensor_bus_numbers
+from drivers.sensor_layout import SensorPlaces, sensor_bus_numbers, sensor_places
 from drivers.speaker import AudioOutput
 from patterns.hum import hum_block
 from patterns.led import led_frames
@@ -98,6 +98,9 @@ class Hardware:
     # Sensor B, the partner's (together mode, issue 13): a factory like i2c_bus_factory for the second
     # MAX30102 (a multiplexer channel or a second bus, drivers/sensor_layout.py); None: one sensor.
     second_i2c_bus_factory: Callable[[], Any] | None = None
+    # Where the factories put the sensors, for logs, when not where `config.sensor` says: the simulator's two
+    # people on a "single" layout get a second bus (sim/world.py sim_sensor_config). None: config.sensor.
+    sensor_places: SensorPlaces | None = None
 
 
 def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
@@ -134,7 +137,9 @@ def build_buttons(config: Config, hardware: Hardware) -> list[tuple[PressButton,
 
 
 def build_sensor(config: Config, hardware: Hardware, second: bool = False) -> PulseSensor:
-    """Sensor A on `hardware.i2c_bus_factory`, or (`second`) sensor B on `second_i2c_bus_factory`."""
+    """Sensor A on `hardware.i2c_bus_factory`, or (`second`) sensor B on `second_i2c_bus_factory`. Its logs
+    name its place ("0x57 on channel 1 of the TCA9548A at 0x70 on bus 1") and, when the device has two
+    sensors, which one it is ("sensor A", "sensor B")."""
     sensor = config.sensor
     settings = Max30102Settings(sample_rate_hz=sensor.sample_rate_hz, pulse_width_us=sensor.pulse_width_us,
                                 adc_range_na=sensor.adc_range_na, red_led_current_ma=sensor.led_current_ma,
@@ -142,9 +147,14 @@ def build_sensor(config: Config, hardware: Hardware, second: bool = False) -> Pu
     factory = hardware.second_i2c_bus_factory if second else hardware.i2c_bus_factory
     if factory is None:
         raise ValueError("no second I2C bus factory: this device has one sensor")
-    bus_a, bus_b = sensor_bus_numbers(sensor)  # behind a TCA9548A both travel on i2c_bus
-    bus_number = (bus_b if bus_b is not None else sensor.i2c_bus) if second else bus_a
-    return PulseSensor(factory, settings, hardware.clock, address=sensor.i2c_address, bus_number=bus_number)
+    placed = hardware.sensor_places or sensor
+    bus_a, bus_b = sensor_bus_numbers(placed)  # behind a TCA9548A both travel on i2c_bus
+    bus_number = (bus_b if bus_b is not None else placed.i2c_bus) if second else bus_a
+    place_a, place_b = sensor_places(placed)
+    place = (place_b or f"bus {bus_number}") if second else place_a
+    name = None if hardware.second_i2c_bus_factory is None else ("sensor B" if second else "sensor A")
+    return PulseSensor(factory, settings, hardware.clock, address=sensor.i2c_address, bus_number=bus_number,
+                       place=place, name=name)
 
 
 class GlimmerDevice:

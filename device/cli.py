@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stop after this many simulated minutes (default: until Ctrl-C)")
     sim.add_argument("--seed", type=_seed, default=None,
                      help="seed of the simulated person (default: config); with --people 2 the partner's is "
-                          "this + 1 unless sim.partner_seed sets it")
+                          "this + 1 (this - 1 at the largest seed) unless sim.partner_seed sets it")
     sim.add_argument("--people", type=_people, default=None, metavar="{1,2}",
                      help="simulated people (default: sim.people, 1); 2: together mode, a partner ([sim] "
                           "partner_* settings) with a fingertip on sensor B, both seeing the ring")

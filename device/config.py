@@ -186,7 +186,7 @@ class SimConfig:
     # Together mode (sim/world.py): a second simulated person, the partner, on sensor B.
     people: int = _spec(choices=(1, 2))
     unpaced: bool = _spec()  # the light is hidden from the simulated people (the unpaced control)
-    partner_seed: int = _spec(-1, 2**31 - 1)  # -1: seed + 1
+    partner_seed: int = _spec(-1, 2**31 - 1)  # -1: seed + 1 (seed - 1 at the largest seed)
     partner_natural_breath_rate_per_min: float = _spec(4.0, 30.0)
     partner_resonance_rate_per_min: float = _spec(4.0, 8.0)
     partner_compliance: float = _spec(0.0, 1.0)
@@ -388,9 +388,15 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
     sim = valid.get("sim", {})
     if sim.get("people") == 2 and sim.get("partner_seed") is not None and sim.get("partner_seed") == sim.get("seed"):
         problems.append(f"sim.partner_seed: expected a seed other than sim.seed ({sim['seed']}) so the partner is "
-                        f"another person (-1: sim.seed + 1), got {sim['partner_seed']}")
+                        f"another person (-1: sim.seed + 1, or - 1 at the largest seed), got {sim['partner_seed']}")
     a_on, b_on = sim.get("finger_on_at_s"), sim.get("partner_finger_on_at_s")
-    if sim.get("people") == 2 and a_on is not None and b_on is not None and not b_on >= a_on + 1.0:
+    b_latest = {f.name: f for f in fields(SimConfig)}["partner_finger_on_at_s"].metadata["hi"]
+    if sim.get("people") == 2 and a_on is not None and b_latest is not None and a_on + 1.0 > b_latest:
+        # No partner_finger_on_at_s could be 1 s later: say what to change, not a value the key refuses.
+        problems.append(f"sim.finger_on_at_s: expected at most {b_latest - 1.0} s with sim.people = 2 so the partner's "
+                        f"finger (sim.partner_finger_on_at_s, at most {b_latest} s) can land at least 1 s later, "
+                        f"got {a_on}")
+    elif sim.get("people") == 2 and a_on is not None and b_on is not None and not b_on >= a_on + 1.0:
         problems.append(f"sim.partner_finger_on_at_s: expected at least 1 s after sim.finger_on_at_s ({a_on}) so the "
                         f"device sees the person on sensor A first and the partner join, got {b_on}")
     return problems

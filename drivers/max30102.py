@@ -193,14 +193,16 @@ class Max30102:
     """One MAX30102 on an I2C bus. `start()` it, then `read()` the FIFO every few tens of ms
     (32 samples of FIFO last 320 ms at 100 Hz); `close()` shuts the chip down.
 
-    `clock` spaces the reset polls and estimates losses beyond what OVF_COUNTER can count.
+    `clock` spaces the reset polls and estimates losses beyond what OVF_COUNTER can count. `where` names
+    the chip in every message (default "0x57 on bus 1": the address and `bus_number`).
     """
 
     def __init__(self, bus: I2CBus, bus_number: int = DEFAULT_BUS_NUMBER, address: int = DEFAULT_ADDRESS,
-                 settings: Max30102Settings | None = None, *, clock: Clock) -> None:
+                 settings: Max30102Settings | None = None, *, clock: Clock, where: str | None = None) -> None:
         self._bus = bus
         self._bus_number = bus_number
         self._address = address
+        self._where = where if where is not None else f"0x{address:02x} on bus {bus_number}"
         self._burst_msgs: dict[int, tuple[Any, Any]] = {}  # FIFO burst's smbus2 messages by sample count
         self._settings = settings if settings is not None else Max30102Settings()
         self._clock = clock
@@ -223,8 +225,8 @@ class Max30102:
     # --- properties ------------------------------------------------------------------------
     @property
     def where(self) -> str:
-        """'0x57 on bus 1', for messages."""
-        return f"0x{self._address:02x} on bus {self._bus_number}"
+        """'0x57 on bus 1' (or the `where` given), for messages."""
+        return self._where
 
     @property
     def fs_hz(self) -> float:

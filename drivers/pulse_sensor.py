@@ -74,12 +74,19 @@ def smbus2_bus_factory(bus_number: int) -> Callable[[], I2CBus]:
 
 
 class PulseSensor:
-    """Runs a Max30102 made on a bus from `bus_factory`, restarting it when it fails."""
+    """Runs a Max30102 made on a bus from `bus_factory`, restarting it when it fails.
+
+    Every log line (its own and its driver's) says which sensor: "0x57 on <place>", where `place` is the
+    sensor's place in words (drivers/sensor_layout.sensor_places: "bus 1", "channel 0 of the TCA9548A at
+    0x70 on bus 1"; default "bus <bus_number>"), followed by " (<name>)" when a `name` is given ("sensor A",
+    "sensor B": a device with two sensors; none for a device with one).
+    """
 
     def __init__(self, bus_factory: Callable[[], I2CBus], settings: Max30102Settings, clock: Clock,
                  address: int = DEFAULT_ADDRESS, bus_number: int = DEFAULT_BUS_NUMBER, *,
                  backoff_initial_s: float = BACKOFF_INITIAL_S, backoff_max_s: float = BACKOFF_MAX_S,
-                 stall_timeout_s: float = STALL_TIMEOUT_S) -> None:
+                 stall_timeout_s: float = STALL_TIMEOUT_S, place: str | None = None,
+                 name: str | None = None) -> None:
         problems = []
         if not 0.0 < backoff_initial_s <= backoff_max_s:
             problems.append("sensor.backoff_initial_s must be > 0 and <= sensor.backoff_max_s")
@@ -95,7 +102,7 @@ class PulseSensor:
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
         self._stall_timeout_s = stall_timeout_s
-        self._where = f"0x{address:02x} on bus {bus_number}"
+        self._where = f"0x{address:02x} on {place or f'bus {bus_number}'}" + (f" ({name})" if name else "")
         self._bus: I2CBus | None = None
         self._driver: Max30102 | None = None
         self._status: SensorStatus = "starting"
@@ -163,7 +170,7 @@ class PulseSensor:
         try:
             self._bus = self._bus_factory()
             self._driver = Max30102(self._bus, self._bus_number, self._address, self._settings,
-                                    clock=self._clock)
+                                    clock=self._clock, where=self._where)
             self._driver.start(first_index=self.sample_clock.expected_index(self._clock.now_s()))
             self.sample_clock.restarted()
         except (SensorError, OSError) as err:  # OSError: /dev/i2c-N missing (I2C not enabled)
@@ -197,7 +204,7 @@ class PulseSensor:
             try:
                 bus.close()
             except OSError as err:
-                log.debug("closing I2C bus %d failed: %s", self._bus_number, err)
+                log.debug("closing the I2C bus of the pulse sensor at %s failed: %s", self._where, err)
 
     def _set_state(self, status: SensorStatus, detail: str, err: BaseException | None) -> None:
         """Change state; log only when the state changes, not on every failed retry."""
@@ -206,7 +213,7 @@ class PulseSensor:
             log.debug("pulse sensor at %s still %s: %s", self._where, status, detail)
         elif status == "ok":
             log.info("pulse sensor at %s ok", self._where)
-        elif isinstance(err, SensorNotFound):
+        elif isinstance(err, SensorNotFound):  # its detail names the chip: "no MAX30102 at <where>: ..."
             log.error("pulse sensor not found: %s", detail)
-        else:
-            log.warning("pulse sensor lost: %s", detail)
+        else:  # e.g. OSError opening /dev/i2c-N, whose detail does not say which sensor
+            log.warning("pulse sensor at %s lost: %s", self._where, detail)

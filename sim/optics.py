@@ -28,6 +28,15 @@ class OpticalSamples:
     motion: NDArray[np.float64]
 
 
+class NoFingerOptics:
+    """A sensor nobody touches: no fingertip at any time (only the chip's leakage and ambient light come
+    back). Sensor B of a two-sensor device used by one person (sim/world.py)."""
+
+    def optics(self, t_s: NDArray[np.float64]) -> OpticalSamples:
+        zeros = np.zeros(t_s.shape, dtype=np.float64)
+        return OpticalSamples(blood_volume=zeros, finger_on=np.zeros(t_s.shape, dtype=np.bool_), motion=zeros.copy())
+
+
 class FingerOptics(Protocol):
     def optics(self, t_s: NDArray[np.float64]) -> OpticalSamples:
         """Optical state at increasing simulated times t_s (seconds on the device clock).

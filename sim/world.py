@@ -7,12 +7,15 @@ otherwise to a WAV file in the state directory, which the view names. One seed m
 one run: the same seed gives the same numbers at any speed.
 
 Together mode (`sim.people = 2`, `glimmer sim --people 2`): a second person, the partner, with their own
-seed (`sim.partner_seed`, default the seed + 1: their own physiology, breathing noise and sensor noise) and
-their own pinned rates, compliance and finger-on time (`sim.partner_*`), rests a fingertip on their own
-virtual MAX30102, which the device reads as sensor B (`Hardware.second_i2c_bus_factory`). Both people see
-the whole ring (the same decoded frames) and each follows the breath they see, with their own reaction lag
-and lapses. `sim.unpaced` (`--unpaced`) hides the light from everyone: the device paces as usual, but the
-people breathe at their own rates (the control that shows the light, not the script, makes the difference).
+seed (`sim.partner_seed`, default the seed + 1, or the seed - 1 at the largest seed, 2**31 - 1: their own
+physiology, breathing noise and sensor noise) and their own pinned rates, compliance and finger-on time
+(`sim.partner_*`), rests a fingertip on their own virtual MAX30102, which the device reads as sensor B
+(`Hardware.second_i2c_bus_factory`). One person on a two-sensor layout (`sensor.layout` "mux" or
+"two_buses") finds sensor B present with no finger on it, as on a real two-sensor device used alone. Both
+people see the whole ring (the same decoded frames) and each follows the breath they see, with their own
+reaction lag and lapses. `sim.unpaced` (`--unpaced`) hides the light from everyone: the device paces as
+usual, but the people breathe at their own rates (the control that shows the light, not the script, makes
+the difference).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from sim.i2c_bus import VirtualI2CBus
 from sim.keys import HELP as KEYS_HELP
 from sim.keys import KeyPresser, TerminalKeys
 from sim.max30102 import VirtualMax30102
+from sim.optics import NoFingerOptics
 from sim.person import PersonParams, SimulatedPerson
 from sim.sensor_layout import SimSensorBuses, build_sim_sensor_buses
 from sim.spi_ring import SpiRingSink
@@ -95,6 +99,7 @@ class SimWorld:
     pwm_gpio: int
     gamma: float
     partner: SimulatedPerson | None = None  # together mode: the second person, on sensor B
+    # Sensor B's chip: the partner's, or on a two-sensor layout with one person a chip nobody touches
     partner_chip: VirtualMax30102 | None = None
     sensors: SimSensorBuses | None = None  # every virtual bus (and the virtual TCA9548A of "mux")
     unpaced: bool = False  # the light is hidden from the people
@@ -122,9 +127,16 @@ class SimWorld:
         return 0.0
 
 
+SEED_MAX = 2**31 - 1  # the largest seed `sim.seed` and `sim.partner_seed` accept (device/config.py)
+
+
 def partner_seed(sim: SimConfig) -> int:
-    """The partner's seed: `sim.partner_seed`, or the person's seed + 1 (-1, the default)."""
-    return sim.partner_seed if sim.partner_seed >= 0 else (sim.seed + 1) % 2**31
+    """The partner's seed: `sim.partner_seed` when set (>= 0), else (-1, the default) the person's seed + 1,
+    or the seed - 1 when the seed is the largest one (2**31 - 1): always a valid seed other than the person's,
+    and the same one for the same seed."""
+    if sim.partner_seed >= 0:
+        return sim.partner_seed
+    return sim.seed + 1 if sim.seed < SEED_MAX else sim.seed - 1
 
 
 def sim_sensor_config(config: Config) -> SensorConfig:
@@ -174,12 +186,15 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
     chip = VirtualMax30102(person, clock, seed=sim.seed)
     partner: SimulatedPerson | None = None
     partner_chip: VirtualMax30102 | None = None
+    sensor_cfg = sim_sensor_config(config)
     if sim.people == 2:  # the partner, on their own chip: sensor B
         seed_b = partner_seed(sim)
         partner = SimulatedPerson(partner_params(sim), seed=seed_b)
         partner_chip = VirtualMax30102(partner, clock, seed=seed_b)
+    elif sensor_cfg.layout != "single":  # a two-sensor device used by one person: sensor B is there, untouched
+        partner_chip = VirtualMax30102(NoFingerOptics(), clock, seed=partner_seed(sim))
     # The device's own wiring of the sensors (drivers/sensor_layout.py) on virtual buses.
-    sensors = build_sim_sensor_buses(sim_sensor_config(config), chip, partner_chip, clock)
+    sensors = build_sim_sensor_buses(sensor_cfg, chip, partner_chip, clock)
     bus = sensors.buses[config.sensor.i2c_bus]
     ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
     pins = MockFactory(pin_class=MockPWMPin)
@@ -208,6 +223,7 @@ def build_sim_world(config: Config, speed: float = math.inf, wav_path: Path | No
         wall_clock=_wall_clock(clock, start_wall or datetime.now()),
         stamp_clock=stamp_clock,
         second_i2c_bus_factory=sensors.factory_b,
+        sensor_places=sensor_cfg,
     )
     world = SimWorld(clock, person, chip, bus, ring, pins, audio, hardware, config.led.kind, config.led.pwm_gpio,
                      config.led.gamma, partner=partner, partner_chip=partner_chip, sensors=sensors,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +52,13 @@ def test_the_partner_is_drawn_from_their_own_seed_with_what_the_config_pins() ->
     assert b.mean_hr_bpm != PersonParams.from_seed(7).mean_hr_bpm  # ... not the person's
     chosen = load_config(overrides={"sim": {"seed": 7, "partner_seed": 100}}).sim
     assert partner_seed(chosen) == 100 and partner_params(chosen).mean_hr_bpm == PersonParams.from_seed(100).mean_hr_bpm
-    assert partner_seed(load_config(overrides={"sim": {"seed": 2**31 - 1}}).sim) == 0  # wraps, stays a seed
+
+
+@pytest.mark.parametrize(("seed", "expected"), [(0, 1), (2**31 - 2, 2**31 - 1), (2**31 - 1, 2**31 - 2)])
+def test_the_derived_partner_seed_is_the_next_one_or_the_one_before_at_the_largest(seed: int, expected: int) -> None:
+    sim = load_config(overrides={"sim": {"seed": seed, "people": 2}}).sim
+    assert partner_seed(sim) == expected  # never a wrap to 0: a seed of its own, next to the person's
+    assert partner_seed(sim) != sim.seed and 0 <= partner_seed(sim) <= 2**31 - 1
 
 
 @pytest.mark.parametrize(("values", "message"), [
@@ -64,11 +71,21 @@ def test_the_partner_is_drawn_from_their_own_seed_with_what_the_config_pins() ->
     ({"partner_resonance_rate_per_min": 12.0}, "sim.partner_resonance_rate_per_min: expected 4.0 to 8.0, got 12.0"),
     ({"people": 2, "finger_on_at_s": 5.0, "partner_finger_on_at_s": 5.5},
      "sim.partner_finger_on_at_s: expected at least 1 s after sim.finger_on_at_s (5.0)"),
+    # A's finger so late that no partner_finger_on_at_s (at most 3600 s) can be 1 s later: the fix is A's time.
+    ({"people": 2, "finger_on_at_s": 3600.0}, "sim.finger_on_at_s: expected at most 3599.0 s with sim.people = 2"),
+    ({"people": 2, "finger_on_at_s": 3599.5, "partner_finger_on_at_s": 3600.0},
+     "sim.finger_on_at_s: expected at most 3599.0 s with sim.people = 2"),
 ])
 def test_bad_together_settings_are_refused_each_in_one_line(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(overrides={"sim": values})
     assert len(caught.value.problems) == 1 and caught.value.problems[0].startswith(message)
+
+
+def test_the_latest_finger_times_two_people_can_have_are_accepted() -> None:
+    sim = load_config(overrides={"sim": {"people": 2, "finger_on_at_s": 3599.0, "partner_finger_on_at_s": 3600.0}}).sim
+    assert (sim.finger_on_at_s, sim.partner_finger_on_at_s) == (3599.0, 3600.0)
+    assert load_config(overrides={"sim": {"finger_on_at_s": 3600.0}}).sim.finger_on_at_s == 3600.0  # one person
 
 
 @pytest.mark.parametrize("people", ["3", "0", "two", "1.5"])
@@ -84,6 +101,20 @@ def test_one_person_is_the_default_and_has_no_sensor_b() -> None:
     world = build_sim_world(load_config(), start_wall=NOON)
     assert world.partner is None and world.people == [world.person]
     assert world.hardware.second_i2c_bus_factory is None
+
+
+@pytest.mark.parametrize("layout", ["mux", "two_buses"])
+def test_one_person_on_a_two_sensor_layout_leaves_sensor_b_present_and_untouched(
+        layout: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    world, recorder = _run({"sensor": {"layout": layout}}, until_s=60.0)
+    assert world.partner is None and world.partner_chip is not None  # a chip, nobody's finger on it
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not any("sensor" in message for message in problems), problems  # not "not found", not "lost"
+    last = recorder.metrics_payloads[-1]
+    assert last["sensor_status"] == "ok" and last["finger_on"] is True  # A: the one person's session
+    assert last["session_state"] != "idle" and last["together"] is False
+    assert last["partner"]["sensor_status"] == "ok" and last["partner"]["finger_on"] is False
 
 
 # -- both see the one ring, each follows it (or, unpaced, neither) -----------------------------------------
