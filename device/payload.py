@@ -104,3 +104,14 @@ def metrics_payload(t_s: float, hrv: HrvMetrics, status: DeviceStatus, pattern: 
         "synchrony_lag_s": _r(together.synchrony_lag_s, 2) if together is not None else None,
         "synchrony_reason": together.synchrony_reason if together is not None else NOT_TOGETHER,
     }
+
+
+def summary_fields(summary: dict[str, Any]) -> dict[str, Any]:
+    """A session summary (device/pacing/session.py) as every published `session_summary` carries it: what the
+    session was in `session_kind` ("session", or "assessment" with its `assessment` result, null when it did
+    not finish) in place of the session's own `kind`, which would overwrite the message's kind."""
+    fields = {k: v for k, v in summary.items() if k != "kind"}
+    session_kind = summary.get("kind", "session")
+    if session_kind != "assessment":
+        fields.pop("assessment", None)
+    return {"session_kind": session_kind, **fields}

@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
+from device.payload import summary_fields
+
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +70,7 @@ class JsonLinesPublisher:
         self._write(payload)
 
     def session_closed(self, summary: dict[str, Any]) -> None:
-        self._write({"kind": "session_summary", **summary})
+        self._write({"kind": "session_summary", **summary_fields(summary)})
 
     def close(self) -> None:
         self._closed = True

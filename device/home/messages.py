@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from device.payload import SCHEMA_VERSION
+from device.payload import SCHEMA_VERSION, summary_fields
 
 PRIVACY_CHOICES = ("name", "opaque", "none")
 
@@ -90,8 +90,8 @@ def glimmer_event(t_s: float, session: int | None, person: str | None,
 
 
 def summary_payload(summary: dict[str, Any], person: str | None) -> dict[str, Any]:
-    """The session summary of device/pacing/session.py, as published."""
-    return {"kind": "session_summary", "schema": SCHEMA_VERSION, "person": person, **summary}
+    """The session summary of device/pacing/session.py, as published (device.payload.summary_fields)."""
+    return {"kind": "session_summary", "schema": SCHEMA_VERSION, "person": person, **summary_fields(summary)}
 
 
 def outbox_report(pending: int, dropped: dict[str, int]) -> dict[str, Any]:

@@ -121,3 +121,23 @@ def test_every_entity_id_is_one_home_assistant_accepts_and_unique_ids_keep_the_d
         assert cfg["object_id"] == entity and entity.endswith(f"_{object_id}")
         assert cfg["unique_id"] == f"glimmer_{device_id}_{object_id}"
     assert len({c["default_entity_id"] for c in configs.values()}) == len(configs)
+
+
+@pytest.mark.parametrize("kind", ["session", "assessment"])
+def test_a_summary_is_a_session_summary_whatever_the_session_was(kind: str) -> None:
+    """An assessment's summary keeps `kind: session_summary` (the session's own kind goes in session_kind)
+    and validates like any other."""
+    from device.home.messages import summary_payload, with_measured_at
+
+    summary: dict[str, Any] = {
+        "session": 4, "started_t_s": 0.0, "ended_t_s": 700.0, "duration_s": 700.0, "paced_s": 650.0,
+        "mean_hr_bpm": 66.0, "mean_rmssd_ms": 40.0, "mean_coherence_ratio": 2.0, "peak_coherence_ratio": 5.0,
+        "coherent_s": 100.0, "pacer_start_rate_per_min": 6.5, "pacer_end_rate_per_min": 4.5, "seat": "person",
+        "together_with": None, "mean_synchrony": None, "peak_synchrony": None}
+    if kind == "assessment":
+        summary |= {"kind": "assessment", "assessment": {"resonance_rate_per_min": 5.5, "steps": []}}
+    payload = with_measured_at(summary_payload(summary, "Ann"), datetime.now().astimezone())
+    _, schema = channel_for(f"{BASE}/session")
+    validator(schema).validate(payload)
+    assert payload["kind"] == "session_summary" and payload["session_kind"] == kind
+    assert ("assessment" in payload) == (kind == "assessment")
