@@ -371,6 +371,8 @@ def sim_household(args: argparse.Namespace, config: Config) -> Household:
         partner = next((p for p in list_people(store) if p.id == partner_id), None)
         if partner is not None and person is not None and partner.id == person.id:
             partner = None  # the partner is never the active person: a guest then
+            print(f"glimmer sim: {person.name} is the partner on this store and is simulated on sensor A now; "
+                  "the partner is a guest this time (nothing of theirs is stored)", file=sys.stderr)
     who = person.name if person is not None else "a guest (nothing is stored)"
     if partner is not None:
         who += f", partner {partner.name}"

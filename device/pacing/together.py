@@ -4,9 +4,9 @@ Pure functions of rates (breaths per minute), no clock and no state: the session
 one device.pacing.guide.PacerGuide, which starts, glides and waits as it does for one person:
 
 - start: `together_start_rate` gives the rate passed to PacerGuide.start in place of one person's measured
-  rate: halfway between the two people's own breathing rates, so neither is asked to change by more than
-  half of the difference between them (the smallest largest step for the two), and never below the slower
-  breather's rate;
+  rate: halfway between the two people's own breathing rates (a rate not read counts as the default start
+  rate), so neither is asked to change by more than half of the difference between them (the smallest
+  largest step for the two), and never below the slower breather's rate;
 - target: `together_target_rate` is the resonance rate the glide heads for (GuideSettings.resonance_rate_per_min):
   the mean of the two people's resonance rates, each their stored one or the default;
 - the shared glimmer (patterns.state.TogetherLook.glimmer): `together_glimmer`, when each person has their
@@ -44,8 +44,10 @@ def together_start_rate(rate_a_bpm: float | None, rate_b_bpm: float | None, defa
     """The shared pacer's start rate (breaths/min) for two people breathing at their own rates.
 
     Both known: their midpoint, which lies between the two rates (so never slower than the slower breather)
-    and asks each person to change by half their difference at most. One known: that person's rate (the other
-    gave no confident estimate; the one-person guide would start there too). Neither: `default_bpm`. A rate
+    and asks each person to change by half their difference at most. One unknown (no confident estimate):
+    it counts as `default_bpm`, where the one-person guide would start that person, so neither is asked for
+    more than half the way to the other's start (an 18/min breather beside an 8/min one whose rate was not
+    read starts at 14, not 8). Neither: `default_bpm`. A rate
     outside PLAUSIBLE_BREATH_BPM (or non-finite) counts as unknown, as PacerGuide.start judges it. The answer
     is kept within MIN_RATE_BPM..MAX_START_RATE_BPM, the guide's start limits. Raises InputError when
     `default_bpm` is not a finite rate within those limits.
@@ -53,8 +55,8 @@ def together_start_rate(rate_a_bpm: float | None, rate_b_bpm: float | None, defa
     if not math.isfinite(default_bpm) or not MIN_RATE_BPM <= default_bpm <= MAX_START_RATE_BPM:
         raise InputError(f"default start rate must be within {MIN_RATE_BPM}..{MAX_START_RATE_BPM} breaths/min, "
                          f"not {default_bpm!r}")
-    known = [r for r in (_plausible(rate_a_bpm), _plausible(rate_b_bpm)) if r is not None]
-    rate = 0.5 * (known[0] + known[1]) if len(known) == 2 else known[0] if known else default_bpm
+    rates = [default_bpm if r is None else r for r in (_plausible(rate_a_bpm), _plausible(rate_b_bpm))]
+    rate = 0.5 * (rates[0] + rates[1])
     return min(max(rate, MIN_RATE_BPM), MAX_START_RATE_BPM)
 
 

@@ -42,9 +42,12 @@ def test_twelve_and_fifteen_start_at_thirteen_and_a_half() -> None:
 
 
 @pytest.mark.parametrize("unknown", [None, float("nan"), float("inf"), 2.0, 40.0])
-def test_an_unknown_rate_leaves_the_other_persons_or_the_default(unknown: float | None) -> None:
-    assert together_start_rate(unknown, 14.0, 10.0) == pytest.approx(14.0)
-    assert together_start_rate(13.0, unknown, 10.0) == pytest.approx(13.0)
+def test_an_unknown_rate_counts_as_the_default_start(unknown: float | None) -> None:
+    """A rate not read counts as where the one-person guide would start that person (the default)."""
+    assert together_start_rate(unknown, 14.0, 10.0) == pytest.approx(12.0)
+    assert together_start_rate(13.0, unknown, 10.0) == pytest.approx(11.5)
+    assert together_start_rate(18.0, unknown, 10.0) == pytest.approx(14.0)  # not 8 for an 18/min breather
+    assert together_start_rate(unknown, 8.0, 10.0) == pytest.approx(9.0)
     assert together_start_rate(unknown, unknown, 11.0) == pytest.approx(11.0)
 
 
