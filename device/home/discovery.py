@@ -131,34 +131,30 @@ def _person_entities(t: Topics, people: list[str] | None) -> list[tuple[str, str
     says who (privacy "name": names, "opaque": opaque ids); under privacy "none" neither is offered. The
     select offers the household (as `state` names them) and the guest; choosing sends `cmd/person`, the
     guest as `{"person": null}`."""
-    if people is None:
-        return []
-    guest = json.dumps(guest_label(people))  # a Jinja string literal
-    shown = f"{{{{ value_json.person if value_json.person is not none else {guest} }}}}"
-    return [
-        ("sensor", "active_person", {"name": "Active person", "state_topic": t.state, "value_template": shown}),
-        ("select", "person", {"name": "Choose person", "command_topic": t.cmd("person"),
-                              "command_template": f'{{"person": {{{{ (none if value == {guest} else value) '
-                                                  f'| tojson }}}}}}',
-                              "state_topic": t.state, "value_template": shown,
-                              "options": [*people, json.loads(guest)]}),
-    ]
+    return _seat_entities(t, people, "person", ("active_person", "Active person"), ("person", "Choose person"))
 
 
 def _partner_entities(t: Topics, people: list[str] | None) -> list[tuple[str, str, dict[str, Any]]]:
     """Together mode: who is on sensor B, shown and chosen as the active person is (`state.partner`,
     `cmd/partner`), under the same privacy rule."""
+    return _seat_entities(t, people, "partner", ("partner", "Partner"), ("partner_choice", "Choose partner"))
+
+
+def _seat_entities(t: Topics, people: list[str] | None, key: str, sensor: tuple[str, str],
+                   select: tuple[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """A sensor showing `state.<key>` (the guest label for null) and a select sending `cmd/<key>` with the
+    household and the guest as options; none when privacy hides who (`people` None)."""
     if people is None:
         return []
-    guest = json.dumps(guest_label(people))
-    shown = f"{{{{ value_json.partner if value_json.partner is not none else {guest} }}}}"
+    guest = json.dumps(guest_label(people))  # a Jinja string literal
+    shown = f"{{{{ value_json.{key} if value_json.{key} is not none else {guest} }}}}"
     return [
-        ("sensor", "partner", {"name": "Partner", "state_topic": t.state, "value_template": shown}),
-        ("select", "partner_choice", {"name": "Choose partner", "command_topic": t.cmd("partner"),
-                                      "command_template": f'{{"person": {{{{ (none if value == {guest} else value) '
-                                                          f'| tojson }}}}}}',
-                                      "state_topic": t.state, "value_template": shown,
-                                      "options": [*people, json.loads(guest)]}),
+        ("sensor", sensor[0], {"name": sensor[1], "state_topic": t.state, "value_template": shown}),
+        ("select", select[0], {"name": select[1], "command_topic": t.cmd(key),
+                               "command_template": f'{{"person": {{{{ (none if value == {guest} else value) '
+                                                   f'| tojson }}}}}}',
+                               "state_topic": t.state, "value_template": shown,
+                               "options": [*people, json.loads(guest)]}),
     ]
 
 

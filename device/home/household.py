@@ -104,17 +104,21 @@ class Household:
         self._show_partner()
         return recorder
 
+    def _named(self, name: str | None) -> Person | None:
+        """The person a command names (None: a guest); CommandRejected ("unknown_person") for a name nobody has."""
+        if name is None:
+            return None
+        try:
+            return get_person(self.store, name)
+        except DataError as exc:
+            raise CommandRejected("unknown_person", str(exc)) from exc
+
     # -- the partner (sensor B) ----------------------------------------------------------------------
 
     def choose_partner(self, name: str | None) -> messages.Person | None:
         """Make `name` the partner on sensor B (None: a guest), for the next session. Raises CommandRejected:
         "unknown_person", "same_person" (the active person), "busy" (while a session runs)."""
-        person: Person | None = None
-        if name is not None:
-            try:
-                person = get_person(self.store, name)
-            except DataError as exc:
-                raise CommandRejected("unknown_person", str(exc)) from exc
+        person = self._named(name)
         if person is not None and self.active is not None and person.id == self.active.id:
             raise CommandRejected("same_person", f"{person.name} is the active person (sensor A); choose another "
                                                  "person, or a guest, as the partner")
@@ -175,12 +179,7 @@ class Household:
         """Make `name` the active person (an MQTT command), None a guest; their settings take effect for the
         next session, and no session starts. Raises CommandRejected ("unknown_person") for a name nobody
         has, ("busy") while a session runs."""
-        person: Person | None = None
-        if name is not None:
-            try:
-                person = get_person(self.store, name)
-            except DataError as exc:
-                raise CommandRejected("unknown_person", str(exc)) from exc
+        person = self._named(name)
         if self._device is not None and not self._device.use_config(self.config_for(person)):
             raise CommandRejected("busy", "the person can change between sessions, not during one")
         self._activate(person)
