@@ -61,10 +61,13 @@ MQTT_POLL_S = 0.1
 # mostly numpy's per-call overhead (10 frames 0.35 ms, 25 frames 0.42 ms here), and the state is
 # swapped every few seconds in a session, so few rendered frames go unused.
 FRAME_BATCH = 25
-# While the sensor sees no finger, its FIFO is drained every 200 ms instead of every read_period_ms: at
-# most 20 of its 32 samples at 100 samples/s, and a finger is noticed at most 0.1 s later (the session
-# then settles for 15 s anyway). Idle, the loop wakes 5 times a second.
-IDLE_READ_PERIOD_S = 0.2
+# While no sensor sees a finger, the chip only watches for one (drivers/max30102.py: 12.5 samples/s into
+# its 32-sample FIFO, 2.56 s of them) and is drained once a second instead of every read_period_ms: a
+# finger is noticed about a second later (the session then settles for 15 s anyway).
+IDLE_READ_PERIOD_S = 1.0
+# Idle, the buttons' presses, MQTT and the steady frame are still looked at every 200 ms: a press or a
+# command is acted on as quickly as before; idle, the loop wakes 5 times a second, and reads once.
+IDLE_INPUT_PERIOD_S = 0.2
 # Together mode's synchrony_reason when one person's HRV is withheld (docs/metrics.md).
 PERSON_HRV_WITHHELD = "person_hrv_withheld"
 PARTNER_HRV_WITHHELD = "partner_hrv_withheld"
@@ -286,11 +289,13 @@ class GlimmerDevice:
             stamped = channel.read()
             if stamped and channel is self.person_channel and isinstance(self.session.guide, ResonanceAssessment):
                 self.session.guide.add_beats(stamped)
-        idle = all(channel.no_finger for channel in self.channels)
+        # Idle only while every sensor's chip is watching for a finger (it then holds 2.56 s of samples).
+        idle = all(channel.no_finger and channel.sensor.watching for channel in self.channels)
         self._sensor_task.period_s = self._idle_read_period_s if idle else self._read_period_s
-        self._buttons_task.period_s = max(BUTTON_POLL_S, self._sensor_task.period_s)
+        input_period_s = max(IDLE_INPUT_PERIOD_S, self._read_period_s) if idle else self._read_period_s
+        self._buttons_task.period_s = max(BUTTON_POLL_S, input_period_s)
         if self._mqtt_task is not None:
-            self._mqtt_task.period_s = max(MQTT_POLL_S, self._sensor_task.period_s)
+            self._mqtt_task.period_s = max(MQTT_POLL_S, input_period_s)
 
     def _step_session(self, now_s: float) -> None:
         night = self.config.night
@@ -529,9 +534,9 @@ class GlimmerDevice:
                     self.led.show_encoded(encoded, k)
                 self.frames_shown += 1
             self._dark_state = state if dark_from(state, now_s) and not flashing else None
-        # Dark and static: nothing to render until the session swaps the state, which happens on
-        # the session's 1 s grid, a multiple of the sensor's; the frame task rides on the sensor's grid.
-        dark_period_s = max(self._sensor_task.period_s, self._frame_period_s)
+        # Dark and static: nothing to render until the session swaps the state (on the session's 1 s
+        # grid) or a press flashes a colour (on the buttons' grid): the frame task rides on the buttons'.
+        dark_period_s = max(self._buttons_task.period_s, self._frame_period_s)
         self._frame_task.period_s = dark_period_s if self._dark_state is not None else self._frame_period_s
         for hook in self.hardware.on_frame:
             hook(now_s)

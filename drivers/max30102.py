@@ -15,6 +15,16 @@ against 100 sps without averaging, and its 10 ms boxcar has a null at 100 Hz, th
 on 50 Hz mains; 400 sps is the fastest the datasheet allows in SpO2 mode at the 411 us pulse width
 that gives the full 18-bit resolution. The price is four times the LED on-time, which a mains-
 powered bedside device can afford.
+
+Finger watch: while the DC level says no finger is on, the chip averages WATCH_AVERAGING (32)
+conversions into each FIFO sample instead, so it delivers 12.5 samples/s, which the 32-sample FIFO
+holds for 2.56 s: the daemon then drains it once a second (device/app.py) instead of ten times, and
+the DC level it judges the finger by is averaged over more conversions. Those samples serve the
+finger check alone; a read delivers none of them (`SampleBlock.watched` counts the indices they
+span, so the timeline goes on). The switch is made inside the read whose DC check changed the
+finger's state, right after the FIFO was drained: the FIFO configuration is written and the FIFO
+emptied, so it never mixes the two kinds of samples. Returning to full rate costs the samples the
+finger had put in between (at most a second, while the pipeline starts on a new finger anyway).
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ RESET_POLLS: Final = 20  # the RESET bit normally clears before the first poll
 RESET_POLL_INTERVAL_S: Final = 0.001
 N_LEDS_SPO2: Final = 2
 OVERFLOW_WARNING_INTERVAL_S: Final = 60.0
+WATCH_AVERAGING: Final = 32  # conversions averaged into a FIFO sample while no finger is on (the most)
 
 
 class I2CBus(Protocol):
@@ -120,6 +131,9 @@ class SampleBlock:
     after the AGC changed an LED current: its DC level stepped from the previous block's.
     `red_current_ma` / `ir_current_ma` are the LED currents the chip used for these samples, so a
     consumer can divide by them (counts per mA follow the tissue, not the AGC).
+    `watched` counts the indices just before `first_index` that the chip spent watching for a finger
+    (see `Max30102`: with no finger on it averages WATCH_AVERAGING conversions a sample and delivers
+    none of them); like `lost` ones, they are not in the block.
     """
 
     first_index: int
@@ -130,6 +144,7 @@ class SampleBlock:
     led_current_changed: bool = False
     red_current_ma: float = float("nan")
     ir_current_ma: float = float("nan")
+    watched: int = 0
 
     @property
     def n_samples(self) -> int:
@@ -166,6 +181,10 @@ def decode_fifo(data: bytes, n_leds: int, pulse_width_us: int) -> NDArray[np.flo
     unused_bits = 18 - regs.PULSE_WIDTH_CODE_BY_US[pulse_width_us][1]
     values = padded.view(">u4").reshape(-1, n_leds) & (regs.ADC_MAX_COUNT & ~((1 << unused_bits) - 1))
     return values.astype(np.float64)
+
+
+_NO_SAMPLES: Final = np.zeros(0)
+_NO_SAMPLES.setflags(write=False)
 
 
 @dataclass
@@ -221,6 +240,8 @@ class Max30102:
         self._led_written = False
         self._finger_on: bool | None = None
         self._window = _AgcWindow()
+        self._watching = False  # the FIFO holds finger-watch samples (WATCH_AVERAGING), not the pulse's
+        self.switched = False  # the last read switched between finger watch and full rate
 
     # --- properties ------------------------------------------------------------------------
     @property
@@ -231,6 +252,16 @@ class Max30102:
     @property
     def fs_hz(self) -> float:
         return float(self._settings.sample_rate_hz)
+
+    @property
+    def watching(self) -> bool:
+        """True while the chip only watches for a finger (no finger on; see the module docstring)."""
+        return self._watching
+
+    @property
+    def watch_ratio(self) -> int:
+        """Timeline indices (samples at fs_hz) that one finger-watch sample spans."""
+        return max(1, WATCH_AVERAGING // self._settings.averaging)
 
     @property
     def next_index(self) -> int:
@@ -319,10 +350,12 @@ class Max30102:
                 self._applied_ma = (self._red_ma, self._ir_ma)
         except OSError as err:
             raise SensorLost(f"MAX30102 at {self.where} stopped answering: {err}") from err
+        span = self.watch_ratio if self._watching else 1  # timeline indices a FIFO sample spans
         lost = ovf
         if ovf >= regs.OVF_COUNTER_MAX:  # the counter saturates; count from the clock instead
-            produced = round((now_s - self._prev_read_s) * self.fs_hz)
+            produced = round((now_s - self._prev_read_s) * self.fs_hz / span)
             lost = max(ovf, produced - available)
+        lost *= span
         if lost:  # warn at most once a minute: a slow main loop would otherwise flood the log
             quiet = now_s - self._overflow_warned_s < OVERFLOW_WARNING_INTERVAL_S
             log.log(logging.DEBUG if quiet else logging.WARNING,
@@ -331,11 +364,20 @@ class Max30102:
                 self._overflow_warned_s = now_s
         self._prev_read_s = now_s
         samples = decode_fifo(data, N_LEDS_SPO2, self._settings.pulse_width_us)
-        block = SampleBlock(first_index=self._next_index + lost, red=samples[:, 0], ir=samples[:, 1],
-                            lost=lost, fs_hz=self.fs_hz, led_current_changed=step_in_block,
-                            red_current_ma=red_in_effect_ma, ir_current_ma=ir_in_effect_ma)
+        if self._watching:  # finger-watch samples: for the DC check only, none delivered
+            watched = len(samples) * span
+            block = SampleBlock(first_index=self._next_index + lost + watched, red=_NO_SAMPLES, ir=_NO_SAMPLES,
+                                lost=lost, fs_hz=self.fs_hz, red_current_ma=red_in_effect_ma,
+                                ir_current_ma=ir_in_effect_ma, watched=watched)
+        else:
+            block = SampleBlock(first_index=self._next_index + lost, red=samples[:, 0], ir=samples[:, 1],
+                                lost=lost, fs_hz=self.fs_hz, led_current_changed=step_in_block,
+                                red_current_ma=red_in_effect_ma, ir_current_ma=ir_in_effect_ma)
         self._next_index = block.next_index
-        self._update_agc(samples)
+        self._update_agc(samples, span)
+        self.switched = self._finger_on is not None and self._watching == self._finger_on
+        if self.switched:
+            self._set_watching(not self._finger_on)
         return block
 
     # --- internals -------------------------------------------------------------------------
@@ -359,9 +401,7 @@ class Max30102:
 
     def _configure(self) -> None:
         s = self._settings
-        fifo_config = regs.SMP_AVE.put(0, regs.SMP_AVE_CODE_BY_COUNT[s.averaging])
-        fifo_config = regs.FIFO_ROLLOVER_EN.put(fifo_config, 1)  # keep the newest samples
-        fifo_config = regs.FIFO_A_FULL.put(fifo_config, 0)  # A_FULL means "full"
+        fifo_config = self._fifo_config(s.averaging)
         spo2_config = regs.ADC_RGE.put(0, regs.ADC_RANGE_CODE_BY_NA[s.adc_range_na])
         spo2_config = regs.SPO2_SR.put(spo2_config, regs.SAMPLE_RATE_CODE_BY_SPS[ADC_RATE_SPS])
         spo2_config = regs.LED_PW.put(spo2_config, regs.PULSE_WIDTH_CODE_BY_US[s.pulse_width_us][0])
@@ -371,6 +411,7 @@ class Max30102:
         self._led_write_pending = self._led_written = False
         self._finger_on = None
         self._window = _AgcWindow()
+        self._watching = False
         wanted = {
             regs.FIFO_CONFIG.address: fifo_config,
             regs.SPO2_CONFIG.address: spo2_config,
@@ -391,6 +432,27 @@ class Max30102:
                                   f"after writing 0x{value:02x}")
         bus.write_byte_data(addr, regs.MODE_CONFIG.address, regs.MODE.put(0, regs.MODE_SPO2))
 
+    def _fifo_config(self, averaging: int) -> int:
+        fifo_config = regs.SMP_AVE.put(0, regs.SMP_AVE_CODE_BY_COUNT[averaging])
+        fifo_config = regs.FIFO_ROLLOVER_EN.put(fifo_config, 1)  # keep the newest samples
+        return regs.FIFO_A_FULL.put(fifo_config, 0)  # A_FULL means "full"
+
+    def _set_watching(self, watching: bool) -> None:
+        """Switch between finger watch and full rate right after a drain: the FIFO configuration, then
+        an empty FIFO (the few samples made in between are dropped; the next ones are of the new kind).
+        The AGC period starts again on the new kind of samples."""
+        averaging = WATCH_AVERAGING if watching else self._settings.averaging
+        try:
+            self._bus.write_byte_data(self._address, regs.FIFO_CONFIG.address, self._fifo_config(averaging))
+            self._bus.write_i2c_block_data(self._address, regs.FIFO_WR_PTR.address, [0, 0, 0])  # WR, OVF, RD
+        except OSError as err:
+            raise SensorLost(f"MAX30102 at {self.where} stopped answering: {err}") from err
+        self._watching = watching
+        self._window = _AgcWindow()
+        self._prev_read_s = self._clock.now_s()
+        log.debug("MAX30102 at %s: %s (%d conversions a sample)", self.where,
+                  "watching for a finger" if watching else "full rate", averaging)
+
     def _read_fifo_burst(self, n_samples: int) -> bytes:
         """The FIFO's bytes for `n_samples`: one combined write-then-read transaction. Its two
         messages are built once per length (at most FIFO_DEPTH_SAMPLES) and reused: the read's
@@ -405,13 +467,14 @@ class Max30102:
         self._bus.i2c_rdwr(*msgs)
         return bytes(msgs[1])
 
-    def _update_agc(self, samples: NDArray[np.float64]) -> None:
-        """Measure DC over an AGC period; then update finger presence and, if on, the currents."""
+    def _update_agc(self, samples: NDArray[np.float64], span: int = 1) -> None:
+        """Measure DC over an AGC period; then update finger presence and, if on, the currents.
+        `span`: timeline indices each sample spans (finger-watch samples span several)."""
         if self._led_write_pending or self._led_written:
             return  # these samples were taken at the old currents
         self._window.add(samples)
         agc = self._settings.agc
-        if self._window.n < max(1, round(agc.period_s * self.fs_hz)):
+        if self._window.n < max(1, round(agc.period_s * self.fs_hz / span)):
             return
         w, self._window = self._window, _AgcWindow()
         full_scale = float(regs.ADC_FULL_SCALE_COUNTS)

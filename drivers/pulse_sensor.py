@@ -120,6 +120,12 @@ class PulseSensor:
     def status(self) -> SensorStatus:
         return self._status
 
+    @property
+    def watching(self) -> bool:
+        """True while the running chip only watches for a finger (drivers/max30102.py); False when it
+        delivers samples at the full rate, and while it is not running."""
+        return self._driver is not None and self._driver.watching
+
     def poll(self) -> SensorReading:
         """Read whatever the sensor has; (re)start it when due. Never raises for sensor failures."""
         if self._closed:
@@ -129,9 +135,10 @@ class PulseSensor:
             if now_s >= self._retry_at_s:
                 self._try_start(now_s)
             return self._reading(None)
+        driver = self._driver
         try:
-            block = self._driver.read()
-            if block.n_samples:
+            block = driver.read()
+            if block.n_samples or block.watched:
                 self._last_sample_s = now_s
             elif now_s - self._last_sample_s > self._stall_timeout_s:
                 raise SensorLost(f"MAX30102 at {self._where} delivered no samples for "
@@ -140,7 +147,15 @@ class PulseSensor:
             self._lose(now_s, err)
             return self._reading(None)
         self._lost_samples_total += block.lost
-        self.sample_clock.observe(now_s, block.next_index)
+        if not block.watched:  # a finger-watch sample may be 80 ms old when read: no measure of the rate
+            self.sample_clock.observe(now_s, block.next_index)
+        if driver.switched and not driver.watching:
+            # Back to full rate: the chip restarted its sampling now. Its samples go on on the timeline by
+            # its own count, but the finger-watch samples leave the phase uncertain by up to one of them
+            # (80 ms), so the readings from before the watch no longer measure the rate against the new
+            # ones (sample_clock.restarted); the first full-rate block is a discontinuity.
+            self.sample_clock.restarted()
+            self._discontinuity_pending = True
         if not block.n_samples:
             return self._reading(None)
         discontinuity, self._discontinuity_pending = self._discontinuity_pending, False

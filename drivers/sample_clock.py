@@ -68,8 +68,12 @@ class SampleClock:
 
     def restarted(self) -> None:
         """The chip restarted; its samples go on on the same timeline (see `expected_index`), but
-        readings from before the restart no longer measure the rate against the new ones."""
+        readings from before the restart no longer measure the rate against the new ones. Before the
+        rate was ever measured, the index-to-time mapping starts afresh too, so the step that the first
+        measurement makes (see the module docstring) spans only the time since now."""
         self._anchors.clear()
+        if not self._measured:
+            self._map = None
 
     def expected_index(self, now_s: float) -> int | None:
         """The index the sample taken at now_s has on this timeline (None before any reading)."""

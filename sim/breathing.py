@@ -76,6 +76,7 @@ class LightPerception:
         self._rising = True
         self._extreme = math.nan
         self._extreme_t_s = 0.0
+        self._turned_at = math.nan  # the (smoothed) level of the last turning point, counted or not
         self._troughs: deque[float] = deque(maxlen=4)
         self._peaks: deque[float] = deque(maxlen=4)
         self._turns = 0  # turning points seen since the light last stopped breathing
@@ -106,10 +107,14 @@ class LightPerception:
 
     def _turn(self, where: deque[float], swing: float, t_s: float) -> None:
         """The light turned at the remembered extreme; start watching for the opposite one."""
-        t_turn = self._extreme_t_s
+        t_turn, level = self._extreme_t_s, self._extreme
         self._rising = not self._rising
         self._extreme, self._extreme_t_s = self._y, t_s
-        if swing < max(MIN_SWING, MIN_SWING_FRACTION * self._hi):
+        # A breath of light is a visible swing from one turn to the next: the remembered envelope alone
+        # (which a fade-in widens for a while) would let a steady glow's flicker pass for breathing.
+        excursion = abs(level - self._turned_at) if math.isfinite(self._turned_at) else swing
+        self._turned_at = level
+        if min(swing, excursion) < max(MIN_SWING, MIN_SWING_FRACTION * self._hi):
             return
         where.append(t_turn)
         self._turns += 1
