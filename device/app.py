@@ -398,6 +398,7 @@ class GlimmerDevice:
                           Press.VERY_LONG: "assessment"}[press]
                 log.info("%s: %s press -> %s", button.name, press.value, action)
                 self.act(action, now_s)
+                self._show_changes_now()
 
     def act(self, action: str, now_s: float) -> None:
         """Do what a button (or a command) asks: "session", "next_person", "next_partner" (who is on
@@ -431,6 +432,13 @@ class GlimmerDevice:
         at_s = self.clock.now_s() if now_s is None else now_s
         rgb = tuple(int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
         self._flash = (at_s + COLOUR_FLASH_S, (rgb[0], rgb[1], rgb[2]))
+        self._show_changes_now()
+
+    def _show_changes_now(self) -> None:
+        """Something the ring shows changed (a press, a command, a person's settings): a frame task slowed
+        down for a dark, static ring runs now (at this wake-up), not up to a second later."""
+        if self._started and self._frame_task.period_s != self._frame_period_s:
+            self._scheduler.run_soon(self._frame_task)
 
     def use_config(self, config: Config) -> bool:
         """Put another person's settings in force: the session is rebuilt now if idle (its number
@@ -447,6 +455,7 @@ class GlimmerDevice:
         self.session = Session(config, on_closed=self._publish_session).carry_on_from(self.session)
         self.session.ids = numbers
         self._dark_state = None  # render the new session's state from the next frame
+        self._show_changes_now()
         return True
 
     def start_assessment(self, plan: AssessmentPlan | None = None) -> ResonanceAssessment:
@@ -519,6 +528,7 @@ class GlimmerDevice:
             self.session.set_night_mode(args["mode"])
         else:
             raise CommandRejected("unknown_command", f"unknown command {command.name!r}")
+        self._show_changes_now()
         self._publish_state(now_s)
 
     def _render_frame(self, now_s: float) -> None:
@@ -534,9 +544,10 @@ class GlimmerDevice:
                     self.led.show_encoded(encoded, k)
                 self.frames_shown += 1
             self._dark_state = state if dark_from(state, now_s) and not flashing else None
-        # Dark and static: nothing to render until the session swaps the state (on the session's 1 s
-        # grid) or a press flashes a colour (on the buttons' grid): the frame task rides on the buttons'.
-        dark_period_s = max(self._buttons_task.period_s, self._frame_period_s)
+        # Dark and static: nothing to render until the session swaps the state (on the session's 1 s grid,
+        # before this task at the same wake-up) or a press, a command or new settings change what the ring
+        # shows (they run it at once, _show_changes_now): the frame task rides on the sensor's grid.
+        dark_period_s = max(self._sensor_task.period_s, self._frame_period_s)
         self._frame_task.period_s = dark_period_s if self._dark_state is not None else self._frame_period_s
         for hook in self.hardware.on_frame:
             hook(now_s)

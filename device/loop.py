@@ -40,6 +40,7 @@ class Task:
     start_s: float = 0.0
     runs: int = 0
     skipped: int = 0
+    generation: int = 0  # bumped by Scheduler.run_soon: deadlines pushed before it are void
 
     def __post_init__(self) -> None:
         if not self.period_s > 0 or not math.isfinite(self.period_s):
@@ -53,21 +54,37 @@ class Scheduler:
         self.clock = clock
         self.stop = stop
         self.wakeups = 0  # waits for a deadline (each followed by the tasks due at it)
-        # (deadline us, order added, task, period us the deadline was computed with)
-        self._heap: list[tuple[int, int, Task, int]] = []
+        # (deadline us, order added, task's generation, task, period us the deadline was computed with)
+        self._heap: list[tuple[int, int, int, Task, int]] = []
         self._order = 0
+        self._orders: dict[int, int] = {}  # id(task) -> order added
+        self._deadline_us: int | None = None  # the deadline whose tasks are running, if any
 
     def add(self, task: Task) -> Task:
         # Ties run in the order tasks were added: sensor before pipeline before frame before publish.
         start_us = _to_us(max(task.start_s, self.clock.now_s()))
-        heapq.heappush(self._heap, (start_us, self._order, task, _to_us(task.period_s)))
+        self._orders[id(task)] = self._order
+        heapq.heappush(self._heap, (start_us, self._order, task.generation, task, _to_us(task.period_s)))
         self._order += 1
         return task
+
+    def run_soon(self, task: Task) -> None:
+        """Run `task` (already added) at the deadline being served (called from a task: after the tasks
+        added before it that are due now, in this wake-up) or else at the clock's now, instead of at its
+        next deadline; its period's grid goes on from there. For a task that has slowed down (the dark
+        frame task) when something it shows has changed (a press, a command)."""
+        at_us = self._deadline_us if self._deadline_us is not None else _to_us(self.clock.now_s())
+        task.generation += 1
+        heapq.heappush(self._heap, (at_us, self._orders[id(task)], task.generation, task, _to_us(task.period_s)))
 
     def run(self, until_s: float = math.inf) -> None:
         """Run until stopped or until clock time `until_s`. Exceptions from tasks propagate."""
         heap = self._heap
         while heap and not self.stop.is_set():
+            while heap and heap[0][2] != heap[0][3].generation:  # a deadline run_soon replaced: no wake-up for it
+                heapq.heappop(heap)
+            if not heap:
+                return
             deadline_us = heap[0][0]
             deadline_s = deadline_us / US_PER_S
             if deadline_s > until_s:
@@ -76,14 +93,21 @@ class Scheduler:
             if not self.clock.wait_until(deadline_s, self.stop):
                 return
             self.wakeups += 1
-            while heap and heap[0][0] == deadline_us:
-                _, order, task, period_us = heapq.heappop(heap)
-                task.run(deadline_s)
-                task.runs += 1
-                heapq.heappush(heap, (self._next_us(task, deadline_us, period_us), order, task,
-                                      _to_us(task.period_s)))
-                if self.stop.is_set():
-                    return
+            self._deadline_us = deadline_us
+            try:
+                while heap and heap[0][0] == deadline_us:
+                    _, order, generation, task, period_us = heapq.heappop(heap)
+                    if generation != task.generation:
+                        continue
+                    task.run(deadline_s)
+                    task.runs += 1
+                    if generation == task.generation:  # (the task may have asked to run again now)
+                        heapq.heappush(heap, (self._next_us(task, deadline_us, period_us), order, generation,
+                                              task, _to_us(task.period_s)))
+                    if self.stop.is_set():
+                        return
+            finally:
+                self._deadline_us = None
 
     def _next_us(self, task: Task, deadline_us: int, period_us: int) -> int:
         new_period_us = _to_us(task.period_s)

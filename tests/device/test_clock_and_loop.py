@@ -196,3 +196,24 @@ def test_a_stop_from_another_thread_ends_short_and_long_waits() -> None:
     start = time.monotonic()
     assert clock.wait_until(clock.now_s() + 0.05, stop)  # not stopped: the whole wait
     assert time.monotonic() - start >= 0.045
+
+
+def test_run_soon_runs_a_slowed_task_at_this_wakeup_and_voids_its_old_deadline() -> None:
+    clock = SimClock()
+    scheduler = Scheduler(clock, threading.Event())
+    seen: list[tuple[str, float]] = []
+    frame = scheduler.add(Task("frame", 1.0, lambda t: seen.append(("frame", t))))
+
+    def press(t: float) -> None:
+        seen.append(("buttons", t))
+        if t == 0.4:  # a press: what the ring shows changed
+            frame.period_s = 0.02
+            scheduler.run_soon(frame)
+
+    scheduler.add(Task("buttons", 0.2, press))
+    scheduler.run(until_s=0.5)
+    assert seen == [("frame", 0.0), ("buttons", 0.0), ("buttons", 0.2), ("buttons", 0.4), ("frame", 0.4),
+                    ("frame", 0.42), ("frame", 0.44), ("frame", 0.46), ("frame", 0.48), ("frame", 0.5)]
+    assert scheduler.wakeups == 3 + 5  # no wake-up for the frame's void 1.0 s deadline either
+    scheduler.run(until_s=1.0)
+    assert ("frame", 1.0) in seen and [t for name, t in seen].count(1.0) == 2  # frame and buttons, once each

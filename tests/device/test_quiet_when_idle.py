@@ -1,4 +1,4 @@
-"""Work is done only when it changes what comes out: an idle device wakes on the sensor's grid only,
+"""Work is done only when it changes what comes out: an idle device wakes on the inputs' grid only,
 writes no LED frame and synthesises no sound; in a session, unchanged frames are not written again."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def test_an_idle_device_wakes_five_times_a_second_and_shows_and_plays_nothing(tm
     glimmer.run(until_s=10.0)
     wakeups, writes = glimmer.wakeups, world.ring.frame_count
     glimmer.run(until_s=70.0)
-    assert glimmer.wakeups - wakeups == 300  # the 200 ms idle sensor read; frames and session ride along
+    assert glimmer.wakeups - wakeups == 300  # the 200 ms look at the inputs; the 1 s read, frame and session ride along
     assert world.ring.frame_count == writes  # nothing new to show
     assert glimmer.session.phase.value == "idle" and not glimmer.finger_on
     assert glimmer.audio.frames_written > 60 * config.audio.sample_rate_hz * 0.95  # type: ignore[attr-defined]

@@ -166,3 +166,20 @@ def test_the_view_and_the_ring_show_the_assessments_progress() -> None:
     # 1 of 5 steps: the first 3 of 16 LEDs carry the warm progress mark (red above blue), the rest not.
     assert (rgb[:3, 0] > 0).all()
     glimmer.close()
+
+
+def test_idle_a_long_press_shows_the_colour_at_the_wakeup_that_takes_it() -> None:
+    # Idle, the dark ring's frame task runs once a second; a press runs it at once (Scheduler.run_soon).
+    config = load_config(overrides={"buttons": {"bounce_ms": 0.0}, "sim": {"finger_on_at_s": 3600.0}})
+    world = build_sim_world(config, silent=True, start_wall=datetime(2026, 6, 1, 12, 0))
+    glimmer = build_device(config, world.hardware)
+    glimmer.next_person = lambda: "#00ff00"
+    glimmer.run(until_s=20.0)
+    assert glimmer.session.phase is Phase.IDLE
+    world.pins.pin(17).drive_low()
+    glimmer.run(until_s=22.0)
+    world.pins.pin(17).drive_high()  # a long press, released at 22.0 s
+    glimmer.run(until_s=22.2)  # the buttons' next look (every 200 ms idle), not the frame's next second
+    flash = world.ring.latest()
+    assert flash is not None and (flash[:, 1] > 0).all() and (flash[:, 0] == 0).all()
+    glimmer.close()
