@@ -3,6 +3,7 @@ a finger brings full rate back at once, on the same timeline (drivers/max30102.p
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -69,7 +70,7 @@ def test_a_finger_brings_full_rate_back_within_about_a_second_on_the_same_timeli
     assert first[1].discontinuity and first[1].finger_on_dc is True
     assert not sensor.watching and _smp_ave(chip) == Max30102Settings().averaging
     blocks = [r.block for t, r in readings if r.block is not None and t >= first[0]]
-    assert all(b.next_index == nxt.first_index for b, nxt in zip(blocks, blocks[1:], strict=False))
+    assert all(b.next_index == nxt.first_index for b, nxt in itertools.pairwise(blocks))
     # Every index after the switch is the chip's own count at the full rate: samples stay on the clock's
     # timeline to within one finger-watch sample (80 ms), whatever the ADC clock's error.
     rate = 100.0 * (1.0 + clock_error)
@@ -81,7 +82,7 @@ def test_a_finger_brings_full_rate_back_within_about_a_second_on_the_same_timeli
 
 
 def test_lifting_the_finger_goes_back_to_watching_and_placing_it_again_to_full_rate() -> None:
-    clock, chip, sensor = _rig(((10.0, 30.0),))
+    clock, _chip, sensor = _rig(((10.0, 30.0),))
     readings = _run(clock, sensor, 50.0)
     watching = [t for t, _ in readings if 10.0 < t < 30.0]
     assert len(watching) < 40  # most of the 20 s read once a second
