@@ -50,8 +50,8 @@ from numpy.typing import NDArray
 from device.errors import InputError
 from device.signal.biquad import butter, lfilter, sosfilt_zi
 from device.signal.peak_timing import PeakTimer
-from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
-from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
+from device.signal.pulse_peaks import AMP_CEILING, N_RECENT, BeatPicker, PeakCandidate, SampleRing
+from device.signal.pulse_quality import MAX_LAG_S, BeatTemplate, periodicity, spectral_line
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,7 @@ class PulsePipeline:
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
+        self._excursion_end: int | None = None  # where the last check's window began, after an excursion
         self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
         self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
@@ -291,6 +292,19 @@ class PulsePipeline:
         if end - first < self._min_window:
             return
         window = self._judged.view(first, end)
+        self._excursion_end = None
+        if self._picker is None:
+            cut = self._after_excursion(first, end)
+            if cut > first:
+                # judged afresh from the raw samples after the excursion, as at a stream's start (the band-pass
+                # would otherwise ring with it for seconds), the filter's start-up settling left out again
+                self._excursion_end = cut
+                first = cut + self._settle
+                window = self._judge_afresh(cut, end)[self._settle:]
+            if end - first < self._min_window:  # an excursion too recent: nothing to judge yet
+                self._interval_s = self._line_period_s = 0.0
+                self._acf_run = self._line_run = 0
+                return
         strength, interval_s = periodicity(window, self.fs_hz)
         line, line_hz = spectral_line(window, self.fs_hz)
         self._periodicity = strength
@@ -325,12 +339,43 @@ class PulsePipeline:
                 log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
                 self._seed_picker(interval_s, window, last)
 
+    def _after_excursion(self, first: int, end: int) -> int:
+        """Where the judged window should start so that no excursion lies in it (`first` if none).
+
+        An excursion is a sample more than AMP_CEILING times the pulse's typical peak, the peak taken as
+        the median over the window's last PERIODICITY_MIN_S of the running maximum of |signal| over
+        MAX_LAG_S (every such span holds a beat at >= 27 beats/min). A phone camera's exposure step, a
+        finger settling or a jolt is a one-off burst many times the pulse; left in, it carries most of the
+        window's energy and hides the pulse from the autocorrelation until it has left the window (6 s;
+        a 10 s record then rarely locks). The picker calls the same size motion (pulse_peaks.AMP_CEILING).
+        """
+        w = np.abs(self._judged.view(first, end))
+        span = max(1, round(MAX_LAG_S * self.fs_hz))
+        tail = w[-self._min_window:]
+        if len(tail) <= span:
+            return first
+        level = float(np.median(np.lib.stride_tricks.sliding_window_view(tail, span).max(axis=1)))
+        over = np.flatnonzero(w > AMP_CEILING * level)
+        if level <= 0.0 or len(over) == 0:
+            return first
+        return first + int(over[-1]) + 1
+
+    def _judge_afresh(self, first: int, end: int) -> NDArray[np.float64]:
+        """The judging band-pass run over raw samples first..end from a steady state at the first one."""
+        z = self._raw.view(first, end)
+        zi = self._judge_zi_unit * z[0]
+        for k, (b, a) in enumerate(self._judge_sections):
+            z, _ = lfilter(b, a, z, zi=zi[k])
+        return np.asarray(z, dtype=np.float64)
+
     def _seed_picker(self, seed_s: float, window: NDArray[np.float64], last_beat: int | None) -> None:
         """A new beat picker seeded from the autocorrelation; it replays the judged window (after
         `last_beat`, the last beat already confirmed, if any)."""
         end = self._raw.end
         amp_prior = AMP_PRIOR_PER_STD * float(self._filtered.view(end - len(window), end).std())
         replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
+        if self._excursion_end is not None:  # the burst is not replayed: the picker would take it for a beat
+            replay_from = max(replay_from, self._excursion_end)
         if last_beat is not None:
             replay_from = max(replay_from, last_beat + 1)
         self._picker = BeatPicker(self.fs_hz, min(seed_s, SEED_IBI_MAX_S), amp_prior, scan_from=replay_from,
