@@ -171,7 +171,7 @@ class PulsePipeline:
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
-        self._excursion_end: int | None = None  # where the last check's window began, after an excursion
+        self._excursion_end: int | None = None  # sample after the latest excursion found while unlocked
         self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
         self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
@@ -292,15 +292,15 @@ class PulsePipeline:
         if end - first < self._min_window:
             return
         window = self._judged.view(first, end)
-        self._excursion_end = None
         if self._picker is None:
             cut = self._after_excursion(first, end)
             if cut > first:
-                # judged afresh from the raw samples after the excursion, as at a stream's start (the band-pass
-                # would otherwise ring with it for seconds), the filter's start-up settling left out again
-                self._excursion_end = cut
-                first = cut + self._settle
-                window = self._judge_afresh(cut, end)[self._settle:]
+                self._excursion_end = max(cut, self._excursion_end or 0)
+            if self._excursion_end is not None and self._excursion_end >= self._raw.start:
+                # judged afresh from the raw samples after the excursion, as at a stream's start (the
+                # band-pass would otherwise ring with it for seconds), its start-up settling left out again
+                first = max(first, self._excursion_end + self._settle)
+                window = self._judge_afresh(self._excursion_end, end)[first - self._excursion_end:]
             if end - first < self._min_window:  # an excursion too recent: nothing to judge yet
                 self._interval_s = self._line_period_s = 0.0
                 self._acf_run = self._line_run = 0
@@ -379,7 +379,7 @@ class PulsePipeline:
         if last_beat is not None:
             replay_from = max(replay_from, last_beat + 1)
         self._picker = BeatPicker(self.fs_hz, min(seed_s, SEED_IBI_MAX_S), amp_prior, scan_from=replay_from,
-                                  last_beat=last_beat)
+                                  last_beat=last_beat, foot_from=self._excursion_end)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
