@@ -17,6 +17,12 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    interval the autocorrelation found, so the first beats are not lost, only reported late, once.
    A picker that has found no beat for STALL_INTERVALS intervals while the signal stays periodic is
    re-seeded the same way (its references no longer fit the pulse).
+   Before a lock, the judged window starts after the latest excursion (a sample more than
+   pulse_peaks.AMP_CEILING times the pulse's typical peak: a phone camera's exposure step, a finger
+   settling, a jolt) and is band-passed afresh from there, as at a stream's start; the replay neither
+   starts nor seeks a beat's foot before it. Such a burst would otherwise carry most of the window's
+   energy, and the band-pass's ringing after it, for a whole window: a 10 s phone record with an
+   exposure step in its first seconds gave no heart rate (bench/bench_phone_lock.py).
 3. Beat picking on the band-passed signal (device/signal/pulse_peaks.py: adaptive amplitude and upstroke
    thresholds, refractory window, search-back, a ceiling against motion, and a learned gate for the
    pulse's own diastolic wave). A beat is confirmed when its refractory window
