@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--lengths", default="10,80", help="record lengths in s, comma-separated")
+    parser.add_argument("--dicrotic-share", type=float, default=0.3, help="diastolic wave's height, of the systolic")
+    parser.add_argument("--dicrotic-delay", type=float, default=0.33, help="diastolic wave's delay after it, s")
     args = parser.parse_args(argv)
     print(f"{'length':>6} {'start':<7} {'records':>7} {'coverage':>8} {'within 5':>8} {'doubled':>7} "
           f"{'halved':>6} {'first beat s':>12}")
@@ -72,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
                 for noise in NOISES:
                     for seed in range(args.first_seed, args.first_seed + args.seeds):
                         ppg, truth = phone_camera_ppg(hr, length, seed=seed, noise=noise, start=start,
-                                                      start_size=START_SIZE if start != "none" else 0.0)
+                                                      start_size=START_SIZE if start != "none" else 0.0,
+                                                      dicrotic_share=args.dicrotic_share,
+                                                      dicrotic_delay_s=args.dicrotic_delay)
                         true_bpm = 60.0 / float(np.median(np.diff(truth)))
                         beats, first_at = run_record(ppg, FS_HZ)
                         est = heart_rate(beats)
