@@ -108,3 +108,53 @@ def hand_motion(t_s: NDArray[np.float64], start_s: float, stop_s: float, size: f
     out[inside] += rng.choice([-1.0, 1.0]) * 0.8
     out[inside] += 0.3 * rng.standard_normal(int(inside.sum()))
     return size * out
+
+
+START_KINDS = ("none", "exp", "step", "linear")
+
+
+def phone_camera_ppg(hr_bpm: float, duration_s: float, seed: int = 0, fs_hz: float = 30.0,
+                     noise: float = 0.1, dicrotic_share: float = 0.3, wander: float = 0.5,
+                     start: str = "none", start_size: float = 0.0, start_s: float = 1.5,
+                     frame_jitter: float = 0.2, hrv: float = 0.03,
+                     dicrotic_delay_s: float = 0.33) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """A phone-camera PPG with known beats: (samples on a regular `fs_hz` grid, true beat times in s).
+
+    The camera's frames come at irregular times (each interval 1/fs_hz x (1 +- `frame_jitter`)) and are
+    resampled linearly onto the grid, as bench/datasets.py does with Welltory's. Each beat is a smooth
+    camera pulse of height about 1 (a wide systolic wave, a later shoulder and a diastolic wave of
+    `dicrotic_share`, `dicrotic_delay_s` on); intervals vary by `hrv` (relative SD); baseline wander of size `wander`
+    (breathing at 15/min plus a slow 0.07 Hz sway); white `noise` (SD). `start` adds a transient of
+    `start_size` pulse heights at the beginning, as auto-exposure and a settling finger give: "exp" decays
+    with time constant `start_s`, "step" is an exposure level that holds until `start_s` then drops,
+    "linear" ramps down to zero over 2 x `start_s`.
+    """
+    if start not in START_KINDS:
+        raise ValueError(f"start must be one of {START_KINDS}")
+    rng = np.random.default_rng(seed)
+    ibi = 60.0 / hr_bpm
+    times = [rng.uniform(0.0, ibi)]
+    while times[-1] < duration_s + 2.0:
+        times.append(times[-1] + ibi * (1.0 + hrv * rng.standard_normal()))
+    beats = np.asarray(times)
+    frames = np.cumsum((1.0 / fs_hz) * (1.0 + frame_jitter * rng.uniform(-1.0, 1.0, int(duration_s * fs_hz * 1.3) + 2)))
+    frames = frames - frames[0]
+    frames = frames[frames <= duration_s]
+    x = np.zeros(len(frames))
+    for b in beats:
+        dt = frames - b
+        near = (dt > -0.6) & (dt < 1.5)
+        d = dt[near]
+        x[near] += (np.exp(-0.5 * (d / 0.12) ** 2) + 0.4 * np.exp(-0.5 * ((d - 0.15) / 0.18) ** 2)
+                    + dicrotic_share * np.exp(-0.5 * ((d - dicrotic_delay_s) / 0.09) ** 2))
+    x += wander * (0.5 * np.sin(2 * np.pi * 0.25 * frames + rng.uniform(0, 2 * np.pi))
+                   + 0.3 * np.sin(2 * np.pi * 0.07 * frames + rng.uniform(0, 2 * np.pi)))
+    if start == "exp":
+        x += start_size * np.exp(-frames / start_s)
+    elif start == "step":
+        x += start_size * (frames < start_s)
+    elif start == "linear":
+        x += start_size * np.clip(1.0 - frames / (2.0 * start_s), 0.0, None)
+    x += noise * rng.standard_normal(len(frames))
+    grid = np.arange(0.0, frames[-1], 1.0 / fs_hz)
+    return np.interp(grid, frames, x), beats[beats < grid[-1]]
