@@ -12,8 +12,9 @@ Two ways in, each pinned at every sample rate the device family uses:
   picker is seeded there.
 - at 80/min a wave 0.7-0.8 as tall, 0.4-0.45 s on, comes after the refractory window (0.45 of the
   interval) and is tall and steep enough to pass the picker's bars; the picker is seeded right but takes
-  the wave until strict alternation over ALTERNATION_BEATS beats has been seen, which in a 10 s record
-  comes too late (60 s records mostly recover).
+  the wave until strict alternation over ALTERNATION_BEATS beats has been seen: in a 10 s record that
+  comes too late, and with the wave 0.45 s on (0.6 of the interval) it is not seen at all, so 60 s
+  records stay doubled too (bench/bench_dicrotic.py --lengths 60).
 The checks that pass (the default wave, and fingertip pulses with waves 0.2-0.8 tall:
 tests/device/signal/test_pulse_faults.py) guard that nothing near this family doubles today.
 """
