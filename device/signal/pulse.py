@@ -17,12 +17,6 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    interval the autocorrelation found, so the first beats are not lost, only reported late, once.
    A picker that has found no beat for STALL_INTERVALS intervals while the signal stays periodic is
    re-seeded the same way (its references no longer fit the pulse).
-   Before a lock, the judged window starts after the latest excursion (a sample more than
-   pulse_peaks.AMP_CEILING times the pulse's typical peak: a phone camera's exposure step, a finger
-   settling, a jolt) and is band-passed afresh from there, as at a stream's start; the replay neither
-   starts nor seeks a beat's foot before it. Such a burst would otherwise carry most of the window's
-   energy, and the band-pass's ringing after it, for a whole window: a 10 s phone record with an
-   exposure step in its first seconds gave no heart rate (bench/bench_phone_lock.py).
 3. Beat picking on the band-passed signal (device/signal/pulse_peaks.py: adaptive amplitude and upstroke
    thresholds, refractory window, search-back, a ceiling against motion, and a learned gate for the
    pulse's own diastolic wave). A beat is confirmed when its refractory window
@@ -56,8 +50,8 @@ from numpy.typing import NDArray
 from device.errors import InputError
 from device.signal.biquad import butter, lfilter, sosfilt_zi
 from device.signal.peak_timing import PeakTimer
-from device.signal.pulse_peaks import AMP_CEILING, N_RECENT, BeatPicker, PeakCandidate, SampleRing
-from device.signal.pulse_quality import MAX_LAG_S, BeatTemplate, periodicity, spectral_line
+from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
+from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +171,6 @@ class PulsePipeline:
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
-        self._excursion_end: int | None = None  # sample after the latest excursion found while unlocked
         self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
         self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
@@ -298,19 +291,6 @@ class PulsePipeline:
         if end - first < self._min_window:
             return
         window = self._judged.view(first, end)
-        if self._picker is None:
-            cut = self._after_excursion(first, end)
-            if cut > first:
-                self._excursion_end = max(cut, self._excursion_end or 0)
-            if self._excursion_end is not None and self._excursion_end >= self._raw.start:
-                # judged afresh from the raw samples after the excursion, as at a stream's start (the
-                # band-pass would otherwise ring with it for seconds), its start-up settling left out again
-                first = max(first, self._excursion_end + self._settle)
-                window = self._judge_afresh(self._excursion_end, end)[first - self._excursion_end:]
-            if end - first < self._min_window:  # an excursion too recent: nothing to judge yet
-                self._interval_s = self._line_period_s = 0.0
-                self._acf_run = self._line_run = 0
-                return
         strength, interval_s = periodicity(window, self.fs_hz)
         line, line_hz = spectral_line(window, self.fs_hz)
         self._periodicity = strength
@@ -345,47 +325,16 @@ class PulsePipeline:
                 log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
                 self._seed_picker(interval_s, window, last)
 
-    def _after_excursion(self, first: int, end: int) -> int:
-        """Where the judged window should start so that no excursion lies in it (`first` if none).
-
-        An excursion is a sample more than AMP_CEILING times the pulse's typical peak, the peak taken as
-        the median over the window's last PERIODICITY_MIN_S of the running maximum of |signal| over
-        MAX_LAG_S (every such span holds a beat at >= 27 beats/min). A phone camera's exposure step, a
-        finger settling or a jolt is a one-off burst many times the pulse; left in, it carries most of the
-        window's energy and hides the pulse from the autocorrelation until it has left the window (6 s;
-        a 10 s record then rarely locks). The picker calls the same size motion (pulse_peaks.AMP_CEILING).
-        """
-        w = np.abs(self._judged.view(first, end))
-        span = max(1, round(MAX_LAG_S * self.fs_hz))
-        tail = w[-self._min_window:]
-        if len(tail) <= span:
-            return first
-        level = float(np.median(np.lib.stride_tricks.sliding_window_view(tail, span).max(axis=1)))
-        over = np.flatnonzero(w > AMP_CEILING * level)
-        if level <= 0.0 or len(over) == 0:
-            return first
-        return first + int(over[-1]) + 1
-
-    def _judge_afresh(self, first: int, end: int) -> NDArray[np.float64]:
-        """The judging band-pass run over raw samples first..end from a steady state at the first one."""
-        z = self._raw.view(first, end)
-        zi = self._judge_zi_unit * z[0]
-        for k, (b, a) in enumerate(self._judge_sections):
-            z, _ = lfilter(b, a, z, zi=zi[k])
-        return np.asarray(z, dtype=np.float64)
-
     def _seed_picker(self, seed_s: float, window: NDArray[np.float64], last_beat: int | None) -> None:
         """A new beat picker seeded from the autocorrelation; it replays the judged window (after
         `last_beat`, the last beat already confirmed, if any)."""
         end = self._raw.end
         amp_prior = AMP_PRIOR_PER_STD * float(self._filtered.view(end - len(window), end).std())
         replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
-        if self._excursion_end is not None:  # the burst is not replayed: the picker would take it for a beat
-            replay_from = max(replay_from, self._excursion_end)
         if last_beat is not None:
             replay_from = max(replay_from, last_beat + 1)
         self._picker = BeatPicker(self.fs_hz, min(seed_s, SEED_IBI_MAX_S), amp_prior, scan_from=replay_from,
-                                  last_beat=last_beat, foot_from=self._excursion_end)
+                                  last_beat=last_beat)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)

@@ -121,11 +121,8 @@ class BeatPicker:
     """Adaptive-threshold beat picker over a band-passed ring buffer (see module docstring)."""
 
     def __init__(self, fs_hz: float, ibi_prior_s: float, amp_prior: float, scan_from: int,
-                 last_beat: int | None = None, foot_from: int | None = None) -> None:
-        """`foot_from`: no foot (trough) is sought before this index (the end of a burst that is not a
-        pulse, which would make the first beat look that tall); by default up to MAX_FOOT_LOOKBACK_S back."""
+                 last_beat: int | None = None) -> None:
         self.fs_hz = fs_hz
-        self._foot_from = foot_from
         self._ibis: deque[float] = deque([ibi_prior_s * fs_hz], maxlen=N_RECENT)
         self._amps: deque[float] = deque([amp_prior], maxlen=N_RECENT)
         self._slopes: deque[float] = deque(maxlen=N_RECENT)
@@ -186,8 +183,7 @@ class BeatPicker:
 
     def _foot_since(self, k: int, y: SampleRing) -> tuple[int, float]:
         ref = self._pending.index if self._pending is not None else self._last_beat
-        lo = max(y.start, k - self._lookback, ref if ref is not None else y.start,
-                 self._foot_from if self._foot_from is not None else y.start)
+        lo = max(y.start, k - self._lookback, ref if ref is not None else y.start)
         if lo >= k:
             return k, float(y.view(k, k + 1)[0])
         seg = y.view(lo, k)

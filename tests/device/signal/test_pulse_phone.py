@@ -1,10 +1,13 @@
 """Short phone-camera records with a start transient: the pulse must still be found, and noise must not.
 
 A phone camera's auto-exposure and a settling finger put a one-off burst many pulse heights tall into
-the first seconds. It used to fill the periodicity window for its whole 6 s and the ringing band-pass
-after it, so a 10 s record with a 1.5 s exposure step gave no heart rate at all (bench/bench_phone_lock.py:
-coverage 0.00 of 48 such records before, 0.90 after). Generated records with known beats
-(tests/device/signal/synthetic_ppg.py `phone_camera_ppg`: irregular camera frames resampled to 30 Hz).
+the first seconds. It fills the periodicity window for its whole 6 s and the ringing band-pass after it,
+so a 10 s record with a 1.5 s exposure step gives no heart rate at all (bench/bench_phone_lock.py:
+coverage 0.00 of 48 such records). NOT FIXED (issue 7): a fix that judged the window only after the
+burst was tried and withdrawn (it could raise IndexError before a lock, and let noise after a burst lock;
+README, "Records that open with a burst"). The cases it fails today are strict expected failures, so a
+fix shows as an unexpected pass. Generated records with known beats (tests/device/signal/synthetic_ppg.py
+`phone_camera_ppg`: irregular camera frames resampled to 30 Hz).
 """
 
 from __future__ import annotations
@@ -17,13 +20,20 @@ from device.signal.pulse import detect_beats
 from tests.device.signal.synthetic_ppg import phone_camera_ppg, power_law_noise
 
 FS_HZ = 30.0
+NOT_FIXED = "issue 7: a start burst hides a short record's pulse (README, 'Records that open with a burst')"
+# (start_s, start_size, hr_bpm) that give no heart rate, or a wrong one, today
+STEP_FAILS = {(1.0, 60.0, 60), (1.0, 60.0, 106), (1.0, 60.0, 150), (1.5, 10.0, 106), (1.5, 10.0, 150),
+              (1.5, 30.0, 60), (1.5, 30.0, 106), (1.5, 30.0, 150), (1.5, 60.0, 60), (1.5, 60.0, 106),
+              (1.5, 60.0, 150)}
 
 
 @pytest.mark.parametrize("hr_bpm", [60, 106, 150])
 @pytest.mark.parametrize("start_size", [10.0, 30.0, 60.0])
 @pytest.mark.parametrize("start_s", [1.0, 1.5])
 def test_a_10_s_record_after_an_exposure_step_gives_the_right_heart_rate(
-        hr_bpm: float, start_size: float, start_s: float) -> None:
+        hr_bpm: float, start_size: float, start_s: float, request: pytest.FixtureRequest) -> None:
+    if (start_s, start_size, hr_bpm) in STEP_FAILS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=NOT_FIXED))
     ppg, truth = phone_camera_ppg(hr_bpm, 10.0, seed=0, noise=0.1, start="step", start_size=start_size,
                                   start_s=start_s)
     beats, first_at = run_record(ppg, FS_HZ)
@@ -31,14 +41,17 @@ def test_a_10_s_record_after_an_exposure_step_gives_the_right_heart_rate(
     true_bpm = 60.0 / float(np.median(np.diff(truth)))
     assert estimate is not None, "no heart rate from a clean 10 s record"
     assert abs(estimate - true_bpm) <= 5.0  # neither doubled nor halved
-    # found soon after the step: the band-pass rings above the excursion bar for up to 2 s (60x), then
+    # found soon after the step (as the withdrawn fix did): the band-pass rings for up to 2 s (60x), then
     # 0.5 s of settling (SETTLE_S), 4 s judged (PERIODICITY_MIN_S), checks once a second, two must agree
     assert first_at is not None and first_at <= start_s + 8.5
 
 
 @pytest.mark.parametrize("start", ["exp", "linear"])
 @pytest.mark.parametrize("hr_bpm", [75, 120])
-def test_decaying_start_transients_leave_the_rate_right(start: str, hr_bpm: float) -> None:
+def test_decaying_start_transients_leave_the_rate_right(start: str, hr_bpm: float,
+                                                        request: pytest.FixtureRequest) -> None:
+    if start == "linear":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=NOT_FIXED))
     ppg, truth = phone_camera_ppg(hr_bpm, 10.0, seed=1, noise=0.1, start=start, start_size=60.0)
     estimate = heart_rate(run_record(ppg, FS_HZ)[0])
     assert estimate is not None
@@ -48,8 +61,7 @@ def test_decaying_start_transients_leave_the_rate_right(start: str, hr_bpm: floa
 @pytest.mark.parametrize("fs_hz", [25, 100])
 @pytest.mark.parametrize("alpha", [0.0, 1.0])
 def test_noise_after_a_start_step_gives_no_beats(fs_hz: int, alpha: float) -> None:
-    """The window judged after an excursion is shorter only until it has PERIODICITY_MIN_S: noise that
-    never locks on its own (white and pink, seeds 0-3) does not lock after a step either."""
+    """Noise that never locks on its own (white and pink, seeds 0-3) does not lock after a step either."""
     n = 60 * fs_hz
     t = np.arange(n) / fs_hz
     for seed in range(4):
