@@ -53,17 +53,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shares", default=",".join(str(s) for s in SHARES))
     parser.add_argument("--delays", default=",".join(str(d) for d in DELAYS))
     args = parser.parse_args(argv)
-    lengths = [float(v) for v in args.lengths.split(",")]
-    rates = [float(v) for v in args.rates.split(",")]
-    shares = [float(v) for v in args.shares.split(",")]
-    delays = [float(v) for v in args.delays.split(",")]
+    try:
+        lengths = [float(v) for v in args.lengths.split(",")]
+        rates = [float(v) for v in args.rates.split(",")]
+        shares = [float(v) for v in args.shares.split(",")]
+        delays = [float(v) for v in args.delays.split(",")]
+    except ValueError as exc:
+        parser.error(f"lists are comma-separated numbers: {exc}")
+    if args.seeds < 1:
+        parser.error("--seeds must be >= 1")
+    if min(lengths) < 6.0:
+        parser.error("--lengths: records of at least 6 s (the lock judges 6 s windows)")
+    if min(rates) < 10.0:
+        parser.error("--rates: at least 10 samples/s")
+    if not all(0.0 < v <= 1.0 for v in shares) or not all(v > 0.0 for v in delays):
+        parser.error("--shares must be in (0, 1] and --delays > 0")
     by_hr: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     by_fs: dict[float, list[int]] = defaultdict(lambda: [0, 0])
-    total = [0, 0, 0, 0]
-    print(f"{'share':>5} {'delay':>5} {'records':>7} {'given':>5} {'doubled':>7} {'extra rec':>9} {'extra beats':>11}")
+    total = [0, 0, 0, 0, 0]
+    print(f"{'share':>5} {'delay':>5} {'records':>7} {'given':>5} {'doubled':>7} {'wrong':>5} {'extra rec':>9} "
+          f"{'extra beats':>11}")
     for share in shares:
         for delay in delays:
-            n = given = doubled = extra_records = 0
+            n = given = doubled = wrong = extra_records = 0
             reported = extra = 0
             for fs in rates:
                 for length in lengths:
@@ -89,10 +101,13 @@ def main(argv: list[str] | None = None) -> int:
                                     doubled += 1
                                     by_hr[hr][1] += 1
                                     by_fs[fs][1] += 1
-            total = [total[0] + n, total[1] + given, total[2] + doubled, total[3] + extra_records]
-            print(f"{share:>5.2f} {delay:>5.2f} {n:>7} {given:>5} {doubled:>7} {extra_records:>9} "
+                                elif abs(est - true_bpm) > 5.0:
+                                    wrong += 1
+            total = [total[0] + n, total[1] + given, total[2] + doubled, total[3] + extra_records, total[4] + wrong]
+            print(f"{share:>5.2f} {delay:>5.2f} {n:>7} {given:>5} {doubled:>7} {wrong:>5} {extra_records:>9} "
                   f"{extra / max(reported, 1):>11.3f}")
-    print(f"all: {total[0]} records, {total[1]} given a rate, {total[2]} doubled, {total[3]} with an extra beat")
+    print(f"all: {total[0]} records, {total[1]} given a rate, {total[2]} doubled (1.8-2.2x), {total[4]} otherwise "
+          f"more than 5 bpm off, {total[3]} with an extra beat")
     print("doubled per heart rate: " + ", ".join(f"{hr}: {v[1]}/{v[0]}" for hr, v in sorted(by_hr.items())))
     print("doubled per sample rate: " + ", ".join(f"{fs:g}: {v[1]}/{v[0]}" for fs, v in sorted(by_fs.items())))
     return 0

@@ -165,7 +165,8 @@ def test_noise_of_any_colour_gives_no_beats(alpha: float, seed: int) -> None:
     assert len(detect_beats(power_law_noise(90 * fs_hz, alpha, seed), fs_hz)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7 fault 4 not fixed: band-passed brown noise and drift can "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 7 fault 4 not fixed: band-passed brown noise and drift can "
                    "pass every lock check by chance (README, 'No pulse, no beats')")
 @pytest.mark.parametrize("kind, seed", [("brown", 104), ("brown", 114), ("drift", 102)])
 def test_unseen_brown_noise_and_drift_give_no_beats(kind: str, seed: int) -> None:
@@ -188,7 +189,8 @@ def test_a_pulse_in_brown_noise_still_locks(seed: int) -> None:
     assert len(match_beats(beats, got)) >= 0.9 * len(beats)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7 fault 4 not fixed: a lock made on a fading heart-rate-like "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 7 fault 4 not fixed: a lock made on a fading heart-rate-like "
                    "wobble (a settling finger, auto-exposure hunting) holds on the noise after it (README, "
                    "'No pulse, no beats')")
 @pytest.mark.parametrize("fs_hz", [25, 100])
