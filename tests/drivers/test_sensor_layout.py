@@ -38,7 +38,8 @@ def rev_id(bus: Any) -> int:
 
 
 class Opener:
-    """open_bus for sensor_bus_factories: records which bus numbers were opened."""
+    """open_bus for sensor_bus_factories (and smbus2.SMBus's stand-in): records which bus numbers were
+    opened; a number with no virtual bus is a missing /dev/i2c-N."""
 
     def __init__(self, buses: dict[int, VirtualI2CBus]) -> None:
         self.buses = buses
@@ -143,18 +144,7 @@ def test_sim_mux_puts_the_virtual_switch_where_the_config_says() -> None:
 
 # --- the real Pi's wiring, smbus2 replaced by virtual buses (the one place a mock stands in) -------------
 
-class FakeSmbus2:
-    """Stands in for smbus2.SMBus(n): hands out the virtual bus numbered n, as /dev/i2c-n."""
-
-    def __init__(self, buses: dict[int, VirtualI2CBus]) -> None:
-        self.buses = buses
-        self.opened: list[int] = []
-
-    def __call__(self, number: int) -> VirtualI2CBus:
-        self.opened.append(number)
-        if number not in self.buses:
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory", f"/dev/i2c-{number}")
-        return self.buses[number].open()
+FakeSmbus2 = Opener  # stands in for smbus2.SMBus(n): hands out the virtual bus numbered n, as /dev/i2c-n
 
 
 def real_hardware(monkeypatch: pytest.MonkeyPatch, cfg: Config,
