@@ -136,6 +136,7 @@ class PulseSensor:
                 self._try_start(now_s)
             return self._reading(None)
         driver = self._driver
+        watch_read = driver.watching  # this read drains finger-watch samples (none of them delivered)
         try:
             block = driver.read()
             if block.n_samples or block.watched:
@@ -147,7 +148,7 @@ class PulseSensor:
             self._lose(now_s, err)
             return self._reading(None)
         self._lost_samples_total += block.lost
-        if not block.watched:  # a finger-watch sample may be 80 ms old when read: no measure of the rate
+        if not watch_read:  # a finger-watch sample may be 80 ms old when read: no measure of the rate
             self.sample_clock.observe(now_s, block.next_index)
         if driver.switched and not driver.watching:
             # Back to full rate: the chip restarted its sampling now. Its samples go on on the timeline by
