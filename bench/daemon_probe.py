@@ -15,6 +15,8 @@ Started by bench/bench_daemon.py (which reads the JSON line it prints); usable a
      on the main loop's thread, so thread time is exact for them; the metering's own cost per call
      (calibrated on empty calls at start) is counted with the simulator, not the device;
    - device CPU = process CPU - simulator CPU, as a share of one core over the wall window.
+   With paced LED writes (led.frames_per_write > 1) the device's writer thread runs too, over a stand-in
+   line that takes each write's time on the wire (`_WriterThreadToo`), so its cost is the device's.
 4. Peak RSS of the process (resource.getrusage ru_maxrss).
 
 `--world lean` runs the device against the virtual chip with a plain pulse train (sim.max30102's
@@ -93,6 +95,39 @@ class SimMeter:
         return timed
 
 
+class _LineTime:
+    """An SpiWriter that takes the time a write takes on the line (at the ring's SPI clock) and nothing else."""
+
+    def writebytes2(self, data: bytes | list[int]) -> None:
+        from drivers.led_ring import SPI_SPEED_HZ
+
+        time.sleep(len(data) * 8 / SPI_SPEED_HZ)
+
+    def close(self) -> None:
+        return None
+
+
+class _WriterThreadToo:
+    """The simulator's SPI decoder (called here, on the main loop's thread, so that the simulated person
+    reads it without a race) plus the device's own writer thread (drivers/spi_stream.py) over a line that
+    takes the write's time: the hand-over and the thread's wake-up after each write are the device's cost
+    on a Pi, so they are in the device's figure."""
+
+    def __init__(self, sink: Any) -> None:
+        from drivers.spi_stream import ThreadedSpiWriter
+
+        self._sink = sink
+        self._thread = ThreadedSpiWriter(_LineTime(), name="probe-spi-writer")
+
+    def writebytes2(self, data: bytes | list[int]) -> None:
+        self._sink.writebytes2(data)
+        self._thread.writebytes2(data)
+
+    def close(self) -> None:
+        self._thread.close()
+        self._sink.close()
+
+
 WORLD_BUILD = [0.0, 0.0]  # CPU and wall seconds spent building the simulated world (not the daemon's)
 
 
@@ -136,6 +171,8 @@ def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any,
     for each in buses:
         each.transfer = meter.wrap(each.transfer)  # type: ignore[method-assign]
     ring.writebytes2 = meter.wrap(ring.writebytes2)  # type: ignore[method-assign]
+    if config.led.frames_per_write > 1:
+        hardware.spi = _WriterThreadToo(ring)
     audio._write = meter.wrap(audio._write)  # type: ignore[attr-defined]
     hardware.on_frame[:] = [meter.wrap(hook) for hook in hardware.on_frame]
     return device.app.build_device(config, hardware), clock

@@ -98,6 +98,8 @@ class Hardware:
     # at its speed from --at, but what is stored must never lie in the future nor overlap.
     stamp_clock: Callable[[], datetime] = datetime.now
     on_frame: list[Callable[[float], None]] = field(default_factory=list)  # sim hooks after each LED frame
+    # spidev's block size (its bufsiz): a paced LED write keeps each frame inside one block. None: one block.
+    spi_block_bytes: int | None = None
     # Sensor B, the partner's (together mode, issue 13): a factory like i2c_bus_factory for the second
     # MAX30102 (a multiplexer channel or a second bus, drivers/sensor_layout.py); None: one sensor.
     second_i2c_bus_factory: Callable[[], Any] | None = None
@@ -112,7 +114,7 @@ def build_led(config: Config, hardware: Hardware) -> LedOutput | None:
         if hardware.spi is None:
             raise ValueError("led.kind is 'spi' but no SPI writer was given")
         return SpiLedRing(hardware.spi, n_leds=led.count, order=led.color_order,
-                          gamma=led.gamma, brightness_limit=led.max_brightness)
+                          gamma=led.gamma, brightness_limit=led.max_brightness, block_bytes=hardware.spi_block_bytes)
     if led.kind == "pwm":
         return PwmLed(led.pwm_gpio, pin_factory=hardware.pin_factory,
                       gamma=led.gamma, brightness_limit=led.max_brightness)
@@ -210,6 +212,10 @@ class GlimmerDevice:
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
         self._frame_period_s = 1.0 / config.led.frame_rate_hz
+        # An SPI ring is sent frames_per_write frames at a time, paced by the SPI clock (SpiLedRing.show_paced):
+        # the frame task then runs once a write (every 100 ms by default, on the sensor's grid).
+        self._frames_per_write = config.led.frames_per_write if isinstance(self.led, SpiLedRing) else 1
+        self._write_period_s = self._frames_per_write * self._frame_period_s
         self._read_period_s = config.sensor.read_period_ms / 1000.0
         self._idle_read_period_s = max(IDLE_READ_PERIOD_S, self._read_period_s)
         self._dark_state: PatternState | None = None  # the static dark state last shown, if any
@@ -437,7 +443,7 @@ class GlimmerDevice:
     def _show_changes_now(self) -> None:
         """Something the ring shows changed (a press, a command, a person's settings): a frame task slowed
         down for a dark, static ring runs now (at this wake-up), not up to a second later."""
-        if self._started and self._frame_task.period_s != self._frame_period_s:
+        if self._started and self._frame_task.period_s > self._write_period_s:
             self._scheduler.run_soon(self._frame_task)
 
     def use_config(self, config: Config) -> bool:
@@ -534,23 +540,30 @@ class GlimmerDevice:
     def _render_frame(self, now_s: float) -> None:
         state = self.session.pattern
         flashing = self._flash is not None and now_s < self._flash[0]
+        frame_times: list[float] = [now_s]
         if state is not self._dark_state or flashing:
             if self.led is not None:
                 # The driver writes a frame only when its output differs from the last one written.
                 if flashing or not isinstance(self.led, SpiLedRing):
                     self.led.show(self._frame_for(now_s, state, flashing))
+                elif self._frames_per_write > 1:
+                    encoded, k0, frame_times = self._encoded_run(now_s, state, self._frames_per_write)
+                    self.led.show_paced(encoded, k0, k0 + len(frame_times), self._frame_period_s)
                 else:
-                    encoded, k = self._encoded_at(now_s, state)
-                    self.led.show_encoded(encoded, k)
-                self.frames_shown += 1
+                    encoded, k0, _ = self._encoded_run(now_s, state, 1)
+                    self.led.show_encoded(encoded, k0)
+                self.frames_shown += len(frame_times)
             self._dark_state = state if dark_from(state, now_s) and not flashing else None
         # Dark and static: nothing to render until the session swaps the state (on the session's 1 s grid,
         # before this task at the same wake-up) or a press, a command or new settings change what the ring
         # shows (they run it at once, _show_changes_now): the frame task rides on the sensor's grid.
-        dark_period_s = max(self._sensor_task.period_s, self._frame_period_s)
-        self._frame_task.period_s = dark_period_s if self._dark_state is not None else self._frame_period_s
-        for hook in self.hardware.on_frame:
-            hook(now_s)
+        if self._dark_state is not None:
+            self._frame_task.period_s = max(self._sensor_task.period_s, self._write_period_s)
+        else:
+            self._frame_task.period_s = self._frame_period_s if flashing else self._write_period_s
+        for t_s in frame_times:  # the simulator's hooks see each frame at its own time
+            for hook in self.hardware.on_frame:
+                hook(t_s)
         self.audio.poll()
 
     def _frame_for(self, now_s: float, state: PatternState, flashing: bool) -> NDArray[np.float64]:
@@ -595,19 +608,21 @@ class GlimmerDevice:
         return state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6
 
     def _render_batch(self, now_s: float, state: PatternState) -> None:
-        times = now_s + self._frame_period_s * np.arange(FRAME_BATCH, dtype=np.float64)
+        frames = max(FRAME_BATCH, self._frames_per_write)
+        times = now_s + self._frame_period_s * np.arange(frames, dtype=np.float64)
         self._batch_frames = led_frames(times, state, self.config.led.count)
         self._batch_times = times.tolist()
         self._batch_state = state
         self._batch_next = 0
         self._batch_encoded = None
 
-    def _encoded_at(self, now_s: float, state: PatternState) -> tuple[EncodedFrames, int]:
-        """The SPI ring's frame for deadline `now_s`, encoded ahead with the rest of its batch (the
-        assessment's progress marks drawn in): (the batch, the frame's index in it)."""
+    def _encoded_run(self, now_s: float, state: PatternState, m: int) -> tuple[EncodedFrames, int, list[float]]:
+        """The SPI ring's `m` frames from deadline `now_s` on, encoded ahead with the rest of their batch (the
+        assessment's progress marks drawn in): (the batch, the first frame's index in it, the frames' times)."""
         assert isinstance(self.led, SpiLedRing)
         marks = self._progress_marks()
-        if not self._batch_holds(now_s, state) or (self._batch_encoded is not None and marks != self._batch_marks):
+        if (not self._batch_holds(now_s, state) or self._batch_next + m > len(self._batch_times)
+                or (self._batch_encoded is not None and marks != self._batch_marks)):
             self._render_batch(now_s, state)
         if self._batch_encoded is None:
             frames = self._batch_frames[self._batch_next:]
@@ -618,8 +633,8 @@ class GlimmerDevice:
             self._batch_marks = marks
             self._batch_encoded_from = self._batch_next
         i = self._batch_next
-        self._batch_next = i + 1
-        return self._batch_encoded, i - self._batch_encoded_from
+        self._batch_next = i + m
+        return self._batch_encoded, i - self._batch_encoded_from, self._batch_times[i:i + m]
 
     # -- service hooks (device/service.py: systemd watchdog, config reload) -------------------------
 

@@ -141,6 +141,7 @@ class LedConfig:
     max_brightness: float = _spec(0.0, 1.0)
     gamma: float = _spec(1.0, 3.0)
     frame_rate_hz: float = _spec(10.0, 100.0)
+    frames_per_write: int = _spec(1, 25)
 
 
 @dataclass(frozen=True)

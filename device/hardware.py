@@ -12,12 +12,13 @@ from typing import Any
 from device.app import Hardware
 from device.clock import RealClock
 from device.config import Config
-from drivers.led_ring import SPI_SPEED_HZ, default_pin_factory, open_spidev
+from drivers.led_ring import SPI_SPEED_HZ, SpiWriter, default_pin_factory, open_spidev
 from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.sensor_layout import sensor_bus_factories
 from drivers.speaker import AudioOutput, NullAudioOutput, PyAudioOutput
 from drivers.speaker_recovery import RecoveringAudio
 from drivers.spi_recovery import RecoveringSpi
+from drivers.spi_stream import ThreadedSpiWriter, spidev_block_bytes
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,12 @@ def build_real_hardware(config: Config) -> Hardware:
     if config.led.kind == "spi":
         # A missing or failing SPI device is retried (drivers/spi_recovery.py); a missing library is not.
         led = config.led
-        spi = RecoveringSpi(lambda: open_spidev(led.spi_bus, led.spi_device, SPI_SPEED_HZ), clock)
+        # Paced writes (several frames each) take the line's time: a thread writes them (drivers/spi_stream.py).
+        def open_spi() -> SpiWriter:
+            spidev = open_spidev(led.spi_bus, led.spi_device, SPI_SPEED_HZ)
+            return ThreadedSpiWriter(spidev) if led.frames_per_write > 1 else spidev
+
+        spi = RecoveringSpi(open_spi, clock)
     elif config.led.kind == "pwm":
         pin_factory = default_pin_factory()
     sensor_a_bus, sensor_b_bus = sensor_bus_factories(config.sensor, open_i2c_bus)
@@ -61,6 +67,7 @@ def build_real_hardware(config: Config) -> Hardware:
         clock=clock,
         i2c_bus_factory=sensor_a_bus,
         spi=spi,
+        spi_block_bytes=spidev_block_bytes() if spi is not None else None,
         audio=build_audio(config, clock),
         pin_factory=pin_factory,
         second_i2c_bus_factory=sensor_b_bus,

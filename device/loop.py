@@ -7,7 +7,8 @@ Deadlines are whole microseconds from the schedule, not from when a task happene
 is no drift and periods that divide each other meet exactly; a task that falls more than a period
 behind skips the missed slots instead of bursting to catch up. A task may change its own `period_s`
 (the LED frame task slows down while the ring is dark); the next deadline is then the next multiple of
-the new period, so it meets the other tasks on their common grid.
+the new period counted from the first task's start, so it meets the other tasks (which started then) on
+their common grid.
 """
 from __future__ import annotations
 
@@ -59,10 +60,13 @@ class Scheduler:
         self._order = 0
         self._orders: dict[int, int] = {}  # id(task) -> order added
         self._deadline_us: int | None = None  # the deadline whose tasks are running, if any
+        self._origin_us: int | None = None  # the first task's start: every period's grid counts from it
 
     def add(self, task: Task) -> Task:
         # Ties run in the order tasks were added: sensor before pipeline before frame before publish.
         start_us = _to_us(max(task.start_s, self.clock.now_s()))
+        if self._origin_us is None:
+            self._origin_us = start_us
         self._orders[id(task)] = self._order
         heapq.heappush(self._heap, (start_us, self._order, task.generation, task, _to_us(task.period_s)))
         self._order += 1
@@ -113,8 +117,9 @@ class Scheduler:
         new_period_us = _to_us(task.period_s)
         if new_period_us <= 0:
             raise ValueError(f"task {task.name}: period must be a positive number of seconds")
-        if new_period_us != period_us:  # period changed: onto the new period's grid
-            next_us = (deadline_us // new_period_us + 1) * new_period_us
+        if new_period_us != period_us:  # period changed: onto the new period's grid (from the first start)
+            origin_us = self._origin_us or 0
+            next_us = origin_us + ((deadline_us - origin_us) // new_period_us + 1) * new_period_us
         else:
             next_us = deadline_us + period_us
         now_us = _to_us(self.clock.now_s())

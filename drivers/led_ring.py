@@ -71,6 +71,30 @@ SPI_BYTE_TABLE: Final = _bit_table()
 _LATCH: Final = bytes(LATCH_BYTES)
 
 
+def frame_slot_bytes(frame_period_s: float, spi_hz: float = SPI_SPEED_HZ) -> int:
+    """SPI bytes that take `frame_period_s` on the line at `spi_hz` (20 ms at 3.206 MHz: 8015 bytes)."""
+    if not frame_period_s > 0:
+        raise InputError(f"frame period must be > 0 s, got {frame_period_s}")
+    return max(1, round(frame_period_s * spi_hz / 8))
+
+
+def paced_offsets(lengths: list[int], slots: list[int], slot_bytes: int, block_bytes: int | None) -> list[int]:
+    """Where in one SPI write each packet starts (bytes from the write's start), for packets of `lengths`
+    that belong in frame slots `slots` (increasing) of `slot_bytes` each: at its slot's start, or later
+    when the packet before it is still being sent, or when it would straddle a multiple of `block_bytes`
+    (spidev sends a long write in blocks of its `bufsiz`, with a short pause between blocks: a pause in
+    the middle of a frame's data could latch half a frame, a pause in the low between frames cannot)."""
+    offsets: list[int] = []
+    end = 0
+    for length, slot in zip(lengths, slots, strict=True):
+        start = max(slot * slot_bytes, end)
+        if block_bytes and length <= block_bytes and start // block_bytes != (start + length - 1) // block_bytes:
+            start = (start // block_bytes + 1) * block_bytes
+        offsets.append(start)
+        end = start + length
+    return offsets
+
+
 def _channel_index(order: str) -> NDArray[np.intp]:
     """Columns of an (n, 3|4) RGB[W] array in the wire order, e.g. GRB -> [1, 0, 2]."""
     if order not in COLOUR_ORDERS:
@@ -244,7 +268,10 @@ class SpiLedRing:
         order: str = "GRB",
         gamma: float = DEFAULT_GAMMA,
         brightness_limit: float = 1.0,
+        block_bytes: int | None = None,
     ) -> None:
+        if block_bytes is not None and block_bytes < 1:
+            raise InputError(f"block_bytes must be >= 1 (spidev's bufsiz), got {block_bytes}")
         if not 1 <= n_leds <= 1024:
             raise InputError(f"n_leds must be in 1..1024, got {n_leds}")
         _channel_index(order)  # validate early
@@ -257,6 +284,7 @@ class SpiLedRing:
         self._columns = _channel_index(order)
         self._closed = False
         self._last_drive: bytes | None = None  # LED drive bytes of the last frame written
+        self.block_bytes = block_bytes
         self.frames_written = 0
         self.frames_unchanged = 0  # frames not written because the ring already shows them
 
@@ -324,6 +352,46 @@ class SpiLedRing:
             self._send_bytes(encoded.keys[k], encoded.packets[k])
         else:
             self._send(encoded.drive[k], encoded.wire[k])
+
+    def show_paced(self, encoded: EncodedFrames, k0: int, k1: int, frame_period_s: float) -> None:
+        """Show frames k0..k1-1 of frames encoded ahead, one every `frame_period_s`, in ONE SPI write
+        whose own clock paces them: each frame's bytes and latch start at its slot of the write, the line
+        held low in between (low is no data: the LEDs keep the frame they have). So a burst of frames
+        costs the caller one write, not one wake-up per frame; written at the first frame's deadline,
+        frame j shows j periods later. A frame equal to what the ring shows at its slot is a low slot,
+        not sent; low slots at the end are not written at all, and when no frame differs nothing is.
+
+        As with `show_encoded`, should the dither have moved on otherwise since the frames were encoded,
+        they are encoded afresh. The write's bytes never put a frame across a multiple of `block_bytes`
+        (see `paced_offsets`). InputError for an empty or out-of-range run."""
+        if self._closed:
+            raise OutputError("LED ring is closed")
+        if not 0 <= k0 < k1 <= len(encoded):
+            raise InputError(f"frames {k0}..{k1 - 1} are not in a run of {len(encoded)}")
+        expected = encoded.error_before if k0 == 0 else encoded.errors[k0 - 1]
+        if self._dither.error is not expected or not encoded.keys:
+            encoded, k0, k1 = self.encode_ahead(encoded.frames[k0:k1]), 0, k1 - k0
+        shown, lengths, slots, packets = self._last_drive, [], [], []
+        for k in range(k0, k1):
+            key = encoded.keys[k]
+            if key == shown:
+                self.frames_unchanged += 1
+                continue
+            shown = key
+            packet = encoded.packets[k]
+            lengths.append(len(packet))
+            slots.append(k - k0)
+            packets.append(packet)
+        self._dither.restore(encoded.errors[k1 - 1])
+        if not packets:
+            return
+        offsets = paced_offsets(lengths, slots, frame_slot_bytes(frame_period_s), self.block_bytes)
+        data = bytearray(offsets[-1] + lengths[-1])  # zeros: the line low between frames
+        for offset, packet in zip(offsets, packets, strict=True):
+            data[offset:offset + len(packet)] = packet
+        self._write(bytes(data))
+        self._last_drive = shown
+        self.frames_written += len(packets)
 
     def _send(self, drive: NDArray[np.uint8], wire: NDArray[np.uint8]) -> None:
         key = drive.tobytes()

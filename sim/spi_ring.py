@@ -13,6 +13,7 @@ otherwise it is counted and logged.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Final
@@ -22,7 +23,7 @@ from numpy.typing import NDArray
 
 from device.clock import Clock
 from device.errors import InputError
-from drivers.led_ring import COLOUR_ORDERS, DEFAULT_GAMMA, SPI_SPEED_HZ
+from drivers.led_ring import COLOUR_ORDERS, DEFAULT_GAMMA, LATCH_BYTES, SPI_SPEED_HZ
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +162,51 @@ class SpiRingSink:
         self._known_length = -1
         self._data_bytes = 0
         self._wire_columns = [order.index(c) for c in "RGB"] if len(order) == 3 else []
+        self.spi_hz = float(SPI_SPEED_HZ)
+        self._line_free_s = -math.inf  # when the last write has been clocked out
+        self._reset_bytes = math.ceil(min(part.reset_ns for part in PARTS) * 1e-9 * self.spi_hz / 8)
 
     def writebytes2(self, data: bytes | list[int]) -> None:
-        """Decode one write (one frame plus latch) and record it at the clock's time."""
+        """Decode one write and record each frame in it at the time the line carries it.
+
+        A write starts on the line at the clock's time, or when the write before it has been clocked out
+        if that is later (the bus sends one write after the other), and takes len(data) x 8 / spi_hz
+        seconds. It may hold several frames, each ended by a latch (a low long enough to reset the chain):
+        a frame is stamped with the time its first bit is on the line."""
         payload = bytes(data)
         self.byte_count += len(payload)
+        start_s = max(self._clock.now_s(), self._line_free_s)
+        self._line_free_s = start_s + len(payload) * 8.0 / self.spi_hz
+        for offset, piece in self._pieces(payload):
+            rgb = self._decode(piece)
+            if rgb is None:
+                return
+            self.frames.append((start_s + offset * 8.0 / self.spi_hz, rgb))
+            self.frame_count += 1
+
+    def _pieces(self, payload: bytes) -> list[tuple[int, bytes]]:
+        """(offset in the write, its bytes and latch) of each frame of a write: a frame ends at a low at
+        least as long as the shortest reset of a supported part; its latch is kept up to LATCH_BYTES (a
+        longer low shows the LEDs the same). A write whose only low run is the latch at its end is one
+        frame (the usual single-frame write, found without numpy)."""
+        first_zero = payload.find(0)
+        if first_zero > 0 and payload.count(0, first_zero) == len(payload) - first_zero:
+            return [(0, payload)]
+        raw = np.frombuffer(payload, dtype=np.uint8)
+        nonzero = np.flatnonzero(raw)
+        if nonzero.size == 0:
+            return []  # the line low throughout: no data, the LEDs keep what they show
+        gaps = np.flatnonzero(np.diff(nonzero) - 1 >= self._reset_bytes)
+        starts = [int(nonzero[0]), *(int(i) for i in nonzero[gaps + 1])]
+        data_ends = [*(int(i) + 1 for i in nonzero[gaps]), int(nonzero[-1]) + 1]
+        pieces = []
+        for i, (start, end) in enumerate(zip(starts, data_ends, strict=True)):
+            stop = len(payload) if i == len(starts) - 1 else min(starts[i + 1], end + LATCH_BYTES)
+            pieces.append((start, payload[start:stop]))
+        return pieces
+
+    def _decode(self, payload: bytes) -> NDArray[np.uint8] | None:
+        """One frame's colours (n, 3), or None for a malformed frame when not strict (InputError when strict)."""
         if payload == self._last_payload and self._last_rgb is not None:
             rgb = self._last_rgb  # the same bytes decode the same (frames are never modified in place)
         else:
@@ -185,11 +226,10 @@ class SpiRingSink:
                 if self.strict:
                     raise
                 log.warning("malformed SPI frame dropped (%d so far): %s", self.malformed_count, exc)
-                return
+                return None
             rgb.setflags(write=False)
             self._last_payload, self._last_rgb = payload, rgb
-        self.frames.append((self._clock.now_s(), rgb))
-        self.frame_count += 1
+        return rgb
 
     def close(self) -> None:
         self.closed = True
@@ -225,8 +265,19 @@ class SpiRingSink:
         return np.frombuffer(wire, dtype=np.uint8).reshape(-1, 3)[:, self._wire_columns]
 
     def latest(self) -> NDArray[np.uint8] | None:
-        """The last decoded frame, (n, 3) uint8 drive levels, or None before the first."""
-        return self.frames[-1][1] if self.frames else None
+        """The frame the ring shows at the clock's now, (n, 3) uint8 drive levels, or None before the first;
+        once closed, the frame it is left showing."""
+        if self.closed:
+            return self.frames[-1][1] if self.frames else None
+        return self.frame_at(self._clock.now_s())
+
+    def frame_at(self, t_s: float) -> NDArray[np.uint8] | None:
+        """The frame the ring shows at clock time `t_s` (the last one on the line by then; frames of a
+        paced write may lie ahead of the clock), or None before the first kept one."""
+        for stamp_s, rgb in reversed(self.frames):
+            if stamp_s <= t_s + 1e-9:
+                return rgb
+        return None
 
     def perceived(self, rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
         """Drive bytes -> perceived levels 0..1 (undoes the driver's gamma)."""
@@ -246,9 +297,9 @@ class SpiRingSink:
                      + _LUMA_B * sum(data[2::width])) / (255.0 * n)
         return luminance ** (1.0 / self.gamma) if perceived else luminance
 
-    def mean_brightness(self, perceived: bool = True) -> float:
-        """`brightness` of the latest frame (0 before any frame)."""
-        rgb = self.latest()
+    def mean_brightness(self, perceived: bool = True, at_s: float | None = None) -> float:
+        """`brightness` of the frame shown at `at_s` (default: the clock's now; 0 before any frame)."""
+        rgb = self.latest() if at_s is None else self.frame_at(at_s)
         if rgb is None:
             return 0.0
         cached = self._mean_of

@@ -114,14 +114,15 @@ class SimWorld:
         light is hidden from them (the unpaced control)."""
         if self.unpaced:
             return
-        level = self.seen_level()
+        level = self.seen_level(t_s)
         for person in self.people:
             person.see_light(t_s, level)
 
-    def seen_level(self) -> float:
-        """Mean perceived brightness 0..1 of what the device shows right now (ring or plain LED)."""
+    def seen_level(self, t_s: float | None = None) -> float:
+        """Mean perceived brightness 0..1 of what the device shows at clock time `t_s` (default now; the
+        ring's frames of a paced write may lie a little ahead of the clock) or, for the plain LED, now."""
         if self.led_kind == "spi":
-            return self.ring.mean_brightness(perceived=True)
+            return self.ring.mean_brightness(perceived=True, at_s=t_s)
         if self.led_kind == "pwm":  # the PWM duty cycle gpiozero's mock pin holds, gamma undone
             return float(self.pins.pin(self.pwm_gpio).state) ** (1.0 / self.gamma)
         return 0.0

@@ -217,3 +217,27 @@ def test_run_soon_runs_a_slowed_task_at_this_wakeup_and_voids_its_old_deadline()
     assert scheduler.wakeups == 3 + 5  # no wake-up for the frame's void 1.0 s deadline either
     scheduler.run(until_s=1.0)
     assert ("frame", 1.0) in seen and [t for name, t in seen].count(1.0) == 2  # frame and buttons, once each
+
+
+@pytest.mark.parametrize("start_s", [0.0, 0.035, 0.3517, 7.0001])
+def test_a_task_that_changes_its_period_meets_tasks_started_off_the_grid(start_s: float) -> None:
+    """The device's clock starts when it is built, so the loop's first deadline is anywhere: a task moving
+    onto a longer period must land on the deadlines of the tasks that started with it (one wake-up for
+    all of them), not on multiples of the period from clock zero."""
+    clock = SimClock()
+    clock.wait_until(start_s, threading.Event())
+    scheduler = Scheduler(clock, threading.Event())
+    sensor_times: list[float] = []
+    frame_times: list[float] = []
+    frame = Task("frame", 0.02, lambda t: None)
+
+    def run(t: float) -> None:
+        frame_times.append(t)
+        frame.period_s = 0.1
+
+    frame.run = run
+    scheduler.add(Task("sensor", 0.1, sensor_times.append))
+    scheduler.add(frame)
+    scheduler.run(until_s=start_s + 2.0)
+    assert frame_times[1:] == pytest.approx(sensor_times[1:len(frame_times)], abs=1e-6)
+    assert scheduler.wakeups == len(sensor_times)  # the frame task never woke the loop on its own

@@ -118,4 +118,4 @@ def test_frames_between_timing_checks_read_as_their_pulses_do(order: str) -> Non
     assert sink._known_groups  # the fast reading was used
     odd = bytes([0b10001000] * 4 * 3 * 15) + bytes(200)  # 15 LEDs: another length, decoded from pulses
     sink.writebytes2(odd)
-    assert sink.latest() is not None and sink.latest().shape == (15, 3)  # type: ignore[union-attr]
+    assert sink.frames[-1][1].shape == (15, 3)
