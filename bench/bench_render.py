@@ -3,8 +3,8 @@
 Renders `--seconds` of simulated time as fast as possible, measuring process CPU time:
 - LED: frames at `--fps` frames/s, gamma + WS2812 SPI encoding through SpiLedRing into a writer
   that drops the bytes, two ways: as the main loop does it on the device (FRAME_BATCH frames rendered
-  and encoded at once with `led_frames` and `SpiLedRing.encode_ahead`, then written one by one, minus
-  the SPI ioctl), and frame by frame (`led_frame` and `SpiLedRing.show`);
+  and encoded at once with `led_frames` and `SpiLedRing.encode_ahead`, then written five to a paced write,
+  `SpiLedRing.show_paced`, minus the SPI ioctl), and frame by frame (`led_frame` and `SpiLedRing.show`);
 - audio: hum_block at `--rate` Hz in blocks of `--block` frames (what the PortAudio callback does).
 Prints the share of one core each takes at real time: cpu_s / simulated_s x 100 %.
 The pacer glides and the sparkle is on, so every branch of the renderers is exercised. `--two-people`
@@ -71,8 +71,9 @@ def led_cpu_s(state: PatternState, seconds: float, fps: float, n_leds: int) -> f
     return _cpu_s(work)
 
 
-def led_batched_cpu_s(state: PatternState, seconds: float, fps: float, n_leds: int) -> float:
-    """CPU seconds for the same frames as the daemon renders them: FRAME_BATCH at a time."""
+def led_batched_cpu_s(state: PatternState, seconds: float, fps: float, n_leds: int, per_write: int = 5) -> float:
+    """CPU seconds for the same frames as the daemon renders them: FRAME_BATCH at a time, sent
+    `per_write` frames to a paced write (`SpiLedRing.show_paced`; 1: one write a frame)."""
     ring = SpiLedRing(DropWriter(), n_leds, gamma=2.2, brightness_limit=0.6)
     times_s = np.arange(0.0, seconds, 1.0 / fps)
     batches = [times_s[k:k + FRAME_BATCH] for k in range(0, len(times_s), FRAME_BATCH)]
@@ -80,8 +81,11 @@ def led_batched_cpu_s(state: PatternState, seconds: float, fps: float, n_leds: i
     def work() -> None:
         for times in batches:
             encoded = ring.encode_ahead(led_frames(times, state, n_leds))
-            for k in range(len(encoded)):
-                ring.show_encoded(encoded, k)
+            for k in range(0, len(encoded), per_write):
+                if per_write == 1:
+                    ring.show_encoded(encoded, k)
+                else:
+                    ring.show_paced(encoded, k, min(k + per_write, len(encoded)), 1.0 / fps)
 
     return _cpu_s(work)
 

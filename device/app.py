@@ -608,7 +608,7 @@ class GlimmerDevice:
         return state is self._batch_state and i < len(self._batch_times) and abs(self._batch_times[i] - now_s) < 1e-6
 
     def _render_batch(self, now_s: float, state: PatternState) -> None:
-        frames = max(FRAME_BATCH, self._frames_per_write)
+        frames = -(-FRAME_BATCH // self._frames_per_write) * self._frames_per_write  # whole writes
         times = now_s + self._frame_period_s * np.arange(frames, dtype=np.float64)
         self._batch_frames = led_frames(times, state, self.config.led.count)
         self._batch_times = times.tolist()
