@@ -76,8 +76,26 @@ LINE_MIN = 8.0  # spectral line (height over the noise floor) that must back an 
 LINE_STRONG = 35.0  # a line this strong locks with a weaker autocorrelation peak ...
 LOCK_ON_LINE = 0.3  # ... of at least this, at the line's period or twice it
 LINE_PERIOD_AGREEMENT = 0.12  # autocorrelation interval / line period within this of 1 (or 2)
-LOCK_OFF = 0.3  # below this twice in a row, reporting stops
-LOCK_OFF_COUNT = 2  # consecutive weak checks before reporting stops
+# Every check judges the window divided by its own running RMS envelope (ENVELOPE_S), so that each
+# second of it counts alike: otherwise the largest part decides, and a large transient that fades into
+# noise (a settling finger, an exposure control hunting) keeps looking periodic for a whole window after
+# it has gone.
+ENVELOPE_S = 2.0  # running RMS window: two beats at 60/min, one at 30/min
+# A new lock reports its beats (the replayed window) only once the next check upholds it: its
+# autocorrelation or spectral line still meets the bar to make a lock, and its first difference the
+# looser SLOPE_CONFIRM. Chance locks on 1/f^alpha noise mostly fail this; it delays the first beat by
+# PERIODICITY_EVERY_S. At the end of a recording (flush) the last window is judged instead.
+SLOPE_CONFIRM = 0.3  # below every real record's value at that check (0.33, Welltory), see README
+# Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
+# than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
+# not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
+# the beats are plain, and loses its lock far more often if it is.
+LOCK_OFF = 0.3  # autocorrelation peak needed to keep a lock (LOCK_ON to make one)
+LOCK_OFF_COUNT = 2  # consecutive checks below LOCK_OFF before reporting stops
+# A lock is also released when the RMS of the last ENVELOPE_S of the band-passed signal has fallen to
+# below 1/LEVEL_FALL of what it was when the lock was made: the evidence described a signal that is gone
+# (a transient, a finger lifting). The window is then judged afresh from the new level only.
+LEVEL_FALL = 5.0
 LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # A pulse's periodicity survives differentiation (its upstroke repeats; its harmonics are phase-locked),
 # the periodicity of band-passed 1/f^alpha noise or pressure drift does not (it comes from the noise's
@@ -96,7 +114,7 @@ SEED_IBI_MAX_S = 1.0
 STALL_INTERVALS = 3.0
 STALL_MIN_S = 2.0
 MAX_BRIDGE_S = 2.5  # longer runs of lost samples restart the pipeline
-BUFFER_S = 8.0  # ring buffers: replay window + look-back, bounded
+BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
 # Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
 # uncertainty from sensor noise (device/signal/peak_timing.py), times its shape score. At 10 ms a beat
@@ -166,6 +184,8 @@ class PulsePipeline:
         self._judged.clear(0)
         self._next_check = 0
         self._picker: BeatPicker | None = None
+        self._confirmed = False  # the lock's first check after it was made upheld it: beats are reported
+        self._lock_rms = 0.0  # RMS of the judged window the lock was made on
         self._low_count = 0
         self._last_emitted = -1
         self._periodicity = 0.0
@@ -184,7 +204,7 @@ class PulsePipeline:
     @property
     def locked(self) -> bool:
         """True while the signal is judged pulsatile and beats are being reported."""
-        return self._picker is not None
+        return self._picker is not None and self._confirmed
 
     def push(self, ppg: NDArray[np.float64], first_index: int, dc_ok: bool | None = None) -> PulseUpdate:
         """Feed consecutive samples (systolic peak up) starting at sample index `first_index`.
@@ -223,6 +243,9 @@ class PulsePipeline:
     def flush(self) -> PulseUpdate:
         """The stream has ended (end of a recording): confirm and report the beats still waiting."""
         beats: list[Beat] = []
+        if self._picker is not None and not self._confirmed:
+            window = self._judged_window()  # the stream ended before the next check: judge what there is
+            self._confirm_lock(window is not None and self._evidence(window)[5])
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
             self._drop_waves()
@@ -285,25 +308,39 @@ class PulsePipeline:
         tiled = np.resize(cycle, n + 1)  # tiled[n] is where the repetition would go on
         return np.asarray(tiled[:n] + np.linspace(0.0, next_value - tiled[n], n + 1)[1:], dtype=np.float64)
 
-    def _check_periodicity(self, dc_ok: bool | None) -> None:
-        end = self._raw.end
-        first = max(self._origin + self._settle, end - self._window, self._filtered.start)
-        if end - first < self._min_window:
-            return
-        window = self._judged.view(first, end)
+    def _evidence(self, window: NDArray[np.float64]) -> tuple[float, float, float, bool, bool, bool]:
+        """(autocorrelation strength, its interval s, line period s or 0, acf_ok, line_ok) of a judged
+        window: the evidence a lock is made on (LOCK_ON with LINE_MIN, or LINE_STRONG with LOCK_ON_LINE,
+        either with SLOPE_LOCK_ON)."""
+        window = _envelope_normalised(window, round(ENVELOPE_S * self.fs_hz))
         strength, interval_s = periodicity(window, self.fs_hz)
         line, line_hz = spectral_line(window, self.fs_hz)
-        self._periodicity = strength
         acf_ok = strength >= LOCK_ON and line >= LINE_MIN
         line_ok = line >= LINE_STRONG and strength >= LOCK_ON_LINE and _confirms(interval_s, line_hz)
-        if (acf_ok or line_ok) and self._picker is None:
+        periodic = acf_ok or line_ok
+        if periodic:
             slope_strength, _ = periodicity(np.diff(window), self.fs_hz)
+            periodic = slope_strength >= SLOPE_CONFIRM
             if slope_strength < SLOPE_LOCK_ON:
                 acf_ok = line_ok = False
+        return strength, interval_s, 1.0 / line_hz if line_ok else 0.0, acf_ok, line_ok, periodic
+
+    def _judged_window(self) -> NDArray[np.float64] | None:
+        end = self._raw.end
+        first = max(self._origin + self._settle, end - self._window, self._filtered.start)
+        return None if end - first < self._min_window else self._judged.view(first, end)
+
+    def _check_periodicity(self, dc_ok: bool | None) -> None:
+        window = self._judged_window()
+        if window is None:
+            return
+        end = self._raw.end
+        strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window)
+        self._periodicity = strength
         previous_s, self._interval_s = self._interval_s, interval_s if acf_ok else 0.0
-        previous_line_s, self._line_period_s = self._line_period_s, 1.0 / line_hz if line_ok else 0.0
+        previous_line_s, self._line_period_s = self._line_period_s, line_period_s
         self._acf_run = self._acf_run + 1 if acf_ok and _agree(interval_s, previous_s) else 0
-        self._line_run = self._line_run + 1 if line_ok and _agree(self._line_period_s, previous_line_s) else 0
+        self._line_run = self._line_run + 1 if line_ok and _agree(line_period_s, previous_line_s) else 0
         if self._picker is None:
             seed_s = 0.0
             if self._acf_run >= LOCK_CHECKS - 1:
@@ -312,18 +349,44 @@ class PulsePipeline:
                 seed_s = self._line_period_s
             if seed_s > 0.0 and dc_ok is not False:
                 self._seed_picker(seed_s, window, None)
-                log.debug("pulse found: periodicity %.2f, line %.0f, interval %.3f s", strength, line, seed_s)
-        elif strength < LOCK_OFF:
+                self._lock_rms = self._recent_rms(len(window))
+                self._confirmed = False
+                log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, seed_s)
+            return
+        if self._recent_rms(len(window)) * LEVEL_FALL < self._lock_rms:
+            self._unlock(f"signal fell below 1/{LEVEL_FALL:g} of its level when the lock was made")
+            # judged afresh from the new level only: the larger signal before would still dominate the window
+            self._origin = end - self._settle
+            self._interval_s = self._line_period_s = 0.0
+            self._acf_run = self._line_run = 0
+            return
+        if not self._confirmed:
+            self._confirm_lock(periodic)
+            return
+        if strength < LOCK_OFF:
             self._low_count += 1
             if self._low_count >= LOCK_OFF_COUNT:
-                self._unlock(f"periodicity {strength:.2f}")
+                self._unlock("periodicity below the bar to keep a lock")
+            return
+        self._low_count = 0
+        last = self._picker.last_beat
+        stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
+        if acf_ok and last is not None and end - last > stall:
+            log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
+            self._seed_picker(interval_s, window, last)
+
+    def _recent_rms(self, at_most: int) -> float:
+        """RMS of the last ENVELOPE_S (at most `at_most` samples) of the judged signal."""
+        end = self._raw.end
+        recent = self._judged.view(end - min(at_most, round(ENVELOPE_S * self.fs_hz)), end)
+        return float(np.sqrt(np.mean(recent * recent)))
+
+    def _confirm_lock(self, evidence: bool) -> None:
+        """A new lock's first check after it was made: its beats are reported if the evidence holds."""
+        if evidence:
+            self._confirmed = True
         else:
-            self._low_count = 0
-            last = self._picker.last_beat
-            stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
-            if acf_ok and last is not None and end - last > stall:
-                log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
-                self._seed_picker(interval_s, window, last)
+            self._unlock("a new lock not confirmed by the next check")
 
     def _seed_picker(self, seed_s: float, window: NDArray[np.float64], last_beat: int | None) -> None:
         """A new beat picker seeded from the autocorrelation; it replays the judged window (after
@@ -339,13 +402,15 @@ class PulsePipeline:
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
         self._picker = None
+        self._confirmed = False
         self._low_count = 0
         self._qualities.clear()
         self._queue.clear()
 
     def _emit_ready(self, beats: list[Beat], final: bool) -> None:
         """Time and report the confirmed beats whose raw window has fully arrived (all of them if final)."""
-        while self._queue and (final or self._queue[0].index + self._timer.reach_after <= self._raw.end):
+        while self._confirmed and self._queue and (final or self._queue[0].index + self._timer.reach_after
+                                                   <= self._raw.end):
             peak = self._queue.popleft()
             if peak.index <= self._last_emitted:
                 continue
@@ -380,12 +445,20 @@ class PulsePipeline:
         return any(a < hi and lo < b for a, b in self._bridged)
 
     def _update(self, beats: tuple[Beat, ...], dc_ok: bool | None) -> PulseUpdate:
-        locked = self._picker is not None and dc_ok is not False
+        locked = self.locked and dc_ok is not False
         quality = 0.0
         if locked and self._qualities:
             quality = min(self._periodicity, sum(self._qualities) / len(self._qualities))
         gaps, self._gaps = tuple(self._gaps), []
         return PulseUpdate(beats, locked, quality, gaps)
+
+
+def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
+    """`y` divided by its centred running RMS over `width` samples (edges: the RMS of what is there)."""
+    kernel = np.ones(max(1, min(width, len(y))))
+    power = np.convolve(y * y, kernel, mode="same") / np.convolve(np.ones(len(y)), kernel, mode="same")
+    floor = 1e-12 + 1e-6 * float(power.max(initial=0.0))
+    return np.asarray(y / np.sqrt(np.maximum(power, floor)), dtype=np.float64)
 
 
 def _agree(interval_s: float, previous_s: float) -> bool:
