@@ -132,7 +132,7 @@ def test_a_pulse_that_collapses_is_judged_afresh_and_found_again(fs_hz: int, fac
     beats = rsa_beat_times(duration_s)
     gains = np.where(beats > change_s, factor, 1.0)
     x = synthetic_ppg(beats, fs_hz, duration_s, noise=0.0005, gains=gains)
-    first, releases = releases_after_lock(x, fs_hz)
+    _, releases = releases_after_lock(x, fs_hz)
     assert releases == (0 if factor > 1.0 / LEVEL_FALL else 1)
     got = detect_beats(x, fs_hz)
     later = beats[(beats > change_s + 12.0) & (beats < duration_s - 1.0)]
