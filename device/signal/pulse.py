@@ -96,6 +96,7 @@ LOCK_OFF_COUNT = 2  # consecutive checks below LOCK_OFF before reporting stops
 # below 1/LEVEL_FALL of what it was when the lock was made: the evidence described a signal that is gone
 # (a transient, a finger lifting). The window is then judged afresh from the new level only.
 LEVEL_FALL = 5.0
+LEVEL_MEMORY_S = 30.0
 LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # A pulse's periodicity survives differentiation (its upstroke repeats; its harmonics are phase-locked),
 # the periodicity of band-passed 1/f^alpha noise or pressure drift does not (it comes from the noise's
@@ -185,7 +186,7 @@ class PulsePipeline:
         self._next_check = 0
         self._picker: BeatPicker | None = None
         self._confirmed = False  # the lock's first check after it was made upheld it: beats are reported
-        self._lock_rms = 0.0  # RMS of the judged window the lock was made on
+        self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
         self._low_count = 0
         self._last_emitted = -1
         self._periodicity = 0.0
@@ -308,17 +309,23 @@ class PulsePipeline:
         tiled = np.resize(cycle, n + 1)  # tiled[n] is where the repetition would go on
         return np.asarray(tiled[:n] + np.linspace(0.0, next_value - tiled[n], n + 1)[1:], dtype=np.float64)
 
-    def _evidence(self, window: NDArray[np.float64]) -> tuple[float, float, float, bool, bool, bool]:
-        """(autocorrelation strength, its interval s, line period s or 0, acf_ok, line_ok) of a judged
-        window: the evidence a lock is made on (LOCK_ON with LINE_MIN, or LINE_STRONG with LOCK_ON_LINE,
-        either with SLOPE_LOCK_ON)."""
+    def _evidence(self, window: NDArray[np.float64],
+                  slope: bool = True) -> tuple[float, float, float, bool, bool, bool]:
+        """What a judged window says, envelope-normalised: (autocorrelation strength, its interval s,
+        confirmed line period s or 0, acf_ok, line_ok, periodic).
+
+        acf_ok / line_ok: the evidence a lock is made on (LOCK_ON with LINE_MIN, or LINE_STRONG with
+        LOCK_ON_LINE, either with SLOPE_LOCK_ON); periodic: the same with SLOPE_CONFIRM instead, what
+        confirms a new lock. Without `slope` the first difference is not judged: all three are then the
+        autocorrelation's and the line's verdicts alone (what a kept lock's checks need).
+        """
         window = _envelope_normalised(window, round(ENVELOPE_S * self.fs_hz))
         strength, interval_s = periodicity(window, self.fs_hz)
         line, line_hz = spectral_line(window, self.fs_hz)
         acf_ok = strength >= LOCK_ON and line >= LINE_MIN
         line_ok = line >= LINE_STRONG and strength >= LOCK_ON_LINE and _confirms(interval_s, line_hz)
         periodic = acf_ok or line_ok
-        if periodic:
+        if periodic and slope:
             slope_strength, _ = periodicity(np.diff(window), self.fs_hz)
             periodic = slope_strength >= SLOPE_CONFIRM
             if slope_strength < SLOPE_LOCK_ON:
@@ -335,7 +342,9 @@ class PulsePipeline:
         if window is None:
             return
         end = self._raw.end
-        strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window)
+        # the first difference is judged only where it is needed: to make or confirm a lock, or to re-seed
+        needs_slope = not self.locked or self._stalled()
+        strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window, needs_slope)
         self._periodicity = strength
         previous_s, self._interval_s = self._interval_s, interval_s if acf_ok else 0.0
         previous_line_s, self._line_period_s = self._line_period_s, line_period_s
@@ -353,13 +362,17 @@ class PulsePipeline:
                 self._confirmed = False
                 log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, seed_s)
             return
-        if self._recent_rms(len(window)) * LEVEL_FALL < self._lock_rms:
+        level = self._recent_rms(len(window))
+        if level * LEVEL_FALL < self._lock_rms:
             self._unlock(f"signal fell below 1/{LEVEL_FALL:g} of its level when the lock was made")
             # judged afresh from the new level only: the larger signal before would still dominate the window
             self._origin = end - self._settle
             self._interval_s = self._line_period_s = 0.0
             self._acf_run = self._line_run = 0
             return
+        # the reference level follows the signal slowly (LEVEL_MEMORY_S), so that a pulse whose size drifts
+        # over minutes is not taken for one that collapsed
+        self._lock_rms += (level - self._lock_rms) * (1.0 - np.exp(-PERIODICITY_EVERY_S / LEVEL_MEMORY_S))
         if not self._confirmed:
             self._confirm_lock(periodic)
             return
@@ -370,10 +383,15 @@ class PulsePipeline:
             return
         self._low_count = 0
         last = self._picker.last_beat
-        stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
-        if acf_ok and last is not None and end - last > stall:
+        if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
             self._seed_picker(interval_s, window, last)
+
+    def _stalled(self, interval_s: float = 0.0) -> bool:
+        """The picker has confirmed no beat for STALL_INTERVALS x `interval_s` (at least STALL_MIN_S)."""
+        last = self._picker.last_beat if self._picker is not None else None
+        stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
+        return last is not None and self._raw.end - last > stall
 
     def _recent_rms(self, at_most: int) -> float:
         """RMS of the last ENVELOPE_S (at most `at_most` samples) of the judged signal."""
@@ -454,9 +472,13 @@ class PulsePipeline:
 
 
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
-    """`y` divided by its centred running RMS over `width` samples (edges: the RMS of what is there)."""
-    kernel = np.ones(max(1, min(width, len(y))))
-    power = np.convolve(y * y, kernel, mode="same") / np.convolve(np.ones(len(y)), kernel, mode="same")
+    """`y` divided by its centred running RMS over `width` samples (at the edges, over what is there)."""
+    n = len(y)
+    half = max(1, min(width, n)) // 2
+    cumulative = np.concatenate(([0.0], np.cumsum(y * y)))
+    k = np.arange(n)
+    lo, hi = np.maximum(k - half, 0), np.minimum(k + half + 1, n)
+    power = (cumulative[hi] - cumulative[lo]) / (hi - lo)
     floor = 1e-12 + 1e-6 * float(power.max(initial=0.0))
     return np.asarray(y / np.sqrt(np.maximum(power, floor)), dtype=np.float64)
 

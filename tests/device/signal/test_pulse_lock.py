@@ -69,10 +69,9 @@ def test_no_beats_once_a_fading_wobble_has_sunk_into_the_noise(fs_hz: int, alpha
 
 @pytest.mark.parametrize("fs_hz", [25, 50, 100])
 @pytest.mark.parametrize("seed", range(4))
-def test_slow_pressure_drift_gives_no_beats(fs_hz: int, seed: int, request: pytest.FixtureRequest) -> None:
-    """Brown noise plus a random walk of the level (bench/bench_no_pulse.py's drift), 2 min."""
-    if (fs_hz, seed) == (25, 2):
-        request.applymarker(NOT_FIXED)
+def test_slow_pressure_drift_gives_no_beats(fs_hz: int, seed: int) -> None:
+    """Brown noise plus a random walk of the level (bench/bench_no_pulse.py's drift), 2 min (these seeds
+    pass; unseen ones now and then do not: bench/bench_no_pulse.py --first-seed 200)."""
     assert len(detect_beats(drift(120 * fs_hz, seed), fs_hz)) == 0
 
 
