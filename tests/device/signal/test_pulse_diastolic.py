@@ -53,8 +53,10 @@ def test_a_wave_at_half_the_interval_does_not_double_106_per_minute(fs_hz: float
 @pytest.mark.parametrize("fs_hz", [25.0, 30.0, 50.0, 100.0])
 @pytest.mark.parametrize("delay_s", [0.4, 0.45])
 def test_a_wave_after_the_refractory_window_does_not_double_80_per_minute(fs_hz: float, delay_s: float) -> None:
-    # this way in depends on where the first beats fall: the seed (of 0-2) that doubles at each rate
-    seed = 1 if (fs_hz, delay_s) == (50.0, 0.45) else 2
+    # this way in depends on where the first beats fall: a seed that doubles at each rate (the lock's
+    # confirmation check, which moved the first reported beats by a second, changed which seeds do)
+    seeds = {(25.0, 0.4): 4, (30.0, 0.4): 4, (50.0, 0.4): 16, (100.0, 0.4): 4, (50.0, 0.45): 1}
+    seed = seeds.get((fs_hz, delay_s), 2)
     estimate, true_bpm = _read_bpm(80.0, 0.8, delay_s, fs_hz, seed=seed)
     assert estimate is not None
     assert abs(estimate - true_bpm) <= 5.0

@@ -22,9 +22,10 @@ from tests.device.signal.synthetic_ppg import phone_camera_ppg, power_law_noise
 FS_HZ = 30.0
 NOT_FIXED = "issue 7: a start burst hides a short record's pulse (README, 'Records that open with a burst')"
 # (start_s, start_size, hr_bpm) that give no heart rate, or a wrong one, today
-STEP_FAILS = {(1.0, 60.0, 60), (1.0, 60.0, 106), (1.0, 60.0, 150), (1.5, 10.0, 106), (1.5, 10.0, 150),
-              (1.5, 30.0, 60), (1.5, 30.0, 106), (1.5, 30.0, 150), (1.5, 60.0, 60), (1.5, 60.0, 106),
-              (1.5, 60.0, 150)}
+# (two fewer since the lock is judged on the envelope-normalised window, where the burst weighs no more
+# than any other second: (1.0, 60.0, 106) and (1.0, 60.0, 150) now read right)
+STEP_FAILS = {(1.0, 60.0, 60), (1.5, 10.0, 106), (1.5, 10.0, 150), (1.5, 30.0, 60), (1.5, 30.0, 106),
+              (1.5, 30.0, 150), (1.5, 60.0, 60), (1.5, 60.0, 106), (1.5, 60.0, 150)}
 
 
 @pytest.mark.parametrize("hr_bpm", [60, 106, 150])
@@ -50,7 +51,7 @@ def test_a_10_s_record_after_an_exposure_step_gives_the_right_heart_rate(
 @pytest.mark.parametrize("hr_bpm", [75, 120])
 def test_decaying_start_transients_leave_the_rate_right(start: str, hr_bpm: float,
                                                         request: pytest.FixtureRequest) -> None:
-    if start == "linear":
+    if (start, hr_bpm) == ("linear", 120):  # (75/min reads right since the envelope-normalised lock)
         request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError, reason=NOT_FIXED))
     ppg, truth = phone_camera_ppg(hr_bpm, 10.0, seed=1, noise=0.1, start=start, start_size=60.0)
     estimate = heart_rate(run_record(ppg, FS_HZ)[0])
