@@ -15,7 +15,7 @@ Started by bench/bench_daemon.py (which reads the JSON line it prints); usable a
      on the main loop's thread, so thread time is exact for them; the metering's own cost per call
      (calibrated on empty calls at start) is counted with the simulator, not the device;
    - device CPU = process CPU - simulator CPU, as a share of one core over the wall window.
-   With paced LED writes (led.frames_per_write > 1) the device's writer thread runs too, over a stand-in
+   With paced LED writes (led.paced_writes) the device's writer thread runs too, over a stand-in
    line that takes each write's time on the wire (`_WriterThreadToo`), so its cost is the device's.
 4. Peak RSS of the process (resource.getrusage ru_maxrss).
 
@@ -128,16 +128,17 @@ class _WriterThreadToo:
         self._sink.close()
 
 
+CONFIG_PATH: list[Path | None] = [None]  # the probe's --config (None: the defaults)
 WORLD_BUILD = [0.0, 0.0]  # CPU and wall seconds spent building the simulated world (not the daemon's)
 
 
 def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any, Any]:
     """(device, clock) on simulated hardware, every simulator entry point metered."""
-    from device.config import load_config
+    from device.config import frames_per_write, load_config
 
     cpu0, wall0 = time.process_time(), time.monotonic()
 
-    config = load_config(None)
+    config = load_config(CONFIG_PATH[0])
     start_wall = datetime(2026, 1, 1, 12, 0)  # daytime: no night caps, same in every run
     if world_kind in ("person", "together"):
         from sim.world import build_sim_world
@@ -171,7 +172,7 @@ def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any,
     for each in buses:
         each.transfer = meter.wrap(each.transfer)  # type: ignore[method-assign]
     ring.writebytes2 = meter.wrap(ring.writebytes2)  # type: ignore[method-assign]
-    if config.led.frames_per_write > 1:
+    if frames_per_write(config) > 1:
         hardware.spi = _WriterThreadToo(ring)
     audio._write = meter.wrap(audio._write)  # type: ignore[attr-defined]
     hardware.on_frame[:] = [meter.wrap(hook) for hook in hardware.on_frame]
@@ -184,7 +185,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--world", choices=("person", "lean", "together"), default="person",
                         help="the simulated person, a thin pulse train, or two people in a together session")
     parser.add_argument("--seconds", type=float, default=20.0, help="real-time window measured (default 20)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="a config file (TOML, as `glimmer run -c` takes) instead of the defaults")
     args = parser.parse_args(argv)
+    CONFIG_PATH[0] = args.config
 
     meter = SimMeter()
     t_sim0, cpu_sim0 = time.monotonic(), time.process_time()

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.clock import Clock
-from device.config import Config
+from device.config import Config, frames_per_write
 from device.errors import CommandRejected, OutputError
 from device.home.commands import Command
 from device.home.messages import DeviceState, Person, glimmer_event
@@ -212,9 +212,9 @@ class GlimmerDevice:
         self.last_payload: dict[str, Any] | None = None
         self.frames_shown = 0
         self._frame_period_s = 1.0 / config.led.frame_rate_hz
-        # An SPI ring is sent frames_per_write frames at a time, paced by the SPI clock (SpiLedRing.show_paced):
-        # the frame task then runs once a write (every 100 ms by default, on the sensor's grid).
-        self._frames_per_write = config.led.frames_per_write if isinstance(self.led, SpiLedRing) else 1
+        # With led.paced_writes an SPI ring is sent the frames of one sensor read period at a time, paced by the
+        # SPI clock (SpiLedRing.show_paced): the frame task then runs once a write, with the sensor's read.
+        self._frames_per_write = frames_per_write(config) if isinstance(self.led, SpiLedRing) else 1
         self._write_period_s = self._frames_per_write * self._frame_period_s
         self._read_period_s = config.sensor.read_period_ms / 1000.0
         self._idle_read_period_s = max(IDLE_READ_PERIOD_S, self._read_period_s)

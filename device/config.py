@@ -141,7 +141,7 @@ class LedConfig:
     max_brightness: float = _spec(0.0, 1.0)
     gamma: float = _spec(1.0, 3.0)
     frame_rate_hz: float = _spec(10.0, 100.0)
-    frames_per_write: int = _spec(1, 25)
+    paced_writes: bool = _spec()
 
 
 @dataclass(frozen=True)
@@ -376,6 +376,14 @@ def _cross_checks(valid: dict[str, dict[str, Any]]) -> list[str]:
         problems.append(f"sensor.read_period_ms: expected at most {int(24_000 / rate)} ms at "
                         f"{rate} samples/s so the 32-sample FIFO never overflows, got {period}")
     problems.extend(_sensor_layout_checks(sensor))
+    led = valid.get("led", {})
+    fps = led.get("frame_rate_hz")
+    if led.get("paced_writes") and led.get("kind") == "spi" and fps is not None and period is not None:
+        frames = fps * period / 1000.0
+        if abs(frames - round(frames)) > 1e-6:
+            problems.append(f"led.paced_writes: a paced write holds the frames of one sensor read, so "
+                            f"led.frame_rate_hz x sensor.read_period_ms / 1000 must be a whole number of frames, got "
+                            f"{fps:g} x {period} / 1000 = {frames:g} (change either, or set paced_writes = false)")
     mqtt = valid.get("mqtt", {})
     lo, hi = mqtt.get("reconnect_min_s"), mqtt.get("reconnect_max_s")
     if isinstance(lo, int | float) and isinstance(hi, int | float) and hi < lo:
@@ -551,3 +559,12 @@ def _with_new_names(layer: dict[str, Any], origin: str, problems: list[str]) -> 
                     "until Glimmer 0.3", origin, section, old, section, new)
         out[section] = {(new if key == old else key): value for key, value in values.items()}
     return out
+
+
+def frames_per_write(config: Config) -> int:
+    """LED frames in one SPI write: those of one sensor read period when `led.paced_writes` (5 at 50
+    frames/s and 100 ms; the config check makes it whole), else 1."""
+    led = config.led
+    if not (led.paced_writes and led.kind == "spi"):
+        return 1
+    return max(1, round(led.frame_rate_hz * config.sensor.read_period_ms / 1000.0))

@@ -11,7 +11,7 @@ from typing import Any
 
 from device.app import Hardware
 from device.clock import RealClock
-from device.config import Config
+from device.config import Config, frames_per_write
 from drivers.led_ring import SPI_SPEED_HZ, SpiWriter, default_pin_factory, open_spidev
 from drivers.pulse_sensor import smbus2_bus_factory
 from drivers.sensor_layout import sensor_bus_factories
@@ -57,7 +57,7 @@ def build_real_hardware(config: Config) -> Hardware:
         # Paced writes (several frames each) take the line's time: a thread writes them (drivers/spi_stream.py).
         def open_spi() -> SpiWriter:
             spidev = open_spidev(led.spi_bus, led.spi_device, SPI_SPEED_HZ)
-            return ThreadedSpiWriter(spidev) if led.frames_per_write > 1 else spidev
+            return ThreadedSpiWriter(spidev) if frames_per_write(config) > 1 else spidev
 
         spi = RecoveringSpi(open_spi, clock)
     elif config.led.kind == "pwm":
