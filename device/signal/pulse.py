@@ -140,6 +140,14 @@ TIMING_SD_REF_S = 0.010
 # reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic pulses
 # sinking into white noise, tests/device/signal/test_pulse_faults.py).
 TIMING_SD_MAX_S = 0.03
+# No change is no pulse. A stuck or saturated sensor sends the same code over and over; band-passed, that is
+# rounding dust (about 1e-16..1e-12 of the input in float64), which the checks, judging shape and not size,
+# can take for a rhythm (a constant read 375/min). Raw samples count as flat when they span no more than
+# FLAT_RELATIVE of their size: one code of the MAX30102's 18-bit ADC is 4e-6 of full scale, a pulse 1e-4 or
+# more. A window that is flat gives no lock; a beat whose raw samples are flat within FLAT_SPAN_S of it is
+# not one (a systolic upstroke takes 0.1-0.15 s, so even a pulse whose top is clipped changes within it).
+FLAT_RELATIVE = 1e-9
+FLAT_SPAN_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -358,7 +366,10 @@ class PulsePipeline:
         end = self._raw.end
         # the first difference is judged only where it is needed: to make or confirm a lock, or to re-seed
         needs_slope = not self.locked or self._stalled()
-        strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window, needs_slope)
+        if _flat(self._raw.view(end - len(window), end)):  # a stuck or saturated sensor: no evidence at all
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic = 0.0, 0.0, 0.0, False, False, False
+        else:
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window, needs_slope)
         self._periodicity = strength
         previous_s, self._interval_s = self._interval_s, interval_s if acf_ok else 0.0
         previous_line_s, self._line_period_s = self._line_period_s, line_period_s
@@ -446,7 +457,7 @@ class PulsePipeline:
             peak = self._queue.popleft()
             if peak.index <= self._last_emitted:
                 continue
-            if self._touches_bridge(peak.index):
+            if self._touches_bridge(peak.index) or self._on_flat(peak.index):
                 continue
             timing = self._timer.time_peak(self._raw, peak)
             if timing is None:
@@ -472,6 +483,12 @@ class PulsePipeline:
             self._last_emitted = peak.index
             beats.append(Beat(index / self.fs_hz, quality, peak.amp))
 
+    def _on_flat(self, index: int) -> bool:
+        """The raw samples within FLAT_SPAN_S of `index` (those kept) do not change: no beat can be there."""
+        half = max(1, round(FLAT_SPAN_S * self.fs_hz))
+        lo, hi = max(index - half, self._raw.start), min(index + half + 1, self._raw.end)
+        return hi > lo and _flat(self._raw.view(lo, hi))
+
     def _touches_bridge(self, index: int) -> bool:
         lo, hi = index - self._timer.reach_before, index + self._timer.reach_after
         return any(a < hi and lo < b for a, b in self._bridged)
@@ -485,8 +502,19 @@ class PulsePipeline:
         return PulseUpdate(beats, locked, quality, gaps)
 
 
+def _flat(raw: NDArray[np.float64]) -> bool:
+    """The samples span no more than FLAT_RELATIVE of their size (all equal, up to rounding)."""
+    if raw.size == 0:
+        return True
+    top = float(np.max(np.abs(raw)))
+    return float(np.ptp(raw)) <= FLAT_RELATIVE * top
+
+
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
     """`y` divided by its centred running RMS over `width` samples (at the edges, over what is there)."""
+    scale = float(np.max(np.abs(y), initial=0.0))
+    if scale > 0.0:
+        y = y / scale  # the result does not depend on y's size; this keeps y * y finite for any size
     n = len(y)
     half = max(1, min(width, n)) // 2
     cumulative = np.concatenate(([0.0], np.cumsum(y * y)))

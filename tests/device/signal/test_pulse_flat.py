@@ -1,0 +1,76 @@
+"""No change is no pulse: a stuck or saturated sensor gives no beats, a clipped pulse keeps its beats.
+
+A fresh-clone tester found that a constant input (a stuck sensor, or an ADC pegged at full scale, which
+the DC check takes for a finger) read as a heart rate of 375/min at 100 samples/s and 187.5 at 50, and
+that brown drift clipped at full scale gave beats on its flat, saturated stretches: band-passed, the same
+code over and over is rounding dust, and the lock and the picker judge shape, not size. Generated inputs:
+constants of any size and sign, drift pegged at the ADC's full scale half the time, and, against them, a
+pulse whose tops are clipped flat (which must keep every beat) at 25, 50 and 100 samples/s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.scoring import match_beats
+from device.pulse import detect_beats as batch_entry_point
+from device.pulse import hrv_metrics
+from device.signal.pulse import FLAT_SPAN_S, PulsePipeline, detect_beats
+from tests.device.signal.synthetic_ppg import power_law_noise, rsa_beat_times, synthetic_ppg
+
+FULL_SCALE = 262143.0  # the MAX30102's 18-bit ADC
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("value", [0.0, 1.0, -5.0, 30000.0, 100000.0, FULL_SCALE, 1e9])
+def test_a_constant_gives_no_beats_and_no_lock(fs_hz: int, value: float) -> None:
+    pipeline = PulsePipeline(fs_hz)
+    beats = []
+    x = np.full(round(60 * fs_hz), value)
+    for start in range(0, len(x), fs_hz // 10 or 1):
+        update = pipeline.push(x[start:start + fs_hz // 10], start, dc_ok=True)
+        beats.extend(update.beats)
+        assert not update.finger_on
+    assert beats == []
+    assert len(detect_beats(np.full(120 * fs_hz, value), fs_hz)) == 0
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+def test_random_constants_give_no_beats(fs_hz: int) -> None:
+    for value in np.random.default_rng(fs_hz).uniform(1.0, FULL_SCALE, 20):
+        assert len(detect_beats(np.full(60 * fs_hz, value), fs_hz)) == 0
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("seed", range(900, 906))
+def test_no_beat_on_a_saturated_stretch(fs_hz: int, seed: int) -> None:
+    """Brown drift pegged at full scale about half the time (a finger pressing harder, an LED current
+    too high): whatever the drift itself does (issue 7's fault 4), no beat lies on a saturated stretch."""
+    drift = power_law_noise(120 * fs_hz, 2.0, seed)
+    top = np.quantile(drift, 0.5)
+    x = np.round(FULL_SCALE - 3000.0 * (top - np.minimum(drift, top)))
+    half = round(FLAT_SPAN_S * fs_hz)
+    for t_s in detect_beats(x, fs_hz):
+        i = round(t_s * fs_hz)
+        assert np.ptp(x[max(i - half, 0):i + half + 1]) > 0.0
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("clip", [0.6, 0.8])
+def test_a_pulse_with_clipped_tops_keeps_its_beats(fs_hz: int, clip: float) -> None:
+    """The top (1 - clip) of every beat cut flat, as an ADC at full scale cuts it: each beat still
+    changes within FLAT_SPAN_S of its peak, so none is lost."""
+    duration_s = 60.0
+    beats = rsa_beat_times(duration_s, hr_bpm=72.0)
+    x = synthetic_ppg(beats, fs_hz, duration_s)
+    ceiling = np.quantile(x, clip)
+    got = detect_beats(np.minimum(x, ceiling), fs_hz)
+    assert len(match_beats(beats, got)) >= 0.95 * len(beats[beats > 10.0])
+
+
+def test_the_batch_entry_points_are_importable_where_they_always_were() -> None:
+    beats = rsa_beat_times(60.0, hr_bpm=66.0)
+    got = batch_entry_point(synthetic_ppg(beats, 100, 60.0), 100)
+    assert np.array_equal(got, detect_beats(synthetic_ppg(beats, 100, 60.0), 100))
+    assert hrv_metrics(got).hr_bpm == pytest.approx(66.0, abs=2.0)
