@@ -38,6 +38,12 @@ STEP_S = 0.001  # interpolation grid
 SEARCH_S = 0.03  # the interpolated maximum is sought this far around the sample maximum
 CURVATURE_S = 0.03  # the peak's curvature is fitted over this far either side of its maximum
 SPECTRUM_ALPHA = 0.1  # weight of a new beat in the running spectrum
+# A beat's power counts at most this many times the running spectrum's, bin by bin. Noise power in a bin is
+# exponentially distributed, above 10x its mean with probability e^-10 (5e-5): only motion gets there, and a
+# 1 s burst 20x the pulse (400x its power) otherwise held the noise floor up, and every beat's timing
+# uncertainty with it, for a minute (SPECTRUM_ALPHA per beat), withholding the beats (fresh-clone tester).
+# A floor that really rises is still followed: 1.9x per beat at the cap.
+SPECTRUM_OUTLIER = 10.0
 NOISE_BAND = 0.8  # the top (1 - NOISE_BAND) of the band gives the noise floor
 SNR_MIN = 3.0  # content is kept while the pulse power stands this far above the noise floor
 MIN_CUTOFF_HZ = 4.0  # never smooth below this (a systolic upstroke needs it)
@@ -146,6 +152,7 @@ class PeakTimer:
         if self._mean_power is None:
             self._mean_power = power
         else:
+            power = np.minimum(power, SPECTRUM_OUTLIER * self._mean_power)
             self._mean_power += SPECTRUM_ALPHA * (power - self._mean_power)
         freqs = self._freqs_hz
         top = freqs >= NOISE_BAND * freqs[-1]

@@ -1,17 +1,21 @@
-"""No change is no pulse: a stuck or saturated sensor gives no beats, a clipped pulse keeps its beats.
+"""Two kinds a fresh-clone tester found in the pulse path, fixed as kinds.
 
-A fresh-clone tester found that a constant input (a stuck sensor, or an ADC pegged at full scale, which
-the DC check takes for a finger) read as a heart rate of 375/min at 100 samples/s and 187.5 at 50, and
-that brown drift clipped at full scale gave beats on its flat, saturated stretches: band-passed, the same
-code over and over is rounding dust, and the lock and the picker judge shape, not size. Generated inputs:
-constants of any size and sign, drift pegged at the ADC's full scale half the time, and, against them, a
-pulse whose tops are clipped flat (which must keep every beat) at 25, 50 and 100 samples/s.
+No change is no pulse: a constant input (a stuck sensor, or an ADC pegged at full scale, which the DC check
+takes for a finger) read as a heart rate of 375/min at 100 samples/s and 187.5 at 50, and brown drift
+clipped at full scale gave beats on its flat, saturated stretches: band-passed, the same code over and over
+is rounding dust, and the lock and the picker judge shape, not size. Generated inputs: constants of any size
+and sign, drift pegged at the ADC's full scale half the time, and, against them, a pulse whose tops are
+clipped flat (which must keep every beat) at 25, 50 and 100 samples/s.
+
+A brief motion burst held the noise floor of the beats' timing up for up to a minute, so the beats stayed
+withheld long after the hand was still: 1-3 s bursts 5-20x the pulse at 25, 50 and 100 samples/s.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from bench.scoring import match_beats
 from device.pulse import detect_beats as batch_entry_point
@@ -74,3 +78,33 @@ def test_the_batch_entry_points_are_importable_where_they_always_were() -> None:
     got = batch_entry_point(synthetic_ppg(beats, 100, 60.0), 100)
     assert np.array_equal(got, detect_beats(synthetic_ppg(beats, 100, 60.0), 100))
     assert hrv_metrics(got).hr_bpm == pytest.approx(66.0, abs=2.0)
+
+
+def _pulse_with_a_burst(fs_hz: int, burst_s: float, size: float, seed: int, start_s: float = 40.0,
+                        duration_s: float = 75.0) -> NDArray[np.float64]:
+    """A 72/min pulse with a diastolic wave, pink noise 0.02 of it and breathing wander, on a DC level,
+    and a burst of 1/f^1.5 motion `size` times the pulse for `burst_s` from `start_s`."""
+    n = round(duration_s * fs_hz)
+    t_s = np.arange(n) / fs_hz
+    beats = rsa_beat_times(duration_s, hr_bpm=72.0, swing_bpm=0.0)
+    motion = np.zeros(n)
+    inside = (t_s >= start_s) & (t_s < start_s + burst_s)
+    motion[inside] = size * power_law_noise(int(inside.sum()), 1.5, seed + 200)
+    wander = 0.3 * np.sin(2 * np.pi * 0.2 * t_s)
+    return 5e4 + 100.0 * (synthetic_ppg(beats, fs_hz, duration_s) + 0.02 * power_law_noise(n, 1.0, seed)
+                          + wander + motion)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("burst_s, size", [(1.0, 20.0), (2.0, 20.0), (3.0, 5.0)])
+def test_beats_come_back_within_seconds_of_a_brief_motion_burst(fs_hz: int, burst_s: float, size: float) -> None:
+    """A 1-3 s burst 5-20x the pulse (a hand moved): the beats come back within a few seconds of its end.
+    The noise floor the beats' timing is judged against once took every beat's spectrum in full, so a burst
+    held it up, and withheld the beats, for up to a minute."""
+    start_s = 40.0
+    for seed in (1, 9, 10):
+        got = detect_beats(_pulse_with_a_burst(fs_hz, burst_s, size, seed, start_s), fs_hz)
+        after = got[got > start_s + burst_s]
+        assert len(after) > 0
+        resumed = np.diff(np.concatenate(([start_s + burst_s], after)))
+        assert resumed.max() < 8.0  # the longest silence after the burst, seconds
