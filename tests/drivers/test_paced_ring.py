@@ -165,3 +165,25 @@ def test_spidev_block_size_is_read_as_py_spidev_reads_it(tmp_path) -> None:  # t
     for text, expected in (("65536\n", 65535), ("8192", 8192), ("0", 4096), ("lots", 4096)):
         path.write_text(text)
         assert spidev_block_bytes(path) == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_decoder_finds_each_frame_of_a_write_wherever_it_lies(seed: int) -> None:
+    """Frames at any offsets in one write, with lows of any length that latches (down to the shortest reset
+    of a supported part, not aligned to anything): each is read at its own offset, as sent."""
+    rng = np.random.default_rng(seed)
+    clock = SimClock()
+    sink = SpiRingSink(clock)
+    ring = SpiLedRing(SpiRingSink(clock), 8)
+    packets = [ring.encode(rng.uniform(0.0, 1.0, (8, 3))) for _ in range(6)]
+    payload, offsets = b"", []
+    for packet in packets:
+        payload += bytes(int(rng.integers(0, 3)) * int(rng.integers(0, 40)))  # maybe a low before it
+        offsets.append(len(payload))
+        payload += packet + bytes(int(rng.integers(0, 2000)))  # its latch, and maybe a longer low
+    sink.writebytes2(payload)
+    assert [round(t * 3_206_000 / 8) for t, _ in sink.frames] == offsets
+    for (_, rgb), packet in zip(sink.frames, packets, strict=True):
+        decoded = SpiRingSink(clock)
+        decoded.writebytes2(packet)
+        assert np.array_equal(rgb, decoded.frames[-1][1])
