@@ -190,11 +190,13 @@ class SpiRingSink:
         longer low shows the LEDs the same). A write whose only low run is the latch at its end is one
         frame (the usual single-frame write, found without numpy). The data runs are found 8 bytes at a
         time (a paced write is mostly low), then their ends to the byte."""
-        first_zero = payload.find(0)
-        if first_zero > 0 and payload.count(0, first_zero) == len(payload) - first_zero:
-            return [(0, payload)]
         n = len(payload)
-        words = np.flatnonzero(np.frombuffer(payload + bytes(-n % 8), dtype=np.uint64))
+        first_zero = payload.find(0)
+        if first_zero > 0 and n - first_zero <= 2 * LATCH_BYTES and payload.count(0, first_zero) == n - first_zero:
+            return [(0, payload)]
+        words = np.flatnonzero(np.frombuffer(payload, dtype=np.uint64, count=n // 8))
+        if n % 8 and payload[n - n % 8:].strip(b"\0"):  # the last few bytes, as one more word
+            words = np.append(words, n // 8)
         if words.size == 0:
             return []  # the line low throughout: no data, the LEDs keep what they show
         # runs of words with data, split where a whole word or more of zeros lies between
