@@ -28,6 +28,7 @@ from drivers.led_ring import COLOUR_ORDERS, DEFAULT_GAMMA, LATCH_BYTES, SPI_SPEE
 log = logging.getLogger(__name__)
 
 DEFAULT_KEEP_FRAMES: Final = 3000  # one minute at 50 frames/s
+FRAME_DUE_SLACK_S: Final = 1e-3  # far under any frame period (10 ms at most), far over a slot's rounding
 TIMING_CHECK_EVERY: Final = 50  # the sink checks pulse timing on the first 50 frames, then on every 50th
 LUMA: Final = np.array([0.2126, 0.7152, 0.0722])  # Rec. 709 luminance weights of linear R, G, B
 _LUMA_R, _LUMA_G, _LUMA_B = (float(w) for w in LUMA)
@@ -287,9 +288,11 @@ class SpiRingSink:
 
     def frame_at(self, t_s: float) -> NDArray[np.uint8] | None:
         """The frame the ring shows at clock time `t_s` (the last one on the line by then; frames of a
-        paced write may lie ahead of the clock), or None before the first kept one."""
+        paced write may lie ahead of the clock), or None before the first kept one. A frame due at `t_s`
+        counts as shown then if it reaches the line within FRAME_DUE_SLACK_S of it: a paced write's slots
+        are whole bytes, so at 40 frames/s (10018.75 bytes a slot) frame j comes j x 0.6 us late."""
         for stamp_s, rgb in reversed(self.frames):
-            if stamp_s <= t_s + 1e-9:
+            if stamp_s <= t_s + FRAME_DUE_SLACK_S:
                 return rgb
         return None
 

@@ -140,13 +140,17 @@ TIMING_SD_REF_S = 0.010
 # reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic pulses
 # sinking into white noise, tests/device/signal/test_pulse_faults.py).
 TIMING_SD_MAX_S = 0.03
-# No change is no pulse. A stuck or saturated sensor sends the same code over and over; band-passed, that is
-# rounding dust (about 1e-16..1e-12 of the input in float64), which the checks, judging shape and not size,
-# can take for a rhythm (a constant read 375/min). Raw samples count as flat when they span no more than
-# FLAT_RELATIVE of their size: one code of the MAX30102's 18-bit ADC is 4e-6 of full scale, a pulse 1e-4 or
-# more. A window that is flat gives no lock; a beat whose raw samples are flat within FLAT_SPAN_S of it is
-# not one (a systolic upstroke takes 0.1-0.15 s, so even a pulse whose top is clipped changes within it).
-FLAT_RELATIVE = 1e-9
+# No change is no pulse. A stuck or saturated sensor sends the same code over and over, or flickers by a code
+# or two; band-passed, that is rounding dust or a train of one-code steps, which the checks, judging shape and
+# not size, can take for a rhythm (a constant read 375/min; a level stepping by one code every 0.8 s, 37.5).
+# Raw samples count as flat when they span no more than FLAT_RELATIVE of their size: two codes of the
+# MAX30102's 18-bit ADC at a typical level of 1e5 codes, under a fifth of the shallowest pulse anyone could
+# time (issue 7's weak-pulse family: at a depth of 1e-4 of the level the rate could no longer be read). It
+# only bites on a signal far from zero; one centred on zero (a recording's band-passed or normalised PPG)
+# spans many times its size. A window that is flat gives no lock; a beat whose raw samples are flat within
+# FLAT_SPAN_S of it is not one (a systolic upstroke takes 0.1-0.15 s, so even a pulse whose top is clipped
+# changes within it).
+FLAT_RELATIVE = 2e-5
 FLAT_SPAN_S = 0.25
 
 

@@ -108,3 +108,33 @@ def test_beats_come_back_within_seconds_of_a_brief_motion_burst(fs_hz: int, burs
         assert len(after) > 0
         resumed = np.diff(np.concatenate(([start_s + burst_s], after)))
         assert resumed.max() < 8.0  # the longest silence after the burst, seconds
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+def test_a_level_flickering_by_a_code_or_two_gives_no_beats(fs_hz: int) -> None:
+    """A stuck sensor whose level steps by one code every 0.8 s (a fresh-clone tester: 37.5/min), or sits at
+    full scale with a code or two of noise: below anything that could be timed, so no beats."""
+    n = 120 * fs_hz
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        steps = np.repeat(100000.0 + rng.integers(0, 2, n), round(0.8 * fs_hz))[:n]
+        assert len(detect_beats(steps, fs_hz)) == 0
+        pegged = np.clip(np.round(FULL_SCALE + rng.normal(0.0, 0.7, n)), 0.0, FULL_SCALE)
+        assert len(detect_beats(pegged, fs_hz)) == 0
+    t_s = np.arange(n) / fs_hz
+    assert len(detect_beats(100000.0 + ((t_s * 1.2) % 1.0 < 0.5), fs_hz)) == 0  # a square wave one code tall
+
+
+@pytest.mark.parametrize("fs_hz", [25, 100])
+@pytest.mark.parametrize("depth", [2e-4, 5e-4])
+def test_a_shallow_pulse_on_a_high_level_keeps_its_rate(fs_hz: int, depth: float) -> None:
+    """The floor under which raw samples count as flat (two codes at 1e5) is far under a pulse 2-5e-4 of
+    its level deep, quantised to whole codes with a code of noise: the rate is still read."""
+    duration_s = 60.0
+    beats = rsa_beat_times(duration_s, hr_bpm=66.0, swing_bpm=1.0)
+    rng = np.random.default_rng(3)
+    pulse = synthetic_ppg(beats, fs_hz, duration_s)
+    x = np.round(1e5 * (1.0 + depth * pulse / np.ptp(pulse)) + rng.normal(0.0, 0.5, pulse.size))
+    got = detect_beats(x, fs_hz)
+    assert len(got) > 20
+    assert 60.0 / np.median(np.diff(got)) == pytest.approx(66.0, abs=3.0)
