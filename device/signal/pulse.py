@@ -111,6 +111,9 @@ LOCK_OFF_COUNT = 2  # consecutive checks below LOCK_OFF before reporting stops
 # collapses (a flat-line dropout and an artefact; README "No pulse, no beats").
 LEVEL_FALL = 5.0
 LEVEL_MEMORY_S = 30.0  # the reference level follows the signal with this time constant
+# Before a lock, a band-passed sample this many times the judged window's median magnitude is a burst
+# (see PulsePipeline._restart_after_burst): both band-passes then start afresh after it.
+BURST_RATIO = 10.0
 LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # A pulse's periodicity survives differentiation (its upstroke repeats; its harmonics are phase-locked),
 # the periodicity of band-passed 1/f^alpha noise or pressure drift does not (it comes from the noise's
@@ -275,19 +278,23 @@ class PulsePipeline:
             self._queue = deque((p for p in self._queue if p.index not in waves), maxlen=self._queue.maxlen)
 
     def _ingest(self, x: NDArray[np.float64]) -> None:
-        assert self._zi is not None
-        y = x
-        for k, (b, a) in enumerate(self._sections):
-            # the cascade of second-order sections, as scipy's sosfilt runs it, at a third of its call cost
-            y, self._zi[k] = lfilter(b, a, y, zi=self._zi[k])
-        assert self._judge_zi is not None
-        z = x
-        for k, (b, a) in enumerate(self._judge_sections):
-            z, self._judge_zi[k] = lfilter(b, a, z, zi=self._judge_zi[k])
+        y, z = self._band_pass(x)
         self._raw.extend(x)
         self._filtered.extend(y)
         self._judged.extend(z)
         self._expected = self._raw.end
+
+    def _band_pass(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """`x` through the picking and the judging band-pass, their states carried on."""
+        assert self._zi is not None and self._judge_zi is not None
+        y = x
+        for k, (b, a) in enumerate(self._sections):
+            # the cascade of second-order sections, as scipy's sosfilt runs it, at a third of its call cost
+            y, self._zi[k] = lfilter(b, a, y, zi=self._zi[k])
+        z = x
+        for k, (b, a) in enumerate(self._judge_sections):
+            z, self._judge_zi[k] = lfilter(b, a, z, zi=self._judge_zi[k])
+        return np.asarray(y, dtype=np.float64), np.asarray(z, dtype=np.float64)
 
     def _start(self, first_index: int, first_value: float) -> None:
         self._zi = self._zi_unit * first_value  # steady state for a constant input: no start-up step
@@ -352,6 +359,8 @@ class PulsePipeline:
         return None if end - first < self._min_window else self._judged.view(first, end)
 
     def _check_periodicity(self, dc_ok: bool | None) -> None:
+        if self._picker is None:
+            self._restart_after_burst()
         window = self._judged_window()
         if window is None:
             return
@@ -400,6 +409,41 @@ class PulsePipeline:
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
             self._seed_picker(interval_s, window, last)
+
+    def _restart_after_burst(self) -> None:
+        """Before a lock: if the judged window holds a burst, both band-passes start afresh after it.
+
+        A burst is a band-passed sample more than BURST_RATIO times the window's median magnitude (an
+        exposure step, a settling finger, a jolt; in Gaussian noise of any colour about a 5.5 sigma event).
+        The stream is then treated as starting at the sample after the burst's last such sample: both
+        filters are re-run from a steady state at the raw value there (no ringing), what they held before
+        is set to 0 (their output before a steady start), and the window is judged from there on (after
+        SETTLE_S, at least PERIODICITY_MIN_S), so the picker a lock seeds replays no part of the burst.
+        """
+        end = self._raw.end
+        first = max(self._origin + self._settle, end - self._window, self._filtered.start)
+        if end - first < round(ENVELOPE_S * self.fs_hz):
+            return
+        w = np.abs(self._judged.view(first, end))
+        level = float(np.median(w))
+        over = np.flatnonzero(w > BURST_RATIO * level)
+        if level <= 0.0 or len(over) == 0:
+            return
+        cut = min(first + int(over[-1]) + 1, end - 1)  # at least one raw sample to start the filters from
+        raw = self._raw.view(cut, end)
+        self._zi = self._zi_unit * raw[0]
+        self._judge_zi = self._judge_zi_unit * raw[0]
+        y, z = self._band_pass(raw)
+        start = self._filtered.start
+        self._filtered.view(start, cut)[:] = 0.0
+        self._judged.view(start, cut)[:] = 0.0
+        self._filtered.view(cut, end)[:] = y
+        self._judged.view(cut, end)[:] = z
+        self._origin = cut
+        self._interval_s = self._line_period_s = 0.0
+        self._acf_run = self._line_run = 0
+        log.debug("burst before a lock (%.0fx the median): filters restarted at %.2f s",
+                  float(w[over].max()) / level, cut / self.fs_hz)
 
     def _stalled(self, interval_s: float = 0.0) -> bool:
         """The picker has confirmed no beat for STALL_INTERVALS x `interval_s` (at least STALL_MIN_S)."""
