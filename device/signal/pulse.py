@@ -114,6 +114,10 @@ LEVEL_MEMORY_S = 30.0  # the reference level follows the signal with this time c
 # Before a lock, a band-passed sample this many times the judged window's median magnitude is a burst
 # (see PulsePipeline._restart_after_burst): both band-passes then start afresh after it.
 BURST_RATIO = 10.0
+# ... and the next lock needs this many more agreeing checks: the restart is a stream's start (a short
+# window on fresh filters, where chance locks on coloured noise are likeliest), and without it noise with a
+# burst locked more often than before (the burst had hidden those first seconds; bench/bench_burst.py).
+AFTER_BURST_CHECKS = 1
 LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # A pulse's periodicity survives differentiation (its upstroke repeats; its harmonics are phase-locked),
 # the periodicity of band-passed 1/f^alpha noise or pressure drift does not (it comes from the noise's
@@ -209,6 +213,7 @@ class PulsePipeline:
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
+        self._after_burst = False  # the band-passes were restarted after a burst since the last lock was made
         self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
         self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
@@ -375,12 +380,14 @@ class PulsePipeline:
         self._line_run = self._line_run + 1 if line_ok and _agree(line_period_s, previous_line_s) else 0
         if self._picker is None:
             seed_s = 0.0
-            if self._acf_run >= LOCK_CHECKS - 1:
+            needed = LOCK_CHECKS - 1 + (AFTER_BURST_CHECKS if self._after_burst else 0)
+            if self._acf_run >= needed:
                 seed_s = interval_s
-            elif self._line_run >= LOCK_CHECKS - 1:
+            elif self._line_run >= needed:
                 seed_s = self._line_period_s
             if seed_s > 0.0 and dc_ok is not False:
                 self._seed_picker(seed_s, window, None)
+                self._after_burst = False
                 self._lock_rms = self._recent_rms(len(window))
                 self._confirmed = False
                 log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, seed_s)
@@ -414,26 +421,34 @@ class PulsePipeline:
         """Before a lock: if the judged window holds a burst, both band-passes start afresh after it.
 
         A burst is a band-passed sample more than BURST_RATIO times the window's median magnitude (an
-        exposure step, a settling finger, a jolt; in Gaussian noise of any colour about a 5.5 sigma event).
-        The stream is then treated as starting at the sample after the burst's last such sample: both
-        filters are re-run from a steady state at the raw value there (no ringing), what they held before
-        is set to 0 (their output before a steady start), and the window is judged from there on (after
-        SETTLE_S, at least PERIODICITY_MIN_S), so the picker a lock seeds replays no part of the burst.
+        exposure step, a settling finger, a jolt; in Gaussian noise of any colour about a 7 sigma event).
+        The stream is then taken to start again right after the burst: at the sample after the first one
+        over the bar, moved on past the next one over it as long as the band-passes re-run from there (from
+        a steady state at the raw value, so without the ringing a step leaves) still show one. Both
+        filters' outputs are replaced by the re-run, what they held before is set to 0 (their output
+        before a steady start), and the window is judged from there on (after SETTLE_S, at least
+        PERIODICITY_MIN_S), so the picker a lock seeds replays no part of the burst.
         """
         end = self._raw.end
         first = max(self._origin + self._settle, end - self._window, self._filtered.start)
         if end - first < round(ENVELOPE_S * self.fs_hz):
             return
         w = np.abs(self._judged.view(first, end))
-        level = float(np.median(w))
-        over = np.flatnonzero(w > BURST_RATIO * level)
-        if level <= 0.0 or len(over) == 0:
+        bar = BURST_RATIO * float(np.median(w))
+        over = np.flatnonzero(w > bar)
+        if bar <= 0.0 or len(over) == 0:
             return
-        cut = min(first + int(over[-1]) + 1, end - 1)  # at least one raw sample to start the filters from
-        raw = self._raw.view(cut, end)
-        self._zi = self._zi_unit * raw[0]
-        self._judge_zi = self._judge_zi_unit * raw[0]
-        y, z = self._band_pass(raw)
+        cut = first + int(over[0]) + 1
+        while True:
+            cut = min(cut, end - 1)  # at least one raw sample to start the filters from
+            raw = self._raw.view(cut, end)
+            self._zi = self._zi_unit * raw[0]
+            self._judge_zi = self._judge_zi_unit * raw[0]
+            y, z = self._band_pass(raw)
+            again = np.flatnonzero(np.abs(z) > bar)
+            if len(again) == 0 or cut == end - 1:
+                break
+            cut += int(again[0]) + 1
         start = self._filtered.start
         self._filtered.view(start, cut)[:] = 0.0
         self._judged.view(start, cut)[:] = 0.0
@@ -442,8 +457,8 @@ class PulsePipeline:
         self._origin = cut
         self._interval_s = self._line_period_s = 0.0
         self._acf_run = self._line_run = 0
-        log.debug("burst before a lock (%.0fx the median): filters restarted at %.2f s",
-                  float(w[over].max()) / level, cut / self.fs_hz)
+        self._after_burst = True
+        log.debug("burst before a lock: band-passes restarted at %.2f s", cut / self.fs_hz)
 
     def _stalled(self, interval_s: float = 0.0) -> bool:
         """The picker has confirmed no beat for STALL_INTERVALS x `interval_s` (at least STALL_MIN_S)."""

@@ -5,7 +5,8 @@ the first seconds. It fills the periodicity window for its whole 6 s and the rin
 so a 10 s record with a 1.5 s exposure step gives no heart rate at all (bench/bench_phone_lock.py:
 coverage 0.00 of 48 such records) until both band-passes were restarted after a burst found before a
 lock (device/signal/pulse.py, BURST_RATIO; README, "Records that open with a burst"; the ways a first fix
-of this kind broke are tried in test_pulse_burst.py). Generated records with known beats (tests/device/signal/synthetic_ppg.py
+of this kind broke are tried in test_pulse_burst.py). Generated records with known beats
+(tests/device/signal/synthetic_ppg.py
 `phone_camera_ppg`: irregular camera frames resampled to 30 Hz).
 """
 
