@@ -20,6 +20,7 @@ from device.signal.pulse import detect_beats
 from tests.device.signal.synthetic_ppg import phone_camera_ppg, power_law_noise
 
 FS_HZ = 30.0
+NOT_FIXED = "issue 7: a ramp start leaves a 10 s record too little time (README, 'Records that open with a burst')"
 
 
 @pytest.mark.parametrize("hr_bpm", [60, 106, 150])
@@ -41,7 +42,12 @@ def test_a_10_s_record_after_an_exposure_step_gives_the_right_heart_rate(
 
 @pytest.mark.parametrize("start", ["exp", "linear"])
 @pytest.mark.parametrize("hr_bpm", [75, 120])
-def test_decaying_start_transients_leave_the_rate_right(start: str, hr_bpm: float) -> None:
+def test_decaying_start_transients_leave_the_rate_right(start: str, hr_bpm: float,
+                                                        request: pytest.FixtureRequest) -> None:
+    if (start, hr_bpm) == ("linear", 120):
+        # the 3 s ramp ends at 3 s; after the restart the first check with a full 4 s window is at 8.5 s,
+        # and the next lock after a burst needs three agreeing checks (AFTER_BURST_CHECKS): 10.5 s
+        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError, reason=NOT_FIXED))
     ppg, truth = phone_camera_ppg(hr_bpm, 10.0, seed=1, noise=0.1, start=start, start_size=60.0)
     estimate = heart_rate(run_record(ppg, FS_HZ)[0])
     assert estimate is not None
