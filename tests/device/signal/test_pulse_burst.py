@@ -1,0 +1,118 @@
+"""A burst before a lock (an exposure step, a settling finger, a jolt): both band-passes start afresh after it.
+
+The three ways a first fix of this kind broke (branch i7s, README "Records that open with a burst"),
+each tried on generated inputs with known truth:
+1. a burst ending on any sample of a check, at 25, 50 and 100 samples/s, and motion through the
+   virtual MAX30102 at many onsets after the finger lands, raise nothing and leave the rate right;
+2. noise that gives no beats as it is gives none with a burst added either;
+3. a pulse after a burst is picked on a band-pass restarted after it too (not only judged on one), so
+   its rate is not doubled.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from device.clock import SimClock
+from device.signal.pulse import PERIODICITY_EVERY_S, PERIODICITY_MIN_S, SETTLE_S, PulsePipeline, detect_beats
+from drivers.max30102 import Max30102, Max30102Settings
+from sim.i2c_bus import VirtualI2CBus
+from sim.max30102 import PulseTrainOptics, VirtualMax30102
+from tests.device.signal.synthetic_ppg import power_law_noise, rsa_beat_times, synthetic_ppg
+
+BURST = 30.0  # pulse heights
+
+
+def rate_after(beats_s: NDArray[np.float64], after_s: float) -> float | None:
+    """Median-interval rate (beats/min) of the beats after `after_s`, None with fewer than three."""
+    late = beats_s[beats_s > after_s]
+    return None if len(late) < 3 else 60.0 / float(np.median(np.diff(late)))
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+def test_a_burst_ending_on_any_sample_of_a_check_is_handled(fs_hz: int) -> None:
+    """A step held until sample p, for every p over two checks' worth of samples around the first check:
+    the burst's last sample (in the raw signal and in the band-passed one) falls on every position of a
+    check, the check's last sample among them. No error, and the pulse after it reads right."""
+    hr_bpm, duration_s = 72.0, 20.0
+    beats = rsa_beat_times(duration_s, hr_bpm, swing_bpm=2.0)
+    clean = synthetic_ppg(beats, fs_hz, duration_s, noise=0.02, seed=3)
+    first_check = round((SETTLE_S + PERIODICITY_MIN_S) * fs_hz)
+    every = round(PERIODICITY_EVERY_S * fs_hz)
+    for held in range(first_check - every, first_check + every + 1):
+        x = clean.copy()
+        x[:held] += BURST
+        got = detect_beats(x, fs_hz)
+        rate = rate_after(got, held / fs_hz + 8.0)
+        assert rate is not None, f"no rate after a step held until sample {held}"
+        assert rate == pytest.approx(hr_bpm, abs=4.0), f"step held until sample {held}"
+
+
+def chip_beat_times(optics: PulseTrainOptics, duration_s: float) -> NDArray[np.float64]:
+    """Beat times from the virtual chip -> driver -> pipeline, read every 0.1 s as device/app.py does."""
+    clock = SimClock()
+    chip = VirtualMax30102(optics, clock, seed=1)
+    bus = VirtualI2CBus(1)
+    bus.attach(0x57, chip)
+    sensor = Max30102(bus.open(), settings=Max30102Settings(), clock=clock)
+    sensor.start()
+    pipeline = PulsePipeline(sensor.fs_hz)
+    stop = threading.Event()
+    times: list[float] = []
+    while clock.now_s() < duration_s:
+        clock.wait_until(clock.now_s() + 0.1, stop)
+        block = sensor.read()
+        if block.n_samples:
+            ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
+            times.extend(b.t_s for b in pipeline.push(ppg, block.first_index, dc_ok=sensor.finger_on).beats)
+    return np.asarray(times)
+
+
+@pytest.mark.parametrize("onset_s", [round(3.0 + 0.15 * k, 2) for k in range(17)])
+def test_motion_soon_after_the_finger_lands_through_the_virtual_chip(onset_s: float) -> None:
+    """Motion 3-5.4 s after the finger lands (before the first lock; the first fix raised IndexError at
+    3.7-5.2 s): the pipeline runs on and the rate after the motion is right."""
+    land_s, motion_s, rate_bpm = 2.0, 1.0, 67.0
+    optics = PulseTrainOptics(rate_bpm=rate_bpm, finger_off_s=((0.0, land_s),),
+                              motion_s=((land_s + onset_s, land_s + onset_s + motion_s),))
+    got = chip_beat_times(optics, 30.0)
+    rate = rate_after(got, land_s + onset_s + motion_s + 8.0)
+    assert rate is not None
+    assert rate == pytest.approx(rate_bpm, abs=2.0)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 100])
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, 2.0])
+def test_noise_with_a_burst_locks_no_more_than_without(fs_hz: int, alpha: float) -> None:
+    """1/f^alpha noise, seeds 0-9, 30 s: a 30x step or spike at 1.5 s gives beats only where the noise
+    alone does (bench/bench_burst.py runs the same over 200 seeds)."""
+    n = 30 * fs_hz
+    k = round(1.5 * fs_hz)
+    for seed in range(10):
+        x = power_law_noise(n, alpha, seed)
+        alone = len(detect_beats(x, fs_hz)) > 0
+        step, spike = x.copy(), x.copy()
+        step[:k] += BURST
+        spike[k] += BURST
+        for burst in (step, spike):
+            assert alone or len(detect_beats(burst, fs_hz)) == 0, f"seed {seed}"
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("hr_bpm", [45, 75, 110, 150])
+def test_a_pulse_after_a_burst_is_not_read_double(fs_hz: int, hr_bpm: float) -> None:
+    """A fingertip pulse with a diastolic wave and a 30x step held for its first 1.5 s, 12 s: the rate is
+    read (the burst no longer hides the pulse) and not doubled (the picker's band-pass restarted too)."""
+    duration_s = 12.0
+    beats = rsa_beat_times(duration_s, hr_bpm)
+    x = synthetic_ppg(beats, fs_hz, duration_s, noise=0.02, seed=5)
+    x[:round(1.5 * fs_hz)] += BURST
+    got = detect_beats(x, fs_hz)
+    rate = rate_after(got, 0.0)
+    assert rate is not None
+    assert rate == pytest.approx(60.0 / float(np.median(np.diff(beats))), abs=5.0)
+    assert np.all(got > 1.5)  # no beat from the burst itself
