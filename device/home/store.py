@@ -298,6 +298,10 @@ class Store:
         for number in range(version + 1, SCHEMA_VERSION + 1):
             migration = MIGRATIONS[number - 1]
             with self.transaction() as conn:
+                # Read again under the write lock: another process opening the same new store (two first
+                # runs at once) may have applied this step since the version was read above.
+                if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= number:
+                    continue
                 for statement in _statements(migration.sql):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")

@@ -285,3 +285,17 @@ def test_breath_rates_stored_under_their_old_names_come_back_under_the_new(tmp_p
         (found,) = s.assessments(ann.id or 0)
         assert found["resonance_rate_per_min"] == 5.5 and found["steps"][0]["rate_per_min"] == 6.5
         assert "resonance_rate_bpm" not in found and "rate_bpm" not in found["steps"][0]
+
+
+def test_two_first_opens_at_once_do_not_apply_a_step_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes opening the same new store at once both read schema version 0; the second then waited
+    for the first's write lock and ran its CREATE TABLE again ("table people already exists", a fresh-clone
+    tester, two first `glimmer sim` runs). A step is now skipped when, under the lock, it is already there.
+    The stale read is made here by reporting version 0 to the opener of a store already migrated."""
+    path = tmp_path / "glimmer.db"
+    store_module.Store(path).close()
+    monkeypatch.setattr(store_module.Store, "schema_version", property(lambda self: 0))
+    second = store_module.Store(path)
+    monkeypatch.undo()
+    assert second.schema_version == store_module.SCHEMA_VERSION
+    second.close()
