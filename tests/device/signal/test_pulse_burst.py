@@ -11,18 +11,14 @@ each tried on generated inputs with known truth:
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from device.clock import SimClock
-from device.signal.pulse import PERIODICITY_EVERY_S, PERIODICITY_MIN_S, SETTLE_S, PulsePipeline, detect_beats
-from drivers.max30102 import Max30102, Max30102Settings
-from sim.i2c_bus import VirtualI2CBus
-from sim.max30102 import PulseTrainOptics, VirtualMax30102
+from device.signal.pulse import PERIODICITY_EVERY_S, PERIODICITY_MIN_S, SETTLE_S, detect_beats
+from sim.max30102 import PulseTrainOptics
 from tests.device.signal.synthetic_ppg import power_law_noise, rsa_beat_times, synthetic_ppg
+from tests.device.signal.test_pulse_faults import chip_beat_times
 
 BURST = 30.0  # pulse heights
 
@@ -50,26 +46,6 @@ def test_a_burst_ending_on_any_sample_of_a_check_is_handled(fs_hz: int) -> None:
         rate = rate_after(got, held / fs_hz + 8.0)
         assert rate is not None, f"no rate after a step held until sample {held}"
         assert rate == pytest.approx(hr_bpm, abs=4.0), f"step held until sample {held}"
-
-
-def chip_beat_times(optics: PulseTrainOptics, duration_s: float) -> NDArray[np.float64]:
-    """Beat times from the virtual chip -> driver -> pipeline, read every 0.1 s as device/app.py does."""
-    clock = SimClock()
-    chip = VirtualMax30102(optics, clock, seed=1)
-    bus = VirtualI2CBus(1)
-    bus.attach(0x57, chip)
-    sensor = Max30102(bus.open(), settings=Max30102Settings(), clock=clock)
-    sensor.start()
-    pipeline = PulsePipeline(sensor.fs_hz)
-    stop = threading.Event()
-    times: list[float] = []
-    while clock.now_s() < duration_s:
-        clock.wait_until(clock.now_s() + 0.1, stop)
-        block = sensor.read()
-        if block.n_samples:
-            ppg = -np.asarray(block.ir, dtype=float) / block.ir_current_ma
-            times.extend(b.t_s for b in pipeline.push(ppg, block.first_index, dc_ok=sensor.finger_on).beats)
-    return np.asarray(times)
 
 
 @pytest.mark.parametrize("onset_s", [round(3.0 + 0.15 * k, 2) for k in range(17)])
