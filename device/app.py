@@ -546,12 +546,9 @@ class GlimmerDevice:
                 # The driver writes a frame only when its output differs from the last one written.
                 if flashing or not isinstance(self.led, SpiLedRing):
                     self.led.show(self._frame_for(now_s, state, flashing))
-                elif self._frames_per_write > 1:
+                else:  # one write: a paced run of frames_per_write frames (one frame unless paced)
                     encoded, k0, frame_times = self._encoded_run(now_s, state, self._frames_per_write)
                     self.led.show_paced(encoded, k0, k0 + len(frame_times), self._frame_period_s)
-                else:
-                    encoded, k0, _ = self._encoded_run(now_s, state, 1)
-                    self.led.show_encoded(encoded, k0)
                 self.frames_shown += len(frame_times)
             self._dark_state = state if dark_from(state, now_s) and not flashing else None
         # Dark and static: nothing to render until the session swaps the state (on the session's 1 s grid,

@@ -339,19 +339,10 @@ class SpiLedRing:
 
     def show_encoded(self, encoded: EncodedFrames, k: int) -> None:
         """Show frame `k` of frames encoded ahead (as `show` would: not written when the ring already
-        shows it). Frames are shown in order from 0, any may be the last; should the dither have
-        moved on otherwise meanwhile, the frame is encoded afresh, so what is sent is always right."""
-        if self._closed:
-            raise OutputError("LED ring is closed")
-        expected = encoded.error_before if k == 0 else encoded.errors[k - 1]
-        if self._dither.error is not expected:
-            self.show(encoded.frames[k])
-            return
-        self._dither.restore(encoded.errors[k])
-        if encoded.keys:
-            self._send_bytes(encoded.keys[k], encoded.packets[k])
-        else:
-            self._send(encoded.drive[k], encoded.wire[k])
+        shows it): `show_paced` of that frame alone. Frames are shown in order from 0, any may be the
+        last; should the dither have moved on otherwise meanwhile, the frame is encoded afresh, so what
+        is sent is always right."""
+        self.show_paced(encoded, k, k + 1, 1.0)  # one frame: its period places nothing
 
     def show_paced(self, encoded: EncodedFrames, k0: int, k1: int, frame_period_s: float) -> None:
         """Show frames k0..k1-1 of frames encoded ahead, one every `frame_period_s`, in ONE SPI write
