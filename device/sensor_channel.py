@@ -28,7 +28,11 @@ NO_FINGER = "no_finger"
 SENSOR_LOST = "sensor_lost"
 SETTLING = "settling"
 NO_RECENT_BEATS = "no_recent_beats"
-HRV_REFRESH_S = STALE_AFTER_S / 2  # longest the session's steps use HRV figures held from before new beats
+# Longest the session's steps use HRV figures held from before new beats: the figures are recomputed for
+# each publication (metrics.period_s, 5 s by default) and the session's 1 s steps reuse them in between, so
+# the whole window's artifact correction runs once per publication instead of twice. Whether the figures
+# are still current is judged on the newest beat received, not on the newest beat they rest on.
+HRV_REFRESH_S = 5.0
 
 
 class SensorChannel:
@@ -49,6 +53,7 @@ class SensorChannel:
         self._hrv_raw: HrvMetrics = self.hrv.metrics()
         self._hrv_stale = False
         self._hrv_at_s = -math.inf
+        self._newest_beat_s = -math.inf  # the newest beat received (monotonic clock), figures recomputed or not
 
     @property
     def no_finger(self) -> bool:
@@ -91,6 +96,7 @@ class SensorChannel:
             if update.beats:
                 stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
                 self.hrv.add_beats(stamped)
+                self._newest_beat_s = stamped[-1].t_s
                 self._hrv_stale = True
             self.finger_on = update.finger_on
             self.quality = update.quality
@@ -108,6 +114,7 @@ class SensorChannel:
         """Forget the beats (nothing of this finger's carries over into what comes next)."""
         self.hrv.reset()
         self._hrv_stale = True
+        self._newest_beat_s = -math.inf
 
     def current_metrics(self, now_s: float, settling: bool, publishing: bool = True) -> HrvMetrics:
         """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
@@ -121,7 +128,7 @@ class SensorChannel:
             return metrics.withheld(NO_FINGER)
         if metrics.n_beats == 0 or (metrics.hr_reason is not None and settling):
             return metrics.withheld(SETTLING)
-        if now_s - metrics.t_s > STALE_AFTER_S:
+        if now_s - max(metrics.t_s, self._newest_beat_s) > STALE_AFTER_S:
             return metrics.withheld(NO_RECENT_BEATS)
         return metrics
 
@@ -129,7 +136,8 @@ class SensorChannel:
         """The HRV tracker's figures, recomputed only when beats have arrived (or gone) since the last
         time, and then for every publication but at most every HRV_REFRESH_S for the session's own
         steps: they change only with beats, and the whole window's artifact correction is the costly
-        part. HRV_REFRESH_S is half of STALE_AFTER_S, so a held figure is never judged stale."""
+        part. Staleness is judged on the newest beat received (`current_metrics`), so a held figure is not
+        judged stale while beats go on arriving."""
         if self._hrv_stale and (publishing or now_s - self._hrv_at_s >= HRV_REFRESH_S):
             self._hrv_raw = self.hrv.metrics()
             self._hrv_stale = False

@@ -40,6 +40,7 @@ CUE_LEVEL: Final = 0.16  # peak amplitude of the chime's main partial at full vo
 CUE_INHALE_MULTIPLE: Final = 6.0  # chime at the start of the in-breath: 6 x hum pitch
 CUE_EXHALE_MULTIPLE: Final = 4.0  # ...and of the out-breath: 4 x hum pitch (a settling, lower tone)
 CUE_BELL_RATIO: Final = 2.76  # inharmonic upper partial of a small bell
+CUE_BELL_LEVEL: Final = 0.35  # ...at this much of the main partial's level (and dying away faster)
 CUE_ATTACK_S: Final = 0.03
 CUE_DECAY_S: Final = 0.35  # exponential decay time constant of the main partial
 CUE_MAX_S: Final = 1.5  # the chime is tapered to zero by this time after the turn...
@@ -47,6 +48,10 @@ CUE_MAX_SEGMENT_FRACTION: Final = 0.8  # ...or by this fraction of its segment, 
 CONTROL_FRAMES: Final = 32  # envelopes are computed every 32 samples (1.45 ms at 22050 Hz) and interpolated
 CONTROL_WINDOW: Final = 1024  # control points computed at once (1.5 s at 22050 Hz) while the state holds
 HUM_PIECE: Final = 4096  # the hum's harmonic sum is made from a cached basis this many samples long at most
+# The loudest a sample can be: the hum (peak 1 on its wavetable grid, 1 % allowed between grid points) at
+# HUM_LEVEL under gains and envelopes of at most 1, plus both chime partials at their peaks. Under full scale,
+# so no sample needs clipping; the clip comes back by itself if the levels are ever raised past it.
+PEAK_BOUND: Final = 1.01 * HUM_LEVEL + (1.0 + CUE_BELL_LEVEL) * CUE_LEVEL
 
 
 @lru_cache(maxsize=16)
@@ -111,6 +116,30 @@ def _hum_wave(pitch_hz: float, t0_s: float, n: int, sample_rate_hz: int) -> NDAr
     return out
 
 
+@lru_cache(maxsize=8)
+def _rotation(freq_hz: float, sample_rate_hz: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(cos(w i), sin(w i)) for i = 0..HUM_PIECE-1, w = 2 pi freq / rate: a sine at any start phase theta0 is
+    sin(theta0) cos(w i) + cos(theta0) sin(w i), two multiply-adds a sample instead of a sine."""
+    angle = np.arange(HUM_PIECE) * (2.0 * np.pi * freq_hz / sample_rate_hz)
+    cos, sin = np.cos(angle), np.sin(angle)
+    cos.setflags(write=False)
+    sin.setflags(write=False)
+    return cos, sin
+
+
+def _partial(freq_hz: float, t0_s: float, n: int, sample_rate_hz: int) -> NDArray[np.float64]:
+    """sin(2 pi freq_hz t) at t = t0_s + i / sample_rate_hz, i = 0..n-1, in pieces of HUM_PIECE samples, each
+    from the phase at its own start (taken from absolute time, as every oscillator's phase here)."""
+    out = np.empty(n)
+    cos, sin = _rotation(freq_hz, sample_rate_hz)
+    for start in range(0, n, HUM_PIECE):
+        m = min(HUM_PIECE, n - start)
+        theta0 = 2.0 * math.pi * ((freq_hz * (t0_s + start / sample_rate_hz)) % 1.0)
+        np.multiply(cos[:m], math.sin(theta0), out=out[start:start + m])
+        out[start:start + m] += math.cos(theta0) * sin[:m]
+    return out
+
+
 def _fraction(cycles: NDArray[np.float64]) -> NDArray[np.float64]:
     return cycles - np.floor(cycles)
 
@@ -160,7 +189,7 @@ def _cue_controls(
     freq_hz = multiple * state.hum_pitch_hz
     nyquist_hz = 0.45 * sample_rate_hz
     main_amp[at] = np.where(freq_hz < nyquist_hz, CUE_LEVEL * envelope, 0.0)
-    bell_amp[at] = np.where(CUE_BELL_RATIO * freq_hz < nyquist_hz, CUE_LEVEL * 0.35 * envelope * decay, 0.0)
+    bell_amp[at] = np.where(CUE_BELL_RATIO * freq_hz < nyquist_hz, CUE_LEVEL * CUE_BELL_LEVEL * envelope * decay, 0.0)
     main_hz[at] = freq_hz
     bell_hz[at] = CUE_BELL_RATIO * freq_hz
     return main_amp, bell_amp, main_hz, bell_hz
@@ -340,16 +369,18 @@ def _synthesise(t0_s: float, n: int, sample_rate_hz: int, state: PatternState) -
         main, bell = controls.main[lo:hi], controls.bell[lo:hi]
         if main.any() or bell.any():
             chimes = _chimes(t_s, control_s, controls.seg[lo:hi], main, bell, controls.main_hz[lo:hi],
-                             controls.bell_hz[lo:hi], state)
+                             controls.bell_hz[lo:hi], state, sample_rate_hz)
             out = chimes if out is None else out + chimes
     if out is None:
         return np.zeros(n, dtype=np.float32)
-    return np.clip(out, -1.0, 1.0).astype(np.float32)
+    if PEAK_BOUND >= 1.0:
+        out = np.clip(out, -1.0, 1.0)
+    return out.astype(np.float32)
 
 
 def _chimes(t_s: NDArray[np.float64], control_s: NDArray[np.float64], seg: NDArray[np.int8],
             main: NDArray[np.float64], bell: NDArray[np.float64], main_hz: NDArray[np.float64],
-            bell_hz: NDArray[np.float64], state: PatternState) -> NDArray[np.float64]:
+            bell_hz: NDArray[np.float64], state: PatternState, sample_rate_hz: int) -> NDArray[np.float64]:
     """The chimes at every sample from their control-rate amplitudes (`_cue_controls` x gain):
     amplitudes interpolated linearly, each sample at the frequency of its interval's sounding end."""
     out = np.zeros_like(t_s)
@@ -363,8 +394,8 @@ def _chimes(t_s: NDArray[np.float64], control_s: NDArray[np.float64], seg: NDArr
     turns = np.flatnonzero((seg[1:] != seg[:-1]) & sounding[1:]) + 1
     f_main, f_bell = main_hz[at], bell_hz[at]
     if f_main.min() == f_main.max() and f_bell.min() == f_bell.max():  # one chime (always, but at a turn)
-        main_part = np.sin(2.0 * np.pi * _fraction(float(f_main[0]) * t))
-        bell_part = np.sin(2.0 * np.pi * _fraction(float(f_bell[0]) * t))
+        main_part = _partial(float(f_main[0]), float(t[0]), len(t), sample_rate_hz)
+        bell_part = _partial(float(f_bell[0]), float(t[0]), len(t), sample_rate_hz)
     else:
         right = np.minimum(np.searchsorted(control_s, t), len(control_s) - 1)  # control point at or after
         own = np.where(sounding[right], right, np.maximum(right - 1, 0))

@@ -122,3 +122,37 @@ def test_a_block_is_the_same_whatever_was_synthesised_before(seed: int) -> None:
         hum._CONTROLS[0] = None
         np.testing.assert_array_equal(held, hum_block(t0_s, n, RATE_HZ, state))
     assert from_held > 15  # sounding blocks made from a window held from before were compared
+
+
+def test_a_chime_partial_from_its_rotation_is_the_sine_of_absolute_time() -> None:
+    """`_partial` (two multiply-adds a sample from a cached rotation) gives sin(2 pi f t) at every sample,
+    for any start time and length, longer than one piece too."""
+    from patterns.hum import _fraction, _partial
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        freq_hz, t0_s = float(rng.uniform(300, 5000)), float(rng.uniform(0, 1e5))
+        n = int(rng.choice([1, 33, 4096, 5000, 13000]))
+        t_s = t0_s + np.arange(n) / RATE_HZ
+        reference = np.sin(2.0 * np.pi * _fraction(freq_hz * t_s))
+        # the reference's own phase error grows with f t (1e5 s x 5 kHz: ~1e-7 of a cycle)
+        assert np.max(np.abs(_partial(freq_hz, t0_s, n, RATE_HZ) - reference)) < 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_sample_reaches_full_scale_so_none_is_clipped(seed: int) -> None:
+    """At full volume, with the hum and the chimes on, every sample stays within PEAK_BOUND, which is under
+    full scale: the synthesis skips the clip because nothing could be clipped."""
+    from patterns.hum import PEAK_BOUND
+
+    assert PEAK_BOUND < 1.0
+    rng = np.random.default_rng(seed)
+    loudest = 0.0
+    for _ in range(30):
+        state = random_state(rng)
+        state = PatternState(pacer=state.pacer, fade=Fade(0.0, 1.0, 1.0, 0.0), volume_cap=1.0, hum_enabled=True,
+                             cue_enabled=True, hum_pitch_hz=state.hum_pitch_hz)
+        t0_s = float(rng.uniform(0, 120))
+        block = hum_block(t0_s, 22050, RATE_HZ, state)
+        loudest = max(loudest, float(np.max(np.abs(block))))
+    assert 0.3 < loudest <= PEAK_BOUND
