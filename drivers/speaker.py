@@ -209,7 +209,8 @@ class PyAudioOutput:
     (not our clock), is 0 on some ALSA devices, and its jitter would tear the waveform between blocks.
     The counter drifts from the clock only by the DAC's crystal error (~50 ppm, 60 ms in 20 min) or
     after an underrun; `poll` re-anchors it, during a quiet moment, when it strays more than
-    DRIFT_LIMIT_S. 2048 frames at 22050 Hz (93 ms) per buffer keeps a Pi Zero 2 W from underrunning.
+    DRIFT_LIMIT_S. 4096 frames at 22050 Hz (186 ms) per buffer (the default; 2048 was enough) keeps a Pi Zero
+    2 W from underrunning, and the callback runs 5.4 times a second.
 
     `portaudio` may be a PyAudio-like object (tests, other backends); by default pyaudio is imported
     now and AudioUnavailable raised when it, or an output device, is missing.
