@@ -1,8 +1,9 @@
 """I2C load and CPU cost of two pulse sensors, per layout: `python -m bench.bench_i2c_load`.
 
 Two virtual MAX30102s (sim/max30102.py) are read by two supervisors (drivers/pulse_sensor.py) every
-100 ms (twice as often as the default `sensor.read_period_ms`, 200 ms: the heavier case) for `--seconds` of simulated time, behind a virtual TCA9548A ("mux") or on
-two virtual buses ("two_buses"), at the shipped 100 samples/s. Every transaction is counted on the wire as
+100 ms (twice as often as the default `sensor.read_period_ms`, 200 ms: the heavier case) for `--seconds`
+of simulated time, behind a virtual TCA9548A ("mux") or on two virtual buses ("two_buses"), at the shipped
+100 samples/s. Every transaction is counted on the wire as
 the bus would clock it: a START, an address byte (9 clocks) per message, 9 clocks per data byte, a repeated
 START between messages and a STOP. Prints, per layout:
 
