@@ -50,6 +50,10 @@ AMP_CEILING = 3.0  # a maximum this many times the median amplitude is motion, n
 ALTERNATION_BEATS = 8  # beats examined for strict amplitude alternation (four pairs)
 ALTERNATION_RATIO = 0.75  # the smaller of alternating beats stay below this share of the larger
 WAVE_TOLERANCE = 0.2  # of the learned wave delay: where a maximum counts as that wave
+TIMING_GAP = 0.25  # strict interval alternation: every long interval exceeds every short one by this share
+WAVE_DELAY_MAX_S = 0.5  # a diastolic wave peaks at most this long after its systolic peak
+PREMATURE_FRACTION = 0.75  # a pick sooner than this share of the median interval may be an extra (a wave)
+EXTRA_AGREEMENT = 0.15  # ... it is, when the next beat comes within this share of one interval of the last
 
 
 class SampleRing:
@@ -127,6 +131,7 @@ class BeatPicker:
         self._amps: deque[float] = deque([amp_prior], maxlen=N_RECENT)
         self._slopes: deque[float] = deque(maxlen=N_RECENT)
         self._pending: PeakCandidate | None = None
+        self._held: PeakCandidate | None = None  # a confirmed pick that may be a wave, judged at the next beat
         self._last_beat: int | None = last_beat
         self._veto: int | None = None  # the last maximum too tall to be a pulse
         self._rejected: deque[PeakCandidate] = deque(maxlen=64)
@@ -136,6 +141,7 @@ class BeatPicker:
         self._lookback = round(MAX_FOOT_LOOKBACK_S * fs_hz)
         self._recent: deque[PeakCandidate] = deque(maxlen=int(ALTERNATION_BEATS))
         self._wave_delay: float | None = None  # samples from a beat to its own later wave, once learned
+        self._wave_amp_bar: float | None = ALTERNATION_RATIO  # a wave is below this share of a beat (None: any)
         self._waves: list[int] = []  # confirmed beats since judged to have been waves; see take_waves
         self._update_thresholds()
 
@@ -176,6 +182,7 @@ class BeatPicker:
             self._confirm_until(k, confirmed)
             self._consider(k, float(mid[off]), y, confirmed)
         self._scan_from = stop
+        self._release_held(stop, confirmed)
         pending = self._pending
         if pending is not None and stop - pending.index >= self._refractory:
             self._confirm(pending, confirmed)
@@ -223,6 +230,7 @@ class BeatPicker:
 
         Only called at maxima, never at chunk ends, so the picks do not depend on how samples arrive.
         """
+        self._release_held(now, out)
         pending = self._pending
         if pending is not None:
             if now - pending.index >= self._refractory:
@@ -245,6 +253,33 @@ class BeatPicker:
             self._confirm(replace(best, recovered=True), out)
 
     def _confirm(self, beat: PeakCandidate, out: list[PeakCandidate]) -> None:
+        """Confirm `beat`, unless it may be the last beat's later wave: then it is held until the next
+        beat shows whether it split one beat interval in two (an extra pick, dropped) or not."""
+        held, self._held = self._held, None
+        last = self._last_beat
+        if held is not None:
+            if last is not None and abs(beat.index - last - self._ibi_ref) <= EXTRA_AGREEMENT * self._ibi_ref:
+                self._rejected.append(held)  # the held pick and this beat split one interval: it was extra
+            else:
+                self._accept(held, out)
+        elif (last is not None and self._recent and beat.index - last < PREMATURE_FRACTION * self._ibi_ref
+              and beat.index - last <= WAVE_DELAY_MAX_S * self.fs_hz
+              and beat.amp < ALTERNATION_RATIO * self._recent[-1].amp):
+            self._held = beat
+            self._pending = None
+            return
+        self._accept(beat, out)
+
+    def _release_held(self, now: int, out: list[PeakCandidate]) -> None:
+        """A held pick is confirmed once no beat came within EXTRA_AGREEMENT of one interval after the last
+        (a pending beat, once confirmed, judges it instead)."""
+        held, last = self._held, self._last_beat
+        if (held is not None and last is not None and self._pending is None
+                and now - last > (1.0 + EXTRA_AGREEMENT) * self._ibi_ref):
+            self._held = None
+            self._accept(held, out)
+
+    def _accept(self, beat: PeakCandidate, out: list[PeakCandidate]) -> None:
         if self._last_beat is not None:
             interval = beat.index - self._last_beat
             if interval < 2.5 * self._ibi_ref:  # an interval across a gap says nothing about the rate
@@ -273,33 +308,60 @@ class BeatPicker:
             return False
         delay = c.index - self._last_beat
         return (abs(delay - self._wave_delay) <= WAVE_TOLERANCE * self._wave_delay
-                and c.amp < ALTERNATION_RATIO * self._amp_ref)
+                and (self._wave_amp_bar is None or c.amp < self._wave_amp_bar * self._amp_ref))
 
     def _check_alternation(self) -> None:
-        """Strict beat-by-beat amplitude alternation: the smaller beats were the larger ones' later wave."""
+        """Strict beat-by-beat alternation: the smaller beats were the larger ones' later wave.
+
+        Either in amplitude (every other beat below ALTERNATION_RATIO of its neighbours), or in timing:
+        the intervals alternate strictly short / long by more than TIMING_GAP and the picks that follow
+        one parity of interval are the smaller ones (median amplitude) and come at most WAVE_DELAY_MAX_S
+        after the pick before them (a diastolic wave's delay).
+        """
         if len(self._recent) < ALTERNATION_BEATS:
             return
         beats = list(self._recent)
         even, odd = beats[0::2], beats[1::2]
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
             if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
-                # each small beat follows a big one (pairs start at `first`)
-                delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
-                pairs = [beats[i + 2].index - beats[i].index for i in range(first, len(beats) - 2, 2)]
-                self._wave_delay = float(statistics.median(delays))
-                self._ibis = deque(pairs, maxlen=N_RECENT)
-                self._amps = deque((b.amp for b in big), maxlen=N_RECENT)
-                self._slopes = deque((b.slope for b in big), maxlen=N_RECENT)
-                self._waves.extend(b.index for b in small)
-                self._last_beat = big[-1].index  # intervals and the wave gate count from the beat itself
-                self._recent.clear()
+                self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
+        gaps = [beats[i + 1].index - beats[i].index for i in range(len(beats) - 1)]
+        # gaps[i] ends at beats[i + 1]: the intervals ending at odd picks, and those ending at even ones
+        to_odd, to_even = gaps[0::2], gaps[1::2]
+        strict = (max(to_odd) * (1.0 + TIMING_GAP) < min(to_even) or max(to_even) * (1.0 + TIMING_GAP) < min(to_odd))
+        if not strict:
+            return
+        for big, small, first, delays in ((even, odd, 0, to_odd), (odd, even, 1, to_even)):
+            if (statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big)
+                    and statistics.median(delays) <= WAVE_DELAY_MAX_S * self.fs_hz):
+                self._learn_wave(beats, big, small, first, None)
+                return
+
+    def _learn_wave(self, beats: list[PeakCandidate], big: list[PeakCandidate], small: list[PeakCandidate],
+                    first: int, amp_bar: float | None) -> None:
+        """The `small` picks were the `big` ones' later wave (pairs start at `first`): references are
+        rebuilt from the beats alone, and a maximum at the wave's delay is rejected from now on (below
+        `amp_bar` of the amplitude reference, or at any size when the wave was learned from timing)."""
+        delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
+        pairs = [beats[i + 2].index - beats[i].index for i in range(first, len(beats) - 2, 2)]
+        self._wave_delay = float(statistics.median(delays))
+        self._wave_amp_bar = amp_bar
+        self._ibis = deque(pairs, maxlen=N_RECENT)
+        self._amps = deque((b.amp for b in big), maxlen=N_RECENT)
+        self._slopes = deque((b.slope for b in big), maxlen=N_RECENT)
+        self._waves.extend(b.index for b in small)
+        self._last_beat = big[-1].index  # intervals and the wave gate count from the beat itself
+        self._recent.clear()
 
     def flush(self) -> list[PeakCandidate]:
         """End of stream: confirm the pending beat without waiting for its refractory window."""
         out: list[PeakCandidate] = []
         if self._pending is not None:
             self._confirm(self._pending, out)
+        if self._held is not None:  # no next beat will come to judge it
+            held, self._held = self._held, None
+            self._accept(held, out)
         return out
 
 
