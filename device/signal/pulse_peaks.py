@@ -264,7 +264,7 @@ class BeatPicker:
                 self._accept(held, out)
         elif (last is not None and self._recent and beat.index - last < PREMATURE_FRACTION * self._ibi_ref
               and beat.index - last <= WAVE_DELAY_MAX_S * self.fs_hz
-              and beat.amp < ALTERNATION_RATIO * self._recent[-1].amp):
+              and beat.amp < self._recent[-1].amp):
             self._held = beat
             self._pending = None
             return
@@ -332,11 +332,16 @@ class BeatPicker:
         strict = (max(to_odd) * (1.0 + TIMING_GAP) < min(to_even) or max(to_even) * (1.0 + TIMING_GAP) < min(to_odd))
         if not strict:
             return
-        for big, small, first, delays in ((even, odd, 0, to_odd), (odd, even, 1, to_even)):
+        for big, small, first in ((even, odd, 0), (odd, even, 1)):
             if (statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big)
-                    and statistics.median(delays) <= WAVE_DELAY_MAX_S * self.fs_hz):
+                    and self._wave_delay_plausible(beats, first)):
                 self._learn_wave(beats, big, small, first, None)
                 return
+
+    def _wave_delay_plausible(self, beats: list[PeakCandidate], first: int) -> bool:
+        """The picks after those at `first`, `first` + 2, ... follow them by at most WAVE_DELAY_MAX_S (median)."""
+        delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
+        return statistics.median(delays) <= WAVE_DELAY_MAX_S * self.fs_hz
 
     def _learn_wave(self, beats: list[PeakCandidate], big: list[PeakCandidate], small: list[PeakCandidate],
                     first: int, amp_bar: float | None) -> None:
