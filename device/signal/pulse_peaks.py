@@ -241,6 +241,10 @@ class BeatPicker:
     def _search_back(self, latest: float, out: list[PeakCandidate]) -> None:
         """Take the strongest rejected maximum between the last beat and `latest`, if strong enough."""
         assert self._last_beat is not None
+        if self._held is not None:  # the held pick is the beat found in the gap
+            held, self._held = self._held, None
+            self._accept(held, out)
+            return
         earliest = self._last_beat + self._refractory
         floor = AMP_FRACTION_SEARCHBACK * self._amp_ref
         best: PeakCandidate | None = None
@@ -262,7 +266,8 @@ class BeatPicker:
                 self._rejected.append(held)  # the held pick and this beat split one interval: it was extra
             else:
                 self._accept(held, out)
-        elif (last is not None and self._recent and beat.index - last < PREMATURE_FRACTION * self._ibi_ref
+        elif (not beat.recovered and last is not None and self._recent
+              and beat.index - last < PREMATURE_FRACTION * self._ibi_ref
               and beat.index - last <= WAVE_DELAY_MAX_S * self.fs_hz
               and beat.amp < self._recent[-1].amp):
             self._held = beat
@@ -332,16 +337,20 @@ class BeatPicker:
         strict = (max(to_odd) * (1.0 + TIMING_GAP) < min(to_even) or max(to_even) * (1.0 + TIMING_GAP) < min(to_odd))
         if not strict:
             return
+        pairs = [beats[i + 2].index - beats[i].index for i in range(len(beats) - 2)]
+        if not (_steady(to_odd) and _steady(to_even) and _steady(pairs)):
+            return  # a wave keeps its delay, and beat + wave the beat interval: this is a picker losing beats
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
             if (statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big)
-                    and self._wave_delay_plausible(beats, first)):
+                    and self._wave_delay_plausible(beats)):
                 self._learn_wave(beats, big, small, first, None)
                 return
 
-    def _wave_delay_plausible(self, beats: list[PeakCandidate], first: int) -> bool:
-        """The picks after those at `first`, `first` + 2, ... follow them by at most WAVE_DELAY_MAX_S (median)."""
-        delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
-        return statistics.median(delays) <= WAVE_DELAY_MAX_S * self.fs_hz
+    def _wave_delay_plausible(self, beats: list[PeakCandidate]) -> bool:
+        """One of the two alternating intervals (median over the picks) is no longer than WAVE_DELAY_MAX_S:
+        a beat's wave comes that soon after it; beats of an alternans further apart are not taken for one."""
+        gaps = [beats[i + 1].index - beats[i].index for i in range(len(beats) - 1)]
+        return min(statistics.median(gaps[0::2]), statistics.median(gaps[1::2])) <= WAVE_DELAY_MAX_S * self.fs_hz
 
     def _learn_wave(self, beats: list[PeakCandidate], big: list[PeakCandidate], small: list[PeakCandidate],
                     first: int, amp_bar: float | None) -> None:
@@ -368,6 +377,12 @@ class BeatPicker:
             held, self._held = self._held, None
             self._accept(held, out)
         return out
+
+
+def _steady(values: list[int]) -> bool:
+    """Every value is within WAVE_TOLERANCE of their median."""
+    mid = statistics.median(values)
+    return all(abs(v - mid) <= WAVE_TOLERANCE * mid for v in values)
 
 
 def _steepest(y: SampleRing, first: int, stop: int) -> float:
