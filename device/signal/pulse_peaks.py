@@ -340,6 +340,9 @@ class BeatPicker:
         pairs = [beats[i + 2].index - beats[i].index for i in range(len(beats) - 2)]
         if not (_steady(to_odd) and _steady(to_even) and _steady(pairs)):
             return  # a wave keeps its delay, and beat + wave the beat interval: this is a picker losing beats
+        long, short = sorted((statistics.median(to_odd), statistics.median(to_even)), reverse=True)
+        if abs(long / short - 2.0) <= 2.0 * WAVE_TOLERANCE:
+            return  # one and two intervals in turn: a picker missing every other beat of a fast heart
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
             if (statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big)
                     and self._wave_delay_plausible(beats)):
