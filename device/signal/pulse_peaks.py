@@ -19,12 +19,29 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
   never lifts the references above the pulse (the pipeline re-seeds a picker that
   has found no beat for a while, so a pulse that really grew is taken up again within seconds);
 - the pulse's own later wave (diastolic / reflected) can rise from its notch almost as steeply as the
-  systolic wave. When the last ALTERNATION_BEATS beats alternate strictly in amplitude (every other
-  one below ALTERNATION_RATIO of its neighbours), the smaller ones were that wave: the references are
-  rebuilt from the larger ones alone (interval = the pair's), and a maximum at the wave's learned
-  delay after a beat and below ALTERNATION_RATIO of the amplitude is rejected from then on. Normal
-  rhythms never alternate like that beat by beat (respiratory modulation spans several beats); the
-  price is that a strict bigeminy of small premature beats is counted at the underlying rate.
+  systolic wave, and when it comes after the refractory window it passes the bars above. Two rules
+  catch it, both resting on what a wave is: a maximum that peaks a fixed delay after its own beat, at
+  most WAVE_DELAY_MAX_S (0.5 s; the systolic-to-diastolic peak time behind the stiffness index is about
+  0.15-0.4 s in adults, Millasseau et al. 2002, doi:10.1042/cs1030371), inside the beat's interval:
+  1. a pick that comes sooner than PREMATURE_FRACTION of the median interval after the last beat, within
+     WAVE_DELAY_MAX_S of it and smaller than it, is held until the next beat is confirmed. If the two
+     split one interval (the next beat comes within EXTRA_AGREEMENT of one median interval after the
+     last), it was extra and is dropped, as the "extra beat" class of Lipponen & Tarvainen (2019,
+     doi:10.1080/03091902.2019.1640306) does with intervals; otherwise it is confirmed (a premature beat
+     has its compensatory pause, the pair spans more than one interval);
+  2. when the last ALTERNATION_BEATS picks alternate strictly, the smaller ones (median amplitude) were
+     the larger ones' wave: in amplitude (every other one below ALTERNATION_RATIO of its neighbours), or
+     in timing (every interval of one parity longer than every one of the other by TIMING_GAP, both
+     parities and the pairs steady within WAVE_TOLERANCE, not one and two intervals in turn, which is a
+     picker missing beats, and one of the two intervals a wave's delay). The references are rebuilt from
+     the larger ones alone (interval = the pair's), and a maximum at the wave's learned delay after a
+     beat (and, when learned from amplitude, below ALTERNATION_RATIO of the amplitude) is rejected from
+     then on.
+  Normal rhythms never alternate like that beat by beat (respiratory modulation spans several beats);
+  the price is that a strict bigeminy of small premature beats, and a pulsus alternans whose smaller
+  beats are below ALTERNATION_RATIO of the larger, are counted at half the rate. A wave at half the
+  interval that is nearly as tall as the systole (a wide camera pulse at about 100/min) makes a signal of
+  twice the rate that neither rule can tell from a fast heart, and is still counted double.
 """
 
 from __future__ import annotations
@@ -50,10 +67,20 @@ AMP_CEILING = 3.0  # a maximum this many times the median amplitude is motion, n
 ALTERNATION_BEATS = 8  # beats examined for strict amplitude alternation (four pairs)
 ALTERNATION_RATIO = 0.75  # the smaller of alternating beats stay below this share of the larger
 WAVE_TOLERANCE = 0.2  # of the learned wave delay: where a maximum counts as that wave
-TIMING_GAP = 0.25  # strict interval alternation: every long interval exceeds every short one by this share
-WAVE_DELAY_MAX_S = 0.5  # a diastolic wave peaks at most this long after its systolic peak
-PREMATURE_FRACTION = 0.75  # a pick sooner than this share of the median interval may be an extra (a wave)
-EXTRA_AGREEMENT = 0.15  # ... it is, when the next beat comes within this share of one interval of the last
+# Interval alternation: every long interval exceeds every short one by this share. A band-passed maximum's
+# time jitters by a sample or two (at 25 samples/s a regular 180/min train gave 11, 12, 11, 12 ... samples,
+# and a noisy one at 50/s 14-20), a wave keeps its delay: 0.45 s against 0.3 s at 80/min is 1.5.
+TIMING_GAP = 0.25
+# ... over this many picks (six pairs): over eight, a noisy regular train at 150-180/min alternated by chance
+# often enough to be halved in about one record in 300 (bench/bench_rate_guards.py, bench_dicrotic.py)
+TIMING_BEATS = 12
+WAVE_DELAY_MAX_S = 0.5  # a diastolic wave peaks at most this long after its systolic peak (module docstring)
+# A pick sooner than this share of the median interval after the last beat may be its wave (held); premature
+# beats this early are kept by their compensatory pause (test_pulse_diastolic.py).
+PREMATURE_FRACTION = 0.75
+# ... it was the wave when the next beat comes within this share of one median interval after the last beat
+# (the agreement two lock checks need on the interval, pulse.INTERVAL_AGREEMENT).
+EXTRA_AGREEMENT = 0.15
 
 
 class SampleRing:
@@ -139,7 +166,7 @@ class BeatPicker:
         self._r_min = REFRACTORY_MIN_S * fs_hz
         self._r_max = REFRACTORY_MAX_S * fs_hz
         self._lookback = round(MAX_FOOT_LOOKBACK_S * fs_hz)
-        self._recent: deque[PeakCandidate] = deque(maxlen=int(ALTERNATION_BEATS))
+        self._recent: deque[PeakCandidate] = deque(maxlen=max(ALTERNATION_BEATS, TIMING_BEATS))
         self._wave_delay: float | None = None  # samples from a beat to its own later wave, once learned
         self._wave_amp_bar: float | None = ALTERNATION_RATIO  # a wave is below this share of a beat (None: any)
         self._waves: list[int] = []  # confirmed beats since judged to have been waves; see take_waves
@@ -325,12 +352,16 @@ class BeatPicker:
         """
         if len(self._recent) < ALTERNATION_BEATS:
             return
-        beats = list(self._recent)
+        beats = list(self._recent)[-ALTERNATION_BEATS:]
         even, odd = beats[0::2], beats[1::2]
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
             if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
                 self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
+        if len(self._recent) < TIMING_BEATS:
+            return
+        beats = list(self._recent)[-TIMING_BEATS:]
+        even, odd = beats[0::2], beats[1::2]
         gaps = [beats[i + 1].index - beats[i].index for i in range(len(beats) - 1)]
         # gaps[i] ends at beats[i + 1]: the intervals ending at odd picks, and those ending at even ones
         to_odd, to_even = gaps[0::2], gaps[1::2]
