@@ -23,12 +23,15 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
   catch it, both resting on what a wave is: a maximum that peaks a fixed delay after its own beat, at
   most WAVE_DELAY_MAX_S (0.5 s; the systolic-to-diastolic peak time behind the stiffness index is about
   0.15-0.4 s in adults, Millasseau et al. 2002, doi:10.1042/cs1030371), inside the beat's interval:
-  1. a pick that comes sooner than PREMATURE_FRACTION of the median interval after the last beat, within
-     WAVE_DELAY_MAX_S of it and smaller than it, is held until the next beat is confirmed. If the two
-     split one interval (the next beat comes within EXTRA_AGREEMENT of one median interval after the
-     last), it was extra and is dropped, as the "extra beat" class of Lipponen & Tarvainen (2019,
-     doi:10.1080/03091902.2019.1640306) does with intervals; otherwise it is confirmed (a premature beat
-     has its compensatory pause, the pair spans more than one interval);
+  1. a pick that comes sooner than PREMATURE_FRACTION of the expected interval after the last beat,
+     within WAVE_DELAY_MAX_S of it and smaller than it, is held until the next beat is confirmed (new
+     maxima are measured from it). If the two split one interval (the next beat comes within
+     EXTRA_AGREEMENT of one expected interval after the last), it was extra and is dropped, as the
+     "extra beat" class of Lipponen & Tarvainen (2019, doi:10.1080/03091902.2019.1640306) does with
+     intervals; otherwise it is confirmed (a premature beat has its compensatory pause, the pair spans
+     more than one interval). The expected interval is the autocorrelation's (the seed, then each
+     periodicity check's, `expect_interval`), not the picker's own median: a picker that had lost beats
+     would otherwise confirm its longer interval by dropping more of them (a 200/min heart read 103);
   2. when the last ALTERNATION_BEATS picks alternate strictly, the smaller ones (median amplitude) were
      the larger ones' wave: in amplitude (every other one below ALTERNATION_RATIO of its neighbours), or
      in timing (every interval of one parity longer than every one of the other by TIMING_GAP, both
@@ -159,6 +162,8 @@ class BeatPicker:
         self._slopes: deque[float] = deque(maxlen=N_RECENT)
         self._pending: PeakCandidate | None = None
         self._held: PeakCandidate | None = None  # a confirmed pick that may be a wave, judged at the next beat
+        # the beat interval the signal's own periodicity gives (samples): what a held pick is judged against
+        self._expected = ibi_prior_s * fs_hz
         self._last_beat: int | None = last_beat
         self._veto: int | None = None  # the last maximum too tall to be a pulse
         self._rejected: deque[PeakCandidate] = deque(maxlen=64)
@@ -181,6 +186,19 @@ class BeatPicker:
     def last_beat(self) -> int | None:
         """Index of the last confirmed beat, None before the first."""
         return self._last_beat
+
+    def expect_interval(self, interval_s: float) -> None:
+        """The beat interval the autocorrelation of the recent signal gives (s), for judging held picks.
+
+        It does not depend on which picks were taken, so a picker that lost beats cannot confirm its own
+        longer interval by dropping more of them."""
+        if interval_s > 0.0:
+            self._expected = interval_s * self.fs_hz
+
+    @property
+    def _anchor(self) -> int | None:
+        """The pick a new maximum is measured from: the held pick (it may yet be a beat), else the last beat."""
+        return self._held.index if self._held is not None else self._last_beat
 
     @property
     def amp_ref(self) -> float:
@@ -216,7 +234,7 @@ class BeatPicker:
         return confirmed
 
     def _foot_since(self, k: int, y: SampleRing) -> tuple[int, float]:
-        ref = self._pending.index if self._pending is not None else self._last_beat
+        ref = self._pending.index if self._pending is not None else self._anchor
         lo = max(y.start, k - self._lookback, ref if ref is not None else y.start)
         if lo >= k:
             return k, float(y.view(k, k + 1)[0])
@@ -239,7 +257,8 @@ class BeatPicker:
                 self._pending = PeakCandidate(k, value, foot_index, foot, value - foot,
                                               _steepest(y, foot_index, k))
             return
-        if self._last_beat is not None and k - self._last_beat < self._refractory:
+        anchor = self._anchor
+        if anchor is not None and k - anchor < self._refractory:
             return
         candidate = PeakCandidate(k, value, foot_index, foot, value - foot, _steepest(y, foot_index, k))
         strong = candidate.amp >= AMP_FRACTION * self._amp_ref
@@ -289,12 +308,12 @@ class BeatPicker:
         held, self._held = self._held, None
         last = self._last_beat
         if held is not None:
-            if last is not None and abs(beat.index - last - self._ibi_ref) <= EXTRA_AGREEMENT * self._ibi_ref:
+            if last is not None and abs(beat.index - last - self._expected) <= EXTRA_AGREEMENT * self._expected:
                 self._rejected.append(held)  # the held pick and this beat split one interval: it was extra
             else:
                 self._accept(held, out)
         elif (not beat.recovered and last is not None and self._recent
-              and beat.index - last < PREMATURE_FRACTION * self._ibi_ref
+              and beat.index - last < PREMATURE_FRACTION * self._expected
               and beat.index - last <= WAVE_DELAY_MAX_S * self.fs_hz
               and beat.amp < self._recent[-1].amp):
             self._held = beat
@@ -307,7 +326,7 @@ class BeatPicker:
         (a pending beat, once confirmed, judges it instead)."""
         held, last = self._held, self._last_beat
         if (held is not None and last is not None and self._pending is None
-                and now - last > (1.0 + EXTRA_AGREEMENT) * self._ibi_ref):
+                and now - last > (1.0 + EXTRA_AGREEMENT) * self._expected):
             self._held = None
             self._accept(held, out)
 
