@@ -436,6 +436,8 @@ class PulsePipeline:
                 self._unlock("periodicity below the bar to keep a lock")
             return
         self._low_count = 0
+        if acf_ok:
+            self._picker.expect_interval(interval_s)
         last = self._picker.last_beat
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)

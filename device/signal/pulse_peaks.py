@@ -19,12 +19,32 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
   never lifts the references above the pulse (the pipeline re-seeds a picker that
   has found no beat for a while, so a pulse that really grew is taken up again within seconds);
 - the pulse's own later wave (diastolic / reflected) can rise from its notch almost as steeply as the
-  systolic wave. When the last ALTERNATION_BEATS beats alternate strictly in amplitude (every other
-  one below ALTERNATION_RATIO of its neighbours), the smaller ones were that wave: the references are
-  rebuilt from the larger ones alone (interval = the pair's), and a maximum at the wave's learned
-  delay after a beat and below ALTERNATION_RATIO of the amplitude is rejected from then on. Normal
-  rhythms never alternate like that beat by beat (respiratory modulation spans several beats); the
-  price is that a strict bigeminy of small premature beats is counted at the underlying rate.
+  systolic wave, and when it comes after the refractory window it passes the bars above. Two rules
+  catch it, both resting on what a wave is: a maximum that peaks a fixed delay after its own beat, at
+  most WAVE_DELAY_MAX_S (0.5 s; the systolic-to-diastolic peak time behind the stiffness index is about
+  0.15-0.4 s in adults, Millasseau et al. 2002, doi:10.1042/cs1030371), inside the beat's interval:
+  1. a pick that comes sooner than PREMATURE_FRACTION of the expected interval after the last beat,
+     within WAVE_DELAY_MAX_S of it and smaller than it, is held until the next beat is confirmed (new
+     maxima are measured from it). If the two split one interval (the next beat comes within
+     EXTRA_AGREEMENT of one expected interval after the last), it was extra and is dropped, as the
+     "extra beat" class of Lipponen & Tarvainen (2019, doi:10.1080/03091902.2019.1640306) does with
+     intervals; otherwise it is confirmed (a premature beat has its compensatory pause, the pair spans
+     more than one interval). The expected interval is the autocorrelation's (the seed, then each
+     periodicity check's, `expect_interval`), not the picker's own median: a picker that had lost beats
+     would otherwise confirm its longer interval by dropping more of them (a 200/min heart read 103);
+  2. when the last ALTERNATION_BEATS picks alternate strictly, the smaller ones (median amplitude) were
+     the larger ones' wave: in amplitude (every other one below ALTERNATION_RATIO of its neighbours), or
+     in timing (every interval of one parity longer than every one of the other by TIMING_GAP, both
+     parities and the pairs steady within WAVE_TOLERANCE, not one and two intervals in turn, which is a
+     picker missing beats, and one of the two intervals a wave's delay). The references are rebuilt from
+     the larger ones alone (interval = the pair's), and a maximum at the wave's learned delay after a
+     beat (and, when learned from amplitude, below ALTERNATION_RATIO of the amplitude) is rejected from
+     then on.
+  Normal rhythms never alternate like that beat by beat (respiratory modulation spans several beats);
+  the price is that a strict bigeminy of small premature beats, and a pulsus alternans whose smaller
+  beats are below ALTERNATION_RATIO of the larger, are counted at half the rate. A wave at half the
+  interval that is nearly as tall as the systole (a wide camera pulse at about 100/min) makes a signal of
+  twice the rate that neither rule can tell from a fast heart, and is still counted double.
 """
 
 from __future__ import annotations
@@ -50,6 +70,20 @@ AMP_CEILING = 3.0  # a maximum this many times the median amplitude is motion, n
 ALTERNATION_BEATS = 8  # beats examined for strict amplitude alternation (four pairs)
 ALTERNATION_RATIO = 0.75  # the smaller of alternating beats stay below this share of the larger
 WAVE_TOLERANCE = 0.2  # of the learned wave delay: where a maximum counts as that wave
+# Interval alternation: every long interval exceeds every short one by this share. A band-passed maximum's
+# time jitters by a sample or two (at 25 samples/s a regular 180/min train gave 11, 12, 11, 12 ... samples,
+# and a noisy one at 50/s 14-20), a wave keeps its delay: 0.45 s against 0.3 s at 80/min is 1.5.
+TIMING_GAP = 0.25
+# ... over this many picks (six pairs): over eight, a noisy regular train at 150-180/min alternated by chance
+# often enough to be halved in about one record in 300 (bench/bench_rate_guards.py, bench_dicrotic.py)
+TIMING_BEATS = 12
+WAVE_DELAY_MAX_S = 0.5  # a diastolic wave peaks at most this long after its systolic peak (module docstring)
+# A pick sooner than this share of the median interval after the last beat may be its wave (held); premature
+# beats this early are kept by their compensatory pause (test_pulse_diastolic.py).
+PREMATURE_FRACTION = 0.75
+# ... it was the wave when the next beat comes within this share of one median interval after the last beat
+# (the agreement two lock checks need on the interval, pulse.INTERVAL_AGREEMENT).
+EXTRA_AGREEMENT = 0.15
 
 
 class SampleRing:
@@ -127,6 +161,9 @@ class BeatPicker:
         self._amps: deque[float] = deque([amp_prior], maxlen=N_RECENT)
         self._slopes: deque[float] = deque(maxlen=N_RECENT)
         self._pending: PeakCandidate | None = None
+        self._held: PeakCandidate | None = None  # a confirmed pick that may be a wave, judged at the next beat
+        # the beat interval the signal's own periodicity gives (samples): what a held pick is judged against
+        self._expected = ibi_prior_s * fs_hz
         self._last_beat: int | None = last_beat
         self._veto: int | None = None  # the last maximum too tall to be a pulse
         self._rejected: deque[PeakCandidate] = deque(maxlen=64)
@@ -134,8 +171,9 @@ class BeatPicker:
         self._r_min = REFRACTORY_MIN_S * fs_hz
         self._r_max = REFRACTORY_MAX_S * fs_hz
         self._lookback = round(MAX_FOOT_LOOKBACK_S * fs_hz)
-        self._recent: deque[PeakCandidate] = deque(maxlen=int(ALTERNATION_BEATS))
+        self._recent: deque[PeakCandidate] = deque(maxlen=max(ALTERNATION_BEATS, TIMING_BEATS))
         self._wave_delay: float | None = None  # samples from a beat to its own later wave, once learned
+        self._wave_amp_bar: float | None = ALTERNATION_RATIO  # a wave is below this share of a beat (None: any)
         self._waves: list[int] = []  # confirmed beats since judged to have been waves; see take_waves
         self._update_thresholds()
 
@@ -148,6 +186,19 @@ class BeatPicker:
     def last_beat(self) -> int | None:
         """Index of the last confirmed beat, None before the first."""
         return self._last_beat
+
+    def expect_interval(self, interval_s: float) -> None:
+        """The beat interval the autocorrelation of the recent signal gives (s), for judging held picks.
+
+        It does not depend on which picks were taken, so a picker that lost beats cannot confirm its own
+        longer interval by dropping more of them."""
+        if interval_s > 0.0:
+            self._expected = interval_s * self.fs_hz
+
+    @property
+    def _anchor(self) -> int | None:
+        """The pick a new maximum is measured from: the held pick (it may yet be a beat), else the last beat."""
+        return self._held.index if self._held is not None else self._last_beat
 
     @property
     def amp_ref(self) -> float:
@@ -176,13 +227,14 @@ class BeatPicker:
             self._confirm_until(k, confirmed)
             self._consider(k, float(mid[off]), y, confirmed)
         self._scan_from = stop
+        self._release_held(stop, confirmed)
         pending = self._pending
         if pending is not None and stop - pending.index >= self._refractory:
             self._confirm(pending, confirmed)
         return confirmed
 
     def _foot_since(self, k: int, y: SampleRing) -> tuple[int, float]:
-        ref = self._pending.index if self._pending is not None else self._last_beat
+        ref = self._pending.index if self._pending is not None else self._anchor
         lo = max(y.start, k - self._lookback, ref if ref is not None else y.start)
         if lo >= k:
             return k, float(y.view(k, k + 1)[0])
@@ -205,7 +257,8 @@ class BeatPicker:
                 self._pending = PeakCandidate(k, value, foot_index, foot, value - foot,
                                               _steepest(y, foot_index, k))
             return
-        if self._last_beat is not None and k - self._last_beat < self._refractory:
+        anchor = self._anchor
+        if anchor is not None and k - anchor < self._refractory:
             return
         candidate = PeakCandidate(k, value, foot_index, foot, value - foot, _steepest(y, foot_index, k))
         strong = candidate.amp >= AMP_FRACTION * self._amp_ref
@@ -223,6 +276,7 @@ class BeatPicker:
 
         Only called at maxima, never at chunk ends, so the picks do not depend on how samples arrive.
         """
+        self._release_held(now, out)
         pending = self._pending
         if pending is not None:
             if now - pending.index >= self._refractory:
@@ -233,6 +287,10 @@ class BeatPicker:
     def _search_back(self, latest: float, out: list[PeakCandidate]) -> None:
         """Take the strongest rejected maximum between the last beat and `latest`, if strong enough."""
         assert self._last_beat is not None
+        if self._held is not None:  # the held pick is the beat found in the gap
+            held, self._held = self._held, None
+            self._accept(held, out)
+            return
         earliest = self._last_beat + self._refractory
         floor = AMP_FRACTION_SEARCHBACK * self._amp_ref
         best: PeakCandidate | None = None
@@ -245,6 +303,34 @@ class BeatPicker:
             self._confirm(replace(best, recovered=True), out)
 
     def _confirm(self, beat: PeakCandidate, out: list[PeakCandidate]) -> None:
+        """Confirm `beat`, unless it may be the last beat's later wave: then it is held until the next
+        beat shows whether it split one beat interval in two (an extra pick, dropped) or not."""
+        held, self._held = self._held, None
+        last = self._last_beat
+        if held is not None:
+            if last is not None and abs(beat.index - last - self._expected) <= EXTRA_AGREEMENT * self._expected:
+                self._rejected.append(held)  # the held pick and this beat split one interval: it was extra
+            else:
+                self._accept(held, out)
+        elif (not beat.recovered and last is not None and self._recent
+              and beat.index - last < PREMATURE_FRACTION * self._expected
+              and beat.index - last <= WAVE_DELAY_MAX_S * self.fs_hz
+              and beat.amp < self._recent[-1].amp):
+            self._held = beat
+            self._pending = None
+            return
+        self._accept(beat, out)
+
+    def _release_held(self, now: int, out: list[PeakCandidate]) -> None:
+        """A held pick is confirmed once no beat came within EXTRA_AGREEMENT of one interval after the last
+        (a pending beat, once confirmed, judges it instead)."""
+        held, last = self._held, self._last_beat
+        if (held is not None and last is not None and self._pending is None
+                and now - last > (1.0 + EXTRA_AGREEMENT) * self._expected):
+            self._held = None
+            self._accept(held, out)
+
+    def _accept(self, beat: PeakCandidate, out: list[PeakCandidate]) -> None:
         if self._last_beat is not None:
             interval = beat.index - self._last_beat
             if interval < 2.5 * self._ibi_ref:  # an interval across a gap says nothing about the rate
@@ -273,34 +359,83 @@ class BeatPicker:
             return False
         delay = c.index - self._last_beat
         return (abs(delay - self._wave_delay) <= WAVE_TOLERANCE * self._wave_delay
-                and c.amp < ALTERNATION_RATIO * self._amp_ref)
+                and (self._wave_amp_bar is None or c.amp < self._wave_amp_bar * self._amp_ref))
 
     def _check_alternation(self) -> None:
-        """Strict beat-by-beat amplitude alternation: the smaller beats were the larger ones' later wave."""
+        """Strict beat-by-beat alternation: the smaller beats were the larger ones' later wave.
+
+        Either in amplitude (every other beat below ALTERNATION_RATIO of its neighbours), or in timing:
+        the intervals alternate strictly short / long by more than TIMING_GAP and the picks that follow
+        one parity of interval are the smaller ones (median amplitude) and come at most WAVE_DELAY_MAX_S
+        after the pick before them (a diastolic wave's delay).
+        """
         if len(self._recent) < ALTERNATION_BEATS:
             return
-        beats = list(self._recent)
+        beats = list(self._recent)[-ALTERNATION_BEATS:]
         even, odd = beats[0::2], beats[1::2]
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
             if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
-                # each small beat follows a big one (pairs start at `first`)
-                delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
-                pairs = [beats[i + 2].index - beats[i].index for i in range(first, len(beats) - 2, 2)]
-                self._wave_delay = float(statistics.median(delays))
-                self._ibis = deque(pairs, maxlen=N_RECENT)
-                self._amps = deque((b.amp for b in big), maxlen=N_RECENT)
-                self._slopes = deque((b.slope for b in big), maxlen=N_RECENT)
-                self._waves.extend(b.index for b in small)
-                self._last_beat = big[-1].index  # intervals and the wave gate count from the beat itself
-                self._recent.clear()
+                self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
+        if len(self._recent) < TIMING_BEATS:
+            return
+        beats = list(self._recent)[-TIMING_BEATS:]
+        even, odd = beats[0::2], beats[1::2]
+        gaps = [beats[i + 1].index - beats[i].index for i in range(len(beats) - 1)]
+        # gaps[i] ends at beats[i + 1]: the intervals ending at odd picks, and those ending at even ones
+        to_odd, to_even = gaps[0::2], gaps[1::2]
+        strict = (max(to_odd) * (1.0 + TIMING_GAP) < min(to_even) or max(to_even) * (1.0 + TIMING_GAP) < min(to_odd))
+        if not strict:
+            return
+        pairs = [beats[i + 2].index - beats[i].index for i in range(len(beats) - 2)]
+        if not (_steady(to_odd) and _steady(to_even) and _steady(pairs)):
+            return  # a wave keeps its delay, and beat + wave the beat interval: this is a picker losing beats
+        long, short = sorted((statistics.median(to_odd), statistics.median(to_even)), reverse=True)
+        if abs(long / short - 2.0) <= 2.0 * WAVE_TOLERANCE:
+            return  # one and two intervals in turn: a picker missing every other beat of a fast heart
+        for big, small, first in ((even, odd, 0), (odd, even, 1)):
+            if (statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big)
+                    and self._wave_delay_plausible(beats)):
+                self._learn_wave(beats, big, small, first, None)
+                return
+
+    def _wave_delay_plausible(self, beats: list[PeakCandidate]) -> bool:
+        """One of the two alternating intervals (median over the picks) is no longer than WAVE_DELAY_MAX_S:
+        a beat's wave comes that soon after it; beats of an alternans further apart are not taken for one."""
+        gaps = [beats[i + 1].index - beats[i].index for i in range(len(beats) - 1)]
+        return min(statistics.median(gaps[0::2]), statistics.median(gaps[1::2])) <= WAVE_DELAY_MAX_S * self.fs_hz
+
+    def _learn_wave(self, beats: list[PeakCandidate], big: list[PeakCandidate], small: list[PeakCandidate],
+                    first: int, amp_bar: float | None) -> None:
+        """The `small` picks were the `big` ones' later wave (pairs start at `first`): references are
+        rebuilt from the beats alone, and a maximum at the wave's delay is rejected from now on (below
+        `amp_bar` of the amplitude reference, or at any size when the wave was learned from timing)."""
+        delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
+        pairs = [beats[i + 2].index - beats[i].index for i in range(first, len(beats) - 2, 2)]
+        self._wave_delay = float(statistics.median(delays))
+        self._wave_amp_bar = amp_bar
+        self._ibis = deque(pairs, maxlen=N_RECENT)
+        self._amps = deque((b.amp for b in big), maxlen=N_RECENT)
+        self._slopes = deque((b.slope for b in big), maxlen=N_RECENT)
+        self._waves.extend(b.index for b in small)
+        self._last_beat = big[-1].index  # intervals and the wave gate count from the beat itself
+        self._recent.clear()
 
     def flush(self) -> list[PeakCandidate]:
         """End of stream: confirm the pending beat without waiting for its refractory window."""
         out: list[PeakCandidate] = []
         if self._pending is not None:
             self._confirm(self._pending, out)
+        if self._held is not None:  # no next beat will come to judge it
+            held, self._held = self._held, None
+            self._accept(held, out)
         return out
+
+
+def _steady(values: list[int]) -> bool:
+    """Every value is within WAVE_TOLERANCE of their median."""
+    mid = statistics.median(values)
+    return all(abs(v - mid) <= WAVE_TOLERANCE * mid for v in values)
 
 
 def _steepest(y: SampleRing, first: int, stop: int) -> float:
