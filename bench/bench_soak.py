@@ -4,8 +4,10 @@ The daemon runs against the simulated person with the simulator's bookkeeping as
 (a RecordingPublisher, the SPI decoder's frame history, the person's light buffer; the sound goes to
 /dev/null): each hour a session of `--session-min` minutes (finger on), then the finger lifted for the
 rest of the hour (the session pauses, closes, the device idles). Prints the process's resident memory
-(RSS, from /proc/self/statm) and Python's allocated blocks at the end of every `--every` hours, and the
-growth from the end of the first hour (start-up and first-use allocations done) to the end.
+(RSS, from /proc/self/statm), the bytes malloc'd and in use (glibc's mallinfo2; '-' elsewhere) and Python's
+allocated blocks at the end of every `--every` hours, and the growth from the end of the first hour
+(start-up and first-use allocations done) to the end. The device empties NumPy's small-buffer cache and
+trims the heap at every session's close (device/memory.py).
 The goal (issue 9): under 1 MB of growth over 24 simulated hours. `--people 2`: together mode, the
 partner's finger on sensor B and lifted with the first's (the simulator's bookkeeping for two people).
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from device.app import build_device
 from device.config import load_config
+from device.memory import heap_in_use_bytes
 from device.publish import RecordingPublisher
 from sim.world import build_sim_world
 
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     recorder = RecordingPublisher()
     glimmer = build_device(config, world.hardware, [recorder])
     session_s = 60.0 * args.session_min
-    readings: list[tuple[float, float, int]] = []
+    readings: list[tuple[float, float, int, int | None]] = []
     t0 = time.monotonic()
     hour = 0
     step_h = args.every
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"soak: {args.people} simulated {'people' if args.people > 1 else 'person'}, {args.hours:g} simulated hours, "
           f"{args.session_min:g} min session each hour "
           f"(night mode {'on' if config_night.enabled else 'off'} from {config_night.start})", flush=True)
-    print(f"{'hour':>6} {'RSS MB':>8} {'blocks':>9} {'sessions':>9} {'wall s':>7}", flush=True)
+    print(f"{'hour':>6} {'RSS MB':>8} {'heap MB':>8} {'blocks':>9} {'sessions':>9} {'wall s':>7}", flush=True)
     while t_h < args.hours - 1e-9:
         # This hour: the finger stays for session_s, then leaves until the hour is over.
         hour_start_s = hour * 3600.0
@@ -66,13 +69,16 @@ def main(argv: list[str] | None = None) -> int:
         t_h = float(hour)
         if abs(t_h / step_h - round(t_h / step_h)) < 1e-9 or t_h >= args.hours:
             gc.collect()
-            readings.append((t_h, rss_mb(), sys.getallocatedblocks()))
-            print(f"{t_h:6.1f} {readings[-1][1]:8.2f} {readings[-1][2]:9d} {len(recorder.summaries):9d} "
+            readings.append((t_h, rss_mb(), sys.getallocatedblocks(), heap_in_use_bytes()))
+            heap = readings[-1][3]
+            print(f"{t_h:6.1f} {readings[-1][1]:8.2f} {'-' if heap is None else f'{heap / 1e6:.2f}':>8} "
+                  f"{readings[-1][2]:9d} {len(recorder.summaries):9d} "
                   f"{time.monotonic() - t0:7.0f}", flush=True)
     glimmer.close()
     if len(readings) >= 2:
         first, last = readings[0], readings[-1]
-        print(f"growth from hour {first[0]:g} to hour {last[0]:g}: RSS {last[1] - first[1]:+.2f} MB, "
+        heap = "" if first[3] is None or last[3] is None else f"heap in use {(last[3] - first[3]) / 1e6:+.2f} MB, "
+        print(f"growth from hour {first[0]:g} to hour {last[0]:g}: RSS {last[1] - first[1]:+.2f} MB, {heap}"
               f"Python blocks {last[2] - first[2]:+d}; sessions held: {len(recorder.summaries)} "
               f"(goal: < 1 MB over 24 h)")
     return 0
