@@ -17,8 +17,9 @@ from +0.35 MB over hours 2-5 to +0.03 MB (the same as with the cache filled befo
   allocations, a few ms; the cache refills with what the next minutes use.
 - `trim_heap()` calls glibc's `malloc_trim(0)` (malloc_trim(3)), which gives the heap's free pages back
   to the kernel. Only where glibc is the C library; elsewhere it does nothing and says so (False).
-- `heap_in_use_bytes()`: glibc's count of malloc'd bytes in use (mallinfo2(3)), for the benchmark and
-  tests; None without glibc 2.33 or later.
+- `heap_in_use_bytes()`: glibc's count of malloc'd bytes in use (mallinfo2(3): in the heaps, `uordblks`,
+  and in chunks of their own mapping, `hblkhd`; a large array moves between the two as malloc's mmap
+  threshold adapts), for the benchmark and tests; None without glibc 2.33 or later.
 
 Nothing here raises: memory not handed back is a missed saving, never a fault of the device.
 """
@@ -94,12 +95,14 @@ def trim_heap() -> bool:
 
 
 def heap_in_use_bytes() -> int | None:
-    """Bytes malloc'd and in use in the process (glibc's mallinfo2 `uordblks`); None without glibc 2.33+."""
+    """Bytes malloc'd and in use in the process (glibc's mallinfo2: `uordblks` + `hblkhd`); None without
+    glibc 2.33+."""
     libc = _glibc()
     if libc is None or not hasattr(libc, "mallinfo2"):
         return None
     libc.mallinfo2.restype = _MallInfo2
-    return int(libc.mallinfo2().uordblks)
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
 
 
 def release_memory() -> None:
