@@ -55,6 +55,9 @@ def open_outbox_db(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
+    from device.home.store import CACHE_KIB  # here: store.py imports this module
+
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # the store's bound on SQLite's page cache
     return conn
 
 
