@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from bench.bench_phone_lock import heart_rate, run_record
+from device.pulse import detect_beats
 from tests.device.signal.synthetic_ppg import phone_camera_ppg, rsa_beat_times, synthetic_ppg
 
 NOT_FIXED = pytest.mark.xfail(strict=True, raises=AssertionError,
@@ -124,3 +125,56 @@ def test_a_smaller_wave_or_another_rate_reads_right(fs_hz: float, hr_bpm: float,
     estimate, true_bpm = _read_bpm(hr_bpm, share, delay_s, fs_hz, seed=2)
     assert estimate is not None
     assert abs(estimate - true_bpm) <= 5.0
+
+
+def narrow_wave_ppg(hr_bpm: float, fs_hz: float, share: float, delay_s: float, duration_s: float,
+                    seed: int, noise: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """(ppg, true beat times s): a fingertip-like pulse of two Gaussian bumps per beat, the systolic one (sd
+    0.08 s or 0.15 of the interval) and a diastolic one `share` as tall, `delay_s` after it (sd 0.10 s or 0.18
+    of the interval); a 2 % breathing swing and jitter in the intervals, a slow baseline wander, white noise.
+    The shape a fresh-clone tester used: narrower waves than `synthetic_ppg`'s, so a wave near half the
+    interval stands on its own."""
+    rng = np.random.default_rng(seed)
+    interval_s = 60.0 / hr_bpm
+    beats = [0.5]
+    while beats[-1] < duration_s:
+        t = beats[-1]
+        beats.append(t + interval_s * (1.0 + 0.02 * np.sin(2 * np.pi * 0.25 * t) + 0.01 * rng.standard_normal()))
+    times = np.array(beats)
+    t_s = np.arange(round(duration_s * fs_hz)) / fs_hz
+    sd_systole, sd_wave = min(0.08, 0.15 * interval_s), min(0.10, 0.18 * interval_s)
+    ppg = np.zeros_like(t_s)
+    for beat_s in times:
+        ppg += np.exp(-0.5 * ((t_s - beat_s) / sd_systole) ** 2)
+        ppg += share * np.exp(-0.5 * ((t_s - beat_s - delay_s) / sd_wave) ** 2)
+    ppg += 0.3 * np.sin(2 * np.pi * 0.2 * t_s + rng.uniform(0, 2 * np.pi)) + noise * rng.standard_normal(t_s.size)
+    return ppg, times[times < duration_s]
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
+@pytest.mark.parametrize(("hr_bpm", "share", "delay_s"), [(80.0, 0.7, 0.4), (70.0, 0.6, 0.45), (40.0, 0.8, 0.5)])
+def test_a_narrow_tall_wave_near_half_the_interval_does_not_double(fs_hz: float, hr_bpm: float, share: float,
+                                                                    delay_s: float,
+                                                                    request: pytest.FixtureRequest) -> None:
+    # NOT FIXED (a fresh-clone tester's finding): a wave 0.6-0.8 tall at 0.45-0.53 of the interval doubles;
+    # of these members only 40/min at 50 samples/s (this seed) reads right today
+    if (hr_bpm, fs_hz) != (40.0, 50.0):
+        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError,
+                                              reason="issue 7 fault 3, a narrow wave 0.6-0.8 tall near half the "
+                                              "interval: not fixed (README, 'A tall diastolic wave')"))
+    ppg, truth = narrow_wave_ppg(hr_bpm, fs_hz, share, delay_s, 45.0, seed=2)
+    beats = detect_beats(ppg, fs_hz)
+    true_bpm = 60.0 / float(np.median(np.diff(truth)))
+    late = beats[beats > 15.0]
+    assert len(late) >= 2
+    assert abs(60.0 / float(np.median(np.diff(late))) - true_bpm) <= 5.0
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
+@pytest.mark.parametrize(("hr_bpm", "share", "delay_s"), [(80.0, 0.4, 0.4), (70.0, 0.3, 0.45), (60.0, 0.5, 0.3)])
+def test_a_narrow_smaller_wave_reads_right(fs_hz: float, hr_bpm: float, share: float, delay_s: float) -> None:
+    ppg, truth = narrow_wave_ppg(hr_bpm, fs_hz, share, delay_s, 45.0, seed=2)
+    beats = detect_beats(ppg, fs_hz)
+    late = beats[beats > 15.0]
+    assert len(late) >= 2
+    assert abs(60.0 / float(np.median(np.diff(late))) - 60.0 / float(np.median(np.diff(truth)))) <= 5.0
