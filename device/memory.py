@@ -107,10 +107,11 @@ def heap_in_use_bytes() -> int | None:
 
 def release_memory() -> None:
     """At a quiet point (a session has closed): empty NumPy's small-buffer cache and trim the heap."""
-    before = heap_in_use_bytes()
+    debug = log.isEnabledFor(logging.DEBUG)  # the heap is only read for the log
+    before = heap_in_use_bytes() if debug else None
     freed = release_numpy_cache()
     trimmed = trim_heap()
-    after = heap_in_use_bytes()
+    after = heap_in_use_bytes() if debug else None
     if before is not None and after is not None:
         log.debug("released memory: %d small NumPy buffers; heap in use %.2f -> %.2f MB (trimmed: %s)",
                   freed, before / 1e6, after / 1e6, trimmed)

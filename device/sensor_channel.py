@@ -53,7 +53,6 @@ class SensorChannel:
         self._hrv_raw: HrvMetrics = self.hrv.metrics()
         self._hrv_stale = False
         self._hrv_at_s = -math.inf
-        self._newest_beat_s = -math.inf  # the newest beat received (monotonic clock), figures recomputed or not
 
     @property
     def no_finger(self) -> bool:
@@ -96,7 +95,6 @@ class SensorChannel:
             if update.beats:
                 stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
                 self.hrv.add_beats(stamped)
-                self._newest_beat_s = stamped[-1].t_s
                 self._hrv_stale = True
             self.finger_on = update.finger_on
             self.quality = update.quality
@@ -114,7 +112,6 @@ class SensorChannel:
         """Forget the beats (nothing of this finger's carries over into what comes next)."""
         self.hrv.reset()
         self._hrv_stale = True
-        self._newest_beat_s = -math.inf
 
     def current_metrics(self, now_s: float, settling: bool, publishing: bool = True) -> HrvMetrics:
         """The HRV tracker's figures, withheld (with the reason) when the signal behind them is gone:
@@ -128,7 +125,7 @@ class SensorChannel:
             return metrics.withheld(NO_FINGER)
         if metrics.n_beats == 0 or (metrics.hr_reason is not None and settling):
             return metrics.withheld(SETTLING)
-        if now_s - max(metrics.t_s, self._newest_beat_s) > STALE_AFTER_S:
+        if now_s - max(metrics.t_s, self.hrv.newest_beat_s) > STALE_AFTER_S:
             return metrics.withheld(NO_RECENT_BEATS)
         return metrics
 

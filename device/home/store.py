@@ -30,19 +30,13 @@ from typing import Any
 
 from device.errors import StoreError, StoreNotWritable, StoreTooNew
 from device.home.devicelock import DeviceLock
-from device.home.outbox import OUTBOX_SCHEMA_SQL
+from device.home.outbox import CACHE_KIB, OUTBOX_SCHEMA_SQL
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "glimmer.db"
 SYSTEM_STATE_DIR = Path("/var/lib/glimmer")
 BUSY_TIMEOUT_MS = 2000  # wait this long for another process's write before calling the store locked
-# SQLite's page cache per connection, KiB (`PRAGMA cache_size = -N`). SQLite's default, 2000 KiB, is malloc'd
-# as pages are touched and kept, so a store that grows by a session's rows every day filled it a little
-# more every day (the soak with --store: +0.04 MB of heap an hour). The device appends rows (a few pages of
-# each table's and index's tail) and reads history now and then; the file's pages stay in the kernel's page
-# cache either way, so 256 KiB costs nothing a person notices and bounds what the process holds.
-CACHE_KIB = 256
 
 
 @dataclass(frozen=True)

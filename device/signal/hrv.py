@@ -157,6 +157,12 @@ class HrvTracker:
         self._corrected_key: tuple[object, ...] | None = None
         self._corrected_all = stretches(np.zeros(0), [])
 
+    @property
+    def newest_beat_s(self) -> float:
+        """Time (s) of the newest beat held, whether or not the figures have been recomputed since; -inf
+        when none is held."""
+        return self._times[-1] if self._times else -math.inf
+
     def add_gap(self, start_s: float, end_s: float) -> None:
         """Samples from start_s to end_s (sensor time) were lost: no interval will span any of it."""
         if end_s < start_s:

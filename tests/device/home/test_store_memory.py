@@ -1,4 +1,4 @@
-"""SQLite's page cache is bounded per connection (store.CACHE_KIB), for the store and the MQTT outbox: a
+"""SQLite's page cache is bounded per connection (outbox.CACHE_KIB), for the store and the MQTT outbox: a
 store that grows every day does not grow the process with it."""
 
 from __future__ import annotations
