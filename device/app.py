@@ -242,13 +242,15 @@ class GlimmerDevice:
         self._scheduler = Scheduler(self.clock, self.stop_event)
         self._frame_task = Task("frame", self._frame_period_s, self._render_frame)
         self._sensor_task = Task("sensor", self._read_period_s, self._read_sensor)
-        # The buttons' queued presses are looked at on the sensor's grid (200 ms by default, idle too), so
-        # they add no wake-up of their own; a press is acted on within that.
+        # The buttons' queued presses are looked at on the sensor's grid (400 ms in a session, 200 ms idle, by
+        # default), so they add no wake-up of their own; a press is acted on within that.
         self._buttons_task = Task("buttons", max(BUTTON_POLL_S, self._read_period_s), self._poll_buttons)
+        # Ties run in this order. Presses and commands come before the frame task, so what they change is in
+        # the frames written at the same wake-up (a paced write holds a whole read period of frames);
+        # what the publish task queues is handed to paho by the MQTT task at the same wake-up.
         self._tasks = [
             self._sensor_task,
             Task("session", SESSION_TICK_S, self._step_session),
-            self._frame_task,
             self._buttons_task,
             Task("publish", config.metrics.period_s, self._publish_metrics,
                  start_s=self.clock.now_s() + config.metrics.period_s),
@@ -257,6 +259,7 @@ class GlimmerDevice:
         if mqtt is not None:
             self._mqtt_task = Task("mqtt", max(MQTT_POLL_S, self._read_period_s), mqtt.poll)
             self._tasks.append(self._mqtt_task)
+        self._tasks.append(self._frame_task)
 
     # -- the loop's tasks -------------------------------------------------------------------------
 
@@ -299,7 +302,7 @@ class GlimmerDevice:
         # Idle only while every sensor's chip is watching for a finger (it then holds 2.56 s of samples).
         idle = all(channel.no_finger and channel.sensor.watching for channel in self.channels)
         self._sensor_task.period_s = self._idle_read_period_s if idle else self._read_period_s
-        input_period_s = max(IDLE_INPUT_PERIOD_S, self._read_period_s) if idle else self._read_period_s
+        input_period_s = IDLE_INPUT_PERIOD_S if idle else self._read_period_s
         self._buttons_task.period_s = max(BUTTON_POLL_S, input_period_s)
         if self._mqtt_task is not None:
             self._mqtt_task.period_s = max(MQTT_POLL_S, input_period_s)

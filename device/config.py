@@ -98,7 +98,7 @@ class SensorConfig:
     pulse_width_us: int = _spec(choices=(69, 118, 215, 411))
     adc_range_na: int = _spec(choices=(2048, 4096, 8192, 16384))
     led_current_ma: float = _spec(0.2, 51.0)
-    read_period_ms: int = _spec(20, 250)
+    read_period_ms: int = _spec(20, 960)
     # Where the sensors are (drivers/sensor_layout.py): one sensor, or two behind a TCA9548A or on two buses.
     layout: str = _spec(choices=("single", "mux", "two_buses"))
     mux_address: int = _spec(0x70, 0x77, hex_form=True)
