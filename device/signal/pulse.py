@@ -59,7 +59,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
-from device.signal.biquad import butter, lfilter, sosfilt_zi
+from device.signal.biquad import butter
+from device.signal.block_filter import BlockCascades
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
@@ -198,11 +199,9 @@ class PulsePipeline:
         self.fs_hz = float(fs_hz)
         self._sos = np.vstack([butter(HIGH_PASS_ORDER, BAND_LOW_HZ, "highpass", fs=fs_hz, output="sos"),
                                butter(LOW_PASS_ORDER, BAND_HIGH_HZ, "lowpass", fs=fs_hz, output="sos")])
-        self._sections = [(row[:3], row[3:]) for row in self._sos]
-        self._zi_unit = sosfilt_zi(self._sos)
         self._judge_sos = butter(JUDGE_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
-        self._judge_sections = [(row[:3], row[3:]) for row in self._judge_sos]
-        self._judge_zi_unit = sosfilt_zi(self._judge_sos)
+        # both cascades side by side, a whole piece at a time (one exact linear map, not a loop per sample)
+        self._band_passes = BlockCascades([self._sos, self._judge_sos])
         capacity = round(BUFFER_S * fs_hz)
         self._raw = SampleRing(capacity)
         self._filtered = SampleRing(capacity)
@@ -218,8 +217,7 @@ class PulsePipeline:
 
     def reset(self) -> None:
         """Forget everything (finger lifted, sensor restarted); the next push starts a new stream."""
-        self._zi: NDArray[np.float64] | None = None
-        self._judge_zi: NDArray[np.float64] | None = None
+        self._zi: NDArray[np.float64] | None = None  # both band-passes' states (BlockCascades layout)
         self._expected: int | None = None
         self._origin = 0
         self._raw.clear(0)
@@ -312,19 +310,12 @@ class PulsePipeline:
 
     def _band_pass(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """`x` through the picking and the judging band-pass, their states carried on."""
-        assert self._zi is not None and self._judge_zi is not None
-        y = x
-        for k, (b, a) in enumerate(self._sections):
-            # the cascade of second-order sections, as scipy's sosfilt runs it, at a third of its call cost
-            y, self._zi[k] = lfilter(b, a, y, zi=self._zi[k])
-        z = x
-        for k, (b, a) in enumerate(self._judge_sections):
-            z, self._judge_zi[k] = lfilter(b, a, z, zi=self._judge_zi[k])
-        return np.asarray(y, dtype=np.float64), np.asarray(z, dtype=np.float64)
+        assert self._zi is not None
+        out, self._zi = self._band_passes.run(x, self._zi)
+        return out[0], out[1]
 
     def _start(self, first_index: int, first_value: float) -> None:
-        self._zi = self._zi_unit * first_value  # steady state for a constant input: no start-up step
-        self._judge_zi = self._judge_zi_unit * first_value
+        self._zi = self._band_passes.steady_state(first_value)  # for a constant input: no start-up step
         self._raw.clear(first_index)
         self._filtered.clear(first_index)
         self._judged.clear(first_index)
@@ -468,8 +459,7 @@ class PulsePipeline:
         while True:
             cut = min(cut, end - 1)  # at least one raw sample to start the filters from
             raw = self._raw.view(cut, end)
-            self._zi = self._zi_unit * raw[0]
-            self._judge_zi = self._judge_zi_unit * raw[0]
+            self._zi = self._band_passes.steady_state(raw[0])
             y, z = self._band_pass(raw)
             again = np.flatnonzero(np.abs(z) > bar)
             if len(again) == 0 or cut == end - 1:
