@@ -59,8 +59,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
-from device.signal.biquad import butter
-from device.signal.block_filter import BlockCascades
+from device.signal.biquad import SideBySide, butter
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
@@ -200,8 +199,8 @@ class PulsePipeline:
         self._sos = np.vstack([butter(HIGH_PASS_ORDER, BAND_LOW_HZ, "highpass", fs=fs_hz, output="sos"),
                                butter(LOW_PASS_ORDER, BAND_HIGH_HZ, "lowpass", fs=fs_hz, output="sos")])
         self._judge_sos = butter(JUDGE_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
-        # both cascades side by side, a whole piece at a time (one exact linear map, not a loop per sample)
-        self._band_passes = BlockCascades([self._sos, self._judge_sos])
+        # both cascades in one loop over the samples, bit for bit the chained lfilter calls
+        self._band_passes = SideBySide([self._sos, self._judge_sos])
         capacity = round(BUFFER_S * fs_hz)
         self._raw = SampleRing(capacity)
         self._filtered = SampleRing(capacity)
@@ -217,7 +216,7 @@ class PulsePipeline:
 
     def reset(self) -> None:
         """Forget everything (finger lifted, sensor restarted); the next push starts a new stream."""
-        self._zi: NDArray[np.float64] | None = None  # both band-passes' states (BlockCascades layout)
+        self._zi: tuple[float, ...] | None = None  # both band-passes' states (SideBySide layout)
         self._expected: int | None = None
         self._origin = 0
         self._raw.clear(0)
