@@ -54,6 +54,7 @@ import logging
 import statistics
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -257,7 +258,7 @@ class PulsePipeline:
             raise InputError(f"ppg must be one-dimensional, got shape {x.shape}")
         if len(x) == 0:
             return self._update((), dc_ok)
-        if not np.all(np.isfinite(x)):
+        if not np.isfinite(x).all():
             raise InputError("ppg contains non-finite samples")
         if self._expected is not None and first_index != self._expected:
             x = self._handle_gap(x, first_index)
@@ -569,8 +570,8 @@ def _flat(raw: NDArray[np.float64]) -> bool:
     """The samples span no more than FLAT_RELATIVE of their size (all equal, up to rounding)."""
     if raw.size == 0:
         return True
-    top = float(np.max(np.abs(raw)))
-    return float(np.ptp(raw)) <= FLAT_RELATIVE * top
+    top = float(np.abs(raw).max())
+    return float(raw.max() - raw.min()) <= FLAT_RELATIVE * top  # max - min: np.ptp's own steps
 
 
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
@@ -581,11 +582,22 @@ def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float
     n = len(y)
     half = max(1, min(width, n)) // 2
     cumulative = np.concatenate(([0.0], np.cumsum(y * y)))
-    k = np.arange(n)
-    lo, hi = np.maximum(k - half, 0), np.minimum(k + half + 1, n)
-    power = (cumulative[hi] - cumulative[lo]) / (hi - lo)
+    lo, hi, count = _running_bounds(n, half)
+    power = (cumulative[hi] - cumulative[lo]) / count
     floor = 1e-12 + 1e-6 * float(power.max(initial=0.0))
     return np.asarray(y / np.sqrt(np.maximum(power, floor)), dtype=np.float64)
+
+
+@lru_cache(maxsize=64)
+def _running_bounds(n: int, half: int) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """For a centred running window of `half` samples either side over n samples: each sample's first
+    and one-past-last index, and their difference (kept per (n, half): the same every check)."""
+    k = np.arange(n)
+    lo, hi = np.maximum(k - half, 0), np.minimum(k + half + 1, n)
+    count = hi - lo
+    for a in (lo, hi, count):
+        a.setflags(write=False)
+    return lo, hi, count
 
 
 def _agree(interval_s: float, previous_s: float) -> bool:

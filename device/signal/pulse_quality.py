@@ -19,8 +19,12 @@ amplitude is far from the recent median.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
+
+from device.signal.exact import hanning, rfftfreq
 
 MIN_LAG_S = 0.25  # 240 beats/min
 MAX_LAG_S = 2.2  # 27 beats/min: a 30/min heart's interval, with room for its variability
@@ -85,14 +89,28 @@ def spectral_line(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     if n < 8:
         return 0.0, 0.0
     nfft = 1 << int(np.ceil(np.log2(LINE_ZERO_PAD * n)))
-    power = np.abs(np.fft.rfft((y - y.mean()) * np.hanning(n), nfft)) ** 2
-    freq_hz = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
-    floor = float(np.median(power[(freq_hz >= FLOOR_LOW_HZ) & (freq_hz <= FLOOR_HIGH_HZ)]))
-    search = np.flatnonzero((freq_hz >= LINE_LOW_HZ) & (freq_hz <= LINE_HIGH_HZ))
-    if floor <= 0.0 or len(search) == 0:
+    floor_bins, search_bins = _line_bins(nfft, fs_hz)
+    # the power of the bins up to FLOOR_HIGH_HZ / LINE_HIGH_HZ only: the only ones looked at
+    spectrum = np.fft.rfft((y - y.mean()) * hanning(n), nfft)[:max(floor_bins.stop, search_bins.stop)]
+    power = np.abs(spectrum) ** 2
+    floor = float(np.median(power[floor_bins]))
+    if floor <= 0.0 or search_bins.stop <= search_bins.start:
         return 0.0, 0.0
-    k = int(search[np.argmax(power[search])])
-    return float(power[k]) / floor, float(freq_hz[k])
+    k = search_bins.start + int(np.argmax(power[search_bins]))
+    return float(power[k]) / floor, float(rfftfreq(nfft, 1.0 / fs_hz)[k])
+
+
+@lru_cache(maxsize=32)
+def _line_bins(nfft: int, fs_hz: float) -> tuple[slice, slice]:
+    """The periodogram bins FLOOR_LOW_HZ..FLOOR_HIGH_HZ and LINE_LOW_HZ..LINE_HIGH_HZ (inclusive), as slices
+    (the frequencies increase, so each band is one run of bins)."""
+    freq_hz = rfftfreq(nfft, 1.0 / fs_hz)
+
+    def run(low_hz: float, high_hz: float) -> slice:
+        inside = np.flatnonzero((freq_hz >= low_hz) & (freq_hz <= high_hz))
+        return slice(int(inside[0]), int(inside[-1]) + 1) if len(inside) else slice(0, 0)
+
+    return run(FLOOR_LOW_HZ, FLOOR_HIGH_HZ), run(LINE_LOW_HZ, LINE_HIGH_HZ)
 
 
 class BeatTemplate:
