@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from device.signal.exact import QuadraticFit, linspace, median_small
+from device.signal.exact import QuadraticFit, linspace, median
 from device.signal.pulse_peaks import PeakCandidate, SampleRing
 
 HALF_WINDOW_S = 0.25  # raw window either side of the peak used for interpolation and spectrum
@@ -161,7 +161,7 @@ class PeakTimer:
             self._mean_power += SPECTRUM_ALPHA * (power - self._mean_power)
         freqs = self._freqs_hz
         top_power = self._mean_power[self._top]
-        floor = median_small(top_power)
+        floor = median(top_power)
         # the quietest top bin: at low sample rates a fast pulse's harmonics reach the top band
         self._noise_var = float(top_power.min()) / self._taper_energy
         weak = np.flatnonzero(self._not_top_from_min & (self._mean_power < SNR_MIN * floor))
