@@ -75,7 +75,7 @@ def median(values: NDArray[np.float64]) -> float:
         ordered = sorted(values.tolist())
         low, high = ordered[mid - 1], ordered[mid]
     else:
-        part = np.partition(values, (mid - 1, mid) if mid > 0 else (mid,))
+        part = np.partition(values, (mid - 1, mid))
         low, high = float(part[mid - 1]), float(part[mid])
     return high if n % 2 else (low + high) / 2
 
@@ -103,7 +103,8 @@ class QuadraticFit:
         self._max = max_grids
 
     def x2_coefficient(self, key: object, x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
-        """polyfit(x, y, 2)[0] for 1-D float64 x, y of equal length >= 3."""
+        """polyfit(x, y, 2)[0] for 1-D float64 x, y of equal length, x of at least three distinct values
+        (fewer: polyfit's RankWarning is not raised here)."""
         grid = self._grids.get(key)
         if grid is None:
             lhs = np.vander(x + 0.0, 3)
