@@ -177,13 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         worker(args.worker, args.data, args.quick)
         return 0
     extra = (["--data", str(args.data)] if args.data else []) + (["--quick"] if args.quick else [])
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "baseline"
-        base.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline, "device"],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-        runs = []
+    from bench.baseline import baseline_device
+
+    runs = []
+    with baseline_device(args.baseline) as base, tempfile.TemporaryDirectory() as tmp:
         for label, first in (("baseline", base), ("this tree", ROOT)):
             out = Path(tmp) / f"{label.replace(' ', '_')}.json"
             env = dict(os.environ, PYTHONPATH=str(first))
