@@ -11,6 +11,7 @@ numpy/lib/_polynomial_impl.py `polyfit`, numpy/lib/_function_base_impl.py `media
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -102,17 +103,17 @@ class QuadraticFit:
         self._grids: dict[object, tuple[NDArray[np.float64], float, float]] = {}
         self._max = max_grids
 
-    def x2_coefficient(self, key: object, x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
-        """polyfit(x, y, 2)[0] for 1-D float64 x, y of equal length, x of at least three distinct values
-        (fewer: polyfit's RankWarning is not raised here)."""
+    def x2_coefficient(self, key: object, x: Callable[[], NDArray[np.float64]], y: NDArray[np.float64]) -> float:
+        """polyfit(x(), y, 2)[0] for 1-D float64 x(), y of equal length, x() of at least three distinct
+        values (fewer: polyfit's RankWarning is not raised here). x is called only for a grid not kept."""
         grid = self._grids.get(key)
         if grid is None:
-            lhs = np.vander(x + 0.0, 3)
+            lhs = np.vander(x() + 0.0, 3)
             scale = np.sqrt((lhs * lhs).sum(axis=0))
             lhs /= scale
             if len(self._grids) >= self._max:
                 del self._grids[next(iter(self._grids))]
-            grid = (lhs, float(scale[0]), len(x) * float(np.finfo(x.dtype).eps))
+            grid = (lhs, float(scale[0]), len(lhs) * float(np.finfo(np.float64).eps))
             self._grids[key] = grid
         lhs, scale0, rcond = grid
         solution = np.linalg.lstsq(lhs, y + 0.0, rcond)[0]  # + 0.0: polyfit's own copy (-0 -> +0)

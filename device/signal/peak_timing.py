@@ -196,11 +196,14 @@ class PeakTimer:
         a, b = max(0, j - w), min(len(fine), j + w + 1)
         self._last_curvature = 0.0
         if b - a >= 5:
-            t_s = (np.arange(a, b) - j) / (up * self.fs_hz)
+            def t_s() -> NDArray[np.float64]:
+                return (np.arange(a, b) - j) / (up * self.fs_hz)
+
             if b - a == 2 * w + 1:  # symmetric span: the x^2 coefficient of the least-squares parabola
-                centred = t_s**2 - float(np.mean(t_s**2))
+                squares = t_s() ** 2
+                centred = squares - float(np.mean(squares))
                 coef = float(np.dot(centred, fine[a:b])) / float(np.dot(centred, centred))
-            else:
-                coef = self._quadratic.x2_coefficient((a - j, b - j), t_s, fine[a:b])  # np.polyfit's
+            else:  # np.polyfit's
+                coef = self._quadratic.x2_coefficient((a - j, b - j), t_s, fine[a:b])
             self._last_curvature = max(0.0, -2.0 * coef)
         return (lo + j + delta) / up

@@ -51,6 +51,7 @@ going back, resets the pipeline. Either way no beat is ever mis-timed, and every
 from __future__ import annotations
 
 import logging
+import math
 import statistics
 from collections import deque
 from dataclasses import dataclass
@@ -486,7 +487,7 @@ class PulsePipeline:
         """RMS of the last ENVELOPE_S (at most `at_most` samples) of the judged signal."""
         end = self._raw.end
         recent = self._judged.view(end - min(at_most, round(ENVELOPE_S * self.fs_hz)), end)
-        return float(np.sqrt(np.mean(recent * recent)))
+        return math.sqrt(np.add.reduce(recent * recent) / len(recent))  # np.mean's own steps
 
     def _confirm_lock(self, evidence: bool) -> None:
         """A new lock's first check after it was made: its beats are reported if the evidence holds."""
@@ -576,16 +577,19 @@ def _flat(raw: NDArray[np.float64]) -> bool:
 
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
     """`y` divided by its centred running RMS over `width` samples (at the edges, over what is there)."""
-    scale = float(np.max(np.abs(y), initial=0.0))
+    scale = float(np.abs(y).max(initial=0.0))
     if scale > 0.0:
         y = y / scale  # the result does not depend on y's size; this keeps y * y finite for any size
     n = len(y)
     half = max(1, min(width, n)) // 2
-    cumulative = np.concatenate(([0.0], np.cumsum(y * y)))
+    cumulative = np.empty(n + 1)
+    cumulative[0] = 0.0
+    np.cumsum(y * y, out=cumulative[1:])
     lo, hi, count = _running_bounds(n, half)
     power = (cumulative[hi] - cumulative[lo]) / count
     floor = 1e-12 + 1e-6 * float(power.max(initial=0.0))
-    return np.asarray(y / np.sqrt(np.maximum(power, floor)), dtype=np.float64)
+    np.maximum(power, floor, out=power)
+    return y / np.sqrt(power, out=power)
 
 
 @lru_cache(maxsize=64)

@@ -53,7 +53,7 @@ def periodicity(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     lag_hi = min(int(MAX_LAG_S * fs_hz), n // 2)
     if lag_hi <= lag_lo + 2:
         return 0.0, 0.0
-    centred = y - y.mean()
+    centred = y - np.add.reduce(y) / n  # y.mean(), numpy's steps
     nfft = 1 << (2 * n - 1).bit_length()  # the power of two >= 2 n: no circular wrap
     spectrum = np.fft.rfft(centred, nfft)
     acf = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, nfft)[:lag_hi + 2]
@@ -91,7 +91,7 @@ def spectral_line(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     nfft = 1 << (LINE_ZERO_PAD * n - 1).bit_length()  # the power of two >= LINE_ZERO_PAD n
     floor_bins, search_bins = _line_bins(nfft, fs_hz)
     # the power of the bins up to FLOOR_HIGH_HZ / LINE_HIGH_HZ only: the only ones looked at
-    spectrum = np.fft.rfft((y - y.mean()) * hanning(n), nfft)[:max(floor_bins.stop, search_bins.stop)]
+    spectrum = np.fft.rfft((y - np.add.reduce(y) / n) * hanning(n), nfft)[:max(floor_bins.stop, search_bins.stop)]
     power = np.abs(spectrum) ** 2
     floor = median(power[floor_bins])
     if floor <= 0.0 or search_bins.stop <= search_bins.start:
