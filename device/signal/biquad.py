@@ -14,6 +14,12 @@ tests/device/signal/test_biquad.py against scipy.signal, to a few ulp):
   transformation of Butterworth filters).
 - `sosfilt_zi(sos)`: each section's steady-state state for a unit step, scaled by the DC gain ahead of it.
 - `lfilter(b, a, x, zi)`: one biquad in transposed direct form II, the recurrence scipy's lfilter runs.
+- `SideBySide`: the pulse pipeline's two band-passes (two cascades of two biquads each) on one input in
+  a single loop over the samples, bit for bit the chained `lfilter` calls (tests/device/signal/
+  test_side_by_side.py). An exact block form (y = H x + C z per chunk, a few matrix products) was tried
+  and is twice as fast again on 100-sample chunks, but its rounding differs from the loop's, and on a
+  stuck (constant) input the loop's rounding dust is what the pipeline's burst restarts react to: beats
+  after a stuck stretch moved. The loop keeps every output as it was.
 """
 
 from __future__ import annotations

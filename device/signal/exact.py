@@ -17,7 +17,6 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-
 SORT_BELOW = 64  # median(): Python's sort below this many values, np.partition from it on
 
 
@@ -56,7 +55,7 @@ def hanning(n: int) -> NDArray[np.float64]:
 @lru_cache(maxsize=64)
 def rfftfreq(n: int, d: float) -> NDArray[np.float64]:
     """`np.fft.rfftfreq(n, d)` (n // 2 + 1,) in 1 / (units of d), computed once per (n, d) (read-only)."""
-    freqs = np.fft.rfftfreq(n, d)
+    freqs = np.asarray(np.fft.rfftfreq(n, d), dtype=np.float64)
     freqs.setflags(write=False)
     return freqs
 

@@ -48,7 +48,7 @@ def test_the_quadratic_coefficient_is_polyfits() -> None:
         lo, hi = int(rng.integers(-30, -1)), int(rng.integers(3, 31))  # at least five points, as used
         t_s = np.arange(lo, hi) / 1000.0
         y = rng.normal(size=len(t_s)) - 50.0 * t_s**2
-        assert fit.x2_coefficient((lo, hi), lambda: t_s, y) == float(np.polyfit(t_s, y, 2)[0])
+        assert fit.x2_coefficient((lo, hi), lambda grid=t_s: grid, y) == float(np.polyfit(t_s, y, 2)[0])
 
 
 def test_cached_windows_and_frequencies_are_numpys_and_read_only() -> None:
