@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 SORT_BELOW = 64  # median(): Python's sort below this many values, np.partition from it on
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _grid(num: int) -> NDArray[np.float64]:
     grid = np.arange(0, num, dtype=np.float64)
     grid.setflags(write=False)
@@ -44,7 +44,7 @@ def linspace(start: float, stop: float, num: int) -> NDArray[np.float64]:
     return y
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def hanning(n: int) -> NDArray[np.float64]:
     """`np.hanning(n)` (n,), computed once per length (read-only)."""
     window = np.hanning(n)
@@ -52,7 +52,7 @@ def hanning(n: int) -> NDArray[np.float64]:
     return window
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def rfftfreq(n: int, d: float) -> NDArray[np.float64]:
     """`np.fft.rfftfreq(n, d)` (n // 2 + 1,) in 1 / (units of d), computed once per (n, d) (read-only)."""
     freqs = np.asarray(np.fft.rfftfreq(n, d), dtype=np.float64)
@@ -98,7 +98,7 @@ class QuadraticFit:
     kept per grid (`key`, any hashable the caller ties to x; at most `max_grids` kept, oldest dropped).
     """
 
-    def __init__(self, max_grids: int = 256) -> None:
+    def __init__(self, max_grids: int = 64) -> None:
         self._grids: dict[object, tuple[NDArray[np.float64], float, float]] = {}
         self._max = max_grids
 

@@ -592,7 +592,7 @@ def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float
     return y / np.sqrt(power, out=power)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _running_bounds(n: int, half: int) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
     """For a centred running window of `half` samples either side over n samples: each sample's first
     and one-past-last index, and their difference (kept per (n, half): the same every check)."""

@@ -100,7 +100,7 @@ def spectral_line(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     return float(power[k]) / floor, float(rfftfreq(nfft, 1.0 / fs_hz)[k])
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def _products_per_lag(n: int, lags: int) -> NDArray[np.intp]:
     """n - lag for lag = 0 .. lags - 1: the products an autocorrelation of n samples sums at each lag."""
     count = n - np.arange(lags)
@@ -108,7 +108,7 @@ def _products_per_lag(n: int, lags: int) -> NDArray[np.intp]:
     return count
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def _line_bins(nfft: int, fs_hz: float) -> tuple[slice, slice]:
     """The periodogram bins FLOOR_LOW_HZ..FLOOR_HIGH_HZ and LINE_LOW_HZ..LINE_HIGH_HZ (inclusive), as slices
     (the frequencies increase, so each band is one run of bins)."""
