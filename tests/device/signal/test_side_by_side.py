@@ -119,3 +119,28 @@ def test_an_empty_chunk_keeps_the_state() -> None:
 def test_a_malformed_cascade_is_refused(bad: NDArray[np.float64]) -> None:
     with pytest.raises(InputError):
         SideBySide([bad])
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
+def test_the_pipeline_band_passes_a_stream_in_uneven_chunks_as_chained_lfilter_does(fs_hz: float) -> None:
+    """Pushed in chunks of 1..40 samples (cut again at every periodicity check), the pipeline's picking
+    and judging signals are bit for bit one chained lfilter run over the whole stream from its steady state."""
+    from device.signal.pulse import PulsePipeline
+
+    n = round(30 * fs_hz)
+    t = np.arange(n) / fs_hz
+    x = 1e5 + 800.0 * np.sin(2 * np.pi * 1.2 * t) + 200.0 * np.sin(2 * np.pi * 2.4 * t + 1.0)
+    pipeline = PulsePipeline(fs_hz)
+    rng = np.random.default_rng(5)
+    first = 0
+    while first < n:
+        size = int(rng.integers(1, 41))
+        pipeline.push(x[first:first + size], first)
+        first += size
+    cascades = pipeline_cascades(fs_hz)
+    state = tuple(np.concatenate([sosfilt_zi(c).ravel() for c in cascades]) * x[0])
+    (picking, judging), _ = chained(cascades, x, state)
+    kept = pipeline._filtered.start  # the ring buffers hold the last BUFFER_S seconds
+    assert pipeline._origin == 0  # no burst restart on this signal: one run from the start
+    assert np.array_equal(pipeline._filtered.view(kept, n), picking[kept:])
+    assert np.array_equal(pipeline._judged.view(kept, n), judging[kept:])
