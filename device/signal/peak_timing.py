@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from device.signal.exact import QuadraticFit, linspace, median
 from device.signal.pulse_peaks import PeakCandidate, SampleRing
 
 HALF_WINDOW_S = 0.25  # raw window either side of the peak used for interpolation and spectrum
@@ -79,6 +80,10 @@ class PeakTimer:
         self._smooth = round(SMOOTH_S * fs_hz) | 1
         self._up = max(1, int(np.ceil(1.0 / (STEP_S * fs_hz))))
         self._reach = max(1.5, SEARCH_S * fs_hz)
+        top = self._freqs_hz >= NOISE_BAND * self._freqs_hz[-1]
+        self._top = slice(int(np.argmax(top)), len(top))  # the top band's bins (a mask that ends the array)
+        self._not_top_from_min = (self._freqs_hz >= MIN_CUTOFF_HZ) & ~top
+        self._quadratic = QuadraticFit()
 
     @property
     def reach_before(self) -> int:
@@ -146,7 +151,7 @@ class PeakTimer:
 
     def _learn(self, segment: NDArray[np.float64]) -> None:
         """Fold this beat's spectrum into the running one and update the cutoff."""
-        ramp = np.linspace(segment[0], segment[-1], self.n)
+        ramp = linspace(segment[0], segment[-1], self.n)
         spectrum = np.fft.rfft((segment - ramp) * self._taper)
         power = spectrum.real**2 + spectrum.imag**2
         if self._mean_power is None:
@@ -155,11 +160,11 @@ class PeakTimer:
             power = np.minimum(power, SPECTRUM_OUTLIER * self._mean_power)
             self._mean_power += SPECTRUM_ALPHA * (power - self._mean_power)
         freqs = self._freqs_hz
-        top = freqs >= NOISE_BAND * freqs[-1]
-        floor = float(np.median(self._mean_power[top]))
+        top_power = self._mean_power[self._top]
+        floor = median(top_power)
         # the quietest top bin: at low sample rates a fast pulse's harmonics reach the top band
-        self._noise_var = float(np.min(self._mean_power[top])) / self._taper_energy
-        weak = np.flatnonzero((freqs >= MIN_CUTOFF_HZ) & (self._mean_power < SNR_MIN * floor) & ~top)
+        self._noise_var = float(top_power.min()) / self._taper_energy
+        weak = np.flatnonzero(self._not_top_from_min & (self._mean_power < SNR_MIN * floor))
         if floor <= 0.0 or len(weak) == 0:
             self.cutoff_hz = None
             self._gain[:] = 1.0
@@ -171,7 +176,7 @@ class PeakTimer:
     def _interpolated_argmax(self, seg: NDArray[np.float64], near: int, gain: NDArray[np.float64]) -> float:
         """Fractional index of the (low-passed, interpolated) maximum of `seg` near index `near`."""
         n = len(seg)
-        ramp = np.linspace(seg[0], seg[-1], n)
+        ramp = linspace(seg[0], seg[-1], n)
         spectrum = np.fft.rfft(seg - ramp) * gain
         up = self._up
         lo = max(0, round((near - self._reach) * up))
@@ -191,11 +196,14 @@ class PeakTimer:
         a, b = max(0, j - w), min(len(fine), j + w + 1)
         self._last_curvature = 0.0
         if b - a >= 5:
-            t_s = (np.arange(a, b) - j) / (up * self.fs_hz)
+            def t_s() -> NDArray[np.float64]:
+                return (np.arange(a, b) - j) / (up * self.fs_hz)
+
             if b - a == 2 * w + 1:  # symmetric span: the x^2 coefficient of the least-squares parabola
-                centred = t_s**2 - float(np.mean(t_s**2))
+                squares = t_s() ** 2
+                centred = squares - float(np.mean(squares))
                 coef = float(np.dot(centred, fine[a:b])) / float(np.dot(centred, centred))
-            else:
-                coef = float(np.polyfit(t_s, fine[a:b], 2)[0])
+            else:  # np.polyfit's
+                coef = self._quadratic.x2_coefficient((a - j, b - j), t_s, fine[a:b])
             self._last_curvature = max(0.0, -2.0 * coef)
         return (lo + j + delta) / up

@@ -51,15 +51,17 @@ going back, resets the pipeline. Either way no beat is ever mis-timed, and every
 from __future__ import annotations
 
 import logging
+import math
 import statistics
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
-from device.signal.biquad import butter, lfilter, sosfilt_zi
+from device.signal.biquad import SideBySide, butter
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
@@ -198,11 +200,9 @@ class PulsePipeline:
         self.fs_hz = float(fs_hz)
         self._sos = np.vstack([butter(HIGH_PASS_ORDER, BAND_LOW_HZ, "highpass", fs=fs_hz, output="sos"),
                                butter(LOW_PASS_ORDER, BAND_HIGH_HZ, "lowpass", fs=fs_hz, output="sos")])
-        self._sections = [(row[:3], row[3:]) for row in self._sos]
-        self._zi_unit = sosfilt_zi(self._sos)
         self._judge_sos = butter(JUDGE_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
-        self._judge_sections = [(row[:3], row[3:]) for row in self._judge_sos]
-        self._judge_zi_unit = sosfilt_zi(self._judge_sos)
+        # both cascades in one loop over the samples, bit for bit the chained lfilter calls
+        self._band_passes = SideBySide([self._sos, self._judge_sos])
         capacity = round(BUFFER_S * fs_hz)
         self._raw = SampleRing(capacity)
         self._filtered = SampleRing(capacity)
@@ -218,8 +218,7 @@ class PulsePipeline:
 
     def reset(self) -> None:
         """Forget everything (finger lifted, sensor restarted); the next push starts a new stream."""
-        self._zi: NDArray[np.float64] | None = None
-        self._judge_zi: NDArray[np.float64] | None = None
+        self._zi: tuple[float, ...] | None = None  # both band-passes' states (SideBySide layout)
         self._expected: int | None = None
         self._origin = 0
         self._raw.clear(0)
@@ -260,7 +259,7 @@ class PulsePipeline:
             raise InputError(f"ppg must be one-dimensional, got shape {x.shape}")
         if len(x) == 0:
             return self._update((), dc_ok)
-        if not np.all(np.isfinite(x)):
+        if not np.isfinite(x).all():
             raise InputError("ppg contains non-finite samples")
         if self._expected is not None and first_index != self._expected:
             x = self._handle_gap(x, first_index)
@@ -312,19 +311,12 @@ class PulsePipeline:
 
     def _band_pass(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """`x` through the picking and the judging band-pass, their states carried on."""
-        assert self._zi is not None and self._judge_zi is not None
-        y = x
-        for k, (b, a) in enumerate(self._sections):
-            # the cascade of second-order sections, as scipy's sosfilt runs it, at a third of its call cost
-            y, self._zi[k] = lfilter(b, a, y, zi=self._zi[k])
-        z = x
-        for k, (b, a) in enumerate(self._judge_sections):
-            z, self._judge_zi[k] = lfilter(b, a, z, zi=self._judge_zi[k])
-        return np.asarray(y, dtype=np.float64), np.asarray(z, dtype=np.float64)
+        assert self._zi is not None
+        out, self._zi = self._band_passes.run(x, self._zi)
+        return out[0], out[1]
 
     def _start(self, first_index: int, first_value: float) -> None:
-        self._zi = self._zi_unit * first_value  # steady state for a constant input: no start-up step
-        self._judge_zi = self._judge_zi_unit * first_value
+        self._zi = self._band_passes.steady_state(first_value)  # for a constant input: no start-up step
         self._raw.clear(first_index)
         self._filtered.clear(first_index)
         self._judged.clear(first_index)
@@ -468,8 +460,7 @@ class PulsePipeline:
         while True:
             cut = min(cut, end - 1)  # at least one raw sample to start the filters from
             raw = self._raw.view(cut, end)
-            self._zi = self._zi_unit * raw[0]
-            self._judge_zi = self._judge_zi_unit * raw[0]
+            self._zi = self._band_passes.steady_state(raw[0])
             y, z = self._band_pass(raw)
             again = np.flatnonzero(np.abs(z) > bar)
             if len(again) == 0 or cut == end - 1:
@@ -496,7 +487,7 @@ class PulsePipeline:
         """RMS of the last ENVELOPE_S (at most `at_most` samples) of the judged signal."""
         end = self._raw.end
         recent = self._judged.view(end - min(at_most, round(ENVELOPE_S * self.fs_hz)), end)
-        return float(np.sqrt(np.mean(recent * recent)))
+        return math.sqrt(np.add.reduce(recent * recent) / len(recent))  # np.mean's own steps
 
     def _confirm_lock(self, evidence: bool) -> None:
         """A new lock's first check after it was made: its beats are reported if the evidence holds."""
@@ -580,23 +571,37 @@ def _flat(raw: NDArray[np.float64]) -> bool:
     """The samples span no more than FLAT_RELATIVE of their size (all equal, up to rounding)."""
     if raw.size == 0:
         return True
-    top = float(np.max(np.abs(raw)))
-    return float(np.ptp(raw)) <= FLAT_RELATIVE * top
+    top = float(np.abs(raw).max())
+    return float(raw.max() - raw.min()) <= FLAT_RELATIVE * top  # max - min: np.ptp's own steps
 
 
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
     """`y` divided by its centred running RMS over `width` samples (at the edges, over what is there)."""
-    scale = float(np.max(np.abs(y), initial=0.0))
+    scale = float(np.abs(y).max(initial=0.0))
     if scale > 0.0:
         y = y / scale  # the result does not depend on y's size; this keeps y * y finite for any size
     n = len(y)
     half = max(1, min(width, n)) // 2
-    cumulative = np.concatenate(([0.0], np.cumsum(y * y)))
+    cumulative = np.empty(n + 1)
+    cumulative[0] = 0.0
+    np.cumsum(y * y, out=cumulative[1:])
+    lo, hi, count = _running_bounds(n, half)
+    power = (cumulative[hi] - cumulative[lo]) / count
+    floor = 1e-12 + 1e-6 * float(power.max(initial=0.0))
+    np.maximum(power, floor, out=power)
+    return y / np.sqrt(power, out=power)
+
+
+@lru_cache(maxsize=16)
+def _running_bounds(n: int, half: int) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """For a centred running window of `half` samples either side over n samples: each sample's first
+    and one-past-last index, and their difference (kept per (n, half): the same every check)."""
     k = np.arange(n)
     lo, hi = np.maximum(k - half, 0), np.minimum(k + half + 1, n)
-    power = (cumulative[hi] - cumulative[lo]) / (hi - lo)
-    floor = 1e-12 + 1e-6 * float(power.max(initial=0.0))
-    return np.asarray(y / np.sqrt(np.maximum(power, floor)), dtype=np.float64)
+    count = hi - lo
+    for a in (lo, hi, count):
+        a.setflags(write=False)
+    return lo, hi, count
 
 
 def _agree(interval_s: float, previous_s: float) -> bool:

@@ -19,8 +19,12 @@ amplitude is far from the recent median.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
+
+from device.signal.exact import hanning, mean_std, median, rfftfreq
 
 MIN_LAG_S = 0.25  # 240 beats/min
 MAX_LAG_S = 2.2  # 27 beats/min: a 30/min heart's interval, with room for its variability
@@ -49,24 +53,24 @@ def periodicity(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     lag_hi = min(int(MAX_LAG_S * fs_hz), n // 2)
     if lag_hi <= lag_lo + 2:
         return 0.0, 0.0
-    centred = y - y.mean()
-    nfft = 1 << int(np.ceil(np.log2(2 * n)))
+    centred = y - np.add.reduce(y) / n  # y.mean(), numpy's steps
+    nfft = 1 << (2 * n - 1).bit_length()  # the power of two >= 2 n: no circular wrap
     spectrum = np.fft.rfft(centred, nfft)
     acf = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, nfft)[:lag_hi + 2]
     if acf[0] <= 0.0:
         return 0.0, 0.0
-    lags = np.arange(lag_hi + 2)
-    acf = acf / acf[0] * n / (n - lags)  # unbiased: each lag sums over n - lag products
+    acf = acf / acf[0] * n / _products_per_lag(n, lag_hi + 2)  # unbiased: each lag sums over n - lag products
     band = acf[lag_lo:lag_hi + 1]
     inner = band[1:-1]
     is_peak = (inner > band[:-2]) & (inner >= band[2:])
     peaks = np.flatnonzero(is_peak) + 1
     if len(peaks) == 0:  # no repeating shape at any plausible beat interval
         return 0.0, 0.0
-    best = float(band[peaks].max())
+    heights = band[peaks]
+    best = float(heights.max())
     if best <= 0.0:
         return 0.0, 0.0
-    first = int(peaks[np.argmax(band[peaks] >= FIRST_PEAK_FRACTION * best)])
+    first = int(peaks[np.argmax(heights >= FIRST_PEAK_FRACTION * best)])
     # parabolic refinement of the lag
     y0, y1, y2 = band[first - 1], band[first], band[first + 1]
     denom = y0 - 2.0 * y1 + y2
@@ -84,15 +88,37 @@ def spectral_line(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     n = len(y)
     if n < 8:
         return 0.0, 0.0
-    nfft = 1 << int(np.ceil(np.log2(LINE_ZERO_PAD * n)))
-    power = np.abs(np.fft.rfft((y - y.mean()) * np.hanning(n), nfft)) ** 2
-    freq_hz = np.fft.rfftfreq(nfft, 1.0 / fs_hz)
-    floor = float(np.median(power[(freq_hz >= FLOOR_LOW_HZ) & (freq_hz <= FLOOR_HIGH_HZ)]))
-    search = np.flatnonzero((freq_hz >= LINE_LOW_HZ) & (freq_hz <= LINE_HIGH_HZ))
-    if floor <= 0.0 or len(search) == 0:
+    nfft = 1 << (LINE_ZERO_PAD * n - 1).bit_length()  # the power of two >= LINE_ZERO_PAD n
+    floor_bins, search_bins = _line_bins(nfft, fs_hz)
+    # the power of the bins up to FLOOR_HIGH_HZ / LINE_HIGH_HZ only: the only ones looked at
+    spectrum = np.fft.rfft((y - np.add.reduce(y) / n) * hanning(n), nfft)[:max(floor_bins.stop, search_bins.stop)]
+    power = np.abs(spectrum) ** 2
+    floor = median(power[floor_bins])
+    if floor <= 0.0 or search_bins.stop <= search_bins.start:
         return 0.0, 0.0
-    k = int(search[np.argmax(power[search])])
-    return float(power[k]) / floor, float(freq_hz[k])
+    k = search_bins.start + int(np.argmax(power[search_bins]))
+    return float(power[k]) / floor, float(rfftfreq(nfft, 1.0 / fs_hz)[k])
+
+
+@lru_cache(maxsize=16)
+def _products_per_lag(n: int, lags: int) -> NDArray[np.intp]:
+    """n - lag for lag = 0 .. lags - 1: the products an autocorrelation of n samples sums at each lag."""
+    count = n - np.arange(lags)
+    count.setflags(write=False)
+    return count
+
+
+@lru_cache(maxsize=16)
+def _line_bins(nfft: int, fs_hz: float) -> tuple[slice, slice]:
+    """The periodogram bins FLOOR_LOW_HZ..FLOOR_HIGH_HZ and LINE_LOW_HZ..LINE_HIGH_HZ (inclusive), as slices
+    (the frequencies increase, so each band is one run of bins)."""
+    freq_hz = rfftfreq(nfft, 1.0 / fs_hz)
+
+    def run(low_hz: float, high_hz: float) -> slice:
+        inside = np.flatnonzero((freq_hz >= low_hz) & (freq_hz <= high_hz))
+        return slice(int(inside[0]), int(inside[-1]) + 1) if len(inside) else slice(0, 0)
+
+    return run(FLOOR_LOW_HZ, FLOOR_HIGH_HZ), run(LINE_LOW_HZ, LINE_HIGH_HZ)
 
 
 class BeatTemplate:
@@ -114,10 +140,12 @@ class BeatTemplate:
         `waveform` covers `before` samples before the peak to `after` samples after it; at the edges of a
         stream it may be cut short, starting `offset` samples into that span.
         """
-        std = float(waveform.std())
-        if std <= 0.0 or amp <= 0.0 or amp_ref <= 0.0 or len(waveform) < 3:
+        if amp <= 0.0 or amp_ref <= 0.0 or len(waveform) < 3:
             return 0.0
-        z = (waveform - waveform.mean()) / std
+        mean, std = mean_std(waveform)
+        if std <= 0.0:
+            return 0.0
+        z = (waveform - mean) / std
         full = len(z) == self.before + self.after + 1
         if self._template is None:
             if full:
@@ -129,7 +157,8 @@ class BeatTemplate:
             corr = float(np.dot(z, part) / len(z)) if full else float(np.corrcoef(z, part)[0, 1])
             if full and corr >= TEMPLATE_MIN_CORR:
                 blended = (1.0 - TEMPLATE_ALPHA) * self._template + TEMPLATE_ALPHA * z
-                self._template = (blended - blended.mean()) / max(float(blended.std()), 1e-12)
+                mean, std = mean_std(blended)
+                self._template = (blended - mean) / max(std, 1e-12)
                 self._misses = 0
             elif full:
                 self._misses += 1
