@@ -55,8 +55,8 @@ COLOUR_FLASH_S = 2.0  # the ring shows a chosen person's colour this long
 PROGRESS_LEVEL = 0.35  # assessment progress marks on the ring: this much of a warm white
 AUDIO_FADE_S = 0.5  # fade of the sound at shutdown (well inside the 2 s budget)
 # The MQTT link is polled (events from paho's network thread, commands, sending) on the sensor's grid,
-# after the tasks due with it, so it adds no wake-up of its own: a command is acted on within one read period
-# (200 ms by default) in a session, 200 ms idle; what the loop publishes is handed to paho at the same wake-up.
+# before the frame task due with it, so it adds no wake-up of its own: a command is acted on within one read period
+# (400 ms by default) in a session, 200 ms idle; what the loop publishes is handed to paho at the same wake-up.
 MQTT_POLL_S = 0.1
 # LED frames rendered per call (0.5 s at 50 frames/s), while the pattern state holds: a batch costs
 # mostly numpy's per-call overhead (10 frames 0.35 ms, 25 frames 0.42 ms here), and the state is
