@@ -64,6 +64,10 @@ class SessionRecorder:
         if own is None:
             return
         session = own.get("session")
+        if self._device_session is not None and session != self._device_session:
+            # The row's session ended with no session_closed (a close always comes before the next payload):
+            # its finger was lifted while it settled, and the device went back to idle without a session.
+            self._discard()
         if session is None or payload.get("session_state") not in RECORDED_STATES:
             return
         if session != self._device_session:
@@ -137,6 +141,13 @@ class SessionRecorder:
                                                    together_with=together_with)
 
         self._do(open_row)
+
+    def _discard(self) -> None:
+        """Delete the open row of a session that never was one (finger lifted while settling)."""
+        holder = self._row
+        self._device_session = None
+        log.info("a session ended while it settled: its row is not kept")
+        self._do(lambda: self.store.discard_session(holder["id"]))
 
     def _do(self, write: Callable[[], None]) -> None:
         if len(self._pending) >= MAX_PENDING:

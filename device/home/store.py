@@ -360,6 +360,13 @@ class Store:
                 f"UPDATE sessions SET status = ?, ended_at = ?, {', '.join(f'{k} = ?' for k in SUMMARY_KEYS)} "
                 "WHERE id = ?", (status, stamp(ended_at), *(summary.get(k) for k in SUMMARY_KEYS), session_id))
 
+    def discard_session(self, session_id: int) -> None:
+        """Delete a session that never was one, with its metrics and glimmers (ON DELETE CASCADE): its finger
+        was lifted while it settled, and the device went back to idle without a session
+        (device/pacing/session.py). Only an `open` row is deleted; a closed or interrupted one is kept."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE id = ? AND status = 'open'", (session_id,))
+
     def mark_interrupted(self) -> list[int]:
         """Mark every session still `open` (the process died under it) `interrupted`; its summary is
         computed from the metrics stored before the interruption. Returns their ids."""

@@ -27,8 +27,9 @@ NOON = datetime(2026, 6, 1, 12, 0)
 
 def _run(tmp_path: Path, person: bool, minutes: float = 7.0, full_at_s: float | None = None,
          free_at_s: float | None = None, lift_at_s: float = 240.0,
-         period_s: float = 5.0) -> tuple[Store, RecordingPublisher, Household]:
-    """One session: finger on at 2 s, lifted at lift_at_s (pause, then close a minute later).
+         period_s: float = 5.0, back_at_s: float = 3600.0) -> tuple[Store, RecordingPublisher, Household]:
+    """One session: finger on at 2 s, lifted at lift_at_s (pause, then close a minute later), placed again at
+    back_at_s.
 
     A full disk: SQLite's max_page_count capped at the file's size (SQLITE_FULL, as from a full disk),
     from full_at_s to free_at_s. Rows fill the free room of the pages first, so the session runs long
@@ -42,7 +43,7 @@ def _run(tmp_path: Path, person: bool, minutes: float = 7.0, full_at_s: float | 
     # Stored stamps are the stamp clock's (real time in `glimmer sim`); here it runs with the simulated clock.
     world = build_sim_world(config, silent=True, start_wall=NOON,
                             stamp_clock=lambda: NOON + timedelta(seconds=world.clock.now_s()))
-    world.person.lift_finger(lift_at_s, 3600.0)
+    world.person.lift_finger(lift_at_s, back_at_s)
     seen = RecordingPublisher()
     glimmer = build_device(config, world.hardware, [seen])
     household.attach(glimmer, NOON)
@@ -72,6 +73,23 @@ def test_a_persons_session_is_stored_with_its_summary_metrics_and_glimmers(tmp_p
     assert [m["hr_bpm"] for m in stored] == [p["hr_bpm"] for p in recorded]
     assert row["glimmers"] == len(store.glimmers(row["id"]))
     assert row["started_at"].startswith("2026-06-01T12:00")
+
+
+@pytest.mark.parametrize("back_at_s", [40.0, 3600.0])
+def test_a_finger_lifted_while_settling_leaves_no_open_session(tmp_path: Path, back_at_s: float) -> None:
+    """The device goes back to idle without a session (device/pacing/session.py): the row opened for it
+    while it settled is not kept, so nothing stays `open` to be called interrupted at the next start;
+    placed again (back_at_s 40 s), the next session is stored as ever."""
+    store, seen, _ = _run(tmp_path, person=True, minutes=3.0, lift_at_s=12.0, back_at_s=back_at_s)
+    settled = [p["session"] for p in seen.metrics_payloads if p["session_state"] == "settling"]
+    assert settled and settled[0] == 1  # the first session did settle, and was stored meanwhile
+    rows = store.sessions()
+    assert [row["status"] for row in rows] == (["closed"] if back_at_s < 180.0 else [])
+    assert len(seen.summaries) == len(rows)
+    assert store.conn.execute("SELECT count(*) FROM sessions WHERE status = 'open'").fetchone()[0] == 0
+    stored_for = {r[0] for r in store.conn.execute("SELECT DISTINCT session_id FROM session_metrics")}
+    assert stored_for == {row["id"] for row in rows}
+    assert store.mark_interrupted() == []
 
 
 def test_a_guest_session_stores_nothing(tmp_path: Path) -> None:
