@@ -28,6 +28,8 @@ from device.errors import ConfigError
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path("/etc/glimmer/config.toml")
+# A read period left out of every file is this many samples' worth at the rate in force (20 of the FIFO's 32).
+READ_SAMPLES = 20
 # (section, old key) -> new key: breaths per minute were `_bpm` until Glimmer 0.1; read until 0.3.
 RENAMED_KEYS: dict[tuple[str, str], str] = {
     ("pacer", "resonance_rate_bpm"): "resonance_rate_per_min",
@@ -527,12 +529,15 @@ def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] |
     if overrides:
         layers.append(overrides)
     problems: list[str] = []
+    read_period_given = False
     for layer in layers:
         for section, values in _with_new_names(layer, str(path or "overrides"), problems).items():
             if isinstance(values, dict) and isinstance(raw.get(section), dict):
                 raw[section] = {**raw[section], **values}
+                read_period_given |= section == "sensor" and "read_period_ms" in values
             else:
                 raw[section] = values
+    _read_period_follows_rate(raw, read_period_given)
     try:
         config = _build(raw, check_files)
     except ConfigError as exc:
@@ -540,6 +545,19 @@ def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] |
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _read_period_follows_rate(raw: dict[str, Any], given: bool) -> None:
+    """A read period no file or override gives is READ_SAMPLES samples' worth at the sample rate in force
+    (400 ms at the shipped 50 samples/s, 200 at 100, 800 at 25), so a file that only changes the rate keeps a
+    valid read period."""
+    sensor = raw.get("sensor")
+    if given or not isinstance(sensor, dict):
+        return
+    rate = sensor.get("sample_rate_hz")
+    rates = next(f.metadata["choices"] for f in fields(SensorConfig) if f.name == "sample_rate_hz")
+    if isinstance(rate, int) and not isinstance(rate, bool) and rate in rates:  # (others: their own check)
+        sensor["read_period_ms"] = round(READ_SAMPLES * 1000 / rate)
 
 
 def _with_new_names(layer: dict[str, Any], origin: str, problems: list[str]) -> dict[str, Any]:

@@ -26,6 +26,19 @@ def test_defaults_need_no_file() -> None:
     assert config.sensor.i2c_address == 0x57
 
 
+@pytest.mark.parametrize(("rate", "expected_ms"), [(25, 800), (50, 400), (100, 200)])
+def test_a_read_period_left_out_follows_the_sample_rate(tmp_path: Path, rate: int, expected_ms: int) -> None:
+    """A file written for 100 samples/s before the default became 50 (or any rate) keeps a valid read
+    period: 20 samples' worth, unless a file or an override gives one."""
+    path = tmp_path / "config.toml"
+    path.write_text(f"[sensor]\nsample_rate_hz = {rate}\n")
+    assert load_config(path).sensor.read_period_ms == expected_ms
+    assert load_config(path, overrides={"sensor": {"read_period_ms": 100}}).sensor.read_period_ms == 100
+    path.write_text(f"[sensor]\nsample_rate_hz = {rate}\nread_period_ms = 160\n")
+    assert load_config(path).sensor.read_period_ms == 160
+    assert load_config(overrides={"sensor": {"sample_rate_hz": rate}}).sensor.read_period_ms == expected_ms
+
+
 def test_a_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[pacer]\nresonance_rate_per_min = 5.5\n[led]\ncount = 24\n")
