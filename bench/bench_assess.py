@@ -1,5 +1,5 @@
 """How close does the resonance assessment come to the simulated person's true resonance rate?
-`python -m bench.bench_assess [--split report|tune] [--rates 5.5,6.0,6.5] [--seeds N] [--jobs J]`.
+`python -m bench.bench_assess [--split report|tune] [--rates 5.5,6.0,6.5] [--seeds N] [--jobs J] [--sample-rate 100]`.
 
 Runs the whole assessment (`sim.assess.simulate_assessment`: the daemon against the simulated person, the
 shipped [assessment] plan, no sound) for N seeds at each true resonance rate, and prints per rate and
@@ -24,13 +24,16 @@ TOLERANCE_BPM = 0.25  # the issue's accuracy: the true rate +/- 0.25 breaths/min
 SPLIT_FIRST_SEED = {"tune": 100, "report": 200}
 
 
-def assess_one(job: tuple[float, int]) -> tuple[float, int, float | None, float]:
+def assess_one(job: tuple[float, int, int | None]) -> tuple[float, int, float | None, float]:
     """(true rate, seed, found rate or None for could-not-tell, simulated seconds) of one assessment."""
     from device.config import load_config
     from sim.assess import simulate_assessment
 
-    true_bpm, seed = job
-    config = load_config(overrides={"sim": {"seed": seed, "resonance_rate_per_min": true_bpm}})
+    true_bpm, seed, sample_rate_hz = job
+    overrides: dict[str, dict[str, object]] = {"sim": {"seed": seed, "resonance_rate_per_min": true_bpm}}
+    if sample_rate_hz is not None:  # the read period follows it (device/config.py)
+        overrides["sensor"] = {"sample_rate_hz": sample_rate_hz}
+    config = load_config(overrides=overrides)
     found = simulate_assessment(config)
     rate = None if found.result is None else found.result.resonance_rate_per_min
     return true_bpm, seed, rate, found.simulated_s
@@ -52,11 +55,13 @@ def main() -> None:
     parser.add_argument("--rates", default="5.5,6.0,6.5", help="true resonance rates, breaths/min")
     parser.add_argument("--seeds", type=int, default=10, help="seeds per rate")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--sample-rate", type=int, default=None, choices=(25, 50, 100),
+                        help="the sensor's samples/s (default: the shipped config's)")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per assessment")
     args = parser.parse_args()
     first = SPLIT_FIRST_SEED[args.split]
     rates = [float(r) for r in args.rates.split(",")]
-    jobs = [(rate, seed) for rate in rates for seed in range(first, first + args.seeds)]
+    jobs = [(rate, seed, args.sample_rate) for rate in rates for seed in range(first, first + args.seeds)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         rows = list(pool.map(assess_one, jobs))
     if args.verbose:
