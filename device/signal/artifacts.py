@@ -196,12 +196,15 @@ def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     s12 = np.where(drrs > 0, np.maximum(before, after), np.where(drrs < 0, np.minimum(before, after), 0.0))
     s22 = np.where(drrs >= 0, np.minimum(after, after2), np.maximum(after, after2))
     # the paper's sequential scan, over the intervals it acts on (|dRR| above threshold) as plain floats
+    flagged = np.flatnonzero(np.abs(drrs[:n - 2]) > 1.0).tolist()
+    if not flagged:
+        return labels
     drr_l, mrr_l, s12_l, s22_l = drrs.tolist(), mrrs.tolist(), s12.tolist(), s22.tolist()
     rr_l, med_l, th2_l = rr.tolist(), median_rr.tolist(), th2.tolist()
     ectopic, extra, missed, long_short = (int(a) for a in (Artifact.ECTOPIC, Artifact.EXTRA, Artifact.MISSED,
                                                            Artifact.LONG_SHORT))
     out = [0] * n
-    for i in np.flatnonzero(np.abs(drrs[:n - 2]) > 1.0).tolist():
+    for i in flagged:
         d = drr_l[i]
         if (d > 1.0 and s12_l[i] < -C1 * d - C2) or (d < -1.0 and s12_l[i] > -C1 * d + C2):
             out[i] = ectopic
@@ -240,8 +243,10 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     normal, ectopic, extra, missed = (int(a) for a in (Artifact.NORMAL, Artifact.ECTOPIC, Artifact.EXTRA,
                                                        Artifact.MISSED))
     label_list = labels.tolist()
-    corrected = times.copy()
     kinds = np.zeros(n_beats, dtype=int)  # kind of the interval ending at each (new) beat
+    if not any(label_list):  # nothing to correct
+        return np.diff(times), kinds[1:]
+    corrected = times.copy()
     new_index = list(range(n_beats))
     if extra in label_list or missed in label_list:  # beats deleted or inserted
         times_list = times.tolist()
