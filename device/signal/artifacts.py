@@ -15,9 +15,9 @@ ectopic, long or short -> the beat is moved to the middle of its neighbours (bot
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from device.errors import InputError
@@ -56,31 +56,84 @@ def _odd_at_most(width: int, n: int) -> int:
     return w if w % 2 else w - 1
 
 
-def _centred_windows(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
-    """Windows of `width` (odd) centred on each element, shape (len(x), width); NaN beyond the ends,
-    so windows shrink at the edges of the series."""
+@lru_cache(maxsize=32)
+def _window_counts(n: int, width: int, centre_out: bool) -> NDArray[np.int_]:
+    """Values in each centred window of `width` (odd) over a series of `n`: the windows shrink at the
+    ends of the series; one fewer in each when the centre is left out. Read-only."""
     half = width // 2
-    padded = np.full(len(x) + 2 * half, np.nan)
-    padded[half:half + len(x)] = x
-    return sliding_window_view(padded, width)
+    i = np.arange(n)
+    count = np.minimum(i + half, n - 1) - np.maximum(i - half, 0) + 1 - int(centre_out)
+    count.setflags(write=False)
+    return count
+
+
+def _sorted_windows(x: NDArray[np.float64], width: int, centre_out: bool = False) -> NDArray[np.float64]:
+    """Windows of `width` (odd) centred on each element, each sorted, shape (len(x), width): a window's
+    first _window_counts values are its values (x finite), padding (+inf) beyond the ends of the series
+    and, with `centre_out`, in place of the element itself, after them.
+
+    numpy's sort orders +inf padding exactly as it ordered the NaN padding used before (both compare
+    above every finite value and never below each other), so the sorted values are the same."""
+    n = len(x)
+    half = width // 2
+    padded = np.empty(n + 2 * half)
+    padded[:half] = np.inf
+    padded[half + n:] = np.inf
+    padded[half:half + n] = x
+    # the (n, width) strided view sliding_window_view gives, built directly (its checks cost more than
+    # the sort), copied by the sort
+    view = np.ndarray((n, width), dtype=np.float64, buffer=padded, strides=(8, 8))
+    if not centre_out:
+        return np.sort(view, axis=1)
+    windows = view.copy()
+    windows[:, half] = np.inf
+    windows.sort(axis=1)
+    return windows
+
+
+@lru_cache(maxsize=64)
+def _quantile_plan(n: int, width: int, q: float) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """(flat index of the value below, of the value above, interpolation fraction) of quantile `q` in
+    each row of _sorted_windows(x, width) for a series of `n`: numpy.percentile's linear interpolation
+    at position (count - 1) q of each window's own values. Read-only."""
+    count = _window_counts(n, width, False)
+    pos = (count - 1) * q
+    below = np.floor(pos).astype(int)
+    above = np.minimum(below + 1, count - 1)
+    frac = pos - below
+    rows = np.arange(n) * width
+    plan = (rows + below, rows + above, frac)
+    for a in plan:
+        a.setflags(write=False)
+    return plan
+
+
+@lru_cache(maxsize=32)
+def _median_plan(n: int, width: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(flat index of the lower, of the upper middle value) of each row of _sorted_windows(x, width,
+    centre_out=True) for a series of `n`. Read-only."""
+    count = _window_counts(n, width, True)
+    rows = np.arange(n) * width
+    plan = (rows + (count - 1) // 2, rows + count // 2)
+    for a in plan:
+        a.setflags(write=False)
+    return plan
 
 
 def _rolling_quantiles(x: NDArray[np.float64], width: int,
                        quantiles: tuple[float, ...]) -> list[NDArray[np.float64]]:
-    """Quantiles (linear interpolation, as numpy.percentile) of centred windows that shrink at the ends.
+    """Quantiles (linear interpolation, as numpy.percentile) of centred windows that shrink at the ends,
+    of a finite series.
 
-    Vectorised: every window is sorted at once, its NaN padding last, and read at its own length.
+    Vectorised: every window is sorted at once, its padding last, and read at its own length (the
+    positions depend on the series' length only and are kept per length).
     """
-    ordered = np.sort(_centred_windows(x, width), axis=1)
-    count = np.sum(~np.isnan(ordered), axis=1)
-    rows = np.arange(len(x))
+    ordered = _sorted_windows(x, width).ravel()
     out = []
     for q in quantiles:
-        pos = (count - 1) * q
-        below = np.floor(pos).astype(int)
-        above = np.minimum(below + 1, count - 1)
-        low, high = ordered[rows, below], ordered[rows, above]
-        out.append(low + (high - low) * (pos - below))
+        below, above, frac = _quantile_plan(len(x), width, q)
+        low, high = ordered[below], ordered[above]
+        out.append(low + (high - low) * frac)
     return out
 
 
@@ -95,28 +148,39 @@ def _normal_spread(rr: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard deviation (ms) of the normal intervals about the median of their MEDIAN_BEATS - 1
     neighbours (the interval itself left out, so it never sits exactly on its own median), estimated
     from the NORMAL_QUANTILE quantile of that deviation over THRESHOLD_BEATS centred beats."""
-    windows = _centred_windows(rr, _odd_at_most(MEDIAN_BEATS, len(rr))).copy()
-    windows[:, windows.shape[1] // 2] = np.nan
-    # the median of each window's values, NaN padding left out (numpy.nanmedian's result, computed
-    # on one sort of all windows: nanmedian's per-row masked path cost a fifth of the tracker's time)
-    ordered = np.sort(windows, axis=1)
-    count = np.sum(~np.isnan(ordered), axis=1)
-    rows = np.arange(len(rr))
-    low, high = ordered[rows, (count - 1) // 2], ordered[rows, count // 2]
-    deviation = np.abs(rr - (low + high) / 2.0)
+    width = _odd_at_most(MEDIAN_BEATS, len(rr))
+    # the median of each window's values (numpy.nanmedian's result, computed on one sort of all
+    # windows: nanmedian's per-row masked path cost a fifth of the tracker's time)
+    ordered = _sorted_windows(rr, width, centre_out=True).ravel()
+    lower, upper = _median_plan(len(rr), width)
+    deviation = np.abs(rr - (ordered[lower] + ordered[upper]) / 2.0)
     (q,) = _rolling_quantiles(deviation, _odd_at_most(THRESHOLD_BEATS, len(rr)), (NORMAL_QUANTILE,))
     return q / HALF_NORMAL_Q20
 
 
 def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
-    """Artifact label (Artifact) of each interval of the uncorrected series (same length)."""
+    """Artifact label (Artifact) of each interval of the uncorrected series (same length).
+
+    Raises InputError unless `ibi_ms` is a 1-D array of positive, finite intervals (ms)."""
+    return _classify(_checked(ibi_ms))
+
+
+def _checked(ibi_ms: NDArray[np.float64]) -> NDArray[np.float64]:
     rr = np.asarray(ibi_ms, dtype=float)
+    if rr.ndim != 1 or not np.isfinite(rr).all() or (rr <= 0).any():
+        raise InputError("ibi_ms must be a 1-D array of positive, finite intervals")
+    return rr
+
+
+def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
+    """classify_intervals of a checked series."""
     n = len(rr)
     labels = np.zeros(n, dtype=int)
     if n < 4:
         return labels
-    drr = np.diff(rr, prepend=rr[0])
-    drr[0] = drr[1:].mean()
+    drr = np.empty(n)
+    np.subtract(rr[1:], rr[:-1], out=drr[1:])
+    drr[0] = np.add.reduce(drr[1:]) / (n - 1)  # drr[1:].mean(): numpy's pairwise sum over the count
     (median_rr,) = _rolling_quantiles(rr, _odd_at_most(MEDIAN_BEATS, n), (0.5,))
     cap = THRESHOLD_PER_SD * _normal_spread(rr)
     th1 = _threshold(drr, cap * np.sqrt(2.0))  # a difference of two intervals spreads sqrt(2) wider
@@ -125,17 +189,22 @@ def classify_intervals(ibi_ms: NDArray[np.float64]) -> NDArray[np.int_]:
     mrr[mrr < 0] *= 2.0
     th2 = _threshold(mrr, cap * 2.0)  # negative deviations count double, as in the paper
     mrrs = mrr / th2
-    pad = np.pad(drrs, 2, mode="reflect")
+    pad = np.empty(n + 4)  # np.pad(drrs, 2, mode="reflect")
+    pad[2:-2] = drrs
+    pad[0], pad[1], pad[-2], pad[-1] = drrs[2], drrs[1], drrs[-2], drrs[-3]
     before, after, after2 = pad[1:-3], pad[3:-1], pad[4:]
     s12 = np.where(drrs > 0, np.maximum(before, after), np.where(drrs < 0, np.minimum(before, after), 0.0))
     s22 = np.where(drrs >= 0, np.minimum(after, after2), np.maximum(after, after2))
     # the paper's sequential scan, over the intervals it acts on (|dRR| above threshold) as plain floats
+    flagged = np.flatnonzero(np.abs(drrs[:n - 2]) > 1.0).tolist()
+    if not flagged:
+        return labels
     drr_l, mrr_l, s12_l, s22_l = drrs.tolist(), mrrs.tolist(), s12.tolist(), s22.tolist()
     rr_l, med_l, th2_l = rr.tolist(), median_rr.tolist(), th2.tolist()
     ectopic, extra, missed, long_short = (int(a) for a in (Artifact.ECTOPIC, Artifact.EXTRA, Artifact.MISSED,
                                                            Artifact.LONG_SHORT))
     out = [0] * n
-    for i in np.flatnonzero(np.abs(drrs[:n - 2]) > 1.0).tolist():
+    for i in flagged:
         d = drr_l[i]
         if (d > 1.0 and s12_l[i] < -C1 * d - C2) or (d < -1.0 and s12_l[i] > -C1 * d + C2):
             out[i] = ectopic
@@ -167,17 +236,17 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     corrected series may be longer or shorter than the input; the time it spans is unchanged. A label
     marks each interval that a correction produced or changed (NORMAL, 0, elsewhere).
     """
-    rr = np.asarray(ibi_ms, dtype=float)
-    if rr.ndim != 1 or not np.all(np.isfinite(rr)) or np.any(rr <= 0):
-        raise InputError("ibi_ms must be a 1-D array of positive, finite intervals")
-    labels = classify_intervals(rr)
+    rr = _checked(ibi_ms)
+    labels = _classify(rr)
     times = np.concatenate([[0.0], np.cumsum(rr)])  # interval j runs from beat j to beat j + 1
     n_beats = len(times)
     normal, ectopic, extra, missed = (int(a) for a in (Artifact.NORMAL, Artifact.ECTOPIC, Artifact.EXTRA,
                                                        Artifact.MISSED))
     label_list = labels.tolist()
-    corrected = times.copy()
     kinds = np.zeros(n_beats, dtype=int)  # kind of the interval ending at each (new) beat
+    if not any(label_list):  # nothing to correct
+        return np.diff(times), kinds[1:]
+    corrected = times.copy()
     new_index = list(range(n_beats))
     if extra in label_list or missed in label_list:  # beats deleted or inserted
         times_list = times.tolist()

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 
 import numpy as np
+import numpy.fft  # numpy loads it on first use otherwise: in the first figures of a session
 from numpy.typing import NDArray
 
 from device.errors import InputError
+from device.signal import exact
 from device.signal.local_peaks import find_peaks, parabolic_offset
 
 TACHOGRAM_FS_HZ = 2.0
@@ -54,25 +57,41 @@ def resample_tachogram(beat_times_s: NDArray[np.float64], values: NDArray[np.flo
         raise InputError("beat times and values must be 1-D arrays of the same length")
     if len(t) < 2:
         return np.zeros(0)
-    if np.any(np.diff(t) <= 0):
+    if (t[1:] <= t[:-1]).any():
         raise InputError("beat times must increase")
     grid = np.arange(t[0], t[-1], 1.0 / fs_hz)
     return np.interp(grid, t, v)
 
 
 def _power_spectrum(x: NDArray[np.float64], fs_hz: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(frequencies Hz, one-sided power spectral density) of a detrended, Hann-windowed series."""
+    """(frequencies Hz, one-sided power spectral density) of a detrended, Hann-windowed series.
+
+    The frequencies are read-only (kept per length, as are the window and its power: numpy's
+    polyfit, hanning and rfftfreq give the same numbers through device/signal/exact.py)."""
     n = len(x)
-    t = np.arange(n)
-    slope, intercept = np.polyfit(t, x, 1)
-    window = np.hanning(n)
+    t, window, window_power = _window(n)
+    slope, intercept = exact.line_fit(x)
     y = (x - (slope * t + intercept)) * window
-    nfft = max(n, 1 << int(np.ceil(np.log2(fs_hz / SPECTRUM_STEP_HZ))))
-    spectrum = np.fft.rfft(y, nfft)
-    psd = (spectrum.real**2 + spectrum.imag**2) / (fs_hz * float(np.sum(window**2)))
+    nfft = max(n, _min_nfft(fs_hz))
+    spectrum = numpy.fft.rfft(y, nfft)
+    psd = (spectrum.real**2 + spectrum.imag**2) / (fs_hz * window_power)
     psd[1:] *= 2.0
-    freqs_hz = np.asarray(np.fft.rfftfreq(nfft, 1.0 / fs_hz), dtype=np.float64)
-    return freqs_hz, psd
+    return exact.rfftfreq(nfft, 1.0 / fs_hz), psd
+
+
+@lru_cache(maxsize=16)
+def _window(n: int) -> tuple[NDArray[np.int_], NDArray[np.float64], float]:
+    """(0..n-1, the Hann window of n, its power: the sum of its squares), read-only."""
+    t = np.arange(n)
+    t.setflags(write=False)
+    window = exact.hanning(n)
+    return t, window, float(np.sum(window**2))
+
+
+@lru_cache(maxsize=4)
+def _min_nfft(fs_hz: float) -> int:
+    """The power of two that makes spectrum bins SPECTRUM_STEP_HZ or finer at `fs_hz`."""
+    return 1 << int(np.ceil(np.log2(fs_hz / SPECTRUM_STEP_HZ)))
 
 
 def _band_peak(freqs_hz: NDArray[np.float64], psd: NDArray[np.float64],
@@ -81,8 +100,8 @@ def _band_peak(freqs_hz: NDArray[np.float64], psd: NDArray[np.float64],
     inside = np.flatnonzero((freqs_hz >= band_hz[0]) & (freqs_hz <= band_hz[1]))
     j = int(inside[np.argmax(psd[inside])])
     delta = 0.0
-    if 0 < j < len(psd) - 1:
-        delta = float(np.clip(parabolic_offset(psd[j - 1], psd[j], psd[j + 1]), -0.5, 0.5))
+    if 0 < j < len(psd) - 1:  # np.clip's answer, NaN included
+        delta = min(max(parabolic_offset(psd[j - 1], psd[j], psd[j + 1]), -0.5), 0.5)
     return j, float(freqs_hz[j] + delta * (freqs_hz[1] - freqs_hz[0]))
 
 
@@ -126,19 +145,19 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
     the slowest breaths or carries no variability at all.
     """
     x = resample_tachogram(beat_times_s, hr_bpm)
-    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or float(np.std(x)) < MIN_HR_SD_BPM:
+    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or exact.mean_std(x)[1] < MIN_HR_SD_BPM:
         return None
     freqs, psd = _power_spectrum(x, TACHOGRAM_FS_HZ)
     weighted = psd * freqs
     inside = (freqs >= BREATH_BAND_HZ[0]) & (freqs <= BREATH_BAND_HZ[1])
-    floor = float(np.median(psd[inside]))
+    floor = exact.median_nan(psd[inside])
     if floor <= 0.0:
         return None
 
     def confidence(hz: float) -> float:
-        line = float(np.max(psd[inside & (np.abs(freqs - hz) <= PEAK_HALF_WIDTH_HZ)])) / floor
+        line = float(np.maximum.reduce(psd[inside & (np.abs(freqs - hz) <= PEAK_HALF_WIDTH_HZ)])) / floor
         scaled = (math.log10(line) - LINE_NONE_LOG10) / (LINE_SURE_LOG10 - LINE_NONE_LOG10)
-        return float(np.clip(scaled, 0.0, 1.0))
+        return min(max(scaled, 0.0), 1.0)  # np.clip's answer, NaN included
 
     j, peak_hz = _band_peak(freqs, weighted, BREATH_BAND_HZ)
     if MAYER_BAND_HZ[0] <= peak_hz <= MAYER_BAND_HZ[1]:
@@ -164,5 +183,6 @@ def hr_swing_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64],
     if len(peaks) < 2:
         return None
     bounds = peaks[-(SWING_BREATHS + 1):]
-    swings = [float(np.ptp(x[a:b + 1])) for a, b in itertools.pairwise(bounds)]
-    return float(np.mean(swings))
+    swings = [float(np.maximum.reduce(x[a:b + 1]) - np.minimum.reduce(x[a:b + 1]))  # np.ptp
+              for a, b in itertools.pairwise(bounds)]
+    return exact.mean(np.array(swings))

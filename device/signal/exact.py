@@ -6,11 +6,14 @@ cached), without that call's Python-level overhead (argument conversion, dispatc
 arrays). tests/device/signal/test_exact.py checks each against numpy on random input with
 `np.array_equal`; bench/check_pulse_same.py checks the whole pipeline against the revision before.
 Source of each replica: numpy 2.x's own implementation (numpy/_core/function_base.py `linspace`,
-numpy/lib/_polynomial_impl.py `polyfit`, numpy/lib/_function_base_impl.py `median`).
+numpy/lib/_polynomial_impl.py `polyfit`, numpy/lib/_function_base_impl.py `median`, numpy/_core/_methods.py
+`_mean`, `_var`, `_std`). The HRV figures (device/signal/hrv.py, intervals.py, coherence.py) use them too;
+bench/check_hrv_same.py checks those against the revision before.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -63,7 +66,8 @@ def rfftfreq(n: int, d: float) -> NDArray[np.float64]:
 def median(values: NDArray[np.float64]) -> float:
     """`float(np.median(values))` of a 1-D float64 array without NaN (ValueError if empty).
 
-    numpy takes the middle value, or np.mean of the two middle values, which is (a + b) / 2 in float64.
+    numpy takes the middle value, or np.mean of the two middle values, which is (a + b) / 2 in float64
+    (np.mean's sum starts from +0.0, so a middle -0.0 comes out as 0.0; so it does here).
     Here the middle values come from Python's sorted() for short arrays (below SORT_BELOW values, where a
     numpy call costs more than the sort) and from np.partition otherwise: the same values either way.
     """
@@ -77,7 +81,64 @@ def median(values: NDArray[np.float64]) -> float:
     else:
         part = np.partition(values, (mid - 1, mid))
         low, high = float(part[mid - 1]), float(part[mid])
-    return high if n % 2 else (low + high) / 2
+    # numpy's mean of the middle value(s) adds them to a +0.0 (so -0.0 comes out as 0.0)
+    return high + 0.0 if n % 2 else (low + (0.0 + high)) / 2
+
+
+def median_nan(values: NDArray[np.float64]) -> float:
+    """`float(np.median(values))` of any 1-D float64 array: `median` when no value is NaN (and, below
+    SORT_BELOW values, not +inf beside -inf), numpy's own call otherwise (NaN; empty: NaN with numpy's
+    warning)."""
+    n = len(values)
+    if n == 0 or n >= SORT_BELOW:
+        if n == 0 or np.isnan(values).any():
+            return float(np.median(values))
+        return median(values)
+    ordered = values.tolist()
+    if math.isnan(sum(ordered)):  # NaN, or +inf and -inf: numpy's own steps
+        return float(np.median(values))
+    ordered.sort()
+    mid = n // 2
+    return ordered[mid] + 0.0 if n % 2 else (ordered[mid - 1] + (0.0 + ordered[mid])) / 2
+
+
+def mean(x: NDArray[np.float64]) -> float:
+    """`float(np.mean(x))` of a non-empty 1-D float64 array: numpy's pairwise sum over n."""
+    return float(np.add.reduce(x) / x.size)
+
+
+def var(x: NDArray[np.float64], ddof: int = 0) -> float:
+    """`float(np.var(x, ddof=ddof))` of a 1-D float64 array longer than ddof: numpy's steps, the pairwise
+    sum over n for the mean, the sum of the squared deviations from it over n - ddof."""
+    deviation = x - np.add.reduce(x) / x.size
+    np.multiply(deviation, deviation, out=deviation)
+    return float(np.add.reduce(deviation) / (x.size - ddof))
+
+
+def std(x: NDArray[np.float64], ddof: int = 0) -> float:
+    """`float(np.std(x, ddof=ddof))` of a 1-D float64 array longer than ddof: the square root of `var`
+    (IEEE square roots are correctly rounded, numpy's and math's alike)."""
+    return math.sqrt(var(x, ddof))
+
+
+@lru_cache(maxsize=16)
+def _line_grid(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    x: NDArray[np.float64] = np.arange(n, dtype=np.float64)  # polyfit's arange(n) + 0.0
+    lhs: NDArray[np.float64] = np.vander(x, 2)
+    scale: NDArray[np.float64] = np.sqrt((lhs * lhs).sum(axis=0))
+    lhs /= scale
+    lhs.setflags(write=False)
+    scale.setflags(write=False)
+    return lhs, scale, n * float(np.finfo(np.float64).eps)
+
+
+def line_fit(y: NDArray[np.float64]) -> tuple[np.float64, np.float64]:
+    """(slope, intercept) `np.polyfit(np.arange(len(y)), y, 1)` gives for a 1-D float64 `y` of at least two
+    values: the scaled Vandermonde matrix of 0..n-1 is kept per length (polyfit's steps otherwise,
+    np.linalg.lstsq with rcond = n x eps, then unscaled)."""
+    lhs, scale, rcond = _line_grid(len(y))
+    solution = np.linalg.lstsq(lhs, y + 0.0, rcond)[0] / scale
+    return solution[0], solution[1]
 
 
 def mean_std(x: NDArray[np.float64]) -> tuple[float, float]:

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
+from device.signal import exact
 from device.signal.artifacts import correct_intervals
 from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
 from device.signal.intervals import (
@@ -112,18 +113,20 @@ def time_domain(ibi_ms: NDArray[np.float64],
     ones.
     """
     rr = np.asarray(ibi_ms, dtype=float)
-    if rr.ndim != 1 or len(rr) < 2 or not np.all(np.isfinite(rr)) or np.any(rr <= 0):
+    if rr.ndim != 1 or len(rr) < 2 or not np.isfinite(rr).all() or (rr <= 0).any():
         raise InputError("time_domain needs at least two positive, finite intervals")
-    diffs = np.diff(rr) if successive_ms is None else np.asarray(successive_ms, dtype=float)
+    diffs = rr[1:] - rr[:-1] if successive_ms is None else np.asarray(successive_ms, dtype=float)
     if len(diffs) == 0:
         raise InputError("time_domain needs at least one successive difference")
-    rmssd = float(np.sqrt(np.mean(diffs**2)))
+    # numpy's mean, std and median (device/signal/exact.py: the same numbers, less overhead)
+    rmssd = math.sqrt(exact.mean(diffs * diffs))
     return {
-        "hr_bpm": 60000.0 / float(np.median(rr)),
+        "hr_bpm": 60000.0 / exact.median_nan(rr),
         "rmssd_ms": rmssd,
-        "sdnn_ms": float(rr.std(ddof=1)),
+        "sdnn_ms": exact.std(rr, ddof=1),
         "ln_rmssd": math.log(rmssd) if rmssd > 0 else float("-inf"),
-        "pnn50_pct": 100.0 * float(np.mean(np.abs(diffs) > NN50_MS)),
+        # the mean of a boolean array: the count (exact in float64) over the length
+        "pnn50_pct": 100.0 * (np.count_nonzero(np.abs(diffs) > NN50_MS) / len(diffs)),
     }
 
 
@@ -242,8 +245,11 @@ class HrvTracker:
             return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1 if n else len(self._times),
                               0.0, INSUFFICIENT_BEATS, INSUFFICIENT_BEATS)
         qualities = list(self._qualities)[-(n + 1):]
-        quality = float(np.median(qualities))
-        hr_bpm = self._heart_rate(window)
+        quality = exact.median_nan(np.asarray(qualities, dtype=float))
+        times = np.fromiter(self._times, dtype=float)
+        amplitudes = np.fromiter(self._amplitudes, dtype=float)
+        recent = times > times[-1] - self.window_s
+        hr_bpm = self._heart_rate(window, times, recent)
         share = artifact_share(window.labels)
         checked = _drop_newest(window, CONFIRM_INTERVALS)
         irregularity = checked.irregularity()
@@ -258,9 +264,10 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif irregular:
             reason = IRREGULAR_RHYTHM
-        elif self._weak_beat():
+        elif self._weak_beat(amplitudes[recent]):
             reason = WEAK_BEAT
-        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm())
+        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent],
+                                                                                   amplitudes[recent]))
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
                       breath_confidence=confidence, beat_quality=quality)
@@ -272,42 +279,40 @@ class HrvTracker:
                           pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
                           coherence=self._coherence, **common)  # type: ignore[arg-type]
 
-    def _heart_rate(self, window: Stretches) -> float:
+    def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_]) -> float:
         """60000 / the median of the window's beat intervals as measured (within stretches, never across
         a gap), not as corrected: a median needs no correction (a few wrong beats do not move it), and
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
-        A). The corrected intervals' median when too few measured ones are left."""
-        times = np.fromiter(self._times, dtype=float)
+        A). The corrected intervals' median when too few measured ones are left. `times`: the beats held
+        (s), `recent`: which of them lie within window_s of the newest."""
         keep = ~broken_before(times, list(self._gaps))
-        keep &= times > times[-1] - self.window_s
-        measured = np.diff(times)[keep[1:]]
+        keep &= recent
+        measured = (times[1:] - times[:-1])[keep[1:]]
         if len(measured) < HR_MIN_INTERVALS:
-            return 60000.0 / float(np.median(window.ibi_ms))
-        return 60.0 / float(np.median(measured))
+            return 60000.0 / exact.median_nan(window.ibi_ms)
+        return 60.0 / exact.median_nan(measured)
 
-    def _weak_beat(self) -> bool:
+    def _weak_beat(self, amplitudes: NDArray[np.float64]) -> bool:
         """A beat of the window is below AMP_FRACTION of the window's median pulse amplitude: below the
         picker's bar for a beat (pulse_peaks.py; it came in by search-back), so it may be a weak premature
         beat, noise in a real pause, or a real beat. The beats alone cannot tell which, and RMSSD differs
         several-fold between the readings (CapnoBase's largest per-window errors, pauses the annotators
         left empty), while the correction would pick one: HRV is withheld instead (heart rate, a median,
-        stays). Beats of unknown amplitude (0 or less) are left out."""
-        times = np.fromiter(self._times, dtype=float)
-        amplitudes = np.fromiter(self._amplitudes, dtype=float)
-        amplitudes = amplitudes[(times > times[-1] - self.window_s) & (amplitudes > 0)]
+        stays). Beats of unknown amplitude (0 or less) are left out. `amplitudes`: the window's beats'."""
+        amplitudes = amplitudes[amplitudes > 0]
         if len(amplitudes) < HRV_MIN_INTERVALS:
             return False
-        return bool(np.min(amplitudes) < AMP_FRACTION * float(np.median(amplitudes)))
+        return bool(np.minimum.reduce(amplitudes) < AMP_FRACTION * exact.median_nan(amplitudes))
 
-    def _amplitude_rhythm(self) -> tuple[float, float] | None:
-        """(breaths/min, confidence) from the pulse amplitudes of the window's beats (RIAV), or None."""
-        times = np.fromiter(self._times, dtype=float)
-        amplitudes = np.fromiter(self._amplitudes, dtype=float)
-        recent = times > times[-1] - self.window_s
-        if times[-1] - times[recent][0] < BREATH_MIN_SPAN_S:
+    @staticmethod
+    def _amplitude_rhythm(times: NDArray[np.float64], amplitudes: NDArray[np.float64]
+                          ) -> tuple[float, float] | None:
+        """(breaths/min, confidence) from the pulse amplitudes (RIAV) of the window's beats (`times` s,
+        `amplitudes`), or None."""
+        if times[-1] - times[0] < BREATH_MIN_SPAN_S:
             return None
-        return breathing_rate_bpm(times[recent], amplitudes[recent])
+        return breathing_rate_bpm(times, amplitudes)
 
     @staticmethod
     def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None

@@ -21,12 +21,14 @@ beat count (`beat_locked_pattern`); it counts as irregular too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from device.signal import exact
 from device.signal.artifacts import Artifact, correct_intervals
 
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
@@ -68,14 +70,15 @@ class Stretches:
         if len(rr) < 3:
             return None
         inner = (s[2:] == s[1:-1]) & (s[1:-1] == s[:-2])
-        if int(inner.sum()) < 8:
+        if np.count_nonzero(inner) < 8:
             return None
-        x = rr - float(np.mean(rr))
+        # numpy's mean and median (device/signal/exact.py: the same numbers, less overhead)
+        x = rr - exact.mean(rr)
         lagged = np.column_stack([x[1:-1], x[:-2]])[inner]
         target = x[2:][inner]
         coef, *_ = np.linalg.lstsq(lagged, target, rcond=None)
         residual = target - lagged @ coef
-        return float(np.sqrt(np.mean(residual**2)) / np.median(rr))
+        return math.sqrt(exact.mean(residual * residual)) / exact.median_nan(rr)
 
 
     def beat_locked_pattern(self) -> bool:
@@ -89,15 +92,20 @@ class Stretches:
             return False
         starts = np.searchsorted(s, s)  # index of each interval's stretch start (s is ascending)
         position = np.arange(len(rr)) - starts
-        total = float(np.var(rr))
+        # numpy's var, mean, ptp and median (device/signal/exact.py: the same numbers, less overhead)
+        total = exact.var(rr)
         if total <= 0.0:
             return False
+        median_rr: float | None = None
         for period in PATTERN_PERIODS:
             phase = position % period
-            means = np.array([rr[phase == k].mean() for k in range(period)])
-            explained = float(np.var(means[phase]))
-            if explained > LOCKED_SHARE * total and np.ptp(means) > LOCKED_SPREAD * float(np.median(rr)):
-                return True
+            means = np.array([exact.mean(rr[phase == k]) for k in range(period)])
+            explained = exact.var(means[phase])
+            if explained > LOCKED_SHARE * total:
+                if median_rr is None:
+                    median_rr = exact.median_nan(rr)
+                if float(np.maximum.reduce(means) - np.minimum.reduce(means)) > LOCKED_SPREAD * median_rr:
+                    return True
         return False
 
 

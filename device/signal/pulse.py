@@ -62,6 +62,7 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal.biquad import SideBySide, butter
+from device.signal.exact import median_nan
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
@@ -452,7 +453,7 @@ class PulsePipeline:
         if end - first < round(ENVELOPE_S * self.fs_hz):
             return
         w = np.abs(self._judged.view(first, end))
-        bar = BURST_RATIO * float(np.median(w))
+        bar = BURST_RATIO * median_nan(w)  # np.median's number, without loading numpy.ma for its NaN check
         over = np.flatnonzero(w > bar)
         if bar <= 0.0 or len(over) == 0:
             return

@@ -5,7 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from device.signal.exact import SORT_BELOW, QuadraticFit, hanning, linspace, mean_std, median, rfftfreq
+from device.signal.exact import (
+    SORT_BELOW,
+    QuadraticFit,
+    hanning,
+    line_fit,
+    linspace,
+    mean,
+    mean_std,
+    median,
+    median_nan,
+    rfftfreq,
+    std,
+    var,
+)
 
 
 def test_linspace_is_numpys() -> None:
@@ -27,8 +40,56 @@ def test_median_is_numpys(n: int) -> None:
         if n > 3:
             x[: n // 3] = x[0]  # ties
         assert median(x) == float(np.median(x))
+        assert median_nan(x) == float(np.median(x))
     with pytest.raises(ValueError):
         median(np.empty(0))
+
+
+def _same(a: float, b: float) -> bool:
+    """The same float64 bits (NaN is NaN, -0.0 is not 0.0)."""
+    return float(a).hex() == float(b).hex()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, SORT_BELOW - 1, SORT_BELOW, SORT_BELOW + 1, 460])
+def test_median_of_signed_zeros_infinities_and_nan_is_numpys(n: int) -> None:
+    rng = np.random.default_rng(100 + n)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, 1.0, -1.0])
+    for _ in range(60):
+        x = rng.choice(specials, size=n)
+        with np.errstate(invalid="ignore"):  # +inf beside -inf: numpy's own mean warns
+            expected = float(np.median(x))
+            assert _same(median_nan(x), expected), x
+        if not np.isnan(x).any():
+            assert _same(median(x), expected), x
+        x[rng.integers(n)] = np.nan
+        with np.errstate(invalid="ignore"):
+            assert _same(median_nan(x), float(np.median(x)))  # NaN, as numpy gives
+
+
+def test_mean_var_and_std_are_numpys() -> None:
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 7, 8, 9, 46, 129, 300, 1001):
+        for _ in range(30):
+            x = rng.normal(loc=rng.normal() * 1e3, scale=10.0 ** rng.integers(-6, 6), size=n)
+            assert _same(mean(x), float(np.mean(x)))
+            assert _same(var(x), float(np.var(x))) and _same(std(x), float(np.std(x)))
+            if n > 1:
+                assert _same(var(x, ddof=1), float(np.var(x, ddof=1)))
+                assert _same(std(x, ddof=1), float(x.std(ddof=1)))
+    x = np.arange(10.0)
+    assert _same(mean(x[::3]), float(np.mean(x[::3])))  # strided views too
+
+
+def test_the_line_fit_is_polyfits() -> None:
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 8, 17, 64, 128, 129, 200):
+        for _ in range(20):
+            y = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4) + rng.normal() * np.arange(n)
+            slope, intercept = line_fit(y)
+            expected = np.polyfit(np.arange(n), y, 1)
+            assert _same(slope, expected[0]) and _same(intercept, expected[1])
+            t = np.arange(n)
+            assert np.array_equal(slope * t + intercept, expected[0] * t + expected[1])
 
 
 def test_mean_and_std_are_numpys() -> None:
