@@ -145,8 +145,10 @@ def _build(mode: str, world_kind: str, wav: Path, meter: SimMeter) -> tuple[Any,
 
         if world_kind == "together":  # two simulated people, each on their own sensor (issue 13)
             config = config.replace("sim", people=2)
-        if mode == "idle":
-            config = config.replace("sim", finger_on_at_s=3600.0)  # the latest allowed; the window ends before
+        if mode == "idle":  # the latest fingers allowed (A's 1 s before B's); the window ends before them
+            late = ({"finger_on_at_s": 3599.0, "partner_finger_on_at_s": 3600.0} if world_kind == "together"
+                    else {"finger_on_at_s": 3600.0})
+            config = config.replace("sim", **late)
         world = build_sim_world(config, speed=math.inf, wav_path=wav, prefer_speakers=False, start_wall=start_wall)
         hardware, clock, bus, ring, audio = world.hardware, world.clock, world.bus, world.ring, world.audio
     else:
