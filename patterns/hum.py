@@ -48,6 +48,7 @@ CUE_MAX_SEGMENT_FRACTION: Final = 0.8  # ...or by this fraction of its segment, 
 CONTROL_FRAMES: Final = 32  # envelopes are computed every 32 samples (1.45 ms at 22050 Hz) and interpolated
 CONTROL_WINDOW: Final = 1024  # control points computed at once (1.5 s at 22050 Hz) while the state holds
 HUM_PIECE: Final = 4096  # the hum's harmonic sum is made from a cached basis this many samples long at most
+OFFSETS_CACHED_MAX: Final = 8192  # the longest PortAudio buffer the config allows (audio.frames_per_buffer)
 # The loudest a sample can be: the hum (peak 1 on its wavetable grid, 1 % allowed between grid points) at
 # HUM_LEVEL under gains and envelopes of at most 1, plus both chime partials at their peaks. Under full scale,
 # so no sample needs clipping; the clip comes back by itself if the levels are ever raised past it.
@@ -338,8 +339,17 @@ def _controls(state: PatternState, sample_rate_hz: int, k0: int, k1: int) -> _Co
     return held
 
 
-@lru_cache(maxsize=4)
 def _sample_offsets(n: int, sample_rate_hz: int) -> NDArray[np.float64]:
+    """(n,) seconds of each sample from a block's start: cached for blocks up to OFFSETS_CACHED_MAX (the
+    device's PortAudio buffers, one size), computed afresh for longer ones (the simulator rendering several
+    buffers at once to catch up), so the cache never holds more than 4 x 64 kB."""
+    if n > OFFSETS_CACHED_MAX:
+        return np.arange(n) / sample_rate_hz
+    return _cached_offsets(n, sample_rate_hz)
+
+
+@lru_cache(maxsize=4)
+def _cached_offsets(n: int, sample_rate_hz: int) -> NDArray[np.float64]:
     offsets = np.arange(n) / sample_rate_hz
     offsets.setflags(write=False)
     return offsets
