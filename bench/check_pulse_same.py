@@ -26,10 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,18 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         worker(args.worker, args.data, args.quick)
         return 0
     extra = (["--data", str(args.data)] if args.data else []) + (["--quick"] if args.quick else [])
-    from bench.baseline import baseline_device
+    from bench.baseline import worker_runs
 
-    runs = []
-    with baseline_device(args.baseline) as base, tempfile.TemporaryDirectory() as tmp:
-        for label, first in (("baseline", base), ("this tree", ROOT)):
-            out = Path(tmp) / f"{label.replace(' ', '_')}.json"
-            env = dict(os.environ, PYTHONPATH=str(first))
-            subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(out), *extra],
-                           check=True, env=env, cwd=tmp)
-            result = json.loads(out.read_text())
-            print(f"{label}: device from {Path(result['device']).parent}")
-            runs.append(result["runs"])
+    runs = worker_runs(Path(__file__), args.baseline, extra)
     problems, worst = compare(runs[0], runs[1])
     print(f"{len(runs[0])} signals, {worst['beats']:.0f} beats before; largest differences: beat time "
           f"{worst['time_s']:.2e} s, beat quality {worst['quality_rel']:.2e} (relative), amplitude "
