@@ -659,8 +659,8 @@ class GlimmerDevice:
         """The active person's sensor's status (sensor A's, see _choose_roles)."""
         reading = self.reading
         guide = self.session.guide
-        following = None
-        if guide is not None and self.session.phase is Phase.PACING:
+        following = None  # withheld, as the figures are, while the finger is off or the sensor lost
+        if guide is not None and self.session.phase is Phase.PACING and self.finger_on:
             following = guide.person_following if isinstance(guide, PacerGuide) else guide.following
         return DeviceStatus(
             sensor_status=reading.status if reading is not None else "starting",
@@ -689,7 +689,7 @@ class GlimmerDevice:
             session_state=self.session.phase.value,
             session_id=seat.session_id if seat is not None else None,
             lost_samples=reading.lost_samples_total if reading is not None else 0,
-            following=guide.partner_following if pacing and isinstance(guide, PacerGuide) else None,
+            following=guide.partner_following if pacing and b.finger_on and isinstance(guide, PacerGuide) else None,
         )
 
     def together_status(self, now_s: float) -> TogetherStatus | None:

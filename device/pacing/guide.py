@@ -159,13 +159,20 @@ class PacerGuide:
         return self._snapshot
 
     def update(self, t_s: float, measured_breath_rate_bpm: float | None,
-               partner_breath_rate_bpm: float | None = None) -> PacerSnapshot:
+               partner_breath_rate_bpm: float | None = None, partner_present: bool = True) -> PacerSnapshot:
         """Take in the latest breathing estimate (None: none available), and the partner's once one has
-        joined, and return the pacer."""
+        joined, and return the pacer. `partner_present` False (the partner's finger is off or their sensor
+        lost): the pacer is not held for them, and their following is judged afresh from their next
+        estimates when they are back (a person who is not there cannot follow, and is not waited for)."""
         current = self.snapshot
         if t_s < self._last_s:
             raise InputError(f"PacerGuide.update at {t_s} s, before the previous call at {self._last_s} s")
         self._last_s = t_s
+        if self._partner is not None and not partner_present:
+            if not self._partner.following:
+                log.info("the partner has gone: the pacer no longer waits for them")
+            self._partner.following, self._partner.mismatch_since_s = True, None
+            partner_breath_rate_bpm = None
         for follower, measured in ((self._person, measured_breath_rate_bpm), (self._partner, partner_breath_rate_bpm)):
             if follower is not None and measured is not None and math.isfinite(measured):
                 self._judge_following(follower, t_s, measured)

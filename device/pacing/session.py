@@ -396,7 +396,8 @@ class Session:
         self._accumulate(now_s, metrics, dt_s)
         partner_in = self._partner_in
         if self.partner is not None:
-            self.partner.paced_s += dt_s
+            if partner_in is not None and partner_in.finger_on:  # paced only while their finger is on
+                self.partner.paced_s += dt_s
             if partner_in is not None:
                 self.partner.accumulate(now_s, partner_in.metrics, dt_s, self._synchrony)
             self._show_together()
@@ -409,7 +410,8 @@ class Session:
             self._last_guide_s = now_s
             if isinstance(self.guide, PacerGuide) and self.partner is not None:
                 partner_rate = partner_in.metrics.breath_rate_bpm if partner_in is not None else None
-                pacer = self.guide.update(now_s, metrics.breath_rate_bpm, partner_rate)
+                present = partner_in is not None and partner_in.finger_on
+                pacer = self.guide.update(now_s, metrics.breath_rate_bpm, partner_rate, partner_present=present)
             else:
                 pacer = self.guide.update(now_s, metrics.breath_rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))

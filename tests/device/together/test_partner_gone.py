@@ -1,0 +1,42 @@
+"""A partner who leaves (finger lifted, or sensor B lost) while not following does not hold the shared pacer
+for the person left behind; while gone their `following` is withheld and their time is not counted as paced
+(a fresh-clone tester found the pacer held for good, B's `following` stale and B's paced time counted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from device.app import build_device
+from device.config import load_config
+from device.publish import RecordingPublisher
+from sim.world import build_sim_world
+
+GONE_AT_S = 200.0
+
+
+@pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
+def test_a_partner_who_leaves_while_not_following_does_not_hold_the_pacer(how: str) -> None:
+    config = load_config(overrides={"night": {"enabled": False}, "metrics": {"period_s": 10.0},
+                                    "sim": {"seed": 1, "people": 2, "partner_compliance": 0.0}})
+    world = build_sim_world(config, silent=True)
+    recorder = RecordingPublisher()
+    glimmer = build_device(config, world.hardware, [recorder])
+    glimmer.run(until_s=GONE_AT_S)
+    held = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S - 60.0]
+    assert held and all(p["partner"]["following"] is False for p in held)  # B ignores the light: the pacer waits
+    assert held[-1]["pacer_rate_per_min"] > 10.0
+    if how == "lifted":
+        world.partner.lift_finger(GONE_AT_S, 1e6)
+    else:
+        world.partner_chip.vanish(1e6)
+    glimmer.run(until_s=900.0)
+    gone = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S + 10.0]
+    assert all(p["partner"]["hr_reason"] in ("no_finger", "sensor_lost") for p in gone)
+    assert all(p["partner"]["following"] is None for p in gone)  # withheld with the figures
+    assert all(p["session_state"] == "pacing" for p in gone)  # A's session goes on...
+    assert gone[-1]["pacer_rate_per_min"] < 7.0  # ...and A is paced toward resonance again
+    summary = glimmer.session.close(glimmer.clock.now_s())
+    glimmer.close()
+    assert summary is not None
+    partner = glimmer.session.last_partner_summary
+    assert partner is not None and partner["paced_s"] <= GONE_AT_S - summary["duration_s"] + summary["paced_s"] + 15.0
