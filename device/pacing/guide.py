@@ -159,27 +159,27 @@ class PacerGuide:
         return self._snapshot
 
     def update(self, t_s: float, measured_breath_rate_bpm: float | None,
-               partner_breath_rate_bpm: float | None = None, partner_present: bool = True) -> PacerSnapshot:
+               partner_breath_rate_bpm: float | None = None, person_present: bool = True,
+               partner_present: bool = True) -> PacerSnapshot:
         """Take in the latest breathing estimate (None: none available), and the partner's once one has
-        joined, and return the pacer. `partner_present` False (the partner's finger is off or their sensor
-        lost): the pacer is not held for them, and their following is judged afresh from their next
-        estimates when they are back (a person who is not there cannot follow, and is not waited for)."""
+        joined, and return the pacer. Together, a person not present (their finger off, or their sensor
+        lost) is not waited for while away: the glide goes on for the one who is there. Their judgement is
+        kept, not re-made without estimates, so one who was not following is waited for again once back
+        until their estimates show them following."""
         current = self.snapshot
         if t_s < self._last_s:
             raise InputError(f"PacerGuide.update at {t_s} s, before the previous call at {self._last_s} s")
         self._last_s = t_s
-        if self._partner is not None and not partner_present:
-            if not self._partner.following:
-                log.info("the partner has gone: the pacer no longer waits for them")
-            self._partner.following, self._partner.mismatch_since_s = True, None
-            partner_breath_rate_bpm = None
+        present = {id(self._person): person_present or self._partner is None, id(self._partner): partner_present}
         for follower, measured in ((self._person, measured_breath_rate_bpm), (self._partner, partner_breath_rate_bpm)):
-            if follower is not None and measured is not None and math.isfinite(measured):
+            if (follower is not None and present[id(follower)] and measured is not None
+                    and math.isfinite(measured)):
                 self._judge_following(follower, t_s, measured)
         s = self.settings
         rate = float(current.rate_bpm(t_s))
         at_target = abs(rate - s.resonance_rate_per_min) <= REACHED_TOLERANCE_BPM
-        glide = self._following and t_s >= self._start_s + s.settle_s and not at_target
+        waited_for = [f.following for f in (self._person, self._partner) if f is not None and present[id(f)]]
+        glide = all(waited_for) and t_s >= self._start_s + s.settle_s and not at_target
         gliding = current.slope_bpm_per_s != 0.0 and not at_target
         if glide and not gliding:
             self._show(current.rebased(t_s, s.resonance_rate_per_min, s.max_glide_per_min_per_min / 60.0))

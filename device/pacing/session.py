@@ -123,6 +123,7 @@ class Session:
         self.last_summary: dict[str, Any] | None = None
         self.last_partner_summary: dict[str, Any] | None = None
         self._partner_in: PartnerInput | None = None
+        self._person_on = False  # sensor A's finger at the last tick
         self._synchrony: float | None = None
         idle_pacer = PacerSnapshot(0.0, 0.0, 0.0, 0.0, 0.0, self._shape)
         self.pattern: PatternState = self._decorate(PatternState(pacer=idle_pacer))
@@ -262,6 +263,7 @@ class Session:
         dt_s = 0.0 if self._last_tick_s is None else max(0.0, now_s - self._last_tick_s)
         self._last_tick_s = now_s
         self._partner_in = partner
+        self._person_on = finger_on
         self._synchrony = synchrony if self.partner is not None else None
         # Once together, either finger keeps the session going (the quality is of a finger that is on).
         partner_on = self.partner is not None and partner is not None and partner.finger_on
@@ -392,9 +394,10 @@ class Session:
 
     def _pacing(self, now_s: float, finger_on: bool, metrics: HrvMetrics, dt_s: float) -> None:
         assert self._stats is not None and self.guide is not None
-        self._stats.paced_s += dt_s
-        self._accumulate(now_s, metrics, dt_s)
         partner_in = self._partner_in
+        if self.partner is None or self._person_on:  # together, each person's paced time is theirs on the sensor
+            self._stats.paced_s += dt_s
+        self._accumulate(now_s, metrics, dt_s)
         if self.partner is not None:
             if partner_in is not None and partner_in.finger_on:  # paced only while their finger is on
                 self.partner.paced_s += dt_s
@@ -411,7 +414,8 @@ class Session:
             if isinstance(self.guide, PacerGuide) and self.partner is not None:
                 partner_rate = partner_in.metrics.breath_rate_bpm if partner_in is not None else None
                 present = partner_in is not None and partner_in.finger_on
-                pacer = self.guide.update(now_s, metrics.breath_rate_bpm, partner_rate, partner_present=present)
+                pacer = self.guide.update(now_s, metrics.breath_rate_bpm, partner_rate,
+                                          person_present=self._person_on, partner_present=present)
             else:
                 pacer = self.guide.update(now_s, metrics.breath_rate_bpm)
             self.pattern = self._decorate(replace(self.pattern, pacer=pacer))

@@ -39,4 +39,47 @@ def test_a_partner_who_leaves_while_not_following_does_not_hold_the_pacer(how: s
     glimmer.close()
     assert summary is not None
     partner = glimmer.session.last_partner_summary
-    assert partner is not None and partner["paced_s"] <= GONE_AT_S - summary["duration_s"] + summary["paced_s"] + 15.0
+    assert partner is not None and partner["paced_s"] <= GONE_AT_S - partner["started_t_s"] + 15.0  # not the time away
+
+
+@pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
+def test_the_person_on_sensor_a_leaving_while_not_following_does_not_hold_the_pacer(how: str) -> None:
+    """The same on the other side (a second tester): A ignores the light and goes; B, following, is paced on."""
+    config = load_config(overrides={"night": {"enabled": False}, "metrics": {"period_s": 10.0},
+                                    "sim": {"seed": 1, "people": 2, "compliance": 0.0,
+                                            "natural_breath_rate_per_min": 17.0, "partner_compliance": 1.0}})
+    world = build_sim_world(config, silent=True)
+    recorder = RecordingPublisher()
+    glimmer = build_device(config, world.hardware, [recorder])
+    glimmer.run(until_s=GONE_AT_S)
+    held = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S - 60.0]
+    assert held and all(p["following"] is False for p in held) and held[-1]["pacer_rate_per_min"] > 10.0
+    if how == "lifted":
+        world.person.lift_finger(GONE_AT_S, 1e6)
+    else:
+        world.chip.vanish(1e6)
+    glimmer.run(until_s=900.0)
+    gone = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S + 10.0]
+    assert all(p["hr_reason"] in ("no_finger", "sensor_lost") and p["following"] is None for p in gone)
+    assert all(p["session_state"] == "pacing" for p in gone)
+    assert gone[-1]["pacer_rate_per_min"] < 7.0
+    summary = glimmer.session.close(glimmer.clock.now_s())
+    glimmer.close()
+    assert summary is not None and summary["paced_s"] <= GONE_AT_S - summary["started_t_s"] + 15.0  # not the time away
+
+
+def test_a_partner_back_after_a_short_lift_who_was_not_following_is_waited_for_again() -> None:
+    """Away is not a reset: one who did not follow before a 3 s lift is waited for again once back."""
+    config = load_config(overrides={"night": {"enabled": False}, "metrics": {"period_s": 10.0},
+                                    "sim": {"seed": 1, "people": 2, "partner_compliance": 0.0}})
+    world = build_sim_world(config, silent=True)
+    recorder = RecordingPublisher()
+    glimmer = build_device(config, world.hardware, [recorder])
+    glimmer.run(until_s=GONE_AT_S)
+    rate_before = recorder.metrics_payloads[-1]["pacer_rate_per_min"]
+    world.partner.lift_finger(GONE_AT_S, 3.0)
+    glimmer.run(until_s=GONE_AT_S + 120.0)
+    glimmer.close()
+    back = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S + 15.0]
+    assert all(p["partner"]["following"] is not True for p in back)
+    assert back[-1]["pacer_rate_per_min"] > rate_before - 1.0  # held, not glided away for one who never follows
