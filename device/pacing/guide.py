@@ -15,8 +15,9 @@ Every change goes through `PacerSnapshot.rebased`, so the pacer's phase and rate
 
 Together mode (issue 13): one pacer serves two people. `join_partner` gives the partner their own judge of
 following (same tolerance, grace and lag), `update` takes their breathing estimate too, and the glide goes
-on only while both follow (device/pacing/together.py `together_following`); the session chooses the shared
-start and target rates (`together_start_rate`, `together_target_rate`).
+on only while both follow (device/pacing/together.py `together_following`), or, while one of them is away
+(finger off, sensor lost), while the one there follows; the session chooses the shared start and target
+rates (`together_start_rate`, `together_target_rate`).
 """
 
 from __future__ import annotations
@@ -170,16 +171,17 @@ class PacerGuide:
         if t_s < self._last_s:
             raise InputError(f"PacerGuide.update at {t_s} s, before the previous call at {self._last_s} s")
         self._last_s = t_s
-        present = {id(self._person): person_present or self._partner is None, id(self._partner): partner_present}
-        for follower, measured in ((self._person, measured_breath_rate_bpm), (self._partner, partner_breath_rate_bpm)):
-            if (follower is not None and present[id(follower)] and measured is not None
-                    and math.isfinite(measured)):
+        # The people there now, with their estimates (alone, the person is always "there": the session pauses).
+        here = [(self._person, measured_breath_rate_bpm)] if person_present or self._partner is None else []
+        if self._partner is not None and partner_present:
+            here.append((self._partner, partner_breath_rate_bpm))
+        for follower, measured in here:
+            if measured is not None and math.isfinite(measured):
                 self._judge_following(follower, t_s, measured)
         s = self.settings
         rate = float(current.rate_bpm(t_s))
         at_target = abs(rate - s.resonance_rate_per_min) <= REACHED_TOLERANCE_BPM
-        waited_for = [f.following for f in (self._person, self._partner) if f is not None and present[id(f)]]
-        glide = all(waited_for) and t_s >= self._start_s + s.settle_s and not at_target
+        glide = all(f.following for f, _ in here) and t_s >= self._start_s + s.settle_s and not at_target
         gliding = current.slope_bpm_per_s != 0.0 and not at_target
         if glide and not gliding:
             self._show(current.rebased(t_s, s.resonance_rate_per_min, s.max_glide_per_min_per_min / 60.0))

@@ -6,22 +6,28 @@ from __future__ import annotations
 
 import pytest
 
-from device.app import build_device
+from device.app import GlimmerDevice, build_device
 from device.config import load_config
 from device.publish import RecordingPublisher
-from sim.world import build_sim_world
+from sim.world import SimWorld, build_sim_world
 
 GONE_AT_S = 200.0
 
 
-@pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
-def test_a_partner_who_leaves_while_not_following_does_not_hold_the_pacer(how: str) -> None:
+def _together(**sim: object) -> tuple[SimWorld, GlimmerDevice, RecordingPublisher]:
+    """Two simulated people (seed 1, these sim settings), metrics every 10 s, run to GONE_AT_S."""
     config = load_config(overrides={"night": {"enabled": False}, "metrics": {"period_s": 10.0},
-                                    "sim": {"seed": 1, "people": 2, "partner_compliance": 0.0}})
+                                    "sim": {"seed": 1, "people": 2, **sim}})
     world = build_sim_world(config, silent=True)
     recorder = RecordingPublisher()
     glimmer = build_device(config, world.hardware, [recorder])
     glimmer.run(until_s=GONE_AT_S)
+    return world, glimmer, recorder
+
+
+@pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
+def test_a_partner_who_leaves_while_not_following_does_not_hold_the_pacer(how: str) -> None:
+    world, glimmer, recorder = _together(partner_compliance=0.0)
     held = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S - 60.0]
     assert held and all(p["partner"]["following"] is False for p in held)  # B ignores the light: the pacer waits
     assert held[-1]["pacer_rate_per_min"] > 10.0
@@ -45,13 +51,7 @@ def test_a_partner_who_leaves_while_not_following_does_not_hold_the_pacer(how: s
 @pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
 def test_the_person_on_sensor_a_leaving_while_not_following_does_not_hold_the_pacer(how: str) -> None:
     """The same on the other side (a second tester): A ignores the light and goes; B, following, is paced on."""
-    config = load_config(overrides={"night": {"enabled": False}, "metrics": {"period_s": 10.0},
-                                    "sim": {"seed": 1, "people": 2, "compliance": 0.0,
-                                            "natural_breath_rate_per_min": 17.0, "partner_compliance": 1.0}})
-    world = build_sim_world(config, silent=True)
-    recorder = RecordingPublisher()
-    glimmer = build_device(config, world.hardware, [recorder])
-    glimmer.run(until_s=GONE_AT_S)
+    world, glimmer, recorder = _together(compliance=0.0, natural_breath_rate_per_min=17.0, partner_compliance=1.0)
     held = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S - 60.0]
     assert held and all(p["following"] is False for p in held) and held[-1]["pacer_rate_per_min"] > 10.0
     if how == "lifted":
@@ -70,12 +70,7 @@ def test_the_person_on_sensor_a_leaving_while_not_following_does_not_hold_the_pa
 
 def test_a_partner_back_after_a_short_lift_who_was_not_following_is_waited_for_again() -> None:
     """Away is not a reset: one who did not follow before a 3 s lift is waited for again once back."""
-    config = load_config(overrides={"night": {"enabled": False}, "metrics": {"period_s": 10.0},
-                                    "sim": {"seed": 1, "people": 2, "partner_compliance": 0.0}})
-    world = build_sim_world(config, silent=True)
-    recorder = RecordingPublisher()
-    glimmer = build_device(config, world.hardware, [recorder])
-    glimmer.run(until_s=GONE_AT_S)
+    world, glimmer, recorder = _together(partner_compliance=0.0)
     rate_before = recorder.metrics_payloads[-1]["pacer_rate_per_min"]
     world.partner.lift_finger(GONE_AT_S, 3.0)
     glimmer.run(until_s=GONE_AT_S + 120.0)
