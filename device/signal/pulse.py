@@ -580,11 +580,12 @@ class PulsePipeline:
 
 def _flat(raw: NDArray[np.float64], jumps: bool = True) -> bool:
     """The samples are flat: they span no more than FLAT_RELATIVE of their size (all equal, up to rounding),
-    or (`jumps`) they are flat between jumps; a beat's half second is judged without jumps, since a clipped
-    pulse at 25 samples/s can show its upstroke in two samples and little else there. A jump is a run of at most JUMP_SAMPLES differences over JUMP_SHARE of the
-    largest (and over the flat bar); flat between jumps means the other differences add up to no more than
-    JUMP_SHARE of the jumps' (a square wave of any size with a code or two of noise; a pulse moves in many
-    samples, and one spike beside it keeps most of the change outside jumps)."""
+    or (`jumps`) they are flat between jumps. A jump is a run of at most JUMP_SAMPLES differences over
+    JUMP_SHARE of the largest (and over the flat bar); flat between jumps means the other differences add up
+    to no more than JUMP_SHARE of the jumps' (a square wave of any size with a code or two of noise; a pulse
+    moves in many samples, and one spike beside it leaves most of the change outside jumps). A beat's half
+    second is judged without jumps: a clipped pulse at 25 samples/s can show its upstroke in two samples and
+    little else there."""
     if raw.size == 0:
         return True
     tol = FLAT_RELATIVE * float(np.abs(raw).max())
