@@ -116,7 +116,7 @@ LOCK_OFF_COUNT = 2  # consecutive checks below LOCK_OFF before reporting stops
 # 10 let a wobble sinking into 25 samples/s white noise (whose in-band part is large) keep its lock
 # (tests/device/signal/test_pulse_faults.py, seeds 0-3); 5 does not, and was checked on the wobble family
 # at seeds 50-53 and on all CapnoBase records (both halves): it releases a real pulse only where it
-# collapses (a flat-line dropout and an artefact; README "No pulse, no beats").
+# collapses (a flat-line dropout and an artefact; docs/measurements.md, "No pulse, no beats").
 LEVEL_FALL = 5.0
 LEVEL_MEMORY_S = 30.0  # the reference level follows the signal with this time constant
 # Before a lock, a band-passed sample this many times the judged window's median magnitude is a burst
