@@ -241,6 +241,7 @@ class PulsePipeline:
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
         self._low_count = 0
         self._last_emitted = -1
+        self._last_time = -math.inf  # sub-sample index of the last beat reported: beat times only increase
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
@@ -548,6 +549,8 @@ class PulsePipeline:
                 self._timing_sds.append(sd_s)
             if self._timing_sds and statistics.median(self._timing_sds) > TIMING_SD_MAX_S:
                 continue  # nobody could time this beat: it is not reported (and no rate rests on it)
+            if index <= self._last_time:
+                continue  # timed to the raw maximum of the beat already reported (two picks, one pulse)
             t = self._template
             first = max(peak.index - t.before, self._filtered.start)
             stop = min(peak.index + t.after + 1, self._filtered.end)
@@ -557,6 +560,7 @@ class PulsePipeline:
             quality = shape / (1.0 + (sd_s / TIMING_SD_REF_S) ** 2)
             self._qualities.append(quality)
             self._last_emitted = peak.index
+            self._last_time = index
             beats.append(Beat(index / self.fs_hz, quality, peak.amp))
 
     def _on_flat(self, index: int) -> bool:
