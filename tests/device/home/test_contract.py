@@ -141,3 +141,22 @@ def test_a_summary_is_a_session_summary_whatever_the_session_was(kind: str) -> N
     validator(schema).validate(payload)
     assert payload["kind"] == "session_summary" and payload["session_kind"] == kind
     assert ("assessment" in payload) == (kind == "assessment")
+
+
+def test_every_reason_the_device_can_give_for_a_null_figure_is_in_the_contract() -> None:
+    """Each reason a heart figure is withheld for (the HRV tracker's and the sensor channel's: every
+    upper-case module constant whose value is a reason string) is in the schema's enum: a payload with
+    `weak_beat` (published since the weak-beat rule) and one with `no_pulse` were outside the contract."""
+    from device import sensor_channel
+    from device.signal import hrv
+
+    reasons = {value for module, names in ((hrv, ("INSUFFICIENT_BEATS", "LOW_QUALITY", "FREQUENT_ARTIFACTS",
+                                                  "IRREGULAR_RHYTHM", "WEAK_BEAT")),
+                                           (sensor_channel, ("NO_FINGER", "NO_PULSE", "SENSOR_LOST", "SETTLING",
+                                                             "NO_RECENT_BEATS")))
+               for value in (getattr(module, name) for name in names)}
+    extra = {value for module in (hrv, sensor_channel) for name, value in vars(module).items()
+             if name.isupper() and isinstance(value, str) and re.fullmatch(r"[a-z_]+", value)}
+    enum = set(DOC["components"]["schemas"]["withheld_reason"]["enum"])
+    assert reasons <= enum
+    assert extra <= enum, extra - enum
