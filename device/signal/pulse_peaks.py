@@ -77,6 +77,7 @@ TIMING_GAP = 0.25
 # ... over this many picks (six pairs): over eight, a noisy regular train at 150-180/min alternated by chance
 # often enough to be halved in about one record in 300 (bench/bench_rate_guards.py, bench_dicrotic.py)
 TIMING_BEATS = 12
+RISE_RATIO = 1.1
 WAVE_DELAY_MAX_S = 0.5  # a diastolic wave peaks at most this long after its systolic peak (module docstring)
 # A pick sooner than this share of the median interval after the last beat may be its wave (held); premature
 # beats this early are kept by their compensatory pause (test_pulse_diastolic.py).
@@ -287,10 +288,8 @@ class BeatPicker:
     def _search_back(self, latest: float, out: list[PeakCandidate]) -> None:
         """Take the strongest rejected maximum between the last beat and `latest`, if strong enough."""
         assert self._last_beat is not None
-        if self._held is not None:  # the held pick is the beat found in the gap
-            held, self._held = self._held, None
-            self._accept(held, out)
-            return
+        if self._held is not None:  # judged at the next beat, or released by _release_held: the gap is
+            return  # judged against the autocorrelation's interval there, not the picker's own (maybe halved) one
         earliest = self._last_beat + self._refractory
         floor = AMP_FRACTION_SEARCHBACK * self._amp_ref
         best: PeakCandidate | None = None
@@ -377,6 +376,13 @@ class BeatPicker:
             if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
                 self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
+            if (max(b.amp for b in small) < min(b.amp for b in big)
+                    and min(_rise(b) for b in small) > max(_rise(b) for b in big)
+                    and statistics.median(_rise(b) for b in small)
+                    > RISE_RATIO * statistics.median(_rise(b) for b in big)
+                    and self._wave_delay_plausible(beats)):
+                self._learn_wave(beats, big, small, first, None)
+                return
         if len(self._recent) < TIMING_BEATS:
             return
         beats = list(self._recent)[-TIMING_BEATS:]
@@ -430,6 +436,11 @@ class BeatPicker:
             held, self._held = self._held, None
             self._accept(held, out)
         return out
+
+
+def _rise(c: PeakCandidate) -> float:
+    """Rise time of a pick, samples: its amplitude over its steepest rise (a copy scaled up or down keeps it)."""
+    return c.amp / c.slope if c.slope > 0.0 else float("inf")
 
 
 def _steady(values: list[int]) -> bool:

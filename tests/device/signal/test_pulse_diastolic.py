@@ -26,7 +26,7 @@ import pytest
 
 from bench.bench_phone_lock import heart_rate, run_record
 from device.pulse import detect_beats
-from tests.device.signal.synthetic_ppg import phone_camera_ppg, rsa_beat_times, synthetic_ppg
+from tests.device.signal.synthetic_ppg import narrow_wave_ppg, phone_camera_ppg, rsa_beat_times, synthetic_ppg
 
 NOT_FIXED = pytest.mark.xfail(strict=True, raises=AssertionError,
                               reason="issue 7 fault 3, a tall diastolic wave at half the interval on camera pulses: "
@@ -125,30 +125,6 @@ def test_a_smaller_wave_or_another_rate_reads_right(fs_hz: float, hr_bpm: float,
     estimate, true_bpm = _read_bpm(hr_bpm, share, delay_s, fs_hz, seed=2)
     assert estimate is not None
     assert abs(estimate - true_bpm) <= 5.0
-
-
-def narrow_wave_ppg(hr_bpm: float, fs_hz: float, share: float, delay_s: float, duration_s: float,
-                    seed: int, noise: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """(ppg, true beat times s): a fingertip-like pulse of two Gaussian bumps per beat, the systolic one (sd
-    0.08 s or 0.15 of the interval) and a diastolic one `share` as tall, `delay_s` after it (sd 0.10 s or 0.18
-    of the interval); a 2 % breathing swing and jitter in the intervals, a slow baseline wander, white noise.
-    The shape a fresh-clone tester used: narrower waves than `synthetic_ppg`'s, so a wave near half the
-    interval stands on its own."""
-    rng = np.random.default_rng(seed)
-    interval_s = 60.0 / hr_bpm
-    beats = [0.5]
-    while beats[-1] < duration_s:
-        t = beats[-1]
-        beats.append(t + interval_s * (1.0 + 0.02 * np.sin(2 * np.pi * 0.25 * t) + 0.01 * rng.standard_normal()))
-    times = np.array(beats)
-    t_s = np.arange(round(duration_s * fs_hz)) / fs_hz
-    sd_systole, sd_wave = min(0.08, 0.15 * interval_s), min(0.10, 0.18 * interval_s)
-    ppg = np.zeros_like(t_s)
-    for beat_s in times:
-        ppg += np.exp(-0.5 * ((t_s - beat_s) / sd_systole) ** 2)
-        ppg += share * np.exp(-0.5 * ((t_s - beat_s - delay_s) / sd_wave) ** 2)
-    ppg += 0.3 * np.sin(2 * np.pi * 0.2 * t_s + rng.uniform(0, 2 * np.pi)) + noise * rng.standard_normal(t_s.size)
-    return ppg, times[times < duration_s]
 
 
 @pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
