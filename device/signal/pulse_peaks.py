@@ -376,7 +376,7 @@ class BeatPicker:
             if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
                 self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
-            if (max(b.amp for b in small) < min(b.amp for b in big)
+            if (max(b.value for b in small) < min(b.value for b in big)
                     and min(_rise(b) for b in small) > max(_rise(b) for b in big)
                     and statistics.median(_rise(b) for b in small)
                     > RISE_RATIO * statistics.median(_rise(b) for b in big)
