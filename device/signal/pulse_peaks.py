@@ -266,7 +266,7 @@ class BeatPicker:
         if strong and self._is_wave(candidate):
             strong = False
         if strong and candidate.slope >= SLOPE_FRACTION * self._slope_ref:
-            if self._last_beat is not None and k - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
+            if self._last_beat is not None and k - self._last_beat > SEARCHBACK_FACTOR * max(self._ibi_ref, self._expected):
                 self._search_back(k - self._refractory, out)
             self._pending = candidate
         else:
@@ -282,7 +282,7 @@ class BeatPicker:
         if pending is not None:
             if now - pending.index >= self._refractory:
                 self._confirm(pending, out)
-        elif self._last_beat is not None and now - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
+        elif self._last_beat is not None and now - self._last_beat > SEARCHBACK_FACTOR * max(self._ibi_ref, self._expected):
             self._search_back(now - self._refractory, out)
 
     def _search_back(self, latest: float, out: list[PeakCandidate]) -> None:
@@ -373,14 +373,16 @@ class BeatPicker:
         beats = list(self._recent)[-ALTERNATION_BEATS:]
         even, odd = beats[0::2], beats[1::2]
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
-            if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
+            delay, rest = _pair_split(beats, first)
+            if (max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big)
+                    and (delay <= WAVE_DELAY_MAX_S * self.fs_hz or delay * (1.0 + TIMING_GAP) < rest)):
                 self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
             if (max(b.value for b in small) < min(b.value for b in big)
                     and min(_rise(b) for b in small) > max(_rise(b) for b in big)
                     and statistics.median(_rise(b) for b in small)
                     > RISE_RATIO * statistics.median(_rise(b) for b in big)
-                    and self._wave_delay_plausible(beats)):
+                    and delay <= WAVE_DELAY_MAX_S * self.fs_hz):
                 self._learn_wave(beats, big, small, first, None)
                 return
         if len(self._recent) < TIMING_BEATS:
@@ -436,6 +438,14 @@ class BeatPicker:
             held, self._held = self._held, None
             self._accept(held, out)
         return out
+
+
+def _pair_split(beats: list[PeakCandidate], first: int) -> tuple[float, float]:
+    """(median interval from each pick at `first`, `first` + 2, ... to the next, median of the rest of each pair's
+    interval), samples: where in its pair the other parity of picks sits."""
+    delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
+    rests = [beats[i + 2].index - beats[i + 1].index for i in range(first, len(beats) - 2, 2)]
+    return float(statistics.median(delays)), float(statistics.median(rests)) if rests else float("inf")
 
 
 def _rise(c: PeakCandidate) -> float:
