@@ -78,7 +78,7 @@ TIMING_GAP = 0.25
 # often enough to be halved in about one record in 300 (bench/bench_rate_guards.py, bench_dicrotic.py)
 TIMING_BEATS = 12
 RISE_RATIO = 1.1
-WAVE_DELAY_MAX_S = 0.5  # a diastolic wave peaks at most this long after its systolic peak (module docstring)
+WAVE_DELAY_MAX_S = 0.55  # a diastolic wave peaks at most this long after its systolic peak (module docstring)
 # A pick sooner than this share of the median interval after the last beat may be its wave (held); premature
 # beats this early are kept by their compensatory pause (test_pulse_diastolic.py).
 PREMATURE_FRACTION = 0.75
