@@ -266,7 +266,7 @@ class BeatPicker:
         if strong and self._is_wave(candidate):
             strong = False
         if strong and candidate.slope >= SLOPE_FRACTION * self._slope_ref:
-            if self._last_beat is not None and k - self._last_beat > SEARCHBACK_FACTOR * max(self._ibi_ref, self._expected):
+            if self._last_beat is not None and k - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
                 self._search_back(k - self._refractory, out)
             self._pending = candidate
         else:
@@ -282,7 +282,7 @@ class BeatPicker:
         if pending is not None:
             if now - pending.index >= self._refractory:
                 self._confirm(pending, out)
-        elif self._last_beat is not None and now - self._last_beat > SEARCHBACK_FACTOR * max(self._ibi_ref, self._expected):
+        elif self._last_beat is not None and now - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
             self._search_back(now - self._refractory, out)
 
     def _search_back(self, latest: float, out: list[PeakCandidate]) -> None:
@@ -375,7 +375,8 @@ class BeatPicker:
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
             delay, rest = _pair_split(beats, first)
             if (max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big)
-                    and (delay <= WAVE_DELAY_MAX_S * self.fs_hz or delay * (1.0 + TIMING_GAP) < rest)):
+                    and (delay <= WAVE_DELAY_MAX_S * self.fs_hz or delay * (1.0 + TIMING_GAP) < rest
+                         or all(b.recovered for b in small))):
                 self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
             if (max(b.value for b in small) < min(b.value for b in big)
