@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds < 1 or min(rates) < 25.0:
         parser.error("--seeds >= 1, --rates >= 25 samples/s")
     counts: dict[tuple[str, int], list[int]] = {}
-    by_share: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+    by_share: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_position: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for family, bpm, share, delay, ppg, truth, fs in records(range(args.first_seed, args.first_seed + args.seeds),
                                                               rates, noises):
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         if family == "wave":
             position = delay * bpm / 60.0
             band = "< 0.4" if position < 0.4 else "0.4-0.55" if position <= 0.55 else "> 0.55"
-            for table, key in ((by_share, share), (by_position, band)):
+            for table, key in ((by_share, f"{share:g}"), (by_position, band)):
                 table[key][0] += 1
                 table[key][1] += doubled
         if est is None:
