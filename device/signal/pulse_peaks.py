@@ -34,9 +34,11 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
      would otherwise confirm its longer interval by dropping more of them (a 200/min heart read 103);
   2. when the last ALTERNATION_BEATS picks alternate strictly, the smaller ones (median amplitude) were
      the larger ones' wave: in amplitude (every other one below ALTERNATION_RATIO of its neighbours, and
-     placed where a wave can be: within WAVE_DELAY_MAX_S of the larger one, or early in the pair, its
-     delay shorter than the rest of the interval by TIMING_GAP; or every smaller one found by search-back,
-     a slow heart's picker reaching into its long intervals), in shape (every other one peaks lower on the
+     not an evenly spaced beat: within WAVE_DELAY_MAX_S of the larger one, or splitting the pair unevenly,
+     one part longer than the other by TIMING_GAP, as a wave or a slow heart's band-passed rebound and noise
+     do; or every smaller one found by search-back, a slow heart's picker reaching into its long intervals;
+     evenly spaced picks of alternating size further apart are beats, e.g. a 30/min heart breathing at
+     exactly 15/min, whose every other beat is larger), in shape (every other one peaks lower on the
      band-pass and rises more slowly, its rise time, amplitude over steepest rise, longer than every
      larger one's and by RISE_RATIO in the median, within WAVE_DELAY_MAX_S: a smaller copy of the beat,
      pulsus alternans, keeps the beat's rise time), or in timing (every interval of one parity longer
@@ -399,8 +401,8 @@ class BeatPicker:
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
             delay, rest = _pair_split(beats, first)
             if (max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big)
-                    and (delay <= WAVE_DELAY_MAX_S * self.fs_hz or delay * (1.0 + TIMING_GAP) < rest
-                         or all(b.recovered for b in small))):
+                    and (delay <= WAVE_DELAY_MAX_S * self.fs_hz or all(b.recovered for b in small)
+                         or max(delay, rest) > (1.0 + TIMING_GAP) * min(delay, rest))):
                 self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
                 return
             if (max(b.value for b in small) < min(b.value for b in big)
