@@ -1,6 +1,6 @@
 """A burst before a lock (an exposure step, a settling finger, a jolt): both band-passes start afresh after it.
 
-The three ways a first fix of this kind broke (branch i7s, README "Records that open with a burst"),
+The three ways a first fix of this kind broke (branch i7s, docs/measurements.md, "Records that open with a burst"),
 each tried on generated inputs with known truth:
 1. a burst ending on any sample of a check, at 25, 50 and 100 samples/s, and motion through the
    virtual MAX30102 at many onsets after the finger lands, raise nothing and leave the rate right;

@@ -30,7 +30,7 @@ from tests.device.signal.synthetic_ppg import narrow_wave_ppg, phone_camera_ppg,
 
 NOT_FIXED = pytest.mark.xfail(strict=True, raises=AssertionError,
                               reason="issue 7 fault 3, a tall diastolic wave at half the interval on camera pulses: "
-                              "not fixed (README, 'A tall diastolic wave')")
+                              "not fixed (docs/measurements.md, 'A tall diastolic wave')")
 
 
 def _read_bpm(hr_bpm: float, share: float, delay_s: float, fs_hz: float, seed: int,
