@@ -57,8 +57,8 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
   the price is that a strict bigeminy of small premature beats, and a pulsus alternans whose smaller
   beats are below ALTERNATION_RATIO of the larger, or at 150/min ride on the larger beat's wave so that
   they rise more slowly, are counted at half the rate: an explicit prior, a resting user's heart being
-  far more often 40-120/min with a diastolic wave than 120-220/min with alternans (README, "A tall
-  diastolic wave"). A wave at half the interval that is nearly as tall as the systole (a wide camera
+  far more often 40-120/min with a diastolic wave than 120-220/min with alternans (docs/measurements.md,
+  "A tall diastolic wave"). A wave at half the interval that is nearly as tall as the systole (a wide camera
   pulse at about 100/min, or a narrow wave 0.8 tall 0.4 s on at 60-70/min, whose rise is the beat's) makes
   a signal of twice the rate that no rule here tells from a fast heart or an alternans, and is still
   counted double.
