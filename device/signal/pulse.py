@@ -64,8 +64,8 @@ from device.errors import InputError
 from device.signal.biquad import SideBySide, butter
 from device.signal.exact import median_nan
 from device.signal.peak_timing import PeakTimer
-from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
-from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
+from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
+from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +246,8 @@ class PulsePipeline:
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
         self._after_burst = False  # the band-passes were restarted after a burst since the last lock was made
+        self._bursts: deque[tuple[int, float]] = deque(maxlen=3)  # the last bursts' peaks (index, magnitude)
+        self._bursts_are_beats = False  # they recurred as beats: no more restarts in this stream
         self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
         self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
@@ -466,7 +468,14 @@ class PulsePipeline:
         w = np.abs(self._judged.view(first, end))
         bar = BURST_RATIO * median_nan(w)  # np.median's number, without loading numpy.ma for its NaN check
         over = np.flatnonzero(w > bar)
-        if bar <= 0.0 or len(over) == 0:
+        if bar <= 0.0 or len(over) == 0 or self._bursts_are_beats:
+            return
+        group = over[: int(np.argmax(np.diff(np.r_[over, over[-1] + len(w)]) > MIN_LAG_S * self.fs_hz)) + 1]
+        peak = int(group[np.argmax(w[group])])
+        self._bursts.append((first + peak, float(w[peak])))
+        if _recurring(list(self._bursts), self.fs_hz):
+            self._bursts_are_beats = True  # each "burst" is a slow heart's narrow pulse: judged as one from now
+            log.debug("bursts recur as beats do: no more restarts")
             return
         cut = first + int(over[0]) + 1
         while True:
@@ -605,6 +614,23 @@ def _flat(raw: NDArray[np.float64], jumps: bool = True) -> bool:
     if run.any():  # a change over more samples than a jump takes
         return False
     return float(change[~big].sum()) <= JUMP_SHARE * float(change[big].sum())
+
+
+def _recurring(bursts: list[tuple[int, float]], fs_hz: float) -> bool:
+    """The last three bursts (sample index of each one's peak, its band-passed magnitude) recur as a heart's
+    beats do: each at least AMP_FRACTION as tall as the tallest (the picker's own bar for a beat), at
+    intervals of MIN_LAG_S..MAX_LAG_S that agree within INTERVAL_AGREEMENT. A slow heart's narrow pulse
+    (30/min with a 40-60 ms upstroke, a long flat diastole) stands more than BURST_RATIO times the window's
+    median magnitude on every beat: it was restarted after on every beat and never locked. A burst (a step,
+    a jolt, a settling finger) does not recur so."""
+    if len(bursts) < 3:
+        return False
+    (a, ha), (b, hb), (c, hc) = bursts[-3:]
+    if min(ha, hb, hc) < AMP_FRACTION * max(ha, hb, hc):
+        return False
+    first_s, second_s = (b - a) / fs_hz, (c - b) / fs_hz
+    return (min(first_s, second_s) >= MIN_LAG_S and max(first_s, second_s) <= MAX_LAG_S
+            and abs(first_s - second_s) <= INTERVAL_AGREEMENT * max(first_s, second_s))
 
 
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
