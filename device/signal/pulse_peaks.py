@@ -33,18 +33,35 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
      periodicity check's, `expect_interval`), not the picker's own median: a picker that had lost beats
      would otherwise confirm its longer interval by dropping more of them (a 200/min heart read 103);
   2. when the last ALTERNATION_BEATS picks alternate strictly, the smaller ones (median amplitude) were
-     the larger ones' wave: in amplitude (every other one below ALTERNATION_RATIO of its neighbours), or
-     in timing (every interval of one parity longer than every one of the other by TIMING_GAP, both
-     parities and the pairs steady within WAVE_TOLERANCE, not one and two intervals in turn, which is a
-     picker missing beats, and one of the two intervals a wave's delay). The references are rebuilt from
-     the larger ones alone (interval = the pair's), and a maximum at the wave's learned delay after a
-     beat (and, when learned from amplitude, below ALTERNATION_RATIO of the amplitude) is rejected from
-     then on.
+     the larger ones' wave: in amplitude (every other one below ALTERNATION_RATIO of its neighbours, and
+     not an evenly spaced beat: within WAVE_DELAY_MAX_S of the larger one, or splitting the pair unevenly,
+     one part longer than the other by TIMING_GAP, as a wave or a slow heart's band-passed rebound and noise
+     do; or every smaller one found by search-back, a slow heart's picker reaching into its long intervals;
+     evenly spaced picks of alternating size further apart are beats, e.g. a 30/min heart breathing at
+     exactly 15/min, whose every other beat is larger), in shape (every other one peaks lower on the
+     band-pass and rises more slowly, its rise time, amplitude over steepest rise, longer than every
+     larger one's and by RISE_RATIO in the median, within WAVE_DELAY_MAX_S: a smaller copy of the beat,
+     pulsus alternans, keeps the beat's rise time), or in timing (every interval of one parity longer
+     than every one of the other by TIMING_GAP, both parities and the pairs steady within
+     WAVE_TOLERANCE, not one and two intervals in turn, which is a picker missing beats, and one of the
+     two intervals a wave's delay). The references are rebuilt from the larger ones alone (interval =
+     the pair's), and a maximum at the wave's learned delay after a beat (and, when learned from
+     amplitude, below ALTERNATION_RATIO of the amplitude) is rejected from then on.
+  Why shape: a narrow diastolic wave 0.6-0.8 as tall as the systole at about half the interval (70-80/min,
+  0.4-0.45 s on) looks like a second beat to the picker, because the band-pass's first-order high-pass
+  (0.5 Hz) shrinks exactly what tells them apart: the amplitude alternation is the fundamental's share of
+  the pulse, which the high-pass attenuates and turns by 20-40 degrees at 40-80/min, so a wave 0.74 as tall
+  as its beat from the foot on the raw pulse measures 0.91 on the band-pass (0.60 -> 0.77 at 70/min with a
+  wave 0.6 tall). The wave's peak value and its slower rise survive the band-pass.
   Normal rhythms never alternate like that beat by beat (respiratory modulation spans several beats);
   the price is that a strict bigeminy of small premature beats, and a pulsus alternans whose smaller
-  beats are below ALTERNATION_RATIO of the larger, are counted at half the rate. A wave at half the
-  interval that is nearly as tall as the systole (a wide camera pulse at about 100/min) makes a signal of
-  twice the rate that neither rule can tell from a fast heart, and is still counted double.
+  beats are below ALTERNATION_RATIO of the larger, or at 150/min ride on the larger beat's wave so that
+  they rise more slowly, are counted at half the rate: an explicit prior, a resting user's heart being
+  far more often 40-120/min with a diastolic wave than 120-220/min with alternans (docs/measurements.md,
+  "A tall diastolic wave"). A wave at half the interval that is nearly as tall as the systole (a wide camera
+  pulse at about 100/min, or a narrow wave 0.8 tall 0.4 s on at 60-70/min, whose rise is the beat's) makes
+  a signal of twice the rate that no rule here tells from a fast heart or an alternans, and is still
+  counted double.
 """
 
 from __future__ import annotations
@@ -77,7 +94,17 @@ TIMING_GAP = 0.25
 # ... over this many picks (six pairs): over eight, a noisy regular train at 150-180/min alternated by chance
 # often enough to be halved in about one record in 300 (bench/bench_rate_guards.py, bench_dicrotic.py)
 TIMING_BEATS = 12
-WAVE_DELAY_MAX_S = 0.5  # a diastolic wave peaks at most this long after its systolic peak (module docstring)
+# Shape alternation: the smaller picks' median rise time (amplitude over steepest rise) exceeds the larger ones'
+# by this share (on top of every smaller one's exceeding every larger one's). A tenth: the rise time of a
+# regular beat train measured at 25-100 samples/s spreads by 5-15 % (5th-95th percentile of the median ratio over
+# 8 picks: 0.87-1.11 for regular fast narrow pulses, 0.90-1.15 for alternans, 1.21 median for a wave near half the
+# interval; generated, seeds 0-1, bench/bench_narrow_wave.py's shapes).
+RISE_RATIO = 1.1
+# A diastolic wave peaks at most this long after its systolic peak (module docstring): 0.15-0.4 s in adults
+# (Millasseau et al. 2002), a tester's generator up to 0.5 s, and on the band-pass a wider wave's peak comes up
+# to 0.04 s later than on the raw pulse (measured on bench/bench_narrow_wave.py's pulses), hence 0.55 s. BUT
+# PPG's alternating phone records have beats 0.6-1.4 s apart, beyond it.
+WAVE_DELAY_MAX_S = 0.55
 # A pick sooner than this share of the median interval after the last beat may be its wave (held); premature
 # beats this early are kept by their compensatory pause (test_pulse_diastolic.py).
 PREMATURE_FRACTION = 0.75
@@ -287,10 +314,8 @@ class BeatPicker:
     def _search_back(self, latest: float, out: list[PeakCandidate]) -> None:
         """Take the strongest rejected maximum between the last beat and `latest`, if strong enough."""
         assert self._last_beat is not None
-        if self._held is not None:  # the held pick is the beat found in the gap
-            held, self._held = self._held, None
-            self._accept(held, out)
-            return
+        if self._held is not None:  # judged at the next beat, or released by _release_held: the gap is
+            return  # judged against the autocorrelation's interval there, not the picker's own (maybe halved) one
         earliest = self._last_beat + self._refractory
         floor = AMP_FRACTION_SEARCHBACK * self._amp_ref
         best: PeakCandidate | None = None
@@ -374,8 +399,18 @@ class BeatPicker:
         beats = list(self._recent)[-ALTERNATION_BEATS:]
         even, odd = beats[0::2], beats[1::2]
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
-            if max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big):
+            delay, rest = _pair_split(beats, first)
+            if (max(b.amp for b in small) < ALTERNATION_RATIO * min(b.amp for b in big)
+                    and (delay <= WAVE_DELAY_MAX_S * self.fs_hz or all(b.recovered for b in small)
+                         or max(delay, rest) > (1.0 + TIMING_GAP) * min(delay, rest))):
                 self._learn_wave(beats, big, small, first, ALTERNATION_RATIO)
+                return
+            if (max(b.value for b in small) < min(b.value for b in big)
+                    and min(_rise(b) for b in small) > max(_rise(b) for b in big)
+                    and statistics.median(_rise(b) for b in small)
+                    > RISE_RATIO * statistics.median(_rise(b) for b in big)
+                    and delay <= WAVE_DELAY_MAX_S * self.fs_hz):
+                self._learn_wave(beats, big, small, first, None)
                 return
         if len(self._recent) < TIMING_BEATS:
             return
@@ -430,6 +465,19 @@ class BeatPicker:
             held, self._held = self._held, None
             self._accept(held, out)
         return out
+
+
+def _pair_split(beats: list[PeakCandidate], first: int) -> tuple[float, float]:
+    """(median interval from each pick at `first`, `first` + 2, ... to the next, median of the rest of each pair's
+    interval), samples: where in its pair the other parity of picks sits."""
+    delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
+    rests = [beats[i + 2].index - beats[i + 1].index for i in range(first, len(beats) - 2, 2)]
+    return float(statistics.median(delays)), float(statistics.median(rests)) if rests else float("inf")
+
+
+def _rise(c: PeakCandidate) -> float:
+    """Rise time of a pick, samples: its amplitude over its steepest rise (a copy scaled up or down keeps it)."""
+    return c.amp / c.slope if c.slope > 0.0 else float("inf")
 
 
 def _steady(values: list[int]) -> bool:

@@ -158,3 +158,30 @@ def phone_camera_ppg(hr_bpm: float, duration_s: float, seed: int = 0, fs_hz: flo
     x += noise * rng.standard_normal(len(frames))
     grid = np.arange(0.0, frames[-1], 1.0 / fs_hz)
     return np.interp(grid, frames, x), beats[beats < grid[-1]]
+
+
+def narrow_wave_ppg(hr_bpm: float, fs_hz: float, share: float, delay_s: float, duration_s: float,
+                    seed: int, noise: float = 0.05,
+                    alternans: float = 0.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(ppg, true beat times s): a fingertip-like pulse of two Gaussian bumps per beat, the systolic one (sd
+    0.08 s or 0.15 of the interval) and a diastolic one `share` as tall, `delay_s` after it (sd 0.10 s or 0.18
+    of the interval); a 2 % breathing swing and jitter in the intervals, a slow baseline wander, white noise.
+    The shape a fresh-clone tester used: narrower waves than `synthetic_ppg`'s, so a wave near half the
+    interval stands on its own. `alternans` > 0 makes every other beat (both its waves) that share smaller
+    (pulsus alternans)."""
+    rng = np.random.default_rng(seed)
+    interval_s = 60.0 / hr_bpm
+    beats = [0.5]
+    while beats[-1] < duration_s:
+        t = beats[-1]
+        beats.append(t + interval_s * (1.0 + 0.02 * np.sin(2 * np.pi * 0.25 * t) + 0.01 * rng.standard_normal()))
+    times = np.array(beats)
+    t_s = np.arange(round(duration_s * fs_hz)) / fs_hz
+    sd_systole, sd_wave = min(0.08, 0.15 * interval_s), min(0.10, 0.18 * interval_s)
+    ppg = np.zeros_like(t_s)
+    for i, beat_s in enumerate(times):
+        gain = 1.0 - alternans * (i % 2)
+        ppg += gain * np.exp(-0.5 * ((t_s - beat_s) / sd_systole) ** 2)
+        ppg += gain * share * np.exp(-0.5 * ((t_s - beat_s - delay_s) / sd_wave) ** 2)
+    ppg += 0.3 * np.sin(2 * np.pi * 0.2 * t_s + rng.uniform(0, 2 * np.pi)) + noise * rng.standard_normal(t_s.size)
+    return ppg, times[times < duration_s]
