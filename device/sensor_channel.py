@@ -92,6 +92,9 @@ class SensorChannel:
             for start_s, end_s in update.gaps:
                 self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
                 self._hrv_stale = True
+            for start_s, end_s in update.motion:  # a moving hand (device/signal/pulse_motion.py)
+                self.hrv.add_motion(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
+                self._hrv_stale = True
             if update.beats:
                 stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
                 self.hrv.add_beats(stamped)
