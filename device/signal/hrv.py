@@ -73,7 +73,7 @@ NN50_MS = 50.0
 # window. Before such a run, heart rate stands on the beats before the span for MOTION_HOLD_S (as long as
 # the device shows a figure with no new beat: sensor_channel.STALE_AFTER_S), with their time, and HRV is
 # withheld (reason MOTION); then heart rate is withheld too.
-MOTION_CLEAR_INTERVALS = 4
+MOTION_CLEAR_INTERVALS = 5
 MOTION_HOLD_S = 5.0
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
@@ -280,7 +280,10 @@ class HrvTracker:
             self._motion_end = None  # regular for a whole window since the motion: as if none
             return self._compute_window(newest, self.window_s)
         if len(times) - 1 - first >= MOTION_CLEAR_INTERVALS:  # the figures rest on the regular tail only
-            metrics = self._compute_window(newest, newest - times[first] - 1e-6)
+            rate = self._compute_window(newest, newest - times[first] - 1e-6)
+            # HRV leaves out the run's first intervals: beats the band-pass still times on the motion's tail
+            settled = self._compute_window(newest, newest - times[first + MOTION_CLEAR_INTERVALS] - 1e-6)
+            metrics = replace(settled, hr_bpm=rate.hr_bpm, hr_reason=rate.hr_reason, n_beats=rate.n_beats)
         else:
             metrics = self._held(times, broken)
         return self._with_motion_share(metrics, newest)
