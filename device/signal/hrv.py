@@ -74,7 +74,7 @@ NN50_MS = 50.0
 # the device shows a figure with no new beat: sensor_channel.STALE_AFTER_S), with their time, and HRV is
 # withheld (reason MOTION); then heart rate is withheld too.
 MOTION_CLEAR_INTERVALS = 5
-MOTION_HOLD_S = 5.0
+MOTION_SUSTAINED_S = 6.0
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
 INSUFFICIENT_BEATS = "insufficient_beats"
@@ -168,6 +168,7 @@ class HrvTracker:
         self._gaps.clear()
         self._motion.clear()
         self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
+        self._sustained = False  # since then, spans have covered MOTION_SUSTAINED_S of a window
         self._coherence: float | None = None
         self._coherence_due_s: float | None = None
         self._cached: HrvMetrics | None = None
@@ -198,6 +199,8 @@ class HrvTracker:
             start_s, end_s = min(first, start_s), max(last, end_s)
         self._motion.append((float(start_s), float(end_s)))
         self._motion_end = max(end_s, self._motion_end if self._motion_end is not None else -math.inf)
+        moving_s = sum(max(0.0, b - max(a, end_s - self.window_s)) for a, b in self._motion)
+        self._sustained = self._sustained or moving_s >= MOTION_SUSTAINED_S
         self._cached = None
 
     def add_beats(self, beats: Sequence[Beat]) -> None:
@@ -276,33 +279,33 @@ class HrvTracker:
         times = np.fromiter(self._times, dtype=float)
         broken = broken_before(times, [*self._gaps, *self._motion])
         first = _regular_tail(times, broken, len(times) - 1)
-        if newest - times[first] >= self.window_s and times[first] > self._motion_end:
-            self._motion_end = None  # regular for a whole window since the motion: as if none
-            return self._compute_window(newest, self.window_s)
+        whole = self._compute_window(newest, self.window_s)
+        if (newest - times[first] >= self.window_s and times[first] > self._motion_end) or (
+                self._motion_end <= newest - self.window_s
+                and whole.hrv_reason not in (FREQUENT_ARTIFACTS, IRREGULAR_RHYTHM)):
+            # regular for a whole window since the motion, or the last span has left the window and no
+            # picks of the hand are left in it (the correction finds no run of extra beats): as if none
+            self._motion_end, self._sustained = None, False
+            return whole
         if len(times) - 1 - first >= MOTION_CLEAR_INTERVALS:  # the figures rest on the regular tail only
             rate = self._compute_window(newest, newest - times[first] - 1e-6)
             # HRV leaves out the run's first intervals: beats the band-pass still times on the motion's tail
             settled = self._compute_window(newest, newest - times[first + MOTION_CLEAR_INTERVALS] - 1e-6)
             metrics = replace(settled, hr_bpm=rate.hr_bpm, hr_reason=rate.hr_reason, n_beats=rate.n_beats)
         else:
-            metrics = self._held(times, broken)
+            metrics = self._withheld_motion(times)
+        if not self._sustained:
+            # brief motion: its few beats cannot move a median, so heart rate stands on the whole window (less
+            # the intervals touching a span, with the time of its newest beat); HRV still on the regular tail
+            metrics = replace(metrics, t_s=whole.t_s, hr_bpm=whole.hr_bpm, hr_reason=whole.hr_reason,
+                              n_beats=whole.n_beats)
         return self._with_motion_share(metrics, newest)
 
-    def _held(self, times: NDArray[np.float64], broken: NDArray[np.bool_]) -> HrvMetrics:
-        """While no regular tail follows the last motion span: the heart rate of the regular run that ended
-        where the span began (its intervals' median), for MOTION_HOLD_S after its last beat, with that beat's
-        time; HRV withheld (MOTION). Else every figure withheld (MOTION)."""
+    def _withheld_motion(self, times: NDArray[np.float64]) -> HrvMetrics:
+        """Every figure withheld (MOTION), counting the beats held in the window."""
         newest = float(times[-1])
-        if self._motion:
-            start_s, end_s = self._motion[-1]
-            last = int(np.searchsorted(times, start_s)) - 1  # the last beat before the span
-            if last >= 0 and max(end_s, newest) - times[last] <= MOTION_HOLD_S:
-                first = _regular_tail(times, broken, last)
-                if last - first >= MOTION_CLEAR_INTERVALS:
-                    run = times[max(first, int(np.searchsorted(times, times[last] - self.window_s))):last + 1]
-                    return HrvMetrics(float(times[last]), 60.0 / exact.median_nan(np.diff(run)), None, None, None,
-                                      None, None, None, None, len(run), 0.0, None, MOTION)
-        return HrvMetrics(newest, None, None, None, None, None, None, None, None, 0, 0.0, MOTION, MOTION)
+        held = int(np.count_nonzero(times > newest - self.window_s))
+        return HrvMetrics(newest, None, None, None, None, None, None, None, None, held, 0.0, MOTION, MOTION)
 
     def _with_motion_share(self, metrics: HrvMetrics, newest: float) -> HrvMetrics:
         """artifact_pct with the intervals the motion spans in the window cover counted as corrected."""
