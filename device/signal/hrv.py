@@ -287,7 +287,8 @@ class HrvTracker:
             # picks of the hand are left in it (the correction finds no run of extra beats): as if none
             self._motion_end, self._sustained = None, False
             return whole
-        if len(times) - 1 - first >= MOTION_CLEAR_INTERVALS:  # the figures rest on the regular tail only
+        if len(times) - 1 - first >= MOTION_CLEAR_INTERVALS and times[first] >= self._motion_end:
+            # the figures rest on the regular tail after the last span only
             rate = self._compute_window(newest, newest - times[first] - 1e-6)
             # HRV leaves out the run's first intervals: beats the band-pass still times on the motion's tail
             settled = self._compute_window(newest, newest - times[first + MOTION_CLEAR_INTERVALS] - 1e-6)
