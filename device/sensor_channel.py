@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from device.signal.hrv import HrvMetrics, HrvTracker
+from device.signal.hrv import MOTION, HrvMetrics, HrvTracker
 from device.signal.pulse import Beat, PulsePipeline
 from drivers.pulse_sensor import PulseSensor, SensorReading
 
@@ -125,7 +125,9 @@ class SensorChannel:
         if reading is None or reading.status != "ok":
             return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
         if not self.finger_on:
-            return metrics.withheld(NO_FINGER)
+            # the pulse was lost while the hand moved and the sensor still sees a finger: say so
+            moving = self.hrv.moving and reading.finger_on_dc is not False
+            return metrics.withheld(MOTION if moving else NO_FINGER)
         if metrics.n_beats == 0 or (metrics.hr_reason is not None and settling):
             return metrics.withheld(SETTLING)
         if now_s - max(metrics.t_s, self.hrv.newest_beat_s) > STALE_AFTER_S:

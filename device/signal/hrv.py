@@ -188,6 +188,11 @@ class HrvTracker:
         self._gaps.append((float(start_s), float(end_s)))
         self._cached = None
 
+    @property
+    def moving(self) -> bool:
+        """A motion span has come and no regular window of beats has followed it yet (see _compute)."""
+        return self._motion_end is not None
+
     def add_motion(self, start_s: float, end_s: float) -> None:
         """The pulse pipeline judged start_s..end_s (sensor time) moving (PulseUpdate.motion): no interval
         spans it, and the figures after it rest on a regular run of beats after it (MOTION_CLEAR_INTERVALS).
