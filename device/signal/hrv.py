@@ -286,10 +286,9 @@ class HrvTracker:
         first = _regular_tail(times, broken, len(times) - 1)
         whole = self._compute_window(newest, self.window_s)
         if (newest - times[first] >= self.window_s and times[first] > self._motion_end) or (
-                self._motion_end <= newest - self.window_s
-                and whole.hrv_reason not in (FREQUENT_ARTIFACTS, IRREGULAR_RHYTHM)):
-            # regular for a whole window since the motion, or the last span has left the window and no
-            # picks of the hand are left in it (the correction finds no run of extra beats): as if none
+                self._motion_end <= newest - self.window_s and whole.hrv_reason is None):
+            # regular for a whole window since the motion, or the last span has left the window and the
+            # window's beats pass every check HRV makes (no run of extra beats, none timed poorly): as if none
             self._motion_end, self._sustained = None, False
             return whole
         if len(times) - 1 - first >= MOTION_CLEAR_INTERVALS and times[first] >= self._motion_end:
