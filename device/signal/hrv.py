@@ -299,6 +299,9 @@ class HrvTracker:
             metrics = replace(settled, hr_bpm=rate.hr_bpm, hr_reason=rate.hr_reason, n_beats=rate.n_beats)
         else:
             metrics = self._withheld_motion(times)
+        if metrics.hrv_reason is None and whole.hrv_reason is not None:
+            # the window as a whole would not support HRV (a weak beat, poor timing, ...): neither does its tail
+            metrics = replace(metrics.withheld(whole.hrv_reason), hr_bpm=metrics.hr_bpm, hr_reason=metrics.hr_reason)
         if not self._sustained:
             # brief motion: its few beats cannot move a median, so heart rate stands on the whole window (less
             # the intervals touching a span, with the time of its newest beat); HRV still on the regular tail
