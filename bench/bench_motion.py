@@ -135,7 +135,8 @@ def main() -> None:
             back = np.asarray([r.back_s for r in runs])
             pct = float(np.median([r.max_artifact_pct for r in runs]))
             print(f"{fs_hz:4d}  {size:4.1f}  {len(runs):4d}  {false_total:6.1f} s, {with_false:2d}"
-                  f"            {hrv_total:6.1f} s, {hrv_runs:2d}            {withheld:6.1f} s      {ratio:5.2f}     {np.min(back):4.1f} / {np.median(back):4.1f} / "
+                  f"            {hrv_total:6.1f} s, {hrv_runs:2d}            {withheld:6.1f} s      {ratio:5.2f}     "
+                  f"{np.min(back):4.1f} / {np.median(back):4.1f} / "
                   f"{np.max(back):4.1f}     {pct:5.1f}")
             if args.list:
                 for (seed, length), r in zip(cases, runs, strict=True):

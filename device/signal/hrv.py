@@ -9,8 +9,9 @@ wrecks a minute of HRV. Time-domain definitions follow the Task Force of the ESC
 doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/signal/coherence.py.
 
 Figures are withheld (None, with a reason) when the beats behind them would not support them: too few
-intervals, beats timed poorly, too many intervals needing correction, or an irregular rhythm (heart
-rate is still given on the last two). The newest CONFIRM_INTERVALS intervals enter the HRV figures
+intervals, beats timed poorly, too many intervals needing correction, an irregular rhythm (heart
+rate is still given on the last two), or a moving hand (motion spans from the pulse pipeline: see
+MOTION_CLEAR_INTERVALS). The newest CONFIRM_INTERVALS intervals enter the HRV figures
 only once a later beat has let the correction check them.
 """
 
@@ -65,14 +66,16 @@ MIN_IBI_S = 0.25  # 240 beats/min: sizes the bounded beat buffer
 BREATH_MIN_SPAN_S = 30.0  # beats needed before a breathing rate is estimated
 BREATH_AGREE_PER_MIN = 1.5  # heart-rate and amplitude rhythms this close: one breathing rate
 NN50_MS = 50.0
-# Motion (spans from the pulse pipeline, device/signal/pulse_motion.py). Beats near a moving hand may be the
-# hand's: part of the motion stays under the pipeline's bar and passes as beats, irregular ones. After a
-# span, the figures rest only on the beats from the first run of MOTION_CLEAR_INTERVALS intervals after it
-# that agree with their median within the lock's own INTERVAL_AGREEMENT (a pulse's intervals vary smoothly,
-# a hand's picks do not; at 67/min about 4 s after the hand comes to rest), until the span has left the
-# window. Before such a run, heart rate stands on the beats before the span for MOTION_HOLD_S (as long as
-# the device shows a figure with no new beat: sensor_channel.STALE_AFTER_S), with their time, and HRV is
-# withheld (reason MOTION); then heart rate is withheld too.
+# Motion (spans from the pulse pipeline, device/signal/pulse_motion.py; HrvTracker.add_motion). Beats near a
+# moving hand may be the hand's: part of the motion stays under the pipeline's bar and passes as beats. From a
+# span on (until a regular window of beats follows it, or it has left the window and the window passes every
+# HRV check), the figures rest on the regular tail: the beats after the last span from which on every
+# interval is within the lock's own INTERVAL_AGREEMENT of the one before (a pulse's intervals vary smoothly, a
+# hand's picks mostly do not), once it holds MOTION_CLEAR_INTERVALS intervals (about 5 s at 67/min); HRV
+# leaves out those first intervals (beats the band-pass still times on the motion's tail) and also needs the
+# whole window to pass its checks. Before that every figure is withheld (reason MOTION). Brief motion (spans
+# covering under MOTION_SUSTAINED_S of the window) keeps the heart rate of the whole window, less the
+# intervals touching a span: a few beats cannot move a median. Both numbers: docs/signal_thresholds.md.
 MOTION_CLEAR_INTERVALS = 5
 MOTION_SUSTAINED_S = 6.0
 
@@ -461,8 +464,9 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
-    signal; motion: spans the pulse pipeline judged moving (PulseUpdate.motion), in time order. amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which
-    leaves the breathing rate to the heart-rate rhythm alone). Raises InputError on non-increasing or
+    signal; motion: spans the pulse pipeline judged moving (PulseUpdate.motion), in time order.
+    amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which leaves the
+    breathing rate to the heart-rate rhythm alone). Raises InputError on non-increasing or
     non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)

@@ -85,7 +85,7 @@ def test_sustained_motion_withholds_everything_until_a_regular_run_follows() -> 
     # 20 s of a hand: spans and, between them, picks of it at irregular times (a hand is not a pulse)
     rng = np.random.default_rng(1)
     t = 30.0
-    for k in range(10):
+    for _ in range(10):
         tracker.add_motion(t, t + 1.2)
         picks = np.sort(rng.uniform(t + 1.2, t + 2.0, size=2))
         tracker.add_beats([Beat(float(p), 0.7, 1.5) for p in picks])
