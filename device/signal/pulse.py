@@ -40,6 +40,12 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
    quality, and finger presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 
+Motion: each beat's interval, and the last interval of a periodicity check whose window has lost the
+pulse's rhythm, is judged against the pulse's own band-passed RMS (device/signal/pulse_motion.py); where
+it is MOTION_RATIO times that, a motion span is reported (`PulseUpdate.motion`, sensor seconds). Beats are
+not dropped for it (dropping them cost real recordings true beats); the HRV tracker keeps intervals across
+a span out and rests its figures after one on a regular run of beats (device/signal/hrv.py).
+
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices (a stalled loop, a sensor restarted
 after a few I2C errors) is bridged, so a glitch costs no re-lock: the fill repeats the last beat
 interval's raw samples (linear when no interval is known), so the filters and the periodicity check run
