@@ -1,6 +1,6 @@
 """Handing memory back at a quiet point (a session's close), so a device that runs for years stays flat.
 
-Measured on the 24-hour soak (`python -m bench.bench_soak`, README "Memory over a simulated day"): the
+Measured on the 24-hour soak (`python -m bench.bench_soak`, docs/measurements.md, "Memory over a simulated day"): the
 process's resident memory grew while Python's objects did not, and the growth was memory in use by
 glibc's malloc (mallinfo2's `uordblks`) that tracemalloc did not see. Its cause is NumPy's own cache of
 small array buffers (numpy/_core/src/multiarray/alloc.c, `datacache`): a freed data buffer smaller than

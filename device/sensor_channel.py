@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 # late; a bridged glitch of up to 2.5 s costs the beats it touches).
 STALE_AFTER_S = 5.0
 NO_FINGER = "no_finger"
+# Something is on the sensor (its DC level says so) but the pipeline finds no pulse in it: a finger whose
+# pulse has not been found yet (the first few seconds), a rhythm too irregular to lock on, motion, or no
+# finger at all (a knuckle, a sleeve). Not `no_finger`: the sensor is covered, and moving or re-placing
+# the finger is what helps.
+NO_PULSE = "no_pulse"
 SENSOR_LOST = "sensor_lost"
 SETTLING = "settling"
 NO_RECENT_BEATS = "no_recent_beats"
@@ -126,8 +131,9 @@ class SensorChannel:
             return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
         if not self.finger_on:
             # the pulse was lost while the hand moved and the sensor still sees a finger: say so
-            moving = self.hrv.moving and reading.finger_on_dc is not False
-            return metrics.withheld(MOTION if moving else NO_FINGER)
+            if self.hrv.moving and reading.finger_on_dc is not False:
+                return metrics.withheld(MOTION)
+            return metrics.withheld(NO_PULSE if reading.finger_on_dc else NO_FINGER)
         if metrics.n_beats == 0 or (metrics.hr_reason is not None and settling):
             return metrics.withheld(SETTLING)
         if now_s - max(metrics.t_s, self.hrv.newest_beat_s) > STALE_AFTER_S:

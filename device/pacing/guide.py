@@ -78,8 +78,14 @@ class _Follower:
     """One person's following of the pacer, as judged from their breathing estimates."""
 
     who: str
-    following: bool = True
+    following: bool = True  # the glide goes on until estimates show otherwise
     mismatch_since_s: float | None = None
+    judged: bool = False  # has any estimate been judged yet (shown as unknown until then)?
+
+    @property
+    def shown(self) -> bool | None:
+        """Following as shown to people: None until a breathing estimate has been judged."""
+        return self.following if self.judged else None
 
 
 class PacerGuide:
@@ -105,13 +111,15 @@ class PacerGuide:
 
     @property
     def partner_following(self) -> bool | None:
-        """Is the partner following the pacer (None: no partner has joined)?"""
-        return None if self._partner is None else self._partner.following
+        """Is the partner following the pacer (None: no partner has joined, or none of their breathing
+        estimates has been judged yet)?"""
+        return None if self._partner is None else self._partner.shown
 
     @property
-    def person_following(self) -> bool:
-        """Is the person (sensor A) following, whatever the partner does?"""
-        return self._person.following
+    def person_following(self) -> bool | None:
+        """Is the person (sensor A) following, whatever the partner does (None: none of their breathing
+        estimates has been judged yet; the glide goes on meanwhile)?"""
+        return self._person.shown
 
     def join_partner(self) -> None:
         """A partner joins (together mode): from now on the glide waits while either does not follow."""
@@ -204,6 +212,7 @@ class PacerGuide:
         """Following = the estimate is within tolerance of some rate shown over the estimate's lag."""
         lo, hi = self._rates_shown(t_s - self.settings.estimate_lag_s, t_s)
         off_bpm = max(lo - measured_bpm, measured_bpm - hi, 0.0)
+        follower.judged = True
         if off_bpm <= self.settings.follow_tolerance_per_min:
             follower.mismatch_since_s = None
             if not follower.following:

@@ -20,7 +20,8 @@ mid-session), which makes it a together session: the partner gets their own seat
 with their own session number and summary, and the one pacer serves both (device/pacing/together.py). The
 partner's finger alone opens nothing here. Once together, either finger keeps the session going: one person
 lifting (or their sensor failing) leaves the other's session running; it pauses only when both have lifted.
-An assessment is one person's and takes no partner.
+A partner gone for good while it still settles leaves it the person's own. An assessment is one person's
+and takes no partner.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ class Session:
         self._held_off = False  # ended by a button: no new session until the finger lifts (or a press)
         self._since_s = 0.0  # when the current phase (or finger condition) started
         self._finger_off_since_s: float | None = None
+        self._partner_off_since_s: float | None = None  # the joined partner's finger off since (sensor B)
         self._good_since_s: float | None = None
         self._last_guide_s = -math.inf
         self._last_tick_s: float | None = None
@@ -268,6 +270,10 @@ class Session:
         # Once together, either finger keeps the session going (the quality is of a finger that is on).
         partner_on = self.partner is not None and partner is not None and partner.finger_on
         any_finger = finger_on or partner_on
+        if partner_on or self.partner is None:
+            self._partner_off_since_s = None
+        elif self._partner_off_since_s is None:
+            self._partner_off_since_s = now_s
         if partner_on and not finger_on:
             assert partner is not None
             quality = partner.quality
@@ -348,6 +354,9 @@ class Session:
             self.session_id = None
             self._enter(Phase.IDLE, now_s)
             return
+        if (self.partner is not None and self._partner_off_since_s is not None
+                and now_s - self._partner_off_since_s >= self._cfg.pause_after_finger_off_s):
+            self._partner_leaves(now_s)
         clean_s = 0.0 if self._good_since_s is None else now_s - self._good_since_s
         waited_s = now_s - self._since_s
         estimate_ready = metrics.breath_rate_bpm is not None
@@ -355,6 +364,20 @@ class Session:
                 estimate_ready or waited_s >= SETTLE_MAX_WAIT_FACTOR * self._cfg.settle_s) and not (
                 self._partner_estimate_awaited(now_s)):
             self._start_pacing(now_s, metrics.breath_rate_bpm)
+
+    def _partner_leaves(self, now_s: float) -> None:
+        """The partner's finger has been off (or sensor B lost) while the session settled, as long as lifts
+        the person's own session back to idle: they have left before anything was paced together, so the
+        session goes on as the person's own, toward their own resonance rate (a partner who joins again
+        later gets a new seat). Their seat had nothing to keep: no row is left for it (device/home/recorder.py
+        deletes a row whose session ended without a close)."""
+        assert self.partner is not None and self._stats is not None
+        log.info("session %d: the partner left while it settled (their session %d not kept); on alone",
+                 self.session_id, self.partner.session_id)
+        self._stats.together_with = None
+        self.partner = None
+        self._partner_off_since_s = None
+        self._show_together()
 
     def _partner_estimate_awaited(self, now_s: float) -> bool:
         """Together: the pacer starts where both can follow (between their own breathing rates), so settling

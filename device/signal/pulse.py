@@ -71,8 +71,8 @@ from device.signal.biquad import SideBySide, butter
 from device.signal.exact import median_nan
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_motion import MotionJudge
-from device.signal.pulse_peaks import N_RECENT, BeatPicker, PeakCandidate, SampleRing
-from device.signal.pulse_quality import BeatTemplate, periodicity, spectral_line
+from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
+from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ LOCK_OFF_COUNT = 2  # consecutive checks below LOCK_OFF before reporting stops
 # 10 let a wobble sinking into 25 samples/s white noise (whose in-band part is large) keep its lock
 # (tests/device/signal/test_pulse_faults.py, seeds 0-3); 5 does not, and was checked on the wobble family
 # at seeds 50-53 and on all CapnoBase records (both halves): it releases a real pulse only where it
-# collapses (a flat-line dropout and an artefact; README "No pulse, no beats").
+# collapses (a flat-line dropout and an artefact; docs/measurements.md, "No pulse, no beats").
 LEVEL_FALL = 5.0
 LEVEL_MEMORY_S = 30.0  # the reference level follows the signal with this time constant
 # Before a lock, a band-passed sample this many times the judged window's median magnitude is a burst
@@ -176,8 +176,18 @@ TIMING_SD_MAX_S = 0.03
 # spans many times its size. A window that is flat gives no lock; a beat whose raw samples are flat within
 # FLAT_SPAN_S of it is not one (a systolic upstroke takes 0.1-0.15 s, so even a pulse whose top is clipped
 # changes within it).
+# Flat between jumps is flat too. A level that jumps and then sits still (a square wave of any size: an ADC
+# swinging between its rails, a lamp or an indicator LED switching, a sensor stepping by a code) is periodic
+# and, band-passed, pulse-shaped, so it read as a rate (a rail-to-rail square wave at 2 Hz: 120/min). No
+# pulse changes that way: its upstroke takes 0.1-0.15 s, several samples even at 25 samples/s, and its
+# downslope longer. A jump is a run of at most JUMP_SAMPLES large differences (the sample in which the level
+# changed averages conversions from both sides of it, so a step shows as up to two); the samples are flat
+# between jumps when all their other differences add up to at most JUMP_SHARE of the jumps' (see _flat). A
+# window flat between jumps gives no lock (a beat's own half second is judged flat without them).
 FLAT_RELATIVE = 2e-5
 FLAT_SPAN_S = 0.25
+JUMP_SAMPLES = 2
+JUMP_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -241,10 +251,13 @@ class PulsePipeline:
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
         self._low_count = 0
         self._last_emitted = -1
+        self._last_time = -math.inf  # sub-sample index of the last beat reported: beat times only increase
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
         self._after_burst = False  # the band-passes were restarted after a burst since the last lock was made
+        self._bursts: deque[tuple[int, float]] = deque(maxlen=3)  # the last bursts' peaks (index, magnitude)
+        self._bursts_are_beats = False  # they recurred as beats: no more restarts in this stream
         self._acf_run = 0  # consecutive checks whose autocorrelation evidence agreed with the one before
         self._line_run = 0  # the same for the spectral-line evidence
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
@@ -468,7 +481,14 @@ class PulsePipeline:
         w = np.abs(self._judged.view(first, end))
         bar = BURST_RATIO * median_nan(w)  # np.median's number, without loading numpy.ma for its NaN check
         over = np.flatnonzero(w > bar)
-        if bar <= 0.0 or len(over) == 0:
+        if bar <= 0.0 or len(over) == 0 or self._bursts_are_beats:
+            return
+        group = over[: int(np.argmax(np.diff(np.r_[over, over[-1] + len(w)]) > MIN_LAG_S * self.fs_hz)) + 1]
+        peak = int(group[np.argmax(w[group])])
+        self._bursts.append((first + peak, float(w[peak])))
+        if _recurring(list(self._bursts), self.fs_hz):
+            self._bursts_are_beats = True  # each "burst" is a slow heart's narrow pulse: judged as one from now
+            log.debug("bursts recur as beats do: no more restarts")
             return
         cut = first + int(over[0]) + 1
         while True:
@@ -555,6 +575,8 @@ class PulsePipeline:
                 self._timing_sds.append(sd_s)
             if self._timing_sds and statistics.median(self._timing_sds) > TIMING_SD_MAX_S:
                 continue  # nobody could time this beat: it is not reported (and no rate rests on it)
+            if index <= self._last_time:
+                continue  # timed to the raw maximum of the beat already reported (two picks, one pulse)
             t = self._template
             first = max(peak.index - t.before, self._filtered.start)
             stop = min(peak.index + t.after + 1, self._filtered.end)
@@ -564,13 +586,14 @@ class PulsePipeline:
             quality = shape / (1.0 + (sd_s / TIMING_SD_REF_S) ** 2)
             self._qualities.append(quality)
             self._last_emitted = peak.index
+            self._last_time = index
             beats.append(Beat(index / self.fs_hz, quality, peak.amp))
 
     def _on_flat(self, index: int) -> bool:
         """The raw samples within FLAT_SPAN_S of `index` (those kept) do not change: no beat can be there."""
         half = max(1, round(FLAT_SPAN_S * self.fs_hz))
         lo, hi = max(index - half, self._raw.start), min(index + half + 1, self._raw.end)
-        return hi > lo and _flat(self._raw.view(lo, hi))
+        return hi > lo and _flat(self._raw.view(lo, hi), jumps=False)
 
     def _interval_samples(self) -> float:
         """The recent beat interval (the picker's, else the last periodicity check's, else 1 s), samples."""
@@ -591,12 +614,46 @@ class PulsePipeline:
         return PulseUpdate(beats, locked, quality, gaps, self._motion.take_spans())
 
 
-def _flat(raw: NDArray[np.float64]) -> bool:
-    """The samples span no more than FLAT_RELATIVE of their size (all equal, up to rounding)."""
+def _flat(raw: NDArray[np.float64], jumps: bool = True) -> bool:
+    """The samples are flat: they span no more than FLAT_RELATIVE of their size (all equal, up to rounding),
+    or (`jumps`) they are flat between jumps. A jump is a run of at most JUMP_SAMPLES differences over
+    JUMP_SHARE of the largest (and over the flat bar); flat between jumps means the other differences add up
+    to no more than JUMP_SHARE of the jumps' (a square wave of any size with a code or two of noise; a pulse
+    moves in many samples, and one spike beside it leaves most of the change outside jumps). A beat's half
+    second is judged without jumps: a clipped pulse at 25 samples/s can show its upstroke in two samples and
+    little else there."""
     if raw.size == 0:
         return True
-    top = float(np.abs(raw).max())
-    return float(raw.max() - raw.min()) <= FLAT_RELATIVE * top  # max - min: np.ptp's own steps
+    tol = FLAT_RELATIVE * float(np.abs(raw).max())
+    if float(raw.max() - raw.min()) <= tol:  # max - min: np.ptp's own steps
+        return True
+    if not jumps:
+        return False
+    change = np.abs(raw[1:] - raw[:-1])
+    big = change > max(tol, JUMP_SHARE * float(change.max()))
+    run = big[: big.size - JUMP_SAMPLES].copy()
+    for shift in range(1, JUMP_SAMPLES + 1):
+        run &= big[shift: big.size - JUMP_SAMPLES + shift]
+    if run.any():  # a change over more samples than a jump takes
+        return False
+    return float(change[~big].sum()) <= JUMP_SHARE * float(change[big].sum())
+
+
+def _recurring(bursts: list[tuple[int, float]], fs_hz: float) -> bool:
+    """The last three bursts (sample index of each one's peak, its band-passed magnitude) recur as a heart's
+    beats do: each at least AMP_FRACTION as tall as the tallest (the picker's own bar for a beat), at
+    intervals of MIN_LAG_S..MAX_LAG_S that agree within INTERVAL_AGREEMENT. A slow heart's narrow pulse
+    (30/min with a 40-60 ms upstroke, a long flat diastole) stands more than BURST_RATIO times the window's
+    median magnitude on every beat: it was restarted after on every beat and never locked. A burst (a step,
+    a jolt, a settling finger) does not recur so."""
+    if len(bursts) < 3:
+        return False
+    (a, ha), (b, hb), (c, hc) = bursts[-3:]
+    if min(ha, hb, hc) < AMP_FRACTION * max(ha, hb, hc):
+        return False
+    first_s, second_s = (b - a) / fs_hz, (c - b) / fs_hz
+    return (min(first_s, second_s) >= MIN_LAG_S and max(first_s, second_s) <= MAX_LAG_S
+            and abs(first_s - second_s) <= INTERVAL_AGREEMENT * max(first_s, second_s))
 
 
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:

@@ -30,7 +30,7 @@ from tests.device.signal.synthetic_ppg import phone_camera_ppg, rsa_beat_times, 
 
 NOT_FIXED = pytest.mark.xfail(strict=True, raises=AssertionError,
                               reason="issue 7 fault 3, a tall diastolic wave at half the interval on camera pulses: "
-                              "not fixed (README, 'A tall diastolic wave')")
+                              "not fixed (docs/measurements.md, 'A tall diastolic wave')")
 
 
 def _read_bpm(hr_bpm: float, share: float, delay_s: float, fs_hz: float, seed: int,
@@ -161,7 +161,7 @@ def test_a_narrow_tall_wave_near_half_the_interval_does_not_double(fs_hz: float,
     if (hr_bpm, fs_hz) != (40.0, 50.0):
         request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError,
                                               reason="issue 7 fault 3, a narrow wave 0.6-0.8 tall near half the "
-                                              "interval: not fixed (README, 'A tall diastolic wave')"))
+                                              "interval: not fixed (docs/measurements.md, 'A tall diastolic wave')"))
     ppg, truth = narrow_wave_ppg(hr_bpm, fs_hz, share, delay_s, 45.0, seed=2)
     beats = detect_beats(ppg, fs_hz)
     true_bpm = 60.0 / float(np.median(np.diff(truth)))

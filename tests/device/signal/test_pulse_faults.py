@@ -160,7 +160,7 @@ def test_noise_of_any_colour_gives_no_beats(fs_hz: int, alpha: float, seed: int)
 
     Seeds 0-3 were among those looked at while SLOPE_LOCK_ON and SLOPE_CONFIRM were chosen, so this pins
     those choices only; on unseen seeds brown noise and drift still give beats now and then
-    (bench/bench_no_pulse.py --first-seed 200, README "No pulse, no beats").
+    (bench/bench_no_pulse.py --first-seed 200, docs/measurements.md, "No pulse, no beats").
     """
     assert len(detect_beats(power_law_noise(90 * fs_hz, alpha, seed), fs_hz)) == 0
 
@@ -169,7 +169,8 @@ def test_noise_of_any_colour_gives_no_beats(fs_hz: int, alpha: float, seed: int)
     ("brown", 104), ("brown", 114),
     pytest.param("drift", 102, marks=pytest.mark.xfail(
         strict=True, raises=AssertionError, reason="issue 7 fault 4 not fixed for every input: this "
-        "drift passes the lock, its confirmation and the keep check by chance (README, 'No pulse, no beats')"))])
+        "drift passes the lock, its confirmation and the keep check by chance "
+        "(docs/measurements.md, 'No pulse, no beats')"))])
 def test_unseen_brown_noise_and_drift_give_no_beats(kind: str, seed: int) -> None:
     """Seeds once unseen (bench/bench_no_pulse.py --first-seed 100) that gave beats before the lock was
     confirmed and re-judged (device/signal/pulse.py); looked at since, so the held-out figure is

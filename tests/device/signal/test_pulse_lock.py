@@ -35,7 +35,8 @@ NOISE_SD = 0.3
 RELEASE_WITHIN_S = PERIODICITY_WINDOW_S + LOCK_OFF_COUNT * PERIODICITY_EVERY_S
 NOT_FIXED = pytest.mark.xfail(strict=True, raises=AssertionError,
                               reason="issue 7 fault 4, not fixed for every member: after the release the "
-                              "noise locks again by chance, or keeps the lock (README, 'No pulse, no beats')")
+                              "noise locks again by chance, or keeps the lock "
+                              "(docs/measurements.md, 'No pulse, no beats')")
 # (fs_hz, alpha, f_hz, tau_s) of the family (seed 0) that still give a beat later than RELEASE_WITHIN_S
 # ((50, 1.0, 2.5, 1.0) and (100, 0.0, 2.5, 1.0) pass since a burst before a lock restarts the band-passes
 # and the next lock needs one more agreeing check: the wobble is such a burst)

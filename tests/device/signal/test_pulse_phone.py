@@ -4,7 +4,7 @@ A phone camera's auto-exposure and a settling finger put a one-off burst many pu
 the first seconds. It fills the periodicity window for its whole 6 s and the ringing band-pass after it,
 so a 10 s record with a 1.5 s exposure step gives no heart rate at all (bench/bench_phone_lock.py:
 coverage 0.00 of 48 such records) until both band-passes were restarted after a burst found before a
-lock (device/signal/pulse.py, BURST_RATIO; README, "Records that open with a burst"; the ways a first fix
+lock (device/signal/pulse.py, BURST_RATIO; docs/measurements.md, "Records that open with a burst"; the ways a first fix
 of this kind broke are tried in test_pulse_burst.py). Generated records with known beats
 (tests/device/signal/synthetic_ppg.py
 `phone_camera_ppg`: irregular camera frames resampled to 30 Hz).
@@ -20,7 +20,8 @@ from device.signal.pulse import detect_beats
 from tests.device.signal.synthetic_ppg import phone_camera_ppg, power_law_noise
 
 FS_HZ = 30.0
-NOT_FIXED = "issue 7: a ramp start leaves a 10 s record too little time (README, 'Records that open with a burst')"
+NOT_FIXED = ("issue 7: a ramp start leaves a 10 s record too little time "
+             "(docs/measurements.md, 'Records that open with a burst')")
 
 
 @pytest.mark.parametrize("hr_bpm", [60, 106, 150])

@@ -125,6 +125,53 @@ def test_a_level_flickering_by_a_code_or_two_gives_no_beats(fs_hz: int) -> None:
     assert len(detect_beats(100000.0 + ((t_s * 1.2) % 1.0 < 0.5), fs_hz)) == 0  # a square wave one code tall
 
 
+def _square_wave(fs_hz: int, n: int, rate_hz: float, low: float, high: float, duty: float, noise: float,
+                 seed: int) -> NDArray[np.float64]:
+    """A level switching between `low` and `high` at `rate_hz`, sampled as the MAX30102 samples: each sample
+    is the mean of 8 conversions across its period, so an edge inside a sample gives one value between the
+    levels; `noise` codes of noise, whole codes where the levels are ADC codes."""
+    rng = np.random.default_rng(seed)
+    phase = rng.uniform()
+    conversions = (np.arange(n * 8) + 0.5) / (8 * fs_hz)
+    level = np.where((conversions * rate_hz + phase) % 1.0 < duty, high, low).reshape(n, 8).mean(axis=1)
+    x = level + rng.normal(0.0, noise, n) if noise else level
+    return np.round(x) if abs(high) >= 1000 else x
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize(("low", "high"), [(0.0, FULL_SCALE), (90000.0, 110000.0), (100000.0, 100400.0),
+                                           (-1.0, 1.0)])
+def test_a_level_that_jumps_and_sits_still_gives_no_beats(fs_hz: int, low: float, high: float) -> None:
+    """A square wave of any size (an ADC swinging between its rails, a lamp or an indicator LED switching near
+    the sensor) at 0.6-3 Hz, each level held at least 0.15 s (four samples at 25/s: a level held for a sample
+    or two cannot be told from a fast upstroke), sampled with an edge inside a sample and with a code of
+    noise: periodic and, band-passed, pulse-shaped, it read as a rate (rail to rail at 2 Hz: 120/min, a
+    fresh-clone tester), at every size. No pulse jumps and then sits still, so no beats."""
+    n = 60 * fs_hz
+    rng = np.random.default_rng(fs_hz)
+    for seed in range(6):
+        rate_hz = rng.uniform(0.6, 3.0)
+        duty = rng.uniform(0.15 * rate_hz, 1.0 - 0.15 * rate_hz)
+        noise = 0.7 if seed % 2 and high >= 1000 else 0.0
+        x = _square_wave(fs_hz, n, rate_hz, low, high, duty, noise, seed)
+        assert len(detect_beats(x, fs_hz)) == 0, (rate_hz, duty, noise)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+def test_a_pulse_beside_jumps_keeps_its_beats(fs_hz: int) -> None:
+    """Jumps in a window are taken out only to see whether anything else changes: a pulse with an exposure
+    step or a switching lamp on top of it (steps a pulse height tall every 5 s) keeps its rate."""
+    duration_s = 90.0
+    beats = rsa_beat_times(duration_s, hr_bpm=72.0, swing_bpm=2.0)
+    n = round(duration_s * fs_hz)
+    t_s = np.arange(n) / fs_hz
+    x = 100000.0 + 50.0 * synthetic_ppg(beats, fs_hz, duration_s, noise=0.01) + 50.0 * ((t_s // 5.0) % 2)
+    got = detect_beats(x, fs_hz)
+    late = got[got > 20.0]
+    assert len(late) > 0.9 * np.count_nonzero(beats > 20.0)
+    assert 60.0 / np.median(np.diff(late)) == pytest.approx(72.0, abs=3.0)
+
+
 @pytest.mark.parametrize("fs_hz", [25, 100])
 @pytest.mark.parametrize("depth", [2e-4, 5e-4])
 def test_a_shallow_pulse_on_a_high_level_keeps_its_rate(fs_hz: int, depth: float) -> None:

@@ -78,3 +78,32 @@ def test_a_partner_back_after_a_short_lift_who_was_not_following_is_waited_for_a
     back = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S + 15.0]
     assert all(p["partner"]["following"] is not True for p in back)
     assert back[-1]["pacer_rate_per_min"] > rate_before - 1.0  # held, not glided away for one who never follows
+
+
+@pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
+def test_a_partner_who_leaves_while_the_session_settles_leaves_it_the_persons_own(how: str) -> None:
+    """B joins as the session opens and goes for good before pacing starts (a tester: the session was still
+    paced together toward the mean of both resonance rates, with a row for B at 0 s paced). Now A's session
+    goes on as A's own, toward A's resonance rate, and B's seat is gone."""
+    config = load_config(overrides={"night": {"enabled": False}, "metrics": {"period_s": 5.0},
+                                    "sim": {"seed": 1, "people": 2}})
+    world = build_sim_world(config, silent=True)
+    recorder = RecordingPublisher()
+    glimmer = build_device(config, world.hardware, [recorder])
+    glimmer.run(until_s=14.0)
+    assert glimmer.session.phase.value == "settling" and glimmer.session.together  # B has joined
+    if how == "lifted":
+        world.partner.lift_finger(15.0, 1e6)
+    else:
+        world.partner_chip.vanish(1e6)
+    glimmer.run(until_s=240.0)
+    late = [p for p in recorder.metrics_payloads if p["t_s"] > 200.0]
+    assert late and all(p["session_state"] == "pacing" for p in late)
+    assert not glimmer.session.together
+    assert glimmer.session.target_rate_bpm == pytest.approx(config.pacer.resonance_rate_per_min)  # A's own
+    assert all(p["partner"]["session"] is None and p["together"] is False for p in late)
+    assert all(p["pacer_target_per_min"] == pytest.approx(config.pacer.resonance_rate_per_min) for p in late)
+    summary = glimmer.session.close(glimmer.clock.now_s())
+    glimmer.close()
+    assert summary is not None and summary["together_with"] is None
+    assert glimmer.session.last_partner_summary is None
