@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from device.signal.hrv import HrvMetrics, HrvTracker
+from device.signal.hrv import MOTION, HrvMetrics, HrvTracker
 from device.signal.pulse import Beat, PulsePipeline
 from drivers.pulse_sensor import PulseSensor, SensorReading
 
@@ -97,6 +97,9 @@ class SensorChannel:
             for start_s, end_s in update.gaps:
                 self.hrv.add_gap(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
                 self._hrv_stale = True
+            for start_s, end_s in update.motion:  # a moving hand (device/signal/pulse_motion.py)
+                self.hrv.add_motion(clock.time_of(start_s * fs_hz), clock.time_of(end_s * fs_hz))
+                self._hrv_stale = True
             if update.beats:
                 stamped = [replace(b, t_s=clock.time_of(b.t_s * fs_hz)) for b in update.beats]
                 self.hrv.add_beats(stamped)
@@ -127,6 +130,9 @@ class SensorChannel:
         if reading is None or reading.status != "ok":
             return metrics.withheld(SENSOR_LOST if reading is not None and reading.status == "lost" else SETTLING)
         if not self.finger_on:
+            # the pulse was lost while the hand moved and the sensor still sees a finger: say so
+            if self.hrv.moving and reading.finger_on_dc is not False:
+                return metrics.withheld(MOTION)
             return metrics.withheld(NO_PULSE if reading.finger_on_dc else NO_FINGER)
         if metrics.n_beats == 0 or (metrics.hr_reason is not None and settling):
             return metrics.withheld(SETTLING)

@@ -9,8 +9,9 @@ wrecks a minute of HRV. Time-domain definitions follow the Task Force of the ESC
 doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/signal/coherence.py.
 
 Figures are withheld (None, with a reason) when the beats behind them would not support them: too few
-intervals, beats timed poorly, too many intervals needing correction, or an irregular rhythm (heart
-rate is still given on the last two). The newest CONFIRM_INTERVALS intervals enter the HRV figures
+intervals, beats timed poorly, too many intervals needing correction, an irregular rhythm (heart
+rate is still given on the last two), or a moving hand (motion spans from the pulse pipeline: see
+MOTION_CLEAR_INTERVALS). The newest CONFIRM_INTERVALS intervals enter the HRV figures
 only once a later beat has let the correction check them.
 """
 
@@ -37,7 +38,7 @@ from device.signal.intervals import (
     broken_before,
     stretches,
 )
-from device.signal.pulse import Beat
+from device.signal.pulse import INTERVAL_AGREEMENT, Beat
 from device.signal.pulse_peaks import AMP_FRACTION
 
 __all__ = [
@@ -65,6 +66,18 @@ MIN_IBI_S = 0.25  # 240 beats/min: sizes the bounded beat buffer
 BREATH_MIN_SPAN_S = 30.0  # beats needed before a breathing rate is estimated
 BREATH_AGREE_PER_MIN = 1.5  # heart-rate and amplitude rhythms this close: one breathing rate
 NN50_MS = 50.0
+# Motion (spans from the pulse pipeline, device/signal/pulse_motion.py; HrvTracker.add_motion). Beats near a
+# moving hand may be the hand's: part of the motion stays under the pipeline's bar and passes as beats. From a
+# span on (until a regular window of beats follows it, or it has left the window and the window passes every
+# HRV check), the figures rest on the regular tail: the beats after the last span from which on every
+# interval is within the lock's own INTERVAL_AGREEMENT of the one before (a pulse's intervals vary smoothly, a
+# hand's picks mostly do not), once it holds MOTION_CLEAR_INTERVALS intervals (about 5 s at 67/min); HRV
+# leaves out those first intervals (beats the band-pass still times on the motion's tail) and also needs the
+# whole window to pass its checks. Before that every figure is withheld (reason MOTION). Brief motion (spans
+# covering under MOTION_SUSTAINED_S of the window) keeps the heart rate of the whole window, less the
+# intervals touching a span: a few beats cannot move a median. Both numbers: docs/signal_thresholds.md.
+MOTION_CLEAR_INTERVALS = 5
+MOTION_SUSTAINED_S = 6.0
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
 INSUFFICIENT_BEATS = "insufficient_beats"
@@ -72,6 +85,7 @@ LOW_QUALITY = "low_quality"
 FREQUENT_ARTIFACTS = "frequent_artifacts"
 IRREGULAR_RHYTHM = "irregular_rhythm"
 WEAK_BEAT = "weak_beat"
+MOTION = "motion"  # a moving hand: no regular run of beats since the last motion span (see MOTION_CLEAR_INTERVALS)
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,7 @@ class HrvTracker:
         self._qualities: deque[float] = deque(maxlen=size)
         self._amplitudes: deque[float] = deque(maxlen=size)
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
+        self._motion: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
 
     def reset(self) -> None:
@@ -154,6 +169,9 @@ class HrvTracker:
         self._qualities.clear()
         self._amplitudes.clear()
         self._gaps.clear()
+        self._motion.clear()
+        self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
+        self._sustained = False  # since then, spans have covered MOTION_SUSTAINED_S of a window
         self._coherence: float | None = None
         self._coherence_due_s: float | None = None
         self._cached: HrvMetrics | None = None
@@ -173,6 +191,26 @@ class HrvTracker:
         self._gaps.append((float(start_s), float(end_s)))
         self._cached = None
 
+    @property
+    def moving(self) -> bool:
+        """A motion span has come and no regular window of beats has followed it yet (see _compute)."""
+        return self._motion_end is not None
+
+    def add_motion(self, start_s: float, end_s: float) -> None:
+        """The pulse pipeline judged start_s..end_s (sensor time) moving (PulseUpdate.motion): no interval
+        spans it, and the figures after it rest on a regular run of beats after it (MOTION_CLEAR_INTERVALS).
+        Overlapping spans are merged. Counted in artifact_pct as the intervals it covers."""
+        if end_s < start_s:
+            raise InputError(f"motion span ends ({end_s} s) before it starts ({start_s} s)")
+        if self._motion and start_s <= self._motion[-1][1]:
+            first, last = self._motion.pop()
+            start_s, end_s = min(first, start_s), max(last, end_s)
+        self._motion.append((float(start_s), float(end_s)))
+        self._motion_end = max(end_s, self._motion_end if self._motion_end is not None else -math.inf)
+        moving_s = sum(max(0.0, b - max(a, end_s - self.window_s)) for a, b in self._motion)
+        self._sustained = self._sustained or moving_s >= MOTION_SUSTAINED_S
+        self._cached = None
+
     def add_beats(self, beats: Sequence[Beat]) -> None:
         """Add beats in time order (a beat not after the newest is ignored)."""
         for beat in beats:
@@ -189,16 +227,18 @@ class HrvTracker:
             self._amplitudes.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
+        while self._motion and self._times and self._motion[0][1] < self._times[0]:
+            self._motion.popleft()
         self._update_coherence()
 
     def _stretches(self, span_s: float) -> Stretches:
         """The corrected intervals of the last `span_s`; the correction of the beats held is computed once
         for both windows (coherence and figures) until a beat or gap changes them."""
         key = (len(self._times), self._times[0] if self._times else 0.0, self._times[-1] if self._times else 0.0,
-               tuple(self._gaps))
+               tuple(self._gaps), tuple(self._motion))
         if self._corrected_key != key:
             times = np.fromiter(self._times, dtype=float)
-            self._corrected_all = stretches(times, list(self._gaps))
+            self._corrected_all = stretches(times, [*self._gaps, *self._motion])
             self._corrected_key = key
         return self._corrected_all.last(span_s)
 
@@ -216,6 +256,9 @@ class HrvTracker:
         covered_s = float(window.ibi_ms.sum()) / 1000.0
         if len(window.ibi_ms) < HRV_MIN_INTERVALS or covered_s < COHERENCE_MIN_COVER * self.coherence_window_s:
             self._coherence = None  # too much of the window lost: no spectrum to trust
+            return
+        if self._motion_end is not None and self._motion_end > newest - self.coherence_window_s:
+            self._coherence = None  # beats near a moving hand may be the hand's
             return
         self._coherence, _ = coherence_ratio(window.ends_s, window.ibi_ms)
 
@@ -239,7 +282,55 @@ class HrvTracker:
 
     def _compute(self) -> HrvMetrics:
         newest = self._times[-1] if self._times else 0.0
-        window = self._stretches(self.window_s)
+        if self._motion_end is None:
+            return self._compute_window(newest, self.window_s)
+        times = np.fromiter(self._times, dtype=float)
+        broken = broken_before(times, [*self._gaps, *self._motion])
+        first = _regular_tail(times, broken, len(times) - 1)
+        whole = self._compute_window(newest, self.window_s)
+        if (newest - times[first] >= self.window_s and times[first] > self._motion_end) or (
+                self._motion_end <= newest - self.window_s and whole.hrv_reason is None):
+            # regular for a whole window since the motion, or the last span has left the window and the
+            # window's beats pass every check HRV makes (no run of extra beats, none timed poorly): as if none
+            self._motion_end, self._sustained = None, False
+            return whole
+        if len(times) - 1 - first >= MOTION_CLEAR_INTERVALS and times[first] >= self._motion_end:
+            # the figures rest on the regular tail after the last span only
+            rate = self._compute_window(newest, newest - times[first] - 1e-6)
+            # HRV leaves out the run's first intervals: beats the band-pass still times on the motion's tail
+            settled = self._compute_window(newest, newest - times[first + MOTION_CLEAR_INTERVALS] - 1e-6)
+            metrics = replace(settled, hr_bpm=rate.hr_bpm, hr_reason=rate.hr_reason, n_beats=rate.n_beats)
+        else:
+            metrics = self._withheld_motion(times)
+        if metrics.hrv_reason is None and whole.hrv_reason is not None:
+            # the window as a whole would not support HRV (a weak beat, poor timing, ...): neither does its tail
+            metrics = replace(metrics.withheld(whole.hrv_reason), hr_bpm=metrics.hr_bpm, hr_reason=metrics.hr_reason)
+        if not self._sustained:
+            # brief motion: its few beats cannot move a median, so heart rate stands on the whole window (less
+            # the intervals touching a span, with the time of its newest beat); HRV still on the regular tail
+            metrics = replace(metrics, t_s=whole.t_s, hr_bpm=whole.hr_bpm, hr_reason=whole.hr_reason,
+                              n_beats=whole.n_beats)
+        return self._with_motion_share(metrics, newest)
+
+    def _withheld_motion(self, times: NDArray[np.float64]) -> HrvMetrics:
+        """Every figure withheld (MOTION), counting the beats held in the window."""
+        newest = float(times[-1])
+        held = int(np.count_nonzero(times > newest - self.window_s))
+        return HrvMetrics(newest, None, None, None, None, None, None, None, None, held, 0.0, MOTION, MOTION)
+
+    def _with_motion_share(self, metrics: HrvMetrics, newest: float) -> HrvMetrics:
+        """artifact_pct with the intervals the motion spans in the window cover counted as corrected."""
+        window_start = newest - self.window_s
+        moving_s = sum(max(0.0, min(end, newest) - max(start, window_start)) for start, end in self._motion)
+        ibi_s = 60.0 / metrics.hr_bpm if metrics.hr_bpm else 1.0
+        lost = moving_s / ibi_s  # intervals the spans cover
+        counted = max(metrics.n_beats - 1, 0)
+        share = (metrics.artifact_pct / 100.0 * counted + lost) / max(counted + lost, 1e-9)
+        return replace(metrics, artifact_pct=100.0 * share)
+
+    def _compute_window(self, newest: float, window_s: float) -> HrvMetrics:
+        """The figures over the intervals ending within `window_s` of the newest beat."""
+        window = self._stretches(window_s)
         n = len(window.ibi_ms)
         if n < HR_MIN_INTERVALS:
             return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1 if n else len(self._times),
@@ -248,7 +339,7 @@ class HrvTracker:
         quality = exact.median_nan(np.asarray(qualities, dtype=float))
         times = np.fromiter(self._times, dtype=float)
         amplitudes = np.fromiter(self._amplitudes, dtype=float)
-        recent = times > times[-1] - self.window_s
+        recent = times > times[-1] - window_s
         hr_bpm = self._heart_rate(window, times, recent)
         share = artifact_share(window.labels)
         checked = _drop_newest(window, CONFIRM_INTERVALS)
@@ -286,7 +377,7 @@ class HrvTracker:
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
         A). The corrected intervals' median when too few measured ones are left. `times`: the beats held
         (s), `recent`: which of them lie within window_s of the newest."""
-        keep = ~broken_before(times, list(self._gaps))
+        keep = ~broken_before(times, [*self._gaps, *self._motion])
         keep &= recent
         measured = (times[1:] - times[:-1])[keep[1:]]
         if len(measured) < HR_MIN_INTERVALS:
@@ -345,6 +436,20 @@ class HrvTracker:
         return rate, confidence, hr_swing_bpm(window.ends_s, 60000.0 / window.ibi_ms, rate)
 
 
+def _regular_tail(times: NDArray[np.float64], broken: NDArray[np.bool_], last: int) -> int:
+    """Index of the first beat of the regular run ending at beat `last`: going back from it, every interval
+    unbroken (`broken`: broken_before's) and within INTERVAL_AGREEMENT of the one before it. `last` when
+    the interval ending at it is broken."""
+    first = last
+    while first >= 1 and not broken[first]:
+        if first >= 2 and not broken[first - 1]:
+            ratio = (times[first] - times[first - 1]) / (times[first - 1] - times[first - 2])
+            if abs(ratio - 1.0) > INTERVAL_AGREEMENT:
+                return first - 1
+        first -= 1
+    return first
+
+
 def _drop_newest(window: Stretches, count: int) -> Stretches:
     """The window without its newest `count` intervals (not yet checked by the correction)."""
     keep = max(0, len(window.ibi_ms) - count)
@@ -354,12 +459,14 @@ def _drop_newest(window: Stretches, count: int) -> Stretches:
 def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None,
                 gaps: Sequence[tuple[float, float]] = (),
                 amplitudes: NDArray[np.float64] | None = None,
-                qualities: NDArray[np.float64] | None = None) -> HrvMetrics:
+                qualities: NDArray[np.float64] | None = None,
+                motion: Sequence[tuple[float, float]] = ()) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
-    signal. amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which
-    leaves the breathing rate to the heart-rate rhythm alone). Raises InputError on non-increasing or
+    signal; motion: spans the pulse pipeline judged moving (PulseUpdate.motion), in time order.
+    amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which leaves the
+    breathing rate to the heart-rate rhythm alone). Raises InputError on non-increasing or
     non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
@@ -373,5 +480,7 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
+    for start_s, end_s in motion:
+        tracker.add_motion(start_s, end_s)
     tracker.add_beats([Beat(float(x), float(q), float(a)) for x, q, a in zip(t, qual, amp, strict=True)])
     return tracker.metrics()

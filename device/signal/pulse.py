@@ -40,6 +40,12 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
    quality, and finger presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 
+Motion: each beat's interval, and the last interval of a periodicity check whose window has lost the
+pulse's rhythm, is judged against the pulse's own band-passed RMS (device/signal/pulse_motion.py); where
+it is MOTION_RATIO times that, a motion span is reported (`PulseUpdate.motion`, sensor seconds). Beats are
+not dropped for it (dropping them cost real recordings true beats); the HRV tracker keeps intervals across
+a span out and rests its figures after one on a regular run of beats (device/signal/hrv.py).
+
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices (a stalled loop, a sensor restarted
 after a few I2C errors) is bridged, so a glitch costs no re-lock: the fill repeats the last beat
 interval's raw samples (linear when no interval is known), so the filters and the periodicity check run
@@ -64,6 +70,7 @@ from device.errors import InputError
 from device.signal.biquad import SideBySide, butter
 from device.signal.exact import median_nan
 from device.signal.peak_timing import PeakTimer
+from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line
 
@@ -200,6 +207,8 @@ class PulseUpdate:
     finger_on: bool  # a pulse is being tracked (and the driver's DC verdict, when given, agrees)
     quality: float  # rolling signal quality 0..1
     gaps: tuple[tuple[float, float], ...] = ()  # (start_s, end_s) of samples found lost in this chunk
+    # (start_s, end_s) judged moving (device/signal/pulse_motion.py); its beats are reported, flagged by it
+    motion: tuple[tuple[float, float], ...] = ()
 
 
 class PulsePipeline:
@@ -225,6 +234,7 @@ class PulsePipeline:
         self._template = BeatTemplate(fs_hz)
         self._timer = PeakTimer(fs_hz)
         self._gaps: list[tuple[float, float]] = []  # found lost, not yet reported (survives reset)
+        self._motion = MotionJudge(fs_hz, INTERVAL_AGREEMENT)  # its spans not yet reported survive reset
         self.reset()
 
     def reset(self) -> None:
@@ -257,6 +267,7 @@ class PulsePipeline:
         self._delays: deque[float] = deque(maxlen=N_RECENT)  # band-passed peak minus raw peak, samples
         self._template.reset()
         self._timer.reset()
+        self._motion.reset()
 
     @property
     def locked(self) -> bool:
@@ -404,6 +415,8 @@ class PulsePipeline:
         else:
             strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window, needs_slope)
         self._periodicity = strength
+        if strength < LOCK_ON:  # a window that still shows the pulse's rhythm is the pulse
+            self._motion.judge_window(self._filtered, end - self._interval_samples(), end)
         previous_s, self._interval_s = self._interval_s, interval_s if acf_ok else 0.0
         previous_line_s, self._line_period_s = self._line_period_s, line_period_s
         self._acf_run = self._acf_run + 1 if acf_ok and _agree(interval_s, previous_s) else 0
@@ -545,6 +558,10 @@ class PulsePipeline:
                 continue
             if self._touches_bridge(peak.index) or self._on_flat(peak.index):
                 continue
+            # a beat inside a motion span is reported with the span (PulseUpdate.motion), which keeps the
+            # intervals to and from it out of the figures; dropping it here cost real recordings true beats
+            self._motion.judge_beat(self._filtered, self._template, peak.index, self._interval_samples(),
+                                    self._timer.reach_after, peak.amp, peak.slope)
             timing = self._timer.time_peak(self._raw, peak)
             if timing is None:
                 if peak.recovered:  # a weak maximum with no raw peak to show for it: not a beat
@@ -578,6 +595,12 @@ class PulsePipeline:
         lo, hi = max(index - half, self._raw.start), min(index + half + 1, self._raw.end)
         return hi > lo and _flat(self._raw.view(lo, hi), jumps=False)
 
+    def _interval_samples(self) -> float:
+        """The recent beat interval (the picker's, else the last periodicity check's, else 1 s), samples."""
+        if self._picker is not None:
+            return self._picker.ibi_ref_samples
+        return (self._interval_s or 1.0) * self.fs_hz
+
     def _touches_bridge(self, index: int) -> bool:
         lo, hi = index - self._timer.reach_before, index + self._timer.reach_after
         return any(a < hi and lo < b for a, b in self._bridged)
@@ -588,7 +611,7 @@ class PulsePipeline:
         if locked and self._qualities:
             quality = min(self._periodicity, sum(self._qualities) / len(self._qualities))
         gaps, self._gaps = tuple(self._gaps), []
-        return PulseUpdate(beats, locked, quality, gaps)
+        return PulseUpdate(beats, locked, quality, gaps, self._motion.take_spans())
 
 
 def _flat(raw: NDArray[np.float64], jumps: bool = True) -> bool:

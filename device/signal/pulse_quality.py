@@ -134,6 +134,16 @@ class BeatTemplate:
         self._template = None
         self._misses = 0
 
+    def correlation(self, waveform: NDArray[np.float64]) -> float | None:
+        """Correlation of a full-length beat waveform with the template, without learning from it (None
+        when there is no template yet, or the waveform is not full-length or is flat)."""
+        if self._template is None or len(waveform) != len(self._template):
+            return None
+        mean, std = mean_std(waveform)
+        if std <= 0.0:
+            return None
+        return float(np.dot((waveform - mean) / std, self._template) / len(waveform))
+
     def score(self, waveform: NDArray[np.float64], offset: int, amp: float, amp_ref: float) -> float:
         """Quality 0..1 of a beat from its band-passed waveform and amplitude.
 
