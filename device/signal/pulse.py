@@ -617,11 +617,11 @@ class PulsePipeline:
 def _flat(raw: NDArray[np.float64], jumps: bool = True) -> bool:
     """The samples are flat: they span no more than FLAT_RELATIVE of their size (all equal, up to rounding),
     or (`jumps`) they are flat between jumps. A jump is a run of at most JUMP_SAMPLES differences over
-    JUMP_SHARE of the largest (and over the flat bar); flat between jumps means the other differences add up
-    to no more than JUMP_SHARE of the jumps' (a square wave of any size with a code or two of noise; a pulse
-    moves in many samples, and one spike beside it leaves most of the change outside jumps). A beat's half
-    second is judged without jumps: a clipped pulse at 25 samples/s can show its upstroke in two samples and
-    little else there."""
+    JUMP_SHARE of the largest (and over the flat bar). Flat between jumps: within the stretches between
+    jumps the samples vary about their stretch's mean no more than from one sample to the next, i.e. they
+    hold nothing but sample-to-sample noise (a square wave of any size, with or without a code or two of
+    noise); a pulse, or a drift, varies far more slowly than that. A beat's half second is judged without
+    jumps: a clipped pulse at 25 samples/s can show its upstroke in two samples and little else there."""
     if raw.size == 0:
         return True
     tol = FLAT_RELATIVE * float(np.abs(raw).max())
@@ -629,14 +629,22 @@ def _flat(raw: NDArray[np.float64], jumps: bool = True) -> bool:
         return True
     if not jumps:
         return False
-    change = np.abs(raw[1:] - raw[:-1])
-    big = change > max(tol, JUMP_SHARE * float(change.max()))
+    change = raw[1:] - raw[:-1]
+    size = np.abs(change)
+    big = size > max(tol, JUMP_SHARE * float(size.max()))
     run = big[: big.size - JUMP_SAMPLES].copy()
     for shift in range(1, JUMP_SAMPLES + 1):
         run &= big[shift: big.size - JUMP_SAMPLES + shift]
     if run.any():  # a change over more samples than a jump takes
         return False
-    return float(change[~big].sum()) <= JUMP_SHARE * float(change[big].sum())
+    small = change[~big]
+    if small.size == 0:
+        return True
+    stretch = np.concatenate(([0], np.cumsum(big)))  # which stretch between jumps each sample is in
+    centred = raw - raw[0]
+    means = np.bincount(stretch, centred) / np.bincount(stretch)
+    within = centred - means[stretch]
+    return float(np.dot(within, within)) / raw.size <= float(np.dot(small, small)) / small.size
 
 
 def _recurring(bursts: list[tuple[int, float]], fs_hz: float) -> bool:
