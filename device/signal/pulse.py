@@ -133,6 +133,7 @@ LEVEL_MEMORY_S = 30.0  # the reference level follows the signal with this time c
 # BUT PPG half-A records' heart rate (12 -> 9 of 14) and the generated ramp starts (0.79 -> 0.38 given);
 # 10 and 20 gave the same figures; 10 keeps bursts down to 10 pulse heights caught.
 BURST_RATIO = 10.0
+RECUR_MULTIPLE = 4  # bursts at most this many of the autocorrelation's intervals apart can be one rhythm's beats
 # ... and the next lock needs this many more agreeing checks: the restart is a stream's start (a short
 # window on fresh filters, where chance locks on coloured noise are likeliest), and without it noise with a
 # burst locked more often than before (the burst had hidden those first seconds; bench/bench_burst.py).
@@ -486,7 +487,7 @@ class PulsePipeline:
         group = over[: int(np.argmax(np.diff(np.r_[over, over[-1] + len(w)]) > MIN_LAG_S * self.fs_hz)) + 1]
         peak = int(group[np.argmax(w[group])])
         self._bursts.append((first + peak, float(w[peak])))
-        if _recurring(list(self._bursts), self.fs_hz):
+        if _recurring(list(self._bursts), self.fs_hz, self._interval_s):
             self._bursts_are_beats = True  # each "burst" is a slow heart's narrow pulse: judged as one from now
             log.debug("bursts recur as beats do: no more restarts")
             return
@@ -647,21 +648,32 @@ def _flat(raw: NDArray[np.float64], jumps: bool = True) -> bool:
     return float(np.dot(within, within)) / raw.size <= float(np.dot(small, small)) / small.size
 
 
-def _recurring(bursts: list[tuple[int, float]], fs_hz: float) -> bool:
+def _recurring(bursts: list[tuple[int, float]], fs_hz: float, interval_s: float = 0.0) -> bool:
     """The last three bursts (sample index of each one's peak, its band-passed magnitude) recur as a heart's
-    beats do: each at least AMP_FRACTION as tall as the tallest (the picker's own bar for a beat), at
-    intervals of MIN_LAG_S..MAX_LAG_S that agree within INTERVAL_AGREEMENT. A slow heart's narrow pulse
-    (30/min with a 40-60 ms upstroke, a long flat diastole) stands more than BURST_RATIO times the window's
-    median magnitude on every beat: it was restarted after on every beat and never locked. A burst (a step,
-    a jolt, a settling finger) does not recur so."""
+    beats do: each at least AMP_FRACTION as tall as the tallest (the picker's own bar for a beat), and either
+    at intervals of MIN_LAG_S..MAX_LAG_S that agree within INTERVAL_AGREEMENT, or (a burst is seen only at
+    the checks that follow a restart, so not at every beat) whole multiples, up to RECUR_MULTIPLE, of the
+    interval the last check's autocorrelation found (`interval_s`; 0: none), within INTERVAL_AGREEMENT of it.
+    A slow heart's narrow pulse (30/min with a 40-60 ms upstroke, a long flat diastole) stands more than
+    BURST_RATIO times the window's median magnitude on every beat: it was restarted after on every beat and
+    never locked. A burst (a step, a jolt, a settling finger) does not recur so."""
     if len(bursts) < 3:
         return False
     (a, ha), (b, hb), (c, hc) = bursts[-3:]
     if min(ha, hb, hc) < AMP_FRACTION * max(ha, hb, hc):
         return False
     first_s, second_s = (b - a) / fs_hz, (c - b) / fs_hz
-    return (min(first_s, second_s) >= MIN_LAG_S and max(first_s, second_s) <= MAX_LAG_S
-            and abs(first_s - second_s) <= INTERVAL_AGREEMENT * max(first_s, second_s))
+    if (min(first_s, second_s) >= MIN_LAG_S and max(first_s, second_s) <= MAX_LAG_S
+            and abs(first_s - second_s) <= INTERVAL_AGREEMENT * max(first_s, second_s)):
+        return True
+    if not MIN_LAG_S <= interval_s <= MAX_LAG_S:
+        return False
+    for spacing_s in (first_s, second_s):
+        multiple = round(spacing_s / interval_s)
+        if not 1 <= multiple <= RECUR_MULTIPLE or abs(spacing_s - multiple * interval_s) > (
+                INTERVAL_AGREEMENT * interval_s):
+            return False
+    return True
 
 
 def _envelope_normalised(y: NDArray[np.float64], width: int) -> NDArray[np.float64]:
