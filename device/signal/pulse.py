@@ -182,9 +182,10 @@ TIMING_SD_MAX_S = 0.03
 # and, band-passed, pulse-shaped, so it read as a rate (a rail-to-rail square wave at 2 Hz: 120/min). No
 # pulse changes that way: its upstroke takes 0.1-0.15 s, several samples even at 25 samples/s, and its
 # downslope longer. A jump is a run of at most JUMP_SAMPLES large differences (the sample in which the level
-# changed averages conversions from both sides of it, so a step shows as up to two); the samples are flat
-# between jumps when all their other differences add up to at most JUMP_SHARE of the jumps' (see _flat). A
-# window flat between jumps gives no lock (a beat's own half second is judged flat without them).
+# changed averages conversions from both sides of it, so a step shows as up to two, each over JUMP_SHARE of
+# the largest difference); the samples are flat between jumps when, between them, they hold nothing but
+# sample-to-sample noise (see _flat). A window flat between jumps gives no lock (a beat's own half second is
+# judged flat without them).
 FLAT_RELATIVE = 2e-5
 FLAT_SPAN_S = 0.25
 JUMP_SAMPLES = 2
@@ -484,7 +485,8 @@ class PulsePipeline:
         over = np.flatnonzero(w > bar)
         if bar <= 0.0 or len(over) == 0 or self._bursts_are_beats:
             return
-        group = over[: int(np.argmax(np.diff(np.r_[over, over[-1] + len(w)]) > MIN_LAG_S * self.fs_hz)) + 1]
+        breaks = np.flatnonzero(np.diff(over) > MIN_LAG_S * self.fs_hz)  # the first excursion ends there
+        group = over[: breaks[0] + 1] if len(breaks) else over
         peak = int(group[np.argmax(w[group])])
         self._bursts.append((first + peak, float(w[peak])))
         if _recurring(list(self._bursts), self.fs_hz, self._interval_s):
