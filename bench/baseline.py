@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,3 +42,21 @@ def worker_runs(script: Path, revision: str, extra: list[str]) -> list[Any]:
             print(f"{label}: device from {Path(result['device']).parent}")
             runs.append(result["runs"])
     return runs
+
+
+def compare_main(script: Path, description: str | None, quick_help: str,
+                 worker: Callable[[Path, Path | None, bool], None], argv: list[str] | None) -> list[Any] | None:
+    """The command line the compare-with-a-revision checks share: --baseline REV, --data DIR, --quick, and
+    the hidden --worker OUT that runs `worker(out, data, quick)` in this process and returns None. Otherwise
+    returns worker_runs' two runs (the baseline's, then this tree's)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--baseline", default="main", help="git revision to compare with (default main)")
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default ../shared/data)")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker is not None:
+        worker(args.worker, args.data, args.quick)
+        return None
+    extra = (["--data", str(args.data)] if args.data else []) + (["--quick"] if args.quick else [])
+    return worker_runs(script, args.baseline, extra)

@@ -26,7 +26,6 @@ windows fill from nothing. Exit status 1 if anything differs.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -227,19 +226,12 @@ def compare(old: list[dict[str, object]], new: list[dict[str, object]]) -> tuple
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--baseline", default="main", help="git revision to compare with (default main)")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default ../shared/data)")
-    parser.add_argument("--quick", action="store_true", help="a quarter of the series, 3 CapnoBase records")
-    parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker is not None:
-        worker(args.worker, args.data, args.quick)
-        return 0
-    extra = (["--data", str(args.data)] if args.data else []) + (["--quick"] if args.quick else [])
-    from bench.baseline import worker_runs
+    from bench.baseline import compare_main
 
-    runs = worker_runs(Path(__file__), args.baseline, extra)
+    runs = compare_main(Path(__file__), __doc__.splitlines()[0] if __doc__ else None,
+                        "a quarter of the series, 3 CapnoBase records", worker, argv)
+    if runs is None:
+        return 0
     problems, compared = compare(runs[0], runs[1])
     readings = sum(len(r["rows"]) for r in runs[0])
     given = sum(1 for r in runs[0] for row in r["rows"] if dict(map(tuple, row)).get("rmssd_ms") is not None)

@@ -24,7 +24,6 @@ Exit status 1 if anything differs. scipy is used here (resampling CapnoBase), ne
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator
@@ -164,19 +163,12 @@ def compare(old: list[dict[str, object]], new: list[dict[str, object]]) -> tuple
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--baseline", default="main", help="git revision to compare with (default main)")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default ../shared/data)")
-    parser.add_argument("--quick", action="store_true", help="only 4 CapnoBase records")
-    parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker is not None:
-        worker(args.worker, args.data, args.quick)
-        return 0
-    extra = (["--data", str(args.data)] if args.data else []) + (["--quick"] if args.quick else [])
-    from bench.baseline import worker_runs
+    from bench.baseline import compare_main
 
-    runs = worker_runs(Path(__file__), args.baseline, extra)
+    runs = compare_main(Path(__file__), __doc__.splitlines()[0] if __doc__ else None,
+                        "only 4 CapnoBase records", worker, argv)
+    if runs is None:
+        return 0
     problems, worst = compare(runs[0], runs[1])
     print(f"{len(runs[0])} signals, {worst['beats']:.0f} beats before; largest differences: beat time "
           f"{worst['time_s']:.2e} s, beat quality {worst['quality_rel']:.2e} (relative), amplitude "
