@@ -150,6 +150,7 @@ AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of th
 # longer than 1 s keeps the first refractory windows short enough to see every beat at >= 60 beats/min,
 # and slower hearts are learned from their own beats within a few beats.
 SEED_IBI_MAX_S = 1.0
+HARMONIC_EVEN = 0.15
 # A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
 # STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
@@ -541,8 +542,27 @@ class PulsePipeline:
         replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
         if last_beat is not None:
             replay_from = max(replay_from, last_beat + 1)
-        self._picker = BeatPicker(self.fs_hz, min(seed_s, SEED_IBI_MAX_S), amp_prior, scan_from=replay_from,
-                                  last_beat=last_beat)
+        if seed_s > SEED_IBI_MAX_S and not self._two_beats(seed_s, amp_prior, replay_from, last_beat):
+            prior_s = seed_s  # one beat per interval: a slow heart, seeded at its own interval
+        else:
+            prior_s = min(seed_s, SEED_IBI_MAX_S)
+        self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+
+    def _two_beats(self, seed_s: float, amp_prior: float, replay_from: int, last_beat: int | None) -> bool:
+        """The harmonic decision for an autocorrelation interval `seed_s` longer than SEED_IBI_MAX_S: does it
+        hold two beats (alternating beats, whose autocorrelation peaks at the pair) or one (a slow heart)?
+
+        A trial picker seeded as for two beats (SEED_IBI_MAX_S) replays the window; it holds two beats when
+        its picks split the interval evenly: the median of |pick interval / seed_s - 1/2| is at most
+        HARMONIC_EVEN. A slow heart's own later wave, and the noise a short seed lets in, split it unevenly
+        (a wave a quarter of the interval on: 1/4 and 3/4, or three picks)."""
+        trial = BeatPicker(self.fs_hz, SEED_IBI_MAX_S, amp_prior, scan_from=replay_from, last_beat=last_beat)
+        trial.expect_interval(seed_s)
+        picks = [p.index for p in trial.process(self._filtered)]
+        if len(picks) < 3:
+            return True  # too few picks to judge: as before, the shorter seed
+        parts = np.diff(picks) / (seed_s * self.fs_hz)
+        return float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
