@@ -562,7 +562,8 @@ class PulsePipeline:
         if len(picks) < 3:
             return True  # too few picks to judge: as before, the shorter seed
         parts = np.diff(picks) / (seed_s * self.fs_hz)
-        return float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN
+        return (abs(float(np.median(parts)) / 0.5 - 1.0) <= INTERVAL_AGREEMENT
+                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
