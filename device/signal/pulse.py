@@ -158,8 +158,9 @@ AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of th
 # search-back took it) are not beats. HARMONIC_EVEN: a beat of a heart at half the interval sits at 1/2 of
 # it, a diastolic wave a quarter of a slow heart's interval on at 1/4 (3/4 for the rest); 0.15 lets a wave up
 # to 0.35 of the interval on count as a wave. Chosen on the slow-wave family seeds 0 and 2 and every BUT PPG
-# record (0.1 and 0.125 read 102004 at half its rate: its trial splits 0.45/0.6/0.34/0.68; 0.2 doubled 21 of
-# 144 family records against 2); measured on seeds 1 and 3 (docs/measurements.md, "Slow hearts").
+# record (0.1 and 0.125 read 102004 at half its rate: its trial splits 0.45/0.6/0.34/0.68; with evenness alone,
+# before the two-per-interval test was added, 0.2 left 21 of 144 family records wrong against 4 at 0.15);
+# measured on seeds 1 and 3 (docs/measurements.md, "Slow hearts").
 SEED_IBI_MAX_S = 1.0
 HARMONIC_EVEN = 0.15
 # A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
@@ -564,9 +565,10 @@ class PulsePipeline:
         hold two beats (alternating beats, whose autocorrelation peaks at the pair) or one (a slow heart)?
 
         A trial picker seeded as for two beats (SEED_IBI_MAX_S) replays the window; it holds two beats when
-        its picks split the interval evenly: the median of |pick interval / seed_s - 1/2| is at most
-        HARMONIC_EVEN. A slow heart's own later wave, and the noise a short seed lets in, split it unevenly
-        (a wave a quarter of the interval on: 1/4 and 3/4, or three picks)."""
+        its picks come two per interval (their median interval within INTERVAL_AGREEMENT of seed_s / 2) and
+        split it evenly (the median of |pick interval / seed_s - 1/2| at most HARMONIC_EVEN). A slow heart's
+        own later wave, and the noise a short seed lets in, split it unevenly (a wave a quarter of the
+        interval on: 1/4 and 3/4) or into three. Fewer than three picks: two beats (the shorter seed)."""
         trial = BeatPicker(self.fs_hz, SEED_IBI_MAX_S, amp_prior, scan_from=replay_from, last_beat=last_beat)
         trial.expect_interval(seed_s)
         picks = [p.index for p in trial.process(self._filtered)]
