@@ -15,7 +15,8 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    drift lack. Every check judges the window divided by its running RMS envelope (ENVELOPE_S), so
    that no part of it (a start burst, a fading transient) outweighs the rest. When the lock is
    acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
-   interval the autocorrelation found, so the first beats are not lost, only reported late, once:
+   interval the autocorrelation found (over 1 s, after a harmonic decision: one slow beat or two beats,
+   SEED_IBI_MAX_S), so the first beats are not lost, only reported late, once:
    after the next check has confirmed the lock (SLOPE_CONFIRM), which most chance locks on noise fail.
    A lock is re-judged at every check (hysteresis): it is released when two checks in a row find the
    autocorrelation below LOCK_OFF, or when the signal's level has fallen below 1/LEVEL_FALL of what
@@ -146,10 +147,22 @@ LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # 0.3 left 1/f^1.5-2 noise locking, 0.4 stopped it without costing a record.
 SLOPE_LOCK_ON = 0.4
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
-# The autocorrelation can lock onto two beats when alternate beats differ (seen in phone PPG); a seed no
-# longer than 1 s keeps the first refractory windows short enough to see every beat at >= 60 beats/min,
-# and slower hearts are learned from their own beats within a few beats.
+# The harmonic decision. The autocorrelation can lock onto two beats when alternate beats differ (seen in
+# phone PPG: BUT PPG 102004, 108003, 109003 lock at 1.6-1.8 s for a true 0.8-0.9 s), and a slow heart (30/min)
+# locks at its own 2 s. An interval over SEED_IBI_MAX_S is judged by a trial picker seeded with SEED_IBI_MAX_S
+# (short enough refractory windows to see every beat at >= 60 beats/min) replaying the window: two beats when
+# its picks come two per interval (median pick interval within INTERVAL_AGREEMENT of half of it) and split it
+# evenly (median |pick interval / interval - 1/2| at most HARMONIC_EVEN), and the picker is seeded with
+# SEED_IBI_MAX_S as before; otherwise one beat, and the picker is seeded with the interval itself, so that a
+# slow heart's wave (inside its refractory window) and the noise of its long diastole (a short seed's
+# search-back took it) are not beats. HARMONIC_EVEN: a beat of a heart at half the interval sits at 1/2 of
+# it, a diastolic wave a quarter of a slow heart's interval on at 1/4 (3/4 for the rest); 0.15 lets a wave up
+# to 0.35 of the interval on count as a wave. Chosen on the slow-wave family seeds 0 and 2 and every BUT PPG
+# record (0.1 and 0.125 read 102004 at half its rate: its trial splits 0.45/0.6/0.34/0.68; with evenness alone,
+# before the two-per-interval test was added, 0.2 left 21 of 144 family records wrong against 4 at 0.15);
+# measured on seeds 1 and 3 (docs/measurements.md, "Slow hearts").
 SEED_IBI_MAX_S = 1.0
+HARMONIC_EVEN = 0.15
 # A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
 # STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
@@ -541,8 +554,29 @@ class PulsePipeline:
         replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
         if last_beat is not None:
             replay_from = max(replay_from, last_beat + 1)
-        self._picker = BeatPicker(self.fs_hz, min(seed_s, SEED_IBI_MAX_S), amp_prior, scan_from=replay_from,
-                                  last_beat=last_beat)
+        if seed_s > SEED_IBI_MAX_S and not self._two_beats(seed_s, amp_prior, replay_from, last_beat):
+            prior_s = seed_s  # one beat per interval: a slow heart, seeded at its own interval
+        else:
+            prior_s = min(seed_s, SEED_IBI_MAX_S)
+        self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+
+    def _two_beats(self, seed_s: float, amp_prior: float, replay_from: int, last_beat: int | None) -> bool:
+        """The harmonic decision for an autocorrelation interval `seed_s` longer than SEED_IBI_MAX_S: does it
+        hold two beats (alternating beats, whose autocorrelation peaks at the pair) or one (a slow heart)?
+
+        A trial picker seeded as for two beats (SEED_IBI_MAX_S) replays the window; it holds two beats when
+        its picks come two per interval (their median interval within INTERVAL_AGREEMENT of seed_s / 2) and
+        split it evenly (the median of |pick interval / seed_s - 1/2| at most HARMONIC_EVEN). A slow heart's
+        own later wave, and the noise a short seed lets in, split it unevenly (a wave a quarter of the
+        interval on: 1/4 and 3/4) or into three. Fewer than three picks: two beats (the shorter seed)."""
+        trial = BeatPicker(self.fs_hz, SEED_IBI_MAX_S, amp_prior, scan_from=replay_from, last_beat=last_beat)
+        trial.expect_interval(seed_s)
+        picks = [p.index for p in trial.process(self._filtered)]
+        if len(picks) < 3:
+            return True  # too few picks to judge: as before, the shorter seed
+        parts = np.diff(picks) / (seed_s * self.fs_hz)
+        return (abs(float(np.median(parts)) / 0.5 - 1.0) <= INTERVAL_AGREEMENT
+                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)

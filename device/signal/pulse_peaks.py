@@ -43,10 +43,13 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
      larger one's and by RISE_RATIO in the median, within WAVE_DELAY_MAX_S: a smaller copy of the beat,
      pulsus alternans, keeps the beat's rise time), or in timing (every interval of one parity longer
      than every one of the other by TIMING_GAP, both parities and the pairs steady within
-     WAVE_TOLERANCE, not one and two intervals in turn, which is a picker missing beats, and one of the
-     two intervals a wave's delay). The references are rebuilt from the larger ones alone (interval =
-     the pair's), and a maximum at the wave's learned delay after a beat (and, when learned from
-     amplitude, below ALTERNATION_RATIO of the amplitude) is rejected from then on.
+     WAVE_TOLERANCE, not one and two intervals in turn, which is a picker missing beats; at any delay:
+     a narrow wave at 0.42-0.58 of a 40-55/min heart's interval comes 0.6-0.9 s on, and was read 1.5-2.5x
+     while this rule asked for a delay of at most WAVE_DELAY_MAX_S; a regular rhythm, an alternans included,
+     does not alternate its intervals, and a strict bigeminy of smaller premature beats, which does, was
+     already mostly counted at half the rate by the other rules). The references are rebuilt from the
+     larger ones alone (interval = the pair's), and a maximum at the wave's learned delay after a beat
+     (and, when learned from amplitude, below ALTERNATION_RATIO of the amplitude) is rejected from then on.
   Why shape: a narrow diastolic wave 0.6-0.8 as tall as the systole at about half the interval (70-80/min,
   0.4-0.45 s on) looks like a second beat to the picker, because the band-pass's first-order high-pass
   (0.5 Hz) shrinks exactly what tells them apart: the amplitude alternation is the fundamental's share of
@@ -390,9 +393,9 @@ class BeatPicker:
         """Strict beat-by-beat alternation: the smaller beats were the larger ones' later wave.
 
         Either in amplitude (every other beat below ALTERNATION_RATIO of its neighbours), or in timing:
-        the intervals alternate strictly short / long by more than TIMING_GAP and the picks that follow
-        one parity of interval are the smaller ones (median amplitude) and come at most WAVE_DELAY_MAX_S
-        after the pick before them (a diastolic wave's delay).
+        the intervals alternate strictly short / long by more than TIMING_GAP, steadily, and the picks that
+        follow one parity of interval are the smaller ones (median amplitude), at any delay (a wave at 0.42 or
+        0.58 of a 40/min heart's interval comes 0.6-0.9 s after its beat).
         """
         if len(self._recent) < ALTERNATION_BEATS:
             return
@@ -429,16 +432,9 @@ class BeatPicker:
         if abs(long / short - 2.0) <= 2.0 * WAVE_TOLERANCE:
             return  # one and two intervals in turn: a picker missing every other beat of a fast heart
         for big, small, first in ((even, odd, 0), (odd, even, 1)):
-            if (statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big)
-                    and self._wave_delay_plausible(beats)):
+            if statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big):
                 self._learn_wave(beats, big, small, first, None)
                 return
-
-    def _wave_delay_plausible(self, beats: list[PeakCandidate]) -> bool:
-        """One of the two alternating intervals (median over the picks) is no longer than WAVE_DELAY_MAX_S:
-        a beat's wave comes that soon after it; beats of an alternans further apart are not taken for one."""
-        gaps = [beats[i + 1].index - beats[i].index for i in range(len(beats) - 1)]
-        return min(statistics.median(gaps[0::2]), statistics.median(gaps[1::2])) <= WAVE_DELAY_MAX_S * self.fs_hz
 
     def _learn_wave(self, beats: list[PeakCandidate], big: list[PeakCandidate], small: list[PeakCandidate],
                     first: int, amp_bar: float | None) -> None:
