@@ -23,6 +23,7 @@ the pulse sinks toward the noise (poor perfusion) and is what the pipeline's bea
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,7 @@ NOISE_BAND = 0.8  # the top (1 - NOISE_BAND) of the band gives the noise floor
 SNR_MIN = 3.0  # content is kept while the pulse power stands this far above the noise floor
 MIN_CUTOFF_HZ = 4.0  # never smooth below this (a systolic upstroke needs it)
 ROLL_OFF_ORDER = 4  # gain 1 / (1 + (f / cutoff)^(2 x order)): smooth, no ringing
+TEMPLATE_BEATS = 5  # the residual's template is the median of this many recent beats
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ class Timing:
     """Where a systolic peak is, and how well that is known."""
 
     index: float  # sub-sample index of the raw systolic peak
-    sd_s: float  # estimated standard deviation of its time from white sensor noise, s (inf if no curvature)
+    sd_s: float  # estimated standard deviation of its time, s (inf if no curvature): the larger of the two below
+    white_sd_s: float = 0.0  # from the white noise floor at the top of the band alone
+    residual_sd_s: float = 0.0  # from the beat's residual against the recent beats' template (0: no template yet)
 
 
 class PeakTimer:
@@ -84,6 +88,8 @@ class PeakTimer:
         self._top = slice(int(np.argmax(top)), len(top))  # the top band's bins (a mask that ends the array)
         self._not_top_from_min = (self._freqs_hz >= MIN_CUTOFF_HZ) & ~top
         self._quadratic = QuadraticFit()
+        self._aligned: deque[NDArray[np.float64]] = deque(maxlen=TEMPLATE_BEATS)  # recent beats, peak-centred
+        self._shift = 2j * np.pi * np.arange(len(self._freqs_hz)) / self.n  # phase per sample of shift, per bin
 
     @property
     def reach_before(self) -> int:
@@ -97,6 +103,7 @@ class PeakTimer:
 
     def reset(self) -> None:
         self._noise_var = 0.0
+        self._aligned.clear()
         self._mean_power = None
         self._gain[:] = 1.0
         self.cutoff_hz = None
@@ -135,8 +142,39 @@ class PeakTimer:
             a, b = max(0, a), min(len(window), b)
             segment = window[a:b]
             gain = np.ones(len(segment) // 2 + 1)
-        index = lo + a + self._interpolated_argmax(segment, m - a, gain)
-        return Timing(index, self._timing_sd_s(gain, len(segment)))
+        local = self._interpolated_argmax(segment, m - a, gain)
+        index = lo + a + local
+        white = self._timing_sd_s(gain, len(segment))
+        residual = self._residual_sd_s(segment, local, gain) if len(segment) == self.n else 0.0
+        return Timing(index, max(white, residual), white, residual)
+
+    def _residual_sd_s(self, segment: NDArray[np.float64], peak: float, gain: NDArray[np.float64]) -> float:
+        """Timing uncertainty from what sets this beat apart from the recent ones (module docstring), s.
+
+        The beat (less the line through its ends) is shifted by band-limited interpolation so that its
+        peak sits at the window's centre; the template is the sample-wise median of the last
+        TEMPLATE_BEATS beats so aligned, scaled to this beat by least squares. The residual's slope
+        variance, through the timing filter's `gain`, divided by the template's own share of noise
+        (1 + pi / (2 TEMPLATE_BEATS): the variance of a median of K Gaussian samples is pi / (2 K) that
+        of one), over the peak's curvature. 0 until TEMPLATE_BEATS beats have been seen.
+        """
+        if self._last_curvature <= 0.0:
+            return float("inf")
+        ramp = linspace(segment[0], segment[-1], self.n)
+        spectrum = np.fft.rfft(segment - ramp) * np.exp(self._shift * (peak - self.half))
+        aligned = np.fft.irfft(spectrum, self.n)
+        sd_s = 0.0
+        if len(self._aligned) == TEMPLATE_BEATS:
+            template = np.median(np.stack(self._aligned), axis=0)
+            energy = float(np.dot(template, template))
+            scale = float(np.dot(aligned, template)) / energy if energy > 0.0 else 0.0
+            residual = np.fft.rfft(aligned - scale * template)
+            power = residual.real**2 + residual.imag**2
+            slope_var = 2.0 / self.n**2 * float(np.dot(self._omega2, power * gain * gain))
+            slope_var /= 1.0 + np.pi / (2.0 * TEMPLATE_BEATS)
+            sd_s = float(np.sqrt(slope_var)) / self._last_curvature
+        self._aligned.append(aligned)
+        return sd_s
 
     def _timing_sd_s(self, gain: NDArray[np.float64], n: int) -> float:
         """sd(n') / |y''| at the last interpolated peak (module docstring), seconds."""

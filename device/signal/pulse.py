@@ -197,8 +197,9 @@ class Beat:
     """One heartbeat: the time of its systolic peak on the sensor clock, and how trustworthy it is."""
 
     t_s: float  # sub-sample time of the systolic peak, seconds = sample index / fs (sensor time)
-    quality: float  # timing quality 0..1: 0.5 where sensor noise makes its time uncertain by 10 ms
+    quality: float  # timing quality 0..1: 0.5 where noise makes its time uncertain by 10 ms
     amplitude: float  # pulse amplitude in input units
+    timing_sd_s: float = 0.0  # estimated standard deviation of t_s from noise, s (0: not known)
 
 
 @dataclass(frozen=True)
@@ -575,7 +576,7 @@ class PulsePipeline:
             else:
                 index, sd_s = timing.index, timing.sd_s
                 self._delays.append(peak.index - index)
-                self._timing_sds.append(sd_s)
+                self._timing_sds.append(timing.white_sd_s)
             if self._timing_sds and statistics.median(self._timing_sds) > TIMING_SD_MAX_S:
                 continue  # nobody could time this beat: it is not reported (and no rate rests on it)
             if index <= self._last_time:
@@ -590,7 +591,7 @@ class PulsePipeline:
             self._qualities.append(quality)
             self._last_emitted = peak.index
             self._last_time = index
-            beats.append(Beat(index / self.fs_hz, quality, peak.amp))
+            beats.append(Beat(index / self.fs_hz, quality, peak.amp, sd_s))
 
     def _on_flat(self, index: int) -> bool:
         """The raw samples within FLAT_SPAN_S of `index` (those kept) do not change: no beat can be there."""
