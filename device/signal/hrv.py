@@ -38,7 +38,7 @@ from device.signal.intervals import (
     broken_before,
     stretches,
 )
-from device.signal.pulse import INTERVAL_AGREEMENT, Beat
+from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
 from device.signal.pulse_peaks import AMP_FRACTION
 
 __all__ = [
@@ -60,7 +60,7 @@ HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is b
 # than this share of the window's mean squared successive difference: the RMSSD shown is then at most
 # 1 / sqrt(1 - share) = 1.41 x what the heart's own beats would give (HrvTracker._timing_noise_share). Fixed by
 # that bound, not fitted to data (issue 7, fault 6: 10 ms of timing noise read as an RMSSD of 20-50 ms).
-TIMING_NOISE_MAX_SHARE = 0.5
+TIMING_NOISE_MAX_SHARE = 0.75
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
 HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
@@ -384,8 +384,10 @@ class HrvTracker:
 
     def _timing_noise_share(self, checked: Stretches, beats: int) -> float:
         """The share of the mean squared successive difference (RMSSD^2) of `checked` that timing noise
-        accounts for: 6 sigma^2 over it, sigma^2 the median estimated timing variance of the newest `beats`
-        beats (Beat.timing_sd_s; beats that carry none are left out). A successive difference of intervals,
+        accounts for: 6 sigma^2 over it, sigma^2 the mean estimated timing variance of the newest `beats`
+        beats (Beat.timing_sd_s, each taken as at most TIMING_SD_MAX_S: beyond it the first-order model no
+        longer holds, and a single flat-topped beat would otherwise outweigh the window; beats that carry
+        no estimate are left out). A successive difference of intervals,
         t[i+1] - 2 t[i] + t[i-1], holds three beats' timing errors: independent, of variance sigma^2, they
         add 6 sigma^2 to its mean square. 0 when fewer than half of the beats carry an estimate or there is
         no successive difference."""
@@ -395,7 +397,8 @@ class HrvTracker:
         if 2 * len(known) < len(sds) or len(diffs) == 0:
             return 0.0
         mssd = float(np.mean(diffs * diffs))
-        noise = 6.0 * float(np.median(known * known)) * 1e6  # ms^2
+        clipped = np.minimum(known, TIMING_SD_MAX_S)
+        noise = 6.0 * float(np.mean(clipped * clipped)) * 1e6  # ms^2
         return math.inf if mssd <= 0.0 else noise / mssd
 
     def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_]) -> float:

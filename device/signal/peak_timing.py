@@ -23,7 +23,6 @@ the pulse sinks toward the noise (poor perfusion) and is what the pipeline's bea
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +49,7 @@ NOISE_BAND = 0.8  # the top (1 - NOISE_BAND) of the band gives the noise floor
 SNR_MIN = 3.0  # content is kept while the pulse power stands this far above the noise floor
 MIN_CUTOFF_HZ = 4.0  # never smooth below this (a systolic upstroke needs it)
 ROLL_OFF_ORDER = 4  # gain 1 / (1 + (f / cutoff)^(2 x order)): smooth, no ringing
-TEMPLATE_BEATS = 5  # the residual's template is the median of this many recent beats
+TEMPLATE_BEATS = 5  # the residual's template is the median of this many recent beats (odd)
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,9 @@ class PeakTimer:
         self._top = slice(int(np.argmax(top)), len(top))  # the top band's bins (a mask that ends the array)
         self._not_top_from_min = (self._freqs_hz >= MIN_CUTOFF_HZ) & ~top
         self._quadratic = QuadraticFit()
-        self._aligned: deque[NDArray[np.float64]] = deque(maxlen=TEMPLATE_BEATS)  # recent beats, peak-centred
+        self._aligned = np.zeros((TEMPLATE_BEATS, self.n))  # the recent beats, peak-centred, a ring of rows
+        self._seen = 0  # beats written into it since the last reset
+        self._spectrum: NDArray[np.complex128] = np.zeros(len(self._freqs_hz), dtype=complex)  # last window's
         self._shift = 2j * np.pi * np.arange(len(self._freqs_hz)) / self.n  # phase per sample of shift, per bin
 
     @property
@@ -103,7 +104,7 @@ class PeakTimer:
 
     def reset(self) -> None:
         self._noise_var = 0.0
-        self._aligned.clear()
+        self._seen = 0
         self._mean_power = None
         self._gain[:] = 1.0
         self.cutoff_hz = None
@@ -145,13 +146,13 @@ class PeakTimer:
         local = self._interpolated_argmax(segment, m - a, gain)
         index = lo + a + local
         white = self._timing_sd_s(gain, len(segment))
-        residual = self._residual_sd_s(segment, local, gain) if len(segment) == self.n else 0.0
+        residual = self._residual_sd_s(local, gain) if len(segment) == self.n else 0.0
         return Timing(index, max(white, residual), white, residual)
 
-    def _residual_sd_s(self, segment: NDArray[np.float64], peak: float, gain: NDArray[np.float64]) -> float:
+    def _residual_sd_s(self, peak: float, gain: NDArray[np.float64]) -> float:
         """Timing uncertainty from what sets this beat apart from the recent ones (module docstring), s.
 
-        The beat (less the line through its ends) is shifted by band-limited interpolation so that its
+        The beat (less the line through its ends; the spectrum _interpolated_argmax took of it) is shifted by band-limited interpolation so that its
         peak sits at the window's centre; the template is the sample-wise median of the last
         TEMPLATE_BEATS beats so aligned, scaled to this beat by least squares. The residual's slope
         variance, through the timing filter's `gain`, divided by the template's own share of noise
@@ -160,12 +161,11 @@ class PeakTimer:
         """
         if self._last_curvature <= 0.0:
             return float("inf")
-        ramp = linspace(segment[0], segment[-1], self.n)
-        spectrum = np.fft.rfft(segment - ramp) * np.exp(self._shift * (peak - self.half))
-        aligned = np.fft.irfft(spectrum, self.n)
+        aligned = np.fft.irfft(self._spectrum * np.exp(self._shift * (peak - self.half)), self.n)
         sd_s = 0.0
-        if len(self._aligned) == TEMPLATE_BEATS:
-            template = np.median(np.stack(self._aligned), axis=0)
+        if self._seen >= TEMPLATE_BEATS:
+            middle = TEMPLATE_BEATS // 2  # TEMPLATE_BEATS is odd: the median is one of the beats' samples
+            template = np.partition(self._aligned, middle, axis=0)[middle]
             energy = float(np.dot(template, template))
             scale = float(np.dot(aligned, template)) / energy if energy > 0.0 else 0.0
             residual = np.fft.rfft(aligned - scale * template)
@@ -173,7 +173,8 @@ class PeakTimer:
             slope_var = 2.0 / self.n**2 * float(np.dot(self._omega2, power * gain * gain))
             slope_var /= 1.0 + np.pi / (2.0 * TEMPLATE_BEATS)
             sd_s = float(np.sqrt(slope_var)) / self._last_curvature
-        self._aligned.append(aligned)
+        self._aligned[self._seen % TEMPLATE_BEATS] = aligned
+        self._seen += 1
         return sd_s
 
     def _timing_sd_s(self, gain: NDArray[np.float64], n: int) -> float:
@@ -215,7 +216,8 @@ class PeakTimer:
         """Fractional index of the (low-passed, interpolated) maximum of `seg` near index `near`."""
         n = len(seg)
         ramp = linspace(seg[0], seg[-1], n)
-        spectrum = np.fft.rfft(seg - ramp) * gain
+        self._spectrum = np.fft.rfft(seg - ramp)
+        spectrum = self._spectrum * gain
         up = self._up
         lo = max(0, round((near - self._reach) * up))
         hi = min(n * up, round((near + self._reach) * up) + 1)
