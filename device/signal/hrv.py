@@ -9,7 +9,8 @@ wrecks a minute of HRV. Time-domain definitions follow the Task Force of the ESC
 doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/signal/coherence.py.
 
 Figures are withheld (None, with a reason) when the beats behind them would not support them: too few
-intervals, beats timed poorly, too many intervals needing correction, an irregular rhythm (heart
+intervals, beats timed poorly, beats whose timing noise would make up most of the RMSSD
+(TIMING_NOISE_MAX_SHARE), too many intervals needing correction, an irregular rhythm (heart
 rate is still given on the last two), or a moving hand (motion spans from the pulse pipeline: see
 MOTION_CLEAR_INTERVALS). The newest CONFIRM_INTERVALS intervals enter the HRV figures
 only once a later beat has let the correction check them.

@@ -17,8 +17,22 @@ keeps its full band; a noisy one is smoothed. The filter is zero-phase, so it do
 Timing uncertainty: to first order, noise n(t) moves the maximum of a peak with curvature c by
 n'(t0) / c, so the standard deviation of a beat's time is sigma_t = sd(n') / |y''(t0)|. sd(n') comes
 from the white noise floor above (its variance, spread over the bins the timing filter keeps, weighted
-by (2 pi f)^2), y'' from the interpolated peak itself. This is what `Timing.sd_s` reports; it grows as
-the pulse sinks toward the noise (poor perfusion) and is what the pipeline's beat quality rests on.
+by (2 pi f)^2), y'' from the interpolated peak itself (`Timing.white_sd_s`).
+
+The top of the band sees white noise only. Noise inside the pulse's own band (pink or brown noise, a
+pressure wobble: a pulse in 1/f noise a third of its height was timed to 31-35 ms while this read 4-6 ms)
+is taken from the beats themselves, as template-matching signal quality does (Li & Clifford 2012,
+doi:10.1088/0967-3334/33/9/1491; Orphanidou et al. 2015, doi:10.1109/JBHI.2014.2338351), here turned into a
+timing error: each beat's window (less the line through its ends) is shifted by band-limited interpolation
+so that its timed peak sits at the centre, and compared with the sample-wise median of the last
+TEMPLATE_BEATS beats so aligned, scaled to it by least squares. Whatever sets the beat apart from its
+neighbours, of any colour, is in that residual; its slope variance through the same timing filter, over
+the same curvature, is `Timing.residual_sd_s`. `Timing.sd_s`, the larger of the two, is what the
+pipeline's beat quality rests on; it grows as the pulse sinks toward the noise of any colour. On generated
+pulses in 1/f^alpha noise (alpha 0-2, 25-100 samples/s) it agrees with the measured timing error within
+about 1.3x up to errors of 15 ms (bench/bench_timing_quality.py). On real recordings it also takes in the
+beats' own shape changes, so it reads higher than the beat-to-beat timing noise that reaches RMSSD
+(docs/measurements.md, "Quality means timing").
 """
 
 from __future__ import annotations
@@ -152,12 +166,14 @@ class PeakTimer:
     def _residual_sd_s(self, peak: float, gain: NDArray[np.float64]) -> float:
         """Timing uncertainty from what sets this beat apart from the recent ones (module docstring), s.
 
-        The beat (less the line through its ends; the spectrum _interpolated_argmax took of it) is shifted by band-limited interpolation so that its
-        peak sits at the window's centre; the template is the sample-wise median of the last
-        TEMPLATE_BEATS beats so aligned, scaled to this beat by least squares. The residual's slope
-        variance, through the timing filter's `gain`, divided by the template's own share of noise
-        (1 + pi / (2 TEMPLATE_BEATS): the variance of a median of K Gaussian samples is pi / (2 K) that
-        of one), over the peak's curvature. 0 until TEMPLATE_BEATS beats have been seen.
+        `peak`: the timed peak's fractional index in the window; `gain`: the timing filter's. The beat
+        (less the line through its ends: the spectrum _interpolated_argmax took of it) is shifted by
+        band-limited interpolation so that its peak sits at the window's centre; the template is the
+        sample-wise median of the last TEMPLATE_BEATS beats so aligned, scaled to this beat by least
+        squares. The residual's slope variance through `gain`, divided by the template's own share of
+        noise (1 + pi / (2 TEMPLATE_BEATS): a median of K Gaussian samples has about pi / (2 K) of one's
+        variance), over the peak's curvature. 0 until TEMPLATE_BEATS beats have been seen; inf when the
+        peak has no curvature.
         """
         if self._last_curvature <= 0.0:
             return float("inf")
