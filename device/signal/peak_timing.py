@@ -20,18 +20,21 @@ from the white noise floor above (its variance, spread over the bins the timing 
 by (2 pi f)^2), y'' from the interpolated peak itself (`Timing.white_sd_s`).
 
 The top of the band sees white noise only. Noise inside the pulse's own band (pink or brown noise, a
-pressure wobble: a pulse in 1/f noise a third of its height was timed to 31-35 ms while this read 4-6 ms)
+pressure wobble: a pulse in 1/f noise a third of its height was timed to 24-35 ms while this read 4-6 ms)
 is taken from the beats themselves, as template-matching signal quality does (Li & Clifford 2012,
 doi:10.1088/0967-3334/33/9/1491; Orphanidou et al. 2015, doi:10.1109/JBHI.2014.2338351), here turned into a
 timing error: each beat's window (less the line through its ends) is shifted by band-limited interpolation
 so that its timed peak sits at the centre, and compared with the sample-wise median of the last
-TEMPLATE_BEATS beats so aligned, scaled to it by least squares. Whatever sets the beat apart from its
-neighbours, of any colour, is in that residual; its slope variance through the same timing filter, over
-the same curvature, is `Timing.residual_sd_s`. `Timing.sd_s`, the larger of the two, is what the
-pipeline's beat quality rests on; it grows as the pulse sinks toward the noise of any colour. On generated
-pulses in 1/f^alpha noise (alpha 0-2, 25-100 samples/s) it agrees with the measured timing error within
-about 1.3x up to errors of 15 ms (bench/bench_timing_quality.py). On real recordings it also takes in the
-beats' own shape changes, so it reads higher than the beat-to-beat timing noise that reaches RMSSD
+TEMPLATE_BEATS beats so aligned, scaled to it by least squares. Aligned by its peak, a beat whose peak noise
+has moved carries that move in its residual as a shift of the whole template: the residual's projection on
+the template's slope (both through the timing filter) is the difference between the peak's timing and the
+whole beat's (a matched filter's, which noise moves far less), i.e. the peak's timing error, of any colour.
+Its mean square over the last TEMPLATE_BEATS beats is `Timing.residual_sd_s`^2. Only that one direction
+counts: the rest of the residual (a beat's own shape changing, which on real recordings is most of it and
+moves no peak) does not. `Timing.sd_s`, the larger of the two estimates, is what the pipeline's beat quality
+rests on; it grows as the pulse sinks toward noise of any colour. On generated pulses in 1/f^alpha noise
+(alpha 0-2, 25-100 samples/s) it agrees with the measured timing error within about 1.3x up to errors of 15
+ms (bench/bench_timing_quality.py); on CapnoBase it stays within the RMSSD it could have inflated
 (docs/measurements.md, "Quality means timing").
 """
 
@@ -104,6 +107,10 @@ class PeakTimer:
         self._aligned = np.zeros((TEMPLATE_BEATS, self.n))  # the recent beats, peak-centred, a ring of rows
         self._seen = 0  # beats written into it since the last reset
         self._spectrum: NDArray[np.complex128] = np.zeros(len(self._freqs_hz), dtype=complex)  # last window's
+        self._shifts = np.zeros(TEMPLATE_BEATS)  # squared shifts of the last beats' residuals, s^2
+        self._d_dt = 2j * np.pi * self._freqs_hz  # d/dt, per bin
+        self._bin_weight = np.full(len(self._freqs_hz), 2.0)
+        self._bin_weight[0] = 1.0
         self._shift = 2j * np.pi * np.arange(len(self._freqs_hz)) / self.n  # phase per sample of shift, per bin
 
     @property
@@ -170,25 +177,31 @@ class PeakTimer:
         (less the line through its ends: the spectrum _interpolated_argmax took of it) is shifted by
         band-limited interpolation so that its peak sits at the window's centre; the template is the
         sample-wise median of the last TEMPLATE_BEATS beats so aligned, scaled to this beat by least
-        squares. The residual's slope variance through `gain`, divided by the template's own share of
-        noise (1 + pi / (2 TEMPLATE_BEATS): a median of K Gaussian samples has about pi / (2 K) of one's
-        variance), over the peak's curvature. 0 until TEMPLATE_BEATS beats have been seen; inf when the
-        peak has no curvature.
+        squares. The residual's least-squares shift along the template's slope, both through `gain` (in
+        the frequency domain, by Parseval), squared and averaged over the last TEMPLATE_BEATS beats,
+        divided by the template's own share of noise (1 + pi / (2 TEMPLATE_BEATS): a median of K Gaussian
+        samples has about pi / (2 K) of one's variance). 0 until TEMPLATE_BEATS beats have been seen; inf
+        when the peak has no curvature.
         """
         if self._last_curvature <= 0.0:
             return float("inf")
-        aligned = np.fft.irfft(self._spectrum * np.exp(self._shift * (peak - self.half)), self.n)
+        spectrum = self._spectrum * np.exp(self._shift * (peak - self.half))
+        aligned = np.fft.irfft(spectrum, self.n)
         sd_s = 0.0
         if self._seen >= TEMPLATE_BEATS:
             middle = TEMPLATE_BEATS // 2  # TEMPLATE_BEATS is odd: the median is one of the beats' samples
-            template = np.partition(self._aligned, middle, axis=0)[middle]
-            energy = float(np.dot(template, template))
-            scale = float(np.dot(aligned, template)) / energy if energy > 0.0 else 0.0
-            residual = np.fft.rfft(aligned - scale * template)
-            power = residual.real**2 + residual.imag**2
-            slope_var = 2.0 / self.n**2 * float(np.dot(self._omega2, power * gain * gain))
-            slope_var /= 1.0 + np.pi / (2.0 * TEMPLATE_BEATS)
-            sd_s = float(np.sqrt(slope_var)) / self._last_curvature
+            template = np.fft.rfft(np.partition(self._aligned, middle, axis=0)[middle])
+            # inner products of the n samples from one-sided spectra (Parseval; n is odd: only DC counts once)
+            w = self._bin_weight
+            energy = float(np.dot(w, template.real**2 + template.imag**2))
+            scale = float(np.dot(w, (spectrum * template.conj()).real)) / energy if energy > 0.0 else 0.0
+            residual = (spectrum - scale * template) * gain
+            slope = template * gain * self._d_dt
+            norm = scale * float(np.dot(w, slope.real**2 + slope.imag**2))
+            shift_s = float(np.dot(w, (residual * slope.conj()).real)) / norm if norm > 0.0 else 0.0
+            self._shifts[self._seen % TEMPLATE_BEATS] = shift_s * shift_s  # the first lands at 0
+            known = self._shifts[:min(self._seen - TEMPLATE_BEATS + 1, TEMPLATE_BEATS)]
+            sd_s = float(np.sqrt(float(np.mean(known)) / (1.0 + np.pi / (2.0 * TEMPLATE_BEATS))))
         self._aligned[self._seen % TEMPLATE_BEATS] = aligned
         self._seen += 1
         return sd_s
