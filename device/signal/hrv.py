@@ -61,7 +61,7 @@ HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is b
 # than this share of the window's mean squared successive difference: the RMSSD shown is then at most
 # 1 / sqrt(1 - share) = 1.41 x what the heart's own beats would give (HrvTracker._timing_noise_share). Fixed by
 # that bound, not fitted to data (issue 7, fault 6: 10 ms of timing noise read as an RMSSD of 20-50 ms).
-TIMING_NOISE_MAX_SHARE = 0.75
+TIMING_NOISE_MAX_SHARE = 0.5
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
 HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
