@@ -59,8 +59,10 @@ log = logging.getLogger(__name__)
 HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is below this
 # HRV withheld when the beats' timing noise (Beat.timing_sd_s, device/signal/peak_timing.py) accounts for more
 # than this share of the window's mean squared successive difference: the RMSSD shown is then at most
-# 1 / sqrt(1 - share) = 1.41 x what the heart's own beats would give (HrvTracker._timing_noise_share). Fixed by
-# that bound, not fitted to data (issue 7, fault 6: 10 ms of timing noise read as an RMSSD of 20-50 ms).
+# 1 / sqrt(1 - share) = 1.41 x what the heart's own beats would give (HrvTracker._timing_noise_share), with room
+# for the estimate reading 1.2-1.4x low at fast rates. Compared with 3/4 and 1 on CapnoBase half A (RMSSD error
+# per 60 s window at 100 Hz 3.53 / 3.79 / 3.85 ms; docs/signal_thresholds.md) and on generated coloured noise
+# (issue 7, fault 6: 10 ms of timing noise read as an RMSSD of 20-50 ms; 3/4 let 9 of 188 records past 2x).
 TIMING_NOISE_MAX_SHARE = 0.5
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
@@ -91,7 +93,7 @@ LOW_QUALITY = "low_quality"
 FREQUENT_ARTIFACTS = "frequent_artifacts"
 IRREGULAR_RHYTHM = "irregular_rhythm"
 WEAK_BEAT = "weak_beat"
-TIMING_NOISE = "timing_noise"  # the beats' timing noise would make up most of the RMSSD (TIMING_NOISE_MAX_SHARE)
+TIMING_NOISE = "timing_noise"  # the beats' timing noise would make up half the RMSSD^2 or more (TIMING_NOISE_MAX_SHARE)
 MOTION = "motion"  # a moving hand: no regular run of beats since the last motion span (see MOTION_CLEAR_INTERVALS)
 
 

@@ -109,8 +109,6 @@ class PeakTimer:
         self._spectrum: NDArray[np.complex128] = np.zeros(len(self._freqs_hz), dtype=complex)  # last window's
         self._shifts = np.zeros(TEMPLATE_BEATS)  # squared shifts of the last beats' residuals, s^2
         self._d_dt = 2j * np.pi * self._freqs_hz  # d/dt, per bin
-        self._bin_weight = np.full(len(self._freqs_hz), 2.0)
-        self._bin_weight[0] = 1.0
         self._shift = 2j * np.pi * np.arange(len(self._freqs_hz)) / self.n  # phase per sample of shift, per bin
 
     @property
@@ -191,14 +189,16 @@ class PeakTimer:
         if self._seen >= TEMPLATE_BEATS:
             middle = TEMPLATE_BEATS // 2  # TEMPLATE_BEATS is odd: the median is one of the beats' samples
             template = np.fft.rfft(np.partition(self._aligned, middle, axis=0)[middle])
-            # inner products of the n samples from one-sided spectra (Parseval; n is odd: only DC counts once)
-            w = self._bin_weight
-            energy = float(np.dot(w, template.real**2 + template.imag**2))
-            scale = float(np.dot(w, (spectrum * template.conj()).real)) / energy if energy > 0.0 else 0.0
-            residual = (spectrum - scale * template) * gain
-            slope = template * gain * self._d_dt
-            norm = scale * float(np.dot(w, slope.real**2 + slope.imag**2))
-            shift_s = float(np.dot(w, (residual * slope.conj()).real)) / norm if norm > 0.0 else 0.0
+            # inner products of the n samples from one-sided spectra (Parseval; n is odd: every bin but DC
+            # stands for two); the template's ramp is gone, so its DC bin holds only its mean
+            t0 = template[0].real
+            energy = 2.0 * np.vdot(template, template).real - t0 * t0
+            scale = (2.0 * np.vdot(template, spectrum).real - t0 * spectrum[0].real) / energy if energy > 0 else 0.0
+            filtered = template * gain
+            slope = filtered * self._d_dt  # its DC bin is 0
+            norm = 2.0 * scale * np.vdot(slope, slope).real
+            # the residual (spectrum - scale x template) x gain, projected on the slope
+            shift_s = 2.0 * np.vdot(slope, spectrum * gain - scale * filtered).real / norm if norm > 0 else 0.0
             self._shifts[self._seen % TEMPLATE_BEATS] = shift_s * shift_s  # the first lands at 0
             known = self._shifts[:min(self._seen - TEMPLATE_BEATS + 1, TEMPLATE_BEATS)]
             sd_s = float(np.sqrt(float(np.mean(known)) / (1.0 + np.pi / (2.0 * TEMPLATE_BEATS))))
