@@ -34,8 +34,8 @@ counts: the rest of the residual (a beat's own shape changing, which on real rec
 moves no peak) does not. `Timing.sd_s`, the larger of the two estimates, is what the pipeline's beat quality
 rests on; it grows as the pulse sinks toward noise of any colour. On generated pulses in 1/f^alpha noise
 (alpha 0-2, 25-100 samples/s) it agrees with the measured timing error within about 1.3x up to errors of 15
-ms (bench/bench_timing_quality.py); on CapnoBase it stays within the RMSSD it could have inflated
-(docs/measurements.md, "Quality means timing").
+ms (bench/bench_timing_quality.py); on CapnoBase it still reads some records' beats higher than the
+timing noise their RMSSD shows (docs/measurements.md, "Quality means timing").
 """
 
 from __future__ import annotations
