@@ -167,8 +167,8 @@ TIMING_SD_REF_S = 0.010
 # Beats that come among beats whose median uncertainty from the white floor (Timing.white_sd_s) is this
 # large are not reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic
 # pulses sinking into white noise, tests/device/signal/test_pulse_faults.py). The in-band estimate does not
-# drop beats: on real recordings it also takes in the beats' shape changes, and the heart rate (a median)
-# does not need fine timing; it withholds HRV instead (device/signal/hrv.py).
+# drop beats (the heart rate, a median, does not need fine timing, and every beat time stays as it was); it
+# lowers the quality and withholds HRV instead (device/signal/hrv.py, TIMING_NOISE_MAX_SHARE).
 TIMING_SD_MAX_S = 0.03
 # No change is no pulse. A stuck or saturated sensor sends the same code over and over, or flickers by a code
 # or two; band-passed, that is rounding dust or a train of one-code steps, which the checks, judging shape and
