@@ -9,7 +9,8 @@ wrecks a minute of HRV. Time-domain definitions follow the Task Force of the ESC
 doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/signal/coherence.py.
 
 Figures are withheld (None, with a reason) when the beats behind them would not support them: too few
-intervals, beats timed poorly, too many intervals needing correction, an irregular rhythm (heart
+intervals, beats timed poorly, beats whose timing noise would make up most of the RMSSD
+(TIMING_NOISE_MAX_SHARE), too many intervals needing correction, an irregular rhythm (heart
 rate is still given on the last two), or a moving hand (motion spans from the pulse pipeline: see
 MOTION_CLEAR_INTERVALS). The newest CONFIRM_INTERVALS intervals enter the HRV figures
 only once a later beat has let the correction check them.
@@ -38,7 +39,7 @@ from device.signal.intervals import (
     broken_before,
     stretches,
 )
-from device.signal.pulse import INTERVAL_AGREEMENT, Beat
+from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
 from device.signal.pulse_peaks import AMP_FRACTION
 
 __all__ = [
@@ -56,6 +57,13 @@ log = logging.getLogger(__name__)
 # heart rate (a median) does not need fine timing, and HRV is guarded by HRV_MIN_QUALITY over its window (a
 # second per-beat cut cost BUT PPG heart-rate coverage, 0.93 -> 0.82, and was removed).
 HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is below this
+# HRV withheld when the beats' timing noise (Beat.timing_sd_s, device/signal/peak_timing.py) accounts for more
+# than this share of the window's mean squared successive difference: the RMSSD shown is then at most
+# 1 / sqrt(1 - share) = 1.41 x what the heart's own beats would give (HrvTracker._timing_noise_share), with room
+# for the estimate reading 1.2-1.4x low at fast rates. Compared with 3/4 and 1 on CapnoBase half A (RMSSD error
+# per 60 s window at 100 Hz 3.53 / 3.79 / 3.85 ms; docs/signal_thresholds.md) and on generated coloured noise
+# (issue 7, fault 6: 10 ms of timing noise read as an RMSSD of 20-50 ms; 3/4 let 9 of 188 records past 2x).
+TIMING_NOISE_MAX_SHARE = 0.5
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
 HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
@@ -85,6 +93,7 @@ LOW_QUALITY = "low_quality"
 FREQUENT_ARTIFACTS = "frequent_artifacts"
 IRREGULAR_RHYTHM = "irregular_rhythm"
 WEAK_BEAT = "weak_beat"
+TIMING_NOISE = "timing_noise"  # the beats' timing noise would make up half the RMSSD^2 or more (TIMING_NOISE_MAX_SHARE)
 MOTION = "motion"  # a moving hand: no regular run of beats since the last motion span (see MOTION_CLEAR_INTERVALS)
 
 
@@ -159,6 +168,7 @@ class HrvTracker:
         self._times: deque[float] = deque(maxlen=size)
         self._qualities: deque[float] = deque(maxlen=size)
         self._amplitudes: deque[float] = deque(maxlen=size)
+        self._timing_sds: deque[float] = deque(maxlen=size)
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self._motion: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
@@ -168,6 +178,7 @@ class HrvTracker:
         self._times.clear()
         self._qualities.clear()
         self._amplitudes.clear()
+        self._timing_sds.clear()
         self._gaps.clear()
         self._motion.clear()
         self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
@@ -220,11 +231,13 @@ class HrvTracker:
             self._times.append(beat.t_s)
             self._qualities.append(beat.quality)
             self._amplitudes.append(beat.amplitude)
+            self._timing_sds.append(beat.timing_sd_s)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
             self._qualities.popleft()
             self._amplitudes.popleft()
+            self._timing_sds.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
         while self._motion and self._times and self._motion[0][1] < self._times[0]:
@@ -351,6 +364,8 @@ class HrvTracker:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
             reason = LOW_QUALITY
+        elif self._timing_noise_share(checked, n + 1) > TIMING_NOISE_MAX_SHARE:
+            reason = TIMING_NOISE
         elif share > HRV_MAX_ARTIFACT_SHARE:
             reason = FREQUENT_ARTIFACTS
         elif irregular:
@@ -369,6 +384,25 @@ class HrvTracker:
         return HrvMetrics(rmssd_ms=td["rmssd_ms"], sdnn_ms=td["sdnn_ms"], ln_rmssd=td["ln_rmssd"],
                           pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
                           coherence=self._coherence, **common)  # type: ignore[arg-type]
+
+    def _timing_noise_share(self, checked: Stretches, beats: int) -> float:
+        """The share of the mean squared successive difference (RMSSD^2) of `checked` that timing noise
+        accounts for: 6 sigma^2 over it, sigma^2 the mean estimated timing variance of the newest `beats`
+        beats (Beat.timing_sd_s, each taken as at most TIMING_SD_MAX_S: beyond it the first-order model no
+        longer holds, and a single flat-topped beat would otherwise outweigh the window; beats that carry
+        no estimate are left out). A successive difference of intervals,
+        t[i+1] - 2 t[i] + t[i-1], holds three beats' timing errors: independent, of variance sigma^2, they
+        add 6 sigma^2 to its mean square. 0 when fewer than half of the beats carry an estimate or there is
+        no successive difference."""
+        sds = np.asarray(list(self._timing_sds)[-beats:], dtype=float)
+        known = sds[sds > 0.0]
+        diffs = checked.successive_differences()
+        if 2 * len(known) < len(sds) or len(diffs) == 0:
+            return 0.0
+        mssd = float(np.mean(diffs * diffs))
+        clipped = np.minimum(known, TIMING_SD_MAX_S)
+        noise = 6.0 * float(np.mean(clipped * clipped)) * 1e6  # ms^2
+        return math.inf if mssd <= 0.0 else noise / mssd
 
     def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_]) -> float:
         """60000 / the median of the window's beat intervals as measured (within stretches, never across
@@ -460,27 +494,31 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
                 gaps: Sequence[tuple[float, float]] = (),
                 amplitudes: NDArray[np.float64] | None = None,
                 qualities: NDArray[np.float64] | None = None,
-                motion: Sequence[tuple[float, float]] = ()) -> HrvMetrics:
+                motion: Sequence[tuple[float, float]] = (),
+                timing_sds: NDArray[np.float64] | None = None) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
     signal; motion: spans the pulse pipeline judged moving (PulseUpdate.motion), in time order.
     amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which leaves the
-    breathing rate to the heart-rate rhythm alone). Raises InputError on non-increasing or
-    non-finite times, or per-beat arrays of another length.
+    breathing rate to the heart-rate rhythm alone). timing_sds: per beat, Beat.timing_sd_s (s; default
+    all 0: not known, no timing-noise check). Raises InputError on non-increasing or non-finite times, or
+    per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
     if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise InputError("beat times must be a 1-D array of increasing, finite seconds")
     amp = np.ones(len(t)) if amplitudes is None else np.asarray(amplitudes, dtype=float)
     qual = np.ones(len(t)) if qualities is None else np.asarray(qualities, dtype=float)
-    if amp.shape != t.shape or qual.shape != t.shape:
-        raise InputError("amplitudes and qualities need one value per beat")
+    sds = np.zeros(len(t)) if timing_sds is None else np.asarray(timing_sds, dtype=float)
+    if amp.shape != t.shape or qual.shape != t.shape or sds.shape != t.shape:
+        raise InputError("amplitudes, qualities and timing_sds need one value per beat")
     span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
     for start_s, end_s in motion:
         tracker.add_motion(start_s, end_s)
-    tracker.add_beats([Beat(float(x), float(q), float(a)) for x, q, a in zip(t, qual, amp, strict=True)])
+    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd))
+                       for x, q, a, sd in zip(t, qual, amp, sds, strict=True)])
     return tracker.metrics()

@@ -36,9 +36,10 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    about 0.8 s after the peak at 60 beats/min, never more than REFRACTORY_MAX_S + 0.35 s.
 4. Each beat's systolic peak is timed on the raw signal by band-limited, noise-adaptive interpolation
    (device/signal/peak_timing.py), so the causal filter's delay never enters the beat times.
-5. Quality per beat is timing quality: how uncertain the beat's time is from the sensor noise
-   (TIMING_SD_REF_S), times its shape score (template correlation and amplitude consistency); while
-   the recent beats' median uncertainty exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
+5. Quality per beat is timing quality: how uncertain the beat's time is from noise of any colour, the
+   white floor or what differs from the recent beats (TIMING_SD_REF_S; Beat.timing_sd_s), times its shape
+   score (template correlation and amplitude consistency); while the recent beats' median uncertainty from
+   the white floor exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
    quality, and finger presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
 
 Motion: each beat's interval, and the last interval of a periodicity check whose window has lost the
@@ -172,13 +173,15 @@ MAX_BRIDGE_S = 2.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
 # Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
-# uncertainty from sensor noise (device/signal/peak_timing.py), times its shape score. At 10 ms a beat
-# adds as much to the RMSSD of its intervals (sqrt(2) x 10 ms in quadrature) as a calm heart's own
-# beat-to-beat variation, so quality is 0.5 there.
+# uncertainty from noise of any colour (device/signal/peak_timing.py, Timing.sd_s), times its shape
+# score. At 10 ms a beat adds as much to the RMSSD of its intervals (sqrt(2) x 10 ms in quadrature) as a
+# calm heart's own beat-to-beat variation, so quality is 0.5 there.
 TIMING_SD_REF_S = 0.010
-# Beats whose time is this uncertain, or that come among beats whose median uncertainty is, are not
-# reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic pulses
-# sinking into white noise, tests/device/signal/test_pulse_faults.py).
+# Beats that come among beats whose median uncertainty from the white floor (Timing.white_sd_s) is this
+# large are not reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic
+# pulses sinking into white noise, tests/device/signal/test_pulse_faults.py). The in-band estimate does not
+# drop beats (the heart rate, a median, does not need fine timing, and every beat time stays as it was); it
+# lowers the quality and withholds HRV instead (device/signal/hrv.py, TIMING_NOISE_MAX_SHARE).
 TIMING_SD_MAX_S = 0.03
 # No change is no pulse. A stuck or saturated sensor sends the same code over and over, or flickers by a code
 # or two; band-passed, that is rounding dust or a train of one-code steps, which the checks, judging shape and
@@ -210,8 +213,9 @@ class Beat:
     """One heartbeat: the time of its systolic peak on the sensor clock, and how trustworthy it is."""
 
     t_s: float  # sub-sample time of the systolic peak, seconds = sample index / fs (sensor time)
-    quality: float  # timing quality 0..1: 0.5 where sensor noise makes its time uncertain by 10 ms
+    quality: float  # timing quality 0..1: 0.5 where noise makes its time uncertain by 10 ms
     amplitude: float  # pulse amplitude in input units
+    timing_sd_s: float = 0.0  # estimated standard deviation of t_s from noise, s (0: not known)
 
 
 @dataclass(frozen=True)
@@ -609,7 +613,7 @@ class PulsePipeline:
             else:
                 index, sd_s = timing.index, timing.sd_s
                 self._delays.append(peak.index - index)
-                self._timing_sds.append(sd_s)
+                self._timing_sds.append(timing.white_sd_s)
             if self._timing_sds and statistics.median(self._timing_sds) > TIMING_SD_MAX_S:
                 continue  # nobody could time this beat: it is not reported (and no rate rests on it)
             if index <= self._last_time:
@@ -624,7 +628,7 @@ class PulsePipeline:
             self._qualities.append(quality)
             self._last_emitted = peak.index
             self._last_time = index
-            beats.append(Beat(index / self.fs_hz, quality, peak.amp))
+            beats.append(Beat(index / self.fs_hz, quality, peak.amp, sd_s))
 
     def _on_flat(self, index: int) -> bool:
         """The raw samples within FLAT_SPAN_S of `index` (those kept) do not change: no beat can be there."""
