@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is below this
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
-HR_SPAN_BEATS = 2  # heart rate is the median of spans of this many intervals (heart_rate_bpm)
+AGREE_FACTOR = math.sqrt(2.0)  # within this factor of the median interval: nearer to it than to half or twice it
 HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
 COHERENCE_MIN_COVER = 0.9  # share of the coherence window the intervals must cover (gaps excluded)
 BREATH_MIN_CONFIDENCE = 1.0 / 3.0  # the peak stands >= 10^1.5 (32) x above the floor: 3x what jitter reached
@@ -377,7 +377,7 @@ class HrvTracker:
         a gap), not as corrected: a median needs no correction (a few wrong beats do not move it), and
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
-        A), over spans of HR_SPAN_BEATS intervals (heart_rate_bpm). The corrected intervals' median when too
+        A), over spans of two intervals (heart_rate_bpm). The corrected intervals' median when too
         few measured ones are left. `times`: the beats held (s), `recent`: which of them lie within window_s
         of the newest."""
         keep = ~broken_before(times, [*self._gaps, *self._motion])
@@ -458,36 +458,32 @@ def _drop_newest(window: Stretches, count: int) -> Stretches:
 
 
 def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None = None) -> float | None:
-    """Heart rate (beats/min) of increasing beat times (s): 60 / the median of the spans of HR_SPAN_BEATS
-    consecutive intervals, each divided by HR_SPAN_BEATS, or of single intervals where fewer than
-    HR_MIN_INTERVALS such spans exist; None with fewer than HR_MIN_INTERVALS intervals.
+    """Heart rate (beats/min) of increasing beat times (s); None with fewer than HR_MIN_INTERVALS intervals.
 
     `keep[i]` False: no interval may end at beat i (the first beat, or one after a gap; default: all but the
-    first kept). A median of intervals resists a wrong beat (it moves two intervals), but every single
-    interval carries the timing error of two beats: camera noise a third of the pulse times beats to 30-100
-    ms, and the median of a 10 s record's dozen intervals was then 5-10 beats/min off at 120-180/min (a
-    wrong rate). A span of two intervals has the same timing error over twice the time (the beat between
-    cancels), and a wrong beat still moves only two spans of a dozen. Chosen on generated camera records
-    (bench/bench_phone_lock.py; known truth) and checked on BUT PPG half A (docs/measurements.md).
+    first kept). The rate is 60 / the median of the spans of two consecutive intervals, each halved, that
+    lie within AGREE_FACTOR (sqrt 2) of the median interval m: nearer to it than to half or twice it, so a
+    span over a missed beat (1.5 m) or one split by an extra beat is left out, while an ectopic beat with its
+    compensatory pause (about 2 m together) stays in. 60 / m when fewer than HR_MIN_INTERVALS spans agree.
+    Why spans: a single interval carries the timing error of two beats, and camera noise a third of the pulse
+    times beats to 30-100 ms, so the median of a 10 s record's dozen intervals read 5-10 beats/min off at
+    120-180/min (a wrong rate); across two intervals the beat between cancels and the same error falls over
+    twice the time. Known truth: generated 10 s camera records (bench/bench_phone_lock.py), rates more than 5
+    beats/min off 85 -> 38 of 739 given; BUT PPG half A 1.36 -> 0.97 bpm (docs/measurements.md).
     """
     t = np.asarray(times_s, dtype=float)
-    ok = np.ones(len(t), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).copy()
     if len(t) < HR_MIN_INTERVALS + 1:
         return None
-    if keep is None:
-        ok[0] = False
-    ibi = t[1:] - t[:-1]
-    ended = ok[1:]  # an interval ends at each beat from the second on
+    ended = np.ones(len(t) - 1, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)[1:]
     if np.count_nonzero(ended) < HR_MIN_INTERVALS:
         return None
-    runs = ended[:1 - HR_SPAN_BEATS or None].copy()
-    span = ibi[:1 - HR_SPAN_BEATS or None].copy()
-    for k in range(1, HR_SPAN_BEATS):
-        runs &= ended[k:len(ended) - HR_SPAN_BEATS + 1 + k]
-        span += ibi[k:len(ibi) - HR_SPAN_BEATS + 1 + k]
-    if np.count_nonzero(runs) >= HR_MIN_INTERVALS:
-        return 60.0 * HR_SPAN_BEATS / exact.median_nan(span[runs])
-    return 60.0 / exact.median_nan(ibi[ended])
+    ibi = t[1:] - t[:-1]
+    typical = exact.median_nan(ibi[ended])
+    half_spans = 0.5 * (ibi[:-1] + ibi[1:])[ended[:-1] & ended[1:]]
+    agree = half_spans[(half_spans >= typical / AGREE_FACTOR) & (half_spans <= typical * AGREE_FACTOR)]
+    if len(agree) < HR_MIN_INTERVALS:
+        return 60.0 / typical
+    return 60.0 / exact.median_nan(agree)
 
 
 def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None,
