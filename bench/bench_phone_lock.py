@@ -9,9 +9,10 @@ Inputs: tests/device/signal/synthetic_ppg.py `phone_camera_ppg` (irregular camer
 two noise levels, and four starts: none, and an auto-exposure / settling-finger transient 30 pulse
 heights tall that decays (exp), holds for 1.5 s then drops (step) or ramps down over 3 s (linear). Each
 through device.signal.pulse.PulsePipeline in 0.1 s chunks, as on the device. Prints per length and start:
-records, coverage (a heart rate given, as the device gives it from at least two beat intervals), within 5 beats/min of the
-true median rate, doubled / halved (within 10 % of twice / half), and the median time of the first
-reported beat (signal time when the pipeline reported it). Deterministic.
+records, coverage (a heart rate given, by the device's rule: device.signal.hrv.heart_rate_bpm, from at
+least two beat intervals), within 5 beats/min of the true median rate, doubled / halved (within 10 % of
+twice / half), and the median time of the first reported beat (signal time when the pipeline reported it).
+Deterministic.
 """
 
 from __future__ import annotations
