@@ -462,14 +462,15 @@ def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None 
 
     `keep[i]` False: no interval may end at beat i (the first beat, or one after a gap; default: all but the
     first kept). The rate is 60 / the median of the spans of two consecutive intervals, each halved, that
-    lie within AGREE_FACTOR (sqrt 2) of the median interval m: nearer to it than to half or twice it, so a
-    span over a missed beat (1.5 m) or one split by an extra beat is left out, while an ectopic beat with its
-    compensatory pause (about 2 m together) stays in. 60 / m when fewer than HR_MIN_INTERVALS spans agree.
+    agree with the median interval m: both intervals within AGREE_FACTOR (sqrt 2) of m, nearer to it than to
+    half or twice it (so no span touches a piece of an interval split by an extra beat, or one spanning a
+    missed beat), or the half-span itself within INTERVAL_AGREEMENT of m (an ectopic beat with its
+    compensatory pause: two intervals that together are two). 60 / m when fewer than HR_MIN_INTERVALS agree.
     Why spans: a single interval carries the timing error of two beats, and camera noise a third of the pulse
     times beats to 30-100 ms, so the median of a 10 s record's dozen intervals read 5-10 beats/min off at
     120-180/min (a wrong rate); across two intervals the beat between cancels and the same error falls over
     twice the time. Known truth: generated 10 s camera records (bench/bench_phone_lock.py), rates more than 5
-    beats/min off 85 -> 38 of 739 given; BUT PPG half A 1.36 -> 0.97 bpm (docs/measurements.md).
+    beats/min off 85 -> 32 of 739 given; BUT PPG half A 1.36 -> 1.04 bpm (docs/measurements.md).
     """
     t = np.asarray(times_s, dtype=float)
     if len(t) < HR_MIN_INTERVALS + 1:
@@ -479,11 +480,13 @@ def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None 
         return None
     ibi = t[1:] - t[:-1]
     typical = exact.median_nan(ibi[ended])
-    half_spans = 0.5 * (ibi[:-1] + ibi[1:])[ended[:-1] & ended[1:]]
-    agree = half_spans[(half_spans >= typical / AGREE_FACTOR) & (half_spans <= typical * AGREE_FACTOR)]
-    if len(agree) < HR_MIN_INTERVALS:
+    near = (ibi >= typical / AGREE_FACTOR) & (ibi <= typical * AGREE_FACTOR)
+    half_spans = 0.5 * (ibi[:-1] + ibi[1:])
+    agree = ended[:-1] & ended[1:] & ((near[:-1] & near[1:])
+                                      | (np.abs(half_spans - typical) <= INTERVAL_AGREEMENT * typical))
+    if np.count_nonzero(agree) < HR_MIN_INTERVALS:
         return 60.0 / typical
-    return 60.0 / exact.median_nan(agree)
+    return 60.0 / exact.median_nan(half_spans[agree])
 
 
 def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None,
