@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,9 @@ def worker(out: Path, data: Path | None, quick: bool) -> None:
     out.write_text(json.dumps({"device": device.__file__, "runs": runs}))
 
 
+FIELDS_CHANGED: Counter[str] = Counter()  # field name -> readings in which it differed (filled by compare)
+
+
 def compare(old: list[dict[str, object]], new: list[dict[str, object]]) -> tuple[list[str], int]:
     """(differences found, figures compared) between two workers' runs."""
     if [r["name"] for r in old] != [r["name"] for r in new]:
@@ -221,6 +225,7 @@ def compare(old: list[dict[str, object]], new: list[dict[str, object]]) -> tuple
             compared += len(x)
             if x != y:
                 diff = [f"{fa}: {va} -> {vb}" for (fa, va), (_, vb) in zip(x, y, strict=True) if va != vb]
+                FIELDS_CHANGED.update(fa for (fa, va), (_, vb) in zip(x, y, strict=True) if va != vb)
                 problems.append(f"{a['name']}: reading {k}: {'; '.join(diff)}")
     return problems, compared
 
@@ -239,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     for p in problems[:50]:
         print("DIFFERS:", p)
     print("SAME" if not problems else f"{len(problems)} readings differ")
+    if FIELDS_CHANGED:
+        print("readings in which each field differs:",
+              ", ".join(f"{name} {count}" for name, count in FIELDS_CHANGED.most_common()))
     return 0 if not problems else 1
 
 
