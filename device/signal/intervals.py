@@ -35,6 +35,7 @@ MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a g
 IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhythm
 PATTERN_PERIODS = (2, 3, 4)  # beats: bigeminy, trigeminy, quadrigeminy
 LOCKED_SHARE = 0.5  # share of the intervals' variance a beat-locked pattern must explain ...
+RATE_AGREE_FACTOR = math.sqrt(2.0)  # an interval this far from the window's own: a beat too many or too few
 LOCKED_SPREAD = 0.1  # ... with a premature beat at least this share of an interval early
 
 
@@ -57,6 +58,15 @@ class Stretches:
             return self
         keep = self.ends_s > self.ends_s[-1] - span_s
         return Stretches(self.ends_s[keep], self.ibi_ms[keep], self.labels[keep], self.stretch[keep])
+
+    def without(self, drop: NDArray[np.bool_]) -> Stretches:
+        """These intervals less those where `drop` (same length) is True, each dropped run splitting its
+        stretch in two, so no successive difference or prediction spans a dropped interval."""
+        keep = ~np.asarray(drop, dtype=bool)
+        # each dropped interval moves every later stretch number up by one: both terms never decrease, so
+        # two kept intervals share a number only when they shared a stretch with nothing dropped between
+        number = self.stretch + np.cumsum(~keep)
+        return Stretches(self.ends_s[keep], self.ibi_ms[keep], self.labels[keep], number[keep])
 
     def successive_differences(self) -> NDArray[np.float64]:
         """Differences (ms) of consecutive intervals within the same stretch."""
@@ -161,6 +171,16 @@ def _corrected(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArra
     if len(second) == len(first):
         kinds = np.where(kinds != 0, kinds, first_kinds)
     return second, kinds
+
+
+def off_rate(ibi_ms: NDArray[np.float64], reference_ms: float) -> NDArray[np.bool_]:
+    """For each interval (ms), True when it is not within RATE_AGREE_FACTOR (sqrt 2) of `reference_ms`,
+    the window's own interval (60000 / its heart rate): nearer to half or twice it than to it, so a beat
+    too many or too few. The correction repairs single extra and missed beats against an 11-beat median;
+    a run of them longer than half that (a picker that took the diastolic wave for a while, or the
+    premature beats of a bigeminy it later skipped) moves the median with it and is left as it is."""
+    ibi = np.asarray(ibi_ms, dtype=float)
+    return np.asarray((ibi < reference_ms / RATE_AGREE_FACTOR) | (ibi > reference_ms * RATE_AGREE_FACTOR))
 
 
 def artifact_share(labels: NDArray[np.int_]) -> float:
