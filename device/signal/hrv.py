@@ -359,7 +359,7 @@ class HrvTracker:
         hr_bpm = self._heart_rate(window, times, recent)
         # intervals a beat too many or too few against the window's own rate, left so by the correction:
         # artifacts (counted as corrected), and no rhythm is judged across them
-        off = off_rate(window.ibi_ms, 60000.0 / hr_bpm)
+        off = off_rate(window.ibi_ms, 60000.0 / hr_bpm, window.stretch)
         share = artifact_share(np.where(off, Artifact.EXTRA, window.labels))
         checked = _drop_newest(window, CONFIRM_INTERVALS)
         off_checked = off[:len(checked.ibi_ms)]

@@ -36,6 +36,9 @@ IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhy
 PATTERN_PERIODS = (2, 3, 4)  # beats: bigeminy, trigeminy, quadrigeminy
 LOCKED_SHARE = 0.5  # share of the intervals' variance a beat-locked pattern must explain ...
 RATE_AGREE_FACTOR = math.sqrt(2.0)  # an interval this far from the window's own: a beat too many or too few
+# ... when its run meets the rest of the stretch with a jump within this many intervals: the correction moves
+# a beat to the middle of its neighbours, which spreads a jump over two intervals, two moves over three
+JUMP_SPAN = 3
 LOCKED_SPREAD = 0.1  # ... with a premature beat at least this share of an interval early
 
 
@@ -173,14 +176,47 @@ def _corrected(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArra
     return second, kinds
 
 
-def off_rate(ibi_ms: NDArray[np.float64], reference_ms: float) -> NDArray[np.bool_]:
-    """For each interval (ms), True when it is not within RATE_AGREE_FACTOR (sqrt 2) of `reference_ms`,
-    the window's own interval (60000 / its heart rate): nearer to half or twice it than to it, so a beat
-    too many or too few. The correction repairs single extra and missed beats against an 11-beat median;
-    a run of them longer than half that (a picker that took the diastolic wave for a while, or the
-    premature beats of a bigeminy it later skipped) moves the median with it and is left as it is."""
+def off_rate(ibi_ms: NDArray[np.float64], reference_ms: float,
+             stretch: NDArray[np.int_] | None = None) -> NDArray[np.bool_]:
+    """For each interval (ms), True when it is a beat too many or too few: not within RATE_AGREE_FACTOR
+    (sqrt 2) of `reference_ms`, the window's own interval (60000 / its heart rate), so nearer to half or
+    twice it than to it, in a run of such intervals that meets the rest of its stretch (`stretch`: the
+    stretch number of each interval; one stretch when None) with a jump by more than RATE_AGREE_FACTOR
+    within JUMP_SPAN intervals of the run's end. A real change of rate (an ECG series going from 71 to 100 beats/min
+    within a minute) passes the bound gradually and is left alone; a picker that takes or drops a beat
+    halves or doubles the interval at once.
+
+    The correction repairs single extra and missed beats against an 11-beat median; a run of them longer
+    than half that (a picker that took the diastolic wave for a while, or the premature beats of a
+    bigeminy it later skipped) moves the median with it and is left as it is: this finds those."""
     ibi = np.asarray(ibi_ms, dtype=float)
-    return np.asarray((ibi < reference_ms / RATE_AGREE_FACTOR) | (ibi > reference_ms * RATE_AGREE_FACTOR))
+    outside = (ibi < reference_ms / RATE_AGREE_FACTOR) | (ibi > reference_ms * RATE_AGREE_FACTOR)
+    marked = np.zeros(len(ibi), dtype=bool)
+    if not outside.any():
+        return marked
+    number = np.zeros(len(ibi), dtype=int) if stretch is None else np.asarray(stretch)
+    linked = (number[1:] == number[:-1]) & outside[1:] & outside[:-1]  # consecutive outside intervals: a run
+    first = 0
+    for last in range(len(ibi)):
+        if last + 1 < len(ibi) and linked[last]:
+            continue  # the run goes on
+        if outside[first] and (_jumps(ibi, number, first, -1) or _jumps(ibi, number, last, 1)):
+            marked[first:last + 1] = True
+        first = last + 1
+    return marked
+
+
+def _jumps(ibi: NDArray[np.float64], number: NDArray[np.int_], end: int, step: int) -> bool:
+    """True when one of the JUMP_SPAN intervals beyond `end` (after it for `step` 1, before it for -1) in
+    its stretch differs from interval `end` by more than RATE_AGREE_FACTOR."""
+    for k in range(1, JUMP_SPAN + 1):
+        j = end + step * k
+        if not 0 <= j < len(ibi) or number[j] != number[end]:
+            return False
+        ratio = ibi[j] / ibi[end]
+        if ratio > RATE_AGREE_FACTOR or ratio < 1.0 / RATE_AGREE_FACTOR:
+            return True
+    return False
 
 
 def artifact_share(labels: NDArray[np.int_]) -> float:

@@ -137,9 +137,14 @@ def test_an_irregular_rhythm_stays_flagged_when_some_intervals_are_off_the_rate(
     assert metrics.hrv_reason == IRREGULAR_RHYTHM and metrics.rmssd_ms is None
 
 
-def test_off_rate_marks_intervals_nearer_half_or_twice_the_reference() -> None:
+def test_off_rate_marks_intervals_nearer_half_or_twice_the_reference_that_jump_there() -> None:
     ibi = np.array([1000.0, 700.0, 710.0, 1400.0, 1420.0, 500.0, 2000.0])
     assert off_rate(ibi, 1000.0).tolist() == [False, True, False, False, True, True, True]
+    # a real change of rate passes the bound in small steps: not a beat too many
+    gradual = np.array([1000.0, 950.0, 900.0, 850.0, 800.0, 750.0, 700.0, 690.0, 680.0])
+    assert not off_rate(gradual, 1000.0).any()
+    # the same steps across two stretches: the jump is between stretches, not within one
+    assert not off_rate(np.array([1000.0, 1000.0, 500.0, 500.0]), 1000.0, np.array([0, 0, 1, 1])).any()
 
 
 def test_dropping_intervals_splits_their_stretch() -> None:
