@@ -17,6 +17,11 @@ jitter (up to 7.7 % for the extreme swing of 20 beats/min at 45). An irregularly
 8-30 % for coefficients of variation of 10-25 %. This is a plausibility check on the numbers, not a
 diagnosis. Ectopy in every 2nd to 4th beat that the correction did not catch is a pattern locked to the
 beat count (`beat_locked_pattern`); it counts as irregular too.
+
+A run of beats at twice or half the window's rate that the correction could not repair (`off_rate`: a
+picker on the diastolic wave for a while, a bigeminy read halved after a run at the full rate) is an
+artifact, not rhythm: the tracker counts it as corrected, judges regularity without it (`Stretches.without`)
+and withholds HRV while it is in the window.
 """
 
 from __future__ import annotations
