@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal import exact
-from device.signal.artifacts import correct_intervals
+from device.signal.artifacts import Artifact, correct_intervals
 from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
 from device.signal.intervals import (
     IRREGULAR_SHARE,
@@ -37,6 +37,7 @@ from device.signal.intervals import (
     Stretches,
     artifact_share,
     broken_before,
+    off_rate,
     stretches,
 )
 from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
@@ -356,11 +357,16 @@ class HrvTracker:
         amplitudes = np.fromiter(self._amplitudes, dtype=float)
         recent = times > times[-1] - window_s
         hr_bpm = self._heart_rate(window, times, recent)
-        share = artifact_share(window.labels)
+        # intervals a beat too many or too few against the window's own rate, left so by the correction:
+        # artifacts (counted as corrected), and no rhythm is judged across them
+        off = off_rate(window.ibi_ms, 60000.0 / hr_bpm, window.stretch)
+        share = artifact_share(np.where(off, Artifact.EXTRA, window.labels))
         checked = _drop_newest(window, CONFIRM_INTERVALS)
-        irregularity = checked.irregularity()
+        off_checked = off[:len(checked.ibi_ms)]
+        judged = checked.without(off_checked)
+        irregularity = judged.irregularity()
         irregular = None if irregularity is None else (irregularity > IRREGULAR_SHARE
-                                                       or checked.beat_locked_pattern())
+                                                       or judged.beat_locked_pattern())
         reason: str | None = None
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
@@ -372,6 +378,10 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif irregular:
             reason = IRREGULAR_RHYTHM
+        elif off_checked.any():
+            # a run of beats the correction could not repair: the successive differences across it would
+            # be the picker's, not the heart's (a slow heart read double for a while, a bigeminy read halved)
+            reason = FREQUENT_ARTIFACTS
         elif self._weak_beat(amplitudes[recent]):
             reason = WEAK_BEAT
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent],

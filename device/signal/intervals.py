@@ -17,6 +17,11 @@ jitter (up to 7.7 % for the extreme swing of 20 beats/min at 45). An irregularly
 8-30 % for coefficients of variation of 10-25 %. This is a plausibility check on the numbers, not a
 diagnosis. Ectopy in every 2nd to 4th beat that the correction did not catch is a pattern locked to the
 beat count (`beat_locked_pattern`); it counts as irregular too.
+
+A run of beats at twice or half the window's rate that the correction could not repair (`off_rate`: a
+picker on the diastolic wave for a while, a bigeminy read halved after a run at the full rate) is an
+artifact, not rhythm: the tracker counts it as corrected, judges regularity without it (`Stretches.without`)
+and withholds HRV while it is in the window.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a g
 IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhythm
 PATTERN_PERIODS = (2, 3, 4)  # beats: bigeminy, trigeminy, quadrigeminy
 LOCKED_SHARE = 0.5  # share of the intervals' variance a beat-locked pattern must explain ...
+RATE_AGREE_FACTOR = math.sqrt(2.0)  # an interval this far from the window's own: a beat too many or too few
+# ... when its run meets the rest of the stretch with a jump within this many intervals: the correction moves
+# a beat to the middle of its neighbours, which spreads a jump over two intervals, two moves over three
+JUMP_SPAN = 3
 LOCKED_SPREAD = 0.1  # ... with a premature beat at least this share of an interval early
 
 
@@ -57,6 +66,15 @@ class Stretches:
             return self
         keep = self.ends_s > self.ends_s[-1] - span_s
         return Stretches(self.ends_s[keep], self.ibi_ms[keep], self.labels[keep], self.stretch[keep])
+
+    def without(self, drop: NDArray[np.bool_]) -> Stretches:
+        """These intervals less those where `drop` (same length) is True, each dropped run splitting its
+        stretch in two, so no successive difference or prediction spans a dropped interval."""
+        keep = ~np.asarray(drop, dtype=bool)
+        # each dropped interval moves every later stretch number up by one: both terms never decrease, so
+        # two kept intervals share a number only when they shared a stretch with nothing dropped between
+        number = self.stretch + np.cumsum(~keep)
+        return Stretches(self.ends_s[keep], self.ibi_ms[keep], self.labels[keep], number[keep])
 
     def successive_differences(self) -> NDArray[np.float64]:
         """Differences (ms) of consecutive intervals within the same stretch."""
@@ -161,6 +179,49 @@ def _corrected(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArra
     if len(second) == len(first):
         kinds = np.where(kinds != 0, kinds, first_kinds)
     return second, kinds
+
+
+def off_rate(ibi_ms: NDArray[np.float64], reference_ms: float,
+             stretch: NDArray[np.int_] | None = None) -> NDArray[np.bool_]:
+    """For each interval (ms), True when it is a beat too many or too few: not within RATE_AGREE_FACTOR
+    (sqrt 2) of `reference_ms`, the window's own interval (60000 / its heart rate), so nearer to half or
+    twice it than to it, in a run of such intervals that meets the rest of its stretch (`stretch`: the
+    stretch number of each interval; one stretch when None) with a jump by more than RATE_AGREE_FACTOR
+    within JUMP_SPAN intervals of the run's end. A real change of rate (an ECG series going from 71 to 100 beats/min
+    within a minute) passes the bound gradually and is left alone; a picker that takes or drops a beat
+    halves or doubles the interval at once.
+
+    The correction repairs single extra and missed beats against an 11-beat median; a run of them longer
+    than half that (a picker that took the diastolic wave for a while, or the premature beats of a
+    bigeminy it later skipped) moves the median with it and is left as it is: this finds those."""
+    ibi = np.asarray(ibi_ms, dtype=float)
+    outside = (ibi < reference_ms / RATE_AGREE_FACTOR) | (ibi > reference_ms * RATE_AGREE_FACTOR)
+    marked = np.zeros(len(ibi), dtype=bool)
+    if not outside.any():
+        return marked
+    number = np.zeros(len(ibi), dtype=int) if stretch is None else np.asarray(stretch)
+    linked = (number[1:] == number[:-1]) & outside[1:] & outside[:-1]  # consecutive outside intervals: a run
+    first = 0
+    for last in range(len(ibi)):
+        if last + 1 < len(ibi) and linked[last]:
+            continue  # the run goes on
+        if outside[first] and (_jumps(ibi, number, first, -1) or _jumps(ibi, number, last, 1)):
+            marked[first:last + 1] = True
+        first = last + 1
+    return marked
+
+
+def _jumps(ibi: NDArray[np.float64], number: NDArray[np.int_], end: int, step: int) -> bool:
+    """True when one of the JUMP_SPAN intervals beyond `end` (after it for `step` 1, before it for -1) in
+    its stretch differs from interval `end` by more than RATE_AGREE_FACTOR."""
+    for k in range(1, JUMP_SPAN + 1):
+        j = end + step * k
+        if not 0 <= j < len(ibi) or number[j] != number[end]:
+            return False
+        ratio = ibi[j] / ibi[end]
+        if ratio > RATE_AGREE_FACTOR or ratio < 1.0 / RATE_AGREE_FACTOR:
+            return True
+    return False
 
 
 def artifact_share(labels: NDArray[np.int_]) -> float:
