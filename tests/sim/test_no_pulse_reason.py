@@ -10,19 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from gpiozero.pins.mock import MockFactory
 from numpy.typing import NDArray
 
-import device.app
-from device.app import Hardware
-from device.clock import SimClock
-from device.config import load_config
-from device.publish import RecordingPublisher
-from drivers.speaker import NullAudioOutput
-from sim.i2c_bus import VirtualI2CBus
-from sim.max30102 import VirtualMax30102
 from sim.optics import OpticalSamples
-from sim.spi_ring import SpiRingSink
+from tests.sim.device_path import device_payloads
 
 
 @dataclass(frozen=True)
@@ -41,18 +32,7 @@ class CoveredWithoutPulse:
 
 
 def _payloads(optics: CoveredWithoutPulse, until_s: float) -> list[dict[str, Any]]:
-    config = load_config(overrides={"metrics": {"period_s": 2.0}})
-    clock = SimClock(speed=math.inf)
-    bus = VirtualI2CBus(config.sensor.i2c_bus)
-    bus.attach(config.sensor.i2c_address, VirtualMax30102(optics, clock, seed=1))
-    recorder = RecordingPublisher()
-    ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
-    hardware = Hardware(clock=clock, i2c_bus_factory=bus.open, spi=ring, audio=NullAudioOutput(48000),
-                        pin_factory=MockFactory())
-    glimmer = device.app.build_device(config, hardware, [recorder])
-    glimmer.run(until_s=until_s)
-    glimmer.close()
-    return recorder.metrics_payloads
+    return device_payloads(optics, until_s)
 
 
 def test_a_covered_sensor_with_no_pulse_says_no_pulse_and_an_uncovered_one_no_finger() -> None:

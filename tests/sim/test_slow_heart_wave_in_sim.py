@@ -6,25 +6,15 @@ The pulse is generated here with known beat times (tests/device/signal/test_hrv_
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from gpiozero.pins.mock import MockFactory
 from numpy.typing import NDArray
 
-import device.app
-from device.app import Hardware
-from device.clock import SimClock
-from device.config import load_config
-from device.publish import RecordingPublisher
-from drivers.speaker import NullAudioOutput
-from sim.i2c_bus import VirtualI2CBus
-from sim.max30102 import VirtualMax30102
 from sim.optics import OpticalSamples
-from sim.spi_ring import SpiRingSink
 from tests.device.signal.test_hrv_picker_runs import DURATION_S, breathing_beats, pulse, true_rmssd_ms
+from tests.sim.device_path import device_payloads
 
 FS_HZ = 400.0
 
@@ -41,18 +31,7 @@ class SlowHeart:
 
 
 def _payloads(optics: SlowHeart, until_s: float) -> list[dict[str, Any]]:
-    config = load_config(overrides={"metrics": {"period_s": 2.0}})
-    clock = SimClock(speed=math.inf)
-    bus = VirtualI2CBus(config.sensor.i2c_bus)
-    bus.attach(config.sensor.i2c_address, VirtualMax30102(optics, clock, seed=1))
-    recorder = RecordingPublisher()
-    ring = SpiRingSink(clock, order=config.led.color_order, gamma=config.led.gamma)
-    hardware = Hardware(clock=clock, i2c_bus_factory=bus.open, spi=ring, audio=NullAudioOutput(48000),
-                        pin_factory=MockFactory())
-    glimmer = device.app.build_device(config, hardware, [recorder])
-    glimmer.run(until_s=until_s)
-    glimmer.close()
-    return recorder.metrics_payloads
+    return device_payloads(optics, until_s)
 
 
 def test_a_slow_regular_heart_with_a_late_wave_is_never_published_as_irregular() -> None:
