@@ -40,6 +40,7 @@ from device.signal.intervals import (
     off_rate,
     stretches,
 )
+from device.signal.peak_timing import TEMPLATE_BEATS
 from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
 from device.signal.pulse_peaks import AMP_FRACTION
 
@@ -66,6 +67,10 @@ HRV_MIN_QUALITY = 0.5  # HRV withheld when the window's median beat quality is b
 # per 60 s window at 100 Hz 3.53 / 3.79 / 3.85 ms; docs/signal_thresholds.md) and on generated coloured noise
 # (issue 7, fault 6: 10 ms of timing noise read as an RMSSD of 20-50 ms; 3/4 let 9 of 188 records past 2x).
 TIMING_NOISE_MAX_SHARE = 0.5
+# beats after a motion span whose timing estimate the span lifts (a beat's residual is taken against the median
+# of the last TEMPLATE_BEATS beats and averaged over as many): left out of the timing-noise share, as beats
+# inside the span are, so one moment of motion does not withhold HRV for a whole window (a tester: 35 s)
+MOTION_TIMING_BEATS = 2 * TEMPLATE_BEATS
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
 AGREE_FACTOR = math.sqrt(2.0)  # within this factor of the median interval: nearer to it than to half or twice it
@@ -382,7 +387,7 @@ class HrvTracker:
             # a run of beats the correction could not repair: the successive differences across it would
             # be the picker's, not the heart's (a slow heart read double for a while, a bigeminy read halved)
             reason = FREQUENT_ARTIFACTS
-        elif self._weak_beat(amplitudes[recent]):
+        elif self._weak_beat(amplitudes[recent & ~self._in_motion(times)]):
             reason = WEAK_BEAT
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent],
                                                                                    amplitudes[recent]))
@@ -407,7 +412,7 @@ class HrvTracker:
         add 6 sigma^2 to its mean square. 0 when fewer than half of the beats carry an estimate or there is
         no successive difference."""
         sds = np.asarray(list(self._timing_sds)[-beats:], dtype=float)
-        known = sds[sds > 0.0]
+        known = sds[(sds > 0.0) & ~self._in_motion(np.fromiter(self._times, dtype=float)[-beats:], MOTION_TIMING_BEATS)]
         diffs = checked.successive_differences()
         if 2 * len(known) < len(sds) or len(diffs) == 0:
             return 0.0
@@ -415,6 +420,18 @@ class HrvTracker:
         clipped = np.minimum(known, TIMING_SD_MAX_S)
         noise = 6.0 * float(np.mean(clipped * clipped)) * 1e6  # ms^2
         return math.inf if mssd <= 0.0 else noise / mssd
+
+    def _in_motion(self, times: NDArray[np.float64], after: int = 0) -> NDArray[np.bool_]:
+        """Of the beats at `times` (s, increasing), those that bound an interval touching a motion span (the
+        last beat before it, those inside it, the first after it) and the `after` beats that follow it.
+        Their amplitude and timing estimate are the hand's as much as the heart's: the intervals between
+        them are already left out, and the span is judged per interval, so it may start after the motion."""
+        out = np.zeros(len(times), dtype=np.bool_)
+        for start_s, end_s in self._motion:
+            first = max(0, int(np.searchsorted(times, start_s, side="left")) - 1)
+            last = int(np.searchsorted(times, end_s, side="right"))
+            out[first:last + 1 + after] = True
+        return out
 
     def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_]) -> float:
         """60000 / the median of the window's beat intervals as measured (within stretches, never across
