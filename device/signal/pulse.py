@@ -174,8 +174,10 @@ BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
 # Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
 # uncertainty from noise of any colour (device/signal/peak_timing.py, Timing.sd_s), times its shape
-# score. At 10 ms a beat adds as much to the RMSSD of its intervals (sqrt(2) x 10 ms in quadrature) as a
-# calm heart's own beat-to-beat variation, so quality is 0.5 there.
+# score. Independent timing errors of 10 ms add sqrt(2) x 10 ms (in quadrature) to each interval and
+# sqrt(6) x 10 = 24 ms to RMSSD (a successive difference holds three beats' errors; the timing_noise rule in
+# device/signal/hrv.py uses the same 6 sigma^2), about a calm heart's own beat-to-beat variation, so quality
+# is 0.5 there.
 TIMING_SD_REF_S = 0.010
 # Beats that come among beats whose median uncertainty from the white floor (Timing.white_sd_s) is this
 # large are not reported at all: at that level noise peaks are as tall as the pulse (measured on synthetic
