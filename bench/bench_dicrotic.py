@@ -25,6 +25,7 @@ from collections import defaultdict
 import numpy as np
 
 from bench.bench_phone_lock import heart_rate, run_record
+from bench.rate_table import is_doubled, numbers
 from tests.device.signal.synthetic_ppg import phone_camera_ppg
 
 SHARES = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
@@ -48,18 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--lengths", default="10,60", help="record lengths in s, comma-separated")
-    parser.add_argument("--rates", default="25,30,50,100", help="sample rates, comma-separated")
-    parser.add_argument("--shares", default=",".join(str(s) for s in SHARES))
-    parser.add_argument("--delays", default=",".join(str(d) for d in DELAYS))
+    parser.add_argument("--lengths", type=numbers, default="10,60", help="record lengths in s, comma-separated")
+    parser.add_argument("--rates", type=numbers, default="25,30,50,100", help="sample rates, comma-separated")
+    parser.add_argument("--shares", type=numbers, default=",".join(str(s) for s in SHARES))
+    parser.add_argument("--delays", type=numbers, default=",".join(str(d) for d in DELAYS))
     args = parser.parse_args(argv)
-    try:
-        lengths = [float(v) for v in args.lengths.split(",")]
-        rates = [float(v) for v in args.rates.split(",")]
-        shares = [float(v) for v in args.shares.split(",")]
-        delays = [float(v) for v in args.delays.split(",")]
-    except ValueError as exc:
-        parser.error(f"lists are comma-separated numbers: {exc}")
+    lengths, rates, shares, delays = args.lengths, args.rates, args.shares, args.delays
     if args.seeds < 1:
         parser.error("--seeds must be >= 1")
     if min(lengths) < 6.0:
@@ -97,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                                 reported += len(beats)
                                 extra += x
                                 extra_records += x > 0
-                                if abs(est / true_bpm - 2.0) <= 0.2:
+                                if is_doubled(est, true_bpm):
                                     doubled += 1
                                     by_hr[hr][1] += 1
                                     by_fs[fs][1] += 1

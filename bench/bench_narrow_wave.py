@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.bench_phone_lock import heart_rate, run_record
+from bench.rate_table import RateTable, is_doubled, numbers
 from tests.device.signal.synthetic_ppg import narrow_wave_ppg
 
 WAVE_BPM = (40, 50, 60, 70, 80, 100, 120, 150, 180)
@@ -67,47 +68,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--rates", default="25,50,100", help="sample rates, comma-separated")
-    parser.add_argument("--noises", default="0.02,0.1", help="white noise SDs (pulse heights), comma-separated")
+    parser.add_argument("--rates", type=numbers, default="25,50,100", help="sample rates, comma-separated")
+    parser.add_argument("--noises", type=numbers, default="0.02,0.1",
+                        help="white noise SDs (pulse heights), comma-separated")
     args = parser.parse_args(argv)
-    try:
-        rates = [float(v) for v in args.rates.split(",")]
-        noises = [float(v) for v in args.noises.split(",")]
-    except ValueError as exc:
-        parser.error(f"lists are comma-separated numbers: {exc}")
+    rates, noises = args.rates, args.noises
     if args.seeds < 1 or min(rates) < 25.0:
         parser.error("--seeds >= 1, --rates >= 25 samples/s")
-    counts: dict[tuple[str, int], list[int]] = {}
+    table = RateTable()
     by_share: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_position: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for family, bpm, share, delay, ppg, truth, fs in records(range(args.first_seed, args.first_seed + args.seeds),
                                                               rates, noises):
         true_bpm = 60.0 / float(np.median(np.diff(truth)))
         est = heart_rate(run_record(ppg, fs)[0])
-        row = counts.setdefault((family, bpm), [0, 0, 0, 0, 0])
-        row[0] += 1
-        doubled = est is not None and abs(est / true_bpm - 2.0) <= 0.2
+        table.add(family, bpm, est, true_bpm)
         if family == "wave":
             position = delay * bpm / 60.0
             band = "< 0.4" if position < 0.4 else "0.4-0.55" if position <= 0.55 else "> 0.55"
-            for table, key in ((by_share, f"{share:g}"), (by_position, band)):
-                table[key][0] += 1
-                table[key][1] += doubled
-        if est is None:
-            continue
-        row[1] += 1
-        row[2] += abs(est - true_bpm) <= 5.0
-        row[3] += abs(est / true_bpm - 0.5) <= 0.05
-        row[4] += doubled
-    print(f"{'family':>9} {'bpm':>4} {'records':>7} {'given':>5} {'within 5':>8} {'halved':>6} {'doubled':>7}")
-    totals: dict[str, list[int]] = {}
-    for (family, bpm), row in counts.items():
-        print(f"{family:>9} {bpm:>4} {row[0]:>7} {row[1]:>5} {row[2]:>8} {row[3]:>6} {row[4]:>7}")
-        total = totals.setdefault(family, [0, 0, 0, 0, 0])
-        for i, v in enumerate(row):
-            total[i] += v
-    for family, row in totals.items():
-        print(f"{family:>9}  all {row[0]:>7} {row[1]:>5} {row[2]:>8} {row[3]:>6} {row[4]:>7}")
+            for tally, key in ((by_share, f"{share:g}"), (by_position, band)):
+                tally[key][0] += 1
+                tally[key][1] += is_doubled(est, true_bpm)
+    table.print()
     print("wave family, doubled per height: "
           + ", ".join(f"{k}: {v[1]}/{v[0]}" for k, v in sorted(by_share.items())))
     print("wave family, doubled per delay as a share of the interval: "

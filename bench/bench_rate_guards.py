@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.bench_phone_lock import heart_rate, run_record
+from bench.rate_table import RateTable, numbers
 from tests.device.signal.synthetic_ppg import phone_camera_ppg, rsa_beat_times, synthetic_ppg
 
 FAST_BPM = (150, 180, 200, 220)
@@ -67,38 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--lengths", default="10,30", help="record lengths in s, comma-separated")
-    parser.add_argument("--rates", default="25,30,50,100", help="sample rates, comma-separated")
+    parser.add_argument("--lengths", type=numbers, default="10,30", help="record lengths in s, comma-separated")
+    parser.add_argument("--rates", type=numbers, default="25,30,50,100", help="sample rates, comma-separated")
     args = parser.parse_args(argv)
-    try:
-        lengths = [float(v) for v in args.lengths.split(",")]
-        rates = [float(v) for v in args.rates.split(",")]
-    except ValueError as exc:
-        parser.error(f"lists are comma-separated numbers: {exc}")
+    lengths, rates = args.lengths, args.rates
     if args.seeds < 1 or min(lengths) < 6.0 or min(rates) < 10.0:
         parser.error("--seeds >= 1, --lengths >= 6 s, --rates >= 10 samples/s")
-    counts: dict[tuple[str, int], list[int]] = {}
+    table = RateTable()
     for family, bpm, ppg, truth, fs in records(range(args.first_seed, args.first_seed + args.seeds), lengths,
                                                 rates):
-        true_bpm = 60.0 / float(np.median(np.diff(truth)))
-        est = heart_rate(run_record(ppg, fs)[0])
-        row = counts.setdefault((family, bpm), [0, 0, 0, 0, 0])
-        row[0] += 1
-        if est is None:
-            continue
-        row[1] += 1
-        row[2] += abs(est - true_bpm) <= 5.0
-        row[3] += abs(est / true_bpm - 0.5) <= 0.05
-        row[4] += abs(est / true_bpm - 2.0) <= 0.2
-    print(f"{'family':>9} {'bpm':>4} {'records':>7} {'given':>5} {'within 5':>8} {'halved':>6} {'doubled':>7}")
-    totals: dict[str, list[int]] = {}
-    for (family, bpm), row in counts.items():
-        print(f"{family:>9} {bpm:>4} {row[0]:>7} {row[1]:>5} {row[2]:>8} {row[3]:>6} {row[4]:>7}")
-        total = totals.setdefault(family, [0, 0, 0, 0, 0])
-        for i, v in enumerate(row):
-            total[i] += v
-    for family, row in totals.items():
-        print(f"{family:>9}  all {row[0]:>7} {row[1]:>5} {row[2]:>8} {row[3]:>6} {row[4]:>7}")
+        table.add(family, bpm, heart_rate(run_record(ppg, fs)[0]), 60.0 / float(np.median(np.diff(truth))))
+    table.print()
     return 0
 
 

@@ -377,7 +377,7 @@ class HrvTracker:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
             reason = LOW_QUALITY
-        elif self._timing_noise_share(checked, n + 1) > TIMING_NOISE_MAX_SHARE:
+        elif self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE:
             reason = TIMING_NOISE
         elif share > HRV_MAX_ARTIFACT_SHARE:
             reason = FREQUENT_ARTIFACTS
@@ -402,17 +402,17 @@ class HrvTracker:
                           pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
                           coherence=self._coherence, **common)  # type: ignore[arg-type]
 
-    def _timing_noise_share(self, checked: Stretches, beats: int) -> float:
+    def _timing_noise_share(self, checked: Stretches, beat_times: NDArray[np.float64]) -> float:
         """The share of the mean squared successive difference (RMSSD^2) of `checked` that timing noise
-        accounts for: 6 sigma^2 over it, sigma^2 the mean estimated timing variance of the newest `beats`
-        beats (Beat.timing_sd_s, each taken as at most TIMING_SD_MAX_S: beyond it the first-order model no
-        longer holds, and a single flat-topped beat would otherwise outweigh the window; beats that carry
-        no estimate are left out). A successive difference of intervals,
-        t[i+1] - 2 t[i] + t[i-1], holds three beats' timing errors: independent, of variance sigma^2, they
-        add 6 sigma^2 to its mean square. 0 when fewer than half of the beats carry an estimate or there is
-        no successive difference."""
-        sds = np.asarray(list(self._timing_sds)[-beats:], dtype=float)
-        known = sds[(sds > 0.0) & ~self._in_motion(np.fromiter(self._times, dtype=float)[-beats:], MOTION_TIMING_BEATS)]
+        accounts for: 6 sigma^2 over it, sigma^2 the mean estimated timing variance (Beat.timing_sd_s) of
+        the window's beats at `beat_times` (s; the newest ones), less those at motion (_in_motion) and those
+        that carry no estimate, each taken as at most TIMING_SD_MAX_S (beyond it the first-order model no
+        longer holds, and a single flat-topped beat would otherwise outweigh the window). A successive
+        difference of intervals, t[i+1] - 2 t[i] + t[i-1], holds three beats' timing errors: independent, of
+        variance sigma^2, they add 6 sigma^2 to its mean square. 0 when fewer than half of the beats carry
+        an estimate or there is no successive difference."""
+        sds = np.asarray(list(self._timing_sds)[-len(beat_times):], dtype=float)
+        known = sds[(sds > 0.0) & ~self._in_motion(beat_times, MOTION_TIMING_BEATS)]
         diffs = checked.successive_differences()
         if 2 * len(known) < len(sds) or len(diffs) == 0:
             return 0.0
