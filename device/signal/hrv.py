@@ -34,6 +34,7 @@ from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swin
 from device.signal.intervals import (
     IRREGULAR_SHARE,
     MAX_GAP_S,
+    RATE_AGREE_FACTOR,
     Stretches,
     artifact_share,
     broken_before,
@@ -73,7 +74,6 @@ TIMING_NOISE_MAX_SHARE = 0.5
 MOTION_TIMING_BEATS = 2 * TEMPLATE_BEATS
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
-AGREE_FACTOR = math.sqrt(2.0)  # within this factor of the median interval: nearer to it than to half or twice it
 HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
 COHERENCE_MIN_COVER = 0.9  # share of the coherence window the intervals must cover (gaps excluded)
 BREATH_MIN_CONFIDENCE = 1.0 / 3.0  # the peak stands >= 10^1.5 (32) x above the floor: 3x what jitter reached
@@ -523,7 +523,7 @@ def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None 
 
     `keep[i]` False: no interval may end at beat i (the first beat, or one after a gap; default: all but the
     first kept). The rate is 60 / the median of the spans of two consecutive intervals, each halved, that
-    agree with the median interval m: both intervals within AGREE_FACTOR (sqrt 2) of m, nearer to it than to
+    agree with the median interval m: both intervals within RATE_AGREE_FACTOR (sqrt 2) of m, nearer to it than to
     half or twice it (so no span touches a piece of an interval split by an extra beat, or one spanning a
     missed beat), or the half-span itself within INTERVAL_AGREEMENT of m (an ectopic beat with its
     compensatory pause: two intervals that together are two). 60 / m when fewer than HR_MIN_INTERVALS agree.
@@ -541,7 +541,7 @@ def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None 
         return None
     ibi = t[1:] - t[:-1]
     typical = exact.median_nan(ibi[ended])
-    near = (ibi >= typical / AGREE_FACTOR) & (ibi <= typical * AGREE_FACTOR)
+    near = (ibi >= typical / RATE_AGREE_FACTOR) & (ibi <= typical * RATE_AGREE_FACTOR)
     half_spans = 0.5 * (ibi[:-1] + ibi[1:])
     agree = ended[:-1] & ended[1:] & ((near[:-1] & near[1:])
                                       | (np.abs(half_spans - typical) <= INTERVAL_AGREEMENT * typical))

@@ -40,7 +40,9 @@ MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a g
 IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhythm
 PATTERN_PERIODS = (2, 3, 4)  # beats: bigeminy, trigeminy, quadrigeminy
 LOCKED_SHARE = 0.5  # share of the intervals' variance a beat-locked pattern must explain ...
-RATE_AGREE_FACTOR = math.sqrt(2.0)  # an interval this far from the window's own: a beat too many or too few
+# an interval this far from the window's own: nearer to half or twice it than to it, a beat too many or too
+# few (the off-rate check here, and the spans hrv.heart_rate_bpm takes the rate from)
+RATE_AGREE_FACTOR = math.sqrt(2.0)
 # ... when its run meets the rest of the stretch with a jump within this many intervals: the correction moves
 # a beat to the middle of its neighbours, which spreads a jump over two intervals, two moves over three
 JUMP_SPAN = 3
