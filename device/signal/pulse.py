@@ -75,6 +75,7 @@ from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line
+from device.signal.pulse_spectrum import peak_false_alarm
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,17 @@ ENVELOPE_S = 2.0  # running RMS window: two beats at 60/min, one at 30/min
 # a held-out choice; generated phone records 0.39-0.65), chance locks on 1/f^1.5-2 noise (seeds 0-29)
 # 0.13-0.53. 0.3 is the round value below all of them; 0.4 (the bar to make a lock) cut a BUT record.
 SLOPE_CONFIRM = 0.3
+# ... and the raw window's spectral peak at the lock's interval (or half it) and twice that frequency must
+# stand above the power-law background fitted to the rest of its periodogram with a false-alarm
+# probability of at most SPECTRAL_FALSE_ALARM (device/signal/pulse_spectrum.py: Gaussian 1/f^alpha noise
+# of any alpha meets it in that share of windows, whatever the colour). Chance periodicity in band-passed
+# brown noise and drift is a bump at the band's low edge that the autocorrelation sees but the raw
+# spectrum does not single out. 1e-3 is a round false-alarm rate, about one chance pass per 17 min of
+# checks before the other bars; chosen before measuring (docs/measurements.md, "A spectral peak above
+# the coloured background").
+SPECTRAL_FALSE_ALARM = 1e-3
+SPECTRAL_PERIODS = 4.0
+SPECTRAL_EXTRA_CHECKS = 1
 # Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
 # than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
 # not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
@@ -269,6 +281,8 @@ class PulsePipeline:
         self._next_check = 0
         self._picker: BeatPicker | None = None
         self._confirmed = False  # the lock's first check after it was made upheld it: beats are reported
+        self._lock_interval_s = 0.0  # the interval the lock was made on, s
+        self._pending = 0  # extra checks a new lock has been asked for
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
         self._low_count = 0
         self._last_emitted = -1
@@ -334,7 +348,7 @@ class PulsePipeline:
         beats: list[Beat] = []
         if self._picker is not None and not self._confirmed:
             window = self._judged_window()  # the stream ended before the next check: judge what there is
-            self._confirm_lock(window is not None and self._evidence(window)[5])
+            self._confirm_lock(window is not None and self._evidence(window)[5] and self._peak_stands_out(len(window)))
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
             self._drop_waves()
@@ -453,6 +467,8 @@ class PulsePipeline:
                 self._seed_picker(seed_s, window, None)
                 self._after_burst = False
                 self._lock_rms = self._recent_rms(len(window))
+                self._lock_interval_s = seed_s
+                self._pending = 0
                 self._confirmed = False
                 log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, seed_s)
             return
@@ -468,6 +484,9 @@ class PulsePipeline:
         # over minutes is not taken for one that collapsed
         self._lock_rms += (level - self._lock_rms) * (1.0 - np.exp(-PERIODICITY_EVERY_S / LEVEL_MEMORY_S))
         if not self._confirmed:
+            if periodic and self._pending < SPECTRAL_EXTRA_CHECKS and not self._peak_stands_out(len(window)):
+                self._pending += 1  # periodic, but its peak does not stand out: the next check must uphold it too
+                return
             self._confirm_lock(periodic)
             return
         if strength < LOCK_OFF:
@@ -544,6 +563,18 @@ class PulsePipeline:
         end = self._raw.end
         recent = self._judged.view(end - min(at_most, round(ENVELOPE_S * self.fs_hz)), end)
         return math.sqrt(np.add.reduce(recent * recent) / len(recent))  # np.mean's own steps
+
+    def _peak_stands_out(self, n: int) -> bool:
+        """The raw last `n` samples' spectral peak at the lock's interval stands above their power-law
+        background (device/signal/pulse_spectrum.py) with a false-alarm probability of at most
+        SPECTRAL_FALSE_ALARM."""
+        end = self._raw.end
+        periods = round(SPECTRAL_PERIODS * self._lock_interval_s * self.fs_hz)
+        n = min(end - max(self._origin, self._raw.start), max(n, periods))
+        p = peak_false_alarm(self._raw.view(end - n, end), self.fs_hz, self._lock_interval_s)
+        if p > SPECTRAL_FALSE_ALARM:
+            log.debug("spectral peak at %.3f s not above the coloured background (p %.2g)", self._lock_interval_s, p)
+        return p <= SPECTRAL_FALSE_ALARM
 
     def _confirm_lock(self, evidence: bool) -> None:
         """A new lock's first check after it was made: its beats are reported if the evidence holds."""
