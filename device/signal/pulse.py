@@ -17,7 +17,9 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
    interval the autocorrelation found (over 1 s, after a harmonic decision: one slow beat or two beats,
    SEED_IBI_MAX_S), so the first beats are not lost, only reported late, once:
-   after the next check has confirmed the lock (SLOPE_CONFIRM), which most chance locks on noise fail.
+   after the next check has confirmed the lock (SLOPE_CONFIRM), which most chance locks on noise fail;
+   a lock whose raw spectral peak does not stand above a power-law background needs one check more
+   (SPECTRAL_FALSE_ALARM, device/signal/pulse_spectrum.py).
    A lock is re-judged at every check (hysteresis): it is released when two checks in a row find the
    autocorrelation below LOCK_OFF, or when the signal's level has fallen below 1/LEVEL_FALL of what
    it was (tracked over LEVEL_MEMORY_S), in which case the window is judged afresh from the new level.
@@ -113,14 +115,18 @@ ENVELOPE_S = 2.0  # running RMS window: two beats at 60/min, one at 30/min
 # a held-out choice; generated phone records 0.39-0.65), chance locks on 1/f^1.5-2 noise (seeds 0-29)
 # 0.13-0.53. 0.3 is the round value below all of them; 0.4 (the bar to make a lock) cut a BUT record.
 SLOPE_CONFIRM = 0.3
-# ... and the raw window's spectral peak at the lock's interval (or half it) and twice that frequency must
-# stand above the power-law background fitted to the rest of its periodogram with a false-alarm
-# probability of at most SPECTRAL_FALSE_ALARM (device/signal/pulse_spectrum.py: Gaussian 1/f^alpha noise
-# of any alpha meets it in that share of windows, whatever the colour). Chance periodicity in band-passed
-# brown noise and drift is a bump at the band's low edge that the autocorrelation sees but the raw
-# spectrum does not single out. 1e-3 is a round false-alarm rate, about one chance pass per 17 min of
-# checks before the other bars; chosen before measuring (docs/measurements.md, "A spectral peak above
-# the coloured background").
+# A new lock whose raw window shows no spectral peak at its interval (or half it) and twice that frequency
+# standing above the power-law background fitted to the rest of the periodogram, at a nominal false-alarm
+# probability of SPECTRAL_FALSE_ALARM (device/signal/pulse_spectrum.py, a red-noise test after Mann & Lees
+# 1996), must be upheld by SPECTRAL_EXTRA_CHECKS more checks before its beats are reported. Chance
+# periodicity in 1/f^alpha noise and drift is short-lived, a pulse's lasts. It is not a veto: the test
+# misses slow hearts (30-45/min: a narrow pulse's spectrum is no power law, and the fit over its
+# in-between bins lies above its fundamental) and fast noisy camera pulses, and as a veto it cost a
+# 30/min heart breathing at 15/min its beats (docs/measurements.md, "A spectral peak above the coloured
+# background"). The window holds at least SPECTRAL_PERIODS periods (what there is since the stream began,
+# at most the buffer), so that between two harmonics a bin lies outside both of the taper's main lobes.
+# 1e-3 is a round nominal rate; on unselected noise windows it is met in 0.25-0.4 % of windows for a
+# rhythm above 1.2 Hz, but in 1-5 % at 0.5-1.2 Hz, where the fit is poorest and chance locks are.
 SPECTRAL_FALSE_ALARM = 1e-3
 SPECTRAL_PERIODS = 4.0
 SPECTRAL_EXTRA_CHECKS = 1
@@ -565,9 +571,10 @@ class PulsePipeline:
         return math.sqrt(np.add.reduce(recent * recent) / len(recent))  # np.mean's own steps
 
     def _peak_stands_out(self, n: int) -> bool:
-        """The raw last `n` samples' spectral peak at the lock's interval stands above their power-law
-        background (device/signal/pulse_spectrum.py) with a false-alarm probability of at most
-        SPECTRAL_FALSE_ALARM."""
+        """The raw window's spectral peak at the lock's interval stands above its power-law background
+        (device/signal/pulse_spectrum.py) with a false-alarm probability of at most SPECTRAL_FALSE_ALARM.
+        The window is the last `n` samples, or SPECTRAL_PERIODS of the lock's intervals if longer, within
+        what has arrived since the stream (re)started."""
         end = self._raw.end
         periods = round(SPECTRAL_PERIODS * self._lock_interval_s * self.fs_hz)
         n = min(end - max(self._origin, self._raw.start), max(n, periods))
