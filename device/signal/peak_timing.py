@@ -31,11 +31,24 @@ the template's slope (both through the timing filter) is the difference between 
 whole beat's (a matched filter's, which noise moves far less), i.e. the peak's timing error, of any colour.
 Its mean square over the last TEMPLATE_BEATS beats is `Timing.residual_sd_s`^2. Only that one direction
 counts: the rest of the residual (a beat's own shape changing, which on real recordings is most of it and
-moves no peak) does not. `Timing.sd_s`, the larger of the two estimates, is what the pipeline's beat quality
-rests on; it grows as the pulse sinks toward noise of any colour. On generated pulses in 1/f^alpha noise
-(alpha 0-2, 25-100 samples/s) it agrees with the measured timing error within about 1.3x up to errors of 15
-ms (bench/bench_timing_quality.py); on CapnoBase it still reads some records' beats higher than the
-timing noise their RMSSD shows (docs/measurements.md, "Quality means timing").
+moves no peak) does not.
+
+Noise in the pulse's own band (0.5-4 Hz: waves longer than the peak) moves the whole beat, and so the
+template fit, nearly as much as the peak: the shift then shows the difference of two errors that are alike,
+and read 1.5-2x low. Both errors are linear in the noise, so the share of the peak's variance that the shift
+shows follows from the noise's spectrum, which the residuals (less their shift and least-squares line)
+estimate, whatever its level (`PeakTimer._seen_share`); the mean square shift is divided by it. The white
+floor at the top of the band is no longer added on (`Timing.sd_s` was the larger of the two): a pulse with a
+fast upstroke still has content of its own there at 25 samples/s, which read as noise (2-5x high); the
+residual sees white noise as well. It is kept for the first beats (no template yet) and for dropping beats
+nobody could time (pulse.py, unchanged, so no beat time moved).
+
+`Timing.sd_s` is what the pipeline's beat quality and HRV's timing-noise rule rest on; it grows as the pulse
+sinks toward noise of any colour. On generated pulses (three shapes; white, pink, brown and 0.5-4 Hz noise;
+25-100 samples/s) it is within 1.5x of the measured timing error on 9 of 10 records and within 2x on 49 of 50
+(bench/bench_timing_quality.py --family shapes; the Gaussian pulse in 0.5-4 Hz noise still reads about 0.8x);
+on CapnoBase it still reads some records' beats higher than the timing noise their RMSSD shows
+(docs/measurements.md, "Quality means timing").
 """
 
 from __future__ import annotations
