@@ -45,9 +45,9 @@ nobody could time (pulse.py, unchanged, so no beat time moved).
 
 `Timing.sd_s` is what the pipeline's beat quality and HRV's timing-noise rule rest on; it grows as the pulse
 sinks toward noise of any colour. On generated pulses (three shapes; white, pink, brown and 0.5-4 Hz noise;
-25-100 samples/s) it is within 1.5x of the measured timing error on 9 of 10 records and within 2x on 49 of 50
-(bench/bench_timing_quality.py --family shapes; the Gaussian pulse in 0.5-4 Hz noise still reads about 0.8x);
-on CapnoBase it still reads some records' beats higher than the timing noise their RMSSD shows
+25-100 samples/s) it is within 1.5x of the measured timing error on 91 % of records and within 2x on 98 %
+(bench/bench_timing_quality.py --family shapes, unseen seeds; the Gaussian pulse in 0.5-4 Hz noise still
+reads about 0.8x); on CapnoBase it still reads some records' beats higher than the timing noise their RMSSD shows
 (docs/measurements.md, "Quality means timing").
 """
 
