@@ -31,11 +31,24 @@ the template's slope (both through the timing filter) is the difference between 
 whole beat's (a matched filter's, which noise moves far less), i.e. the peak's timing error, of any colour.
 Its mean square over the last TEMPLATE_BEATS beats is `Timing.residual_sd_s`^2. Only that one direction
 counts: the rest of the residual (a beat's own shape changing, which on real recordings is most of it and
-moves no peak) does not. `Timing.sd_s`, the larger of the two estimates, is what the pipeline's beat quality
-rests on; it grows as the pulse sinks toward noise of any colour. On generated pulses in 1/f^alpha noise
-(alpha 0-2, 25-100 samples/s) it agrees with the measured timing error within about 1.3x up to errors of 15
-ms (bench/bench_timing_quality.py); on CapnoBase it still reads some records' beats higher than the
-timing noise their RMSSD shows (docs/measurements.md, "Quality means timing").
+moves no peak) does not.
+
+Noise in the pulse's own band (0.5-4 Hz: waves longer than the peak) moves the whole beat, and so the
+template fit, nearly as much as the peak: the shift then shows the difference of two errors that are alike,
+and read 1.5-2x low. Both errors are linear in the noise, so the share of the peak's variance that the shift
+shows follows from the noise's spectrum, which the residuals (less their shift and least-squares line)
+estimate, whatever its level (`PeakTimer._seen_share`); the mean square shift is divided by it. The white
+floor at the top of the band is no longer added on (`Timing.sd_s` was the larger of the two): a pulse with a
+fast upstroke still has content of its own there at 25 samples/s, which read as noise (2-5x high); the
+residual sees white noise as well. It is kept for the first beats (no template yet) and for dropping beats
+nobody could time (pulse.py, unchanged, so no beat time moved).
+
+`Timing.sd_s` is what the pipeline's beat quality and HRV's timing-noise rule rest on; it grows as the pulse
+sinks toward noise of any colour. On generated pulses (three shapes; white, pink, brown and 0.5-4 Hz noise;
+25-100 samples/s) it is within 1.5x of the measured timing error on 91 % of records and within 2x on 98 %
+(bench/bench_timing_quality.py --family shapes, unseen seeds; the Gaussian pulse in 0.5-4 Hz noise still
+reads about 0.8x); on CapnoBase it still reads some records' beats higher than the timing noise their RMSSD shows
+(docs/measurements.md, "Quality means timing").
 """
 
 from __future__ import annotations
@@ -67,6 +80,10 @@ SNR_MIN = 3.0  # content is kept while the pulse power stands this far above the
 MIN_CUTOFF_HZ = 4.0  # never smooth below this (a systolic upstroke needs it)
 ROLL_OFF_ORDER = 4  # gain 1 / (1 + (f / cutoff)^(2 x order)): smooth, no ringing
 TEMPLATE_BEATS = 5  # the residual's template is the median of this many recent beats (odd)
+# The shift a beat's residual shows is its peak's timing error less the template fit's own (noise of the beat's
+# own band moves both alike: module docstring); the ratio of the two variances, predicted from the residuals'
+# spectrum, is capped here: near it the residual no longer sees the error at all (a noise shaped like the pulse).
+SEEN_SHARE_MIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,8 @@ class Timing:
     """Where a systolic peak is, and how well that is known."""
 
     index: float  # sub-sample index of the raw systolic peak
-    sd_s: float  # estimated standard deviation of its time, s (inf if no curvature): the larger of the two below
+    sd_s: float  # estimated standard deviation of its time, s (inf if no curvature): residual_sd_s once the
+    #             template has formed, white_sd_s before it
     white_sd_s: float = 0.0  # from the white noise floor at the top of the band alone
     residual_sd_s: float = 0.0  # from the beat's residual against the recent beats' template (0: no template yet)
 
@@ -110,6 +128,10 @@ class PeakTimer:
         self._shifts = np.zeros(TEMPLATE_BEATS)  # squared shifts of the last beats' residuals, s^2
         self._d_dt = 2j * np.pi * self._freqs_hz  # d/dt, per bin
         self._shift = 2j * np.pi * np.arange(len(self._freqs_hz)) / self.n  # phase per sample of shift, per bin
+        # d/dt at the window's centre, per bin: a real signal's slope there is (2 / n) Re sum of this x spectrum
+        self._d_dt_centre = self._d_dt * np.exp(self._shift * self.half)
+        self._centred = np.arange(self.n, dtype=float) - self.half
+        self._residual_power: NDArray[np.float64] | None = None  # running spectrum of the residuals (unexplained)
 
     @property
     def reach_before(self) -> int:
@@ -124,6 +146,7 @@ class PeakTimer:
     def reset(self) -> None:
         self._noise_var = 0.0
         self._seen = 0
+        self._residual_power = None
         self._mean_power = None
         self._gain[:] = 1.0
         self.cutoff_hz = None
@@ -166,7 +189,7 @@ class PeakTimer:
         index = lo + a + local
         white = self._timing_sd_s(gain, len(segment))
         residual = self._residual_sd_s(local, gain) if len(segment) == self.n else 0.0
-        return Timing(index, max(white, residual), white, residual)
+        return Timing(index, residual if residual > 0.0 else white, white, residual)
 
     def _residual_sd_s(self, peak: float, gain: NDArray[np.float64]) -> float:
         """Timing uncertainty from what sets this beat apart from the recent ones (module docstring), s.
@@ -201,10 +224,51 @@ class PeakTimer:
             shift_s = 2.0 * np.vdot(slope, spectrum * gain - scale * filtered).real / norm if norm > 0 else 0.0
             self._shifts[self._seen % TEMPLATE_BEATS] = shift_s * shift_s  # the first lands at 0
             known = self._shifts[:min(self._seen - TEMPLATE_BEATS + 1, TEMPLATE_BEATS)]
-            sd_s = float(np.sqrt(float(np.mean(known)) / (1.0 + np.pi / (2.0 * TEMPLATE_BEATS))))
+            seen = self._seen_share(spectrum * gain - scale * filtered - shift_s * scale * slope, slope, scale)
+            sd_s = float(np.sqrt(float(np.mean(known)) / (1.0 + np.pi / (2.0 * TEMPLATE_BEATS)) / seen))
         self._aligned[self._seen % TEMPLATE_BEATS] = aligned
         self._seen += 1
         return sd_s
+
+    def _seen_share(self, unexplained: NDArray[np.complex128], slope: NDArray[np.complex128], scale: float) -> float:
+        """The share of the peak's timing variance that the residual's shift shows, predicted from the noise.
+
+        `unexplained`: this beat's filtered residual less its shift (one-sided spectrum); `slope`: the
+        template's slope through the timing filter; `scale`: the template's fit to the beat. Noise n moves the
+        peak by e = n'(0) / c (c the peak's curvature) and the template fit by m = <slope, n> / (scale
+        |slope|^2); the residual's shift is e + m (the beat is aligned at its peak, the template at the recent
+        ones'). White noise barely moves the fit (var m << var e); noise in the pulse's own band (0.5-4 Hz:
+        a wave longer than the peak) moves both alike, m close to -e, and the shift shows only part of e.
+        Both are linear in n, so for noise of power spectrum P (per one-sided bin: var of 2/n Re sum a_k N_k
+        is 2 / n^2 sum |a_k|^2 P_k; covariances alike) the share var(e + m) / var(e) follows from P alone,
+        whatever its level: P is the running mean (SPECTRUM_ALPHA) of what the residual leaves unexplained,
+        less its least-squares line first (the window's ramp is taken through its two end samples, whose
+        noise then stands in the residual as a line that is no noise inside the window). Kept in
+        [SEEN_SHARE_MIN, inf); 1 before any residual.
+        """
+        line = np.fft.irfft(unexplained, self.n)
+        line -= float(np.mean(line))
+        c = self._centred
+        line -= c * (float(np.dot(c, line)) / float(np.dot(c, c)))
+        rest = np.fft.rfft(line)
+        power = rest.real**2 + rest.imag**2
+        power[0] = 0.0
+        if self._residual_power is None:
+            self._residual_power = power
+        else:
+            self._residual_power += SPECTRUM_ALPHA * (power - self._residual_power)
+        p = self._residual_power
+        curvature = self._last_curvature
+        slope_energy = 2.0 * float(np.vdot(slope, slope).real)
+        if curvature <= 0.0 or scale == 0.0 or slope_energy <= 0.0:
+            return 1.0
+        var_e = 2.0 / self.n**2 * float(np.dot(self._omega2, p)) / curvature**2
+        if var_e <= 0.0:
+            return 1.0
+        fit = scale * slope_energy
+        var_m = 2.0 * float(np.dot(slope.real**2 + slope.imag**2, p)) / fit**2
+        cov = 2.0 / self.n * float(np.dot((self._d_dt_centre * slope).real, p)) / (curvature * fit)
+        return max(SEEN_SHARE_MIN, (var_e + var_m + 2.0 * cov) / var_e)
 
     def _timing_sd_s(self, gain: NDArray[np.float64], n: int) -> float:
         """sd(n') / |y''| at the last interpolated peak (module docstring), seconds."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.bench_timing_quality import pulse_in_noise, rmssd_ok, run
+from bench.bench_timing_quality import pulse_in_noise, rmssd_ok, run, run_shape
 from bench.scoring import match_beats
 from device.signal.hrv import TIMING_NOISE, hrv_metrics
 from device.signal.pulse import PulsePipeline, stream_beats
@@ -102,3 +102,46 @@ def test_each_beat_carries_its_timing_uncertainty() -> None:
     quality = np.asarray([b.quality for b in beats])
     assert len(beats) > 90 and np.all(sds > 0.0) and np.all(np.isfinite(sds))
     assert np.all(quality <= 1.0 / (1.0 + (sds / 0.010) ** 2) + 1e-12)  # quality never claims better timing
+
+
+# The fourth fresh-clone tester's two cases, as families (issue 7, fault 6; bench.bench_timing_quality --family
+# shapes prints them over more levels, rates and seeds). A ratio is estimated over measured timing error, both
+# floored at 1 ms (below it other things than timing set the figures).
+
+
+def _ratio(est_ms: float | None, err_ms: float | None) -> float:
+    assert est_ms is not None and err_ms is not None
+    return max(est_ms, 1.0) / max(err_ms, 1.0)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+def test_a_clean_sharp_pulse_gets_the_hrv_of_a_calm_heart(fs_hz: int) -> None:
+    """A clean pulse with a fast upstroke (onset to peak in 0.1 s) and a calm heart (RMSSD 7-19 ms): at 25
+    samples/s the estimate read 2-5x the measured error (the white floor was taken from the top of the band,
+    where such a pulse still has content of its own) and HRV was withheld as timing_noise in 19 of 20 of the
+    tester's records. The estimate must now be within 1.5x of the measured error and RMSSD shown, right."""
+    for hr_bpm in (55.0, 70.0, 85.0):
+        for seed in (0, 1):
+            got = run_shape("sharp", "white", 0.0, hr_bpm, fs_hz, seed)
+            assert 1 / 1.5 <= _ratio(got.est_ms, got.err_ms) <= 1.5, (hr_bpm, seed, got)
+            assert got.rmssd_ms is not None, (hr_bpm, seed, got)
+            assert got.true_rmssd_ms / 1.4 <= got.rmssd_ms <= 1.4 * got.true_rmssd_ms, (hr_bpm, seed, got)
+
+
+def test_noise_in_the_pulses_own_band_is_not_read_low() -> None:
+    """Pink noise confined to 0.5-4 Hz, 5 % of the pulse (the pulse's own band: it moves the whole beat, and the
+    template fit with it): the estimate read 1.5-2x low (median 0.66 of the measured error on this family) and
+    RMSSD more than 1.4x the truth was shown with no reason. Our pulse and the tester's Gaussian waves at 25/50/
+    100 samples/s and 60-90 beats/min: the median estimate must be within 1.3x of the measured error, none
+    under half of it, and at most one shown RMSSD more than 1.4x the truth (+1 ms; 3 of 18 before; the
+    Gaussian pulse still reads about 0.8x: see README, Not fixed)."""
+    ratios, far = [], 0
+    for shape in ("ours", "gauss"):
+        for fs_hz in (25, 50, 100):
+            for hr_bpm in (60.0, 75.0, 90.0):
+                got = run_shape(shape, "band", 0.05, hr_bpm, fs_hz, seed=0)
+                ratios.append(_ratio(got.est_ms, got.err_ms))
+                far += got.rmssd_ms is not None and got.rmssd_ms > 1.4 * got.true_rmssd_ms + 1.0
+    assert 1 / 1.3 <= float(np.median(ratios)) <= 1.3, ratios
+    assert min(ratios) >= 0.5, ratios
+    assert far <= 1, (far, ratios)
