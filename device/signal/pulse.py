@@ -38,8 +38,9 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    about 0.8 s after the peak at 60 beats/min, never more than REFRACTORY_MAX_S + 0.35 s.
 4. Each beat's systolic peak is timed on the raw signal by band-limited, noise-adaptive interpolation
    (device/signal/peak_timing.py), so the causal filter's delay never enters the beat times.
-5. Quality per beat is timing quality: how uncertain the beat's time is from noise of any colour, the
-   white floor or what differs from the recent beats (TIMING_SD_REF_S; Beat.timing_sd_s), times its shape
+5. Quality per beat is timing quality: how uncertain the beat's time is from noise of any colour, judged
+   from what differs from the recent beats once their template has formed, from the white floor before it
+   (TIMING_SD_REF_S; Beat.timing_sd_s), times its shape
    score (template correlation and amplitude consistency); while the recent beats' median uncertainty from
    the white floor exceeds TIMING_SD_MAX_S, beats are withheld. A rolling
    quality, and finger presence: a pulse is being tracked and the driver's DC verdict, when given, agrees.
