@@ -147,6 +147,16 @@ LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # difference must also peak at least this high. Chosen on the half-A records and on generated noise:
 # 0.3 left 1/f^1.5-2 noise locking, 0.4 stopped it without costing a record.
 SLOPE_LOCK_ON = 0.4
+# ... except where the pulse's own evidence is strong: an autocorrelation peak of at least ACF_STRONG with a
+# strong spectral line (LINE_STRONG) at its period then needs only SLOPE_CONFIRM of the first difference.
+# Differencing tilts white camera noise up by f^2, so at 5 Hz it outweighs a 40-50/min fundamental (0.67-0.83
+# Hz): such pulses showed first differences of 0.3-0.4 at autocorrelations of 0.7-0.89 and no rate in 10 s
+# (docs/measurements.md, "Short noisy camera records"). Chosen on noise seeds 0-9 (bench_no_pulse's inputs)
+# and generated camera records seeds 0-2: of the noise checks whose first difference fell in 0.3-0.4, 3 of 587
+# reached 0.75 (the highest 0.80) and none made a lock; measured on noise seeds 200-209 and camera seeds
+# 100-102. Smoothing the difference near the candidate rate's harmonics instead (so that white noise is not
+# tilted up) made band-passed brown noise narrow-band, hence periodic: 77 of 180 noise runs gave beats.
+ACF_STRONG = 0.75
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
 # The harmonic decision. The autocorrelation can lock onto two beats when alternate beats differ (seen in
 # phone PPG: BUT PPG 102004, 108003, 109003 lock at 1.6-1.8 s for a true 0.8-0.9 s), and a slow heart (30/min)
@@ -402,7 +412,8 @@ class PulsePipeline:
         acf_ok / line_ok: the evidence a lock is made on (LOCK_ON with LINE_MIN, or LINE_STRONG with
         LOCK_ON_LINE, either with SLOPE_LOCK_ON); periodic: the same with SLOPE_CONFIRM instead, what
         confirms a new lock. Without `slope` the first difference is not judged: all three are then the
-        autocorrelation's and the line's verdicts alone (what a kept lock's checks need).
+        autocorrelation's and the line's verdicts alone (what a kept lock's checks need). Strong evidence
+        (ACF_STRONG with a LINE_STRONG line at its period) makes a lock with SLOPE_CONFIRM.
         """
         window = _envelope_normalised(window, round(ENVELOPE_S * self.fs_hz))
         strength, interval_s = periodicity(window, self.fs_hz)
@@ -413,7 +424,8 @@ class PulsePipeline:
         if periodic and slope:
             slope_strength, _ = periodicity(np.diff(window), self.fs_hz)
             periodic = slope_strength >= SLOPE_CONFIRM
-            if slope_strength < SLOPE_LOCK_ON:
+            strong = strength >= ACF_STRONG and line >= LINE_STRONG and _confirms(interval_s, line_hz)
+            if slope_strength < (SLOPE_CONFIRM if strong else SLOPE_LOCK_ON):
                 acf_ok = line_ok = False
         return strength, interval_s, 1.0 / line_hz if line_ok else 0.0, acf_ok, line_ok, periodic
 
