@@ -279,6 +279,7 @@ class PulsePipeline:
         self._next_check = 0
         self._picker: BeatPicker | None = None
         self._confirmed = False  # the lock's first check after it was made upheld it: beats are reported
+        self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
         self._low_count = 0
         self._last_emitted = -1
@@ -344,7 +345,9 @@ class PulsePipeline:
         beats: list[Beat] = []
         if self._picker is not None and not self._confirmed:
             window = self._judged_window()  # the stream ended before the next check: judge what there is
-            self._confirm_lock(window is not None and self._evidence(window)[5])
+            evidence = self._evidence(window) if window is not None else None
+            self._confirm_lock(evidence is not None and (evidence[3] or evidence[4] if self._relaxed_lock
+                                                         else evidence[5]))
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
             self._drop_waves()
@@ -405,15 +408,17 @@ class PulsePipeline:
         return np.asarray(tiled[:n] + np.linspace(0.0, next_value - tiled[n], n + 1)[1:], dtype=np.float64)
 
     def _evidence(self, window: NDArray[np.float64],
-                  slope: bool = True) -> tuple[float, float, float, bool, bool, bool]:
+                  slope: bool = True) -> tuple[float, float, float, bool, bool, bool, bool]:
         """What a judged window says, envelope-normalised: (autocorrelation strength, its interval s,
-        confirmed line period s or 0, acf_ok, line_ok, periodic).
+        confirmed line period s or 0, acf_ok, line_ok, periodic, relaxed).
 
         acf_ok / line_ok: the evidence a lock is made on (LOCK_ON with LINE_MIN, or LINE_STRONG with
         LOCK_ON_LINE, either with SLOPE_LOCK_ON); periodic: the same with SLOPE_CONFIRM instead, what
         confirms a new lock. Without `slope` the first difference is not judged: all three are then the
         autocorrelation's and the line's verdicts alone (what a kept lock's checks need). Strong evidence
-        (ACF_STRONG with a LINE_STRONG line at its period) makes a lock with SLOPE_CONFIRM.
+        (ACF_STRONG with a LINE_STRONG line at its period) makes a lock with SLOPE_CONFIRM; relaxed: it did
+        so with a first difference below SLOPE_LOCK_ON (such a lock is confirmed only by evidence that would
+        make one: acf_ok or line_ok, not periodic).
         """
         window = _envelope_normalised(window, round(ENVELOPE_S * self.fs_hz))
         strength, interval_s = periodicity(window, self.fs_hz)
@@ -421,13 +426,15 @@ class PulsePipeline:
         acf_ok = strength >= LOCK_ON and line >= LINE_MIN
         line_ok = line >= LINE_STRONG and strength >= LOCK_ON_LINE and _confirms(interval_s, line_hz)
         periodic = acf_ok or line_ok
+        relaxed = False
         if periodic and slope:
             slope_strength, _ = periodicity(np.diff(window), self.fs_hz)
             periodic = slope_strength >= SLOPE_CONFIRM
             strong = strength >= ACF_STRONG and line >= LINE_STRONG and _confirms(interval_s, line_hz)
             if slope_strength < (SLOPE_CONFIRM if strong else SLOPE_LOCK_ON):
                 acf_ok = line_ok = False
-        return strength, interval_s, 1.0 / line_hz if line_ok else 0.0, acf_ok, line_ok, periodic
+            relaxed = (acf_ok or line_ok) and slope_strength < SLOPE_LOCK_ON
+        return strength, interval_s, 1.0 / line_hz if line_ok else 0.0, acf_ok, line_ok, periodic, relaxed
 
     def _judged_window(self) -> NDArray[np.float64] | None:
         end = self._raw.end
@@ -444,9 +451,11 @@ class PulsePipeline:
         # the first difference is judged only where it is needed: to make or confirm a lock, or to re-seed
         needs_slope = not self.locked or self._stalled()
         if _flat(self._raw.view(end - len(window), end)):  # a stuck or saturated sensor: no evidence at all
-            strength, interval_s, line_period_s, acf_ok, line_ok, periodic = 0.0, 0.0, 0.0, False, False, False
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed = (
+                0.0, 0.0, 0.0, False, False, False, False)
         else:
-            strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window, needs_slope)
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed = self._evidence(
+                window, needs_slope)
         self._periodicity = strength
         if strength < LOCK_ON:  # a window that still shows the pulse's rhythm is the pulse
             self._motion.judge_window(self._filtered, end - self._interval_samples(), end)
@@ -463,6 +472,7 @@ class PulsePipeline:
                 seed_s = self._line_period_s
             if seed_s > 0.0 and dc_ok is not False:
                 self._seed_picker(seed_s, window, None)
+                self._relaxed_lock = relaxed
                 self._after_burst = False
                 self._lock_rms = self._recent_rms(len(window))
                 self._confirmed = False
@@ -480,7 +490,7 @@ class PulsePipeline:
         # over minutes is not taken for one that collapsed
         self._lock_rms += (level - self._lock_rms) * (1.0 - np.exp(-PERIODICITY_EVERY_S / LEVEL_MEMORY_S))
         if not self._confirmed:
-            self._confirm_lock(periodic)
+            self._confirm_lock(acf_ok or line_ok if self._relaxed_lock else periodic)
             return
         if strength < LOCK_OFF:
             self._low_count += 1
