@@ -280,6 +280,7 @@ class PulsePipeline:
         self._picker: BeatPicker | None = None
         self._confirmed = False  # the lock's first check after it was made upheld it: beats are reported
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
+        self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
         self._low_count = 0
         self._last_emitted = -1
@@ -407,18 +408,19 @@ class PulsePipeline:
         tiled = np.resize(cycle, n + 1)  # tiled[n] is where the repetition would go on
         return np.asarray(tiled[:n] + np.linspace(0.0, next_value - tiled[n], n + 1)[1:], dtype=np.float64)
 
-    def _evidence(self, window: NDArray[np.float64],
-                  slope: bool = True) -> tuple[float, float, float, bool, bool, bool, bool]:
+    def _evidence(self, window: NDArray[np.float64], slope: bool = True,
+                  relax: bool = False) -> tuple[float, float, float, bool, bool, bool, bool, bool]:
         """What a judged window says, envelope-normalised: (autocorrelation strength, its interval s,
-        confirmed line period s or 0, acf_ok, line_ok, periodic, relaxed).
+        confirmed line period s or 0, acf_ok, line_ok, periodic, relaxed, strong).
 
         acf_ok / line_ok: the evidence a lock is made on (LOCK_ON with LINE_MIN, or LINE_STRONG with
         LOCK_ON_LINE, either with SLOPE_LOCK_ON); periodic: the same with SLOPE_CONFIRM instead, what
         confirms a new lock. Without `slope` the first difference is not judged: all three are then the
         autocorrelation's and the line's verdicts alone (what a kept lock's checks need). Strong evidence
-        (ACF_STRONG with a LINE_STRONG line at its period) makes a lock with SLOPE_CONFIRM; relaxed: it did
-        so with a first difference below SLOPE_LOCK_ON (such a lock is confirmed only by evidence that would
-        make one: acf_ok or line_ok, not periodic).
+        (`strong`: ACF_STRONG with a LINE_STRONG line at its period) in this window and, when `relax` says
+        so, in the check before makes a lock with SLOPE_CONFIRM; relaxed: it did so with a first difference
+        below SLOPE_LOCK_ON (such a lock is confirmed only by evidence that would make one: acf_ok or
+        line_ok, not periodic).
         """
         window = _envelope_normalised(window, round(ENVELOPE_S * self.fs_hz))
         strength, interval_s = periodicity(window, self.fs_hz)
@@ -426,15 +428,16 @@ class PulsePipeline:
         acf_ok = strength >= LOCK_ON and line >= LINE_MIN
         line_ok = line >= LINE_STRONG and strength >= LOCK_ON_LINE and _confirms(interval_s, line_hz)
         periodic = acf_ok or line_ok
+        strong = strength >= ACF_STRONG and line >= LINE_STRONG and _confirms(interval_s, line_hz)
         relaxed = False
         if periodic and slope:
             slope_strength, _ = periodicity(np.diff(window), self.fs_hz)
             periodic = slope_strength >= SLOPE_CONFIRM
-            strong = strength >= ACF_STRONG and line >= LINE_STRONG and _confirms(interval_s, line_hz)
-            if slope_strength < (SLOPE_CONFIRM if strong else SLOPE_LOCK_ON):
+            if slope_strength < (SLOPE_CONFIRM if strong and relax else SLOPE_LOCK_ON):
                 acf_ok = line_ok = False
             relaxed = (acf_ok or line_ok) and slope_strength < SLOPE_LOCK_ON
-        return strength, interval_s, 1.0 / line_hz if line_ok else 0.0, acf_ok, line_ok, periodic, relaxed
+        line_period_s = 1.0 / line_hz if line_ok else 0.0
+        return strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed, strong
 
     def _judged_window(self) -> NDArray[np.float64] | None:
         end = self._raw.end
@@ -451,11 +454,12 @@ class PulsePipeline:
         # the first difference is judged only where it is needed: to make or confirm a lock, or to re-seed
         needs_slope = not self.locked or self._stalled()
         if _flat(self._raw.view(end - len(window), end)):  # a stuck or saturated sensor: no evidence at all
-            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed = (
-                0.0, 0.0, 0.0, False, False, False, False)
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed, strong = (
+                0.0, 0.0, 0.0, False, False, False, False, False)
         else:
-            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed = self._evidence(
-                window, needs_slope)
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed, strong = self._evidence(
+                window, needs_slope, self._strong_before)
+        self._strong_before = strong
         self._periodicity = strength
         if strength < LOCK_ON:  # a window that still shows the pulse's rhythm is the pulse
             self._motion.judge_window(self._filtered, end - self._interval_samples(), end)
@@ -485,6 +489,7 @@ class PulsePipeline:
             self._origin = end - self._settle
             self._interval_s = self._line_period_s = 0.0
             self._acf_run = self._line_run = 0
+            self._strong_before = False
             return
         # the reference level follows the signal slowly (LEVEL_MEMORY_S), so that a pulse whose size drifts
         # over minutes is not taken for one that collapsed
@@ -552,6 +557,7 @@ class PulsePipeline:
         self._origin = cut
         self._interval_s = self._line_period_s = 0.0
         self._acf_run = self._line_run = 0
+        self._strong_before = False
         self._after_burst = True
         log.debug("burst before a lock: band-passes restarted at %.2f s", cut / self.fs_hz)
 
