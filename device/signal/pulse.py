@@ -147,15 +147,19 @@ LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # difference must also peak at least this high. Chosen on the half-A records and on generated noise:
 # 0.3 left 1/f^1.5-2 noise locking, 0.4 stopped it without costing a record.
 SLOPE_LOCK_ON = 0.4
-# ... except where the pulse's own evidence is strong: an autocorrelation peak of at least ACF_STRONG with a
-# strong spectral line (LINE_STRONG) at its period then needs only SLOPE_CONFIRM of the first difference.
-# Differencing tilts white camera noise up by f^2, so at 5 Hz it outweighs a 40-50/min fundamental (0.67-0.83
-# Hz): such pulses showed first differences of 0.3-0.4 at autocorrelations of 0.7-0.89 and no rate in 10 s
-# (docs/measurements.md, "Short noisy camera records"). Chosen on noise seeds 0-9 (bench_no_pulse's inputs)
-# and generated camera records seeds 0-2: of the noise checks whose first difference fell in 0.3-0.4, 3 of 587
-# reached 0.75 (the highest 0.80) and none made a lock; measured on noise seeds 200-209 and camera seeds
-# 100-102. Smoothing the difference near the candidate rate's harmonics instead (so that white noise is not
-# tilted up) made band-passed brown noise narrow-band, hence periodic: 77 of 180 noise runs gave beats.
+# ... except where the pulse's own evidence is strong at two checks in a row: an autocorrelation peak of at
+# least ACF_STRONG with a strong spectral line (LINE_STRONG) at its period, here and at the check before,
+# needs only SLOPE_CONFIRM of the first difference (and a lock made so is confirmed only by evidence that
+# would make one). Differencing tilts white camera noise up by f^2, so at 5 Hz it outweighs a 40-50/min
+# fundamental (0.67-0.83 Hz): such pulses showed first differences of 0.3-0.4 at autocorrelations of
+# 0.7-0.89 and no rate in 10 s (docs/measurements.md, "Short noisy camera records: slow pulses").
+# ACF_STRONG is the lowest value in steps of 0.05 that left bench_no_pulse's noise seeds 0-9 with no more
+# runs with beats (0.7: 4 -> 7 of 180); of their checks whose first difference fell in 0.3-0.4, 3 of 587
+# reached 0.75 (the highest 0.80). Camera records seeds 0-2 were looked at; measured on camera seeds 100-102
+# and 300-303 and noise seeds 200-209. One strong check (not two) let brown noise at 100 samples/s lock (2 of
+# 200 one-minute runs of bench_burst's). Smoothing the difference near the candidate rate's harmonics instead
+# (so that white noise is not tilted up) made band-passed brown noise narrow-band, hence periodic: 77 of 180
+# noise runs gave beats.
 ACF_STRONG = 0.75
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
 # The harmonic decision. The autocorrelation can lock onto two beats when alternate beats differ (seen in
