@@ -3,7 +3,8 @@
 Differencing tilts white camera noise up by f^2, so at 40-50/min the first difference's periodicity
 (device.signal.pulse.SLOPE_LOCK_ON) fell to 0.3-0.4 while the autocorrelation and the spectral line were
 strong, and no lock came in 10 s. Strong evidence (ACF_STRONG with a LINE_STRONG line at its period) at two
-checks in a row now locks with the first difference at SLOPE_CONFIRM (docs/measurements.md, "Short noisy camera records").
+checks in a row now locks with the first difference at SLOPE_CONFIRM (docs/measurements.md, "Short noisy
+camera records: slow pulses").
 Generated records with known beats (tests/device/signal/synthetic_ppg.py `phone_camera_ppg`), seeds 300-303,
 which were not used to choose ACF_STRONG (seeds 0-2 were; bench/bench_phone_short.py counts them all).
 """
