@@ -12,7 +12,8 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    autocorrelation confirms (one or two beats) with a weaker peak. On a minute of white noise the two
    together lock less often than the autocorrelation alone did (measured over 450 noise minutes).
    Either must come with a periodic first difference (SLOPE_LOCK_ON), which coloured noise and slow
-   drift lack. Every check judges the window divided by its running RMS envelope (ENVELOPE_S), so
+   drift lack (SLOPE_CONFIRM where the evidence is strong at two checks in a row, ACF_STRONG: differencing
+   tilts white camera noise up, which hides a slow pulse's first difference). Every check judges the window divided by its running RMS envelope (ENVELOPE_S), so
    that no part of it (a start burst, a fading transient) outweighs the rest. When the lock is
    acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
    interval the autocorrelation found (over 1 s, after a harmonic decision: one slow beat or two beats,
