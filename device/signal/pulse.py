@@ -11,14 +11,15 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    pulls the autocorrelation down (phone cameras), a strong spectral line whose period the
    autocorrelation confirms (one or two beats) with a weaker peak. On a minute of white noise the two
    together lock less often than the autocorrelation alone did (measured over 450 noise minutes).
-   Either must come with a periodic first difference (SLOPE_LOCK_ON), which coloured noise and slow
-   drift lack (SLOPE_CONFIRM where the evidence is strong at two checks in a row, ACF_STRONG: differencing
-   tilts white camera noise up, which hides a slow pulse's first difference). Every check judges the window divided by its running RMS envelope (ENVELOPE_S), so
-   that no part of it (a start burst, a fading transient) outweighs the rest. When the lock is
-   acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
-   interval the autocorrelation found (over 1 s, after a harmonic decision: one slow beat or two beats,
-   SEED_IBI_MAX_S), so the first beats are not lost, only reported late, once:
-   after the next check has confirmed the lock (SLOPE_CONFIRM), which most chance locks on noise fail.
+   Either must come with a periodic first difference (SLOPE_LOCK_ON), which coloured noise and slow drift
+   lack (SLOPE_CONFIRM where the evidence is strong at two checks in a row, ACF_STRONG: differencing tilts
+   white camera noise up, which hides a slow pulse's first difference). Every check judges the window
+   divided by its running RMS envelope (ENVELOPE_S), so that no part of it (a start burst, a fading
+   transient) outweighs the rest. When the lock is acquired, the last PERIODICITY_WINDOW_S are replayed
+   through the beat picker, seeded with the interval the autocorrelation found (over 1 s, after a harmonic
+   decision: one slow beat or two beats, SEED_IBI_MAX_S), so the first beats are not lost, only reported
+   late, once: after the next check has confirmed the lock (SLOPE_CONFIRM), which most chance locks on noise
+   fail.
    A lock is re-judged at every check (hysteresis): it is released when two checks in a row find the
    autocorrelation below LOCK_OFF, or when the signal's level has fallen below 1/LEVEL_FALL of what
    it was (tracked over LEVEL_MEMORY_S), in which case the window is judged afresh from the new level.
