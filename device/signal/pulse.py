@@ -11,14 +11,15 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    pulls the autocorrelation down (phone cameras), a strong spectral line whose period the
    autocorrelation confirms (one or two beats) with a weaker peak. On a minute of white noise the two
    together lock less often than the autocorrelation alone did (measured over 450 noise minutes).
-   Either must come with a periodic first difference (SLOPE_LOCK_ON), which coloured noise and slow
-   drift lack. Every check judges the window divided by its running RMS envelope (ENVELOPE_S), so
-   that no part of it (a start burst, a fading transient) outweighs the rest. When the lock is
-   acquired, the last PERIODICITY_WINDOW_S are replayed through the beat picker, seeded with the
-   interval the autocorrelation found (over 1 s, after a harmonic decision: one slow beat or two beats,
-   SEED_IBI_MAX_S), so the first beats are not lost, only reported late, once:
-   after the next check has confirmed the lock (SLOPE_CONFIRM), which most chance locks on noise fail;
-   a lock whose raw spectral peak does not stand above a power-law background needs one check more
+   Either must come with a periodic first difference (SLOPE_LOCK_ON), which coloured noise and slow drift
+   lack (SLOPE_CONFIRM where the evidence is strong at two checks in a row, ACF_STRONG: differencing tilts
+   white camera noise up, which hides a slow pulse's first difference). Every check judges the window
+   divided by its running RMS envelope (ENVELOPE_S), so that no part of it (a start burst, a fading
+   transient) outweighs the rest. When the lock is acquired, the last PERIODICITY_WINDOW_S are replayed
+   through the beat picker, seeded with the interval the autocorrelation found (over 1 s, after a harmonic
+   decision: one slow beat or two beats, SEED_IBI_MAX_S), so the first beats are not lost, only reported
+   late, once: after the next check has confirmed the lock (SLOPE_CONFIRM), which most chance locks on noise
+   fail; a lock whose raw spectral peak does not stand above a power-law background needs one check more
    (SPECTRAL_FALSE_ALARM, device/signal/pulse_spectrum.py).
    A lock is re-judged at every check (hysteresis): it is released when two checks in a row find the
    autocorrelation below LOCK_OFF, or when the signal's level has fallen below 1/LEVEL_FALL of what
@@ -166,6 +167,20 @@ LOCK_CHECKS = 2  # consecutive checks that must agree on the interval to lock
 # difference must also peak at least this high. Chosen on the half-A records and on generated noise:
 # 0.3 left 1/f^1.5-2 noise locking, 0.4 stopped it without costing a record.
 SLOPE_LOCK_ON = 0.4
+# ... except where the pulse's own evidence is strong at two checks in a row: an autocorrelation peak of at
+# least ACF_STRONG with a strong spectral line (LINE_STRONG) at its period, here and at the check before,
+# needs only SLOPE_CONFIRM of the first difference (and a lock made so is confirmed only by evidence that
+# would make one). Differencing tilts white camera noise up by f^2, so at 5 Hz it outweighs a 40-50/min
+# fundamental (0.67-0.83 Hz): such pulses showed first differences of 0.3-0.4 at autocorrelations of
+# 0.7-0.89 and no rate in 10 s (docs/measurements.md, "Short noisy camera records: slow pulses").
+# ACF_STRONG is the lowest value in steps of 0.05 that left bench_no_pulse's noise seeds 0-9 with no more
+# runs with beats (0.7: 4 -> 7 of 180); of their checks whose first difference fell in 0.3-0.4, 3 of 587
+# reached 0.75 (the highest 0.80). Camera records seeds 0-2 were looked at; measured on camera seeds 100-102
+# and 300-303 and noise seeds 200-209. One strong check (not two) let brown noise at 100 samples/s lock (2 of
+# 200 one-minute runs of bench_burst's). Smoothing the difference near the candidate rate's harmonics instead
+# (so that white noise is not tilted up) made band-passed brown noise narrow-band, hence periodic: 77 of 180
+# noise runs gave beats.
+ACF_STRONG = 0.75
 AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of the band-passed signal
 # The harmonic decision. The autocorrelation can lock onto two beats when alternate beats differ (seen in
 # phone PPG: BUT PPG 102004, 108003, 109003 lock at 1.6-1.8 s for a true 0.8-0.9 s), and a slow heart (30/min)
@@ -290,6 +305,8 @@ class PulsePipeline:
         self._confirmed = False  # the lock's first check after it was made upheld it: beats are reported
         self._lock_interval_s = 0.0  # the interval the lock was made on, s
         self._pending = 0  # extra checks a new lock has been asked for
+        self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
+        self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
         self._low_count = 0
         self._last_emitted = -1
@@ -355,7 +372,9 @@ class PulsePipeline:
         beats: list[Beat] = []
         if self._picker is not None and not self._confirmed:
             window = self._judged_window()  # the stream ended before the next check: judge what there is
-            self._confirm_lock(window is not None and self._evidence(window)[5] and self._peak_stands_out(len(window)))
+            evidence = self._evidence(window) if window is not None else None
+            upheld = evidence is not None and ((evidence[3] or evidence[4]) if self._relaxed_lock else evidence[5])
+            self._confirm_lock(upheld and window is not None and self._peak_stands_out(len(window)))
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
             self._drop_waves()
@@ -415,15 +434,19 @@ class PulsePipeline:
         tiled = np.resize(cycle, n + 1)  # tiled[n] is where the repetition would go on
         return np.asarray(tiled[:n] + np.linspace(0.0, next_value - tiled[n], n + 1)[1:], dtype=np.float64)
 
-    def _evidence(self, window: NDArray[np.float64],
-                  slope: bool = True) -> tuple[float, float, float, bool, bool, bool]:
+    def _evidence(self, window: NDArray[np.float64], slope: bool = True,
+                  relax: bool = False) -> tuple[float, float, float, bool, bool, bool, bool, bool]:
         """What a judged window says, envelope-normalised: (autocorrelation strength, its interval s,
-        confirmed line period s or 0, acf_ok, line_ok, periodic).
+        confirmed line period s or 0, acf_ok, line_ok, periodic, relaxed, strong).
 
         acf_ok / line_ok: the evidence a lock is made on (LOCK_ON with LINE_MIN, or LINE_STRONG with
         LOCK_ON_LINE, either with SLOPE_LOCK_ON); periodic: the same with SLOPE_CONFIRM instead, what
         confirms a new lock. Without `slope` the first difference is not judged: all three are then the
-        autocorrelation's and the line's verdicts alone (what a kept lock's checks need).
+        autocorrelation's and the line's verdicts alone (what a kept lock's checks need). Strong evidence
+        (`strong`: ACF_STRONG with a LINE_STRONG line at its period) in this window and, when `relax` says
+        so, in the check before makes a lock with SLOPE_CONFIRM; relaxed: it did so with a first difference
+        below SLOPE_LOCK_ON (such a lock is confirmed only by evidence that would make one: acf_ok or
+        line_ok, not periodic).
         """
         window = _envelope_normalised(window, round(ENVELOPE_S * self.fs_hz))
         strength, interval_s = periodicity(window, self.fs_hz)
@@ -431,12 +454,16 @@ class PulsePipeline:
         acf_ok = strength >= LOCK_ON and line >= LINE_MIN
         line_ok = line >= LINE_STRONG and strength >= LOCK_ON_LINE and _confirms(interval_s, line_hz)
         periodic = acf_ok or line_ok
+        strong = strength >= ACF_STRONG and line >= LINE_STRONG and _confirms(interval_s, line_hz)
+        relaxed = False
         if periodic and slope:
             slope_strength, _ = periodicity(np.diff(window), self.fs_hz)
             periodic = slope_strength >= SLOPE_CONFIRM
-            if slope_strength < SLOPE_LOCK_ON:
+            if slope_strength < (SLOPE_CONFIRM if strong and relax else SLOPE_LOCK_ON):
                 acf_ok = line_ok = False
-        return strength, interval_s, 1.0 / line_hz if line_ok else 0.0, acf_ok, line_ok, periodic
+            relaxed = (acf_ok or line_ok) and slope_strength < SLOPE_LOCK_ON
+        line_period_s = 1.0 / line_hz if line_ok else 0.0
+        return strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed, strong
 
     def _judged_window(self) -> NDArray[np.float64] | None:
         end = self._raw.end
@@ -453,9 +480,12 @@ class PulsePipeline:
         # the first difference is judged only where it is needed: to make or confirm a lock, or to re-seed
         needs_slope = not self.locked or self._stalled()
         if _flat(self._raw.view(end - len(window), end)):  # a stuck or saturated sensor: no evidence at all
-            strength, interval_s, line_period_s, acf_ok, line_ok, periodic = 0.0, 0.0, 0.0, False, False, False
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed, strong = (
+                0.0, 0.0, 0.0, False, False, False, False, False)
         else:
-            strength, interval_s, line_period_s, acf_ok, line_ok, periodic = self._evidence(window, needs_slope)
+            strength, interval_s, line_period_s, acf_ok, line_ok, periodic, relaxed, strong = self._evidence(
+                window, needs_slope, self._strong_before)
+        self._strong_before = strong
         self._periodicity = strength
         if strength < LOCK_ON:  # a window that still shows the pulse's rhythm is the pulse
             self._motion.judge_window(self._filtered, end - self._interval_samples(), end)
@@ -472,6 +502,7 @@ class PulsePipeline:
                 seed_s = self._line_period_s
             if seed_s > 0.0 and dc_ok is not False:
                 self._seed_picker(seed_s, window, None)
+                self._relaxed_lock = relaxed
                 self._after_burst = False
                 self._lock_rms = self._recent_rms(len(window))
                 self._lock_interval_s = seed_s
@@ -486,15 +517,17 @@ class PulsePipeline:
             self._origin = end - self._settle
             self._interval_s = self._line_period_s = 0.0
             self._acf_run = self._line_run = 0
+            self._strong_before = False
             return
         # the reference level follows the signal slowly (LEVEL_MEMORY_S), so that a pulse whose size drifts
         # over minutes is not taken for one that collapsed
         self._lock_rms += (level - self._lock_rms) * (1.0 - np.exp(-PERIODICITY_EVERY_S / LEVEL_MEMORY_S))
         if not self._confirmed:
-            if periodic and self._pending < SPECTRAL_EXTRA_CHECKS and not self._peak_stands_out(len(window)):
-                self._pending += 1  # periodic, but its peak does not stand out: the next check must uphold it too
+            upheld = (acf_ok or line_ok) if self._relaxed_lock else periodic
+            if upheld and self._pending < SPECTRAL_EXTRA_CHECKS and not self._peak_stands_out(len(window)):
+                self._pending += 1  # upheld, but its peak does not stand out: the next check must uphold it too
                 return
-            self._confirm_lock(periodic)
+            self._confirm_lock(upheld)
             return
         if strength < LOCK_OFF:
             self._low_count += 1
@@ -556,6 +589,7 @@ class PulsePipeline:
         self._origin = cut
         self._interval_s = self._line_period_s = 0.0
         self._acf_run = self._line_run = 0
+        self._strong_before = False
         self._after_burst = True
         log.debug("burst before a lock: band-passes restarted at %.2f s", cut / self.fs_hz)
 
