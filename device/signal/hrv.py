@@ -303,7 +303,9 @@ class HrvTracker:
 
     def _compute(self) -> HrvMetrics:
         newest = self._times[-1] if self._times else 0.0
-        if self._motion_end is None:
+        if self._motion_end is None or not self._times:
+            # no motion pending, or no beat to judge it by (a span can come before any beat: motion while the
+            # finger lands, or a drift the motion judge flags with no pulse behind it)
             return self._compute_window(newest, self.window_s)
         times = np.fromiter(self._times, dtype=float)
         broken = broken_before(times, [*self._gaps, *self._motion])
