@@ -103,6 +103,16 @@ TIMING_BEATS = 12
 # 8 picks: 0.87-1.11 for regular fast narrow pulses, 0.90-1.15 for alternans, 1.21 median for a wave near half the
 # interval; generated, seeds 0-1, bench/bench_narrow_wave.py's shapes).
 RISE_RATIO = 1.1
+# ... and by at least this many samples. At a coarse sampling rate a sampled rise time moves with where the
+# samples fall on the upstroke (the steepest sampled difference of a rise two or three samples long): a beat
+# train whose interval is close to a whole number and a half of samples has its sampling phase, and with it
+# the rise time, alternate beat by beat. On clean pulses of the tester's eight shapes at 25 samples/s (the
+# even-numbered records of their grid) the rise times of one record's beats spread by up to 0.78 of a sample
+# (the medians of alternate beats over 8 beats by up to 0.57), so that 3 of 576 regular clean records were
+# halved; a wave's rise is longer than its beat's by more than that at 50 samples/s and above (1.2x of a rise
+# over 3 samples: 0.6 of a sample at 25, 1.2 at 50 samples/s), so the rule is only given up where the samples
+# cannot tell.
+RISE_MIN_SAMPLES = 1.0
 # A diastolic wave peaks at most this long after its systolic peak (module docstring): 0.15-0.4 s in adults
 # (Millasseau et al. 2002), a tester's generator up to 0.5 s, and on the band-pass a wider wave's peak comes up
 # to 0.04 s later than on the raw pulse (measured on bench/bench_narrow_wave.py's pulses), hence 0.55 s. BUT
@@ -412,6 +422,8 @@ class BeatPicker:
                     and min(_rise(b) for b in small) > max(_rise(b) for b in big)
                     and statistics.median(_rise(b) for b in small)
                     > RISE_RATIO * statistics.median(_rise(b) for b in big)
+                    and statistics.median(_rise(b) for b in small)
+                    >= RISE_MIN_SAMPLES + statistics.median(_rise(b) for b in big)
                     and delay <= WAVE_DELAY_MAX_S * self.fs_hz):
                 self._learn_wave(beats, big, small, first, None)
                 return
