@@ -106,12 +106,12 @@ RISE_RATIO = 1.1
 # ... and by at least this many samples. At a coarse sampling rate a sampled rise time moves with where the
 # samples fall on the upstroke (the steepest sampled difference of a rise two or three samples long): a beat
 # train whose interval is close to a whole number and a half of samples has its sampling phase, and with it
-# the rise time, alternate beat by beat. On clean pulses of the tester's eight shapes at 25 samples/s (the
-# even-numbered records of their grid) the rise times of one record's beats spread by up to 0.78 of a sample
-# (the medians of alternate beats over 8 beats by up to 0.57), so that 3 of 576 regular clean records were
-# halved; a wave's rise is longer than its beat's by more than that at 50 samples/s and above (1.2x of a rise
-# over 3 samples: 0.6 of a sample at 25, 1.2 at 50 samples/s), so the rule is only given up where the samples
-# cannot tell.
+# the rise time, alternate beat by beat. On clean pulses of a fresh-clone tester's eight shapes at 25
+# samples/s (the even-numbered records of their grid) one record's rise times spread by up to 0.78 of a
+# sample (the medians of alternate beats over 8 beats by up to 0.57): 3 of their 576 clean records and 7 of
+# our 144 kinked ones (tests/device/signal/kinked_pulses.py) were halved. A wave's rise exceeds its beat's by
+# more than a sample from 50 samples/s on (1.2x of a rise over 3 samples: 0.6 of a sample at 25, 1.2 at
+# 50), so the rule is given up only where the samples cannot tell.
 RISE_MIN_SAMPLES = 1.0
 # A diastolic wave peaks at most this long after its systolic peak (module docstring): 0.15-0.4 s in adults
 # (Millasseau et al. 2002), a tester's generator up to 0.5 s, and on the band-pass a wider wave's peak comes up
