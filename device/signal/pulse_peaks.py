@@ -40,7 +40,8 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
      evenly spaced picks of alternating size further apart are beats, e.g. a 30/min heart breathing at
      exactly 15/min, whose every other beat is larger), in shape (every other one peaks lower on the
      band-pass and rises more slowly, its rise time, amplitude over steepest rise, longer than every
-     larger one's and by RISE_RATIO in the median, within WAVE_DELAY_MAX_S: a smaller copy of the beat,
+     larger one's and by RISE_RATIO and RISE_MIN_SAMPLES in the median (a sampled rise time moves with the
+     sampling phase by most of a sample), within WAVE_DELAY_MAX_S: a smaller copy of the beat,
      pulsus alternans, keeps the beat's rise time), or in timing (every interval of one parity longer
      than every one of the other by TIMING_GAP, both parities and the pairs steady within
      WAVE_TOLERANCE, not one and two intervals in turn, which is a picker missing beats; at any delay:
