@@ -114,6 +114,11 @@ RISE_RATIO = 1.1
 # more than a sample from 50 samples/s on (1.2x of a rise over 3 samples: 0.6 of a sample at 25, 1.2 at
 # 50), so the rule is given up only where the samples cannot tell.
 RISE_MIN_SAMPLES = 1.0
+# ... where the picks split their pairs evenly to within this many samples, as a regular train's picks do (each
+# pick's time is a whole sample: two intervals of a steady train differ by up to one). A wave off half the
+# interval splits it unevenly and is judged by RISE_RATIO alone (bench_dicrotic's camera waves at 0.25 s:
+# 260 -> 287 records with an extra beat when every split needed the whole sample).
+EVEN_SPLIT_SAMPLES = 1.0
 # A diastolic wave peaks at most this long after its systolic peak (module docstring): 0.15-0.4 s in adults
 # (Millasseau et al. 2002), a tester's generator up to 0.5 s, and on the band-pass a wider wave's peak comes up
 # to 0.04 s later than on the raw pulse (measured on bench/bench_narrow_wave.py's pulses), hence 0.55 s. BUT
@@ -423,8 +428,8 @@ class BeatPicker:
                     and min(_rise(b) for b in small) > max(_rise(b) for b in big)
                     and statistics.median(_rise(b) for b in small)
                     > RISE_RATIO * statistics.median(_rise(b) for b in big)
-                    and statistics.median(_rise(b) for b in small)
-                    >= RISE_MIN_SAMPLES + statistics.median(_rise(b) for b in big)
+                    and (abs(delay - rest) > EVEN_SPLIT_SAMPLES or statistics.median(_rise(b) for b in small)
+                         >= RISE_MIN_SAMPLES + statistics.median(_rise(b) for b in big))
                     and delay <= WAVE_DELAY_MAX_S * self.fs_hz):
                 self._learn_wave(beats, big, small, first, None)
                 return
