@@ -72,7 +72,7 @@ SEARCH_S = 0.03  # the interpolated maximum is sought this far around the sample
 # maximum at the top's first sample and its peak at the corner; the tester's kinked pulses at 100 samples/s
 # showed tops 3-5 samples long. A tenth of a second is a third of a beat at 180/min (the climb stops at the
 # first local maximum; this only bounds it).
-CLIMB_S = 0.1
+CLIMB_S = 0.06
 CURVATURE_S = 0.03  # the peak's curvature is fitted over this far either side of its maximum
 SPECTRUM_ALPHA = 0.1  # weight of a new beat in the running spectrum
 # A beat's power counts at most this many times the running spectrum's, bin by bin. Noise power in a bin is
@@ -333,7 +333,7 @@ class PeakTimer:
         # from there is taken if it is higher
         for edge, step in ((hi - 1, 1), (lo, -1)):
             k = edge
-            for _ in range(round(CLIMB_S * self.fs_hz * up)):
+            for _ in range(max(0, round((CLIMB_S * self.fs_hz - self._reach) * up))):
                 if not 0 <= k + step < len(fine) or fine[k + step] <= fine[k]:
                     break
                 k += step
