@@ -67,11 +67,13 @@ SEARCH_AFTER_S = 0.1
 SMOOTH_S = 0.01  # centred moving average used to find the raw maximum (a no-op up to 100 Hz)
 STEP_S = 0.001  # interpolation grid
 SEARCH_S = 0.03  # the interpolated maximum is sought this far around the sample maximum
-# ... and when it lies at that span's edge, uphill from there at most this far on: a pulse whose top is flat
-# (within a code of the ADC) and ends in a corner, a kinked upstroke meeting a steep run-off, has its sample
-# maximum at the top's first sample and its peak at the corner; the tester's kinked pulses at 100 samples/s
-# showed tops 3-5 samples long. A tenth of a second is a third of a beat at 180/min (the climb stops at the
-# first local maximum; this only bounds it).
+# ... and where the signal still rises past that span's edge, uphill from there to at most this far from the
+# sample maximum: a pulse whose top is flat (within a code of the ADC) and ends in a corner, a kinked upstroke
+# meeting a steep run-off, has its sample maximum at the top's first sample and its peak at the corner; the
+# tester's kinked pulses at 100 samples/s showed tops 3-5 samples (30-50 ms) long. At 25-30 samples/s the
+# search span (1.5 samples) already reaches 0.05-0.06 s and there is no climb: with 0.1 s, climbs there moved
+# camera beats toward their tall wave (bench_dicrotic --first-seed 200: 260 -> 287 records with an extra beat;
+# seen on those seeds, so not a held-out choice).
 CLIMB_S = 0.06
 CURVATURE_S = 0.03  # the peak's curvature is fitted over this far either side of its maximum
 SPECTRUM_ALPHA = 0.1  # weight of a new beat in the running spectrum
@@ -314,9 +316,9 @@ class PeakTimer:
     def _interpolated_argmax(self, seg: NDArray[np.float64], near: int, gain: NDArray[np.float64]) -> float:
         """Fractional index of the (low-passed, interpolated) maximum of `seg` near index `near`.
 
-        The maximum is sought within SEARCH_S of `near`; where it lies at that span's edge, the interpolated
-        signal is followed uphill from there (at most CLIMB_S) to its local maximum. The curvature is fitted
-        over CURVATURE_S either side of the maximum, wherever in the window it lies."""
+        The maximum is sought within SEARCH_S of `near`; where the interpolated signal still rises past that
+        span's edge, it is followed uphill (to at most CLIMB_S from `near`) and its local maximum taken if
+        higher. The curvature is fitted over CURVATURE_S either side of the maximum, wherever it lies."""
         n = len(seg)
         ramp = linspace(seg[0], seg[-1], n)
         self._spectrum = np.fft.rfft(seg - ramp)
