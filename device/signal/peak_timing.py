@@ -67,6 +67,14 @@ SEARCH_AFTER_S = 0.1
 SMOOTH_S = 0.01  # centred moving average used to find the raw maximum (a no-op up to 100 Hz)
 STEP_S = 0.001  # interpolation grid
 SEARCH_S = 0.03  # the interpolated maximum is sought this far around the sample maximum
+# ... and where the signal still rises past that span's edge, uphill from there to at most this far from the
+# sample maximum: a pulse whose top is flat (within a code of the ADC) and ends in a corner, a kinked upstroke
+# meeting a steep run-off, has its sample maximum at the top's first sample and its peak at the corner; the
+# tester's kinked pulses at 100 samples/s showed tops 3-5 samples (30-50 ms) long. At 25-30 samples/s the
+# search span (1.5 samples) already reaches 0.05-0.06 s and there is no climb: with 0.1 s, climbs there moved
+# camera beats toward their tall wave (bench_dicrotic --first-seed 200: 260 -> 287 records with an extra beat;
+# seen on those seeds, so not a held-out choice).
+CLIMB_S = 0.06
 CURVATURE_S = 0.03  # the peak's curvature is fitted over this far either side of its maximum
 SPECTRUM_ALPHA = 0.1  # weight of a new beat in the running spectrum
 # A beat's power counts at most this many times the running spectrum's, bin by bin. Noise power in a bin is
@@ -306,17 +314,33 @@ class PeakTimer:
         self._gain = np.asarray(1.0 / (1.0 + relative ** (2 * ROLL_OFF_ORDER)), dtype=np.float64)
 
     def _interpolated_argmax(self, seg: NDArray[np.float64], near: int, gain: NDArray[np.float64]) -> float:
-        """Fractional index of the (low-passed, interpolated) maximum of `seg` near index `near`."""
+        """Fractional index of the (low-passed, interpolated) maximum of `seg` near index `near`.
+
+        The maximum is sought within SEARCH_S of `near`; where the interpolated signal still rises past that
+        span's edge, it is followed uphill (to at most CLIMB_S from `near`) and its local maximum taken if
+        higher. The curvature is fitted over CURVATURE_S either side of the maximum, wherever it lies."""
         n = len(seg)
         ramp = linspace(seg[0], seg[-1], n)
         self._spectrum = np.fft.rfft(seg - ramp)
         spectrum = self._spectrum * gain
         up = self._up
+        fine = np.fft.irfft(spectrum, n * up) * up
+        fine += seg[0] + (seg[-1] - seg[0]) * np.arange(n * up) / (up * (n - 1))
         lo = max(0, round((near - self._reach) * up))
         hi = min(n * up, round((near + self._reach) * up) + 1)
-        fine = np.fft.irfft(spectrum, n * up)[lo:hi] * up
-        fine += seg[0] + (seg[-1] - seg[0]) * np.arange(lo, hi) / (up * (n - 1))
-        j = int(np.argmax(fine))
+        j = lo + int(np.argmax(fine[lo:hi]))
+        # a flat top ending in a corner (a kinked pulse, or one whose top rounds to the same ADC code for
+        # several samples) has its sample maximum at the top's first sample and its peak at the corner,
+        # further on: where the signal still rises past the span's edge, the local maximum reached uphill
+        # from there is taken if it is higher
+        for edge, step in ((hi - 1, 1), (lo, -1)):
+            k = edge
+            for _ in range(max(0, round((CLIMB_S * self.fs_hz - self._reach) * up))):
+                if not 0 <= k + step < len(fine) or fine[k + step] <= fine[k]:
+                    break
+                k += step
+            if k != edge and fine[k] > fine[j]:
+                j = k
         delta = 0.0
         if 0 < j < len(fine) - 1:
             y0, y1, y2 = fine[j - 1], fine[j], fine[j + 1]
@@ -324,7 +348,8 @@ class PeakTimer:
             if denom < 0:
                 delta = 0.5 * (y0 - y2) / denom
         # the peak's curvature, from a parabola over CURVATURE_S either side (a 1 ms second difference
-        # would measure the noise's curvature, not the pulse's)
+        # would measure the noise's curvature, not the pulse's); at a corner (a kinked pulse) it is the
+        # parabola's, which the corner's two slopes set
         w = max(2, round(CURVATURE_S / STEP_S))
         a, b = max(0, j - w), min(len(fine), j + w + 1)
         self._last_curvature = 0.0
@@ -339,4 +364,4 @@ class PeakTimer:
             else:  # np.polyfit's
                 coef = self._quadratic.x2_coefficient((a - j, b - j), t_s, fine[a:b])
             self._last_curvature = max(0.0, -2.0 * coef)
-        return (lo + j + delta) / up
+        return (j + delta) / up

@@ -40,7 +40,8 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
      evenly spaced picks of alternating size further apart are beats, e.g. a 30/min heart breathing at
      exactly 15/min, whose every other beat is larger), in shape (every other one peaks lower on the
      band-pass and rises more slowly, its rise time, amplitude over steepest rise, longer than every
-     larger one's and by RISE_RATIO in the median, within WAVE_DELAY_MAX_S: a smaller copy of the beat,
+     larger one's and by RISE_RATIO and RISE_MIN_SAMPLES in the median (a sampled rise time moves with the
+     sampling phase by most of a sample), within WAVE_DELAY_MAX_S: a smaller copy of the beat,
      pulsus alternans, keeps the beat's rise time), or in timing (every interval of one parity longer
      than every one of the other by TIMING_GAP, both parities and the pairs steady within
      WAVE_TOLERANCE, not one and two intervals in turn, which is a picker missing beats; at any delay:
@@ -103,6 +104,21 @@ TIMING_BEATS = 12
 # 8 picks: 0.87-1.11 for regular fast narrow pulses, 0.90-1.15 for alternans, 1.21 median for a wave near half the
 # interval; generated, seeds 0-1, bench/bench_narrow_wave.py's shapes).
 RISE_RATIO = 1.1
+# ... and by at least this many samples. At a coarse sampling rate a sampled rise time moves with where the
+# samples fall on the upstroke (the steepest sampled difference of a rise two or three samples long): a beat
+# train whose interval is close to a whole number and a half of samples has its sampling phase, and with it
+# the rise time, alternate beat by beat. On clean pulses of a fresh-clone tester's eight shapes at 25
+# samples/s (the even-numbered records of their grid) one record's rise times spread by up to 0.78 of a
+# sample (the medians of alternate beats over 8 beats by up to 0.57): 3 of their 576 clean records and 7 of
+# our 144 kinked ones (tests/device/signal/kinked_pulses.py) were halved. A wave's rise exceeds its beat's by
+# more than a sample from 50 samples/s on (1.2x of a rise over 3 samples: 0.6 of a sample at 25, 1.2 at
+# 50), so the rule is given up only where the samples cannot tell.
+RISE_MIN_SAMPLES = 1.0
+# ... where the picks split their pairs evenly to within this many samples, as a regular train's picks do (each
+# pick's time is a whole sample: two intervals of a steady train differ by up to one). A wave off half the
+# interval splits it unevenly and is judged by RISE_RATIO alone (bench_dicrotic's camera waves at 0.25 s:
+# 260 -> 287 records with an extra beat when every split needed the whole sample).
+EVEN_SPLIT_SAMPLES = 1.0
 # A diastolic wave peaks at most this long after its systolic peak (module docstring): 0.15-0.4 s in adults
 # (Millasseau et al. 2002), a tester's generator up to 0.5 s, and on the band-pass a wider wave's peak comes up
 # to 0.04 s later than on the raw pulse (measured on bench/bench_narrow_wave.py's pulses), hence 0.55 s. BUT
@@ -412,6 +428,8 @@ class BeatPicker:
                     and min(_rise(b) for b in small) > max(_rise(b) for b in big)
                     and statistics.median(_rise(b) for b in small)
                     > RISE_RATIO * statistics.median(_rise(b) for b in big)
+                    and (abs(delay - rest) > EVEN_SPLIT_SAMPLES or statistics.median(_rise(b) for b in small)
+                         >= RISE_MIN_SAMPLES + statistics.median(_rise(b) for b in big))
                     and delay <= WAVE_DELAY_MAX_S * self.fs_hz):
                 self._learn_wave(beats, big, small, first, None)
                 return
