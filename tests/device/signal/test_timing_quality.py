@@ -14,9 +14,9 @@ import pytest
 
 from bench.bench_timing_quality import pulse_in_noise, rmssd_ok, run, run_shape
 from bench.scoring import match_beats
-from tests.device.signal.synthetic_ppg import rsa_beat_times
 from device.signal.hrv import TIMING_NOISE, hrv_metrics
 from device.signal.pulse import PulsePipeline, stream_beats
+from tests.device.signal.synthetic_ppg import rsa_beat_times
 
 
 def claimed_ms(quality: float) -> float:
