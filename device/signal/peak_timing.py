@@ -231,7 +231,8 @@ class PeakTimer:
             shift_s = 2.0 * np.vdot(slope, spectrum * gain - scale * filtered).real / norm if norm > 0 else 0.0
             self._shifts[self._seen % TEMPLATE_BEATS] = shift_s * shift_s  # the first lands at 0
             known = self._shifts[:min(self._seen - TEMPLATE_BEATS + 1, TEMPLATE_BEATS)]
-            seen = self._seen_share(spectrum * gain - scale * filtered - shift_s * scale * slope, slope, scale)
+            unexplained = np.asarray(spectrum * gain - scale * filtered - shift_s * scale * slope, dtype=np.complex128)
+            seen = self._seen_share(unexplained, slope, scale)
             sd_s = float(np.sqrt(float(np.mean(known)) / (1.0 + np.pi / (2.0 * TEMPLATE_BEATS)) / seen))
         self._aligned[self._seen % TEMPLATE_BEATS] = aligned
         self._seen += 1
