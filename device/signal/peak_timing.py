@@ -29,8 +29,11 @@ TEMPLATE_BEATS beats so aligned, scaled to it by least squares. Aligned by its p
 has moved carries that move in its residual as a shift of the whole template: the residual's projection on
 the template's slope (both through the timing filter) is the difference between the peak's timing and the
 whole beat's (a matched filter's, which noise moves far less), i.e. the peak's timing error, of any colour.
-Its mean square over the last TEMPLATE_BEATS beats is `Timing.residual_sd_s`^2. Only that one direction
-counts: the rest of the residual (a beat's own shape changing, which on real recordings is most of it and
+Its mean square over the last TEMPLATE_BEATS beats is `Timing.residual_sd_s`^2. The move to the centre must not
+itself depend on where between samples the peak fell: a plain band-limited shift of the window rings across its
+ends by an amount that does, along the pulse's slope, and clean slow wide pulses read 5-10x their timing error
+(`PeakTimer._centred_beat` moves a cubic through the window's ends exactly and shifts only the rest). Only that
+one direction counts: the rest of the residual (a beat's own shape changing, which on real recordings is most of it and
 moves no peak) does not.
 
 Noise in the pulse's own band (0.5-4 Hz: waves longer than the peak) moves the whole beat, and so the
@@ -202,8 +205,8 @@ class PeakTimer:
         """Timing uncertainty from what sets this beat apart from the recent ones (module docstring), s.
 
         `peak`: the timed peak's fractional index in the window; `gain`: the timing filter's. The beat
-        (less the line through its ends: the spectrum _interpolated_argmax took of it) is shifted by
-        band-limited interpolation so that its peak sits at the window's centre; the template is the
+        (less the line through its ends) is moved so that its peak sits at the window's centre
+        (`_centred_beat`: a cubic through its ends exactly, the rest by band-limited interpolation); the template is the
         sample-wise median of the last TEMPLATE_BEATS beats so aligned, scaled to this beat by least
         squares. The residual's least-squares shift along the template's slope, both through `gain` (in
         the frequency domain, by Parseval), squared and averaged over the last TEMPLATE_BEATS beats,
