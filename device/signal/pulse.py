@@ -372,9 +372,11 @@ class PulsePipeline:
         beats: list[Beat] = []
         if self._picker is not None and not self._confirmed:
             window = self._judged_window()  # the stream ended before the next check: judge what there is
-            evidence = self._evidence(window) if window is not None else None
-            upheld = evidence is not None and ((evidence[3] or evidence[4]) if self._relaxed_lock else evidence[5])
-            self._confirm_lock(upheld and window is not None and self._peak_stands_out(len(window)))
+            upheld = False
+            if window is not None:
+                _, _, _, acf_ok, line_ok, periodic, _, _ = self._evidence(window)
+                upheld = self._upholds(acf_ok, line_ok, periodic) and self._peak_stands_out(len(window))
+            self._confirm_lock(upheld)
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
             self._drop_waves()
@@ -523,7 +525,7 @@ class PulsePipeline:
         # over minutes is not taken for one that collapsed
         self._lock_rms += (level - self._lock_rms) * (1.0 - np.exp(-PERIODICITY_EVERY_S / LEVEL_MEMORY_S))
         if not self._confirmed:
-            upheld = (acf_ok or line_ok) if self._relaxed_lock else periodic
+            upheld = self._upholds(acf_ok, line_ok, periodic)
             if upheld and self._pending < SPECTRAL_EXTRA_CHECKS and not self._peak_stands_out(len(window)):
                 self._pending += 1  # upheld, but its peak does not stand out: the next check must uphold it too
                 return
@@ -604,6 +606,11 @@ class PulsePipeline:
         end = self._raw.end
         recent = self._judged.view(end - min(at_most, round(ENVELOPE_S * self.fs_hz)), end)
         return math.sqrt(np.add.reduce(recent * recent) / len(recent))  # np.mean's own steps
+
+    def _upholds(self, acf_ok: bool, line_ok: bool, periodic: bool) -> bool:
+        """Whether a check's verdicts (_evidence's) uphold a new lock: evidence that would make a lock where it
+        was made through the relaxed first difference (ACF_STRONG), else `periodic` (SLOPE_CONFIRM)."""
+        return (acf_ok or line_ok) if self._relaxed_lock else periodic
 
     def _peak_stands_out(self, n: int) -> bool:
         """The raw window's spectral peak at the lock's interval stands above its power-law background
