@@ -126,8 +126,8 @@ def coherence_ratio(beat_times_s: NDArray[np.float64], ibi_ms: NDArray[np.float6
     return peak_power / rest, peak_hz
 
 
-def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
-                       hr_bpm: NDArray[np.float64]) -> tuple[float, float] | None:
+def breathing_rate_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64],
+                       min_sd: float = MIN_HR_SD_BPM) -> tuple[float, float] | None:
     """(breaths per minute, confidence 0..1) from the heart-rate series' respiratory rhythm, or None.
 
     The spectrum of the heart-rate series is weighted by frequency first (heart-rate variability
@@ -142,10 +142,13 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
     scale from 10x (0) to 10^2.5 x (1). Beat-to-beat jitter with no breathing in it reached 8-13x over
     60 generated jitter series (5-30 ms, on intervals or on beat times); a breathing swing of 2-4 bpm
     with 5 ms of jitter stands 80-900x above the floor. None when the series spans less than two of
-    the slowest breaths or carries no variability at all.
+    the slowest breaths or its standard deviation is below `min_sd` (in the series' own units; default
+    MIN_HR_SD_BPM, for a heart rate in bpm): the confidence is a ratio, blind to scale, and a series that
+    varies by less than sampling alone would make it vary carries no rhythm to read. Other series (the
+    pulse amplitudes, hrv.py) pass a floor in their own units.
     """
     x = resample_tachogram(beat_times_s, hr_bpm)
-    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or exact.mean_std(x)[1] < MIN_HR_SD_BPM:
+    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or exact.mean_std(x)[1] < min_sd:
         return None
     freqs, psd = _power_spectrum(x, TACHOGRAM_FS_HZ)
     weighted = psd * freqs

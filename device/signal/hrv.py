@@ -81,6 +81,13 @@ CONFIRM_INTERVALS = 2  # the newest intervals wait for a later beat before HRV u
 MIN_IBI_S = 0.25  # 240 beats/min: sizes the bounded beat buffer
 BREATH_MIN_SPAN_S = 30.0  # beats needed before a breathing rate is estimated
 BREATH_AGREE_PER_MIN = 1.5  # heart-rate and amplitude rhythms this close: one breathing rate
+# The amplitude view of breathing reads the beats' amplitudes relative to their median; below this standard
+# deviation (a share of the median) they carry nothing to read. What sampling alone leaves in a beat's amplitude
+# (peak and foot read at the parabola's vertex, pulse.py) on a pulse with none: relative SD up to 0.007 over
+# regular pulses of three shapes at 30-220/min and 25-100 samples/s (0.017 read at the sampled maximum, 25
+# samples/s); a breathing modulation of 5 % (gain 1 + 0.05 sin) has SD 0.035. The floor sits between the two
+# (about their geometric mean); bench/bench_riav.py counts both families (issue 7, item 10).
+RIAV_MIN_SD = 0.015
 NN50_MS = 50.0
 # Motion (spans from the pulse pipeline, device/signal/pulse_motion.py; HrvTracker.add_motion). Beats near a
 # moving hand may be the hand's: part of the motion stays under the pipeline's bar and passes as beats. From a
@@ -464,10 +471,15 @@ class HrvTracker:
     def _amplitude_rhythm(times: NDArray[np.float64], amplitudes: NDArray[np.float64]
                           ) -> tuple[float, float] | None:
         """(breaths/min, confidence) from the pulse amplitudes (RIAV) of the window's beats (`times` s,
-        `amplitudes`), or None."""
-        if times[-1] - times[0] < BREATH_MIN_SPAN_S:
+        `amplitudes` in input units, 0 or less where unknown), or None. The amplitudes are read relative to
+        their median, so the view does not depend on the sensor's units, and declined when they vary by less
+        than RIAV_MIN_SD of it: a steady pulse's amplitudes then carry only how sampling fell on each beat,
+        which on a regular pulse repeats every few beats and stands as a clear line (issue 7, item 10)."""
+        known = amplitudes > 0
+        times, amplitudes = times[known], amplitudes[known]
+        if len(times) < 2 or times[-1] - times[0] < BREATH_MIN_SPAN_S:
             return None
-        return breathing_rate_bpm(times, amplitudes)
+        return breathing_rate_bpm(times, amplitudes / exact.median_nan(amplitudes), RIAV_MIN_SD)
 
     @staticmethod
     def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None
