@@ -390,11 +390,14 @@ class HrvTracker:
         irregular = None if irregularity is None else (irregularity > IRREGULAR_SHARE
                                                        or judged.beat_locked_pattern())
         reason: str | None = None
+        # the beats' timing noise accounts for most of the intervals' variation: neither HRV nor the heart-rate
+        # view of breathing can be read from them (a regular 204/min pulse at 25 samples/s: 16/min at 1.0)
+        timing_noisy = self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
             reason = LOW_QUALITY
-        elif self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE:
+        elif timing_noisy:
             reason = TIMING_NOISE
         elif share > HRV_MAX_ARTIFACT_SHARE:
             reason = FREQUENT_ARTIFACTS
@@ -406,8 +409,8 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif self._weak_beat(amplitudes[recent & ~self._in_motion(times)]):
             reason = WEAK_BEAT
-        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent],
-                                                                                   amplitudes[recent]))
+        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], amplitudes[recent]),
+                                                    heart_view=not timing_noisy)
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
                       breath_confidence=confidence, beat_quality=quality)
@@ -494,7 +497,7 @@ class HrvTracker:
         return breathing_rate_bpm(times, relative, min_sd=0.0)
 
     @staticmethod
-    def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None
+    def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None, heart_view: bool = True
                    ) -> tuple[float | None, float | None, float | None]:
         """(breaths/min when confident, confidence, HR swing bpm) of the window.
 
@@ -505,10 +508,11 @@ class HrvTracker:
         mean, with the higher confidence; when both are confident and disagree, no rate (a Mayer wave
         can be a clear line in the heart rate); otherwise the more confident one. RSA alone is weak at
         spontaneous breathing rates when a Mayer wave is strong; the amplitude rhythm often is not. The
-        heart-rate view is not read from intervals whose SD is below MIN_IBI_SD_MS.
+        heart-rate view is not read from intervals whose SD is below MIN_IBI_SD_MS, nor when `heart_view` is
+        False (the beats' timing noise accounts for the intervals' variation: TIMING_NOISE).
         """
         found: tuple[float, float] | None = None
-        if (len(window.ends_s) >= 2 and window.ends_s[-1] - window.ends_s[0] >= BREATH_MIN_SPAN_S
+        if (heart_view and len(window.ends_s) >= 2 and window.ends_s[-1] - window.ends_s[0] >= BREATH_MIN_SPAN_S
                 and exact.mean_std(window.ibi_ms)[1] >= MIN_IBI_SD_MS):
             found = breathing_rate_bpm(window.ends_s, 60000.0 / window.ibi_ms)
         views = [v for v in (found, amplitude_rhythm) if v is not None]
