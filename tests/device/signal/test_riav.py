@@ -10,27 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
 
 from device.pulse import recording_metrics
 from device.signal.hrv import BREATH_MIN_CONFIDENCE, HrvMetrics, HrvTracker, hrv_metrics
 from device.signal.local_peaks import parabolic_top
-from device.signal.pulse import Beat, PulsePipeline
+from device.signal.pulse import Beat, PulsePipeline, stream_beats
 from tests.device.signal.riav_pulses import SAMPLE_RATES, SHAPES, riav_ppg
 
 WINDOW_S = 60.0
 RATES = (33.0, 72.0, 137.0, 211.0)  # beats/min
 BREATHING = ((0.05, 7.0), (0.1, 15.0), (0.2, 19.0), (0.05, 19.0), (0.2, 7.0))  # (depth, breaths/min)
-
-
-def stream(x: NDArray[np.float64], fs_hz: float, block_s: float = 0.1) -> list[Beat]:
-    pipeline = PulsePipeline(fs_hz)
-    step = max(1, round(block_s * fs_hz))
-    beats: list[Beat] = []
-    for first in range(0, len(x), step):
-        beats.extend(pipeline.push(x[first:first + step], first).beats)
-    beats.extend(pipeline.flush().beats)
-    return beats
 
 
 def amplitude_view_adds_nothing(beats: list[Beat]) -> bool:
@@ -69,7 +58,7 @@ def test_a_regular_pulse_of_constant_height_gives_no_breathing_rate(fs_hz: float
     (each shape and sample rate at one of 33-211/min; bench/bench_riav.py counts the rest)."""
     hr_per_min = RATES[(SHAPES.index(shape) + round(fs_hz)) % len(RATES)]
     x = riav_ppg(shape, hr_per_min, fs_hz, scale=1000.0, seed=int(hr_per_min))
-    beats = stream(x, fs_hz)
+    beats = stream_beats(x, fs_hz)
     assert amplitude_view_adds_nothing(beats)
     assert recording_metrics(x, fs_hz, window_s=WINDOW_S).breath_rate_bpm is None
 
@@ -82,7 +71,7 @@ def test_a_jittered_or_noisy_pulse_of_constant_height_gives_no_breathing_rate(se
     hr = float(rng.uniform(45.0, 130.0))
     x = riav_ppg(shape, hr, fs_hz, jitter_s=float(rng.uniform(0.005, 0.03)), noise=0.03 * (seed % 2),
                  scale=float(10.0 ** rng.uniform(-3, 4)), seed=seed)
-    assert amplitude_view_adds_nothing(stream(x, fs_hz))
+    assert amplitude_view_adds_nothing(stream_beats(x, fs_hz))
     assert no_confident_rate(recording_metrics(x, fs_hz, window_s=WINDOW_S))
 
 
