@@ -126,8 +126,8 @@ def coherence_ratio(beat_times_s: NDArray[np.float64], ibi_ms: NDArray[np.float6
     return peak_power / rest, peak_hz
 
 
-def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
-                       hr_bpm: NDArray[np.float64]) -> tuple[float, float] | None:
+def breathing_rate_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64],
+                       min_sd: float = MIN_HR_SD_BPM) -> tuple[float, float] | None:
     """(breaths per minute, confidence 0..1) from the heart-rate series' respiratory rhythm, or None.
 
     The spectrum of the heart-rate series is weighted by frequency first (heart-rate variability
@@ -141,15 +141,23 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
     Confidence: how far the chosen peak stands above the band's median power (unweighted), on a log
     scale from 10x (0) to 10^2.5 x (1). Beat-to-beat jitter with no breathing in it reached 8-13x over
     60 generated jitter series (5-30 ms, on intervals or on beat times); a breathing swing of 2-4 bpm
-    with 5 ms of jitter stands 80-900x above the floor. None when the series spans less than two of
-    the slowest breaths or carries no variability at all.
+    with 5 ms of jitter stands 80-900x above the floor. The band ends at half the mean beat rate
+    (beat_nyquist_hz): a series known once a beat holds nothing faster, and above it the resampled series
+    holds only what linear interpolation makes of it, far below the rest, which lowered the floor and
+    lifted jitter's peaks to a confident line at slow hearts (30-40/min: 0.5-1.0, issue 7, item 10's
+    family). None when the series spans less than two of
+    the slowest breaths or its standard deviation is below `min_sd` (in the series' own units; default
+    MIN_HR_SD_BPM, for a heart rate in bpm): the confidence is a ratio, blind to scale, and a series that
+    varies by less than sampling alone would make it vary carries no rhythm to read. Other series (the
+    pulse amplitudes, hrv.py) pass a floor in their own units.
     """
     x = resample_tachogram(beat_times_s, hr_bpm)
-    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or exact.mean_std(x)[1] < MIN_HR_SD_BPM:
+    if len(x) < 2 * TACHOGRAM_FS_HZ / BREATH_BAND_HZ[0] or exact.mean_std(x)[1] < min_sd:
         return None
     freqs, psd = _power_spectrum(x, TACHOGRAM_FS_HZ)
     weighted = psd * freqs
-    inside = (freqs >= BREATH_BAND_HZ[0]) & (freqs <= BREATH_BAND_HZ[1])
+    band = (BREATH_BAND_HZ[0], min(BREATH_BAND_HZ[1], beat_nyquist_hz(beat_times_s)))
+    inside = (freqs >= band[0]) & (freqs <= band[1])
     floor = exact.median_nan(psd[inside])
     if floor <= 0.0:
         return None
@@ -159,7 +167,7 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
         scaled = (math.log10(line) - LINE_NONE_LOG10) / (LINE_SURE_LOG10 - LINE_NONE_LOG10)
         return min(max(scaled, 0.0), 1.0)  # np.clip's answer, NaN included
 
-    j, peak_hz = _band_peak(freqs, weighted, BREATH_BAND_HZ)
+    j, peak_hz = _band_peak(freqs, weighted, band)
     if MAYER_BAND_HZ[0] <= peak_hz <= MAYER_BAND_HZ[1]:
         peaks, _ = find_peaks(np.where(inside, weighted, 0.0))
         faster = [k for k in peaks.tolist() if freqs[k] >= SPONTANEOUS_MIN_HZ
@@ -168,6 +176,14 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64],
             k = max(faster, key=lambda m: weighted[m])
             _, peak_hz = _band_peak(freqs, weighted, (freqs[k] - 0.01, freqs[k] + 0.01))
     return 60.0 * peak_hz, confidence(peak_hz)
+
+
+def beat_nyquist_hz(beat_times_s: NDArray[np.float64]) -> float:
+    """Half the mean beat rate (Hz) of increasing beat times (s): the fastest rhythm a series of one value
+    per beat can carry. Infinite for fewer than two beats."""
+    t = np.asarray(beat_times_s, dtype=float)
+    span = float(t[-1] - t[0]) if len(t) >= 2 else 0.0
+    return 0.5 * (len(t) - 1) / span if span > 0.0 else math.inf
 
 
 def hr_swing_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.float64],

@@ -81,6 +81,21 @@ CONFIRM_INTERVALS = 2  # the newest intervals wait for a later beat before HRV u
 MIN_IBI_S = 0.25  # 240 beats/min: sizes the bounded beat buffer
 BREATH_MIN_SPAN_S = 30.0  # beats needed before a breathing rate is estimated
 BREATH_AGREE_PER_MIN = 1.5  # heart-rate and amplitude rhythms this close: one breathing rate
+# The amplitude view of breathing reads the beats' amplitudes relative to their median; when their spread (1.4826 x
+# the median absolute deviation: the SD of a normal spread, and one odd beat, such as the first after a lock whose
+# foot was sought in a shortened span, does not move it) is below this, they carry nothing to read. What sampling
+# alone leaves in a beat's amplitude (peak and foot read at the parabola's vertex, pulse.py) on a regular pulse of
+# constant height: a spread up to 0.012 (three shapes, 30-220/min in steps of 7.3, 25/50/100 samples/s; the
+# steep "sharp" pulse at 25 samples/s; 0.006 or less otherwise); a breathing modulation of 5 % (gain
+# 1 + 0.05 sin) spreads 0.052. The floor is about their geometric mean, 2x from each. bench/bench_riav.py.
+RIAV_MIN_SPREAD = 0.025
+# The heart-rate view's floor, in interval units: coherence.MIN_HR_SD_BPM (0.05 bpm) is 0.8 ms of interval at 60/min
+# but 0.08 ms at 200/min, where what sampling leaves in a regular pulse's beat times (sub-sample timing,
+# peak_timing.py) made a heart-rate series of 0.1-0.5 bpm SD (0.1-0.75 ms of interval) that repeats every few beats
+# and read as a confident breathing rate (bench/bench_riav.py, tuning seeds 0-119: regular pulses at 164-204/min).
+# 2.7x the largest of those; a breathing swing of 1 bpm peak to peak at 60/min has an interval SD of 6 ms.
+MIN_IBI_SD_MS = 2.0
+MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
 NN50_MS = 50.0
 # Motion (spans from the pulse pipeline, device/signal/pulse_motion.py; HrvTracker.add_motion). Beats near a
 # moving hand may be the hand's: part of the motion stays under the pipeline's bar and passes as beats. From a
@@ -375,11 +390,14 @@ class HrvTracker:
         irregular = None if irregularity is None else (irregularity > IRREGULAR_SHARE
                                                        or judged.beat_locked_pattern())
         reason: str | None = None
+        # the beats' timing noise accounts for most of the intervals' variation: neither HRV nor the heart-rate
+        # view of breathing can be read from them (a regular 204/min pulse at 25 samples/s: 16/min at 1.0)
+        timing_noisy = self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
             reason = LOW_QUALITY
-        elif self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE:
+        elif timing_noisy:
             reason = TIMING_NOISE
         elif share > HRV_MAX_ARTIFACT_SHARE:
             reason = FREQUENT_ARTIFACTS
@@ -391,8 +409,8 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif self._weak_beat(amplitudes[recent & ~self._in_motion(times)]):
             reason = WEAK_BEAT
-        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent],
-                                                                                   amplitudes[recent]))
+        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], amplitudes[recent]),
+                                                    heart_view=not timing_noisy)
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
                       breath_confidence=confidence, beat_quality=quality)
@@ -464,13 +482,22 @@ class HrvTracker:
     def _amplitude_rhythm(times: NDArray[np.float64], amplitudes: NDArray[np.float64]
                           ) -> tuple[float, float] | None:
         """(breaths/min, confidence) from the pulse amplitudes (RIAV) of the window's beats (`times` s,
-        `amplitudes`), or None."""
-        if times[-1] - times[0] < BREATH_MIN_SPAN_S:
+        `amplitudes` in input units, 0 or less where unknown), or None. The amplitudes are read relative to
+        their median, so the view does not depend on the sensor's units, and declined when they vary by less
+        than RIAV_MIN_SPREAD of it: a steady pulse's amplitudes then carry only how sampling fell on each beat,
+        which on a regular pulse repeats every few beats and stands as a clear line however small (the
+        confidence is a ratio; issue 7, item 10: 72/min at 50 samples/s read 24/min at confidence 1)."""
+        known = amplitudes > 0
+        times, amplitudes = times[known], amplitudes[known]
+        if len(times) < 2 or times[-1] - times[0] < BREATH_MIN_SPAN_S:
             return None
-        return breathing_rate_bpm(times, amplitudes)
+        relative = amplitudes / exact.median_nan(amplitudes)
+        if MAD_TO_SD * exact.median_nan(np.abs(relative - 1.0)) < RIAV_MIN_SPREAD:
+            return None
+        return breathing_rate_bpm(times, relative, min_sd=0.0)
 
     @staticmethod
-    def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None
+    def _breathing(window: Stretches, amplitude_rhythm: tuple[float, float] | None, heart_view: bool = True
                    ) -> tuple[float | None, float | None, float | None]:
         """(breaths/min when confident, confidence, HR swing bpm) of the window.
 
@@ -480,10 +507,13 @@ class HrvTracker:
         (respiratory-induced amplitude variation). When both agree to within BREATH_AGREE_PER_MIN, their
         mean, with the higher confidence; when both are confident and disagree, no rate (a Mayer wave
         can be a clear line in the heart rate); otherwise the more confident one. RSA alone is weak at
-        spontaneous breathing rates when a Mayer wave is strong; the amplitude rhythm often is not.
+        spontaneous breathing rates when a Mayer wave is strong; the amplitude rhythm often is not. The
+        heart-rate view is not read from intervals whose SD is below MIN_IBI_SD_MS, nor when `heart_view` is
+        False (the beats' timing noise accounts for the intervals' variation: TIMING_NOISE).
         """
         found: tuple[float, float] | None = None
-        if len(window.ends_s) >= 2 and window.ends_s[-1] - window.ends_s[0] >= BREATH_MIN_SPAN_S:
+        if (heart_view and len(window.ends_s) >= 2 and window.ends_s[-1] - window.ends_s[0] >= BREATH_MIN_SPAN_S
+                and exact.mean_std(window.ibi_ms)[1] >= MIN_IBI_SD_MS):
             found = breathing_rate_bpm(window.ends_s, 60000.0 / window.ibi_ms)
         views = [v for v in (found, amplitude_rhythm) if v is not None]
         if not views:

@@ -72,3 +72,15 @@ def parabolic_offset(y0: float, y1: float, y2: float) -> float:
     -0.5..0.5 whenever y1 is the largest of the three."""
     denom = y0 - 2.0 * y1 + y2
     return float(0.5 * (y0 - y2) / denom) if denom < 0 else 0.0
+
+
+def parabolic_top(y0: float, y1: float, y2: float) -> float:
+    """The height of the parabola through three equally spaced samples at its vertex; y1 when y1 is below
+    either neighbour (the vertex would lie outside the three) or the parabola does not open downward. For a
+    minimum, pass the samples negated.
+    A sampled maximum of a peak of curvature c lies up to c T^2 / 8 below the peak (T the sample interval),
+    by an amount that depends on where between samples the peak fell; the vertex recovers that up to the
+    peak's departure from a parabola over +-T (third and fourth order in T)."""
+    if y1 < y0 or y1 < y2:
+        return y1
+    return y1 - 0.25 * (y0 - y2) * parabolic_offset(y0, y1, y2)
