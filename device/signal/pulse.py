@@ -311,6 +311,7 @@ class PulsePipeline:
         self._low_count = 0
         self._last_emitted = -1
         self._last_time = -math.inf  # sub-sample index of the last beat reported: beat times only increase
+        self._lock_first = math.inf  # sub-sample index of the current lock's first reported beat (inf: none yet)
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
@@ -514,6 +515,11 @@ class PulsePipeline:
             return
         level = self._recent_rms(len(window))
         if level * LEVEL_FALL < self._lock_rms:
+            if self._lock_first <= self._last_time:
+                # the lock's beats were the larger signal that is gone (a moving hand while the finger landed,
+                # a transient), not the pulse that stays: reported as a motion span, so that no heart rate
+                # rests on them and the next lock's figures rest on its own regular run
+                self._motion.add_span(self._lock_first / self.fs_hz, end / self.fs_hz)
             self._unlock(f"signal fell below 1/{LEVEL_FALL:g} of its level when the lock was made")
             # judged afresh from the new level only: the larger signal before would still dominate the window
             self._origin = end - self._settle
@@ -666,6 +672,7 @@ class PulsePipeline:
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
+        self._lock_first = math.inf  # set again at the next lock's first reported beat
         self._picker = None
         self._confirmed = False
         self._low_count = 0
@@ -710,6 +717,7 @@ class PulsePipeline:
             self._qualities.append(quality)
             self._last_emitted = peak.index
             self._last_time = index
+            self._lock_first = min(self._lock_first, index)
             beats.append(Beat(index / self.fs_hz, quality, peak.amp, sd_s))
 
     def _on_flat(self, index: int) -> bool:
