@@ -3,15 +3,15 @@
 Run from the project root::
 
     python -m bench.bench_landing_motion [--seeds 1-2] [--rates 25,50,100] [--starts 0,1,3,30]
-                                         [--lengths 5,10,20] [--list]
+                                         [--lengths 5,10,20] [--size 3.0] [--list]
 
 The family a fresh-clone tester drove (docs/measurements.md, "Motion while the finger lands"): the virtual
 MAX30102 with `PulseTrainOptics(rate_bpm=67, motion_s=((start, start + length),))` (the motion knob at its
-default size, a 3 Hz hand), chip seed `seed` -> driver -> PulseSensor -> SensorChannel, read every 0.1 s
-on the simulated clock as the main loop does, and the figures read as the device shows them
-(`SensorChannel.current_metrics`). Starts 0, 1 and 3 s are the finger landing while the hand moves; a
-start of 30 s is motion later in a session (the existing motion family), so that a fix for one does not
-break the other. Each run goes on AFTER_S after the hand is still.
+default size, 3.0, a 3 Hz hand three times the pulse; `--size` sets it), chip seed `seed` -> driver ->
+PulseSensor -> SensorChannel, read every 0.1 s on the simulated clock as the main loop does, and the figures
+read as the device shows them (`SensorChannel.current_metrics`). Starts 0, 1 and 3 s are the finger landing
+while the hand moves; a start of 30 s is motion later in a session (the existing motion family), so that a fix
+for one does not break the other. Each run goes on AFTER_S after the hand is still.
 
 Printed per start (pooled over seeds, rates and lengths) and for all runs, min / median / max over runs:
 - `wrong after s`: seconds after the hand is still until the last wrong heart rate (more than 5 % off the
@@ -95,9 +95,9 @@ def judge(readings: list[tuple[float, float | None, str | None]], start_s: float
     return Outcome(wrong_after, back, during)
 
 
-def run_one(fs_hz: int, seed: int, start_s: float, length_s: float) -> Outcome:
+def run_one(fs_hz: int, seed: int, start_s: float, length_s: float, size: float = 3.0) -> Outcome:
     """One run of the family."""
-    return judge(shown(fs_hz, seed, start_s, length_s), start_s, start_s + length_s)
+    return judge(shown(fs_hz, seed, start_s, length_s, size), start_s, start_s + length_s)
 
 
 def _ints(text: str) -> list[int]:
@@ -118,12 +118,13 @@ def main() -> None:
     parser.add_argument("--rates", default="25,50,100")
     parser.add_argument("--starts", default="0,1,3,30", help="motion starts, s")
     parser.add_argument("--lengths", default="5,10,20", help="motion lengths, s")
+    parser.add_argument("--size", type=float, default=3.0, help="the motion knob (3.0: its default)")
     parser.add_argument("--list", action="store_true", help="print every run")
     args = parser.parse_args()
     seeds, rates = _ints(args.seeds), _ints(args.rates)
     starts = [float(v) for v in args.starts.split(",")]
     lengths = [float(v) for v in args.lengths.split(",")]
-    print(f"PulseTrainOptics({RATE_BPM:g}/min, motion 3.0 at 3 Hz), seeds {seeds}, rates {rates}, "
+    print(f"PulseTrainOptics({RATE_BPM:g}/min, motion {args.size:g} at 3 Hz), seeds {seeds}, rates {rates}, "
           f"lengths {lengths} s; wrong: off by > {100 * WRONG_FRACTION:g} % with a null reason")
     print("start s  runs  wrong after s min/med/max  true back s min/med/max  wrong during s min/med/max"
           "  runs wrong after")
@@ -133,7 +134,7 @@ def main() -> None:
         for fs_hz in rates:
             for seed in seeds:
                 for length in lengths:
-                    r = run_one(fs_hz, seed, start, length)
+                    r = run_one(fs_hz, seed, start, length, args.size)
                     runs.append(r)
                     if args.list:
                         print(f"      {fs_hz:3d}/s seed {seed} start {start:g} s length {length:g} s: wrong after "
