@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.bench_motion import _ints
 from device.clock import SimClock
 from device.sensor_channel import SensorChannel
 from drivers.max30102 import Max30102Settings
@@ -100,13 +101,6 @@ def run_one(fs_hz: int, seed: int, start_s: float, length_s: float, size: float 
     return judge(shown(fs_hz, seed, start_s, length_s, size), start_s, start_s + length_s)
 
 
-def _ints(text: str) -> list[int]:
-    if "-" in text:
-        lo, hi = text.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(v) for v in text.split(",")]
-
-
 def _spread(values: list[float]) -> str:
     a = np.asarray(values)
     return f"{np.min(a):5.1f} / {np.median(a):5.1f} / {np.max(a):5.1f}"
@@ -122,8 +116,7 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print every run")
     args = parser.parse_args()
     seeds, rates = _ints(args.seeds), _ints(args.rates)
-    starts = [float(v) for v in args.starts.split(",")]
-    lengths = [float(v) for v in args.lengths.split(",")]
+    starts, lengths = ([float(v) for v in text.split(",")] for text in (args.starts, args.lengths))
     print(f"PulseTrainOptics({RATE_BPM:g}/min, motion {args.size:g} at 3 Hz), seeds {seeds}, rates {rates}, "
           f"lengths {lengths} s; wrong: off by > {100 * WRONG_FRACTION:g} % with a null reason")
     print("start s  runs  wrong after s min/med/max  true back s min/med/max  wrong during s min/med/max"
