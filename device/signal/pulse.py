@@ -50,7 +50,11 @@ Motion: each beat's interval, and the last interval of a periodicity check whose
 pulse's rhythm, is judged against the pulse's own band-passed RMS (device/signal/pulse_motion.py); where
 it is MOTION_RATIO times that, a motion span is reported (`PulseUpdate.motion`, sensor seconds). Beats are
 not dropped for it (dropping them cost real recordings true beats); the HRV tracker keeps intervals across
-a span out and rests its figures after one on a regular run of beats (device/signal/hrv.py).
+a span out and rests its figures after one on a regular run of beats (device/signal/hrv.py). A lock made on
+a hand moving as the finger lands meets every bar a pulse does, and the judge learns the hand as the pulse;
+when the hand stops, a level fall releases it and the pulse is locked next. A lock released by a level fall
+is therefore judged when the next one is confirmed: its beats are reported as a motion span if they had
+another rhythm and a larger level than the pulse now locked (`_confirm_lock`).
 
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices (a stalled loop, a sensor restarted
 after a few I2C errors) is bridged, so a glitch costs no re-lock: the fill repeats the last beat
