@@ -50,7 +50,11 @@ Motion: each beat's interval, and the last interval of a periodicity check whose
 pulse's rhythm, is judged against the pulse's own band-passed RMS (device/signal/pulse_motion.py); where
 it is MOTION_RATIO times that, a motion span is reported (`PulseUpdate.motion`, sensor seconds). Beats are
 not dropped for it (dropping them cost real recordings true beats); the HRV tracker keeps intervals across
-a span out and rests its figures after one on a regular run of beats (device/signal/hrv.py).
+a span out and rests its figures after one on a regular run of beats (device/signal/hrv.py). A lock made on
+a hand moving as the finger lands meets every bar a pulse does, and the judge learns the hand as the pulse;
+when the hand stops, a level fall releases it and the pulse is locked next. A lock released by a level fall
+is therefore judged when the next one is confirmed: its beats are reported as a motion span if they had
+another rhythm and a larger level than the pulse now locked (`_confirm_lock`).
 
 Lost samples: a gap of up to MAX_BRIDGE_S in the sample indices (a stalled loop, a sensor restarted
 after a few I2C errors) is bridged, so a glitch costs no re-lock: the fill repeats the last beat
@@ -267,6 +271,17 @@ class PulseUpdate:
     motion: tuple[tuple[float, float], ...] = ()
 
 
+@dataclass(frozen=True)
+class _Released:
+    """A lock a level fall released, with beats reported: from its first beat to the release, sensor
+    seconds; its level (the judged signal's RMS it tracked) and interval."""
+
+    first_s: float
+    end_s: float
+    level: float
+    interval_s: float
+
+
 class PulsePipeline:
     """Streaming beat detector for one PPG channel at a fixed sample rate (25..400 Hz)."""
 
@@ -312,6 +327,8 @@ class PulsePipeline:
         self._low_count = 0
         self._last_emitted = -1
         self._last_time = -math.inf  # sub-sample index of the last beat reported: beat times only increase
+        self._lock_first = math.inf  # sub-sample index of the current lock's first reported beat (inf: none yet)
+        self._released: _Released | None = None  # the last lock a level fall released, until the next is confirmed
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
         self._line_period_s = 0.0  # period of the last check's confirmed strong spectral line, else 0
@@ -515,6 +532,9 @@ class PulsePipeline:
             return
         level = self._recent_rms(len(window))
         if level * LEVEL_FALL < self._lock_rms:
+            if self._lock_first <= self._last_time:  # judged when the next lock is confirmed (_confirm_lock)
+                self._released = _Released(self._lock_first / self.fs_hz, end / self.fs_hz, self._lock_rms,
+                                           self._lock_interval_s)
             self._unlock(f"signal fell below 1/{LEVEL_FALL:g} of its level when the lock was made")
             # judged afresh from the new level only: the larger signal before would still dominate the window
             self._origin = end - self._settle
@@ -627,9 +647,23 @@ class PulsePipeline:
         return p <= SPECTRAL_FALSE_ALARM
 
     def _confirm_lock(self, evidence: bool) -> None:
-        """A new lock's first check after it was made: its beats are reported if the evidence holds."""
+        """A new lock's first check after it was made: its beats are reported if the evidence holds.
+
+        If a level fall released the lock before it (in this stream), that lock's beats are reported as a
+        motion span when they were another signal than the pulse now confirmed: a different rhythm (its
+        interval not within INTERVAL_AGREEMENT of 1/2, 1 or 2 times the new lock's) and a larger one (its
+        level over sqrt(LEVEL_FALL) times the new lock's: halfway, on a log scale, to the fall that released
+        it). A hand moving as the finger lands is locked on, then falls to the pulse when it stops; a pulse
+        that drops out (a flat line, an artefact) comes back at its own rhythm and level, and keeps its beats.
+        """
         if evidence:
             self._confirmed = True
+            released, self._released = self._released, None
+            if released is not None and released.level > LEVEL_FALL ** 0.5 * self._lock_rms and not any(
+                    _agree(released.interval_s, k * self._lock_interval_s) for k in (0.5, 1.0, 2.0)):
+                log.debug("the lock released at %.1f s was not this pulse: its beats reported as motion",
+                          released.end_s)
+                self._motion.add_span(released.first_s, released.end_s)
         else:
             self._unlock("a new lock not confirmed by the next check")
 
@@ -667,6 +701,7 @@ class PulsePipeline:
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
+        self._lock_first = math.inf  # set again at the next lock's first reported beat
         self._picker = None
         self._confirmed = False
         self._low_count = 0
@@ -711,6 +746,7 @@ class PulsePipeline:
             self._qualities.append(quality)
             self._last_emitted = peak.index
             self._last_time = index
+            self._lock_first = min(self._lock_first, index)
             beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s))
 
     def _vertex_amplitude(self, peak: PeakCandidate) -> float:

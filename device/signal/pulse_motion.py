@@ -66,6 +66,13 @@ class MotionJudge:
         spans, self._spans = tuple(self._spans), []
         return spans
 
+    def add_span(self, start_s: float, end_s: float) -> None:
+        """Record start_s..end_s (sensor seconds) as moving, judged so by the caller (a released lock's beats)."""
+        if self._spans and self._spans[-1][1] >= start_s:
+            self._spans[-1] = (min(self._spans[-1][0], start_s), max(self._spans[-1][1], end_s))
+        else:
+            self._spans.append((start_s, end_s))
+
     def judge_window(self, filtered: SampleRing, first: float, stop: int) -> None:
         """A span of band-passed signal with no beat judged (a periodicity check's last interval, in a
         window that has lost the pulse's rhythm): a motion span if its RMS is MOTION_RATIO x the pulse's."""
@@ -114,11 +121,7 @@ class MotionJudge:
         return previous > 0.0 and abs(interval / previous - 1.0) <= self._agreement
 
     def _add(self, filtered: SampleRing, first: float, stop: int) -> None:
-        span = (max(first, filtered.start) / self.fs_hz, stop / self.fs_hz)
-        if self._spans and self._spans[-1][1] >= span[0]:
-            self._spans[-1] = (min(self._spans[-1][0], span[0]), max(self._spans[-1][1], span[1]))
-        else:
-            self._spans.append(span)
+        self.add_span(max(first, filtered.start) / self.fs_hz, stop / self.fs_hz)
 
     def _learn_still(self, rms: float, amp: float, slope: float) -> None:
         self._pulse_rms.append(rms)
