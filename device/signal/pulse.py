@@ -79,6 +79,7 @@ from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line
+from device.signal.pulse_coupling import coupling_false_alarm
 from device.signal.pulse_spectrum import peak_false_alarm
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,18 @@ SLOPE_CONFIRM = 0.3
 SPECTRAL_FALSE_ALARM = 1e-3
 SPECTRAL_PERIODS = 4.0
 SPECTRAL_EXTRA_CHECKS = 1
+# A new lock is reported only if its waveform repeats: its harmonics' phases are coupled to its fundamental's
+# from beat to beat (device/signal/pulse_coupling.py) with a nominal false-alarm probability of at most
+# COUPLING_FALSE_ALARM. Linearly filtered Gaussian noise has no such coupling however smooth or narrow it is
+# (smooth pressure drift, band-passed, is a quasi-sinusoid at 30-48/min; issue 7, fault 4), while its raw
+# spectrum, no power law, often passes the spectral-peak test (at p down to 1e-60 on 4th-order low-passed
+# noise). This is a veto: without it such drift gave a heart rate in about half of two-minute records. It is
+# asked only of rhythms whose second harmonic lies in the judged band (at most COUPLING_MAX_HZ, BAND_HIGH_HZ
+# / 2: 150/min): above it the harmonics are filtered away and the test has nothing to go on, and drift, a
+# band at the pass band's low edge, does not lock there. The coupling is measured on the judged (band-passed)
+# signal since the stream (re)started, at most BUFFER_S.
+COUPLING_FALSE_ALARM = 1e-3
+COUPLING_MAX_HZ = BAND_HIGH_HZ / 2.0
 # Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
 # than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
 # not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
@@ -375,7 +388,8 @@ class PulsePipeline:
             upheld = False
             if window is not None:
                 _, _, _, acf_ok, line_ok, periodic, _, _ = self._evidence(window)
-                upheld = self._upholds(acf_ok, line_ok, periodic) and self._peak_stands_out(len(window))
+                upheld = (self._upholds(acf_ok, line_ok, periodic) and self._peak_stands_out(len(window))
+                          and self._repeats())
             self._confirm_lock(upheld)
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
@@ -529,7 +543,7 @@ class PulsePipeline:
             if upheld and self._pending < SPECTRAL_EXTRA_CHECKS and not self._peak_stands_out(len(window)):
                 self._pending += 1  # upheld, but its peak does not stand out: the next check must uphold it too
                 return
-            self._confirm_lock(upheld)
+            self._confirm_lock(upheld and self._repeats())
             return
         if strength < LOCK_OFF:
             self._low_count += 1
@@ -624,6 +638,19 @@ class PulsePipeline:
         if p > SPECTRAL_FALSE_ALARM:
             log.debug("spectral peak at %.3f s not above the coloured background (p %.2g)", self._lock_interval_s, p)
         return p <= SPECTRAL_FALSE_ALARM
+
+    def _repeats(self) -> bool:
+        """The lock's rhythm is a repeated waveform: its harmonics are phase-coupled to its fundamental
+        (device/signal/pulse_coupling.py) at a nominal false-alarm probability of at most COUPLING_FALSE_ALARM,
+        in the judged signal since the stream (re)started. Rhythms over COUPLING_MAX_HZ are not asked."""
+        if self._lock_interval_s * COUPLING_MAX_HZ < 1.0:
+            return True
+        end = self._raw.end
+        first = max(self._origin + self._settle, self._judged.start)
+        p = coupling_false_alarm(self._judged.view(first, end), self.fs_hz, self._lock_interval_s)
+        if p > COUPLING_FALSE_ALARM:
+            log.debug("no harmonic phase coupling at %.3f s (p %.2g): not a pulse", self._lock_interval_s, p)
+        return p <= COUPLING_FALSE_ALARM
 
     def _confirm_lock(self, evidence: bool) -> None:
         """A new lock's first check after it was made: its beats are reported if the evidence holds."""
