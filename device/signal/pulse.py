@@ -76,10 +76,10 @@ from device.errors import InputError
 from device.signal.biquad import SideBySide, butter
 from device.signal.exact import median_nan
 from device.signal.peak_timing import PeakTimer
+from device.signal.pulse_coupling import coupling_false_alarm
 from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line
-from device.signal.pulse_coupling import coupling_false_alarm
 from device.signal.pulse_spectrum import peak_false_alarm
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,7 @@ cannot be told apart by any test on the samples alone; this one calls it noise.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -62,7 +63,7 @@ def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> t
     if top < 2:
         return ()
     coeffs = np.array([_harmonics(samples[a:b], np.arange(a, b), period, top)
-                       for a, b in zip(bounds[:-1], bounds[1:])]).T  # harmonic by segment
+                       for a, b in itertools.pairwise(bounds)]).T  # harmonic by segment
     out = []
     for h in range(1, top):
         biphasor = coeffs[h] * np.conj(coeffs[0]) * np.conj(coeffs[h - 1])

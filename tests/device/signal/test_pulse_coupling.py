@@ -45,6 +45,15 @@ def test_a_repeated_pulse_is_coupled(fs_hz: int, shape: str, hr_bpm: float) -> N
     assert coupling_false_alarm(window, fs_hz, 2.0 * ibi_s) <= 1e-3
 
 
+def noise_of(kind: str, n: int, fs_hz: float, seed: int) -> np.ndarray:
+    """n samples of unit-SD Gaussian noise of a kind: 1/f^0, ^2, ^2.7, or low-passed (2nd order at 0.3 Hz,
+    4th order at 0.5 Hz)."""
+    if kind.startswith("lowpass"):
+        order = int(kind[-1])
+        return lowpass_noise(n, fs_hz, order, 0.3 if order == 2 else 0.5, seed)
+    return power_law_noise(n, {"white": 0.0, "brown": 2.0, "steep": 2.7}[kind], seed)
+
+
 @pytest.mark.parametrize("fs_hz", [25, 100])
 @pytest.mark.parametrize("kind", ["white", "brown", "steep", "lowpass2", "lowpass4"])
 def test_gaussian_noise_is_not_coupled_beyond_its_nominal_rate(fs_hz: int, kind: str) -> None:
@@ -56,10 +65,7 @@ def test_gaussian_noise_is_not_coupled_beyond_its_nominal_rate(fs_hz: int, kind:
     hits = windows = 0
     for seed in range(13):
         n = 200 * fs_hz
-        x = {"white": lambda: power_law_noise(n, 0.0, seed), "brown": lambda: power_law_noise(n, 2.0, seed),
-             "steep": lambda: power_law_noise(n, 2.7, seed),
-             "lowpass2": lambda: lowpass_noise(n, fs_hz, 2, 0.3, seed),
-             "lowpass4": lambda: lowpass_noise(n, fs_hz, 4, 0.5, seed)}[kind]()
+        x = noise_of(kind, n, fs_hz, seed)
         y = judged(x, fs_hz)
         for start in range(fs_hz * 5, n - round(WINDOW_S * fs_hz), round(WINDOW_S * fs_hz)):
             windows += 1
