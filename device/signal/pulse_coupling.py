@@ -41,7 +41,7 @@ HARMONICS = 4  # the fundamental and three harmonics: pairs (1,1)->2, (1,2)->3, 
 MIN_SEGMENTS = 3  # fewer beat-length segments than this give no evidence (probability 1)
 
 
-def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> tuple[tuple[float, int], ...]:
+def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> tuple[tuple[float, float], ...]:
     """Per harmonic pair (1, h) -> h + 1, h = 1 .. HARMONICS - 1: (R, Rayleigh tail probability).
 
     x: samples (any units; band-passed or raw); fs_hz: sample rate, Hz; interval_s: the rhythm's period,
