@@ -1,29 +1,45 @@
-"""Benchmark: beats reported on inputs with no pulse at all (a finger-less sensor must give no heart rate).
+"""Benchmark: beats and heart rates reported on inputs with no pulse at all (a finger-less sensor must give none).
 
 Run from the project root::
 
-    python -m bench.bench_no_pulse [--seeds N] [--first-seed S] [--minutes M] [--rates 25,50,100]
-                                   [--alphas 0,0.5,1,1.5,2] [--without-drift]
+    python -m bench.bench_no_pulse [--family powerlaw|lowpass|steep|all] [--seeds N] [--first-seed S]
+                                   [--minutes M] [--rates 25,50,100] [--alphas 0,0.5,1,1.5,2] [--without-drift]
 
-Inputs: 1/f^alpha Gaussian noise (alpha 0 white, 1 pink, 2 brown: a reflecting sleeve or knuckle whose
-pressure drifts) for alpha in 0, 0.5, 1, 1.5, 2, and slow pressure drift (brown noise plus a random walk
-of the DC level; `--alphas` chooses others, e.g. 2.3,2.5,3 for drift smoother than brown), each
-`--seeds` seeds of `--minutes` minutes at 25, 50 and 100 samples/s, through
-device.signal.pulse.detect_beats (the device's streaming code). Prints, per input and rate, the beats
-per minute reported (all seeds pooled) and how many seeds reported any beat. Deterministic.
+Families (`--family`, default powerlaw):
+- powerlaw: 1/f^alpha Gaussian noise (alpha 0 white, 1 pink, 2 brown: a reflecting sleeve or knuckle whose
+  pressure drifts) for alpha in 0, 0.5, 1, 1.5, 2, and slow pressure drift (brown noise plus a random walk
+  of the DC level); `--alphas` chooses others;
+- lowpass: smooth pressure drift as a fresh-clone tester made it (issue 7, fault 4): Gaussian white noise
+  through a Butterworth low-pass, 2nd order with its corner drawn log-uniformly in 0.05-0.5 Hz ("lp2"), and
+  4th order in 0.2-0.8 Hz ("lp4"), a corner per seed;
+- steep: 1/f^alpha noise smoother than brown, alpha 2.3, 2.5, 2.7 and 3 (the tester's 1/f^2.3-3);
+- all: the three.
+Each input `--seeds` seeds of `--minutes` minutes at 25, 50 and 100 samples/s. Prints, per input and rate,
+the beats per minute device.signal.pulse.detect_beats reports (the device's streaming code; all seeds
+pooled), how many seeds gave any beat, and how many gave a heart rate at the end
+(device.pulse.recording_metrics, the pipeline and HRV tracker as the device joins them). Deterministic.
+Thresholds were chosen on seeds 0-99; seeds 200 and up are unseen inputs.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import numpy as np
 
+from device.pulse import recording_metrics
 from device.signal.pulse import detect_beats
-from tests.device.signal.synthetic_ppg import power_law_noise
+from tests.device.signal.synthetic_ppg import lowpass_noise, power_law_noise
 
 ALPHAS = (0.0, 0.5, 1.0, 1.5, 2.0)
+STEEP_ALPHAS = (2.3, 2.5, 2.7, 3.0)
 RATES_HZ = (25, 50, 100)
+# (name, Butterworth order, corner range Hz): the tester's low-passed white noise
+LOWPASS = (("lp2", 2, (0.05, 0.5)), ("lp4", 4, (0.2, 0.8)))
+FAMILIES = ("powerlaw", "lowpass", "steep", "all")
+
+Maker = Callable[[int, float, int], np.ndarray]  # (samples, sample rate Hz, seed) -> input
 
 
 def drift(n: int, seed: int) -> np.ndarray:
@@ -32,8 +48,33 @@ def drift(n: int, seed: int) -> np.ndarray:
     return power_law_noise(n, 2.0, seed) + np.cumsum(rng.standard_normal(n)) * 0.01
 
 
+def lowpass_drift(n: int, fs_hz: float, seed: int, order: int, corners_hz: tuple[float, float]) -> np.ndarray:
+    """White noise through an `order`-th order Butterworth low-pass whose corner is drawn log-uniformly in
+    `corners_hz` from `seed` (the noise itself from `seed` too)."""
+    low, high = np.log(corners_hz[0]), np.log(corners_hz[1])
+    corner = float(np.exp(np.random.default_rng(seed + 20_000).uniform(low, high)))
+    return lowpass_noise(n, fs_hz, order, corner, seed)
+
+
+def inputs(family: str, alphas: tuple[float, ...], with_drift: bool) -> list[tuple[str, Maker]]:
+    """(row name, maker) for every input of `family` (FAMILIES)."""
+    rows: list[tuple[str, Maker]] = []
+    if family in ("powerlaw", "all"):
+        rows += [(f"1/f^{a:g}", lambda n, fs, s, a=a: power_law_noise(n, a, s)) for a in alphas]
+        if with_drift:
+            rows.append(("drift", lambda n, fs, s: drift(n, s)))
+    if family in ("lowpass", "all"):
+        rows += [(f"{name} {lo:g}-{hi:g} Hz",
+                  lambda n, fs, s, o=order, c=(lo, hi): lowpass_drift(n, fs, s, o, c))
+                 for name, order, (lo, hi) in LOWPASS]
+    if family in ("steep", "all"):
+        rows += [(f"1/f^{a:g}", lambda n, fs, s, a=a: power_law_noise(n, a, s)) for a in STEEP_ALPHAS]
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--family", choices=FAMILIES, default="powerlaw")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=0, help="seeds S .. S+N-1 (other seeds: unseen inputs)")
     parser.add_argument("--minutes", type=float, default=2.0)
@@ -43,19 +84,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rates = tuple(int(r) for r in args.rates.split(","))
     alphas = tuple(float(a) for a in args.alphas.split(","))
-    print(f"{'input':<14} {'fs':>4} {'beats/min':>10} {'seeds with beats':>17}")
-    inputs: list[tuple[str, float | None]] = [(f"1/f^{a:g}", a) for a in alphas]
-    if not args.without_drift:
-        inputs.append(("drift", None))
-    for name, alpha in inputs:
+    print(f"{'input':<18} {'fs':>4} {'beats/min':>10} {'seeds with beats':>17} {'seeds with HR':>14}")
+    total = with_hr = 0
+    for name, make in inputs(args.family, alphas, not args.without_drift):
         for fs_hz in rates:
             n = round(args.minutes * 60 * fs_hz)
-            counts = []
+            counts, rates_given = [], 0
             for seed in range(args.first_seed, args.first_seed + args.seeds):
-                x = power_law_noise(n, alpha, seed) if alpha is not None else drift(n, seed)
+                x = make(n, fs_hz, seed)
                 counts.append(len(detect_beats(x, fs_hz)))
+                rates_given += recording_metrics(x, fs_hz).hr_bpm is not None
             per_min = sum(counts) / (args.seeds * args.minutes)
-            print(f"{name:<14} {fs_hz:>4} {per_min:>10.2f} {sum(c > 0 for c in counts):>11} of {args.seeds}")
+            print(f"{name:<18} {fs_hz:>4} {per_min:>10.2f} {sum(c > 0 for c in counts):>11} of {args.seeds}"
+                  f" {rates_given:>8} of {args.seeds}", flush=True)
+            total += args.seeds
+            with_hr += rates_given
+    print(f"runs with a heart rate: {with_hr} of {total}")
     return 0
 
 

@@ -97,9 +97,16 @@ def false_alarm(ratios: tuple[float, ...]) -> float:
     taper correlates neighbours, so this errs towards calling noise noise). The harmonics' tails p_k are
     combined by Fisher's method: -2 sum ln p_k is chi-square with 2k degrees of freedom (Fisher 1932).
     """
-    tails = [max(1e-300, -math.expm1(SEARCHED_BINS * math.log1p(-math.exp(-r)))) if r > 0.0 else 1.0
-             for r in ratios]
-    half_chi2 = -sum(math.log(p) for p in tails)  # chi-square / 2, with 2 len(tails) degrees of freedom
+    return fisher([max(1e-300, -math.expm1(SEARCHED_BINS * math.log1p(-math.exp(-r)))) if r > 0.0 else 1.0
+                   for r in ratios])
+
+
+def fisher(tails: list[float]) -> float:
+    """Fisher's combination of independent tail probabilities (Fisher 1932): P(chi2 with 2 m degrees of
+    freedom >= -2 sum ln p_k) for m tails p_k; 1.0 for none."""
+    if not tails:
+        return 1.0
+    half_chi2 = -sum(math.log(max(p, 1e-300)) for p in tails)  # chi-square / 2
     return min(1.0, math.exp(-half_chi2) * sum(half_chi2 ** j / math.factorial(j) for j in range(len(tails))))
 
 

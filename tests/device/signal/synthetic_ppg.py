@@ -185,3 +185,20 @@ def narrow_wave_ppg(hr_bpm: float, fs_hz: float, share: float, delay_s: float, d
         ppg += gain * share * np.exp(-0.5 * ((t_s - beat_s - delay_s) / sd_wave) ** 2)
     ppg += 0.3 * np.sin(2 * np.pi * 0.2 * t_s + rng.uniform(0, 2 * np.pi)) + noise * rng.standard_normal(t_s.size)
     return ppg, times[times < duration_s]
+
+
+def lowpass_noise(n: int, fs_hz: float, order: int, corner_hz: float, seed: int = 0) -> NDArray[np.float64]:
+    """n samples of Gaussian white noise through an `order`-th order Butterworth low-pass with its corner at
+    `corner_hz` (smooth pressure drift), unit standard deviation.
+
+    Made in the frequency domain, as `power_law_noise` is: the white noise's spectrum times the filter's
+    magnitude response 1 / sqrt(1 + (f / corner)^(2 order)) (the same Gaussian process as the filter's
+    stationary output; its phase response does not change the process).
+    """
+    rng = np.random.default_rng(seed)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1.0 / fs_hz)
+    spectrum *= 1.0 / np.sqrt(1.0 + (f / corner_hz) ** (2 * order))
+    spectrum[0] = 0.0
+    x = np.fft.irfft(spectrum, n)
+    return np.asarray(x / max(float(x.std()), 1e-12), dtype=np.float64)

@@ -1,0 +1,143 @@
+"""Harmonic phase coupling (device/signal/pulse_coupling.py) on inputs with known truth: repeated pulse
+waveforms of several shapes, with heart-rate variability and noise, and Gaussian noise of several colours
+(linear, so with no coupling at all); and the pipeline's use of it: smooth pressure drift gives no heart
+rate (issue 7, fault 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from device.pulse import recording_metrics
+from device.signal.biquad import SideBySide, butter
+from device.signal.pulse import PulsePipeline
+from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails, rayleigh_tail
+from tests.device.signal import kinked_pulses, pulse_shapes
+from tests.device.signal.synthetic_ppg import lowpass_noise, power_law_noise, synthetic_ppg
+
+WINDOW_S = 9.0  # what the pipeline has at most (BUFFER_S)
+
+
+def judged(x: np.ndarray, fs_hz: float) -> np.ndarray:
+    """x through a 0.5-5 Hz band-pass as the pipeline judges it (second order per edge)."""
+    sides = SideBySide([butter(2, [0.5, 5.0], "bandpass", fs=fs_hz, output="sos")])
+    out, _ = sides.run(np.asarray(x, dtype=np.float64), sides.steady_state(float(x[0])))
+    return np.asarray(out[0])
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("shape", ["ours", "gauss", "sharp", "kinked"])
+@pytest.mark.parametrize("hr_bpm", [40, 60, 90, 140])
+def test_a_repeated_pulse_is_coupled(fs_hz: int, shape: str, hr_bpm: float) -> None:
+    """Pulses with heart-rate variability (RMSSD 30 ms) and noise: coupled far beyond chance in 9 s, at the
+    interval and (the autocorrelation may lock on two beats) at twice it."""
+    x = _shaped(shape, hr_bpm, fs_hz, 3, 20.0)
+    window = judged(x, fs_hz)[-round(WINDOW_S * fs_hz):]
+    ibi_s = 60.0 / hr_bpm
+    assert coupling_false_alarm(window, fs_hz, ibi_s) <= 1e-4
+    assert coupling_false_alarm(window, fs_hz, 2.0 * ibi_s) <= 1e-3
+
+
+def noise_of(kind: str, n: int, fs_hz: float, seed: int) -> np.ndarray:
+    """n samples of unit-SD Gaussian noise of a kind: 1/f^0, ^2, ^2.7, or low-passed (2nd order at 0.3 Hz,
+    4th order at 0.5 Hz)."""
+    if kind.startswith("lowpass"):
+        order = int(kind[-1])
+        return lowpass_noise(n, fs_hz, order, 0.3 if order == 2 else 0.5, seed)
+    return power_law_noise(n, {"white": 0.0, "brown": 2.0, "steep": 2.7}[kind], seed)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 100])
+@pytest.mark.parametrize("kind", ["white", "brown", "steep", "lowpass2", "lowpass4"])
+def test_gaussian_noise_is_not_coupled_beyond_its_nominal_rate(fs_hz: int, kind: str) -> None:
+    """Unselected 9 s windows at rhythms of 30-120/min: p <= 1e-2 in about 2 % of them (two intervals are
+    asked, each at a nominal 1 %); asserted at most 4 % (260 windows per case, so chance alone rarely
+    reaches it). Windows chosen by a lock (where noise looks periodic) fare worse, which is why the pipeline's
+    level was set on noise run through it (bench/bench_no_pulse.py)."""
+    rng = np.random.default_rng(11)
+    hits = windows = 0
+    for seed in range(13):
+        n = 200 * fs_hz
+        x = noise_of(kind, n, fs_hz, seed)
+        y = judged(x, fs_hz)
+        for start in range(fs_hz * 5, n - round(WINDOW_S * fs_hz), round(WINDOW_S * fs_hz)):
+            windows += 1
+            hits += coupling_false_alarm(y[start:start + round(WINDOW_S * fs_hz)], fs_hz,
+                                         60.0 / rng.uniform(30.0, 120.0)) <= 1e-2
+    assert hits / windows <= 0.04
+
+
+def test_a_sinusoid_has_nothing_to_couple() -> None:
+    """A pulse so smooth it is a sinusoid carries no harmonic: from noise of its band no test on the samples
+    can tell it, and this one does not call it a pulse (the pipeline then reports no rate)."""
+    fs_hz = 50
+    t = np.arange(round(WINDOW_S * fs_hz)) / fs_hz
+    x = np.sin(2 * np.pi * 0.7 * t) + 0.02 * np.random.default_rng(0).standard_normal(len(t))
+    assert coupling_false_alarm(x, fs_hz, 1 / 0.7) > 1e-3
+
+
+def test_too_little_to_judge_gives_no_evidence() -> None:
+    x = power_law_noise(500, 1.0, 1)
+    assert coupling_false_alarm(x, 50.0, 0.0) == 1.0
+    assert coupling_tails(x[:100], 50.0, 1.0) == ()  # two periods: fewer than MIN_SEGMENTS
+    assert rayleigh_tail(1.0, 0) == 1.0
+    assert rayleigh_tail(0.0, 10) == 1.0
+
+
+# Not fixed: drift whose lock passes the spectral test (which a spectrum that is no power law fools) or
+# couples by chance; a veto on coupling alone passes all of these but costs noisy camera pulses their rate
+# (device/signal/pulse.py, COUPLING_FALSE_ALARM). Before the coupling check 10 of the 18 cases failed.
+NOT_FIXED = pytest.mark.xfail(strict=True, raises=AssertionError,
+                              reason="issue 7 fault 4: smooth drift whose peak stands out still gives a rate")
+STILL_RATED = {(2, 0.05, 25), (2, 0.15, 25), (2, 0.5, 50), (2, 0.5, 100), (4, 0.4, 50), (4, 0.4, 100),
+               (4, 0.8, 25), (4, 0.8, 100)}
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("order, corner_hz", [(2, 0.05), (2, 0.15), (2, 0.5), (4, 0.2), (4, 0.4), (4, 0.8)])
+def test_smooth_pressure_drift_gives_no_heart_rate(fs_hz: int, order: int, corner_hz: float,
+                                                   request: pytest.FixtureRequest) -> None:
+    """White noise through a Butterworth low-pass (the fresh-clone tester's drift), 2 min, two seeds each:
+    no heart rate at the end, as the device would give it (bench/bench_no_pulse.py --family lowpass)."""
+    if (order, corner_hz, fs_hz) in STILL_RATED:
+        request.applymarker(NOT_FIXED)
+    for seed in (1, 2):
+        x = lowpass_noise(120 * fs_hz, fs_hz, order, corner_hz, seed)
+        assert recording_metrics(x, fs_hz).hr_bpm is None
+
+
+def _shaped(shape: str, hr_bpm: float, fs_hz: int, seed: int, duration_s: float) -> np.ndarray:
+    """A real-shaped pulse train with heart-rate variability (RMSSD 30 ms) and noise."""
+    beats = kinked_pulses.beat_times(hr_bpm, duration_s, 30.0, seed)
+    t = np.arange(round(duration_s * fs_hz)) / fs_hz
+    if shape == "ours":
+        return synthetic_ppg(beats, fs_hz, duration_s, noise=0.05, seed=seed)
+    if shape == "kinked":
+        x = kinked_pulses.kinked_ppg(beats, fs_hz, duration_s, 0.12, 0.5)
+        return x + 20.0 * np.random.default_rng(seed).standard_normal(len(x))
+    return pulse_shapes.pulse_fn(shape, beats)(t) + 0.1 * pulse_shapes.noise("pink", len(t), fs_hz, seed)
+
+
+def _first_lock_s(x: np.ndarray, fs_hz: int) -> float | None:
+    pipeline = PulsePipeline(fs_hz)
+    step = round(0.1 * fs_hz)
+    for start in range(0, len(x), step):
+        pipeline.push(x[start:start + step], start)
+        if pipeline.locked:
+            return (start + step) / fs_hz
+    return None
+
+
+@pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.parametrize("shape", ["ours", "gauss", "sharp", "kinked"])
+@pytest.mark.parametrize("hr_bpm", [30, 36, 45, 60, 90, 130, 180])
+def test_real_shaped_pulses_still_lock(fs_hz: int, shape: str, hr_bpm: float) -> None:
+    """Pulses lock (beats reported) as soon as before the coupling check, or a check or so later: by 12.5 s
+    from 50/min up, 20 s at 36-45/min, 25 s at 30/min (before it: 12.5, 15.5 and 22.5 s at most over 504
+    such records, seeds 0-2, 30-220/min; with it 80 of them lock 1 s later, 11 3 s later and one, a sharp
+    pulse at 33/min and 25 samples/s, 10 s later). The sharp pulse at 30/min locked in none of 25 s before."""
+    if shape == "sharp" and hr_bpm == 30:
+        pytest.skip("no lock within 25 s before the coupling check either")
+    bound_s = 12.5 if hr_bpm >= 50 else 20.0 if hr_bpm >= 36 else 25.0
+    first = _first_lock_s(_shaped(shape, hr_bpm, fs_hz, 4, 25.0), fs_hz)
+    assert first is not None and first <= bound_s
