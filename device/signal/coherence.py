@@ -158,6 +158,8 @@ def breathing_rate_bpm(beat_times_s: NDArray[np.float64], hr_bpm: NDArray[np.flo
     weighted = psd * freqs
     band = (BREATH_BAND_HZ[0], min(BREATH_BAND_HZ[1], beat_nyquist_hz(beat_times_s)))
     inside = (freqs >= band[0]) & (freqs <= band[1])
+    if np.count_nonzero(inside) < 3:  # beats too sparse to carry any breathing rhythm (a few beats over 30 s or more)
+        return None
     floor = exact.median_nan(psd[inside])
     if floor <= 0.0:
         return None
