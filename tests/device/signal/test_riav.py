@@ -104,6 +104,21 @@ def test_a_pulse_whose_height_breathes_gives_the_breathing_rate(fs_hz: float, sh
     assert metrics.breath_rate_bpm == pytest.approx(breath_per_min, abs=1.0)
 
 
+
+@pytest.mark.parametrize("fs_hz", SAMPLE_RATES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_regular_pulse_whose_height_breathes_gives_the_breathing_rate_with_hrv_withheld(
+        fs_hz: float, shape: str) -> None:
+    """A perfectly regular heart (no RSA, no jitter: its RMSSD, 0, is all timing noise, so HRV is withheld as
+    `timing_noise`) whose pulse height breathes 5-20 %: the amplitude view does not rest on fine timing and still
+    gives the breathing rate (a fresh-clone tester: 169 of 180 such records got none)."""
+    depth, breath_per_min = BREATHING[(SHAPES.index(shape) + 2 * SAMPLE_RATES.index(fs_hz) + 1) % len(BREATHING)]
+    seed = int(depth * 100 + fs_hz) + 7
+    x = riav_ppg(shape, 72.0, fs_hz, depth=depth, breath_per_min=breath_per_min, seed=seed)
+    metrics = recording_metrics(x, fs_hz, window_s=WINDOW_S)
+    assert metrics.rmssd_ms is None and metrics.hrv_reason == "timing_noise"
+    assert metrics.breath_rate_bpm == pytest.approx(breath_per_min, abs=1.0)
+
 def test_the_amplitude_view_does_not_depend_on_the_units() -> None:
     times = np.cumsum(np.random.default_rng(3).normal(0.9, 0.01, 70))
     amplitudes = 1.0 + 0.1 * np.sin(2 * np.pi * 12 / 60 * times)
