@@ -3,7 +3,7 @@
 Run from the project root::
 
     python -m bench.bench_landing_motion [--seeds 1-2] [--rates 25,50,100] [--starts 0,1,3,30]
-                                         [--lengths 5,10,20] [--size 3.0] [--list]
+                                         [--lengths 5,10,20] [--size 3.0] [--pulse 67] [--list]
 
 The family a fresh-clone tester drove (docs/measurements.md, "Motion while the finger lands"): the virtual
 MAX30102 with `PulseTrainOptics(rate_bpm=67, motion_s=((start, start + length),))` (the motion knob at its
@@ -26,6 +26,7 @@ Deterministic (seeded chip noise, simulated clock).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -53,10 +54,10 @@ class Outcome:
 
 
 def shown(fs_hz: int, seed: int, start_s: float, length_s: float, size: float = 3.0,
-          after_s: float = AFTER_S) -> list[tuple[float, float | None, str | None]]:
+          after_s: float = AFTER_S, pulse_bpm: float = RATE_BPM) -> list[tuple[float, float | None, str | None]]:
     """(time s, hr_bpm, hr_reason) as the device shows them, every READ_S from the start."""
     clock = SimClock()
-    optics = PulseTrainOptics(rate_bpm=RATE_BPM, motion_s=((start_s, start_s + length_s),), motion=size)
+    optics = PulseTrainOptics(rate_bpm=pulse_bpm, motion_s=((start_s, start_s + length_s),), motion=size)
     bus = VirtualI2CBus(1)
     bus.attach(0x57, VirtualMax30102(optics, clock, seed=seed))
     sensor = PulseSensor(bus.open, Max30102Settings(sample_rate_hz=fs_hz), clock)
@@ -73,13 +74,14 @@ def shown(fs_hz: int, seed: int, start_s: float, length_s: float, size: float = 
     return out
 
 
-def judge(readings: list[tuple[float, float | None, str | None]], start_s: float, stop_s: float) -> Outcome:
-    """The outcome of one run's readings with the hand moving from `start_s` to `stop_s`."""
+def judge(readings: list[tuple[float, float | None, str | None]], start_s: float, stop_s: float,
+          pulse_bpm: float = RATE_BPM) -> Outcome:
+    """The outcome of one run's readings with the hand moving from `start_s` to `stop_s` (true rate `pulse_bpm`)."""
     def wrong(hr: float | None, reason: str | None) -> bool:
-        return hr is not None and reason is None and abs(hr / RATE_BPM - 1.0) > WRONG_FRACTION
+        return hr is not None and reason is None and abs(hr / pulse_bpm - 1.0) > WRONG_FRACTION
 
     def right(hr: float | None) -> bool:
-        return hr is not None and abs(hr / RATE_BPM - 1.0) <= WRONG_FRACTION
+        return hr is not None and abs(hr / pulse_bpm - 1.0) <= WRONG_FRACTION
 
     wrong_after, back, during = 0.0, math.inf, 0.0
     for t, hr, reason in readings:
@@ -96,9 +98,11 @@ def judge(readings: list[tuple[float, float | None, str | None]], start_s: float
     return Outcome(wrong_after, back, during)
 
 
-def run_one(fs_hz: int, seed: int, start_s: float, length_s: float, size: float = 3.0) -> Outcome:
+def run_one(fs_hz: int, seed: int, start_s: float, length_s: float, size: float = 3.0,
+            pulse_bpm: float = RATE_BPM) -> Outcome:
     """One run of the family."""
-    return judge(shown(fs_hz, seed, start_s, length_s, size), start_s, start_s + length_s)
+    return judge(shown(fs_hz, seed, start_s, length_s, size, pulse_bpm=pulse_bpm), start_s, start_s + length_s,
+                 pulse_bpm)
 
 
 def _spread(values: list[float]) -> str:
@@ -113,25 +117,26 @@ def main() -> None:
     parser.add_argument("--starts", default="0,1,3,30", help="motion starts, s")
     parser.add_argument("--lengths", default="5,10,20", help="motion lengths, s")
     parser.add_argument("--size", type=float, default=3.0, help="the motion knob (3.0: its default)")
+    parser.add_argument("--pulse", default=f"{RATE_BPM:g}",
+                        help="true pulse rates, beats/min, e.g. 67,80,90,100 (a hand at 3 Hz is 2x a 90/min pulse)")
     parser.add_argument("--list", action="store_true", help="print every run")
     args = parser.parse_args()
     seeds, rates = _ints(args.seeds), _ints(args.rates)
-    starts, lengths = ([float(v) for v in text.split(",")] for text in (args.starts, args.lengths))
-    print(f"PulseTrainOptics({RATE_BPM:g}/min, motion {args.size:g} at 3 Hz), seeds {seeds}, rates {rates}, "
+    starts, lengths, pulses = ([float(v) for v in text.split(",")] for text in (args.starts, args.lengths, args.pulse))
+    print(f"PulseTrainOptics({args.pulse}/min, motion {args.size:g} at 3 Hz), seeds {seeds}, rates {rates}, "
           f"lengths {lengths} s; wrong: off by > {100 * WRONG_FRACTION:g} % with a null reason")
     print("start s  runs  wrong after s min/med/max  true back s min/med/max  wrong during s min/med/max"
           "  runs wrong after")
     every: list[Outcome] = []
     for start in starts:
         runs = []
-        for fs_hz in rates:
-            for seed in seeds:
-                for length in lengths:
-                    r = run_one(fs_hz, seed, start, length, args.size)
-                    runs.append(r)
-                    if args.list:
-                        print(f"      {fs_hz:3d}/s seed {seed} start {start:g} s length {length:g} s: wrong after "
-                              f"{r.wrong_after_s:.1f} s, back {r.back_s:.1f} s, wrong during {r.wrong_during_s:.1f} s")
+        for fs_hz, seed, length, pulse in itertools.product(rates, seeds, lengths, pulses):
+            r = run_one(fs_hz, seed, start, length, args.size, pulse)
+            runs.append(r)
+            if args.list:
+                print(f"      {pulse:g}/min {fs_hz:3d}/s seed {seed} start {start:g} s length {length:g} s: "
+                      f"wrong after {r.wrong_after_s:.1f} s, back {r.back_s:.1f} s, "
+                      f"wrong during {r.wrong_during_s:.1f} s")
         every += runs
         _row(f"{start:7g}", runs)
     _row("    all", every)

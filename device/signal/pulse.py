@@ -690,7 +690,9 @@ class PulsePipeline:
 
         If a level fall released the lock before it (in this stream), that lock's beats are reported as a
         motion span when they were another signal than the pulse now confirmed: a different rhythm (its
-        interval not within INTERVAL_AGREEMENT of 1/2, 1 or 2 times the new lock's) and a larger one (its
+        interval not within INTERVAL_AGREEMENT of the new lock's; a hand at 3 Hz is twice a 90/min pulse's
+        rhythm, so a harmonic is another rhythm too: a fresh-clone tester's 80-100/min pulses kept the hand's
+        180/min shown for up to 40 s when 1/2 and 2 times counted as the same) and a larger one (its
         level over sqrt(LEVEL_FALL) times the new lock's: halfway, on a log scale, to the fall that released
         it). A hand moving as the finger lands is locked on, then falls to the pulse when it stops; a pulse
         that drops out (a flat line, an artefact) comes back at its own rhythm and level, and keeps its beats.
@@ -698,8 +700,8 @@ class PulsePipeline:
         if evidence:
             self._confirmed = True
             released, self._released = self._released, None
-            if released is not None and released.level > LEVEL_FALL ** 0.5 * self._lock_rms and not any(
-                    _agree(released.interval_s, k * self._lock_interval_s) for k in (0.5, 1.0, 2.0)):
+            if (released is not None and released.level > LEVEL_FALL ** 0.5 * self._lock_rms
+                    and not _agree(released.interval_s, self._lock_interval_s)):
                 log.debug("the lock released at %.1f s was not this pulse: its beats reported as motion",
                           released.end_s)
                 self._motion.add_span(released.first_s, released.end_s)

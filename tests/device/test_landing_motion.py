@@ -32,6 +32,21 @@ def test_a_hand_moving_as_the_finger_lands_leaves_no_wrong_rate(fs_hz: int, seed
     assert math.isfinite(outcome.back_s) and outcome.back_s <= BACK_MAX_S
 
 
+
+@pytest.mark.parametrize(("fs_hz", "seed", "start_s", "length_s", "pulse_bpm"), [
+    (25, 1, 0.0, 10.0, 90.0), (50, 2, 1.0, 5.0, 80.0), (100, 1, 0.0, 20.0, 100.0), (50, 3, 0.0, 10.0, 90.0),
+])
+def test_a_hand_at_twice_the_pulse_rate_leaves_no_wrong_rate(fs_hz: int, seed: int, start_s: float,
+                                                              length_s: float, pulse_bpm: float) -> None:
+    """The hand's 3 Hz is a harmonic of an 80-100/min pulse (2 to 2.25 times it): a fresh-clone tester found the
+    hand's 180/min shown up to 40 s after it was still when a released lock at 1/2 or 2 times the new one's
+    rhythm counted as the same signal."""
+    stop_s = start_s + length_s
+    outcome = judge(shown(fs_hz, seed, start_s, length_s, after_s=30.0, pulse_bpm=pulse_bpm), start_s, stop_s,
+                    pulse_bpm)
+    assert outcome.wrong_after_s <= WRONG_AFTER_MAX_S
+    assert math.isfinite(outcome.back_s) and outcome.back_s <= BACK_MAX_S
+
 @pytest.mark.parametrize("fs_hz", [25, 50, 100])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_pulse_that_drops_out_and_returns_keeps_its_beats(fs_hz: int, seed: int) -> None:
