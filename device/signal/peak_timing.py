@@ -43,8 +43,9 @@ shows follows from the noise's spectrum, which the residuals (less their shift a
 estimate, whatever its level (`PeakTimer._seen_share`); the mean square shift is divided by it. The white
 floor at the top of the band is no longer added on (`Timing.sd_s` was the larger of the two): a pulse with a
 fast upstroke still has content of its own there at 25 samples/s, which read as noise (2-5x high); the
-residual sees white noise as well. It is kept for the first beats (no template yet) and for dropping beats
-nobody could time (pulse.py, unchanged, so no beat time moved).
+residual sees white noise as well. It is kept for the first beats (no template yet), for dropping beats
+nobody could time (pulse.py, unchanged, so no beat time moved), and, as the larger of the two, where the
+pulse's crest is wider than the window and the residual cannot see a shift (NOT_LINE_MIN).
 
 `Timing.sd_s` is what the pipeline's beat quality and HRV's timing-noise rule rest on; it grows as the pulse
 sinks toward noise of any colour. On generated pulses (three shapes; white, pink, brown and 0.5-4 Hz noise;
@@ -95,6 +96,18 @@ TEMPLATE_BEATS = 5  # the residual's template is the median of this many recent 
 # own band moves both alike: module docstring); the ratio of the two variances, predicted from the residuals'
 # spectrum, is capped here: near it the residual no longer sees the error at all (a noise shaped like the pulse).
 SEEN_SHARE_MIN = 0.1
+# Where the pulse's top is wider than the timing window (a slow pulse with a broad crest: a 35-50/min Gaussian or
+# fingertip pulse), the window sees it as nearly a parabola, a shift of which is nearly a line, and a line is what
+# each window loses first (less the line through its ends): the residual's shift then shows a fifth to a third of
+# the peak's real timing error (a 45/min fingertip pulse with 1 % white noise: 2.6 ms read for 11 ms), and HRV showed
+# RMSSDs of 10-30 ms for a perfectly regular pulse (fresh-clone tester 7). Below this share of the template slope's
+# energy left once its least-squares line is out, the white-floor estimate counts as well, the larger of the two (it
+# read such beats at 0.8-1.3x their error at 35-50/min, but 2-3x low at 30-34/min: docs/measurements.md). The
+# share on generated pulses: 0.19-0.30 at 35/min, 0.47-0.54 at 50-70/min, 0.75-1.0 at 100/min and up
+# (two shapes, 25/50/100 samples/s); CapnoBase (medians of every third record, 25 and 100 samples/s): 0.67 and
+# up, so the rule leaves real recordings nearly as they were (a few 25 Hz beats fall under it). Half is the round
+# figure between; chosen on seed 1 and tester seeds 1001-1072, unseen seeds in docs/measurements.md.
+NOT_LINE_MIN = 0.5
 END_SLOPE_S = 0.05  # a window's end slopes, for moving it to its peak, are least-squares slopes over this span
 
 
@@ -149,6 +162,7 @@ class PeakTimer:
         self._d_dt_centre = self._d_dt * np.exp(self._shift * self.half)
         self._centred = np.arange(self.n, dtype=float) - self.half
         self._residual_power: NDArray[np.float64] | None = None  # running spectrum of the residuals (unexplained)
+        self._not_line_share = 1.0  # of the latest template's slope, the energy share that is not a line (NOT_LINE_MIN)
 
     @property
     def reach_before(self) -> int:
@@ -162,6 +176,7 @@ class PeakTimer:
 
     def reset(self) -> None:
         self._noise_var = 0.0
+        self._not_line_share = 1.0
         self._seen = 0
         self._residual_power = None
         self._end_slopes = None
@@ -207,7 +222,9 @@ class PeakTimer:
         index = lo + a + local
         white = self._timing_sd_s(gain, len(segment))
         residual = self._residual_sd_s(local, gain) if len(segment) == self.n else 0.0
-        return Timing(index, residual if residual > 0.0 else white, white, residual)
+        # the residual is blind to a shift its window cannot tell from a line: then the white floor counts too
+        blind = self._not_line_share < NOT_LINE_MIN
+        return Timing(index, residual if residual > 0.0 and not blind else max(residual, white), white, residual)
 
     def _residual_sd_s(self, peak: float, gain: NDArray[np.float64]) -> float:
         """Timing uncertainty from what sets this beat apart from the recent ones (module docstring), s.
@@ -237,6 +254,7 @@ class PeakTimer:
             scale = (2.0 * np.vdot(template, spectrum).real - t0 * spectrum[0].real) / energy if energy > 0 else 0.0
             filtered = template * gain
             slope = filtered * self._d_dt  # its DC bin is 0
+            self._not_line_share = self._share_not_line(slope)
             norm = 2.0 * scale * np.vdot(slope, slope).real
             # the residual (spectrum - scale x template) x gain, projected on the slope
             shift_s = 2.0 * np.vdot(slope, spectrum * gain - scale * filtered).real / norm if norm > 0 else 0.0
@@ -248,6 +266,17 @@ class PeakTimer:
         self._aligned[self._seen % TEMPLATE_BEATS] = aligned
         self._seen += 1
         return sd_s
+
+    def _share_not_line(self, slope: NDArray[np.complex128]) -> float:
+        """Of `slope` (one-sided spectrum of the template's slope in its window), the share of its energy that is
+        left once its least-squares line (in time) is taken out: 0..1, 1 when it has no energy (NOT_LINE_MIN)."""
+        x = np.fft.irfft(slope, self.n)
+        total = float(np.dot(x, x))
+        if total <= 0.0:
+            return 1.0
+        c = self._centred
+        x -= float(np.mean(x)) + c * (float(np.dot(c, x)) / float(np.dot(c, c)))
+        return float(np.dot(x, x)) / total
 
     def _centred_beat(self, offset: float) -> NDArray[np.float64]:
         """The last timed window moved by `offset` samples (its peak to the centre), less the line through its ends
