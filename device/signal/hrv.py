@@ -467,6 +467,7 @@ class HrvTracker:
         of the newest."""
         keep = ~broken_before(times, [*self._gaps, *self._motion])
         keep &= recent
+        keep &= _current_rhythm(times, keep)
         rate = heart_rate_bpm(times, keep)
         return 60000.0 / exact.median_nan(window.ibi_ms) if rate is None else rate
 
@@ -546,6 +547,45 @@ def _regular_tail(times: NDArray[np.float64], broken: NDArray[np.bool_], last: i
                 return first - 1
         first -= 1
     return first
+
+
+def _current_rhythm(times: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Of the beats at `times` (s, increasing) whose interval counts (`keep[i]`: the interval ending at beat i),
+    those a heart rate may rest on: all of them, unless the window holds two rhythms one after the other.
+
+    A heart's rate does not step by more than RATE_AGREE_FACTOR (sqrt 2) from one beat to the next and stay
+    there; a lock that followed a hand and then the pulse under it does (a fresh-clone tester's hand of 1.5
+    pulse sizes at 3 Hz as the finger landed: 180/min picked for 10 s, then the pulse's 67/min, and the
+    window's median showed 180 for 26 s after the hand was still). When the newest run of counted intervals
+    each within RATE_AGREE_FACTOR of the run's median holds at least MOTION_CLEAR_INTERVALS and that median
+    is more than RATE_AGREE_FACTOR from the median of all counted intervals, the run is the current rhythm:
+    only its beats are kept. Otherwise `keep` as given (an ectopic beat, a missed one or a few extra beats
+    cannot make such a run; the correction and the span median handle them).
+    """
+    ends = np.flatnonzero(keep[1:]) + 1  # beats that end a counted interval
+    everything = np.ones(len(times), dtype=np.bool_)
+    if len(ends) <= MOTION_CLEAR_INTERVALS:
+        return everything
+    ibi = times[ends] - times[ends - 1]
+
+    def regular(run: int) -> bool:  # the newest `run` counted intervals are consecutive and agree
+        last = ibi[-run:]
+        middle = exact.median_nan(last)
+        return (ends[-run] == ends[-1] - run + 1
+                and middle / RATE_AGREE_FACTOR <= float(last.min()) <= float(last.max()) <= middle * RATE_AGREE_FACTOR)
+
+    step = math.log(RATE_AGREE_FACTOR)
+    if not regular(MOTION_CLEAR_INTERVALS) or abs(math.log(exact.median_nan(ibi)
+                                                           / exact.median_nan(ibi[-MOTION_CLEAR_INTERVALS:]))) <= step:
+        return everything  # the usual case, decided in two medians
+    run = MOTION_CLEAR_INTERVALS
+    while run < len(ibi) and regular(run + 1):
+        run += 1
+    if abs(math.log(exact.median_nan(ibi) / exact.median_nan(ibi[-run:]))) <= step:
+        return everything
+    current = np.zeros(len(times), dtype=np.bool_)
+    current[ends[-run]:] = True
+    return current
 
 
 def _drop_newest(window: Stretches, count: int) -> Stretches:

@@ -108,6 +108,7 @@ PERIODICITY_MIN_S = 4.0  # pulsatility is first judged once this much signal has
 PERIODICITY_EVERY_S = 1.0  # pulsatility re-judged this often
 LOCK_ON = 0.5  # autocorrelation peak needed to start reporting beats
 INTERVAL_AGREEMENT = 0.15  # two checks in a row must agree on the interval this well to lock
+LOCK_RHYTHM_BEATS = 8  # a released lock's rhythm is its last beats' median interval (_reported_interval_s)
 LINE_MIN = 8.0  # spectral line (height over the noise floor) that must back an autocorrelation lock
 LINE_STRONG = 35.0  # a line this strong locks with a weaker autocorrelation peak ...
 LOCK_ON_LINE = 0.3  # ... of at least this, at the line's period or twice it
@@ -347,6 +348,8 @@ class PulsePipeline:
         self._last_emitted = -1
         self._last_time = -math.inf  # sub-sample index of the last beat reported: beat times only increase
         self._lock_first = math.inf  # sub-sample index of the current lock's first reported beat (inf: none yet)
+        # sub-sample indices of the current lock's last reported beats: the rhythm it reported (_Released)
+        self._lock_beats: deque[float] = deque(maxlen=LOCK_RHYTHM_BEATS)
         self._released: _Released | None = None  # the last lock a level fall released, until the next is confirmed
         self._periodicity = 0.0
         self._interval_s = 0.0  # interval seen by the last periodicity check, 0 if not periodic
@@ -553,7 +556,7 @@ class PulsePipeline:
         if level * LEVEL_FALL < self._lock_rms:
             if self._lock_first <= self._last_time:  # judged when the next lock is confirmed (_confirm_lock)
                 self._released = _Released(self._lock_first / self.fs_hz, end / self.fs_hz, self._lock_rms,
-                                           self._lock_interval_s)
+                                           self._reported_interval_s())
             self._unlock(f"signal fell below 1/{LEVEL_FALL:g} of its level when the lock was made")
             # judged afresh from the new level only: the larger signal before would still dominate the window
             self._origin = end - self._settle
@@ -685,6 +688,15 @@ class PulsePipeline:
             log.debug("no harmonic phase coupling at %.3f s (p %.2g): not a pulse", self._lock_interval_s, p)
         return p <= COUPLING_FALSE_ALARM
 
+    def _reported_interval_s(self) -> float:
+        """The rhythm the current lock reported: the median interval of its last LOCK_RHYTHM_BEATS beats, s; the
+        interval it was made on while it has reported fewer than three. A lock made while a hand moved is made
+        on a blend of hand and pulse (a fresh-clone tester's 80/min pulse under a 3 Hz hand: 0.68 s) and then
+        follows the larger, the hand (0.33 s): what it reported is what a later lock must be compared with."""
+        if len(self._lock_beats) < 3:
+            return self._lock_interval_s
+        return float(np.median(np.diff(np.asarray(self._lock_beats)))) / self.fs_hz
+
     def _confirm_lock(self, evidence: bool) -> None:
         """A new lock's first check after it was made: its beats are reported if the evidence holds.
 
@@ -743,6 +755,7 @@ class PulsePipeline:
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
         self._lock_first = math.inf  # set again at the next lock's first reported beat
+        self._lock_beats.clear()
         self._picker = None
         self._confirmed = False
         self._low_count = 0
@@ -788,6 +801,7 @@ class PulsePipeline:
             self._last_emitted = peak.index
             self._last_time = index
             self._lock_first = min(self._lock_first, index)
+            self._lock_beats.append(index)
             beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s))
 
     def _vertex_amplitude(self, peak: PeakCandidate) -> float:
