@@ -73,3 +73,38 @@ def test_a_pulse_that_drops_out_and_returns_keeps_its_beats(fs_hz: int, seed: in
     assert any(t > drop[1] + 10.0 for t in beats)  # locked again after the dropout
     assert all(start >= drop[0] - 2.0 for start, _ in spans), spans
     assert np.sum(np.asarray(beats) < drop[0]) > 30
+
+
+# a hand smaller than the level fall that releases a lock (LEVEL_FALL): the lock follows the hand, then the pulse
+# under it; the heart rate must rest on the pulse's rhythm once MOTION_CLEAR_INTERVALS of its intervals are in
+SMALL_HAND_WRONG_AFTER_MAX_S = 7.0
+
+
+@pytest.mark.parametrize(("fs_hz", "seed", "start_s", "length_s", "pulse_bpm"), [
+    (25, 1, 3.0, 10.0, 80.0), (50, 1, 3.0, 20.0, 90.0), (100, 2, 3.0, 10.0, 100.0), (50, 4, 3.0, 20.0, 80.0),
+])
+def test_a_hand_from_three_seconds_at_twice_the_pulse_rate_leaves_no_wrong_rate(
+        fs_hz: int, seed: int, start_s: float, length_s: float, pulse_bpm: float) -> None:
+    """The lock is made on a blend of hand and pulse (0.68 s for an 80/min pulse under a 3 Hz hand) and then
+    follows the hand: the rhythm it reported, not the one it was made on, tells it from the pulse locked after
+    (main showed the hand's rate 12-41 s after it was still)."""
+    stop_s = start_s + length_s
+    outcome = judge(shown(fs_hz, seed, start_s, length_s, after_s=30.0, pulse_bpm=pulse_bpm), start_s, stop_s,
+                    pulse_bpm)
+    assert outcome.wrong_after_s <= WRONG_AFTER_MAX_S
+    assert math.isfinite(outcome.back_s) and outcome.back_s <= BACK_MAX_S
+
+
+@pytest.mark.parametrize(("fs_hz", "seed", "start_s", "length_s", "pulse_bpm", "size"), [
+    (25, 1, 0.0, 10.0, 67.0, 1.5), (50, 2, 1.0, 20.0, 90.0, 1.5), (100, 3, 0.0, 10.0, 67.0, 1.0),
+    (50, 1, 0.0, 20.0, 67.0, 1.0), (25, 2, 1.0, 10.0, 100.0, 1.5),
+])
+def test_a_small_hand_as_the_finger_lands_leaves_no_wrong_rate(fs_hz: int, seed: int, start_s: float,
+                                                               length_s: float, pulse_bpm: float, size: float) -> None:
+    """A hand 1-1.5 pulse sizes (too small for the level fall to release its lock): main showed its 180/min up to
+    45 s after it was still, while the beats were the pulse's from the moment it stopped."""
+    stop_s = start_s + length_s
+    outcome = judge(shown(fs_hz, seed, start_s, length_s, size=size, after_s=30.0, pulse_bpm=pulse_bpm),
+                    start_s, stop_s, pulse_bpm)
+    assert outcome.wrong_after_s <= SMALL_HAND_WRONG_AFTER_MAX_S
+    assert math.isfinite(outcome.back_s) and outcome.back_s <= BACK_MAX_S
