@@ -58,6 +58,7 @@ reads about 0.8x); on CapnoBase it still reads some records' beats higher than t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -109,6 +110,58 @@ SEEN_SHARE_MIN = 0.1
 # figure between; chosen on seed 1 and tester seeds 1001-1072, unseen seeds in docs/measurements.md.
 NOT_LINE_MIN = 0.5
 END_SLOPE_S = 0.05  # a window's end slopes, for moving it to its peak, are least-squares slopes over this span
+# A window's end derivatives (slope and curvature), for the polynomial taken out before timing it, are those of
+# the cubic through this many samples at each end (END_FIT_POINTS = 4: the lowest that gives a curvature with an
+# error term of the third order, as the window's own quintic needs; end_polynomial).
+END_FIT_POINTS = 4
+
+
+@lru_cache(maxsize=8)
+def end_polynomial(n: int, up: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The polynomial (degree 5) that meets a window of n samples at both ends in value, slope and curvature, each
+    end's slope and curvature those of the cubic through its END_FIT_POINTS samples: as linear maps from the
+    window's 2 END_FIT_POINTS end samples (its first END_FIT_POINTS, then its last) to the polynomial's values at
+    the n samples, (n, 2 END_FIT_POINTS), and on the grid of `up` points per sample from the first, (n up,
+    2 END_FIT_POINTS). Read-only.
+
+    Why (docs/measurements.md, "Beat timing at 25-50 samples/s"): interpolating a window by zero-padding its
+    spectrum treats it as one period of a periodic signal; less only the line through its ends, its values meet
+    across the wrap but its slopes and curvatures do not, and the interpolant rings into the window's middle by an
+    amount that depends on where the samples fall on the pulse (the sampling phase). A regular pulse walks through
+    the phases from beat to beat, and the ringing became a periodic timing error: 3-7 ms peak to peak for a
+    fingertip pulse at 30-60/min and 25 samples/s, 1.3-3.6 ms at 50. Less this polynomial, the rest meets itself
+    across the wrap in value, slope and curvature to the order of the end fits, and its ringing is 10-50x smaller.
+    Requires n >= 2 END_FIT_POINTS.
+    """
+    q = END_FIT_POINTS
+    h = float(n - 1)
+    # the cubic through q equally spaced samples, x = 0..q-1: value, slope and curvature at x = 0, per sample
+    local = np.vander(np.arange(q, dtype=float), q, increasing=True)
+    coefficients = np.linalg.inv(local)  # (q, q): power k's coefficient from the q samples
+    first = np.stack((coefficients[0], coefficients[1], 2.0 * coefficients[2]))  # (3, q) at the first sample
+    # the last end read backwards (x = 0 at the last sample, growing inward): its slope changes sign
+    last = first[:, ::-1] * np.array([[1.0], [-1.0], [1.0]])
+    derivatives = np.zeros((6, 2 * q))  # value, slope, curvature at x = 0, then at x = h, per sample
+    derivatives[:3, :q] = first
+    derivatives[3:, q:] = last
+
+    def powers(x: NDArray[np.float64], order: int) -> NDArray[np.float64]:
+        """The order-th derivative of u^k, k = 0..5, u = x / h, per sample (x in samples): (len(x), 6)."""
+        k = np.arange(6, dtype=float)
+        factor = np.ones(6)
+        for i in range(order):
+            factor *= np.maximum(k - i, 0.0)
+        u = np.asarray(x, dtype=float)[:, None] / h
+        return np.asarray(factor * u ** np.maximum(k - order, 0.0) / h**order, dtype=np.float64)
+
+    ends = np.array([0.0, h])
+    constraints = np.concatenate([powers(ends[:1], d) for d in range(3)] + [powers(ends[1:], d) for d in range(3)])
+    to_coefficients = np.linalg.solve(constraints, derivatives)  # (6, 2 q)
+    at_samples = powers(np.arange(n, dtype=float), 0) @ to_coefficients
+    on_grid = powers(np.arange(n * up, dtype=float) / up, 0) @ to_coefficients
+    at_samples.setflags(write=False)
+    on_grid.setflags(write=False)
+    return at_samples, on_grid
 
 
 @dataclass(frozen=True)
@@ -401,10 +454,15 @@ class PeakTimer:
         self._segment = seg
         ramp = linspace(seg[0], seg[-1], n)
         self._spectrum = np.fft.rfft(seg - ramp)
-        spectrum = self._spectrum * gain
         up = self._up
-        fine = np.fft.irfft(spectrum, n * up) * up
-        fine += seg[0] + (seg[-1] - seg[0]) * np.arange(n * up) / (up * (n - 1))
+        if n >= 2 * END_FIT_POINTS:  # the polynomial meeting the window's ends moved out, the rest interpolated
+            at_samples, on_grid = end_polynomial(n, up)
+            ends = np.concatenate((seg[:END_FIT_POINTS], seg[-END_FIT_POINTS:]))
+            fine = np.fft.irfft(np.fft.rfft(seg - at_samples @ ends) * gain, n * up) * up
+            fine += on_grid @ ends
+        else:  # too short a window (a stream's first samples): the line through its ends
+            fine = np.fft.irfft(self._spectrum * gain, n * up) * up
+            fine += seg[0] + (seg[-1] - seg[0]) * np.arange(n * up) / (up * (n - 1))
         lo = max(0, round((near - self._reach) * up))
         hi = min(n * up, round((near + self._reach) * up) + 1)
         j = lo + int(np.argmax(fine[lo:hi]))
