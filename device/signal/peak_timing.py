@@ -110,55 +110,47 @@ SEEN_SHARE_MIN = 0.1
 # figure between; chosen on seed 1 and tester seeds 1001-1072, unseen seeds in docs/measurements.md.
 NOT_LINE_MIN = 0.5
 END_SLOPE_S = 0.05  # a window's end slopes, for moving it to its peak, are least-squares slopes over this span
-# A window's end derivatives (slope and curvature), for the polynomial taken out before timing it, are those of
-# the cubic through this many samples at each end (END_FIT_POINTS = 4: the lowest that gives a curvature with an
-# error term of the third order, as the window's own quintic needs; end_polynomial).
+# A window's end slopes, for the cubic taken out before timing it (end_cubic), are those of the least-squares cubic
+# through the samples of this span at each end, and never fewer than END_FIT_POINTS (the fewest a cubic needs:
+# at 25 samples/s they span 0.16 s). Chosen on the regular-pulse tests' seeds (tests/device/signal/
+# test_regular_slow_pulse.py, seeds 0-2 and 100-102) and a noise-free phase sweep: 0.16 s left 3-15x more
+# noise-free error at 50-100 samples/s (a fingertip pulse at 60/min and 50 samples/s: 1.0 ms peak to peak for
+# 0.07); matching the ends' curvatures as well (a quintic, curvatures from the same fits) carried the fits' noise
+# into the peak (RMSSDs of 23-37 ms shown for a regular slow pulse in 1 % white noise).
+END_FIT_S = 0.08
 END_FIT_POINTS = 4
 
 
 @lru_cache(maxsize=8)
-def end_polynomial(n: int, up: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The polynomial (degree 5) that meets a window of n samples at both ends in value, slope and curvature, each
-    end's slope and curvature those of the cubic through its END_FIT_POINTS samples: as linear maps from the
-    window's 2 END_FIT_POINTS end samples (its first END_FIT_POINTS, then its last) to the polynomial's values at
-    the n samples, (n, 2 END_FIT_POINTS), and on the grid of `up` points per sample from the first, (n up,
-    2 END_FIT_POINTS). Read-only.
+def end_cubic(n: int, up: int, q: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The cubic that meets a window of n samples at both ends in value and slope (Hermite), each end's slope that
+    of the least-squares cubic through its q samples: as linear maps from the window's 2 q end samples (its first
+    q, then its last q) to the cubic's values at the n samples, (n, 2 q), and on the grid of `up` points per sample
+    from the first, (n up, 2 q). Read-only. Requires 4 <= q <= n / 2.
 
     Why (docs/measurements.md, "Beat timing at 25-50 samples/s"): interpolating a window by zero-padding its
     spectrum treats it as one period of a periodic signal; less only the line through its ends, its values meet
-    across the wrap but its slopes and curvatures do not, and the interpolant rings into the window's middle by an
-    amount that depends on where the samples fall on the pulse (the sampling phase). A regular pulse walks through
-    the phases from beat to beat, and the ringing became a periodic timing error: 3-7 ms peak to peak for a
-    fingertip pulse at 30-60/min and 25 samples/s, 1.3-3.6 ms at 50. Less this polynomial, the rest meets itself
-    across the wrap in value, slope and curvature to the order of the end fits, and its ringing is 10-50x smaller.
-    Requires n >= 2 END_FIT_POINTS.
+    across the wrap but its slopes do not, and the interpolant rings into the window's middle by an amount that
+    depends on where the samples fall on the pulse (the sampling phase). A regular pulse walks through the phases
+    from beat to beat, and the ringing became a periodic timing error: 2-8 ms peak to peak for a fingertip pulse
+    at 30-60/min and 25 samples/s, 1.3-3.6 ms at 50, 1 ms for a Gaussian one at 25. Less this cubic the rest meets
+    itself across the wrap in value and nearly in slope, and the ringing is 5-50x smaller.
     """
-    q = END_FIT_POINTS
     h = float(n - 1)
-    # the cubic through q equally spaced samples, x = 0..q-1: value, slope and curvature at x = 0, per sample
-    local = np.vander(np.arange(q, dtype=float), q, increasing=True)
-    coefficients = np.linalg.inv(local)  # (q, q): power k's coefficient from the q samples
-    first = np.stack((coefficients[0], coefficients[1], 2.0 * coefficients[2]))  # (3, q) at the first sample
-    # the last end read backwards (x = 0 at the last sample, growing inward): its slope changes sign
-    last = first[:, ::-1] * np.array([[1.0], [-1.0], [1.0]])
-    derivatives = np.zeros((6, 2 * q))  # value, slope, curvature at x = 0, then at x = h, per sample
-    derivatives[:3, :q] = first
-    derivatives[3:, q:] = last
+    fit = np.linalg.pinv(np.vander(np.arange(q, dtype=float), 4, increasing=True))  # (4, q): the fit's coefficients
+    ends = np.zeros((4, 2 * q))  # value and slope at x = 0, then at x = h, per end sample
+    ends[0, 0] = 1.0  # the end sample itself
+    ends[1, :q] = fit[1] * h  # slope per window length (the cubic's variable u = x / h)
+    ends[2, -1] = 1.0
+    ends[3, q:] = -fit[1][::-1] * h  # the last end read backwards (x = 0 at its last sample): the slope's sign flips
 
-    def powers(x: NDArray[np.float64], order: int) -> NDArray[np.float64]:
-        """The order-th derivative of u^k, k = 0..5, u = x / h, per sample (x in samples): (len(x), 6)."""
-        k = np.arange(6, dtype=float)
-        factor = np.ones(6)
-        for i in range(order):
-            factor *= np.maximum(k - i, 0.0)
-        u = np.asarray(x, dtype=float)[:, None] / h
-        return np.asarray(factor * u ** np.maximum(k - order, 0.0) / h**order, dtype=np.float64)
+    def hermite(u: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The Hermite basis at u (len(u), 4): value at 0, slope at 0, value at 1, slope at 1."""
+        u2, u3 = u * u, u * u * u
+        return np.stack((2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, -2 * u3 + 3 * u2, u3 - u2), axis=1)
 
-    ends = np.array([0.0, h])
-    constraints = np.concatenate([powers(ends[:1], d) for d in range(3)] + [powers(ends[1:], d) for d in range(3)])
-    to_coefficients = np.linalg.solve(constraints, derivatives)  # (6, 2 q)
-    at_samples = powers(np.arange(n, dtype=float), 0) @ to_coefficients
-    on_grid = powers(np.arange(n * up, dtype=float) / up, 0) @ to_coefficients
+    at_samples = hermite(np.arange(n, dtype=float) / h) @ ends
+    on_grid = hermite(np.arange(n * up, dtype=float) / (up * h)) @ ends
     at_samples.setflags(write=False)
     on_grid.setflags(write=False)
     return at_samples, on_grid
@@ -206,6 +198,7 @@ class PeakTimer:
         self._segment: NDArray[np.float64] = np.zeros(self.n)  # last window's samples
         self._end_slopes: NDArray[np.float64] | None = None  # running mean of the windows' end slopes, per sample
         self._end_points = max(3, round(END_SLOPE_S * fs_hz) | 1)
+        self._fit_points = max(END_FIT_POINTS, round(END_FIT_S * fs_hz))
         ends = np.arange(self._end_points, dtype=float) - (self._end_points - 1) / 2.0
         self._end_weights = ends / float(np.dot(ends, ends))  # a least-squares slope per sample
         self._shifts = np.zeros(TEMPLATE_BEATS)  # squared shifts of the last beats' residuals, s^2
@@ -455,9 +448,10 @@ class PeakTimer:
         ramp = linspace(seg[0], seg[-1], n)
         self._spectrum = np.fft.rfft(seg - ramp)
         up = self._up
-        if n >= 2 * END_FIT_POINTS:  # the polynomial meeting the window's ends moved out, the rest interpolated
-            at_samples, on_grid = end_polynomial(n, up)
-            ends = np.concatenate((seg[:END_FIT_POINTS], seg[-END_FIT_POINTS:]))
+        if n >= 2 * self._fit_points:  # the cubic meeting the window's ends moved out, the rest interpolated
+            q = self._fit_points
+            at_samples, on_grid = end_cubic(n, up, q)
+            ends = np.concatenate((seg[:q], seg[-q:]))
             fine = np.fft.irfft(np.fft.rfft(seg - at_samples @ ends) * gain, n * up) * up
             fine += on_grid @ ends
         else:  # too short a window (a stream's first samples): the line through its ends
