@@ -3,9 +3,10 @@
 The causal band-pass used for picking beats delays and reshapes the pulse, so each beat's systolic peak
 is located on the raw signal instead: the raw maximum near the band-passed peak (searched between the
 band-passed foot and shortly after the band-passed peak), refined to a fraction of a sample by
-band-limited interpolation: the window around it, less the straight line through its ends, is
-zero-padded in the frequency domain onto a 1 ms grid; a parabola through the highest grid points
-gives the time.
+band-limited interpolation: the window around it, less the cubic that meets its ends in value and slope
+(`end_cubic`; the line through its ends alone left the interpolant ringing by an amount that followed the
+sampling phase), is zero-padded in the frequency domain onto a 1 ms grid and the cubic added back; a parabola
+through the highest grid points gives the time.
 
 A systolic peak is broad, so white sensor noise moves its maximum by several milliseconds, which
 inflates RMSSD. The interpolation therefore also low-passes, with a cutoff chosen from the data: a
