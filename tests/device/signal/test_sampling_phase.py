@@ -31,6 +31,7 @@ SKIP_BEATS = 10  # the lock's and the timer's first beats
 NOISE = 0.005  # "a little noise": white, of the pulse's height
 NOISE_FREE_ERROR_MS = 0.3  # a noise-free beat time's SD about the truth (was 1.4-2.6 ms for the fingertip pulse)
 RATES_BPM = (36.1, 47.3, 61.7, 78.9, 97.2, 123.4, 158.8, 211.3)
+FINGER_RATES_BPM = (44.8, 47.3, 52.6)  # the fingertip pulse's rates from 44/min to FOOT_INSIDE_BPM
 CONFIDENT = 0.33  # a breathing confidence at or above this counts as a claim (the tester's criterion)
 # The fingertip pulse's foot (0.24 of the period before its crest) lies outside the timer's 0.25 s window below
 # this rate (0.24 x 60 / 55 = 0.26 s); from it up the foot's jump in curvature aliases into the crest's timing.
@@ -86,15 +87,16 @@ def claims(rmssd_ms: float | None, breath_bpm: float | None, confidence: float |
 
 
 def cases(shape: str, fs_hz: int) -> list[float]:
-    """The rates of `shape` at `fs_hz` whose crest the samples determine (module docstring): not the fingertip
-    pulse's from FOOT_INSIDE_BPM up, nor the Gaussian pulse's above 130/min at 25 samples/s (its SD, 0.08 of the
-    period, is then under 0.9 of a sample interval). Left out as other faults (README "Not fixed"): every shape
-    below 40/min (a 36/min fingertip crest at 25 samples/s lies past the timer's search span and is timed 80-117
-    ms early, withheld as low_quality) and the narrow pulse below 55/min (at 47/min and 100 samples/s no beat is
+    """The rates of `shape` at `fs_hz` whose crest the samples determine (module docstring): for the fingertip
+    pulse FINGER_RATES_BPM (below FOOT_INSIDE_BPM); for the Gaussian pulse at 25 samples/s those under 130/min
+    (above, its SD, 0.08 of the period, is under 0.9 of a sample interval). Left out as other faults (README "Not
+    fixed"): every shape below 40/min and the fingertip pulse below 44/min (its crest then lies past the timer's
+    search span for some beats: at 36/min and 25 samples/s timed 80-117 ms early, at 42/min 0.5-8 ms SD about the
+    truth; HRV withheld on both), and the narrow pulse below 55/min (at 47/min and 100 samples/s no beat is
     locked)."""
     rates = [r for r in RATES_BPM if r >= 40.0]
     if shape == "finger":
-        rates = [r for r in rates if r < FOOT_INSIDE_BPM]
+        rates = list(FINGER_RATES_BPM)
     if shape == "gauss" and fs_hz == 25:
         rates = [r for r in rates if r < 130.0]
     if shape == "narrow":
