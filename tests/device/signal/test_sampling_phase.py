@@ -92,8 +92,8 @@ def cases(shape: str, fs_hz: int) -> list[float]:
     (above, its SD, 0.08 of the period, is under 0.9 of a sample interval). Left out as other faults (README "Not
     fixed"): every shape below 40/min and the fingertip pulse below 44/min (its crest then lies past the timer's
     search span for some beats: at 36/min and 25 samples/s timed 80-117 ms early, at 42/min 0.5-8 ms SD about the
-    truth; HRV withheld on both), and the narrow pulse below 55/min (at 47/min and 100 samples/s no beat is
-    locked)."""
+    truth; HRV withheld on both), and the narrow pulse below 55/min (no beat is locked at 36/min, nor at 47/min and
+    100 samples/s)."""
     rates = [r for r in RATES_BPM if r >= 40.0]
     if shape == "finger":
         rates = list(FINGER_RATES_BPM)
