@@ -3,9 +3,10 @@
 The causal band-pass used for picking beats delays and reshapes the pulse, so each beat's systolic peak
 is located on the raw signal instead: the raw maximum near the band-passed peak (searched between the
 band-passed foot and shortly after the band-passed peak), refined to a fraction of a sample by
-band-limited interpolation: the window around it, less the straight line through its ends, is
-zero-padded in the frequency domain onto a 1 ms grid; a parabola through the highest grid points
-gives the time.
+band-limited interpolation: the window around it, less the cubic that meets its ends in value and slope
+(`end_cubic`; the line through its ends alone left the interpolant ringing by an amount that followed the
+sampling phase), is zero-padded in the frequency domain onto a 1 ms grid and the cubic added back; a parabola
+through the highest grid points gives the time.
 
 A systolic peak is broad, so white sensor noise moves its maximum by several milliseconds, which
 inflates RMSSD. The interpolation therefore also low-passes, with a cutoff chosen from the data: a
@@ -58,6 +59,7 @@ reads about 0.8x); on CapnoBase it still reads some records' beats higher than t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -109,6 +111,50 @@ SEEN_SHARE_MIN = 0.1
 # figure between; chosen on seed 1 and tester seeds 1001-1072, unseen seeds in docs/measurements.md.
 NOT_LINE_MIN = 0.5
 END_SLOPE_S = 0.05  # a window's end slopes, for moving it to its peak, are least-squares slopes over this span
+# A window's end slopes, for the cubic taken out before timing it (end_cubic), are those of the least-squares cubic
+# through the samples of this span at each end, and never fewer than END_FIT_POINTS (the fewest a cubic needs:
+# at 25 samples/s they span 0.16 s). Chosen on the regular-pulse tests' seeds (tests/device/signal/
+# test_regular_slow_pulse.py, seeds 0-2 and 100-102) and a noise-free phase sweep: 0.16 s left 3-15x more
+# noise-free error at 50-100 samples/s (a fingertip pulse at 60/min and 50 samples/s: 1.0 ms peak to peak for
+# 0.07); matching the ends' curvatures as well (a quintic, curvatures from the same fits) carried the fits' noise
+# into the peak (RMSSDs of 23-37 ms shown for a regular slow pulse in 1 % white noise).
+END_FIT_S = 0.08
+END_FIT_POINTS = 4
+
+
+@lru_cache(maxsize=8)
+def end_cubic(n: int, up: int, q: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The cubic that meets a window of n samples at both ends in value and slope (Hermite), each end's slope that
+    of the least-squares cubic through its q samples: as linear maps from the window's 2 q end samples (its first
+    q, then its last q) to the cubic's values at the n samples, (n, 2 q), and on the grid of `up` points per sample
+    from the first, (n up, 2 q). Read-only. Requires 4 <= q <= n / 2.
+
+    Why (docs/measurements.md, "Beat timing at 25-50 samples/s"): interpolating a window by zero-padding its
+    spectrum treats it as one period of a periodic signal; less only the line through its ends, its values meet
+    across the wrap but its slopes do not, and the interpolant rings into the window's middle by an amount that
+    depends on where the samples fall on the pulse (the sampling phase). A regular pulse walks through the phases
+    from beat to beat, and the ringing became a periodic timing error: 2-8 ms peak to peak for a fingertip pulse
+    at 30-60/min and 25 samples/s, 1.3-3.6 ms at 50, 1 ms for a Gaussian one at 25. Less this cubic the rest meets
+    itself across the wrap in value and nearly in slope, and the ringing is 5-50x smaller.
+    """
+    h = float(n - 1)
+    fit = np.linalg.pinv(np.vander(np.arange(q, dtype=float), 4, increasing=True))  # (4, q): the fit's coefficients
+    ends = np.zeros((4, 2 * q))  # value and slope at x = 0, then at x = h, per end sample
+    ends[0, 0] = 1.0  # the end sample itself
+    ends[1, :q] = fit[1] * h  # slope per window length (the cubic's variable u = x / h)
+    ends[2, -1] = 1.0
+    ends[3, q:] = -fit[1][::-1] * h  # the last end read backwards (x = 0 at its last sample): the slope's sign flips
+
+    def hermite(u: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The Hermite basis at u (len(u), 4): value at 0, slope at 0, value at 1, slope at 1."""
+        u2, u3 = u * u, u * u * u
+        return np.stack((2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, -2 * u3 + 3 * u2, u3 - u2), axis=1)
+
+    at_samples = hermite(np.arange(n, dtype=float) / h) @ ends
+    on_grid = hermite(np.arange(n * up, dtype=float) / (up * h)) @ ends
+    at_samples.setflags(write=False)
+    on_grid.setflags(write=False)
+    return at_samples, on_grid
 
 
 @dataclass(frozen=True)
@@ -153,6 +199,7 @@ class PeakTimer:
         self._segment: NDArray[np.float64] = np.zeros(self.n)  # last window's samples
         self._end_slopes: NDArray[np.float64] | None = None  # running mean of the windows' end slopes, per sample
         self._end_points = max(3, round(END_SLOPE_S * fs_hz) | 1)
+        self._fit_points = max(END_FIT_POINTS, round(END_FIT_S * fs_hz))
         ends = np.arange(self._end_points, dtype=float) - (self._end_points - 1) / 2.0
         self._end_weights = ends / float(np.dot(ends, ends))  # a least-squares slope per sample
         self._shifts = np.zeros(TEMPLATE_BEATS)  # squared shifts of the last beats' residuals, s^2
@@ -401,10 +448,16 @@ class PeakTimer:
         self._segment = seg
         ramp = linspace(seg[0], seg[-1], n)
         self._spectrum = np.fft.rfft(seg - ramp)
-        spectrum = self._spectrum * gain
         up = self._up
-        fine = np.fft.irfft(spectrum, n * up) * up
-        fine += seg[0] + (seg[-1] - seg[0]) * np.arange(n * up) / (up * (n - 1))
+        if n >= 2 * self._fit_points:  # the cubic meeting the window's ends moved out, the rest interpolated
+            q = self._fit_points
+            at_samples, on_grid = end_cubic(n, up, q)
+            ends = np.concatenate((seg[:q], seg[-q:]))
+            fine = np.fft.irfft(np.fft.rfft(seg - at_samples @ ends) * gain, n * up) * up
+            fine += on_grid @ ends
+        else:  # too short a window (a stream's first samples): the line through its ends
+            fine = np.fft.irfft(self._spectrum * gain, n * up) * up
+            fine += seg[0] + (seg[-1] - seg[0]) * np.arange(n * up) / (up * (n - 1))
         lo = max(0, round((near - self._reach) * up))
         hi = min(n * up, round((near + self._reach) * up) + 1)
         j = lo + int(np.argmax(fine[lo:hi]))

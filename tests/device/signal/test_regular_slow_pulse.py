@@ -73,9 +73,6 @@ def test_a_regular_fingertip_pulse_at_30_to_34_per_min_in_white_noise_shows_no_r
     assert not wrong_rmssds(fs_rates, "finger", NOISE, (100, 101, 102))
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: with no noise at all, the fingertip pulse's peak is timed with a "
-                   "deterministic error of 1.5-3 ms that follows where between samples it falls; no noise estimate "
-                   "sees it, and RMSSDs of 2-10 ms are shown (docs/measurements.md, README 'Not fixed')")
 def test_a_regular_noise_free_fingertip_pulse_shows_no_rmssd() -> None:
     fs_rates = [(fs_hz, rate) for fs_hz in (25, 50) for rate in SLOW_RATES_BPM]
     assert not wrong_rmssds(fs_rates, "finger", 0.0, (0, 1))
