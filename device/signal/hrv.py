@@ -556,35 +556,32 @@ def _current_rhythm(times: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDAr
     A heart's rate does not step by more than RATE_AGREE_FACTOR (sqrt 2) from one beat to the next and stay
     there; a lock that followed a hand and then the pulse under it does (a fresh-clone tester's hand of 1.5
     pulse sizes at 3 Hz as the finger landed: 180/min picked for 10 s, then the pulse's 67/min, and the
-    window's median showed 180 for 26 s after the hand was still). When the newest run of counted intervals
-    each within RATE_AGREE_FACTOR of the run's median holds at least MOTION_CLEAR_INTERVALS and that median
-    is more than RATE_AGREE_FACTOR from the median of all counted intervals, the run is the current rhythm:
-    only its beats are kept. Otherwise `keep` as given (an ectopic beat, a missed one or a few extra beats
-    cannot make such a run; the correction and the span median handle them).
+    window's median showed 180 for 26 s after the hand was still). The current run: the newest consecutive
+    counted intervals each within RATE_AGREE_FACTOR of the median m of the newest MOTION_CLEAR_INTERVALS. When
+    it holds at least MOTION_CLEAR_INTERVALS and the rate before it (heart_rate_bpm of the beats up to its
+    first, which cancels a hand's alternating picks) is more than RATE_AGREE_FACTOR from the run's own, only
+    the run's beats are kept. Otherwise `keep` as given: an ectopic beat, a missed one or a few extra beats
+    cannot make such a run, and a rate that changes smoothly moves less than that from one beat to the next.
     """
-    ends = np.flatnonzero(keep[1:]) + 1  # beats that end a counted interval
     everything = np.ones(len(times), dtype=np.bool_)
+    ends = np.flatnonzero(keep[1:]) + 1  # beats that end a counted interval
     if len(ends) <= MOTION_CLEAR_INTERVALS:
         return everything
     ibi = times[ends] - times[ends - 1]
-
-    def regular(run: int) -> bool:  # the newest `run` counted intervals are consecutive and agree
-        last = ibi[-run:]
-        middle = exact.median_nan(last)
-        return (ends[-run] == ends[-1] - run + 1
-                and middle / RATE_AGREE_FACTOR <= float(last.min()) <= float(last.max()) <= middle * RATE_AGREE_FACTOR)
-
-    step = math.log(RATE_AGREE_FACTOR)
-    if not regular(MOTION_CLEAR_INTERVALS) or abs(math.log(exact.median_nan(ibi)
-                                                           / exact.median_nan(ibi[-MOTION_CLEAR_INTERVALS:]))) <= step:
-        return everything  # the usual case, decided in two medians
-    run = MOTION_CLEAR_INTERVALS
-    while run < len(ibi) and regular(run + 1):
-        run += 1
-    if abs(math.log(exact.median_nan(ibi) / exact.median_nan(ibi[-run:]))) <= step:
+    middle = exact.median_nan(ibi[-MOTION_CLEAR_INTERVALS:])
+    # the run stops at an interval off m, or where the counted intervals are not consecutive (a gap, a span)
+    broken = (ibi < middle / RATE_AGREE_FACTOR) | (ibi > middle * RATE_AGREE_FACTOR)
+    broken[1:] |= ends[1:] != ends[:-1] + 1
+    first = int(np.flatnonzero(broken)[-1]) + 1 if broken.any() else 0  # the run's first interval
+    if first == 0 or len(ibi) - first < MOTION_CLEAR_INTERVALS:
         return everything
+    start = int(ends[first]) - 1  # the run's first beat
+    before = heart_rate_bpm(times[:start + 1], keep[:start + 1])
     current = np.zeros(len(times), dtype=np.bool_)
-    current[ends[-run]:] = True
+    current[start + 1:] = True
+    now = heart_rate_bpm(times, keep & current)
+    if before is None or now is None or abs(math.log(before / now)) <= math.log(RATE_AGREE_FACTOR):
+        return everything
     return current
 
 
