@@ -59,6 +59,7 @@ def heart_keys(t_s: float, hrv: HrvMetrics, status: DeviceStatus) -> dict[str, A
         "lost_samples": status.lost_samples,
         "hr_bpm": _r(hrv.hr_bpm, 1),
         "hr_reason": hrv.hr_reason,
+        "hr_flag": hrv.hr_flag,
         "hrv_reason": hrv.hrv_reason,
         "beat_age_s": beat_age_s,
         "irregular_rhythm": hrv.irregular,
