@@ -13,9 +13,10 @@ as tall as the systole at 0.35/0.4/0.45/0.5/0.55/0.6 of the interval, 25/50/100 
   shoulder, and its dicrotic wave at the delay, white noise 0.02.
 
 Each record goes through `device.pulse.recording_metrics` (the device's streaming pipeline and HRV tracker, the
-last 60 s). Prints, per shape and per position: records, read within 5 beats/min, doubled (1.8-2.2x) and of those
-with RMSSD shown and with every reason null (the fault: a confident doubled figure), halved, no rate, other; and
-how often HRV was withheld as `alternating_beats`. Deterministic. Thresholds were chosen on seeds 0-49 only
+last 60 s). Prints, per shape and per position: records read within 5 beats/min (with the rate not flagged, or
+flagged `hr_flag`), doubled (1.8-2.2x) with RMSSD shown and every reason null (the fault: a confident doubled
+figure), doubled with HRV withheld and the rate flagged, doubled with HRV withheld for another reason, halved,
+no rate, other; then every outcome with its `hrv_reason`. Deterministic. Thresholds were chosen on seeds 0-49 only
 (docs/measurements.md, "A wave at half the interval"); report seeds 50+ beside them.
 """
 
@@ -67,21 +68,25 @@ def records(seeds: range, rates: list[float], length_s: float) -> Iterator[tuple
 
 
 def outcome(metrics: HrvMetrics, true_bpm: float) -> str:
-    """One word for what the device showed: right, doubled-shown (RMSSD on a doubled rate, every reason
-    null), doubled (withheld or flagged), halved, none, other."""
+    """One word for what the device showed: right (or right-flagged: hr_flag set), doubled-shown (RMSSD on a
+    doubled rate, every reason null: the fault), doubled-flagged (HRV withheld and the rate flagged),
+    doubled-withheld (HRV withheld with a reason, the rate not flagged), halved, none, other."""
     est = metrics.hr_bpm
+    flagged = getattr(metrics, "hr_flag", None) is not None  # (the baseline has no hr_flag)
     if est is None:
         return "none"
     if abs(est - true_bpm) <= 5.0:
-        return "right"
+        return "right-flagged" if flagged else "right"
     if is_doubled(est, true_bpm):
-        return "doubled-shown" if metrics.rmssd_ms is not None and metrics.hrv_reason is None else "doubled"
+        if metrics.rmssd_ms is not None and metrics.hrv_reason is None:
+            return "doubled-shown"
+        return "doubled-flagged" if flagged else "doubled-withheld"
     if abs(est / true_bpm - 0.5) <= 0.05:
         return "halved"
     return "other"
 
 
-KINDS = ("right", "doubled-shown", "doubled", "halved", "none", "other")
+KINDS = ("right", "right-flagged", "doubled-shown", "doubled-flagged", "doubled-withheld", "halved", "none", "other")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,11 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         by_position[position][kind] += 1
         withheld[f"{kind}/{metrics.hrv_reason}"] += 1
         if args.list and kind != "right":
+            flag = getattr(metrics, "hr_flag", None)
             print(f"{shape} {bpm}/min share {share} at {position} fs {fs:g} seed {seed}: hr {metrics.hr_bpm} "
-                  f"rmssd {metrics.rmssd_ms} hr_reason {metrics.hr_reason} hrv_reason {metrics.hrv_reason}")
-    print(f"{'':>10} {'records':>7} " + " ".join(f"{k:>13}" for k in KINDS))
+                  f"rmssd {metrics.rmssd_ms} hrv_reason {metrics.hrv_reason} hr_flag {flag}")
+    print(f"{'':>10} {'records':>7} " + " ".join(f"{k:>16}" for k in KINDS))
     for name, tally in [*by_shape.items(), *((f"at {p:g}", t) for p, t in by_position.items())]:
-        print(f"{name:>10} {sum(tally.values()):>7} " + " ".join(f"{tally[k]:>13}" for k in KINDS))
+        print(f"{name:>10} {sum(tally.values()):>7} " + " ".join(f"{tally[k]:>16}" for k in KINDS))
     print("outcome/hrv_reason: " + ", ".join(f"{k}: {v}" for k, v in sorted(withheld.items())))
     return 0
 
