@@ -11,6 +11,7 @@ import pytest
 from bench.bench_wave_half import record
 from device.pulse import recording_metrics
 from device.signal.hrv import ALTERNATING_BEATS, ALTERNATION_RUN, alternating_run, hrv_metrics
+from tests.device.signal.synthetic_ppg import narrow_wave_ppg
 
 
 def sizes(n: int, smaller: float, seed: int = 0, jitter: float = 0.01) -> np.ndarray:
@@ -84,3 +85,28 @@ def test_a_wave_near_half_the_interval_reads_right_or_says_it_may_be_double(shap
                 doubled += 1
     assert right >= 12  # most of the family is read at its rate
     assert flagged >= doubled // 2  # most doubled ones alternate in size, and are flagged
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 100.0])
+def test_a_regular_pulse_with_a_small_wave_is_not_flagged(fs_hz: float) -> None:
+    """No wave near half the interval (0.2 tall at 0.35): 45-120/min are read right, never flagged."""
+    for shape in ("gauss", "finger"):
+        for bpm in (45, 60, 90, 120):
+            ppg, true_bpm = record(shape, bpm, 0.2, 0.35, fs_hz, 40.0, seed=4)
+            got = recording_metrics(ppg, fs_hz, window_s=60.0)
+            assert got.hr_bpm is not None and abs(got.hr_bpm - true_bpm) <= 5.0, (shape, bpm, got)
+            assert got.hr_flag is None and got.hrv_reason != ALTERNATING_BEATS, (shape, bpm, got)
+
+
+@pytest.mark.parametrize("bpm", [60, 100])
+def test_an_alternans_keeps_its_rate_and_a_flag_withholds_hrv(bpm: int) -> None:
+    """Every other beat 20 % smaller (narrow_wave_ppg's pulsus alternans, fingertip-like, 45 s): still read at
+    its rate (the rule changes no beat); where the sizes alternate strictly enough to be flagged, HRV is
+    withheld, since the beats alone cannot tell it from a wave at half the interval of a heart at half the
+    rate. (At 60/min the baseline wander breaks the strict alternation, and nothing is flagged.)"""
+    ppg, truth = narrow_wave_ppg(bpm, 50.0, 0.3, 0.3, 45.0, seed=5, noise=0.02, alternans=0.2)
+    true_bpm = 60.0 / float(np.median(np.diff(truth)))
+    got = recording_metrics(ppg, 50.0, window_s=60.0)
+    assert got.hr_bpm is not None and abs(got.hr_bpm - true_bpm) <= 5.0, got
+    if got.hr_flag is not None:
+        assert got.hr_flag == ALTERNATING_BEATS and got.rmssd_ms is None and got.coherence is None, got
