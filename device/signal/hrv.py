@@ -146,6 +146,13 @@ ALTERNATION_DEPTH = 0.97
 # Chosen on seeds 0-1.
 STEADY_PARITY_SHARE = 0.35
 PARITY_MIN_INTERVALS = 16  # eight of each parity: seven successive differences each
+# ... and the steady parity's spread at most this many times the beats' median timing error (Beat.timing_sd_s;
+# the rule is not asked where it is not known): a wave's delay varies only by the two picks' timing errors (the
+# median absolute difference of two errors of SD s is 0.95 s), while breathing at exactly a quarter of the heart
+# rate (15/min at 60/min) swings the intervals with a period of four beats, which can leave one parity steady to
+# within the heart's own beat-to-beat variation (7 % of generated sinus rhythms, tests/device/signal/
+# synthetic_rr.py, without this bound). Three: a first bound, not tuned.
+STEADY_TIMING_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -427,7 +434,8 @@ class HrvTracker:
         timing_noisy = self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE
         # beats at motion carry the hand's size as much as the heart's: they break a run (amplitude 0, unknown)
         alternating = (alternating_run(np.where(self._in_motion(times), 0.0, amplitudes)[recent])
-                       or steady_parity(times[recent], broken_before(times, [*self._gaps, *self._motion])[recent]))
+                       or steady_parity(times[recent], broken_before(times, [*self._gaps, *self._motion])[recent],
+                                        np.fromiter(self._timing_sds, dtype=float)[recent]))
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
@@ -601,12 +609,18 @@ def alternating_run(amplitudes: NDArray[np.float64]) -> bool:
     return False
 
 
-def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_]) -> bool:
+def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_], timing_sds_s: NDArray[np.float64]) -> bool:
     """Whether every other interval of the beats at `times_s` (s, increasing) is steady while the others vary:
     over the longest run of intervals ending at beats not `broken` (broken_before), of at least
     PARITY_MIN_INTERVALS, the median absolute successive difference of one parity's intervals is at most
     STEADY_PARITY_SHARE of the other's, and a pair of intervals is at most MAX_LAG_S (half the rate would
-    still be a heart's). What a diastolic wave taken for a beat makes: it keeps its delay after the beat."""
+    still be a heart's), and at most STEADY_TIMING_FACTOR times the beats' median timing error (`timing_sds_s`,
+    per beat, s; 0: unknown, and with fewer than half known the answer is False). What a diastolic wave taken
+    for a beat makes: it keeps its delay after the beat."""
+    known = np.asarray(timing_sds_s, dtype=float)
+    known = known[known > 0.0]
+    if 2 * len(known) < len(times_s):
+        return False
     ok = ~np.asarray(broken, dtype=bool)[1:]
     best_first, best_len, first = 0, 0, 0
     for i in range(len(ok) + 1):
@@ -620,7 +634,8 @@ def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_]) -> bo
     if 2.0 * float(np.median(ibi)) > MAX_LAG_S:
         return False
     spread = sorted(float(np.median(np.abs(np.diff(ibi[parity::2])))) for parity in (0, 1))
-    return spread[1] > 0.0 and spread[0] <= STEADY_PARITY_SHARE * spread[1]
+    return (spread[1] > 0.0 and spread[0] <= STEADY_PARITY_SHARE * spread[1]
+            and spread[0] <= STEADY_TIMING_FACTOR * float(np.median(known)))
 
 
 def _regular_tail(times: NDArray[np.float64], broken: NDArray[np.bool_], last: int) -> int:
