@@ -11,9 +11,11 @@ doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/sign
 Figures are withheld (None, with a reason) when the beats behind them would not support them: too few
 intervals, beats timed poorly, beats whose timing noise would make up most of the RMSSD
 (TIMING_NOISE_MAX_SHARE), too many intervals needing correction, an irregular rhythm (heart
-rate is still given on the last two), or a moving hand (motion spans from the pulse pipeline: see
-MOTION_CLEAR_INTERVALS). The newest CONFIRM_INTERVALS intervals enter the HRV figures
-only once a later beat has let the correction check them.
+rate is still given on the last two), a moving hand (motion spans from the pulse pipeline: see
+MOTION_CLEAR_INTERVALS), or beats that alternate as a diastolic wave taken for a beat makes them (sizes
+alternating strictly, or every other interval at a steady delay: ALTERNATING_BEATS, which also flags the heart
+rate, HrvMetrics.hr_flag, since it may be twice the heart's). The newest CONFIRM_INTERVALS intervals enter
+the HRV figures only once a later beat has let the correction check them.
 """
 
 from __future__ import annotations
