@@ -173,12 +173,12 @@ class HrvMetrics:
     n_beats: int
     artifact_pct: float  # share of intervals corrected in the window
     hr_reason: str | None = None  # why hr_bpm is None (None when it is given)
-    # a doubt about hr_bpm when it is given (None otherwise): ALTERNATING_BEATS, it may be twice the heart's rate
-    hr_flag: str | None = None
     hrv_reason: str | None = None  # why RMSSD, SDNN, pNN50, coherence and breathing are None
     irregular: bool | None = None  # rhythm irregular beyond what the correction explains (None: unknown)
     breath_confidence: float | None = None  # 0..1, also when the rate is withheld for want of it
     beat_quality: float | None = None  # median timing quality (0..1) of the window's beats
+    # a doubt about hr_bpm when it is given (None otherwise): ALTERNATING_BEATS, it may be twice the heart's rate
+    hr_flag: str | None = None
 
     def withheld(self, reason: str) -> HrvMetrics:
         """These metrics with every figure withheld for `reason` (e.g. the finger is gone)."""
