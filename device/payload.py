@@ -1,7 +1,8 @@
 """The metrics payload: one JSON object per metrics period, the same for MQTT and `glimmer sim --json`.
 
 Keys carry their units; `schema` versions the contract (docs/metrics.md; on MQTT docs/asyncapi.yaml).
-Schema 3 adds together mode's keys (the partner's figures, the synchrony) and changes none of schema 2's.
+Schema 3 adds together mode's keys (the partner's figures, the synchrony) and changes none of schema 2's;
+`hr_flag` (a doubt about a heart rate given) was added to it later, a key more, none changed.
 `_bpm` is beats per minute only; breaths per minute are `_per_min` (schema 2 renamed `breath_rate_bpm`,
 `pacer_rate_bpm` and `pacer_target_bpm`). Times are device-clock
 seconds (`t_s`: sensor time; in the simulator, simulated seconds); a publisher that needs wall time
@@ -59,6 +60,7 @@ def heart_keys(t_s: float, hrv: HrvMetrics, status: DeviceStatus) -> dict[str, A
         "lost_samples": status.lost_samples,
         "hr_bpm": _r(hrv.hr_bpm, 1),
         "hr_reason": hrv.hr_reason,
+        "hr_flag": hrv.hr_flag,
         "hrv_reason": hrv.hrv_reason,
         "beat_age_s": beat_age_s,
         "irregular_rhythm": hrv.irregular,

@@ -11,9 +11,11 @@ doi:10.1161/01.CIR.93.5.1043). Coherence and the RSA breathing rate: device/sign
 Figures are withheld (None, with a reason) when the beats behind them would not support them: too few
 intervals, beats timed poorly, beats whose timing noise would make up most of the RMSSD
 (TIMING_NOISE_MAX_SHARE), too many intervals needing correction, an irregular rhythm (heart
-rate is still given on the last two), or a moving hand (motion spans from the pulse pipeline: see
-MOTION_CLEAR_INTERVALS). The newest CONFIRM_INTERVALS intervals enter the HRV figures
-only once a later beat has let the correction check them.
+rate is still given on the last two), a moving hand (motion spans from the pulse pipeline: see
+MOTION_CLEAR_INTERVALS), or beats that alternate as a diastolic wave taken for a beat makes them (sizes
+alternating strictly, or every other interval at a steady delay: ALTERNATING_BEATS, which also flags the heart
+rate, HrvMetrics.hr_flag, since it may be twice the heart's). The newest CONFIRM_INTERVALS intervals enter
+the HRV figures only once a later beat has let the correction check them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from device.signal.intervals import (
 from device.signal.peak_timing import TEMPLATE_BEATS
 from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
 from device.signal.pulse_peaks import AMP_FRACTION
+from device.signal.pulse_quality import MAX_LAG_S
 
 __all__ = [
     "HrvMetrics",
@@ -118,6 +121,40 @@ IRREGULAR_RHYTHM = "irregular_rhythm"
 WEAK_BEAT = "weak_beat"
 TIMING_NOISE = "timing_noise"  # the beats' timing noise would make up half the RMSSD^2 or more (TIMING_NOISE_MAX_SHARE)
 MOTION = "motion"  # a moving hand: no regular run of beats since the last motion span (see MOTION_CLEAR_INTERVALS)
+# every other beat smaller (ALTERNATION_RUN, ALTERNATION_DEPTH): a diastolic wave at half the interval read as a
+# beat, or a pulsus alternans; the beats cannot tell which, so the rate may be twice the heart's. Withholds HRV,
+# coherence and breathing (hrv_reason) and flags the heart rate shown (HrvMetrics.hr_flag).
+ALTERNATING_BEATS = "alternating_beats"
+# A run of this many beats in the window whose sizes alternate strictly, every smaller one (one parity) below
+# every larger one (the other) ... Independent sizes (a regular pulse in noise, of any spread) fall so by chance
+# with probability 2 x 10! 10! / 20! (the larger half of 20 values all on one parity), 1.1e-5 per run: 12 beats
+# (2 x 6! 6! / 12!, 1 in 460, over the dozens of runs a window holds) let noisy regular pulses through in tests.
+# A wave taken for a beat alternates for as long as it is taken: runs of 30-99 in bench/bench_wave_half.py.
+ALTERNATION_RUN = 20
+# ... and whose smaller beats' median amplitude is at most this share of the larger ones'. What sampling alone
+# leaves in a regular pulse's amplitudes is a spread up to 0.012 (RIAV_MIN_SPREAD's comment), and a train whose
+# interval is a whole number and a half of samples alternates its sampling phase beat by beat (120/min at 25
+# samples/s: a run of 20 at a depth of 0.999); a wave taken for a beat measured 0.64-0.95 (the band-pass's
+# high-pass brings the sizes closer than on the raw pulse). Chosen on bench_wave_half seeds 0-1.
+ALTERNATION_DEPTH = 0.97
+# A wave keeps its delay after its beat: where the picker takes it for a beat, every other interval (beat to wave)
+# stays as steady as the timing allows while the others (wave to the next beat) carry all of the heart's own
+# variation, whether or not the sizes alternate (a wave 0.8 tall at half a 30/min interval measures as tall as its
+# beat on the band-pass). Over the longest unbroken run of the window's intervals (at least PARITY_MIN_INTERVALS),
+# the median absolute successive difference of one parity's intervals at most this share of the other's. A
+# heart's own intervals, an alternans's included, vary alike on both parities. On bench_wave_half seed 0 (24
+# intervals): picks of a doubled rate 0.02-0.32, a rate read right 0.42-1.0 where half of it would still be a
+# heart rate (at 30/min read right, 0.25-0.59: judged only where the pair of intervals is at most MAX_LAG_S).
+# Chosen on seeds 0-1.
+STEADY_PARITY_SHARE = 0.35
+PARITY_MIN_INTERVALS = 16  # eight of each parity: seven successive differences each
+# ... and the steady parity's spread at most this many times the beats' median timing error (Beat.timing_sd_s;
+# the rule is not asked where it is not known): a wave's delay varies only by the two picks' timing errors (the
+# median absolute difference of two errors of SD s is 0.95 s), while breathing at exactly a quarter of the heart
+# rate (15/min at 60/min) swings the intervals with a period of four beats, which can leave one parity steady to
+# within the heart's own beat-to-beat variation (7 % of generated sinus rhythms, tests/device/signal/
+# synthetic_rr.py, without this bound). Three: a first bound, not tuned.
+STEADY_TIMING_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -140,12 +177,14 @@ class HrvMetrics:
     irregular: bool | None = None  # rhythm irregular beyond what the correction explains (None: unknown)
     breath_confidence: float | None = None  # 0..1, also when the rate is withheld for want of it
     beat_quality: float | None = None  # median timing quality (0..1) of the window's beats
+    # a doubt about hr_bpm when it is given (None otherwise): ALTERNATING_BEATS, it may be twice the heart's rate
+    hr_flag: str | None = None
 
     def withheld(self, reason: str) -> HrvMetrics:
         """These metrics with every figure withheld for `reason` (e.g. the finger is gone)."""
         return replace(self, hr_bpm=None, rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None,
                        breath_rate_bpm=None, hr_swing_bpm=None, coherence=None, hr_reason=reason,
-                       hrv_reason=reason)
+                       hrv_reason=reason, hr_flag=None)
 
 
 def time_domain(ibi_ms: NDArray[np.float64],
@@ -337,17 +376,19 @@ class HrvTracker:
             rate = self._compute_window(newest, newest - times[first] - 1e-6)
             # HRV leaves out the run's first intervals: beats the band-pass still times on the motion's tail
             settled = self._compute_window(newest, newest - times[first + MOTION_CLEAR_INTERVALS] - 1e-6)
-            metrics = replace(settled, hr_bpm=rate.hr_bpm, hr_reason=rate.hr_reason, n_beats=rate.n_beats)
+            metrics = replace(settled, hr_bpm=rate.hr_bpm, hr_reason=rate.hr_reason, hr_flag=rate.hr_flag,
+                              n_beats=rate.n_beats)
         else:
             metrics = self._withheld_motion(times)
         if metrics.hrv_reason is None and whole.hrv_reason is not None:
             # the window as a whole would not support HRV (a weak beat, poor timing, ...): neither does its tail
-            metrics = replace(metrics.withheld(whole.hrv_reason), hr_bpm=metrics.hr_bpm, hr_reason=metrics.hr_reason)
+            metrics = replace(metrics.withheld(whole.hrv_reason), hr_bpm=metrics.hr_bpm, hr_reason=metrics.hr_reason,
+                              hr_flag=metrics.hr_flag)
         if not self._sustained:
             # brief motion: its few beats cannot move a median, so heart rate stands on the whole window (less
             # the intervals touching a span, with the time of its newest beat); HRV still on the regular tail
             metrics = replace(metrics, t_s=whole.t_s, hr_bpm=whole.hr_bpm, hr_reason=whole.hr_reason,
-                              n_beats=whole.n_beats)
+                              hr_flag=whole.hr_flag, n_beats=whole.n_beats)
         return self._with_motion_share(metrics, newest)
 
     def _withheld_motion(self, times: NDArray[np.float64]) -> HrvMetrics:
@@ -393,6 +434,10 @@ class HrvTracker:
         # the beats' timing noise accounts for most of the intervals' variation: neither HRV nor the heart-rate
         # view of breathing can be read from them (a regular 204/min pulse at 25 samples/s: 16/min at 1.0)
         timing_noisy = self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE
+        # beats at motion carry the hand's size as much as the heart's: they break a run (amplitude 0, unknown)
+        alternating = (alternating_run(np.where(self._in_motion(times), 0.0, amplitudes)[recent])
+                       or steady_parity(times[recent], broken_before(times, [*self._gaps, *self._motion])[recent],
+                                        np.fromiter(self._timing_sds, dtype=float)[recent]))
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
@@ -407,18 +452,22 @@ class HrvTracker:
             # a run of beats the correction could not repair: the successive differences across it would
             # be the picker's, not the heart's (a slow heart read double for a while, a bigeminy read halved)
             reason = FREQUENT_ARTIFACTS
+        elif alternating:
+            reason = ALTERNATING_BEATS
         elif self._weak_beat(amplitudes[recent & ~self._in_motion(times)]):
             reason = WEAK_BEAT
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], amplitudes[recent]),
                                                     heart_view=not timing_noisy)
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
+                      hr_flag=ALTERNATING_BEATS if alternating else None,
                       breath_confidence=confidence, beat_quality=quality)
         if reason is not None:
             # timing noise bars what rests on fine beat timing; the amplitude view of breathing does not (the
             # heart-rate view is already left out): a pulse whose height breathes on a calm heart is exactly
             # this case (a fresh-clone tester: 169 of 180 such records got no breathing rate)
-            kept = breath if reason == TIMING_NOISE else None
+            # (not on alternating beats: their sizes are a beat's and its wave's, or an alternans, not breathing)
+            kept = breath if reason == TIMING_NOISE and not alternating else None
             return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=kept,
                               hr_swing_bpm=None, coherence=None, **common)  # type: ignore[arg-type]
         td = time_domain(checked.ibi_ms, checked.successive_differences())
@@ -533,6 +582,63 @@ class HrvTracker:
         if confidence < BREATH_MIN_CONFIDENCE:
             return None, confidence, None
         return rate, confidence, hr_swing_bpm(window.ends_s, 60000.0 / window.ibi_ms, rate)
+
+
+def alternating_run(amplitudes: NDArray[np.float64]) -> bool:
+    """Whether ALTERNATION_RUN consecutive beats of `amplitudes` (per beat, input units, in time order; 0 or less:
+    unknown, which breaks a run) alternate strictly in size, each smaller than both its neighbours or larger
+    than both and every one of the smaller parity below every one of the larger, with the smaller ones'
+    median amplitude at most ALTERNATION_DEPTH of the larger ones'.
+
+    Such a run is what a diastolic wave at about half the interval makes when the picker takes it for a beat,
+    and also what a pulsus alternans makes (every other beat smaller): at even spacing the beats alone cannot
+    tell a heart at the rate from one at half of it with a wave (docs/measurements.md, "A wave at half the
+    interval"). Runs are sought anywhere in what is given, so one that still holds the window's median is
+    found after the picker has learned better."""
+    a = np.asarray(amplitudes, dtype=float)
+    if len(a) < ALTERNATION_RUN:
+        return False
+    d = np.diff(a)
+    # turn[i]: beat i + 1 is a strict turning point between known beats
+    turn = (d[1:] * d[:-1] < 0.0) & (a[1:-1] > 0.0) & (a[:-2] > 0.0) & (a[2:] > 0.0)
+    need = ALTERNATION_RUN - 2  # turning points inside a run
+    counts = np.convolve(turn.astype(int), np.ones(need, dtype=int), mode="valid")
+    for start in np.flatnonzero(counts == need):
+        run = a[start:start + ALTERNATION_RUN]
+        small, large = sorted((run[0::2], run[1::2]), key=lambda part: float(np.median(part)))
+        if (float(np.max(small)) < float(np.min(large))
+                and float(np.median(small)) <= ALTERNATION_DEPTH * float(np.median(large))):
+            return True
+    return False
+
+
+def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_], timing_sds_s: NDArray[np.float64]) -> bool:
+    """Whether every other interval of the beats at `times_s` (s, increasing) is steady while the others vary:
+    over the longest run of intervals ending at beats not `broken` (broken_before), of at least
+    PARITY_MIN_INTERVALS, the median absolute successive difference of one parity's intervals is at most
+    STEADY_PARITY_SHARE of the other's, and a pair of intervals is at most MAX_LAG_S (half the rate would
+    still be a heart's), and at most STEADY_TIMING_FACTOR times the beats' median timing error (`timing_sds_s`,
+    per beat, s; 0: unknown, and with fewer than half known the answer is False). What a diastolic wave taken
+    for a beat makes: it keeps its delay after the beat."""
+    known = np.asarray(timing_sds_s, dtype=float)
+    known = known[known > 0.0]
+    if 2 * len(known) < len(times_s):
+        return False
+    ok = ~np.asarray(broken, dtype=bool)[1:]
+    best_first, best_len, first = 0, 0, 0
+    for i in range(len(ok) + 1):
+        if i == len(ok) or not ok[i]:
+            if i - first > best_len:
+                best_first, best_len = first, i - first
+            first = i + 1
+    if best_len < PARITY_MIN_INTERVALS:
+        return False
+    ibi = np.diff(np.asarray(times_s, dtype=float))[best_first:best_first + best_len]
+    if 2.0 * float(np.median(ibi)) > MAX_LAG_S:
+        return False
+    spread = sorted(float(np.median(np.abs(np.diff(ibi[parity::2])))) for parity in (0, 1))
+    return (spread[1] > 0.0 and spread[0] <= STEADY_PARITY_SHARE * spread[1]
+            and spread[0] <= STEADY_TIMING_FACTOR * float(np.median(known)))
 
 
 def _regular_tail(times: NDArray[np.float64], broken: NDArray[np.bool_], last: int) -> int:
