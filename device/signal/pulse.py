@@ -354,6 +354,7 @@ class PulsePipeline:
         self._lock_interval_s = 0.0  # the interval the lock was made on, s
         self._pending = 0  # extra checks a new lock has been asked for
         self._stands_out = False  # the new lock's spectral peak stood out at its first check
+        self._withheld = False  # the new lock was upheld by its checks but is not coupled yet (_judge_withheld)
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
@@ -424,14 +425,15 @@ class PulsePipeline:
         if self._picker is not None and not self._confirmed:
             window = self._judged_window()  # the stream ended before the next check: judge what there is
             upheld = False
-            if window is not None:
+            if self._withheld:  # upheld by its checks, not coupled: its spectral line decides where it could wait
+                upheld = self._repeats() or (self._stands_out and self._memory_s() < COUPLING_VETO_S)
+                self._withheld = False
+                self._drop_untimable()
+            elif window is not None:
                 _, _, _, acf_ok, line_ok, periodic, _, _ = self._evidence(window)
-                upheld = self._upholds(acf_ok, line_ok, periodic) and self._peak_stands_out(len(window))
-                if upheld and self._memory_s() >= COUPLING_VETO_S:
-                    upheld = self._repeats()
-                self._confirm_waited(upheld, window)
-            else:
-                self._confirm_lock(False)
+                upheld = (self._upholds(acf_ok, line_ok, periodic) and self._peak_stands_out(len(window))
+                          and (self._memory_s() < COUPLING_VETO_S or self._repeats()))
+            self._confirm_lock(upheld)
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
             self._drop_waves()
@@ -582,6 +584,9 @@ class PulsePipeline:
         # the reference level follows the signal slowly (LEVEL_MEMORY_S), so that a pulse whose size drifts
         # over minutes is not taken for one that collapsed
         self._lock_rms += (level - self._lock_rms) * (1.0 - np.exp(-PERIODICITY_EVERY_S / LEVEL_MEMORY_S))
+        if self._withheld:
+            self._judge_withheld(strength)
+            return
         if not self._confirmed:
             upheld = self._upholds(acf_ok, line_ok, periodic)
             if upheld and self._pending == 0:
@@ -590,13 +595,10 @@ class PulsePipeline:
                 self._pending += 1  # upheld, but its peak does not stand out: the next check must uphold it too
                 return
             if upheld and not self._repeats():
-                # not coupled yet: it waits, the checks upholding it, while its coupling may still grow with the
-                # signal it is judged on (COUPLING_VETO_S), and at least once more a second later
-                if self._memory_s() < COUPLING_VETO_S or self._pending <= SPECTRAL_EXTRA_CHECKS:
-                    self._pending = max(self._pending, SPECTRAL_EXTRA_CHECKS) + 1
-                    return
-                upheld = False
-            self._confirm_waited(upheld, window)
+                self._withheld = True  # upheld, but not coupled yet: see _judge_withheld
+                self._pending = max(self._pending, SPECTRAL_EXTRA_CHECKS) + 1
+                return
+            self._confirm_lock(upheld)
             return
         if strength < LOCK_OFF:
             self._low_count += 1
@@ -732,14 +734,31 @@ class PulsePipeline:
         else:
             self._unlock("a new lock not confirmed by the next check")
 
-    def _confirm_waited(self, evidence: bool, window: NDArray[np.float64]) -> None:
-        """`_confirm_lock`, after a new lock has waited for its coupling (_check_periodicity): one that waited
-        longer than the spectral test's extra checks is first re-seeded on the judged `window`, as at lock-on, so
-        that the beats it reports are those the raw buffer (BUFFER_S) still holds, replayed."""
-        if evidence and self._pending > SPECTRAL_EXTRA_CHECKS + 1:
-            self._queue.clear()
-            self._seed_picker(self._lock_interval_s, window, None)
-        self._confirm_lock(evidence)
+    def _judge_withheld(self, strength: float) -> None:
+        """A check of a lock withheld for want of coupling: the checks that upheld it have been passed, so it is
+        kept as a confirmed lock is (hysteresis: released after LOCK_OFF_COUNT checks below LOCK_OFF), and its
+        coupling is asked again on the signal since the stream (re)started, which has grown by a check. Coupled,
+        it is confirmed, and its beats the raw buffer (BUFFER_S) still holds are reported (late, once). Still not
+        coupled once COUPLING_VETO_S of signal has arrived (and at least a check after it was withheld), it is
+        released: not a pulse."""
+        if strength < LOCK_OFF:
+            self._low_count += 1
+            if self._low_count >= LOCK_OFF_COUNT:
+                self._unlock("periodicity below the bar to keep a lock")
+            return
+        self._low_count = 0
+        self._pending += 1
+        self._drop_untimable()
+        if self._repeats():
+            self._withheld = False
+            self._confirm_lock(True)
+        elif self._memory_s() >= COUPLING_VETO_S:
+            self._unlock(f"no harmonic phase coupling in {self._memory_s():.0f} s: not a pulse")
+
+    def _drop_untimable(self) -> None:
+        """Forget queued beats whose raw samples (the peak timer's reach before them) have left the raw buffer."""
+        while self._queue and self._queue[0].index - self._timer.reach_before < self._raw.start:
+            self._queue.popleft()
 
     def _seed_picker(self, seed_s: float, window: NDArray[np.float64], last_beat: int | None) -> None:
         """A new beat picker seeded from the autocorrelation; it replays the judged window (after
@@ -778,6 +797,7 @@ class PulsePipeline:
         self._lock_first = math.inf  # set again at the next lock's first reported beat
         self._picker = None
         self._confirmed = False
+        self._withheld = False
         self._low_count = 0
         self._qualities.clear()
         self._queue.clear()
