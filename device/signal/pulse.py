@@ -584,10 +584,7 @@ class PulsePipeline:
         # the reference level follows the signal slowly (LEVEL_MEMORY_S), so that a pulse whose size drifts
         # over minutes is not taken for one that collapsed
         self._lock_rms += (level - self._lock_rms) * (1.0 - np.exp(-PERIODICITY_EVERY_S / LEVEL_MEMORY_S))
-        if self._withheld:
-            self._judge_withheld(strength)
-            return
-        if not self._confirmed:
+        if not self._confirmed and not self._withheld:
             upheld = self._upholds(acf_ok, line_ok, periodic)
             if upheld and self._pending == 0:
                 self._stands_out = self._peak_stands_out(len(window))
@@ -612,6 +609,8 @@ class PulsePipeline:
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
             self._seed_picker(interval_s, window, last)
+        if self._withheld:
+            self._judge_withheld()
 
     def _restart_after_burst(self) -> None:
         """Before a lock: if the judged window holds a burst, both band-passes start afresh after it.
@@ -734,19 +733,13 @@ class PulsePipeline:
         else:
             self._unlock("a new lock not confirmed by the next check")
 
-    def _judge_withheld(self, strength: float) -> None:
+    def _judge_withheld(self) -> None:
         """A check of a lock withheld for want of coupling: the checks that upheld it have been passed, so it is
-        kept as a confirmed lock is (hysteresis: released after LOCK_OFF_COUNT checks below LOCK_OFF), and its
-        coupling is asked again on the signal since the stream (re)started, which has grown by a check. Coupled,
+        kept as a confirmed lock is (_check_periodicity: hysteresis, the picker's interval and re-seeding), and
+        its coupling is asked again on the signal since the stream (re)started, which has grown by a check. Coupled,
         it is confirmed, and its beats the raw buffer (BUFFER_S) still holds are reported (late, once). Still not
         coupled once COUPLING_VETO_S of signal has arrived (and at least a check after it was withheld), it is
         released: not a pulse."""
-        if strength < LOCK_OFF:
-            self._low_count += 1
-            if self._low_count >= LOCK_OFF_COUNT:
-                self._unlock("periodicity below the bar to keep a lock")
-            return
-        self._low_count = 0
         self._pending += 1
         self._drop_untimable()
         if self._repeats():
