@@ -169,6 +169,7 @@ COUPLING_MAX_HZ = BAND_HIGH_HZ / 2.0
 # changed can count.
 COUPLING_MEMORY_S = 30.0
 COUPLING_VETO_S = 15.0
+COUPLING_LONG_FALSE_ALARM = 1e-4
 # Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
 # than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
 # not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
@@ -699,16 +700,20 @@ class PulsePipeline:
 
     def _repeats(self) -> bool:
         """The lock's rhythm is a repeated waveform: its harmonics are phase-coupled to its fundamental
-        (device/signal/pulse_coupling.py) at a nominal false-alarm probability of at most COUPLING_FALSE_ALARM,
-        in the judged signal since the stream (re)started. Rhythms over COUPLING_MAX_HZ are not asked."""
+        (device/signal/pulse_coupling.py) in the judged signal since the stream (re)started (at most
+        COUPLING_MEMORY_S), at a nominal false-alarm probability of at most COUPLING_FALSE_ALARM where the lock
+        is asked as it was before the longer memory (its first asks, within COUPLING_VETO_S of the stream's
+        start), else COUPLING_LONG_FALSE_ALARM. Rhythms over COUPLING_MAX_HZ are not asked."""
+        level = (COUPLING_FALSE_ALARM if self._memory_s() < COUPLING_VETO_S
+                 and self._pending <= SPECTRAL_EXTRA_CHECKS + 1 else COUPLING_LONG_FALSE_ALARM)
         if self._lock_interval_s * COUPLING_MAX_HZ < 1.0:
             return True
         end = self._raw.end
         first = max(self._origin + self._settle, self._judged.start)
         p = coupling_false_alarm(self._judged.view(first, end), self.fs_hz, self._lock_interval_s)
-        if p > COUPLING_FALSE_ALARM:
-            log.debug("no harmonic phase coupling at %.3f s (p %.2g): not a pulse", self._lock_interval_s, p)
-        return p <= COUPLING_FALSE_ALARM
+        if p > level:
+            log.debug("no harmonic phase coupling at %.3f s (p %.2g)", self._lock_interval_s, p)
+        return p <= level
 
     def _confirm_lock(self, evidence: bool) -> None:
         """A new lock's first check after it was made: its beats are reported if the evidence holds.
@@ -740,9 +745,10 @@ class PulsePipeline:
         it is confirmed, and its beats the raw buffer (BUFFER_S) still holds are reported (late, once). Still not
         coupled once COUPLING_VETO_S of signal has arrived (and at least a check after it was withheld), it is
         released: not a pulse."""
-        self._pending += 1
         self._drop_untimable()
-        if self._repeats():
+        coupled = self._repeats()
+        self._pending += 1
+        if coupled:
             self._withheld = False
             self._confirm_lock(True)
         elif self._memory_s() >= COUPLING_VETO_S:
