@@ -427,7 +427,7 @@ class PulsePipeline:
             window = self._judged_window()  # the stream ended before the next check: judge what there is
             upheld = False
             if self._withheld:  # upheld by its checks, not coupled: its spectral line decides where it could wait
-                upheld = self._repeats() or (self._stands_out and self._memory_s() < COUPLING_VETO_S)
+                upheld = self._repeats() or self._memory_s() < COUPLING_VETO_S
                 self._withheld = False
                 self._drop_untimable()
             elif window is not None:
@@ -593,9 +593,14 @@ class PulsePipeline:
                 self._pending += 1  # upheld, but its peak does not stand out: the next check must uphold it too
                 return
             if upheld and not self._repeats():
-                self._withheld = True  # upheld, but not coupled yet: see _judge_withheld
-                self._pending = max(self._pending, SPECTRAL_EXTRA_CHECKS) + 1
-                return
+                if self._stands_out:  # its line stands out, but it is not coupled yet: see _judge_withheld
+                    self._withheld = True
+                    self._pending = SPECTRAL_EXTRA_CHECKS + 1
+                    return
+                if self._pending <= SPECTRAL_EXTRA_CHECKS:
+                    self._pending = SPECTRAL_EXTRA_CHECKS + 1  # not coupled yet: once more, a second later
+                    return
+                upheld = False
             self._confirm_lock(upheld)
             return
         if strength < LOCK_OFF:
