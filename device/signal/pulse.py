@@ -356,6 +356,7 @@ class PulsePipeline:
         self._pending = 0  # extra checks a new lock has been asked for
         self._stands_out = False  # the new lock's spectral peak stood out at its first check
         self._withheld = False  # the new lock was upheld by its checks but is not coupled yet (_judge_withheld)
+        self._lock_from = 0  # sample index coupling is judged from (_memory_first)
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
@@ -566,6 +567,8 @@ class PulsePipeline:
                 self._after_burst = False
                 self._lock_rms = self._recent_rms(len(window))
                 self._lock_interval_s = seed_s
+                # coupling is judged from here on: what a BUFFER_S buffer held at the lock's first check
+                self._lock_from = end + self._every - round(BUFFER_S * self.fs_hz)
                 self._pending = 0
                 self._confirmed = False
                 log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, seed_s)
@@ -699,9 +702,16 @@ class PulsePipeline:
             log.debug("spectral peak at %.3f s not above the coloured background (p %.2g)", self._lock_interval_s, p)
         return p <= SPECTRAL_FALSE_ALARM
 
+    def _memory_first(self) -> int:
+        """First sample of the judged signal coupling is judged on: since the stream (re)started (after SETTLE_S)
+        and since BUFFER_S before the current lock's first check (what the buffer then held), at most
+        COUPLING_MEMORY_S back. Not the whole stream: a pulse that comes after a minute of drift would have its
+        coupling diluted by it."""
+        return max(self._origin + self._settle, self._judged.start, self._lock_from)
+
     def _memory_s(self) -> float:
-        """Seconds of judged signal held since the stream (re)started (after SETTLE_S): what coupling is judged on."""
-        return (self._raw.end - max(self._origin + self._settle, self._judged.start)) / self.fs_hz
+        """Seconds of judged signal coupling is judged on (_memory_first)."""
+        return (self._raw.end - self._memory_first()) / self.fs_hz
 
     def _repeats(self) -> bool:
         """The lock's rhythm is a repeated waveform: its harmonics are phase-coupled to its fundamental
@@ -714,7 +724,7 @@ class PulsePipeline:
         if self._lock_interval_s * COUPLING_MAX_HZ < 1.0:
             return True
         end = self._raw.end
-        first = max(self._origin + self._settle, self._judged.start)
+        first = self._memory_first()
         p = coupling_false_alarm(self._judged.view(first, end), self.fs_hz, self._lock_interval_s)
         if p > level:
             log.debug("no harmonic phase coupling at %.3f s (p %.2g)", self._lock_interval_s, p)
