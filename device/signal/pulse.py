@@ -427,14 +427,18 @@ class PulsePipeline:
         if self._picker is not None and not self._confirmed:
             window = self._judged_window()  # the stream ended before the next check: judge what there is
             upheld = False
-            if self._withheld:  # upheld by its checks, not coupled: its spectral line decides where it could wait
-                upheld = self._repeats() or self._memory_s() < COUPLING_VETO_S
+            # a lock not coupled (yet) is confirmed by its spectral line only in a recording too short to have
+            # waited for coupling (COUPLING_VETO_S since the stream (re)started); in a longer one, as on the device
+            # where it would still be withheld, it is not
+            short = self._raw.end - (self._origin + self._settle) < COUPLING_VETO_S * self.fs_hz
+            if self._withheld:
+                upheld = self._repeats() or short
                 self._withheld = False
                 self._drop_untimable()
             elif window is not None:
                 _, _, _, acf_ok, line_ok, periodic, _, _ = self._evidence(window)
                 upheld = (self._upholds(acf_ok, line_ok, periodic) and self._peak_stands_out(len(window))
-                          and (self._memory_s() < COUPLING_VETO_S or self._repeats()))
+                          and (short or self._repeats()))
             self._confirm_lock(upheld)
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
