@@ -170,6 +170,7 @@ COUPLING_MAX_HZ = BAND_HIGH_HZ / 2.0
 COUPLING_MEMORY_S = 30.0
 COUPLING_VETO_S = 15.0
 COUPLING_LONG_FALSE_ALARM = 1e-4
+COUPLING_WAIT_MIN_S = 1.0
 # Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
 # than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
 # not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
@@ -438,7 +439,7 @@ class PulsePipeline:
             elif window is not None:
                 _, _, _, acf_ok, line_ok, periodic, _, _ = self._evidence(window)
                 upheld = (self._upholds(acf_ok, line_ok, periodic) and self._peak_stands_out(len(window))
-                          and (short or self._repeats()))
+                          and (short or self._lock_interval_s < COUPLING_WAIT_MIN_S or self._repeats()))
             self._confirm_lock(upheld)
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
@@ -599,7 +600,8 @@ class PulsePipeline:
             if upheld and self._pending < SPECTRAL_EXTRA_CHECKS and not self._stands_out:
                 self._pending += 1  # upheld, but its peak does not stand out: the next check must uphold it too
                 return
-            if upheld and not self._repeats():
+            drift_band = self._lock_interval_s >= COUPLING_WAIT_MIN_S
+            if upheld and (drift_band or not self._stands_out) and not self._repeats():
                 if self._stands_out:  # its line stands out, but it is not coupled yet: see _judge_withheld
                     self._withheld = True
                     self._pending = SPECTRAL_EXTRA_CHECKS + 1
