@@ -170,7 +170,7 @@ COUPLING_MAX_HZ = BAND_HIGH_HZ / 2.0
 COUPLING_MEMORY_S = 30.0
 COUPLING_VETO_S = 15.0
 COUPLING_LONG_FALSE_ALARM = 1e-4
-COUPLING_WAIT_MIN_S = 1.0
+COUPLING_WAIT_MIN_S = 0.8
 # Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
 # than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
 # not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
