@@ -372,6 +372,7 @@ class PulsePipeline:
         self._stands_out = False  # the new lock's spectral peak stood out at its first check
         self._withheld = False  # the new lock was upheld by its checks but is not coupled yet (_judge_withheld)
         self._lock_from = 0  # sample index coupling is judged from (_memory_first)
+        self._coupling_p = 1.0  # the current lock's last coupling false-alarm probability (_repeats)
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
         self._lock_rms = 0.0  # RMS of the judged signal's last ENVELOPE_S when the lock was made, tracked
@@ -588,6 +589,7 @@ class PulsePipeline:
                 self._lock_interval_s = seed_s
                 # coupling is judged from here on: what a BUFFER_S buffer held at the lock's first check
                 self._lock_from = end + self._every - round(BUFFER_S * self.fs_hz)
+                self._coupling_p = 1.0
                 self._pending = 0
                 self._confirmed = False
                 log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, seed_s)
@@ -738,17 +740,22 @@ class PulsePipeline:
         (device/signal/pulse_coupling.py) in the judged signal since the stream (re)started (at most
         COUPLING_MEMORY_S), at a nominal false-alarm probability of at most COUPLING_FALSE_ALARM where the lock
         is asked as it was before the longer memory (its first asks, within COUPLING_VETO_S of the stream's
-        start), else COUPLING_LONG_FALSE_ALARM. Rhythms over COUPLING_MAX_HZ are not asked."""
+        start), else COUPLING_LONG_FALSE_ALARM, or COUPLING_FALSE_ALARM at this ask and the one before it (a
+        pulse's coupling persists as its stretch grows; narrow-band noise's chance coupling, which every ask
+        cuts afresh into segments, comes and goes). Rhythms over COUPLING_MAX_HZ are not asked."""
         level = (COUPLING_FALSE_ALARM if self._memory_s() < COUPLING_VETO_S
                  and self._pending <= SPECTRAL_EXTRA_CHECKS + 1 else COUPLING_LONG_FALSE_ALARM)
-        if self._lock_interval_s * COUPLING_MAX_HZ < 1.0:
+        rhythm_s = self._lock_interval_s
+        if rhythm_s * COUPLING_MAX_HZ < 1.0:
             return True
         end = self._raw.end
         first = self._memory_first()
-        p = coupling_false_alarm(self._judged.view(first, end), self.fs_hz, self._lock_interval_s)
-        if p > level:
-            log.debug("no harmonic phase coupling at %.3f s (p %.2g)", self._lock_interval_s, p)
-        return p <= level
+        p = coupling_false_alarm(self._judged.view(first, end), self.fs_hz, rhythm_s)
+        previous_p, self._coupling_p = self._coupling_p, p
+        coupled = p <= level or max(p, previous_p) <= COUPLING_FALSE_ALARM
+        if not coupled:
+            log.debug("no harmonic phase coupling at %.3f s (p %.2g)", rhythm_s, p)
+        return coupled
 
     def _confirm_lock(self, evidence: bool) -> None:
         """A new lock's first check after it was made: its beats are reported if the evidence holds.
@@ -781,6 +788,11 @@ class PulsePipeline:
         coupled once COUPLING_VETO_S of signal has arrived (and at least a check after it was withheld), it is
         released: not a pulse."""
         self._drop_untimable()
+        if self._interval_s > 0.0 and not _agree(self._interval_s, self._lock_interval_s):
+            # it follows another rhythm now (the picker's interval hints): judged as a lock made on that one
+            self._lock_interval_s = self._interval_s
+            self._lock_from = self._raw.end + self._every - round(BUFFER_S * self.fs_hz)
+            self._coupling_p = 1.0
         coupled = self._repeats()
         self._pending += 1
         if coupled:

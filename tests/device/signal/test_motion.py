@@ -22,12 +22,7 @@ from tests.device.signal.synthetic_ppg import hand_motion, rsa_beat_times, synth
 @pytest.mark.parametrize("length_s", [1.0, 5.0, 15.0, 30.0, 60.0])
 @pytest.mark.parametrize(("size", "seed"), [(0.6, 3), (1.0, 3), (1.0, 7)])
 def test_motion_gives_no_false_heart_rate_and_readings_come_back(fs_hz: int, length_s: float, size: float,
-                                                                 seed: int, request: pytest.FixtureRequest) -> None:
-    if (fs_hz, length_s, size, seed) == (25, 60.0, 1.0, 3):
-        # a cost of the coupling wait (device/signal/pulse.py, COUPLING_WAIT_MIN_S): the pulse's new lock (67/min)
-        # is withheld while the stretch its coupling is judged on still holds the hand: back in 8.5 s, was 6.5 s
-        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError,
-                                              reason="issue 7 fault 4 fix: coupling wait delays the return by 2 s"))
+                                                                 seed: int) -> None:
     outcome = run_one(fs_hz, seed=seed, length_s=length_s, size=size)
     assert outcome.false_hr_s == 0.0  # every HR shown from the motion's start on was within 5 bpm, or withheld
     # a right HR again within seconds of the hand coming to rest, and it stays (8 s on the seeds the rule was
