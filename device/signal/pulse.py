@@ -180,7 +180,10 @@ COUPLING_MAX_HZ = BAND_HIGH_HZ / 2.0
 # COUPLING_LONG_FALSE_ALARM: the asks after a lock's first two (its first ask and once more a second later, at
 # COUPLING_FALSE_ALARM as before) are many, on overlapping stretches whose segments narrow-band noise correlates,
 # so each is at a tenth of the level: at 1e-3, drift's smallest p over them was under 1e-3 in 5 of 660 runs (seeds
-# 10-49), under 1e-4 in 1.
+# 10-49), under 1e-4 in 1. But a pulse's coupling persists as its stretch grows and noise's chance coupling comes
+# and goes (every ask cuts the stretch into segments afresh), so two asks in a row both at COUPLING_FALSE_ALARM
+# confirm too: drift did so in none of 1950 runs (seeds 10-59), a weak pulse (3x the noise, 66/min, 25 samples/s)
+# that waited until 11.5 s at 1e-4 alone is rated at 9.5 s; a single level of 3e-4 rated it but also a drift.
 COUPLING_MEMORY_S = 30.0
 COUPLING_VETO_S = 15.0
 COUPLING_LONG_FALSE_ALARM = 1e-4
@@ -786,7 +789,9 @@ class PulsePipeline:
         its coupling is asked again on the signal since the stream (re)started, which has grown by a check. Coupled,
         it is confirmed, and its beats the raw buffer (BUFFER_S) still holds are reported (late, once). Still not
         coupled once COUPLING_VETO_S of signal has arrived (and at least a check after it was withheld), it is
-        released: not a pulse."""
+        released: not a pulse. A lock whose checks' interval no longer agrees with the one it was made on follows
+        another rhythm (the picker's hints moved it, as after motion): it is judged as a lock made on that rhythm,
+        its coupling on a stretch from this check's window on (the one it was made on held another signal)."""
         self._drop_untimable()
         if self._interval_s > 0.0 and not _agree(self._interval_s, self._lock_interval_s):
             # it follows another rhythm now (the picker's interval hints): judged as a lock made on that one
