@@ -589,10 +589,7 @@ class PulsePipeline:
                 self._relaxed_lock = relaxed
                 self._after_burst = False
                 self._lock_rms = self._recent_rms(len(window))
-                self._lock_interval_s = seed_s
-                # coupling is judged from here on: what a BUFFER_S buffer held at the lock's first check
-                self._lock_from = end + self._every - round(BUFFER_S * self.fs_hz)
-                self._coupling_p = 1.0
+                self._lock_on_rhythm(seed_s)
                 self._pending = 0
                 self._confirmed = False
                 log.debug("pulse found: periodicity %.2f, interval %.3f s", strength, seed_s)
@@ -794,10 +791,7 @@ class PulsePipeline:
         its coupling on a stretch from this check's window on (the one it was made on held another signal)."""
         self._drop_untimable()
         if self._interval_s > 0.0 and not _agree(self._interval_s, self._lock_interval_s):
-            # it follows another rhythm now (the picker's interval hints): judged as a lock made on that one
-            self._lock_interval_s = self._interval_s
-            self._lock_from = self._raw.end + self._every - round(BUFFER_S * self.fs_hz)
-            self._coupling_p = 1.0
+            self._lock_on_rhythm(self._interval_s)  # it follows another rhythm now: judged as a lock made on it
         coupled = self._repeats()
         self._pending += 1
         if coupled:
@@ -805,6 +799,13 @@ class PulsePipeline:
             self._confirm_lock(True)
         elif self._memory_s() >= COUPLING_VETO_S:
             self._unlock(f"no harmonic phase coupling in {self._memory_s():.0f} s: not a pulse")
+
+    def _lock_on_rhythm(self, interval_s: float) -> None:
+        """The lock's rhythm is `interval_s` (s) from this check on: its coupling is judged from what a BUFFER_S
+        buffer will hold at the next check (the lock's first), with no earlier ask behind it (_repeats)."""
+        self._lock_interval_s = interval_s
+        self._lock_from = self._raw.end + self._every - round(BUFFER_S * self.fs_hz)
+        self._coupling_p = 1.0
 
     def _drop_untimable(self) -> None:
         """Forget queued beats whose raw samples (the peak timer's reach before them) have left the raw buffer."""
