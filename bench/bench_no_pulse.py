@@ -11,7 +11,8 @@ Families (`--family`, default powerlaw):
   of the DC level); `--alphas` chooses others;
 - lowpass: smooth pressure drift as a fresh-clone tester made it (issue 7, fault 4): Gaussian white noise
   through a Butterworth low-pass, 2nd order with its corner drawn log-uniformly in 0.05-0.5 Hz ("lp2"), and
-  4th order in 0.2-0.8 Hz ("lp4"), a corner per seed;
+  4th order in 0.2-0.8 Hz ("lp4"), and a resonant 2nd-order low-pass, quality factor 2, corner in 0.1-0.5 Hz
+  ("res2": its power peaks at the corner, a narrow band with no harmonics), a corner per seed;
 - steep: 1/f^alpha noise smoother than brown, alpha 2.3, 2.5, 2.7 and 3 (the tester's 1/f^2.3-3);
 - all: the three.
 Each input `--seeds` seeds of `--minutes` minutes at 25, 50 and 100 samples/s. Prints, per input and rate,
@@ -35,8 +36,9 @@ from tests.device.signal.synthetic_ppg import lowpass_noise, power_law_noise
 ALPHAS = (0.0, 0.5, 1.0, 1.5, 2.0)
 STEEP_ALPHAS = (2.3, 2.5, 2.7, 3.0)
 RATES_HZ = (25, 50, 100)
-# (name, Butterworth order, corner range Hz): the tester's low-passed white noise
-LOWPASS = (("lp2", 2, (0.05, 0.5)), ("lp4", 4, (0.2, 0.8)))
+# (name, Butterworth order, corner range Hz, quality factor or None): the tester's low-passed white noise; "res2"
+# is the tester's resonant 2nd-order low-pass (Q 2, corners 0.1-0.5 Hz)
+LOWPASS = (("lp2", 2, (0.05, 0.5), None), ("lp4", 4, (0.2, 0.8), None), ("res2", 2, (0.1, 0.5), 2.0))
 FAMILIES = ("powerlaw", "lowpass", "steep", "all")
 
 Maker = Callable[[int, float, int], np.ndarray]  # (samples, sample rate Hz, seed) -> input
@@ -48,12 +50,14 @@ def drift(n: int, seed: int) -> np.ndarray:
     return power_law_noise(n, 2.0, seed) + np.cumsum(rng.standard_normal(n)) * 0.01
 
 
-def lowpass_drift(n: int, fs_hz: float, seed: int, order: int, corners_hz: tuple[float, float]) -> np.ndarray:
-    """White noise through an `order`-th order Butterworth low-pass whose corner is drawn log-uniformly in
-    `corners_hz` from `seed` (the noise itself from `seed` too)."""
+def lowpass_drift(n: int, fs_hz: float, seed: int, order: int, corners_hz: tuple[float, float],
+                  q: float | None = None) -> np.ndarray:
+    """White noise through an `order`-th order Butterworth low-pass (with `q`, a resonant 2nd-order one of that
+    quality factor) whose corner is drawn log-uniformly in `corners_hz` from `seed` (the noise itself from
+    `seed` too)."""
     low, high = np.log(corners_hz[0]), np.log(corners_hz[1])
     corner = float(np.exp(np.random.default_rng(seed + 20_000).uniform(low, high)))
-    return lowpass_noise(n, fs_hz, order, corner, seed)
+    return lowpass_noise(n, fs_hz, order, corner, seed, q)
 
 
 def inputs(family: str, alphas: tuple[float, ...], with_drift: bool) -> list[tuple[str, Maker]]:
@@ -65,8 +69,8 @@ def inputs(family: str, alphas: tuple[float, ...], with_drift: bool) -> list[tup
             rows.append(("drift", lambda n, fs, s: drift(n, s)))
     if family in ("lowpass", "all"):
         rows += [(f"{name} {lo:g}-{hi:g} Hz",
-                  lambda n, fs, s, o=order, c=(lo, hi): lowpass_drift(n, fs, s, o, c))
-                 for name, order, (lo, hi) in LOWPASS]
+                  lambda n, fs, s, o=order, c=(lo, hi), q=q: lowpass_drift(n, fs, s, o, c, q))
+                 for name, order, (lo, hi), q in LOWPASS]
     if family in ("steep", "all"):
         rows += [(f"1/f^{a:g}", lambda n, fs, s, a=a: power_law_noise(n, a, s)) for a in STEEP_ALPHAS]
     return rows

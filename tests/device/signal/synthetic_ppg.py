@@ -187,18 +187,27 @@ def narrow_wave_ppg(hr_bpm: float, fs_hz: float, share: float, delay_s: float, d
     return ppg, times[times < duration_s]
 
 
-def lowpass_noise(n: int, fs_hz: float, order: int, corner_hz: float, seed: int = 0) -> NDArray[np.float64]:
+def lowpass_noise(n: int, fs_hz: float, order: int, corner_hz: float, seed: int = 0,
+                  q: float | None = None) -> NDArray[np.float64]:
     """n samples of Gaussian white noise through an `order`-th order Butterworth low-pass with its corner at
-    `corner_hz` (smooth pressure drift), unit standard deviation.
+    `corner_hz` (smooth pressure drift), unit standard deviation; with `q`, through a resonant second-order
+    low-pass instead (`order` ignored), corner (natural frequency) `corner_hz` and quality factor `q`: its
+    power peaks near the corner, q^2 / (1 - 1 / (4 q^2)) times the level below it (a fresh-clone tester's
+    "resonant" drift at q = 2: a narrow band, a quasi-sinusoid with no harmonics).
 
     Made in the frequency domain, as `power_law_noise` is: the white noise's spectrum times the filter's
-    magnitude response 1 / sqrt(1 + (f / corner)^(2 order)) (the same Gaussian process as the filter's
-    stationary output; its phase response does not change the process).
+    magnitude response, 1 / sqrt(1 + (f / corner)^(2 order)) for the Butterworth, 1 / sqrt((1 - u^2)^2 +
+    (u / q)^2) with u = f / corner for the resonant one (the same Gaussian process as the filter's stationary
+    output; its phase response does not change the process).
     """
     rng = np.random.default_rng(seed)
     spectrum = np.fft.rfft(rng.standard_normal(n))
     f = np.fft.rfftfreq(n, 1.0 / fs_hz)
-    spectrum *= 1.0 / np.sqrt(1.0 + (f / corner_hz) ** (2 * order))
+    if q is None:
+        spectrum *= 1.0 / np.sqrt(1.0 + (f / corner_hz) ** (2 * order))
+    else:
+        u = f / corner_hz
+        spectrum *= 1.0 / np.sqrt((1.0 - u * u) ** 2 + (u / q) ** 2)
     spectrum[0] = 0.0
     x = np.fft.irfft(spectrum, n)
     return np.asarray(x / max(float(x.std()), 1e-12), dtype=np.float64)
