@@ -419,7 +419,9 @@ class HrvTracker:
         times = np.fromiter(self._times, dtype=float)
         amplitudes = np.fromiter(self._amplitudes, dtype=float)
         recent = times > times[-1] - window_s
-        hr_bpm = self._heart_rate(window, times, recent)
+        broken = broken_before(times, [*self._gaps, *self._motion])  # no interval ends at these beats
+        moving = self._in_motion(times)
+        hr_bpm = self._heart_rate(window, times, recent, broken)
         # intervals a beat too many or too few against the window's own rate, left so by the correction:
         # artifacts (counted as corrected), and no rhythm is judged across them
         off = off_rate(window.ibi_ms, 60000.0 / hr_bpm, window.stretch)
@@ -435,8 +437,8 @@ class HrvTracker:
         # view of breathing can be read from them (a regular 204/min pulse at 25 samples/s: 16/min at 1.0)
         timing_noisy = self._timing_noise_share(checked, times[-(n + 1):]) > TIMING_NOISE_MAX_SHARE
         # beats at motion carry the hand's size as much as the heart's: they break a run (amplitude 0, unknown)
-        alternating = (alternating_run(np.where(self._in_motion(times), 0.0, amplitudes)[recent])
-                       or steady_parity(times[recent], broken_before(times, [*self._gaps, *self._motion])[recent],
+        alternating = (alternating_run(np.where(moving, 0.0, amplitudes)[recent])
+                       or steady_parity(times[recent], broken[recent],
                                         np.fromiter(self._timing_sds, dtype=float)[recent]))
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
@@ -454,7 +456,7 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif alternating:
             reason = ALTERNATING_BEATS
-        elif self._weak_beat(amplitudes[recent & ~self._in_motion(times)]):
+        elif self._weak_beat(amplitudes[recent & ~moving]):
             reason = WEAK_BEAT
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], amplitudes[recent]),
                                                     heart_view=not timing_noisy)
@@ -506,16 +508,16 @@ class HrvTracker:
             out[first:last + 1 + after] = True
         return out
 
-    def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_]) -> float:
+    def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_],
+                    broken: NDArray[np.bool_]) -> float:
         """60000 / the median of the window's beat intervals as measured (within stretches, never across
         a gap), not as corrected: a median needs no correction (a few wrong beats do not move it), and
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
         A), over spans of two intervals (heart_rate_bpm). The corrected intervals' median when too
         few measured ones are left. `times`: the beats held (s), `recent`: which of them lie within window_s
-        of the newest."""
-        keep = ~broken_before(times, [*self._gaps, *self._motion])
-        keep &= recent
+        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans)."""
+        keep = ~broken & recent
         keep &= _current_rhythm(times, keep)
         rate = heart_rate_bpm(times, keep)
         return 60000.0 / exact.median_nan(window.ibi_ms) if rate is None else rate
