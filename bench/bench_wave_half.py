@@ -2,13 +2,13 @@
 
 Run from the project root::
 
-    python -m bench.bench_wave_half [--seeds N] [--first-seed S] [--rates 25,50,100] [--length 40]
+    python -m bench.bench_wave_half [--seeds N] [--first-seed S] [--rates 25,50,100] [--length 40] [--noise 0.02]
 
 Inputs with known beats, two shapes, every combination of 30/45/60/75/90/120 beats/min, a wave 0.2/0.4/0.6/0.7/0.8
 as tall as the systole at 0.35/0.4/0.45/0.5/0.55/0.6 of the interval, 25/50/100 samples/s:
 
 - gauss: tests/device/signal/synthetic_ppg.py `narrow_wave_ppg` (a fresh-clone tester's shape: Gaussian systolic
-  and diastolic bumps, breathing swing and jitter in the intervals, baseline wander, white noise 0.02);
+  and diastolic bumps, breathing swing and jitter in the intervals, baseline wander, white noise 0.02 (`--noise`));
 - finger: `synthetic_ppg` on a breathing heart (`rsa_beat_times`, swing 4 beats/min): a steep systole with a
   shoulder, and its dicrotic wave at the delay, white noise 0.02.
 
@@ -44,14 +44,15 @@ Record = tuple[str, int, float, float, float, NDArray[np.float64], float]
 
 
 def record(shape: str, bpm: int, share: float, position: float, fs: float, length_s: float,
-           seed: int) -> tuple[NDArray[np.float64], float]:
-    """(ppg, true beats/min) of one record: `position` is the wave's delay as a share of the interval."""
+           seed: int, noise: float = NOISE) -> tuple[NDArray[np.float64], float]:
+    """(ppg, true beats/min) of one record: `position` is the wave's delay as a share of the interval, `noise`
+    the white noise's SD as a share of the pulse height."""
     delay_s = position * 60.0 / bpm
     if shape == "gauss":
-        ppg, truth = narrow_wave_ppg(bpm, fs, share, delay_s, length_s, seed=seed, noise=NOISE)
+        ppg, truth = narrow_wave_ppg(bpm, fs, share, delay_s, length_s, seed=seed, noise=noise)
     else:
         truth = rsa_beat_times(length_s, hr_bpm=bpm, breath_bpm=6.0, swing_bpm=4.0, start_s=0.3 + 0.01 * seed)
-        ppg = synthetic_ppg(truth, fs, length_s, noise=NOISE, seed=seed, dicrotic_share=share,
+        ppg = synthetic_ppg(truth, fs, length_s, noise=noise, seed=seed, dicrotic_share=share,
                             dicrotic_delay_s=delay_s)
     return ppg, 60.0 / float(np.median(np.diff(truth)))
 
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--rates", type=numbers, default="25,50,100", help="sample rates, comma-separated")
     parser.add_argument("--length", type=float, default=40.0, help="record length, s")
+    parser.add_argument("--noise", type=float, default=NOISE, help="white noise SD, of the pulse height")
     parser.add_argument("--list", action="store_true", help="print every record not read right")
     args = parser.parse_args(argv)
     if args.seeds < 1 or min(args.rates) < 25.0 or args.length < 10.0:
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     withheld: Counter[str] = Counter()
     for shape, bpm, share, position, fs, seed in records(range(args.first_seed, args.first_seed + args.seeds),
                                                          args.rates, args.length):
-        ppg, true_bpm = record(shape, bpm, share, position, fs, args.length, seed)
+        ppg, true_bpm = record(shape, bpm, share, position, fs, args.length, seed, args.noise)
         metrics = recording_metrics(ppg, fs, window_s=60.0)
         kind = outcome(metrics, true_bpm)
         by_shape[shape][kind] += 1
