@@ -760,8 +760,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which leaves the
     breathing rate to the heart-rate rhythm alone). timing_sds: per beat, Beat.timing_sd_s (s; default
     all 0: not known, no timing-noise check). phases: per beat, Beat.phase (sample index modulo 1; default all
-    NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). Raises InputError on non-increasing or non-finite times, or
-    per-beat arrays of another length.
+    NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). Raises InputError on
+    non-increasing or non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
     if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):

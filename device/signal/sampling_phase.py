@@ -170,9 +170,10 @@ def phase_timing_error(times_s: NDArray[np.float64], phases: NDArray[np.float64]
 
 def phase_height_part(times_s: NDArray[np.float64], heights: NDArray[np.float64],
                       phases: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Per beat, the part of its height (the units of `heights`) that follows its sampling phase, to be taken out;
-    zeros where it is not significant (PHASE_ALPHA) or cannot be fitted, and for beats of unknown phase (NaN) or
-    unknown height (0 or less); heights further than OUTLIER_SDS from the rest are left out of the fit. times_s: beat times (s, increasing); phases: as phase_timing_error's."""
+    """Per beat, the part of its height (the units of `heights`) that follows its sampling phase, to be taken
+    out; zeros where it is not significant (PHASE_ALPHA) or cannot be fitted, and for beats of unknown phase (NaN)
+    or unknown height (0 or less); heights further than OUTLIER_SDS from the rest are left out of the fit.
+    times_s: beat times (s, increasing); phases: as phase_timing_error's."""
     t = np.asarray(times_s, dtype=float)
     y = np.asarray(heights, dtype=float)
     ph = np.asarray(phases, dtype=float)
