@@ -90,7 +90,8 @@ def run(hr_bpm: float, fs_hz: float, alpha: float, level: float, seed: int) -> O
     t = np.asarray([b.t_s for b in beats])
     q = np.asarray([b.quality for b in beats])
     metrics = hrv_metrics(t, qualities=q, amplitudes=np.asarray([b.amplitude for b in beats]),
-                          timing_sds=np.asarray([b.timing_sd_s for b in beats]))
+                          timing_sds=np.asarray([b.timing_sd_s for b in beats]),
+                          phases=np.asarray([b.phase for b in beats]))
     matches = match_beats(truth, t)
     err = None
     if len(matches) >= 10:
@@ -140,7 +141,8 @@ def run_shape(shape: str, kind: str, level: float, hr_bpm: float, fs_hz: float, 
     t = np.asarray([b.t_s for b in beats])
     sds = np.asarray([b.timing_sd_s for b in beats])
     metrics = hrv_metrics(t, qualities=np.asarray([b.quality for b in beats]),
-                          amplitudes=np.asarray([b.amplitude for b in beats]), timing_sds=sds)
+                          amplitudes=np.asarray([b.amplitude for b in beats]), timing_sds=sds,
+                          phases=np.asarray([b.phase for b in beats]))
     matches = match_beats(truth, t)
     err = est = None
     if len(matches) >= SKIP_BEATS + 10:

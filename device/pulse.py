@@ -2,9 +2,9 @@
 times (s), the device's own streaming pulse pipeline run over a whole recording (device/signal/pulse.py),
 and `hrv_metrics(beat_times_s)`, the figures the streaming HRV tracker gives for those beats
 (device/signal/hrv.py). `recording_metrics(ppg, fs_hz)` joins the two the way the daemon does, passing on
-what bare beat times lose (each beat's quality, amplitude and timing error, and the motion spans), so its
-HRV is withheld where the device's would be. Benchmarks and tests use them; the daemon uses the streaming
-classes."""
+what bare beat times lose (each beat's quality, amplitude, timing error and sampling phase, and the motion
+spans), so its HRV is withheld, and its sampling-phase error taken out, where the device's would be.
+Benchmarks and tests use them; the daemon uses the streaming classes."""
 
 from __future__ import annotations
 
@@ -40,4 +40,4 @@ def recording_metrics(ppg: NDArray[np.float64], fs_hz: float, window_s: float | 
                        amplitudes=np.array([b.amplitude for b in beats]),
                        qualities=np.array([b.quality for b in beats]),
                        timing_sds=np.array([b.timing_sd_s for b in beats]),
-                       motion=motion)
+                       phases=np.array([b.phase for b in beats]), motion=motion)

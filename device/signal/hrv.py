@@ -47,6 +47,7 @@ from device.signal.peak_timing import TEMPLATE_BEATS
 from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
 from device.signal.pulse_peaks import AMP_FRACTION
 from device.signal.pulse_quality import MAX_LAG_S
+from device.signal.sampling_phase import phase_height_part, phase_timing_error
 
 __all__ = [
     "HrvMetrics",
@@ -239,6 +240,7 @@ class HrvTracker:
         self._qualities: deque[float] = deque(maxlen=size)
         self._amplitudes: deque[float] = deque(maxlen=size)
         self._timing_sds: deque[float] = deque(maxlen=size)
+        self._phases: deque[float] = deque(maxlen=size)  # Beat.phase: where between samples each beat fell
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self._motion: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
@@ -249,6 +251,7 @@ class HrvTracker:
         self._qualities.clear()
         self._amplitudes.clear()
         self._timing_sds.clear()
+        self._phases.clear()
         self._gaps.clear()
         self._motion.clear()
         self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
@@ -302,12 +305,14 @@ class HrvTracker:
             self._qualities.append(beat.quality)
             self._amplitudes.append(beat.amplitude)
             self._timing_sds.append(beat.timing_sd_s)
+            self._phases.append(beat.phase)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
             self._qualities.popleft()
             self._amplitudes.popleft()
             self._timing_sds.popleft()
+            self._phases.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
         while self._motion and self._times and self._motion[0][1] < self._times[0]:
@@ -316,12 +321,18 @@ class HrvTracker:
 
     def _stretches(self, span_s: float) -> Stretches:
         """The corrected intervals of the last `span_s`; the correction of the beats held is computed once
-        for both windows (coherence and figures) until a beat or gap changes them."""
+        for both windows (coherence and figures) until a beat or gap changes them. The beats' times are taken
+        less the part that follows their sampling phase, where it is significant over the beats held
+        (sampling_phase.phase_timing_error: a sharp pulse's aliased timing error, no heart's rhythm)."""
         key = (len(self._times), self._times[0] if self._times else 0.0, self._times[-1] if self._times else 0.0,
                tuple(self._gaps), tuple(self._motion))
         if self._corrected_key != key:
             times = np.fromiter(self._times, dtype=float)
-            self._corrected_all = stretches(times, [*self._gaps, *self._motion])
+            spans = [*self._gaps, *self._motion]
+            if len(times) > 1:
+                times = times - phase_timing_error(times, np.fromiter(self._phases, dtype=float),
+                                                   broken_before(times, spans))
+            self._corrected_all = stretches(times, spans)
             self._corrected_key = key
         return self._corrected_all.last(span_s)
 
@@ -469,7 +480,9 @@ class HrvTracker:
             reason = ALTERNATING_BEATS
         elif self._weak_beat(amplitudes[recent & ~moving]):
             reason = WEAK_BEAT
-        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], amplitudes[recent]),
+        phases = np.fromiter(self._phases, dtype=float)[recent]
+        heights = amplitudes[recent] - phase_height_part(times[recent], amplitudes[recent], phases)
+        breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], heights),
                                                     heart_view=not timing_noisy)
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
@@ -780,15 +793,17 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
                 amplitudes: NDArray[np.float64] | None = None,
                 qualities: NDArray[np.float64] | None = None,
                 motion: Sequence[tuple[float, float]] = (),
-                timing_sds: NDArray[np.float64] | None = None) -> HrvMetrics:
+                timing_sds: NDArray[np.float64] | None = None,
+                phases: NDArray[np.float64] | None = None) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
     signal; motion: spans the pulse pipeline judged moving (PulseUpdate.motion), in time order.
     amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which leaves the
     breathing rate to the heart-rate rhythm alone). timing_sds: per beat, Beat.timing_sd_s (s; default
-    all 0: not known, no timing-noise check). Raises InputError on non-increasing or non-finite times, or
-    per-beat arrays of another length.
+    all 0: not known, no timing-noise check). phases: per beat, Beat.phase (sample index modulo 1; default all
+    NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). Raises InputError on
+    non-increasing or non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
     if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
@@ -796,14 +811,15 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     amp = np.ones(len(t)) if amplitudes is None else np.asarray(amplitudes, dtype=float)
     qual = np.ones(len(t)) if qualities is None else np.asarray(qualities, dtype=float)
     sds = np.zeros(len(t)) if timing_sds is None else np.asarray(timing_sds, dtype=float)
-    if amp.shape != t.shape or qual.shape != t.shape or sds.shape != t.shape:
-        raise InputError("amplitudes, qualities and timing_sds need one value per beat")
+    ph = np.full(len(t), math.nan) if phases is None else np.asarray(phases, dtype=float)
+    if amp.shape != t.shape or qual.shape != t.shape or sds.shape != t.shape or ph.shape != t.shape:
+        raise InputError("amplitudes, qualities, timing_sds and phases need one value per beat")
     span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
     for start_s, end_s in motion:
         tracker.add_motion(start_s, end_s)
-    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd))
-                       for x, q, a, sd in zip(t, qual, amp, sds, strict=True)])
+    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p))
+                       for x, q, a, sd, p in zip(t, qual, amp, sds, ph, strict=True)])
     return tracker.metrics()

@@ -309,6 +309,9 @@ class Beat:
     quality: float  # timing quality 0..1: 0.5 where noise makes its time uncertain by 10 ms
     amplitude: float  # pulse amplitude in input units
     timing_sd_s: float = 0.0  # estimated standard deviation of t_s from noise, s (0: not known)
+    # where between two samples the beat fell: its sample index modulo 1, 0..1 (NaN: not known); the timing and
+    # height errors of a pulse sharper than the samples follow it (device/signal/sampling_phase.py)
+    phase: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -907,7 +910,7 @@ class PulsePipeline:
             self._last_time = index
             self._lock_first = min(self._lock_first, index)
             self._lock_beats.append(index)
-            beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s))
+            beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s, float(index % 1.0)))
 
     def _vertex_amplitude(self, peak: PeakCandidate) -> float:
         """The pick's amplitude (band-passed peak less its foot, input units) with both read at the vertex of
