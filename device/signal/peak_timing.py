@@ -12,7 +12,8 @@ A systolic peak is broad, so white sensor noise moves its maximum by several mil
 inflates RMSSD. The interpolation therefore also low-passes, with a cutoff chosen from the data: a
 running average of the beats' spectra is compared with the noise floor seen in the top fifth of the
 band, and content is kept up to the frequency where the pulse no longer stands SNR_MIN above that
-floor (Wiener's reasoning, applied with a fixed smooth roll-off). A clean or band-limited signal
+floor (Wiener's reasoning, applied with a fixed smooth roll-off). A burst (a moving hand) is forgotten within
+a few beats: the running means are held to what the last RECENT_BEATS beats show. A clean or band-limited signal
 keeps its full band; a noisy one is smoothed. The filter is zero-phase, so it does not shift the peak.
 
 Timing uncertainty: to first order, noise n(t) moves the maximum of a peak with curvature c by
@@ -178,6 +179,7 @@ class RecentRows:
         self._seen = 0
 
     def reset(self) -> None:
+        """Forget every row."""
         self._rows = None
         self._seen = 0
 
@@ -399,9 +401,10 @@ class PeakTimer:
         apparent shift for 0.6 ms of timing error). So a cubic that meets the window's end values and end slopes
         (Hermite) is taken out first and moved exactly, and only the rest, which meets itself across the wrap in
         value and nearly in slope, is moved by interpolation. Any cubic moved exactly is right; it only has to
-        take the slopes nearly out, so they are a running mean (SPECTRUM_ALPHA per beat) of least-squares
-        slopes over END_SLOPE_S: this beat's own carried its noise into the moved window's ends, and white noise
-        then read 1.1-1.2x higher than with the plain shift.
+        take the slopes nearly out, so they are a running mean (SPECTRUM_ALPHA per beat, held within the span of
+        the last RECENT_BEATS beats' so a hand is soon forgotten) of least-squares slopes over END_SLOPE_S: this
+        beat's own carried its noise into the moved window's ends, and white noise then read 1.1-1.2x higher than
+        with the plain shift.
         """
         seg = self._segment
         n = self.n
@@ -438,7 +441,8 @@ class PeakTimer:
         a wave longer than the peak) moves both alike, m close to -e, and the shift shows only part of e.
         Both are linear in n, so for noise of power spectrum P (per one-sided bin: var of 2/n Re sum a_k N_k
         is 2 / n^2 sum |a_k|^2 P_k; covariances alike) the share var(e + m) / var(e) follows from P alone,
-        whatever its level: P is the running mean (SPECTRUM_ALPHA) of what the residual leaves unexplained,
+        whatever its level: P is the running mean (SPECTRUM_ALPHA; at most SPECTRUM_OUTLIER x the median of the last
+        RECENT_BEATS beats') of what the residual leaves unexplained,
         less its least-squares line first (the window's ramp is taken through its two end samples, whose
         noise then stands in the residual as a line that is no noise inside the window). Kept in
         [SEEN_SHARE_MIN, inf); 1 before any residual.
@@ -481,7 +485,8 @@ class PeakTimer:
         return float(np.sqrt(slope_var)) / self._last_curvature
 
     def _learn(self, segment: NDArray[np.float64]) -> None:
-        """Fold this beat's spectrum into the running one and update the cutoff."""
+        """Fold this beat's spectrum into the running one (capped at SPECTRUM_OUTLIER x it, and the result held to
+        SPECTRUM_OUTLIER x the median of the last RECENT_BEATS beats') and update the cutoff."""
         ramp = linspace(segment[0], segment[-1], self.n)
         spectrum = np.fft.rfft((segment - ramp) * self._taper)
         power = spectrum.real**2 + spectrum.imag**2
