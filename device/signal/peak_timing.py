@@ -12,7 +12,8 @@ A systolic peak is broad, so white sensor noise moves its maximum by several mil
 inflates RMSSD. The interpolation therefore also low-passes, with a cutoff chosen from the data: a
 running average of the beats' spectra is compared with the noise floor seen in the top fifth of the
 band, and content is kept up to the frequency where the pulse no longer stands SNR_MIN above that
-floor (Wiener's reasoning, applied with a fixed smooth roll-off). A clean or band-limited signal
+floor (Wiener's reasoning, applied with a fixed smooth roll-off). A burst (a moving hand) is forgotten within
+a few beats: the running means are held to what the last RECENT_BEATS beats show. A clean or band-limited signal
 keeps its full band; a noisy one is smoothed. The filter is zero-phase, so it does not shift the peak.
 
 Timing uncertainty: to first order, noise n(t) moves the maximum of a peak with curvature c by
@@ -89,6 +90,18 @@ SPECTRUM_ALPHA = 0.1  # weight of a new beat in the running spectrum
 # uncertainty with it, for a minute (SPECTRUM_ALPHA per beat), withholding the beats (fresh-clone tester).
 # A floor that really rises is still followed: 1.9x per beat at the cap.
 SPECTRUM_OUTLIER = 10.0
+# ... and the running means themselves (the spectrum, the residuals' spectrum, the end slopes) are held to what the
+# last RECENT_BEATS beats show: bin by bin at most SPECTRUM_OUTLIER x their median (the slopes: within their span).
+# A burst the cap above only slows still fills the means within a few beats (a hand lasts seconds: at 1.9x a beat
+# a sawtooth hand's edges lifted the top-band floor 3000-fold) and they forgot it at SPECTRUM_ALPHA a beat only:
+# the white-floor timing estimate read 40-100 ms for 30 s after the hand was still, and every beat of the 45/min
+# pulse was dropped as untimeable (TIMING_SD_MAX_S; eighth fresh-clone tester). The median forgets a burst once
+# more than half of those beats are past it (5 beats here), leaving at most SPECTRUM_OUTLIER x the quiet level
+# (sqrt 10: 3.2x the white-floor timing estimate, then falling at SPECTRUM_ALPHA a beat). On white noise, whose
+# power per bin is exponential, the median of 9 falls below a tenth of the running mean in 2e-4 of bins and beats
+# (simulated; 7 beats: 9e-4, 11: 5e-5), so the bound leaves a steady signal's means, and its beat times, as they
+# were. Odd, so that the median is one of the beats' values.
+RECENT_BEATS = 9
 NOISE_BAND = 0.8  # the top (1 - NOISE_BAND) of the band gives the noise floor
 SNR_MIN = 3.0  # content is kept while the pulse power stands this far above the noise floor
 MIN_CUTOFF_HZ = 4.0  # never smooth below this (a systolic upstroke needs it)
@@ -157,6 +170,50 @@ def end_cubic(n: int, up: int, q: int) -> tuple[NDArray[np.float64], NDArray[np.
     return at_samples, on_grid
 
 
+class RecentRows:
+    """The last `count` rows pushed (each a 1-D array of one length), for a robust bound on a running mean."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._rows: NDArray[np.float64] | None = None
+        self._seen = 0
+
+    def reset(self) -> None:
+        """Forget every row."""
+        self._rows = None
+        self._seen = 0
+
+    def push(self, row: NDArray[np.float64]) -> None:
+        """Keep `row` (copied) in place of the oldest."""
+        if self._rows is None:
+            self._rows = np.zeros((self._count, len(row)))
+        self._rows[self._seen % self._count] = row
+        self._seen += 1
+
+    def _held(self) -> NDArray[np.float64]:
+        assert self._rows is not None, "push first"
+        return self._rows[:min(self._seen, self._count)]
+
+    def median(self) -> NDArray[np.float64]:
+        """Column-wise median of the rows held: (len(row),). Requires a row pushed."""
+        held = self._held()
+        if len(held) % 2:
+            middle = len(held) // 2
+            return np.asarray(np.partition(held, middle, axis=0)[middle], dtype=np.float64)
+        return np.asarray(np.median(held, axis=0), dtype=np.float64)
+
+    def span(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Column-wise minimum and maximum of the rows held. Requires a row pushed."""
+        held = self._held()
+        return held.min(axis=0), held.max(axis=0)
+
+
+def bounded_mean(mean: NDArray[np.float64], recent: RecentRows) -> None:
+    """Hold the running mean of non-negative powers `mean` (in place) to at most SPECTRUM_OUTLIER x the bin-wise median
+    of the recent beats' (RECENT_BEATS), which must already hold the latest."""
+    np.minimum(mean, SPECTRUM_OUTLIER * recent.median(), out=mean)
+
+
 @dataclass(frozen=True)
 class Timing:
     """Where a systolic peak is, and how well that is known."""
@@ -210,6 +267,10 @@ class PeakTimer:
         self._centred = np.arange(self.n, dtype=float) - self.half
         self._residual_power: NDArray[np.float64] | None = None  # running spectrum of the residuals (unexplained)
         self._not_line_share = 1.0  # of the latest template's slope, the energy share that is not a line (NOT_LINE_MIN)
+        # the recent beats' spectra, residual spectra and end slopes, that hold the running means (RECENT_BEATS)
+        self._recent_power = RecentRows(RECENT_BEATS)
+        self._recent_residual = RecentRows(RECENT_BEATS)
+        self._recent_slopes = RecentRows(RECENT_BEATS)
 
     @property
     def reach_before(self) -> int:
@@ -228,6 +289,9 @@ class PeakTimer:
         self._residual_power = None
         self._end_slopes = None
         self._mean_power = None
+        self._recent_power.reset()
+        self._recent_residual.reset()
+        self._recent_slopes.reset()
         self._gain[:] = 1.0
         self.cutoff_hz = None
 
@@ -337,9 +401,10 @@ class PeakTimer:
         apparent shift for 0.6 ms of timing error). So a cubic that meets the window's end values and end slopes
         (Hermite) is taken out first and moved exactly, and only the rest, which meets itself across the wrap in
         value and nearly in slope, is moved by interpolation. Any cubic moved exactly is right; it only has to
-        take the slopes nearly out, so they are a running mean (SPECTRUM_ALPHA per beat) of least-squares
-        slopes over END_SLOPE_S: this beat's own carried its noise into the moved window's ends, and white noise
-        then read 1.1-1.2x higher than with the plain shift.
+        take the slopes nearly out, so they are a running mean (SPECTRUM_ALPHA per beat, held within the span of
+        the last RECENT_BEATS beats' so a hand is soon forgotten) of least-squares slopes over END_SLOPE_S: this
+        beat's own carried its noise into the moved window's ends, and white noise then read 1.1-1.2x higher than
+        with the plain shift.
         """
         seg = self._segment
         n = self.n
@@ -347,10 +412,12 @@ class PeakTimer:
         y0, y1 = float(seg[0]), float(seg[-1])
         q = self._end_points  # end slopes per sample, then per window length (the cubic's variable)
         slopes = np.array([float(np.dot(self._end_weights, seg[:q])), float(np.dot(self._end_weights, seg[-q:]))])
+        self._recent_slopes.push(slopes)
         if self._end_slopes is None:
             self._end_slopes = slopes
         else:
             self._end_slopes += SPECTRUM_ALPHA * (slopes - self._end_slopes)
+            np.clip(self._end_slopes, *self._recent_slopes.span(), out=self._end_slopes)
         d0, d1 = float(self._end_slopes[0]) * h, float(self._end_slopes[1]) * h
 
         def cubic(u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -374,7 +441,8 @@ class PeakTimer:
         a wave longer than the peak) moves both alike, m close to -e, and the shift shows only part of e.
         Both are linear in n, so for noise of power spectrum P (per one-sided bin: var of 2/n Re sum a_k N_k
         is 2 / n^2 sum |a_k|^2 P_k; covariances alike) the share var(e + m) / var(e) follows from P alone,
-        whatever its level: P is the running mean (SPECTRUM_ALPHA) of what the residual leaves unexplained,
+        whatever its level: P is the running mean (SPECTRUM_ALPHA; at most SPECTRUM_OUTLIER x the median of the last
+        RECENT_BEATS beats') of what the residual leaves unexplained,
         less its least-squares line first (the window's ramp is taken through its two end samples, whose
         noise then stands in the residual as a line that is no noise inside the window). Kept in
         [SEEN_SHARE_MIN, inf); 1 before any residual.
@@ -386,10 +454,12 @@ class PeakTimer:
         rest = np.fft.rfft(line)
         power = rest.real**2 + rest.imag**2
         power[0] = 0.0
+        self._recent_residual.push(power)
         if self._residual_power is None:
             self._residual_power = power
         else:
             self._residual_power += SPECTRUM_ALPHA * (power - self._residual_power)
+            bounded_mean(self._residual_power, self._recent_residual)
         p = self._residual_power
         curvature = self._last_curvature
         slope_energy = 2.0 * float(np.vdot(slope, slope).real)
@@ -415,15 +485,18 @@ class PeakTimer:
         return float(np.sqrt(slope_var)) / self._last_curvature
 
     def _learn(self, segment: NDArray[np.float64]) -> None:
-        """Fold this beat's spectrum into the running one and update the cutoff."""
+        """Fold this beat's spectrum into the running one (capped at SPECTRUM_OUTLIER x it, and the result held to
+        SPECTRUM_OUTLIER x the median of the last RECENT_BEATS beats') and update the cutoff."""
         ramp = linspace(segment[0], segment[-1], self.n)
         spectrum = np.fft.rfft((segment - ramp) * self._taper)
         power = spectrum.real**2 + spectrum.imag**2
+        self._recent_power.push(power)
         if self._mean_power is None:
             self._mean_power = power
         else:
             power = np.minimum(power, SPECTRUM_OUTLIER * self._mean_power)
             self._mean_power += SPECTRUM_ALPHA * (power - self._mean_power)
+            bounded_mean(self._mean_power, self._recent_power)
         freqs = self._freqs_hz
         top_power = self._mean_power[self._top]
         floor = median(top_power)
