@@ -86,10 +86,12 @@ from device.signal.biquad import SideBySide, butter
 from device.signal.exact import median_nan
 from device.signal.local_peaks import parabolic_top
 from device.signal.peak_timing import PeakTimer
-from device.signal.pulse_coupling import coupling_false_alarm
+from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails
+from device.signal.pulse_spectrum import fisher
 from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
-from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line
+from device.signal.pulse_quality import (MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line,
+                                         spectral_lines)
 from device.signal.pulse_spectrum import peak_false_alarm
 
 log = logging.getLogger(__name__)
@@ -197,20 +199,28 @@ LOCK_OFF = 0.3  # autocorrelation peak needed to keep a lock (LOCK_ON to make on
 LOCK_OFF_COUNT = 2  # consecutive checks below LOCK_OFF before reporting stops
 # A beat train: a pulse whose timing is irregular (premature beats 1 in 3-4, an atrial-fibrillation-like rhythm)
 # spreads its periodicity, so neither the autocorrelation (0.15-0.3 at a premature beat in every third, 30 %
-# early) nor the spectral line (10-14, what white noise shows) makes or keeps a lock, and such a person got no
+# early) nor the spectral line (5-14, what white noise shows) makes or keeps a lock, and such a person got no
 # heart rate at all (bench_lock_hold: 62 % of the time unlocked at ectopy 1 in 3-4, 29 % irregular). Its beats
 # are still one waveform repeated, and the harmonic phase coupling (device/signal/pulse_coupling.py) does not
-# care where in its segment a beat falls: at the spectral line's period (the mean interval) over the judged
-# signal the buffer holds (BUFFER_S, since the stream (re)started) such pulses give nominal probabilities of
-# 1e-12-1e-22 (seeds 0-1 of bench_lock_hold's family, 25-100 samples/s). So a lock is also made on two checks in
-# a row whose line periods agree (INTERVAL_AGREEMENT) and whose coupling there is at most TRAIN_COUPLING; it is
-# confirmed by a third such check and then asked every question a lock on the autocorrelation is (the spectral
-# peak, and coupling at COUPLING_FALSE_ALARM, which it meets by far). No-pulse noise of every bench_no_pulse
-# family (seeds 0-3, 60 s at 25/50/100 samples/s, 6048 checks) met 1e-3 at 3 checks and 1e-4 at none, never
-# two in a row; TRAIN_COUPLING is a round level a thousand times below that and a million times above the
-# pulses'. A lock is kept while the autocorrelation meets LOCK_OFF or the coupling there is still at most
-# COUPLING_FALSE_ALARM (the looser bar keeps, as LOCK_OFF does).
-TRAIN_COUPLING = 1e-6
+# care where in its segment a beat falls. Asked at the period of each of the judged window's TRAIN_LINES tallest
+# spectral lines (an irregular rhythm spreads its power over several: premature beats every third beat put it
+# at the pattern's period and its harmonics, one of which is the mean rate) on the last TRAIN_SEGMENTS periods of
+# the judged signal (at least BUFFER_S, at most COUPLING_MEMORY_S: a slow heart's 9 s hold six beats, too few
+# for the statistic), such pulses give nominal probabilities down to 1e-10-1e-20. A lock is made on two checks in
+# a row whose best such periods agree (INTERVAL_AGREEMENT) at a probability of at most TRAIN_COUPLING, seeded at
+# that period, and confirmed by a third such check; then it is asked every question a lock on the autocorrelation
+# is (the spectral peak, and coupling at COUPLING_FALSE_ALARM, which it meets by far). Chosen on no-pulse noise
+# of every bench_no_pulse family (seeds 0-3, 60 s at 25/50/100 samples/s: 108 records, 6044 checks) and the
+# generated irregular family (tests/device/signal/test_pulse_irregular_lock.py, seed 0: 132 records): noise
+# met 1e-3 at 9 single checks, 1e-5 at 2 (the lowest 3.7e-7), never two checks in a row, even at 1e-3; the
+# family was locked this way (three checks) in 127 of 132 at 1e-5 (median 5 checks), 125 at 1e-6 and 116 at 1e-8.
+# A lock is kept while the autocorrelation meets LOCK_OFF or this coupling is still at most COUPLING_FALSE_ALARM
+# (the looser bar keeps, as LOCK_OFF does). TRAIN_LINES: the mean rate was among the three tallest lines in
+# the family's slowest locks; TRAIN_SEGMENTS: twelve beats, the stretch at which an irregular slow pulse's
+# coupling reached 1e-6 (40/min: 18 s).
+TRAIN_COUPLING = 1e-5
+TRAIN_LINES = 3
+TRAIN_SEGMENTS = 12
 # A lock is also released when the RMS of the last ENVELOPE_S of the band-passed signal has fallen to
 # below 1/LEVEL_FALL of what it was when the lock was made (a reference that follows the signal slowly):
 # the evidence described a signal that is gone (a transient, a finger lifting). The window is then judged
@@ -743,19 +753,22 @@ class PulsePipeline:
         return math.sqrt(np.add.reduce(recent * recent) / len(recent))  # np.mean's own steps
 
     def _beat_train_s(self, window: NDArray[np.float64]) -> float:
-        """The period (s) of the judged `window`'s spectral line (envelope-normalised, as _evidence judges it)
-        where the line is at least LINE_MIN and the judged signal the buffer holds since the stream (re)started
-        (BUFFER_S) couples its harmonics to it at a nominal false-alarm probability of at most TRAIN_COUPLING
-        (COUPLING_FALSE_ALARM for a confirmed lock: what keeps it), else 0: a train of beats of one waveform,
-        however irregular their timing (TRAIN_COUPLING)."""
-        line, line_hz = spectral_line(_envelope_normalised(window, round(ENVELOPE_S * self.fs_hz)), self.fs_hz)
-        if line < LINE_MIN or line_hz <= 0.0:
-            return 0.0
+        """The period (s) of a beat train in the judged `window`: of its TRAIN_LINES tallest spectral lines
+        (envelope-normalised, as _evidence judges it), the one at whose period the judged signal couples its
+        harmonics most, at a nominal false-alarm probability of at most TRAIN_COUPLING (COUPLING_FALSE_ALARM for
+        a confirmed lock: what keeps it); 0 if none: a train of beats of one waveform, however irregular their
+        timing (TRAIN_COUPLING). The judged signal is what has arrived since the stream (re)started: the last
+        TRAIN_SEGMENTS periods, at least BUFFER_S, at most COUPLING_MEMORY_S."""
+        lines = spectral_lines(_envelope_normalised(window, round(ENVELOPE_S * self.fs_hz)), self.fs_hz, TRAIN_LINES)
         end = self._raw.end
-        first = max(self._origin + self._settle, self._judged.start, end - round(BUFFER_S * self.fs_hz))
-        level = COUPLING_FALSE_ALARM if self._confirmed else TRAIN_COUPLING
-        p = coupling_false_alarm(self._judged.view(first, end), self.fs_hz, 1.0 / line_hz)
-        return 1.0 / line_hz if p <= level else 0.0
+        best_p, best_s = 1.0, 0.0
+        for _, line_hz in lines:
+            stretch = min(max(BUFFER_S, TRAIN_SEGMENTS / line_hz), COUPLING_MEMORY_S)
+            judged = self._judged.view(max(self._origin + self._settle, self._judged.start,
+                                           end - round(stretch * self.fs_hz)), end)
+            p = fisher([q for _, q in coupling_tails(judged, self.fs_hz, 1.0 / line_hz)])
+            best_p, best_s = min((best_p, best_s), (p, 1.0 / line_hz))
+        return best_s if best_p <= (COUPLING_FALSE_ALARM if self._confirmed else TRAIN_COUPLING) else 0.0
 
     def _upholds(self, acf_ok: bool, line_ok: bool, periodic: bool) -> bool:
         """Whether a check's verdicts (_evidence's) uphold a new lock: evidence that would make a lock where it
