@@ -26,9 +26,14 @@ Pure processing (no I/O, no clock): time is the sample index divided by the samp
    at 75/min or slower whose line does stand out must show that coupling too, and is withheld (no beats)
    until it does, on a stretch of signal that grows by a second a check, or released when 15 s show none
    (COUPLING_WAIT_MIN_S, COUPLING_VETO_S): band-passed drift is a narrow band whose line stands out.
+   A pulse whose timing is irregular (frequent premature beats, an atrial-fibrillation-like rhythm) spreads its
+   periodicity below both bars; it locks as a beat train instead: two checks in a row whose harmonics couple
+   at the period of one of the window's tallest spectral lines far more than noise's ever do (TRAIN_COUPLING),
+   seeded there, confirmed by a third, then asked the questions above.
    A lock is re-judged at every check (hysteresis): it is released when two checks in a row find the
-   autocorrelation below LOCK_OFF, or when the signal's level has fallen below 1/LEVEL_FALL of what
-   it was (tracked over LEVEL_MEMORY_S), in which case the window is judged afresh from the new level.
+   autocorrelation below LOCK_OFF and no beat train's coupling (at COUPLING_FALSE_ALARM), or when the
+   signal's level has fallen below 1/LEVEL_FALL of what it was (tracked over LEVEL_MEMORY_S), in which
+   case the window is judged afresh from the new level.
    While unlocked no beat is reported and finger_on is False: a heart rate goes null, with the reason
    logged. A picker that has found no beat for STALL_INTERVALS intervals while the signal still meets
    the bar to make a lock is re-seeded the same way (its references no longer fit the pulse).
@@ -87,12 +92,10 @@ from device.signal.exact import median_nan
 from device.signal.local_peaks import parabolic_top
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails
-from device.signal.pulse_spectrum import fisher
 from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
-from device.signal.pulse_quality import (MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line,
-                                         spectral_lines)
-from device.signal.pulse_spectrum import peak_false_alarm
+from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line, spectral_lines
+from device.signal.pulse_spectrum import fisher, peak_false_alarm
 
 log = logging.getLogger(__name__)
 
@@ -614,7 +617,7 @@ class PulsePipeline:
         needed = LOCK_CHECKS - 1 + (AFTER_BURST_CHECKS if self._after_burst else 0)
         # the beat train is asked only where the autocorrelation and the line would not make or keep the lock
         asked = (self._acf_run < needed and self._line_run < needed if self._picker is None
-                 else self._train_lock and not self._confirmed or strength < LOCK_OFF)
+                 else (self._train_lock and not self._confirmed) or strength < LOCK_OFF)
         train_s = self._beat_train_s(window) if asked and strength > 0.0 else 0.0
         previous_train_s, self._train_s = self._train_s, train_s
         self._train_run = self._train_run + 1 if train_s > 0.0 and _agree(train_s, previous_train_s) else 0
