@@ -19,29 +19,11 @@ from device.signal import hrv_metrics
 from device.signal.hrv import HrvMetrics
 from device.signal.pulse import PulsePipeline
 from tests.device.signal.synthetic_ppg import synthetic_ppg
+from tests.device.signal.synthetic_rr import irregular_rr
 
 DURATION_S = 45.0
 LOCK_WITHIN_S = 25.0  # the family's locks (seeds 0-2): median about 7 s, 90th percentile about 20 s
 HR_TOLERANCE = 0.05
-
-
-def irregular_rr(kind: str, hr_bpm: float, every: int, early: float, pause: bool, spread: float,
-                 seed: int, n: int = 300) -> NDArray[np.float64]:
-    """Beat intervals (s): a sinus rhythm at `hr_bpm` (2 % beat-to-beat noise) whose every `every`-th beat comes
-    `early` of an interval early, the next interval longer by as much when `pause` (a full compensatory pause),
-    for kind "ectopy"; for kind "irregular", independent intervals of coefficient of variation `spread`
-    (clipped at half the mean)."""
-    rng = np.random.default_rng(seed)
-    mean_s = 60.0 / hr_bpm
-    if kind == "irregular":
-        return np.asarray(mean_s * np.clip(1.0 + spread * rng.standard_normal(n), 0.5, None), dtype=np.float64)
-    rr = mean_s * (1.0 + 0.02 * rng.standard_normal(n))
-    for i in range(int(rng.integers(1, every + 1)), n - 1, every):
-        shift = early * rr[i]
-        rr[i] -= shift
-        if pause:
-            rr[i + 1] += shift
-    return np.asarray(rr, dtype=np.float64)
 
 
 def through_pipeline(beats_s: NDArray[np.float64], fs_hz: float, seed: int) -> tuple[float | None, HrvMetrics]:
