@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from device.signal import hrv_metrics
 from device.signal.hrv import HrvMetrics
 from device.signal.pulse import PulsePipeline
+from device.signal.pulse_quality import spectral_lines
 from tests.device.signal.synthetic_ppg import synthetic_ppg
 from tests.device.signal.synthetic_rr import irregular_rr
 
@@ -95,3 +96,13 @@ def test_an_irregular_pulse_locks_and_gives_its_rate_with_hrv_withheld_or_flagge
     assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
     assert m.coherence is None
     assert m.rmssd_ms is None and m.hrv_reason is not None
+
+
+def test_spectral_lines_are_the_tallest_local_maxima_tallest_first() -> None:
+    fs = 50.0
+    t = np.arange(round(8 * fs)) / fs
+    y = np.sin(2 * np.pi * 1.0 * t) + 0.5 * np.sin(2 * np.pi * 1.7 * t) + 0.2 * np.sin(2 * np.pi * 2.6 * t)
+    lines = spectral_lines(y, fs, 2)
+    assert [round(hz, 1) for _, hz in lines] == [1.0, 1.7]
+    assert lines[0][0] > lines[1][0] > 0.0
+    assert spectral_lines(np.zeros(400), fs, 3) == []
