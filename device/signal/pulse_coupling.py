@@ -29,7 +29,6 @@ cannot be told apart by any test on the samples alone; this one calls it noise.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -62,8 +61,7 @@ def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> t
     top = min(top, (int(np.diff(bounds).min()) - 4) // 2)  # at least two samples more than coefficients
     if top < 2:
         return ()
-    coeffs = np.array([_harmonics(samples[a:b], np.arange(a, b), period, top)
-                       for a, b in itertools.pairwise(bounds)]).T  # harmonic by segment
+    coeffs = _harmonics(samples, bounds, period, top)  # harmonic by segment
     out = []
     for h in range(1, top):
         biphasor = coeffs[h] * np.conj(coeffs[0]) * np.conj(coeffs[h - 1])
@@ -76,20 +74,31 @@ def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> t
     return tuple(out)
 
 
-def _harmonics(seg: NDArray[np.float64], n: NDArray[np.int64], period: float, top: int) -> NDArray[np.complex128]:
-    """Complex amplitudes X_1 .. X_top of a segment (samples `seg` at indices `n`): least squares on a level, a
-    slope and the `top` harmonics of 1 / `period` (cycles per sample, phases from index 0), X_h = a_h - i b_h
+def _harmonics(samples: NDArray[np.float64], bounds: NDArray[np.intp], period: float,
+               top: int) -> NDArray[np.complex128]:
+    """Complex amplitudes X_1 .. X_top (rows) of every segment samples[bounds[k]:bounds[k + 1]] (columns): least
+    squares on a level, a slope and the `top` harmonics of 1 / `period` (cycles per sample), X_h = a_h - i b_h
     for a_h cos + b_h sin. A segment is a whole number of samples, not of periods: correlating it with each
     harmonic (a DFT) leaks the fundamental into every harmonic with the fundamental's own phase, a coupling
     a sinusoid shows as much as a pulse (a 0.7 Hz sine at 50 samples/s read p = 3e-5; smooth drift gave a rate
     in 7 of 120 runs against 0 of 120 fitted so, bench_no_pulse --family lowpass seeds 0-19). Fitted jointly,
-    a sinusoid at the rhythm stays in X_1 and a ramp in the slope.
+    a sinusoid at the rhythm stays in X_1 and a ramp in the slope. Each segment's phases are taken from its own
+    first sample: for a segment starting at index a that turns X_h by -2 pi h a / period, which leaves every
+    biphase as it is ((h + 1) = 1 + h), so segments of one length share one basis and are fitted together
+    (one pseudo-inverse per length; a least-squares call per segment cost the pipeline ten times its work
+    while it judged noise for beat trains, device/signal/pulse.py, TRAIN_COUPLING).
     """
-    u = (n - n.mean()) / period
-    angle = 2.0 * np.pi * np.outer(n / period, np.arange(1, top + 1))
-    basis = np.hstack([np.ones((len(n), 1)), u[:, None], np.cos(angle), np.sin(angle)])
-    fit = np.linalg.lstsq(basis, seg, rcond=None)[0]
-    return np.asarray(fit[2:2 + top] - 1j * fit[2 + top:2 + 2 * top], dtype=np.complex128)
+    starts, lengths = bounds[:-1], np.diff(bounds)
+    out = np.empty((top, len(starts)), dtype=np.complex128)
+    for length in np.unique(lengths):
+        which = np.flatnonzero(lengths == length)
+        n = np.arange(int(length))
+        u = (n - n.mean()) / period
+        angle = 2.0 * np.pi * np.outer(n / period, np.arange(1, top + 1))
+        basis = np.hstack([np.ones((len(n), 1)), u[:, None], np.cos(angle), np.sin(angle)])
+        fit = samples[starts[which, None] + n] @ np.linalg.pinv(basis).T  # segment by coefficient
+        out[:, which] = (fit[:, 2:2 + top] - 1j * fit[:, 2 + top:2 + 2 * top]).T
+    return out
 
 
 def rayleigh_tail(r: float, k: int) -> float:

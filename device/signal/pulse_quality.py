@@ -85,9 +85,35 @@ def spectral_line(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     the median over FLOOR_LOW_HZ..FLOOR_HIGH_HZ (about 14, at most about 30-40 in a minute of white
     noise through the pipeline's band-pass; 50-500 for a fingertip). (0, 0) when `y` is flat or short.
     """
+    searched = _line_search(y, fs_hz)
+    if searched is None:
+        return 0.0, 0.0
+    relative, freq_hz = searched
+    k = int(np.argmax(relative))
+    return float(relative[k]), float(freq_hz[k])
+
+
+def spectral_lines(y: NDArray[np.float64], fs_hz: float, count: int) -> list[tuple[float, float]]:
+    """The `count` tallest local maxima of spectral_line's periodogram of `y` at LINE_LOW_HZ..LINE_HIGH_HZ, as
+    (height over the noise floor, frequency Hz), tallest first ([] when `y` is flat or short). An irregular
+    rhythm's power is spread over several lines (premature beats every third beat: the pattern's period and its
+    harmonics), one of which is the mean beat rate."""
+    searched = _line_search(y, fs_hz)
+    if searched is None:
+        return []
+    relative, freq_hz = searched
+    inner = relative[1:-1]
+    peaks = np.flatnonzero((inner > relative[:-2]) & (inner >= relative[2:])) + 1
+    tallest = peaks[np.argsort(relative[peaks])[::-1][:count]]
+    return [(float(relative[k]), float(freq_hz[k])) for k in tallest]
+
+
+def _line_search(y: NDArray[np.float64], fs_hz: float) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """(periodogram over its noise floor, frequency Hz) at LINE_LOW_HZ..LINE_HIGH_HZ of `y` (spectral_line's),
+    None when `y` is flat or short."""
     n = len(y)
     if n < 8:
-        return 0.0, 0.0
+        return None
     nfft = 1 << (LINE_ZERO_PAD * n - 1).bit_length()  # the power of two >= LINE_ZERO_PAD n
     floor_bins, search_bins = _line_bins(nfft, fs_hz)
     # the power of the bins up to FLOOR_HIGH_HZ / LINE_HIGH_HZ only: the only ones looked at
@@ -95,9 +121,8 @@ def spectral_line(y: NDArray[np.float64], fs_hz: float) -> tuple[float, float]:
     power = np.abs(spectrum) ** 2
     floor = median(power[floor_bins])
     if floor <= 0.0 or search_bins.stop <= search_bins.start:
-        return 0.0, 0.0
-    k = search_bins.start + int(np.argmax(power[search_bins]))
-    return float(power[k]) / floor, float(rfftfreq(nfft, 1.0 / fs_hz)[k])
+        return None
+    return power[search_bins] / floor, rfftfreq(nfft, 1.0 / fs_hz)[search_bins]
 
 
 @lru_cache(maxsize=16)

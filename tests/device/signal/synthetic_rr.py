@@ -38,3 +38,22 @@ def irregular_intervals(n: int, seed: int, spread: float) -> NDArray[np.float64]
     rng = np.random.default_rng(seed)
     mean_s = rng.uniform(0.5, 1.0)
     return np.asarray(mean_s * np.clip(1.0 + spread * rng.standard_normal(n), 0.5, None), dtype=np.float64)
+
+
+def irregular_rr(kind: str, hr_bpm: float, every: int, early: float, pause: bool, spread: float,
+                 seed: int, n: int = 300) -> NDArray[np.float64]:
+    """Beat intervals (s): a sinus rhythm at `hr_bpm` (2 % beat-to-beat noise) whose every `every`-th beat comes
+    `early` of an interval early, the next interval longer by as much when `pause` (a full compensatory pause),
+    for kind "ectopy"; for kind "irregular", independent intervals of coefficient of variation `spread`
+    (clipped at half the mean)."""
+    rng = np.random.default_rng(seed)
+    mean_s = 60.0 / hr_bpm
+    if kind == "irregular":
+        return np.asarray(mean_s * np.clip(1.0 + spread * rng.standard_normal(n), 0.5, None), dtype=np.float64)
+    rr = mean_s * (1.0 + 0.02 * rng.standard_normal(n))
+    for i in range(int(rng.integers(1, every + 1)), n - 1, every):
+        shift = early * rr[i]
+        rr[i] -= shift
+        if pause:
+            rr[i + 1] += shift
+    return np.asarray(rr, dtype=np.float64)

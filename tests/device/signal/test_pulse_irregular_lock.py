@@ -1,0 +1,108 @@
+"""A real pulse whose timing is irregular keeps a lock and gives a heart rate (issue 7, fault 8).
+
+Premature beats every 3rd or 4th beat, 15-40 % of an interval early, with and without a compensatory pause,
+and an irregularly irregular (atrial-fibrillation-like) rhythm of spread 0.1-0.3, at 40-150 beats/min and
+25/50/100 samples/s, through the streaming pipeline as the device feeds it (0.1 s chunks). Each must be
+locked within LOCK_WITHIN_S, its heart rate must be right, and its HRV must be withheld or flagged, with no
+coherence. Before the beat-train lock (device/signal/pulse.py, TRAIN_COUPLING) most premature-beat series
+40 % early with a pause got no lock at all. The generated family's seed 0 is the one the lock's level was
+chosen on; seeds 1-2 are reported in docs/measurements.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from device.signal import hrv_metrics
+from device.signal.hrv import HrvMetrics
+from device.signal.pulse import PulsePipeline
+from device.signal.pulse_quality import spectral_lines
+from tests.device.signal.synthetic_ppg import synthetic_ppg
+from tests.device.signal.synthetic_rr import irregular_rr
+
+DURATION_S = 45.0
+LOCK_WITHIN_S = 25.0  # the family's locks (seeds 0-2): median about 7 s, 90th percentile about 20 s
+HR_TOLERANCE = 0.05
+
+
+def through_pipeline(beats_s: NDArray[np.float64], fs_hz: float, seed: int) -> tuple[float | None, HrvMetrics]:
+    """(seconds until the pipeline first holds a lock, or None; the HRV figures of its beats as the device
+    gives them at the end, over its 60 s window) for a clean pulse (1 % noise) with beats at `beats_s`."""
+    x = synthetic_ppg(beats_s, fs_hz, DURATION_S, 0.01, seed=seed)
+    pipeline = PulsePipeline(fs_hz)
+    step = round(0.1 * fs_hz)
+    beats = []
+    locked_s = None
+    for first in range(0, len(x), step):
+        beats.extend(pipeline.push(x[first:first + step], first).beats)
+        if locked_s is None and pipeline.locked:
+            locked_s = (first + step) / fs_hz
+    beats.extend(pipeline.flush().beats)
+    metrics = hrv_metrics(np.array([b.t_s for b in beats]), window_s=60.0,
+                          amplitudes=np.array([b.amplitude for b in beats]),
+                          qualities=np.array([b.quality for b in beats]),
+                          timing_sds=np.array([b.timing_sd_s for b in beats]))
+    return locked_s, metrics
+
+
+# (kind, every, early, pause, spread): the family, cycled over the rates so that every rate and sample rate
+# meets every kind of rhythm
+KINDS = [("ectopy", every, early, pause, 0.0) for every in (3, 4) for early in (0.15, 0.4) for pause in (True, False)]
+KINDS += [("irregular", 0, 0.0, True, spread) for spread in (0.1, 0.2, 0.3)]
+RATES = [(fs, hr) for fs in (25, 50, 100) for hr in (40, 70, 100, 150)]
+CASES = [(fs, hr, *KINDS[(3 * i + j) % len(KINDS)]) for i, (fs, hr) in enumerate(RATES) for j in range(3)]
+# Still wrong after the beat-train lock (11 of these 36 cases failed before it, 6 now), each a fault of its own
+# (docs/measurements.md, "An irregular pulse keeps its lock"): a slow trigeminy (40/min, every third beat 40 %
+# early with a pause: intervals 0.9 and 2.1 s) neither couples at its mean interval nor shows it among its lines
+# in a 6 s window, so it gets no lock; at 150/min the picker takes one beat in two or three: premature beats 40 %
+# early at the pattern's period an autocorrelation lock seeds (a strict bigeminy's kind, README "Not fixed"),
+# an irregular rhythm locked at twice its mean interval; an irregular 150/min rhythm of spread 0.3 locks late
+# (30.5 s).
+STILL_WRONG: set[tuple[object, ...]] = {
+    (25, 40, "ectopy", 3, 0.4, True, 0.0),
+    (50, 40, "ectopy", 3, 0.4, True, 0.0),
+    (100, 40, "ectopy", 3, 0.4, True, 0.0),
+    (100, 150, "ectopy", 3, 0.4, True, 0.0),
+    (25, 150, "irregular", 0, 0.0, True, 0.2),
+    (50, 150, "irregular", 0, 0.0, True, 0.3),
+}
+
+
+def _case_id(case: tuple[object, ...]) -> str:
+    fs, hr, kind, every, early, pause, spread = case
+    what = f"spread{spread}" if kind == "irregular" else f"1in{every}-{early}-{'pause' if pause else 'nopause'}"
+    return f"{fs}Hz-{hr}bpm-{kind}-{what}"
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=_case_id(c), marks=pytest.mark.xfail(
+    strict=True, reason="still wrong: see STILL_WRONG")) if c in STILL_WRONG else pytest.param(c, id=_case_id(c))
+    for c in CASES])
+def test_an_irregular_pulse_locks_and_gives_its_rate_with_hrv_withheld_or_flagged(
+        case: tuple[int, int, str, int, float, bool, float]) -> None:
+    fs, hr, kind, every, early, pause, spread = case
+    seed = fs + hr + 7 * every + round(100 * (early + spread)) + pause
+    rr = irregular_rr(kind, hr, every, early, pause, spread, seed)
+    beats = 0.3 + np.cumsum(rr)
+    beats = beats[beats < DURATION_S - 0.5]
+    locked_s, m = through_pipeline(beats, fs, seed)
+    assert locked_s is not None and locked_s <= LOCK_WITHIN_S, f"locked at {locked_s}"
+    # the rate is the median interval's (device/signal/hrv.py, time_domain): a premature beat with no pause
+    # raises the mean rate but not the median; either is right
+    mean_bpm = 60.0 / float(np.mean(np.diff(beats)))
+    sinus_bpm = 60.0 / float(np.median(np.diff(beats)))
+    assert m.hr_bpm is not None
+    assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
+    assert m.coherence is None
+    assert m.rmssd_ms is None and m.hrv_reason is not None
+
+
+def test_spectral_lines_are_the_tallest_local_maxima_tallest_first() -> None:
+    fs = 50.0
+    t = np.arange(round(8 * fs)) / fs
+    y = np.sin(2 * np.pi * 1.0 * t) + 0.5 * np.sin(2 * np.pi * 1.7 * t) + 0.2 * np.sin(2 * np.pi * 2.6 * t)
+    lines = spectral_lines(y, fs, 2)
+    assert [round(hz, 1) for _, hz in lines] == [1.0, 1.7]
+    assert lines[0][0] > lines[1][0] > 0.0
+    assert spectral_lines(np.zeros(400), fs, 3) == []
