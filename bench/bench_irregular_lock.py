@@ -23,8 +23,10 @@ import argparse
 from collections import defaultdict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from device.signal import hrv_metrics
+from device.signal.hrv import HrvMetrics
 from device.signal.pulse import PulsePipeline
 from tests.device.signal.synthetic_ppg import synthetic_ppg
 from tests.device.signal.synthetic_rr import irregular_rr
@@ -38,23 +40,34 @@ KINDS = [("irregular", 0, 0.0, True, spread) for spread in (0.1, 0.2, 0.3)]
 KINDS += [("ectopy", every, early, pause, 0.0) for every in (3, 4) for early in (0.15, 0.4) for pause in (True, False)]
 
 
-def one(kind: str, hr: int, every: int, early: float, pause: bool, spread: float, fs: int,
-        seed: int) -> dict[str, float | bool | None]:
-    """Lock time (s or None), whether the rate is right or under 3/4 of the truth, and whether HRV is withheld."""
-    beats = 0.3 + np.cumsum(irregular_rr(kind, hr, every, early, pause, spread, seed))
-    beats = beats[beats < DURATION_S]
-    x = synthetic_ppg(beats, fs, DURATION_S, 0.01, seed=seed)
-    pipeline = PulsePipeline(fs)
-    step = round(0.1 * fs)
+def through_pipeline(beats_s: NDArray[np.float64], fs_hz: float, length_s: float,
+                     seed: int) -> tuple[float | None, HrvMetrics]:
+    """(seconds until the pipeline first holds a lock, or None; the HRV figures of its beats as the device gives
+    them at the end, over its 60 s window) for a clean pulse (1 % noise) `length_s` long with beats at `beats_s`
+    (s), fed to the streaming pipeline in 0.1 s chunks as the device feeds it."""
+    x = synthetic_ppg(beats_s, fs_hz, length_s, 0.01, seed=seed)
+    pipeline = PulsePipeline(fs_hz)
+    step = round(0.1 * fs_hz)
     got = []
     locked_s = None
     for first in range(0, len(x), step):
         got.extend(pipeline.push(x[first:first + step], first).beats)
         if locked_s is None and pipeline.locked:
-            locked_s = (first + step) / fs
+            locked_s = (first + step) / fs_hz
     got.extend(pipeline.flush().beats)
-    m = hrv_metrics(np.array([b.t_s for b in got]), window_s=60.0, amplitudes=np.array([b.amplitude for b in got]),
-                    qualities=np.array([b.quality for b in got]), timing_sds=np.array([b.timing_sd_s for b in got]))
+    metrics = hrv_metrics(np.array([b.t_s for b in got]), window_s=60.0,
+                          amplitudes=np.array([b.amplitude for b in got]),
+                          qualities=np.array([b.quality for b in got]),
+                          timing_sds=np.array([b.timing_sd_s for b in got]))
+    return locked_s, metrics
+
+
+def one(kind: str, hr: int, every: int, early: float, pause: bool, spread: float, fs: int,
+        seed: int) -> dict[str, float | bool | None]:
+    """Lock time (s or None), whether the rate is right or under 3/4 of the truth, and whether HRV is withheld."""
+    beats = 0.3 + np.cumsum(irregular_rr(kind, hr, every, early, pause, spread, seed))
+    beats = beats[beats < DURATION_S]
+    locked_s, m = through_pipeline(beats, fs, DURATION_S, seed)
     mean_bpm = 60.0 / float(np.mean(np.diff(beats)))
     truths = [mean_bpm] + ([float(hr)] if kind == "ectopy" and not pause else [])
     right = m.hr_bpm is not None and any(abs(m.hr_bpm / t - 1.0) <= HR_TOLERANCE for t in truths)

@@ -638,6 +638,17 @@ def alternating_run(amplitudes: NDArray[np.float64]) -> bool:
     return False
 
 
+def _longest_run(ok: NDArray[np.bool_]) -> tuple[int, int]:
+    """(first index, length) of the longest run of True in `ok` (the earliest of equal ones); (0, 0) if none."""
+    best_first, best_len, first = 0, 0, 0
+    for i in range(len(ok) + 1):
+        if i == len(ok) or not ok[i]:
+            if i - first > best_len:
+                best_first, best_len = first, i - first
+            first = i + 1
+    return best_first, best_len
+
+
 def alternation_statistic(amplitudes: NDArray[np.float64]) -> tuple[float, float]:
     """(t, depth) of the size alternation over the longest run of known beats in `amplitudes` (per beat, input
     units, in time order; 0 or less: unknown, which breaks a run): t is the mean alternating second difference
@@ -651,13 +662,7 @@ def alternation_statistic(amplitudes: NDArray[np.float64]) -> tuple[float, float
     2): so the standard error is sqrt(8/3 var(z) / n). Where noise hides a strict run (bench_wave_half
     --noise 0.1) the mean still stands out: a wave taken for a beat is a steady size on every other beat."""
     a = np.asarray(amplitudes, dtype=float)
-    known = a > 0.0
-    best_first, best_len, first = 0, 0, 0
-    for i in range(len(a) + 1):
-        if i == len(a) or not known[i]:
-            if i - first > best_len:
-                best_first, best_len = first, i - first
-            first = i + 1
+    best_first, best_len = _longest_run(a > 0.0)
     if best_len < ALTERNATION_MIN_BEATS:
         return 0.0, 0.0
     run = a[best_first:best_first + best_len]
@@ -681,13 +686,7 @@ def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_], timin
     known = known[known > 0.0]
     if 2 * len(known) < len(times_s):
         return False
-    ok = ~np.asarray(broken, dtype=bool)[1:]
-    best_first, best_len, first = 0, 0, 0
-    for i in range(len(ok) + 1):
-        if i == len(ok) or not ok[i]:
-            if i - first > best_len:
-                best_first, best_len = first, i - first
-            first = i + 1
+    best_first, best_len = _longest_run(~np.asarray(broken, dtype=bool)[1:])
     if best_len < PARITY_MIN_INTERVALS:
         return False
     ibi = np.diff(np.asarray(times_s, dtype=float))[best_first:best_first + best_len]

@@ -13,38 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
 
-from device.signal import hrv_metrics
-from device.signal.hrv import HrvMetrics
-from device.signal.pulse import PulsePipeline
+from bench.bench_irregular_lock import through_pipeline
 from device.signal.pulse_quality import spectral_lines
-from tests.device.signal.synthetic_ppg import synthetic_ppg
 from tests.device.signal.synthetic_rr import irregular_rr
 
 DURATION_S = 45.0
 LOCK_WITHIN_S = 25.0  # the family's locks (seeds 0-2): median about 7 s, 90th percentile about 20 s
 HR_TOLERANCE = 0.05
-
-
-def through_pipeline(beats_s: NDArray[np.float64], fs_hz: float, seed: int) -> tuple[float | None, HrvMetrics]:
-    """(seconds until the pipeline first holds a lock, or None; the HRV figures of its beats as the device
-    gives them at the end, over its 60 s window) for a clean pulse (1 % noise) with beats at `beats_s`."""
-    x = synthetic_ppg(beats_s, fs_hz, DURATION_S, 0.01, seed=seed)
-    pipeline = PulsePipeline(fs_hz)
-    step = round(0.1 * fs_hz)
-    beats = []
-    locked_s = None
-    for first in range(0, len(x), step):
-        beats.extend(pipeline.push(x[first:first + step], first).beats)
-        if locked_s is None and pipeline.locked:
-            locked_s = (first + step) / fs_hz
-    beats.extend(pipeline.flush().beats)
-    metrics = hrv_metrics(np.array([b.t_s for b in beats]), window_s=60.0,
-                          amplitudes=np.array([b.amplitude for b in beats]),
-                          qualities=np.array([b.quality for b in beats]),
-                          timing_sds=np.array([b.timing_sd_s for b in beats]))
-    return locked_s, metrics
 
 
 # (kind, every, early, pause, spread): the family, cycled over the rates so that every rate and sample rate
@@ -86,7 +62,7 @@ def test_an_irregular_pulse_locks_and_gives_its_rate_with_hrv_withheld_or_flagge
     rr = irregular_rr(kind, hr, every, early, pause, spread, seed)
     beats = 0.3 + np.cumsum(rr)
     beats = beats[beats < DURATION_S - 0.5]
-    locked_s, m = through_pipeline(beats, fs, seed)
+    locked_s, m = through_pipeline(beats, fs, DURATION_S, seed)
     assert locked_s is not None and locked_s <= LOCK_WITHIN_S, f"locked at {locked_s}"
     # the rate is the median interval's (device/signal/hrv.py, time_domain): a premature beat with no pause
     # raises the mean rate but not the median; either is right
