@@ -35,6 +35,7 @@ from device.signal.artifacts import Artifact, correct_intervals
 from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
 from device.signal.intervals import (
     IRREGULAR_SHARE,
+    MAD_TO_SD,
     MAX_GAP_S,
     RATE_AGREE_FACTOR,
     Stretches,
@@ -99,7 +100,6 @@ RIAV_MIN_SPREAD = 0.025
 # and read as a confident breathing rate (bench/bench_riav.py, tuning seeds 0-119: regular pulses at 164-204/min).
 # 2.7x the largest of those; a breathing swing of 1 bpm peak to peak at 60/min has an interval SD of 6 ms.
 MIN_IBI_SD_MS = 2.0
-MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
 NN50_MS = 50.0
 # Motion (spans from the pulse pipeline, device/signal/pulse_motion.py; HrvTracker.add_motion). Beats near a
 # moving hand may be the hand's: part of the motion stays under the pipeline's bar and passes as beats. From a

@@ -37,6 +37,7 @@ from device.signal import exact
 from device.signal.artifacts import Artifact, correct_intervals
 
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
+MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
 IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhythm
 PATTERN_PERIODS = (2, 3, 4)  # beats: bigeminy, trigeminy, quadrigeminy
 LOCKED_SHARE = 0.5  # share of the intervals' variance a beat-locked pattern must explain ...

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.signal import exact
-from device.signal.intervals import RATE_AGREE_FACTOR
+from device.signal.intervals import MAD_TO_SD, RATE_AGREE_FACTOR
 
 __all__ = ["PHASE_ALPHA", "PHASE_HARMONICS", "covers_the_circle", "phase_height_part", "phase_timing_error"]
 
@@ -47,7 +47,6 @@ POINTS_PER_REGRESSOR = 3
 # every harmonic it has (a height 0.72 of the rest swung the fitted heights by 10 %); 4 SDs leave a normal
 # spread, or a breathing swing, whole.
 OUTLIER_SDS = 4.0
-MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
 TREND_TERMS = 3  # constant, linear and quadratic in time: the heart's drift over the window
 # The phases fitted must leave no gap on the circle wider than this (a sample interval's share): PHASE_HARMONICS
 # harmonics are determined only by phases spaced closer than half their shortest period, 1 / (2 x PHASE_HARMONICS)

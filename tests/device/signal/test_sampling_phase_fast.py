@@ -20,6 +20,7 @@ import pytest
 
 from device.pulse import recording_metrics
 from device.signal.hrv import BREATH_MIN_CONFIDENCE, HrvMetrics
+from device.signal.sampling_phase import f_survival
 from tests.device.signal.sharp_pulses import SAMPLE_RATES_HZ, SHAPES, WINDOW_S, Record, draw
 
 RATES_PER_CASE = 6  # records drawn for each shape and sample rate, regular and with RSA
@@ -65,3 +66,15 @@ def test_a_fast_sharp_pulse_with_rsa_keeps_its_rmssd_and_its_breathing_rate(shap
             wrong.append((round(r.rate_bpm, 1), round(r.true_rmssd_ms, 2), m.rmssd_ms, round(r.breath_per_min, 1),
                           given, m.hrv_reason))
     assert not wrong
+
+
+@pytest.mark.parametrize(("d1", "d2"), [(2, 5), (6, 20), (6, 60), (8, 200)])
+def test_the_f_survival_function_is_scipys(d1: int, d2: int) -> None:
+    """sampling_phase.f_survival (a closed form, since the daemon does not import scipy) against scipy.stats.f.sf
+    over the range the phase fit's test reads, 1e-8 to 1."""
+    from scipy.stats import f as f_distribution
+
+    for value in (0.0, 0.3, 1.0, 2.5, 6.0, 15.0, 40.0):
+        assert f_survival(value, d1, d2) == pytest.approx(float(f_distribution.sf(value, d1, d2)), rel=1e-9, abs=1e-15)
+    with pytest.raises(ValueError):
+        f_survival(1.0, 3, 10)
