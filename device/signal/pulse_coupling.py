@@ -30,6 +30,7 @@ cannot be told apart by any test on the samples alone; this one calls it noise.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -90,15 +91,26 @@ def _harmonics(samples: NDArray[np.float64], bounds: NDArray[np.intp], period: f
     """
     starts, lengths = bounds[:-1], np.diff(bounds)
     out = np.empty((top, len(starts)), dtype=np.complex128)
-    for length in np.unique(lengths):
+    for length in sorted(set(lengths.tolist())):  # one or two lengths (a period is not a whole number of samples)
         which = np.flatnonzero(lengths == length)
-        n = np.arange(int(length))
-        u = (n - n.mean()) / period
-        angle = 2.0 * np.pi * np.outer(n / period, np.arange(1, top + 1))
-        basis = np.hstack([np.ones((len(n), 1)), u[:, None], np.cos(angle), np.sin(angle)])
-        fit = samples[starts[which, None] + n] @ np.linalg.pinv(basis).T  # segment by coefficient
+        fit = samples[starts[which, None] + np.arange(length)] @ _fitter(length, period, top)  # segment by coefficient
         out[:, which] = (fit[:, 2:2 + top] - 1j * fit[:, 2 + top:2 + 2 * top]).T
     return out
+
+
+@lru_cache(maxsize=64)
+def _fitter(length: int, period: float, top: int) -> NDArray[np.float64]:
+    """The transposed pseudo-inverse of _harmonics' basis for segments of `length` samples: shape (length,
+    2 + 2 top), so that a segment (row) times it gives its least-squares coefficients (level, slope, cos 1..top,
+    sin 1..top). Cached: the lines a pipeline asks about are periodogram bins, so one window length asks the
+    same few periods again and again (the pseudo-inverse was half the cost of judging noise for beat trains)."""
+    n = np.arange(length)
+    u = (n - n.mean()) / period
+    angle = 2.0 * np.pi * np.outer(n / period, np.arange(1, top + 1))
+    basis = np.hstack([np.ones((length, 1)), u[:, None], np.cos(angle), np.sin(angle)])
+    fitter = np.linalg.pinv(basis).T
+    fitter.setflags(write=False)
+    return fitter
 
 
 def rayleigh_tail(r: float, k: int) -> float:
