@@ -50,6 +50,7 @@ def coherence_between(payloads: list[dict[str, Any]], t0_s: float, t1_s: float) 
 
 
 @pytest.mark.parametrize(("seed", "led_kind"), [(1, "spi"), (2, "spi"), (3, "pwm")])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_pacing_a_12_per_minute_breather_toward_6_raises_coherence(tmp_path: Path, seed: int, led_kind: str) -> None:
     payloads, start_s, own_rate = run_session(tmp_path, seed, led_kind)
     rates = [p["pacer_rate_per_min"] for p in payloads if p["pacer_rate_per_min"] is not None]

@@ -112,6 +112,7 @@ def _run_shown(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, 
     return proc.returncode, out or "", err
 
 
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_every_command_shown_in_the_readme_and_docs_runs(tmp_path: Path) -> None:
     """Each runs as written, each sequence (one ```sh block) in order in a fresh working and state
     directory of its own, the sequences side by side. None may fail on its arguments (exit 2) or crash

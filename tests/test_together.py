@@ -35,6 +35,7 @@ def _compared(figures: dict[str, Any], name: str) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize("seed", PACED_PAIRS, ids=[f"seeds{s},{s + 1}" for s in PACED_PAIRS])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_paced_together_each_becomes_coherent_and_their_hearts_synchronise(seed: int) -> None:
     run = run_together(scenario_config(seed))
     summary, partner = run.summary, run.summary["partner"]
@@ -61,6 +62,7 @@ def test_paced_together_each_becomes_coherent_and_their_hearts_synchronise(seed:
 
 
 @pytest.mark.parametrize("seed", UNPACED_PAIRS, ids=[f"seeds{s},{s + 1}" for s in UNPACED_PAIRS])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_unpaced_neither_coherence_nor_synchrony_rises(seed: int) -> None:
     run = run_together(scenario_config(seed, unpaced=True))
     summary, partner = run.summary, run.summary["partner"]

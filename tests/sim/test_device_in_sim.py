@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from device.app import GlimmerDevice, build_device
 from device.config import Config, load_config
@@ -29,6 +30,7 @@ def numbers(payloads: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(p["t_s"], p["hr_bpm"], p["rmssd_ms"], p["coherence_ratio"], p["pacer_rate_per_min"]) for p in payloads]
 
 
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_twenty_minutes_run_on_the_fast_clock_with_every_task_on_time(tmp_path: Path) -> None:
     world, glimmer, recorder = make(tmp_path)
     glimmer.run(until_s=20 * 60.0)

@@ -32,6 +32,7 @@ def calls(root: Path) -> list[str]:
     return lines
 
 
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_install_upgrade_and_uninstall_in_a_throwaway_root(tmp_path: Path) -> None:
     root = tmp_path / "root"
     (root / "boot" / "firmware").mkdir(parents=True)

@@ -17,6 +17,7 @@ OUTAGE_S = 600.0
 
 
 @pytest.mark.broker
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_broker_down_for_10_minutes_mid_session_loses_nothing(tmp_path: Path, broker: Mosquitto) -> None:
     config = mqtt_config(tmp_path, broker.port)
     sub = Subscriber(broker.port, [f"{BASE}/#"], persistent=True)

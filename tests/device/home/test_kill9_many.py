@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from device.config import load_config
 from device.home.people import add_person, new_person
@@ -37,6 +38,7 @@ def _snapshot(path: Path) -> tuple[list[str], dict[int, int], set[int]]:
     return check, rows, outbox
 
 
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_twenty_kill_9s_at_random_moments_lose_nothing(tmp_path: Path) -> None:
     db = tmp_path / "glimmer.db"
     config = tmp_path / "config.toml"

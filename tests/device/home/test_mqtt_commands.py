@@ -252,6 +252,7 @@ BATCH = 100
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(batch=st.lists(bad_commands(), min_size=BATCH, max_size=BATCH))
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_ten_thousand_malformed_commands_each_answered_with_its_error_and_nothing_changes(
         running: GlimmerDevice, broker: Mosquitto, requester: Requester, batch: list[Bad]) -> None:
     before = _controls(running)

@@ -146,16 +146,19 @@ def assess(resonance_bpm: float, seed: int, compliance: float = 0.85) -> float |
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_a_person_resonating_at_5_5_is_found_at_5_5(seed: int) -> None:
     found = assess(5.5, seed)
     assert found is not None and abs(found - 5.5) <= 0.25
 
 
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_a_person_resonating_at_6_5_is_found_at_6_5() -> None:
     found = assess(6.5, 1)
     assert found is not None and abs(found - 6.5) <= 0.25
 
 
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_a_person_who_does_not_follow_gets_could_not_tell() -> None:
     config = load_config(overrides={"sim": {"seed": 1, "resonance_rate_per_min": 5.5, "compliance": 0.0}})
     found = simulate_assessment(config)

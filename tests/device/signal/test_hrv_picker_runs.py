@@ -73,6 +73,7 @@ def true_rmssd_ms(beats_s: NDArray[np.float64]) -> float:
 
 
 @pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_a_slow_regular_heart_with_a_diastolic_wave_is_never_called_irregular(fs_hz: int) -> None:
     """30-40/min, +-3 % breathing swing, a wave at 0.40-0.55 of the interval, 0.3-0.7 tall: where the
     heart rate is right, the rhythm is not flagged irregular and RMSSD is right or withheld as artifacts."""

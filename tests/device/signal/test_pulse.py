@@ -173,6 +173,7 @@ def test_the_driver_saying_no_finger_wins_over_a_pulse(heart) -> None:
     assert update.beats == ()
 
 
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_memory_stays_bounded_over_two_hours() -> None:
     fs_hz = 25
     beats = np.arange(0.3, 60.3, 1.0)  # 60 beats/min, so a minute tiles seamlessly

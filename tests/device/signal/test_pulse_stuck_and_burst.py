@@ -41,6 +41,7 @@ def test_a_constant_gives_no_beats_and_no_lock(fs_hz: int, value: float) -> None
 
 
 @pytest.mark.parametrize("fs_hz", [25, 50, 100])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_random_constants_give_no_beats(fs_hz: int) -> None:
     for value in np.random.default_rng(fs_hz).uniform(1.0, FULL_SCALE, 20):
         assert len(detect_beats(np.full(60 * fs_hz, value), fs_hz)) == 0

@@ -26,6 +26,7 @@ def _together(**sim: object) -> tuple[SimWorld, GlimmerDevice, RecordingPublishe
 
 
 @pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_a_partner_who_leaves_while_not_following_does_not_hold_the_pacer(how: str) -> None:
     world, glimmer, recorder = _together(partner_compliance=0.0)
     held = [p for p in recorder.metrics_payloads if p["t_s"] > GONE_AT_S - 60.0]
@@ -49,6 +50,7 @@ def test_a_partner_who_leaves_while_not_following_does_not_hold_the_pacer(how: s
 
 
 @pytest.mark.parametrize("how", ["lifted", "sensor_lost"])
+@pytest.mark.long  # among the suite's longest: run first (tests/conftest.py)
 def test_the_person_on_sensor_a_leaving_while_not_following_does_not_hold_the_pacer(how: str) -> None:
     """The same on the other side (a second tester): A ignores the light and goes; B, following, is paced on."""
     world, glimmer, recorder = _together(compliance=0.0, natural_breath_rate_per_min=17.0, partner_compliance=1.0)
