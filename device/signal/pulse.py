@@ -93,8 +93,8 @@ from device.signal.local_peaks import parabolic_top
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails
 from device.signal.pulse_motion import MotionJudge
-from device.signal.pulse_peaks import (AMP_FRACTION, N_RECENT, REFRACTORY_MIN_S, BeatPicker, PeakCandidate,
-                                       SampleRing)
+from device.signal.pulse_peaks import (ALTERNATION_RATIO, AMP_FRACTION, N_RECENT, REFRACTORY_MIN_S, BeatPicker,
+                                       PeakCandidate, SampleRing)
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line, spectral_lines
 from device.signal.pulse_spectrum import fisher, peak_false_alarm
 
@@ -935,11 +935,14 @@ class PulsePipeline:
                 continue
             trial = BeatPicker(self.fs_hz, beat_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
             trial.expect_interval(beat_s)
-            picks = [p.index for p in trial.process(self._filtered)]
-            if len(picks) < 2 * k + 1:
+            candidates = trial.process(self._filtered)
+            if len(candidates) < 2 * k + 1:
                 continue
+            picks = [p.index for p in candidates]
             mean_s = (picks[-1] - picks[0]) / (len(picks) - 1) / self.fs_hz
-            if abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT:
+            top = max(p.amp for p in candidates)
+            alike = sum(p.amp >= ALTERNATION_RATIO * top for p in candidates)
+            if abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(picks) - 1:
                 return k
         return 1
 
