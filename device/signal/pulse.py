@@ -925,10 +925,12 @@ class PulsePipeline:
         An autocorrelation lock on a pattern takes its period, one pattern, for the beat interval, and a picker
         seeded there takes one beat in three or four. For each k of PATTERN_BEATS whose interval seed_s / k a
         beat can have (at least REFRACTORY_MIN_S), a trial picker seeded at seed_s / k replays the window; the
-        interval holds k beats when its picks (at least two patterns' worth) come k per interval: their mean
-        interval within INTERVAL_AGREEMENT of seed_s / k. The picker's own gates (amplitude, upstroke, the
-        learned diastolic wave) decide what is a beat, so a slow heart's later wave does not count, and a
-        regular pulse locked at its own interval gives one pick per interval."""
+        interval holds k beats when its picks (at least two patterns' worth) come k per interval (their mean
+        interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k within
+        ALTERNATION_RATIO of the largest (the sinus beats; the premature one may be smaller), and every one at
+        least AMP_FRACTION of their median (the picker's own bar for a beat). A slow heart with a tall wave
+        (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
+        second; a regular pulse locked at its own interval gives one pick per interval."""
         for k in PATTERN_BEATS:
             beat_s = seed_s / k
             if beat_s < REFRACTORY_MIN_S:
@@ -940,9 +942,10 @@ class PulsePipeline:
                 continue
             picks = [p.index for p in candidates]
             mean_s = (picks[-1] - picks[0]) / (len(picks) - 1) / self.fs_hz
-            top = max(p.amp for p in candidates)
-            alike = sum(p.amp >= ALTERNATION_RATIO * top for p in candidates)
-            if abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(picks) - 1:
+            amps = sorted(p.amp for p in candidates)
+            alike = sum(a >= ALTERNATION_RATIO * amps[-1] for a in amps)
+            if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
+                    and amps[0] >= AMP_FRACTION * statistics.median(amps)):
                 return k
         return 1
 
