@@ -22,6 +22,7 @@ import argparse
 import numpy as np
 
 from device.signal import hrv_metrics
+from device.signal.hrv import HrvMetrics
 from tests.device.signal.synthetic_ppg import rsa_beat_times
 from tests.device.signal.synthetic_rr import irregular_rr
 
@@ -30,9 +31,9 @@ IRREGULAR_BEATS = 40  # beats fed to each irregular series: its flag comes withi
 REGULAR_S = 60.0
 
 
-def shown(m: object) -> bool:
+def shown(m: HrvMetrics) -> bool:
     """An RMSSD with no reason to withhold it."""
-    return getattr(m, "rmssd_ms") is not None and getattr(m, "hrv_reason") is None
+    return m.rmssd_ms is not None and m.hrv_reason is None
 
 
 def main(argv: list[str] | None = None) -> int:

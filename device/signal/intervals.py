@@ -40,11 +40,12 @@ from device.signal.artifacts import Artifact, correct_intervals
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
 MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
 IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhythm
-# ... and a rhythm is called regular only when the error's upper confidence bound is at most IRREGULAR_SHARE: a
-# one-sided 95 % bound (the standard normal quantile 1.645). Chosen on generated AF-like rhythms (spread 0.1-0.16,
-# 45-130/min, seeds 0-9 of /tmp-free bench, see docs/measurements.md) against regular breathing hearts with 0.5-3 %
-# jitter: at 90 % (1.28) 2 of 30 AF runs still showed RMSSD as regular before the flag, at 95 % none, and the
-# regular hearts' first HRV came at the same median beat (13th) either way.
+# ... and a rhythm is called regular only when the error's upper confidence bound is at most IRREGULAR_SHARE
+# (Stretches.irregularity; until then the verdict is pending and HRV is withheld): a one-sided 95 % bound, the
+# standard normal quantile 1.645. Chosen on bench/bench_irregular_flag.py's seeds 0-9 (AF-like rhythms of spread
+# 0.10-0.16 at 45-130/min, and regular breathing hearts with 0.5-3 % jitter): an RMSSD shown as regular before the
+# flag in 10 of 30 AF series with the point estimate alone, 2 at a 90 % bound (1.28), none at 95 %, and the
+# regular hearts' first RMSSD at the same median beat (the 13th) throughout (docs/measurements.md).
 IRREGULAR_CONFIDENCE_Z = 1.645
 PATTERN_PERIODS = (2, 3, 4)  # beats: bigeminy, trigeminy, quadrigeminy
 LOCKED_SHARE = 0.5  # share of the intervals' variance a beat-locked pattern must explain ...

@@ -93,8 +93,15 @@ from device.signal.local_peaks import parabolic_top
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails
 from device.signal.pulse_motion import MotionJudge
-from device.signal.pulse_peaks import (ALTERNATION_RATIO, AMP_FRACTION, N_RECENT, REFRACTORY_MIN_S, BeatPicker,
-                                       PeakCandidate, SampleRing)
+from device.signal.pulse_peaks import (
+    ALTERNATION_RATIO,
+    AMP_FRACTION,
+    N_RECENT,
+    REFRACTORY_MIN_S,
+    BeatPicker,
+    PeakCandidate,
+    SampleRing,
+)
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line, spectral_lines
 from device.signal.pulse_spectrum import fisher, peak_false_alarm
 
