@@ -32,13 +32,13 @@ KINDS = [("ectopy", every, early, pause, 0.0) for every in (3, 4) for early in (
 KINDS += [("irregular", 0, 0.0, True, spread) for spread in (0.1, 0.2, 0.3)]
 RATES = [(fs, hr) for fs in (25, 50, 100) for hr in (40, 70, 100, 150)]
 CASES = [(fs, hr, *KINDS[(3 * i + j) % len(KINDS)]) for i, (fs, hr) in enumerate(RATES) for j in range(3)]
-# Still wrong after the beat-train lock (11 of these 36 cases failed before it, 6 now), each a fault of its own
-# (docs/measurements.md, "An irregular pulse keeps its lock"): a slow trigeminy (40/min, every third beat 40 %
-# early with a pause: intervals 0.9 and 2.1 s) neither couples at its mean interval nor shows it among its lines
-# in a 6 s window, so it gets no lock; at 150/min the picker takes one beat in two or three: premature beats 40 %
-# early at the pattern's period an autocorrelation lock seeds (a strict bigeminy's kind, README "Not fixed"),
-# an irregular rhythm locked at twice its mean interval; an irregular 150/min rhythm of spread 0.3 locks late
-# (30.5 s).
+# Still wrong after the beat-train lock (11 of these 36 cases failed before it, 6 after it, 5 since a pattern's
+# period is taken at its beats, PulsePipeline._pattern_beats_in), each a fault of its own (docs/measurements.md,
+# "An irregular pulse keeps its lock", "Premature beats read at a third"): a slow trigeminy (40/min, every third
+# beat 40 % early with a pause: intervals 0.9 and 2.1 s) neither couples at its mean interval nor shows it among its
+# lines in a 6 s window, so it gets no lock; an irregular 150/min rhythm read at half its rate (seeded at its beat
+# interval, the picker later takes one beat in two; on a 1-in-4 pattern at 150/min it was seen learning alternate
+# beats as a wave); an irregular 150/min rhythm of spread 0.3 locks late (30.5 s).
 STILL_WRONG: set[tuple[object, ...]] = {
     (25, 40, "ectopy", 3, 0.4, True, 0.0),
     (50, 40, "ectopy", 3, 0.4, True, 0.0),
