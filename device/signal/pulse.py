@@ -933,9 +933,10 @@ class PulsePipeline:
         seeded there takes one beat in three or four. For each k of PATTERN_BEATS whose interval seed_s / k a
         beat can have (at least REFRACTORY_MIN_S), a trial picker seeded at seed_s / k replays the window; the
         interval holds k beats when its picks (at least two patterns' worth) come k per interval (their mean
-        interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k within
-        ALTERNATION_RATIO of the largest (the sinus beats; the premature one may be smaller), and every one at
-        least AMP_FRACTION of their median (the picker's own bar for a beat). A slow heart with a tall wave
+        interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
+        pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
+        premature one may be smaller), and every one at least AMP_FRACTION of it (the picker's own bar for a
+        beat). A slow heart with a tall wave
         (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
         second; a regular pulse locked at its own interval gives one pick per interval."""
         for k in PATTERN_BEATS:
@@ -949,10 +950,11 @@ class PulsePipeline:
                 continue
             picks = [p.index for p in candidates]
             mean_s = (picks[-1] - picks[0]) / (len(picks) - 1) / self.fs_hz
-            amps = sorted(p.amp for p in candidates)
-            alike = sum(a >= ALTERNATION_RATIO * amps[-1] for a in amps)
+            amps = [p.amp for p in candidates]
+            typical = statistics.median(amps)  # a sinus beat's: they are k - 1 in k
+            alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
             if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
-                    and amps[0] >= AMP_FRACTION * statistics.median(amps)):
+                    and min(amps) >= AMP_FRACTION * typical):
                 return k
         return 1
 
