@@ -16,6 +16,7 @@ import pytest
 
 from bench.bench_irregular_lock import through_pipeline
 from device.signal.hrv import HrvTracker
+from device.signal.intervals import IRREGULAR_CONFIDENCE_Z, chi2_lower_quantile
 from device.signal.pulse import PulsePipeline
 from device.signal.pulse_quality import spectral_lines
 from tests.device.signal.synthetic_ppg import synthetic_ppg
@@ -130,3 +131,13 @@ def test_every_payload_with_a_rate_withholds_or_flags_hrv_and_the_settled_rate_i
             assert ((1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm
                     <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)), f"{m.hr_bpm:.1f}/min at {first / fs:.1f} s"
     assert rated > 0
+
+
+@pytest.mark.parametrize("dof", [6, 10, 30, 100])
+def test_the_chi_square_quantile_behind_the_regular_verdict_is_scipys(dof: int) -> None:
+    """intervals.chi2_lower_quantile (Wilson-Hilferty, since the daemon does not import scipy) against
+    scipy.stats.chi2.ppf at the 5 % the regular verdict's bound uses, from the fewest degrees of freedom the
+    irregularity has (8 triples less 2 coefficients)."""
+    from scipy.stats import chi2
+
+    assert chi2_lower_quantile(dof, IRREGULAR_CONFIDENCE_Z) == pytest.approx(chi2.ppf(0.05, dof), rel=0.01)
