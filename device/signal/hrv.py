@@ -448,9 +448,16 @@ class HrvTracker:
         checked = _drop_newest(window, CONFIRM_INTERVALS)
         off_checked = off[:len(checked.ibi_ms)]
         judged = checked.without(off_checked)
+        # irregular: True, False, or None while too few intervals to say (the prediction error's upper bound over
+        # IRREGULAR_SHARE and its estimate not: HRV waits, device/signal/intervals.py IRREGULAR_CONFIDENCE_Z)
         irregularity = judged.irregularity()
-        irregular = None if irregularity is None else (irregularity > IRREGULAR_SHARE
-                                                       or judged.beat_locked_pattern())
+        irregular: bool | None = None
+        if irregularity is not None:
+            estimate, bound = irregularity
+            if estimate > IRREGULAR_SHARE or judged.beat_locked_pattern():
+                irregular = True
+            elif bound <= IRREGULAR_SHARE:
+                irregular = False
         reason: str | None = None
         # the beats' timing noise accounts for most of the intervals' variation: neither HRV nor the heart-rate
         # view of breathing can be read from them (a regular 204/min pulse at 25 samples/s: 16/min at 1.0)
@@ -480,6 +487,8 @@ class HrvTracker:
             reason = ALTERNATING_BEATS
         elif self._weak_beat(amplitudes[recent & ~moving]):
             reason = WEAK_BEAT
+        elif irregular is None:
+            reason = INSUFFICIENT_BEATS  # not yet enough intervals to tell a regular rhythm from an irregular one
         phases = np.fromiter(self._phases, dtype=float)[recent]
         heights = amplitudes[recent] - phase_height_part(times[recent], amplitudes[recent], phases)
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], heights),

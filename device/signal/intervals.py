@@ -33,12 +33,20 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from device.errors import InputError
 from device.signal import exact
 from device.signal.artifacts import Artifact, correct_intervals
 
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
 MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
 IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhythm
+# ... and a rhythm is called regular only when the error's upper confidence bound is at most IRREGULAR_SHARE
+# (Stretches.irregularity; until then the verdict is pending and HRV is withheld): a one-sided 95 % bound, the
+# standard normal quantile 1.645. Chosen on bench/bench_irregular_flag.py's seeds 0-9 (AF-like rhythms of spread
+# 0.10-0.16 at 45-130/min, and regular breathing hearts with 0.5-3 % jitter): an RMSSD shown as regular before the
+# flag in 10 of 30 AF series with the point estimate alone, 2 at a 90 % bound (1.28), none at 95 %, and the
+# regular hearts' first RMSSD at the same median beat (the 13th) throughout (docs/measurements.md).
+IRREGULAR_CONFIDENCE_Z = 1.645
 PATTERN_PERIODS = (2, 3, 4)  # beats: bigeminy, trigeminy, quadrigeminy
 LOCKED_SHARE = 0.5  # share of the intervals' variance a beat-locked pattern must explain ...
 # an interval this far from the window's own: nearer to half or twice it than to it, a beat too many or too
@@ -84,9 +92,17 @@ class Stretches:
         same = self.stretch[1:] == self.stretch[:-1]
         return np.asarray(np.diff(self.ibi_ms)[same], dtype=np.float64)
 
-    def irregularity(self) -> float | None:
-        """RMS error of the best second-order linear prediction of each interval from the two before it
-        (least squares, within stretches), as a share of the median interval; None below 8 triples."""
+    def irregularity(self) -> tuple[float, float] | None:
+        """(estimate, upper bound) of the RMS error of the best second-order linear prediction of each interval
+        from the two before it (least squares, within stretches), as a share of the median interval; None below
+        8 triples.
+
+        The estimate is the residual's RMS over its degrees of freedom (triples less the 2 fitted coefficients:
+        the in-sample RMS of a least-squares fit to 8 triples reads sqrt(6/8) of the error it estimates); the
+        upper bound is its one-sided IRREGULAR_CONFIDENCE bound for Gaussian residuals (chi-square with that many
+        degrees of freedom, Wilson & Hilferty's cube-root approximation of its quantile, 1931): a verdict that
+        the rhythm is regular rests on the bound, so that a few beats of an irregular rhythm that happen to
+        line up are not called regular (issue 7, fault 8: RMSSD shown for up to 6.8 s before the flag)."""
         rr, s = self.ibi_ms, self.stretch
         if len(rr) < 3:
             return None
@@ -99,7 +115,9 @@ class Stretches:
         target = x[2:][inner]
         coef, *_ = np.linalg.lstsq(lagged, target, rcond=None)
         residual = target - lagged @ coef
-        return math.sqrt(exact.mean(residual * residual)) / exact.median_nan(rr)
+        dof = len(target) - lagged.shape[1]
+        estimate = math.sqrt(float(np.dot(residual, residual)) / dof) / exact.median_nan(rr)
+        return estimate, estimate * math.sqrt(dof / chi2_lower_quantile(dof, IRREGULAR_CONFIDENCE_Z))
 
 
     def beat_locked_pattern(self) -> bool:
@@ -230,3 +248,14 @@ def _jumps(ibi: NDArray[np.float64], number: NDArray[np.int_], end: int, step: i
 def artifact_share(labels: NDArray[np.int_]) -> float:
     """Share (0..1) of intervals a correction produced or changed."""
     return float(np.mean(labels != Artifact.NORMAL)) if len(labels) else 0.0
+
+
+def chi2_lower_quantile(dof: int, z: float) -> float:
+    """The chi-square quantile with `dof` (>= 1) degrees of freedom whose lower tail is that of the standard normal
+    below -`z` (z = 1.645: the 5 % quantile), by Wilson & Hilferty's cube-root approximation (1931,
+    doi:10.1073/pnas.17.12.684): within 2 % of the exact quantile from 5 degrees of freedom on, 1 % from 6 (the
+    fewest the irregularity has), a quarter of it at 1; at least a thousandth of `dof`. InputError below 1."""
+    if dof < 1:
+        raise InputError(f"degrees of freedom must be at least 1, got {dof}")
+    a = 2.0 / (9.0 * dof)
+    return dof * max(1.0 - a - z * math.sqrt(a), 0.1) ** 3

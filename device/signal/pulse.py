@@ -93,7 +93,15 @@ from device.signal.local_peaks import parabolic_top
 from device.signal.peak_timing import PeakTimer
 from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails
 from device.signal.pulse_motion import MotionJudge
-from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
+from device.signal.pulse_peaks import (
+    ALTERNATION_RATIO,
+    AMP_FRACTION,
+    N_RECENT,
+    REFRACTORY_MIN_S,
+    BeatPicker,
+    PeakCandidate,
+    SampleRing,
+)
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line, spectral_lines
 from device.signal.pulse_spectrum import fisher, peak_false_alarm
 
@@ -284,6 +292,12 @@ AMP_PRIOR_PER_STD = 2.5  # seed beat amplitude = this x standard deviation of th
 # measured on seeds 1 and 3 (docs/measurements.md, "Slow hearts").
 SEED_IBI_MAX_S = 1.0
 HARMONIC_EVEN = 0.15
+# A pattern of premature beats (every third or fourth beat early, with or without a pause) repeats exactly, so the
+# autocorrelation peaks at the pattern's period (1.2-2.4 s at 100-150/min), and a picker seeded there took one beat
+# in three or four (issue 7, fault 8: read at a half to a third). Before seeding, the interval is asked whether it
+# holds this many beats (PulsePipeline._pattern_beats_in); two are the harmonic decision's above (a beat and its
+# wave at half the interval are two beats' picture too, so two is decided by evenness, not by counting).
+PATTERN_BEATS = (3, 4)
 # A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
 # STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
@@ -411,6 +425,7 @@ class PulsePipeline:
         self._coupling_p = 1.0  # the current lock's last coupling false-alarm probability (_repeats)
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._train_lock = False  # the lock was made on a beat train's coupling (TRAIN_COUPLING, _beat_train_s)
+        self._pattern_beats = 1  # beats the lock's interval holds (_pattern_beats_in): 3 or 4 for a pattern
         self._train_s = 0.0  # the last check's beat-train period (_beat_train_s), s, 0 if none
         self._train_run = 0  # consecutive checks whose beat-train period agreed with the one before
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
@@ -686,7 +701,7 @@ class PulsePipeline:
             return
         self._low_count = 0
         if acf_ok:
-            self._picker.expect_interval(interval_s)
+            self._picker.expect_interval(interval_s / self._pattern_beats)
         last = self._picker.last_beat
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
@@ -899,11 +914,49 @@ class PulsePipeline:
         replay_from = max(self._origin, end - self._window - self._settle, self._filtered.start) + 1
         if last_beat is not None:
             replay_from = max(replay_from, last_beat + 1)
-        if seed_s > SEED_IBI_MAX_S and not self._two_beats(seed_s, amp_prior, replay_from, last_beat):
+        self._pattern_beats = self._pattern_beats_in(seed_s, amp_prior, replay_from, last_beat)
+        if self._pattern_beats > 1:
+            prior_s = seed_s / self._pattern_beats  # a pattern of premature beats: seeded at its mean interval
+        elif seed_s > SEED_IBI_MAX_S and not self._two_beats(seed_s, amp_prior, replay_from, last_beat):
             prior_s = seed_s  # one beat per interval: a slow heart, seeded at its own interval
         else:
             prior_s = min(seed_s, SEED_IBI_MAX_S)
         self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+        if self._pattern_beats > 1:
+            self._picker.expect_interval(prior_s)
+
+    def _pattern_beats_in(self, seed_s: float, amp_prior: float, replay_from: int, last_beat: int | None) -> int:
+        """How many beats the lock's interval `seed_s` (s) holds when it is the period of a pattern of premature
+        beats (every third or fourth beat early: PATTERN_BEATS), else 1.
+
+        An autocorrelation lock on a pattern takes its period, one pattern, for the beat interval, and a picker
+        seeded there takes one beat in three or four. For each k of PATTERN_BEATS whose interval seed_s / k a
+        beat can have (at least REFRACTORY_MIN_S), a trial picker seeded at seed_s / k replays the window; the
+        interval holds k beats when its picks (at least two patterns' worth) come k per interval (their mean
+        interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
+        pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
+        premature one may be smaller), and every one at least AMP_FRACTION of it (the picker's own bar for a
+        beat). A slow heart with a tall wave
+        (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
+        second; a regular pulse locked at its own interval gives one pick per interval."""
+        for k in PATTERN_BEATS:
+            beat_s = seed_s / k
+            if beat_s < REFRACTORY_MIN_S:
+                continue
+            trial = BeatPicker(self.fs_hz, beat_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+            trial.expect_interval(beat_s)
+            candidates = trial.process(self._filtered)
+            if len(candidates) < 2 * k + 1:
+                continue
+            picks = [p.index for p in candidates]
+            mean_s = (picks[-1] - picks[0]) / (len(picks) - 1) / self.fs_hz
+            amps = [p.amp for p in candidates]
+            typical = statistics.median(amps)  # a sinus beat's: they are k - 1 in k
+            alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
+            if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
+                    and min(amps) >= AMP_FRACTION * typical):
+                return k
+        return 1
 
     def _two_beats(self, seed_s: float, amp_prior: float, replay_from: int, last_beat: int | None) -> bool:
         """The harmonic decision for an autocorrelation interval `seed_s` longer than SEED_IBI_MAX_S: does it
