@@ -46,7 +46,8 @@ from device.signal.intervals import (
 )
 from device.signal.peak_timing import TEMPLATE_BEATS
 from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
-from device.signal.pulse_peaks import AMP_FRACTION
+from device.signal.pulse_motion import MOTION_RATIO
+from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT
 from device.signal.pulse_quality import MAX_LAG_S
 from device.signal.sampling_phase import phase_height_part, phase_timing_error
 
@@ -113,6 +114,16 @@ NN50_MS = 50.0
 # intervals touching a span: a few beats cannot move a median. Both numbers: docs/signal_thresholds.md.
 MOTION_CLEAR_INTERVALS = 5
 MOTION_SUSTAINED_S = 6.0
+# Unsure beats: beats no motion span covers but whose timing the pulse cannot vouch for. A beat timed before the
+# peak timer had a template (Beat.before_template: the first TEMPLATE_BEATS of a stream, where only the white floor
+# is seen), or one taller than MOTION_RATIO x the median amplitude of the newest UNSURE_NEWEST beats (the motion
+# judge's own bar, device/signal/pulse_motion.py, against the pulse's present size: the judge has no reference of
+# the pulse's size while the finger lands, and a hand under its bar passes as beats). An eighth fresh-clone
+# tester's hands as the finger landed: such picks 100-650 ms off, timed to 0.1-5 ms, RMSSD 50-90 ms shown for a
+# true 0. No interval touching one (nor one touching a beat of quality under HRV_MIN_QUALITY) enters HRV or
+# coherence; the heart rate counts no interval touching a tall beat, and those touching an early one only until
+# MOTION_CLEAR_INTERVALS others are in the window (at a lock's start every beat is early).
+UNSURE_NEWEST = N_RECENT  # the picker's own count of recent beats for its amplitude reference
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
 INSUFFICIENT_BEATS = "insufficient_beats"
@@ -241,6 +252,7 @@ class HrvTracker:
         self._amplitudes: deque[float] = deque(maxlen=size)
         self._timing_sds: deque[float] = deque(maxlen=size)
         self._phases: deque[float] = deque(maxlen=size)  # Beat.phase: where between samples each beat fell
+        self._early: deque[bool] = deque(maxlen=size)  # Beat.before_template
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self._motion: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
@@ -252,6 +264,7 @@ class HrvTracker:
         self._amplitudes.clear()
         self._timing_sds.clear()
         self._phases.clear()
+        self._early.clear()
         self._gaps.clear()
         self._motion.clear()
         self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
@@ -261,6 +274,7 @@ class HrvTracker:
         self._cached: HrvMetrics | None = None
         self._corrected_key: tuple[object, ...] | None = None
         self._corrected_all = stretches(np.zeros(0), [])
+        self._sure_all = self._corrected_all  # the same without the intervals touching unsure beats
 
     @property
     def newest_beat_s(self) -> float:
@@ -306,6 +320,7 @@ class HrvTracker:
             self._amplitudes.append(beat.amplitude)
             self._timing_sds.append(beat.timing_sd_s)
             self._phases.append(beat.phase)
+            self._early.append(beat.before_template)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
@@ -313,14 +328,16 @@ class HrvTracker:
             self._amplitudes.popleft()
             self._timing_sds.popleft()
             self._phases.popleft()
+            self._early.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
         while self._motion and self._times and self._motion[0][1] < self._times[0]:
             self._motion.popleft()
         self._update_coherence()
 
-    def _stretches(self, span_s: float) -> Stretches:
-        """The corrected intervals of the last `span_s`; the correction of the beats held is computed once
+    def _stretches(self, span_s: float, sure: bool = True) -> Stretches:
+        """The corrected intervals of the last `span_s`, without those touching an unsure beat (`_unsure`)
+        unless `sure` is False (the heart rate's fallback); the correction of the beats held is computed once
         for both windows (coherence and figures) until a beat or gap changes them. The beats' times are taken
         less the part that follows their sampling phase, where it is significant over the beats held
         (sampling_phase.phase_timing_error: a sharp pulse's aliased timing error, no heart's rhythm)."""
@@ -333,8 +350,25 @@ class HrvTracker:
                 times = times - phase_timing_error(times, np.fromiter(self._phases, dtype=float),
                                                    broken_before(times, spans))
             self._corrected_all = stretches(times, spans)
+            # for HRV also the beats timed poorly (quality under HRV_MIN_QUALITY: more than 10 ms uncertain)
+            early, tall = self._unsure()
+            unsure = times[early | tall | (np.fromiter(self._qualities, dtype=float) < HRV_MIN_QUALITY)]
+            self._sure_all = self._corrected_all if not len(unsure) else stretches(
+                times, [*spans, *zip(unsure, unsure, strict=True)])
             self._corrected_key = key
-        return self._corrected_all.last(span_s)
+        return (self._sure_all if sure else self._corrected_all).last(span_s)
+
+    def _unsure(self) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Of the beats held, the unsure ones (UNSURE_NEWEST's comment): (early, tall), those timed before the
+        template, and those taller than MOTION_RATIO x the median amplitude of the newest UNSURE_NEWEST beats
+        (none while fewer are held; beats of unknown amplitude, 0 or less, are not counted)."""
+        early = np.fromiter(self._early, dtype=np.bool_)
+        amplitudes = np.fromiter(self._amplitudes, dtype=float)
+        known = amplitudes[amplitudes > 0.0][-UNSURE_NEWEST:]
+        if len(known) < UNSURE_NEWEST:
+            return early, np.zeros(len(amplitudes), dtype=np.bool_)
+        tall = amplitudes > MOTION_RATIO * float(np.median(known))
+        return early, tall
 
     def _update_coherence(self) -> None:
         if len(self._times) < 3:
@@ -428,7 +462,7 @@ class HrvTracker:
 
     def _compute_window(self, newest: float, window_s: float) -> HrvMetrics:
         """The figures over the intervals ending within `window_s` of the newest beat."""
-        window = self._stretches(window_s)
+        window = self._stretches(window_s, sure=False)
         n = len(window.ibi_ms)
         if n < HR_MIN_INTERVALS:
             return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1 if n else len(self._times),
@@ -440,7 +474,11 @@ class HrvTracker:
         recent = times > times[-1] - window_s
         broken = broken_before(times, [*self._gaps, *self._motion])  # no interval ends at these beats
         moving = self._in_motion(times)
-        hr_bpm = self._heart_rate(window, times, recent, broken)
+        hr_bpm = self._heart_rate(window, times, recent, broken, *self._unsure())
+        if hr_bpm is None:  # every interval touches a beat taller than the pulse's: a hand's, not a rate
+            return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1, 0.0, INSUFFICIENT_BEATS,
+                              INSUFFICIENT_BEATS)
+        window = self._stretches(window_s)  # HRV rests on the intervals that touch no unsure beat
         # intervals a beat too many or too few against the window's own rate, left so by the correction:
         # artifacts (counted as corrected), and no rhythm is judged across them
         off = off_rate(window.ibi_ms, 60000.0 / hr_bpm, window.stretch)
@@ -533,15 +571,22 @@ class HrvTracker:
         return out
 
     def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_],
-                    broken: NDArray[np.bool_]) -> float:
+                    broken: NDArray[np.bool_], early: NDArray[np.bool_], tall: NDArray[np.bool_]) -> float | None:
         """60000 / the median of the window's beat intervals as measured (within stretches, never across
         a gap), not as corrected: a median needs no correction (a few wrong beats do not move it), and
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
         A), over spans of two intervals (heart_rate_bpm). The corrected intervals' median when too
         few measured ones are left. `times`: the beats held (s), `recent`: which of them lie within window_s
-        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans)."""
-        keep = ~broken & recent
+        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans),
+        `early`, `tall`: the unsure beats (`_unsure`). No interval touching a tall beat counts (None when fewer
+        than HR_MIN_INTERVALS are left: no rate); those touching an early one count only until
+        MOTION_CLEAR_INTERVALS others are there (a lock's first beats are all early)."""
+        keep = ~broken & recent & ~_touching(tall)
+        if np.count_nonzero(keep[1:]) < HR_MIN_INTERVALS:
+            return None
+        if np.count_nonzero(keep[1:] & ~_touching(early)[1:]) >= MOTION_CLEAR_INTERVALS:
+            keep &= ~_touching(early)
         keep &= _current_rhythm(times, keep)
         rate = heart_rate_bpm(times, keep)
         return 60000.0 / exact.median_nan(window.ibi_ms) if rate is None else rate
@@ -747,6 +792,13 @@ def _current_rhythm(times: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDAr
     if before is None or now is None or abs(math.log(before / now)) <= math.log(RATE_AGREE_FACTOR):
         return everything
     return current
+
+
+def _touching(beats: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """For each beat, True when the interval ending at it touches one of `beats` (it or the beat before)."""
+    out = beats.copy()
+    out[1:] |= beats[:-1]
+    return out
 
 
 def _drop_newest(window: Stretches, count: int) -> Stretches:
