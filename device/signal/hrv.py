@@ -478,7 +478,6 @@ class HrvTracker:
         if hr_bpm is None:  # every interval touches a beat taller than the pulse's: a hand's, not a rate
             return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1, 0.0, INSUFFICIENT_BEATS,
                               INSUFFICIENT_BEATS)
-        window = self._stretches(window_s)  # HRV rests on the intervals that touch no unsure beat
         # intervals a beat too many or too few against the window's own rate, left so by the correction:
         # artifacts (counted as corrected), and no rhythm is judged across them
         off = off_rate(window.ibi_ms, 60000.0 / hr_bpm, window.stretch)
@@ -518,6 +517,10 @@ class HrvTracker:
             reason = ALTERNATING_BEATS
         elif self._weak_beat(amplitudes[recent & ~moving]):
             reason = WEAK_BEAT
+        # the figures rest on the intervals that touch no unsure beat; every check above is made on all of them
+        sure = _drop_newest(self._stretches(window_s), CONFIRM_INTERVALS)
+        if reason is None and (len(sure.ibi_ms) < HRV_MIN_INTERVALS or len(sure.successive_differences()) < 1):
+            reason = INSUFFICIENT_BEATS
         phases = np.fromiter(self._phases, dtype=float)[recent]
         heights = amplitudes[recent] - phase_height_part(times[recent], amplitudes[recent], phases)
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], heights),
@@ -534,7 +537,7 @@ class HrvTracker:
             kept = breath if reason == TIMING_NOISE and not alternating else None
             return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=kept,
                               hr_swing_bpm=None, coherence=None, **common)  # type: ignore[arg-type]
-        td = time_domain(checked.ibi_ms, checked.successive_differences())
+        td = time_domain(sure.ibi_ms, sure.successive_differences())
         return HrvMetrics(rmssd_ms=td["rmssd_ms"], sdnn_ms=td["sdnn_ms"], ln_rmssd=td["ln_rmssd"],
                           pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
                           coherence=self._coherence, **common)  # type: ignore[arg-type]
@@ -845,7 +848,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
                 qualities: NDArray[np.float64] | None = None,
                 motion: Sequence[tuple[float, float]] = (),
                 timing_sds: NDArray[np.float64] | None = None,
-                phases: NDArray[np.float64] | None = None) -> HrvMetrics:
+                phases: NDArray[np.float64] | None = None,
+                before_template: NDArray[np.bool_] | None = None) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
@@ -853,7 +857,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which leaves the
     breathing rate to the heart-rate rhythm alone). timing_sds: per beat, Beat.timing_sd_s (s; default
     all 0: not known, no timing-noise check). phases: per beat, Beat.phase (sample index modulo 1; default all
-    NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). Raises InputError on
+    NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). before_template: per beat,
+    Beat.before_template (default all False: every beat set against a template). Raises InputError on
     non-increasing or non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
@@ -863,14 +868,15 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     qual = np.ones(len(t)) if qualities is None else np.asarray(qualities, dtype=float)
     sds = np.zeros(len(t)) if timing_sds is None else np.asarray(timing_sds, dtype=float)
     ph = np.full(len(t), math.nan) if phases is None else np.asarray(phases, dtype=float)
-    if amp.shape != t.shape or qual.shape != t.shape or sds.shape != t.shape or ph.shape != t.shape:
-        raise InputError("amplitudes, qualities, timing_sds and phases need one value per beat")
+    early = np.zeros(len(t), dtype=bool) if before_template is None else np.asarray(before_template, dtype=bool)
+    if any(a.shape != t.shape for a in (amp, qual, sds, ph, early)):
+        raise InputError("amplitudes, qualities, timing_sds, phases and before_template need one value per beat")
     span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
     for start_s, end_s in motion:
         tracker.add_motion(start_s, end_s)
-    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p))
-                       for x, q, a, sd, p in zip(t, qual, amp, sds, ph, strict=True)])
+    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p), bool(e))
+                       for x, q, a, sd, p, e in zip(t, qual, amp, sds, ph, early, strict=True)])
     return tracker.metrics()
