@@ -175,9 +175,27 @@ def test_beats_come_back_after_a_hand(case: Case) -> None:
 
 @pytest.mark.parametrize("case", RATE_CASES)
 def test_rate_and_rmssd_are_right_after_a_hand(case: Case) -> None:
-    """Main: 8 of 12 fail (wrong rates after 4 of the hands this branch fixes)."""
+    """Main: 8 of 12 fail (wrong rates after 4 of the hands the peak timer's bounded memory fixed, 3 more that the
+    unsure beats fixed)."""
     run = _run(*case)
     wrong = [w for w in run.wrong_rates if w[0] >= RATE_AFTER_S]
     bad = [b for b in run.bad_rmssd if b[0] >= RMSSD_AFTER_S]
     assert not wrong, wrong[:3]
     assert not bad, bad[:3]
+
+
+# Hands as the finger lands whose picks the pulse could not vouch for (device/signal/hrv.py, unsure beats): small or
+# slow hands under the motion judge's bar, picked as beats before the peak timer's template formed or standing
+# taller than the pulse. From the eighth tester's traced runs (seed 1: 45, 49, 19, 14), set down before they were
+# run here. Main: 3 of 4 fail (RMSSD 54-67 ms shown for a true 12-21; 105/min shown for 75 at 6-8 s).
+_LANDING = "tri 1.76 1.0 10 25 75 45 | tap 2.59 2.0 3 50 92 49 | tri 2.82 1.5 5 50 88 19 | sine 1.37 0.5 5 25 72 14"
+LANDING_CASES = [_case(text) for text in _LANDING.split("|")]
+
+
+@pytest.mark.parametrize("case", LANDING_CASES)
+def test_rate_and_rmssd_are_right_soon_after_a_hand_as_the_finger_lands(case: Case) -> None:
+    """From SOON_AFTER_S after the hand: a rate shown with a null reason within 5 %, RMSSD within 2x +- 2 ms or
+    withheld."""
+    run = _run(*case)
+    assert not run.wrong_rates, run.wrong_rates[:3]
+    assert not run.bad_rmssd, run.bad_rmssd[:3]
