@@ -154,6 +154,7 @@ def _case(text: str) -> Case:
 
 CASES = [_case(text) for text in _TABLE.replace("\n", "|").split("|") if text.strip()]
 
+
 @pytest.mark.parametrize("case", CASES)
 def test_beats_come_back_after_a_hand(case: Case) -> None:
     """Main: 4 of 12 came back 12-32 s after the hand (the timer's white-floor estimate held the hand)."""
@@ -174,8 +175,8 @@ def test_rate_and_rmssd_are_right_after_a_hand(case: Case) -> None:
 
 # Hands as the finger lands whose picks the pulse could not vouch for (device/signal/hrv.py, unsure beats): small or
 # slow hands under the motion judge's bar, picked as beats before the peak timer's template formed or standing
-# taller than the pulse. From the eighth tester's traced runs (seed 1: 45, 49, 19, 14), set down before they were
-# run here. Main: 3 of 4 fail (RMSSD 54-67 ms shown for a true 12-21; 105/min shown for 75 at 6-8 s).
+# taller than the pulse. The eighth tester's traced runs (seed 1: 45, 49, 19, 14) in this module's pulse, all four
+# kept. Main: 3 of 4 fail (RMSSD 54-67 ms shown for a true 12-21; 105/min shown for 75 at 6-8 s).
 _LANDING = "tri 1.76 1.0 10 25 75 45 | tap 2.59 2.0 3 50 92 49 | tri 2.82 1.5 5 50 88 19 | sine 1.37 0.5 5 25 72 14"
 LANDING_CASES = [_case(text) for text in _LANDING.split("|")]
 
