@@ -120,9 +120,9 @@ MOTION_SUSTAINED_S = 6.0
 # judge's own bar, device/signal/pulse_motion.py, against the pulse's present size: the judge has no reference of
 # the pulse's size while the finger lands, and a hand under its bar passes as beats). An eighth fresh-clone
 # tester's hands as the finger landed: such picks 100-650 ms off, timed to 0.1-5 ms, RMSSD 50-90 ms shown for a
-# true 0. No interval touching one (nor one touching a beat of quality under HRV_MIN_QUALITY) enters HRV or
-# coherence; the heart rate counts no interval touching a tall beat, and those touching an early one only until
-# MOTION_CLEAR_INTERVALS others are in the window (at a lock's start every beat is early).
+# true 0. No interval touching one (nor one touching a beat of quality under HRV_MIN_QUALITY) enters RMSSD, SDNN,
+# pNN50 or coherence; every check that withholds HRV is still made on all the intervals, and the heart rate counts
+# them all.
 UNSURE_NEWEST = N_RECENT  # the picker's own count of recent beats for its amplitude reference
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
@@ -474,10 +474,7 @@ class HrvTracker:
         recent = times > times[-1] - window_s
         broken = broken_before(times, [*self._gaps, *self._motion])  # no interval ends at these beats
         moving = self._in_motion(times)
-        hr_bpm = self._heart_rate(window, times, recent, broken, *self._unsure())
-        if hr_bpm is None:  # every interval touches a beat taller than the pulse's: a hand's, not a rate
-            return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1, 0.0, INSUFFICIENT_BEATS,
-                              INSUFFICIENT_BEATS)
+        hr_bpm = self._heart_rate(window, times, recent, broken)
         # intervals a beat too many or too few against the window's own rate, left so by the correction:
         # artifacts (counted as corrected), and no rhythm is judged across them
         off = off_rate(window.ibi_ms, 60000.0 / hr_bpm, window.stretch)
@@ -574,22 +571,17 @@ class HrvTracker:
         return out
 
     def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_],
-                    broken: NDArray[np.bool_], early: NDArray[np.bool_], tall: NDArray[np.bool_]) -> float | None:
+                    broken: NDArray[np.bool_]) -> float:
         """60000 / the median of the window's beat intervals as measured (within stretches, never across
         a gap), not as corrected: a median needs no correction (a few wrong beats do not move it), and
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
         A), over spans of two intervals (heart_rate_bpm). The corrected intervals' median when too
         few measured ones are left. `times`: the beats held (s), `recent`: which of them lie within window_s
-        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans),
-        `early`, `tall`: the unsure beats (`_unsure`). No interval touching a tall beat counts (None when fewer
-        than HR_MIN_INTERVALS are left: no rate); those touching an early one count only until
-        MOTION_CLEAR_INTERVALS others are there (a lock's first beats are all early)."""
-        keep = ~broken & recent & ~_touching(tall)
-        if np.count_nonzero(keep[1:]) < HR_MIN_INTERVALS:
-            return None
-        if np.count_nonzero(keep[1:] & ~_touching(early)[1:]) >= MOTION_CLEAR_INTERVALS:
-            keep &= ~_touching(early)
+        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans).
+        Unsure beats (`_unsure`) count here: leaving them out moved BUT PPG's camera records (docs/measurements.md,
+        "Unsure beats after a hand")."""
+        keep = ~broken & recent
         keep &= _current_rhythm(times, keep)
         rate = heart_rate_bpm(times, keep)
         return 60000.0 / exact.median_nan(window.ibi_ms) if rate is None else rate
@@ -795,13 +787,6 @@ def _current_rhythm(times: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDAr
     if before is None or now is None or abs(math.log(before / now)) <= math.log(RATE_AGREE_FACTOR):
         return everything
     return current
-
-
-def _touching(beats: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """For each beat, True when the interval ending at it touches one of `beats` (it or the beat before)."""
-    out = beats.copy()
-    out[1:] |= beats[:-1]
-    return out
 
 
 def _drop_newest(window: Stretches, count: int) -> Stretches:

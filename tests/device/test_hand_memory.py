@@ -153,6 +153,19 @@ def _case(text: str) -> Case:
 
 
 CASES = [_case(text) for text in _TABLE.replace("\n", "|").split("|") if text.strip()]
+# Not fixed (README "Not fixed"; docs/measurements.md, "The peak timer forgets a hand" and "Unsure beats after a
+# hand"): the heart rate after a hand (the unsure beats are kept out of HRV only)
+PICKER_AFTER_HAND = ("issue 7: after a fast hand over a slow pulse the picker still picks a bump between beats now and "
+                     "then (its interval reference was the hand's), which breaks the run of intervals the heart rate "
+                     "needs to leave the hand's rate: 150/min shown for 30 s after the hand")
+HAND_RATE_IN_WINDOW = ("issue 7: a 3 Hz hand's 180/min stays in the 60 s window until the pulse has run "
+                       "MOTION_CLEAR_INTERVALS regular intervals after the beats come back (16 s at 50/min)")
+TAPS_AT_THE_PULSE = ("issue 7: taps at 72/min over a 68/min pulse are a second pulse the picker cannot tell from the "
+                     "heart's; their rate stays in the window's median")
+WHY_NOT = [PICKER_AFTER_HAND, None, None, None, None, HAND_RATE_IN_WINDOW, None, None, None, None,
+           TAPS_AT_THE_PULSE, None]  # per case in CASES
+RATE_CASES = [pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=why)) if why else case
+              for case, why in zip(CASES, WHY_NOT, strict=True)]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -162,10 +175,10 @@ def test_beats_come_back_after_a_hand(case: Case) -> None:
     assert run.resumed_after_s <= RESUME_INTERVALS * 60.0 / case[5], run
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", RATE_CASES)
 def test_rate_and_rmssd_are_right_after_a_hand(case: Case) -> None:
-    """Main: 8 of 12 fail (wrong rates after 4 of the hands the peak timer's bounded memory fixed; the other 4 and the
-    sawtooth's, which the timer's fix left, since the unsure beats, device/signal/hrv.py)."""
+    """Main: 8 of 12 fail (wrong rates after 4 of the hands the peak timer's bounded memory fixed; RMSSD after 2 more
+    since the unsure beats, device/signal/hrv.py; the rate after 3 is not fixed)."""
     run = _run(*case)
     wrong = [w for w in run.wrong_rates if w[0] >= RATE_AFTER_S]
     bad = [b for b in run.bad_rmssd if b[0] >= RMSSD_AFTER_S]
@@ -178,7 +191,10 @@ def test_rate_and_rmssd_are_right_after_a_hand(case: Case) -> None:
 # taller than the pulse. The eighth tester's traced runs (seed 1: 45, 49, 19, 14) in this module's pulse, all four
 # kept. Main: 3 of 4 fail (RMSSD 54-67 ms shown for a true 12-21; 105/min shown for 75 at 6-8 s).
 _LANDING = "tri 1.76 1.0 10 25 75 45 | tap 2.59 2.0 3 50 92 49 | tri 2.82 1.5 5 50 88 19 | sine 1.37 0.5 5 25 72 14"
-LANDING_CASES = [_case(text) for text in _LANDING.split("|")]
+HAND_RATE_SOON = ("issue 7: the heart rate counts the hand's picks as the finger lands (leaving them out moved BUT "
+                  "PPG's camera records): 105/min shown for 75 at 6-8 s after the hand")
+LANDING_CASES = [pytest.param(_case(text), marks=pytest.mark.xfail(strict=True, reason=HAND_RATE_SOON)) if k == 0
+                 else _case(text) for k, text in enumerate(_LANDING.split("|"))]
 
 
 @pytest.mark.parametrize("case", LANDING_CASES)
