@@ -46,7 +46,8 @@ from device.signal.intervals import (
 )
 from device.signal.peak_timing import TEMPLATE_BEATS
 from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
-from device.signal.pulse_peaks import AMP_FRACTION
+from device.signal.pulse_motion import MOTION_RATIO
+from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT
 from device.signal.pulse_quality import MAX_LAG_S
 from device.signal.sampling_phase import phase_height_part, phase_timing_error
 
@@ -113,6 +114,16 @@ NN50_MS = 50.0
 # intervals touching a span: a few beats cannot move a median. Both numbers: docs/signal_thresholds.md.
 MOTION_CLEAR_INTERVALS = 5
 MOTION_SUSTAINED_S = 6.0
+# Unsure beats: beats no motion span covers but whose timing the pulse cannot vouch for. A beat timed before the
+# peak timer had a template (Beat.before_template: the first TEMPLATE_BEATS of a stream, where only the white floor
+# is seen), or one taller than MOTION_RATIO x the median amplitude of the newest UNSURE_NEWEST beats (the motion
+# judge's own bar, device/signal/pulse_motion.py, against the pulse's present size: the judge has no reference of
+# the pulse's size while the finger lands, and a hand under its bar passes as beats). An eighth fresh-clone
+# tester's hands as the finger landed: such picks 100-650 ms off, timed to 0.1-5 ms, RMSSD 50-90 ms shown for a
+# true 0. No interval touching one (nor one touching a beat of quality under HRV_MIN_QUALITY) enters RMSSD, SDNN,
+# pNN50 or coherence; every check that withholds HRV is still made on all the intervals, and the heart rate counts
+# them all.
+UNSURE_NEWEST = N_RECENT  # the picker's own count of recent beats for its amplitude reference
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
 INSUFFICIENT_BEATS = "insufficient_beats"
@@ -241,6 +252,7 @@ class HrvTracker:
         self._amplitudes: deque[float] = deque(maxlen=size)
         self._timing_sds: deque[float] = deque(maxlen=size)
         self._phases: deque[float] = deque(maxlen=size)  # Beat.phase: where between samples each beat fell
+        self._early: deque[bool] = deque(maxlen=size)  # Beat.before_template
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self._motion: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
@@ -252,6 +264,7 @@ class HrvTracker:
         self._amplitudes.clear()
         self._timing_sds.clear()
         self._phases.clear()
+        self._early.clear()
         self._gaps.clear()
         self._motion.clear()
         self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
@@ -261,6 +274,7 @@ class HrvTracker:
         self._cached: HrvMetrics | None = None
         self._corrected_key: tuple[object, ...] | None = None
         self._corrected_all = stretches(np.zeros(0), [])
+        self._sure_all = self._corrected_all  # the same without the intervals touching unsure beats
 
     @property
     def newest_beat_s(self) -> float:
@@ -306,6 +320,7 @@ class HrvTracker:
             self._amplitudes.append(beat.amplitude)
             self._timing_sds.append(beat.timing_sd_s)
             self._phases.append(beat.phase)
+            self._early.append(beat.before_template)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
@@ -313,14 +328,16 @@ class HrvTracker:
             self._amplitudes.popleft()
             self._timing_sds.popleft()
             self._phases.popleft()
+            self._early.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
         while self._motion and self._times and self._motion[0][1] < self._times[0]:
             self._motion.popleft()
         self._update_coherence()
 
-    def _stretches(self, span_s: float) -> Stretches:
-        """The corrected intervals of the last `span_s`; the correction of the beats held is computed once
+    def _stretches(self, span_s: float, sure: bool = True) -> Stretches:
+        """The corrected intervals of the last `span_s`, without those touching an unsure beat (`_unsure`)
+        unless `sure` is False (the heart rate's fallback); the correction of the beats held is computed once
         for both windows (coherence and figures) until a beat or gap changes them. The beats' times are taken
         less the part that follows their sampling phase, where it is significant over the beats held
         (sampling_phase.phase_timing_error: a sharp pulse's aliased timing error, no heart's rhythm)."""
@@ -333,8 +350,25 @@ class HrvTracker:
                 times = times - phase_timing_error(times, np.fromiter(self._phases, dtype=float),
                                                    broken_before(times, spans))
             self._corrected_all = stretches(times, spans)
+            # for HRV also the beats timed poorly (quality under HRV_MIN_QUALITY: more than 10 ms uncertain)
+            early, tall = self._unsure()
+            unsure = times[early | tall | (np.fromiter(self._qualities, dtype=float) < HRV_MIN_QUALITY)]
+            self._sure_all = self._corrected_all if not len(unsure) else stretches(
+                times, [*spans, *zip(unsure, unsure, strict=True)])
             self._corrected_key = key
-        return self._corrected_all.last(span_s)
+        return (self._sure_all if sure else self._corrected_all).last(span_s)
+
+    def _unsure(self) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Of the beats held, the unsure ones (UNSURE_NEWEST's comment): (early, tall), those timed before the
+        template, and those taller than MOTION_RATIO x the median amplitude of the newest UNSURE_NEWEST beats
+        (none while fewer are held; beats of unknown amplitude, 0 or less, are not counted)."""
+        early = np.fromiter(self._early, dtype=np.bool_)
+        amplitudes = np.fromiter(self._amplitudes, dtype=float)
+        known = amplitudes[amplitudes > 0.0][-UNSURE_NEWEST:]
+        if len(known) < UNSURE_NEWEST:
+            return early, np.zeros(len(amplitudes), dtype=np.bool_)
+        tall = amplitudes > MOTION_RATIO * float(np.median(known))
+        return early, tall
 
     def _update_coherence(self) -> None:
         if len(self._times) < 3:
@@ -428,7 +462,7 @@ class HrvTracker:
 
     def _compute_window(self, newest: float, window_s: float) -> HrvMetrics:
         """The figures over the intervals ending within `window_s` of the newest beat."""
-        window = self._stretches(window_s)
+        window = self._stretches(window_s, sure=False)
         n = len(window.ibi_ms)
         if n < HR_MIN_INTERVALS:
             return HrvMetrics(newest, None, None, None, None, None, None, None, None, n + 1 if n else len(self._times),
@@ -489,6 +523,10 @@ class HrvTracker:
             reason = WEAK_BEAT
         elif irregular is None:
             reason = INSUFFICIENT_BEATS  # not yet enough intervals to tell a regular rhythm from an irregular one
+        # the figures rest on the intervals that touch no unsure beat; every check above is made on all of them
+        sure = _drop_newest(self._stretches(window_s), CONFIRM_INTERVALS)
+        if reason is None and (len(sure.ibi_ms) < HRV_MIN_INTERVALS or len(sure.successive_differences()) < 1):
+            reason = INSUFFICIENT_BEATS
         phases = np.fromiter(self._phases, dtype=float)[recent]
         heights = amplitudes[recent] - phase_height_part(times[recent], amplitudes[recent], phases)
         breath, confidence, swing = self._breathing(window, self._amplitude_rhythm(times[recent], heights),
@@ -505,7 +543,7 @@ class HrvTracker:
             kept = breath if reason == TIMING_NOISE and not alternating else None
             return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=kept,
                               hr_swing_bpm=None, coherence=None, **common)  # type: ignore[arg-type]
-        td = time_domain(checked.ibi_ms, checked.successive_differences())
+        td = time_domain(sure.ibi_ms, sure.successive_differences())
         return HrvMetrics(rmssd_ms=td["rmssd_ms"], sdnn_ms=td["sdnn_ms"], ln_rmssd=td["ln_rmssd"],
                           pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
                           coherence=self._coherence, **common)  # type: ignore[arg-type]
@@ -549,7 +587,9 @@ class HrvTracker:
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
         A), over spans of two intervals (heart_rate_bpm). The corrected intervals' median when too
         few measured ones are left. `times`: the beats held (s), `recent`: which of them lie within window_s
-        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans)."""
+        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans).
+        Unsure beats (`_unsure`) count here: leaving them out moved BUT PPG's camera records (docs/measurements.md,
+        "Unsure beats after a hand")."""
         keep = ~broken & recent
         keep &= _current_rhythm(times, keep)
         rate = heart_rate_bpm(times, keep)
@@ -802,7 +842,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
                 qualities: NDArray[np.float64] | None = None,
                 motion: Sequence[tuple[float, float]] = (),
                 timing_sds: NDArray[np.float64] | None = None,
-                phases: NDArray[np.float64] | None = None) -> HrvMetrics:
+                phases: NDArray[np.float64] | None = None,
+                before_template: NDArray[np.bool_] | None = None) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
@@ -810,7 +851,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     amplitudes, qualities: per beat, as the pulse pipeline gives them (default: all 1.0, which leaves the
     breathing rate to the heart-rate rhythm alone). timing_sds: per beat, Beat.timing_sd_s (s; default
     all 0: not known, no timing-noise check). phases: per beat, Beat.phase (sample index modulo 1; default all
-    NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). Raises InputError on
+    NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). before_template: per beat,
+    Beat.before_template (default all False: every beat set against a template). Raises InputError on
     non-increasing or non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
@@ -820,14 +862,15 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     qual = np.ones(len(t)) if qualities is None else np.asarray(qualities, dtype=float)
     sds = np.zeros(len(t)) if timing_sds is None else np.asarray(timing_sds, dtype=float)
     ph = np.full(len(t), math.nan) if phases is None else np.asarray(phases, dtype=float)
-    if amp.shape != t.shape or qual.shape != t.shape or sds.shape != t.shape or ph.shape != t.shape:
-        raise InputError("amplitudes, qualities, timing_sds and phases need one value per beat")
+    early = np.zeros(len(t), dtype=bool) if before_template is None else np.asarray(before_template, dtype=bool)
+    if any(a.shape != t.shape for a in (amp, qual, sds, ph, early)):
+        raise InputError("amplitudes, qualities, timing_sds, phases and before_template need one value per beat")
     span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
     for start_s, end_s in motion:
         tracker.add_motion(start_s, end_s)
-    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p))
-                       for x, q, a, sd, p in zip(t, qual, amp, sds, ph, strict=True)])
+    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p), bool(e))
+                       for x, q, a, sd, p, e in zip(t, qual, amp, sds, ph, early, strict=True)])
     return tracker.metrics()

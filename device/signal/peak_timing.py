@@ -295,6 +295,12 @@ class PeakTimer:
         self._gain[:] = 1.0
         self.cutoff_hz = None
 
+    @property
+    def has_template(self) -> bool:
+        """The next beat timed will be set against the recent beats' template (TEMPLATE_BEATS seen since the
+        last reset); before that its uncertainty is the white floor alone."""
+        return self._seen >= TEMPLATE_BEATS
+
     def peak_index(self, raw: SampleRing, peak: PeakCandidate) -> float | None:
         """Sub-sample index of the raw systolic peak that goes with `peak`, or None if there is none."""
         timing = self.time_peak(raw, peak)

@@ -355,6 +355,10 @@ class Beat:
     # where between two samples the beat fell: its sample index modulo 1, 0..1 (NaN: not known); the timing and
     # height errors of a pulse sharper than the samples follow it (device/signal/sampling_phase.py)
     phase: float = math.nan
+    # timed before the peak timer had a template of the recent beats to set it against (the first TEMPLATE_BEATS
+    # beats of a stream, device/signal/peak_timing.py): its timing_sd_s is the white floor alone, and a hand's
+    # picks as the finger lands look as certain as the pulse's (HrvTracker keeps them out of HRV)
+    before_template: bool = False
 
 
 @dataclass(frozen=True)
@@ -1000,6 +1004,7 @@ class PulsePipeline:
             # intervals to and from it out of the figures; dropping it here cost real recordings true beats
             self._motion.judge_beat(self._filtered, self._template, peak.index, self._interval_samples(),
                                     self._timer.reach_after, peak.amp, peak.slope)
+            before_template = not self._timer.has_template
             timing = self._timer.time_peak(self._raw, peak)
             if timing is None:
                 if peak.recovered:  # a weak maximum with no raw peak to show for it: not a beat
@@ -1027,7 +1032,8 @@ class PulsePipeline:
             self._last_time = index
             self._lock_first = min(self._lock_first, index)
             self._lock_beats.append(index)
-            beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s, float(index % 1.0)))
+            beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s, float(index % 1.0),
+                              before_template))
 
     def _vertex_amplitude(self, peak: PeakCandidate) -> float:
         """The pick's amplitude (band-passed peak less its foot, input units) with both read at the vertex of

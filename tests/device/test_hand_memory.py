@@ -37,6 +37,9 @@ RESUMED_SHARE = 0.9  # of the true beats from then to the end, at least this sha
 RATE_AFTER_S = 15.0  # from this long after the hand, a rate shown with a null reason is right ...
 RATE_WRONG = 0.05  # ... within 5 % (the testers' bar)
 RMSSD_AFTER_S = 15.0  # from this long after the hand, RMSSD is withheld or within 2x +- 2 ms of the truth
+# Hands as the finger lands (LANDING below): from this long after the hand, both hold (the testers' bar: the wrong
+# rate and RMSSD gone within about 6 s of the hand's end)
+SOON_AFTER_S = 6.0
 
 
 def _hand(kind: str, t: NDArray[np.float64], hz: float) -> NDArray[np.float64]:
@@ -112,12 +115,12 @@ def _run(kind: str, hz: float, size: float, length_s: float, fs_hz: int, rate_bp
         clock.advance_to(t)
         reported += [b.t_s for b in channel.read()]
         m = channel.current_metrics(clock.now_s(), settling=False)
-        if t >= stop_s + RATE_AFTER_S and m.hr_bpm is not None and m.hr_reason is None:
+        if t >= stop_s + SOON_AFTER_S and m.hr_bpm is not None and m.hr_reason is None:
             window = truth[(truth > t - 60.0) & (truth <= t)]
             true_bpm = 60.0 / float(np.median(np.diff(window)))
             if abs(m.hr_bpm / true_bpm - 1.0) > RATE_WRONG:
                 wrong.append((round(t - stop_s, 1), m.hr_bpm))
-        if t >= stop_s + RMSSD_AFTER_S and m.rmssd_ms is not None:
+        if t >= stop_s + SOON_AFTER_S and m.rmssd_ms is not None:
             true_ms = _rmssd_ms(truth[(truth > t - 60.0) & (truth <= t)])
             if not true_ms / 2.0 - 2.0 <= m.rmssd_ms <= 2.0 * true_ms + 2.0:
                 bad.append((round(t - stop_s, 1), m.rmssd_ms, true_ms))
@@ -150,20 +153,17 @@ def _case(text: str) -> Case:
 
 
 CASES = [_case(text) for text in _TABLE.replace("\n", "|").split("|") if text.strip()]
-# Not fixed (README "Not fixed"; docs/measurements.md, "The peak timer forgets a hand"): what the rate and HRV
-# still hold after a hand is not the timer's memory
+# Not fixed (README "Not fixed"; docs/measurements.md, "The peak timer forgets a hand" and "Unsure beats after a
+# hand"): the heart rate after a hand (the unsure beats are kept out of HRV only)
 PICKER_AFTER_HAND = ("issue 7: after a fast hand over a slow pulse the picker still picks a bump between beats now and "
                      "then (its interval reference was the hand's), which breaks the run of intervals the heart rate "
                      "needs to leave the hand's rate: 150/min shown for 30 s after the hand")
 HAND_RATE_IN_WINDOW = ("issue 7: a 3 Hz hand's 180/min stays in the 60 s window until the pulse has run "
                        "MOTION_CLEAR_INTERVALS regular intervals after the beats come back (16 s at 50/min)")
-HAND_BEATS_IN_WINDOW = ("issue 7: beats picked on a small hand while the finger lands are not marked as motion and are "
-                        "timed with a small uncertainty (before the template forms only the white floor is seen), so "
-                        "their intervals stay in the HRV window: RMSSD 17-47 ms shown for a true 7-15")
 TAPS_AT_THE_PULSE = ("issue 7: taps at 72/min over a 68/min pulse are a second pulse the picker cannot tell from the "
                      "heart's; their rate stays in the window's median")
-WHY_NOT = [PICKER_AFTER_HAND, None, None, None, None, HAND_RATE_IN_WINDOW, None, HAND_BEATS_IN_WINDOW, None, None,
-           TAPS_AT_THE_PULSE, HAND_BEATS_IN_WINDOW]  # per case in CASES
+WHY_NOT = [PICKER_AFTER_HAND, None, None, None, None, HAND_RATE_IN_WINDOW, None, None, None, None,
+           TAPS_AT_THE_PULSE, None]  # per case in CASES
 RATE_CASES = [pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=why)) if why else case
               for case, why in zip(CASES, WHY_NOT, strict=True)]
 
@@ -177,7 +177,30 @@ def test_beats_come_back_after_a_hand(case: Case) -> None:
 
 @pytest.mark.parametrize("case", RATE_CASES)
 def test_rate_and_rmssd_are_right_after_a_hand(case: Case) -> None:
-    """Main: 8 of 12 fail (wrong rates after 4 of the hands this branch fixes)."""
+    """Main: 8 of 12 fail (wrong rates after 4 of the hands the peak timer's bounded memory fixed; RMSSD after 2 more
+    since the unsure beats, device/signal/hrv.py; the rate after 3 is not fixed)."""
+    run = _run(*case)
+    wrong = [w for w in run.wrong_rates if w[0] >= RATE_AFTER_S]
+    bad = [b for b in run.bad_rmssd if b[0] >= RMSSD_AFTER_S]
+    assert not wrong, wrong[:3]
+    assert not bad, bad[:3]
+
+
+# Hands as the finger lands whose picks the pulse could not vouch for (device/signal/hrv.py, unsure beats): small or
+# slow hands under the motion judge's bar, picked as beats before the peak timer's template formed or standing
+# taller than the pulse. The eighth tester's traced runs (seed 1: 45, 49, 19, 14) in this module's pulse, all four
+# kept. Main: 3 of 4 fail (RMSSD 54-67 ms shown for a true 12-21; 105/min shown for 75 at 6-8 s).
+_LANDING = "tri 1.76 1.0 10 25 75 45 | tap 2.59 2.0 3 50 92 49 | tri 2.82 1.5 5 50 88 19 | sine 1.37 0.5 5 25 72 14"
+HAND_RATE_SOON = ("issue 7: the heart rate counts the hand's picks as the finger lands (leaving them out moved BUT "
+                  "PPG's camera records): 105/min shown for 75 at 6-8 s after the hand")
+LANDING_CASES = [pytest.param(_case(text), marks=pytest.mark.xfail(strict=True, reason=HAND_RATE_SOON)) if k == 0
+                 else _case(text) for k, text in enumerate(_LANDING.split("|"))]
+
+
+@pytest.mark.parametrize("case", LANDING_CASES)
+def test_rate_and_rmssd_are_right_soon_after_a_hand_as_the_finger_lands(case: Case) -> None:
+    """From SOON_AFTER_S after the hand: a rate shown with a null reason within 5 %, RMSSD within 2x +- 2 ms or
+    withheld."""
     run = _run(*case)
     assert not run.wrong_rates, run.wrong_rates[:3]
     assert not run.bad_rmssd, run.bad_rmssd[:3]
