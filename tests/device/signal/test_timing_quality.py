@@ -60,10 +60,12 @@ def test_a_pulse_in_pink_noise_a_third_its_height_is_not_scored_as_clean() -> No
 
 
 @pytest.mark.parametrize("fs_hz", [25, 50, 100])
-@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 1.5, 2.0])
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 2.0])
 def test_rmssd_is_right_or_withheld_in_noise_of_any_colour(fs_hz: int, alpha: float) -> None:
     """Every level from a clean pulse to one nobody could time, slow to fast hearts: an RMSSD shown is
-    within 2x of the truth (+-2 ms); SDNN, pNN50 and coherence go with it (one reason withholds all)."""
+    within 2x of the truth (+-2 ms); SDNN, pNN50 and coherence go with it (one reason withholds all).
+    White, pink and brown noise here (about a minute of the suite's time); the colours between, on unseen
+    seeds, are bench_timing_quality's (`--first-seed 2`, 720 records)."""
     shown = 0
     for level in (0.03, 0.1, 0.33, 0.6):
         for hr_bpm in (45.0, 70.0, 160.0):
