@@ -44,7 +44,9 @@ def test_recording_metrics_is_hrv_metrics_with_the_streams_own_fields() -> None:
     beats = stream_beats(x, 100)
     expected = hrv_metrics(np.array([b.t_s for b in beats]), amplitudes=np.array([b.amplitude for b in beats]),
                            qualities=np.array([b.quality for b in beats]),
-                           timing_sds=np.array([b.timing_sd_s for b in beats]))
+                           timing_sds=np.array([b.timing_sd_s for b in beats]),
+                           phases=np.array([b.phase for b in beats]),
+                           before_template=np.array([b.before_template for b in beats]))
     got = recording_metrics(x, 100)
     assert got == expected
     assert got.rmssd_ms is not None and rmssd_ok(got.rmssd_ms, true_rmssd_ms(truth))
