@@ -91,7 +91,7 @@ from device.signal.biquad import SideBySide, butter
 from device.signal.exact import median_nan
 from device.signal.local_peaks import parabolic_top
 from device.signal.peak_timing import PeakTimer
-from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails
+from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails, fundamental_line_share
 from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT, BeatPicker, PeakCandidate, SampleRing
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line, spectral_lines
@@ -194,6 +194,7 @@ COUPLING_MEMORY_S = 30.0
 COUPLING_VETO_S = 15.0
 COUPLING_LONG_FALSE_ALARM = 1e-4
 COUPLING_WAIT_MIN_S = 0.8
+LINE_SHARE_MIN = 0.7
 # Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
 # than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
 # not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
@@ -489,7 +490,7 @@ class PulsePipeline:
             # where it would still be withheld, it is not
             short = self._raw.end - (self._origin + self._settle) < COUPLING_VETO_S * self.fs_hz
             if self._withheld:
-                upheld = self._repeats() or short
+                upheld = self._repeats() or self._steady_line() or short
                 self._withheld = False
                 self._drop_untimable()
             elif window is not None:
@@ -497,7 +498,7 @@ class PulsePipeline:
                 train_s = self._beat_train_s(window) if self._train_lock else 0.0
                 upheld = ((_agree(train_s, self._lock_interval_s) if self._train_lock
                            else self._upholds(acf_ok, line_ok, periodic)) and self._peak_stands_out(len(window))
-                          and (short or self._lock_interval_s < COUPLING_WAIT_MIN_S or self._repeats()))
+                          and (short or self._repeats()))
             self._confirm_lock(upheld)
         if self._picker is not None:
             self._queue.extend(self._picker.flush())
@@ -667,8 +668,9 @@ class PulsePipeline:
             if upheld and self._pending < SPECTRAL_EXTRA_CHECKS and not self._stands_out:
                 self._pending += 1  # upheld, but its peak does not stand out: the next check must uphold it too
                 return
-            drift_band = self._lock_interval_s >= COUPLING_WAIT_MIN_S
-            if upheld and (drift_band or not self._stands_out) and not self._repeats():
+            # a lock whose line stands out is asked for coupling if it is slow (drift's band), and for coupling or
+            # a steady line (_steady_line, from the next check on) if it is faster
+            if upheld and not self._repeats():
                 if self._stands_out:  # its line stands out, but it is not coupled yet: see _judge_withheld
                     self._withheld = True
                     self._pending = SPECTRAL_EXTRA_CHECKS + 1
@@ -827,6 +829,20 @@ class PulsePipeline:
             log.debug("no harmonic phase coupling at %.3f s (p %.2g)", rhythm_s, p)
         return coupled
 
+    def _steady_line(self) -> bool:
+        """A lock faster than COUPLING_WAIT_MIN_S has a steady line: one line holds at least LINE_SHARE_MIN of its
+        fundamental's power (device/signal/pulse_coupling.py, fundamental_line_share, within INTERVAL_AGREEMENT
+        of its rate) on the judged signal coupling is judged on (_memory_first). Slower locks: False (they must
+        couple: band-passed drift at the judged band's low edge is narrower there)."""
+        rhythm_s = self._lock_interval_s
+        if rhythm_s >= COUPLING_WAIT_MIN_S:
+            return False
+        share = fundamental_line_share(self._judged.view(self._memory_first(), self._raw.end), self.fs_hz, rhythm_s,
+                                       INTERVAL_AGREEMENT)
+        if share < LINE_SHARE_MIN:
+            log.debug("the line at %.3f s holds %.2f of its fundamental: not steady", rhythm_s, share)
+        return share >= LINE_SHARE_MIN
+
     def _reported_interval_s(self) -> float:
         """The rhythm the current lock reported: the median interval of its last LOCK_RHYTHM_BEATS beats, s; the
         interval it was made on while it has reported fewer than three. A lock made while a hand moved is made
@@ -871,7 +887,7 @@ class PulsePipeline:
         self._drop_untimable()
         if self._interval_s > 0.0 and not _agree(self._interval_s, self._lock_interval_s):
             self._lock_on_rhythm(self._interval_s)  # it follows another rhythm now: judged as a lock made on it
-        coupled = self._repeats()
+        coupled = self._repeats() or self._steady_line()
         self._pending += 1
         if coupled:
             self._withheld = False
