@@ -195,6 +195,7 @@ COUPLING_VETO_S = 15.0
 COUPLING_LONG_FALSE_ALARM = 1e-4
 COUPLING_WAIT_MIN_S = 0.8
 LINE_SHARE_MIN = 0.7
+LINE_STRETCH_S = 2.0 * PERIODICITY_WINDOW_S
 # Keeping a lock (hysteresis): every check re-asks whether the window is still periodic, at a looser bar
 # than the one that made the lock (the same envelope-normalised autocorrelation). The first difference is
 # not re-asked: an irregular (atrial-fibrillation-like) rhythm or frequent ectopy often fails it while
@@ -835,7 +836,7 @@ class PulsePipeline:
         of its rate) on the judged signal coupling is judged on (_memory_first). Slower locks: False (they must
         couple: band-passed drift at the judged band's low edge is narrower there)."""
         rhythm_s = self._lock_interval_s
-        if rhythm_s >= COUPLING_WAIT_MIN_S:
+        if rhythm_s >= COUPLING_WAIT_MIN_S or self._memory_s() < LINE_STRETCH_S:
             return False
         share = fundamental_line_share(self._judged.view(self._memory_first(), self._raw.end), self.fs_hz, rhythm_s,
                                        INTERVAL_AGREEMENT)
