@@ -18,11 +18,11 @@ whose line stands out is asked for coupling or a steady line: what that costs fa
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 
 import numpy as np
 
+from bench.bench_phone_short import camera_arguments
 from device.signal.hrv import heart_rate_bpm
 from device.signal.pulse import PulsePipeline
 from tests.device.signal.synthetic_ppg import phone_camera_ppg
@@ -59,14 +59,7 @@ def outcome(hr_bpm: float, fs_hz: float, noise: float, seed: int) -> tuple[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--rates", default=",".join(str(r) for r in HEART_RATES), help="beats/min, comma-separated")
-    parser.add_argument("--noises", default=",".join(str(n) for n in NOISES), help="camera noise SDs, pulse heights")
-    args = parser.parse_args(argv)
-    rates = [float(v) for v in args.rates.split(",")]
-    noises = [float(v) for v in args.noises.split(",")]
+    args, rates, noises = camera_arguments(__doc__, argv, HEART_RATES, NOISES)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     print(f"40 s camera streams, seeds {seeds.start}-{seeds.stop - 1}: rate from the beats after {RATED_FROM_S:g} s, "
           f"right (within {HIT_BPM:g} bpm) / wrong / none; first beat reported at s (median / largest)")
