@@ -50,15 +50,21 @@ def _row(label: str, counts: Counter[str]) -> str:
     return f"{label:<22} {counts['right']:>6} {counts['wrong']:>6} {counts['none']:>6}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def camera_arguments(doc: str | None, argv: list[str] | None, heart_rates: tuple[int, ...],
+                     noises: tuple[float, ...]) -> tuple[argparse.Namespace, list[float], list[float]]:
+    """(arguments, heart rates per min, camera noises) of a generated camera benchmark: --seeds, --first-seed,
+    --rates (default `heart_rates`) and --noises (default `noises`); `doc`'s first line describes it."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--rates", default=",".join(str(r) for r in HEART_RATES), help="beats/min, comma-separated")
-    parser.add_argument("--noises", default=",".join(str(n) for n in NOISES), help="camera noise SDs, pulse heights")
+    parser.add_argument("--rates", default=",".join(str(r) for r in heart_rates), help="beats/min, comma-separated")
+    parser.add_argument("--noises", default=",".join(str(n) for n in noises), help="camera noise SDs, pulse heights")
     args = parser.parse_args(argv)
-    rates = [float(v) for v in args.rates.split(",")]
-    noises = [float(v) for v in args.noises.split(",")]
+    return args, [float(v) for v in args.rates.split(",")], [float(v) for v in args.noises.split(",")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, rates, noises = camera_arguments(__doc__, argv, HEART_RATES, NOISES)
     by_rate_noise: dict[tuple[float, float], Counter[str]] = {}
     by_start: dict[tuple[str, float], Counter[str]] = {}
     total: Counter[str] = Counter()

@@ -132,3 +132,43 @@ def coupling_false_alarm(x: NDArray[np.float64], fs_hz: float, interval_s: float
     if interval_s <= 0.0:
         return 1.0
     return min(fisher([p for _, p in coupling_tails(x, fs_hz, interval_s / k)]) for k in (1, 2))
+
+
+
+def fundamental_line_share(x: NDArray[np.float64], fs_hz: float, interval_s: float, max_offset: float) -> float:
+    """The share of the rhythm's fundamental that one steady line holds: 0..1 (0 where there is too little to
+    judge).
+
+    x: samples (any units); fs_hz: sample rate, Hz; interval_s: the rhythm's period, s; max_offset: how far (a
+    fraction of the rate) the line may lie from 1 / interval_s. x is cut into K consecutive segments one period
+    long (the last ending at the newest sample) and each segment's fundamental X_k is fitted with a level and a
+    slope (`_harmonics`; its phase taken at the segment's exact start). The result is
+    max over theta of |sum_k X_k e^(-i k theta)|^2 / (K sum_k |X_k|^2), theta within 2 pi max_offset: the
+    largest periodogram ordinate of the sequence X_k over its total power, Fisher's g (Fisher 1929, Proc. R. Soc.
+    A 125:54-59), i.e. the share of the fundamental's power within one bin (1 / (K periods)) of a steady line.
+    A pulse train keeps its fundamental's amplitude and phase from beat to beat up to its rate variability
+    (a steady phase advance where its period is not exactly interval_s is the theta searched), so this stays near
+    1; white noise lowers it in proportion to its share of the fundamental's power. A narrow band of Gaussian
+    noise of quality factor Q (centre over width) forgets its phase within about Q / pi periods and its amplitude
+    wanders (Rayleigh), so its share falls as K grows, to about 2 Q / (pi K) (a Lorentzian line's share of one
+    bin) plus chance. Noise of a far narrower band (a sinusoid) holds its line as a pulse does: this measures
+    the line's width in units of its own frequency, not whether it is a pulse (`coupling_tails` does that).
+    """
+    samples = np.asarray(x, dtype=np.float64)
+    period = interval_s * fs_hz
+    if period < 4.0:
+        return 0.0
+    k = int(len(samples) / period)
+    if k < MIN_SEGMENTS:
+        return 0.0
+    exact = len(samples) - k * period + period * np.arange(k + 1)
+    bounds = np.round(exact).astype(np.intp)
+    # each segment's phase is taken from its first whole sample: turned back to the segment's exact start
+    fundamental = _harmonics(samples, bounds, period, 1)[0] * np.exp(-2j * np.pi * (bounds[:-1] - exact[:-1]) / period)
+    total = float(np.sum(fundamental.real ** 2 + fundamental.imag ** 2))
+    if total <= 0.0:
+        return 0.0
+    # theta on a grid 8 times finer than the sequence's own bins (2 pi / K): the largest ordinate to within 1 %
+    theta = np.linspace(-2.0 * np.pi * max_offset, 2.0 * np.pi * max_offset, 8 * k + 1)
+    ordinates = np.abs(np.exp(-1j * np.outer(theta, np.arange(k))) @ fundamental) ** 2
+    return float(ordinates.max()) / (k * total)

@@ -22,13 +22,20 @@ from tests.device.signal.synthetic_ppg import phone_camera_ppg, power_law_noise
 FS_HZ = 30.0
 NOT_FIXED = ("issue 7: a ramp start leaves a 10 s record too little time "
              "(docs/measurements.md, 'Records that open with a burst')")
+# the cost of asking a lock faster than 75/min for coupling or a steady line over 12 s (device/signal/pulse.py,
+# LINE_STRETCH_S): this smooth camera pulse does not couple at once, so its beats come at the record's end (10 s,
+# the rate right), not by 9.5 s
+LATE_FAST_LOCK = ("issue 7: a fast camera pulse that does not couple waits for a steady line over 12 s "
+                  "(docs/measurements.md, 'A resonant sway at the heart's rate')")
 
 
 @pytest.mark.parametrize("hr_bpm", [60, 106, 150])
 @pytest.mark.parametrize("start_size", [10.0, 30.0, 60.0])
 @pytest.mark.parametrize("start_s", [1.0, 1.5])
 def test_a_10_s_record_after_an_exposure_step_gives_the_right_heart_rate(
-        hr_bpm: float, start_size: float, start_s: float) -> None:
+        hr_bpm: float, start_size: float, start_s: float, request: pytest.FixtureRequest) -> None:
+    if hr_bpm == 106 and start_s == 1.0:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=LATE_FAST_LOCK))
     ppg, truth = phone_camera_ppg(hr_bpm, 10.0, seed=0, noise=0.1, start="step", start_size=start_size,
                                   start_s=start_s)
     beats, first_at = run_record(ppg, FS_HZ)
