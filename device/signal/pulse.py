@@ -332,6 +332,16 @@ STALL_INTERVALS = 3.0
 STALL_MIN_S = 2.0
 MAX_BRIDGE_S = 2.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
+# A lock withheld for want of coupling or a steady line (_judge_withheld) keeps picking beats while it waits, and
+# reports them once it is confirmed: they are timed then (device/signal/peak_timing.py, PeakTimer, which learns its
+# template from the beats in the order they are timed) on the raw samples, and scored on the band-passed ones, so
+# both rings hold as long as a lock may wait: its coupling is judged on at most COUPLING_MEMORY_S. Held for BUFFER_S
+# only, a lock confirmed after 12 s lost its first beats, and the timer, which then learned its template from later,
+# noisier ones, timed the rest worse: BUT PPG 110002 (10 s, 98/min) lost 8 of 12 beats to TIMING_SD_MAX_S (the
+# median timing SD at its fifth beat 0.031 s, over the bar; 0.010 with its first two beats timed first, as when the
+# lock is not withheld) and read 50.4/min from the 4 left (the picker had picked every beat). Only a withheld lock's queue reaches back that far: a lock confirmed at its first checks reports
+# beats within BUFFER_S (its replay window and a check or two).
+TIMABLE_S = max(BUFFER_S, COUPLING_MEMORY_S)
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
 # Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
 # uncertainty from noise of any colour (device/signal/peak_timing.py, Timing.sd_s), times its shape
@@ -423,7 +433,8 @@ class PulsePipeline:
         self._judge_sos = butter(JUDGE_ORDER, [BAND_LOW_HZ, BAND_HIGH_HZ], "bandpass", fs=fs_hz, output="sos")
         # both cascades in one loop over the samples, bit for bit the chained lfilter calls
         self._band_passes = SideBySide([self._sos, self._judge_sos])
-        capacity = round(BUFFER_S * fs_hz)
+        # the raw and band-passed rings hold what a withheld lock's beats are timed and scored on (TIMABLE_S)
+        capacity = round(TIMABLE_S * fs_hz)
         self._raw = SampleRing(capacity)
         self._filtered = SampleRing(capacity)
         self._judged = SampleRing(max(capacity, round(COUPLING_MEMORY_S * fs_hz)))
@@ -479,7 +490,8 @@ class PulsePipeline:
         self._bridged: deque[tuple[int, int]] = deque(maxlen=16)
         self._qualities: deque[float] = deque(maxlen=QUALITY_BEATS)
         self._timing_sds: deque[float] = deque(maxlen=N_RECENT)  # of the recent beats, s
-        self._queue: deque[PeakCandidate] = deque(maxlen=32)  # confirmed, waiting for their raw window
+        # confirmed, waiting for their raw window (or for a withheld lock's verdict): at most TIMABLE_S of beats
+        self._queue: deque[PeakCandidate] = deque(maxlen=math.ceil(TIMABLE_S / MIN_LAG_S))
         self._delays: deque[float] = deque(maxlen=N_RECENT)  # band-passed peak minus raw peak, samples
         self._template.reset()
         self._timer.reset()
@@ -924,7 +936,7 @@ class PulsePipeline:
         """A check of a lock withheld for want of coupling: the checks that upheld it have been passed, so it is
         kept as a confirmed lock is (_check_periodicity: hysteresis, the picker's interval and re-seeding), and
         its coupling is asked again on the signal since the stream (re)started, which has grown by a check. Coupled,
-        it is confirmed, and its beats the raw buffer (BUFFER_S) still holds are reported (late, once). Still not
+        it is confirmed, and its beats the raw buffer (TIMABLE_S) still holds are reported (late, once). Still not
         coupled once COUPLING_VETO_S of signal has arrived (and at least a check after it was withheld), it is
         released: not a pulse. A lock whose checks' interval no longer agrees with the one it was made on follows
         another rhythm (the picker's hints moved it, as after motion): it is judged as a lock made on that rhythm,
