@@ -336,11 +336,12 @@ BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
 # reports them once it is confirmed: they are timed then (device/signal/peak_timing.py, PeakTimer, which learns its
 # template from the beats in the order they are timed) on the raw samples, and scored on the band-passed ones, so
 # both rings hold as long as a lock may wait: its coupling is judged on at most COUPLING_MEMORY_S. Held for BUFFER_S
-# only, a lock confirmed after 12 s lost its first beats, and the timer, which then learned its template from later,
-# noisier ones, timed the rest worse: BUT PPG 110002 (10 s, 98/min) lost 8 of 12 beats to TIMING_SD_MAX_S (the
-# median timing SD at its fifth beat 0.031 s, over the bar; 0.010 with its first two beats timed first, as when the
-# lock is not withheld) and read 50.4/min from the 4 left (the picker had picked every beat). Only a withheld lock's queue reaches back that far: a lock confirmed at its first checks reports
-# beats within BUFFER_S (its replay window and a check or two).
+# only, a lock confirmed more than that after its first beat lost the beats before, and the timer, which then
+# learned its template from later, noisier ones, timed the rest worse: BUT PPG 110002 (10 s, 98/min, confirmed at
+# the record's end) lost 8 of 12 beats to TIMING_SD_MAX_S (the median timing SD at its fifth beat 0.031 s, over the
+# bar; 0.010 with its first two beats timed first, as when the lock is not withheld) and read 50.4/min from the 4
+# left; its picker had picked every beat. A lock confirmed at its first checks reports beats within BUFFER_S (its
+# replay window and a check or two), so only a withheld one reaches further back.
 TIMABLE_S = max(BUFFER_S, COUPLING_MEMORY_S)
 QUALITY_BEATS = 5  # beats averaged into the rolling quality
 # Beat quality is timing quality: 1 / (1 + (sigma_t / TIMING_SD_REF_S)^2), sigma_t the beat's timing
