@@ -338,7 +338,7 @@ BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
 # both rings hold as long as a lock may wait: its coupling is judged on at most COUPLING_MEMORY_S. Held for BUFFER_S
 # only, a lock confirmed more than that after its first beat lost the beats before, and the timer, which then
 # learned its template from later, noisier ones, timed the rest worse: BUT PPG 110002 (10 s, 98/min, confirmed at
-# the record's end) lost 8 of 12 beats to TIMING_SD_MAX_S (the median timing SD at its fifth beat 0.031 s, over the
+# the record's end) lost 8 of 12 beats to TIMING_SD_MAX_S (the median timing SD at its beat at 4.2 s 0.031 s, over the
 # bar; 0.010 with its first two beats timed first, as when the lock is not withheld) and read 50.4/min from the 4
 # left; its picker had picked every beat. A lock confirmed at its first checks reports beats within BUFFER_S (its
 # replay window and a check or two), so only a withheld one reaches further back.
