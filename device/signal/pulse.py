@@ -961,8 +961,12 @@ class PulsePipeline:
         self._coupling_p = 1.0
 
     def _drop_untimable(self) -> None:
-        """Forget queued beats whose raw samples (the peak timer's reach before them) have left the raw buffer."""
-        while self._queue and self._queue[0].index - self._timer.reach_before < self._raw.start:
+        """Forget queued beats whose raw samples (the peak timer's reach before them) have left the raw buffer. A beat
+        within that reach of the stream's start keeps it: the samples it lacks never arrived, and it is timed on what
+        there is, as a lock confirmed at once times it (a camera pulse at 75/min withheld while it waited lost its
+        first beat at 0.3 s here, and the timer, starting on a worse one, then dropped all but one of the rest)."""
+        lost = len(self._raw) >= self._raw.capacity  # the ring is full: samples have left it
+        while lost and self._queue and self._queue[0].index - self._timer.reach_before < self._raw.start:
             self._queue.popleft()
 
     def _seed_picker(self, seed_s: float, window: NDArray[np.float64], last_beat: int | None) -> None:
