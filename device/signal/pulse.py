@@ -438,7 +438,7 @@ class PulsePipeline:
         capacity = round(TIMABLE_S * fs_hz)
         self._raw = SampleRing(capacity)
         self._filtered = SampleRing(capacity)
-        self._judged = SampleRing(max(capacity, round(COUPLING_MEMORY_S * fs_hz)))
+        self._judged = SampleRing(capacity)  # coupling is judged on it: TIMABLE_S >= COUPLING_MEMORY_S
         self._settle = round(SETTLE_S * fs_hz)
         self._window = round(PERIODICITY_WINDOW_S * fs_hz)
         self._min_window = round(PERIODICITY_MIN_S * fs_hz)

@@ -134,7 +134,6 @@ def coupling_false_alarm(x: NDArray[np.float64], fs_hz: float, interval_s: float
     return min(fisher([p for _, p in coupling_tails(x, fs_hz, interval_s / k)]) for k in (1, 2))
 
 
-
 def fundamental_line_share(x: NDArray[np.float64], fs_hz: float, interval_s: float, max_offset: float) -> float:
     """The share of the rhythm's fundamental that one steady line holds: 0..1 (0 where there is too little to
     judge).
