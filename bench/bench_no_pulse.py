@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    python -m bench.bench_no_pulse [--family powerlaw|lowpass|steep|all] [--seeds N] [--first-seed S]
+    python -m bench.bench_no_pulse [--family powerlaw|lowpass|steep|sway|wander|all] [--seeds N] [--first-seed S]
                                    [--minutes M] [--rates 25,50,100] [--alphas 0,0.5,1,1.5,2] [--without-drift]
 
 Families (`--family`, default powerlaw):
@@ -14,7 +14,13 @@ Families (`--family`, default powerlaw):
   4th order in 0.2-0.8 Hz ("lp4"), and a resonant 2nd-order low-pass, quality factor 2, corner in 0.1-0.5 Hz
   ("res2": its power peaks at the corner, a narrow band with no harmonics), a corner per seed;
 - steep: 1/f^alpha noise smoother than brown, alpha 2.3, 2.5, 2.7 and 3 (the tester's 1/f^2.3-3);
-- all: the three.
+- sway: a resonant sway at the heart's rates, white noise through a resonant 2nd-order low-pass whose centre is
+  drawn log-uniformly in 1-3.3 Hz (60-200/min) and quality factor uniformly in 1-6, a pair per seed (a hand or
+  cable swaying: a narrow band with no harmonics);
+- wander: a sine whose phase wanders (a random walk: a Lorentzian line), centre drawn log-uniformly in 1.2-2.9 Hz
+  and line width in 0.02-0.2 Hz, with 5 % white noise (no harmonics, no beat shape: a smooth pulse's
+  fundamental alone looks the same, so this row says how much such input the device takes for a pulse);
+- all: the five.
 Each input `--seeds` seeds of `--minutes` minutes at 25, 50 and 100 samples/s. Prints, per input and rate,
 the beats per minute device.signal.pulse.detect_beats reports (the device's streaming code; all seeds
 pooled), how many seeds gave any beat, and how many gave a heart rate at the end
@@ -31,7 +37,7 @@ import numpy as np
 
 from device.pulse import recording_metrics
 from device.signal.pulse import detect_beats
-from tests.device.signal.synthetic_ppg import lowpass_noise, power_law_noise
+from tests.device.signal.synthetic_ppg import lowpass_noise, power_law_noise, wandering_sine
 
 ALPHAS = (0.0, 0.5, 1.0, 1.5, 2.0)
 STEEP_ALPHAS = (2.3, 2.5, 2.7, 3.0)
@@ -39,7 +45,11 @@ RATES_HZ = (25, 50, 100)
 # (name, Butterworth order, corner range Hz, quality factor or None): the tester's low-passed white noise; "res2"
 # is the tester's resonant 2nd-order low-pass (Q 2, corners 0.1-0.5 Hz)
 LOWPASS = (("lp2", 2, (0.05, 0.5), None), ("lp4", 4, (0.2, 0.8), None), ("res2", 2, (0.1, 0.5), 2.0))
-FAMILIES = ("powerlaw", "lowpass", "steep", "all")
+FAMILIES = ("powerlaw", "lowpass", "steep", "sway", "wander", "all")
+SWAY_CENTRES_HZ = (1.0, 3.3)  # resonant sway: centre, log-uniform ...
+SWAY_Q = (1.0, 6.0)  # ... and quality factor, uniform
+WANDER_CENTRES_HZ = (1.2, 2.9)  # wandering sine: centre, log-uniform ...
+WANDER_WIDTHS_HZ = (0.02, 0.2)  # ... and line width, log-uniform
 
 Maker = Callable[[int, float, int], np.ndarray]  # (samples, sample rate Hz, seed) -> input
 
@@ -60,6 +70,23 @@ def lowpass_drift(n: int, fs_hz: float, seed: int, order: int, corners_hz: tuple
     return lowpass_noise(n, fs_hz, order, corner, seed, q)
 
 
+def sway(n: int, fs_hz: float, seed: int) -> np.ndarray:
+    """A resonant sway: white noise through a resonant 2nd-order low-pass, centre and quality factor drawn from
+    `seed` (SWAY_CENTRES_HZ log-uniform, SWAY_Q uniform)."""
+    rng = np.random.default_rng(seed + 30_000)
+    centre = float(np.exp(rng.uniform(np.log(SWAY_CENTRES_HZ[0]), np.log(SWAY_CENTRES_HZ[1]))))
+    return lowpass_noise(n, fs_hz, 2, centre, seed, float(rng.uniform(*SWAY_Q)))
+
+
+def wander(n: int, fs_hz: float, seed: int) -> np.ndarray:
+    """A wandering sine: centre and line width drawn from `seed` (WANDER_CENTRES_HZ, WANDER_WIDTHS_HZ, both
+    log-uniform)."""
+    rng = np.random.default_rng(seed + 40_000)
+    centre = float(np.exp(rng.uniform(np.log(WANDER_CENTRES_HZ[0]), np.log(WANDER_CENTRES_HZ[1]))))
+    width = float(np.exp(rng.uniform(np.log(WANDER_WIDTHS_HZ[0]), np.log(WANDER_WIDTHS_HZ[1]))))
+    return wandering_sine(n, fs_hz, centre, width, seed)
+
+
 def inputs(family: str, alphas: tuple[float, ...], with_drift: bool) -> list[tuple[str, Maker]]:
     """(row name, maker) for every input of `family` (FAMILIES)."""
     rows: list[tuple[str, Maker]] = []
@@ -73,6 +100,10 @@ def inputs(family: str, alphas: tuple[float, ...], with_drift: bool) -> list[tup
                  for name, order, (lo, hi), q in LOWPASS]
     if family in ("steep", "all"):
         rows += [(f"1/f^{a:g}", lambda n, fs, s, a=a: power_law_noise(n, a, s)) for a in STEEP_ALPHAS]
+    if family in ("sway", "all"):
+        rows.append(("sway 1-3.3 Hz", sway))
+    if family in ("wander", "all"):
+        rows.append(("wander 1.2-2.9 Hz", wander))
     return rows
 
 

@@ -8,6 +8,8 @@ millisecond: `true_peaks_s` finds it on the noise-free signal on a fine grid, an
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -211,3 +213,17 @@ def lowpass_noise(n: int, fs_hz: float, order: int, corner_hz: float, seed: int 
     spectrum[0] = 0.0
     x = np.fft.irfft(spectrum, n)
     return np.asarray(x / max(float(x.std()), 1e-12), dtype=np.float64)
+
+
+def wandering_sine(n: int, fs_hz: float, centre_hz: float, linewidth_hz: float, seed: int = 0,
+                   noise: float = 0.05) -> NDArray[np.float64]:
+    """n samples of a unit-amplitude sine at `centre_hz` whose phase wanders as a random walk (phase diffusion:
+    a Lorentzian line `linewidth_hz` wide at half its height: the phase's variance grows by D = 2 pi linewidth
+    rad^2 a second), plus white noise of SD
+    `noise`: a rhythm with no harmonics and no beat shape (a swaying hand or cable near the heart's rate, and
+    with a narrow line what a smooth pulse's fundamental alone would look like)."""
+    rng = np.random.default_rng(seed)
+    step_sd = math.sqrt(2.0 * math.pi * linewidth_hz / fs_hz)
+    phase = 2.0 * math.pi * centre_hz * np.arange(n) / fs_hz + np.cumsum(rng.standard_normal(n) * step_sd)
+    return np.asarray(np.sin(phase + rng.uniform(0.0, 2.0 * math.pi)) + noise * rng.standard_normal(n),
+                      dtype=np.float64)

@@ -12,7 +12,13 @@ import pytest
 from bench.bench_phone_stream import outcome
 from device.signal.pulse import LINE_SHARE_MIN, LINE_STRETCH_S, detect_beats
 from device.signal.pulse_coupling import fundamental_line_share
-from tests.device.signal.synthetic_ppg import lowpass_noise, phone_camera_ppg, rsa_beat_times, synthetic_ppg
+from tests.device.signal.synthetic_ppg import (
+    lowpass_noise,
+    phone_camera_ppg,
+    rsa_beat_times,
+    synthetic_ppg,
+    wandering_sine,
+)
 from tests.device.signal.test_pulse_coupling import judged
 
 RATE_OFFSET = 0.15  # how far from the asked rate the line is searched (the pipeline's INTERVAL_AGREEMENT)
@@ -94,3 +100,19 @@ def test_a_lock_withheld_until_its_line_is_steady_reports_every_beat_since_it_wa
     assert abs(len(early) - int(np.sum(truth < 10.0))) <= 1
     assert abs(early[0] - truth[0]) <= 0.15
     assert np.median(np.diff(early)) == pytest.approx(np.median(np.diff(truth[truth < 10.0])), rel=0.05)
+
+
+@pytest.mark.parametrize("linewidth_hz", [0.02, 0.2])
+def test_a_wandering_sine_has_the_line_width_it_is_made_with(linewidth_hz: float) -> None:
+    """bench/bench_no_pulse.py --family wander rests on this generator: its phase diffusion must give a Lorentzian
+    line of the stated full width at half height, which the autocorrelation of its analytic signal shows as
+    exp(-pi * linewidth * |lag|) (the Lorentzian's Fourier pair)."""
+    fs_hz = 50.0
+    lag_s = 0.5 / (np.pi * linewidth_hz)  # the decay is exp(-0.5) there; a width off by 2x reads 0.37 or 0.78
+    x = wandering_sine(round(4000 * fs_hz), fs_hz, 1.5, linewidth_hz, seed=3, noise=0.0)
+    spectrum = np.fft.fft(x)
+    spectrum[len(x) // 2:] = 0.0  # analytic signal: positive frequencies only (x has no DC to speak of)
+    z = np.fft.ifft(2.0 * spectrum)
+    lag = round(lag_s * fs_hz)
+    decay = abs(np.mean(z[lag:] * np.conj(z[:-lag]))) / np.mean(np.abs(z) ** 2)
+    assert decay == pytest.approx(np.exp(-0.5), rel=0.1)
