@@ -56,6 +56,13 @@ RATE_AGREE_FACTOR = math.sqrt(2.0)
 # a beat to the middle of its neighbours, which spreads a jump over two intervals, two moves over three
 JUMP_SPAN = 3
 LOCKED_SPREAD = 0.1  # ... with a premature beat at least this share of an interval early
+# ... unless the pattern is one sinusoid: a breath every ~4 beats (`breath_every_four`). Of a period-4 pattern's
+# variance, an early beat (any pause after it, none to a full compensatory one) puts at least a third in its
+# 0.5-cycles-per-beat harmonic, which one sinusoid at 0.25 cycles per beat has none of (a swing of the rate, not of
+# the interval, adds a little: the square of a quarter of the swing's share of the rate, 0.01 at the largest swing
+# of 16 beats/min at 40; 0.00-0.04 measured on bench/bench_slow_swing.py's seeds 0-99, with jitter). Half the least
+# an early beat gives: a quadrigeminy is flagged while any breathing swing riding on it is no larger than it.
+BREATH_HARMONIC_SHARE = 1.0 / 6.0
 
 
 @dataclass(frozen=True)
@@ -124,8 +131,11 @@ class Stretches:
         """True when the intervals repeat a pattern locked to every 2nd, 3rd or 4th beat (bigeminy,
         trigeminy, quadrigeminy the correction could not tell from the rhythm): the means of the
         intervals at each position in the pattern explain more than LOCKED_SHARE of their variance and
-        differ by more than LOCKED_SPREAD of the median interval. A breathing swing is not locked to
-        the beat count, so over a window its pattern means average out."""
+        differ by more than LOCKED_SPREAD of the median interval, and a period-4 pattern is not one
+        sinusoid (`breath_every_four`). A breathing swing is not locked to the beat count, so over a
+        window its pattern means mostly average out; one that is (a slow heart breathing every ~4 beats)
+        is a single sinusoid. Every 2nd or 3rd beat, a pattern of means is always one sinusoid (at 0.5 or
+        1/3 cycles per beat), so a breath there cannot be told from bigeminy or trigeminy: flagged."""
         rr, s = self.ibi_ms, self.stretch
         if len(rr) < 12:
             return False
@@ -138,14 +148,31 @@ class Stretches:
         median_rr: float | None = None
         for period in PATTERN_PERIODS:
             phase = position % period
+            counts = np.bincount(phase, minlength=period)
+            if counts.min() == 0:
+                continue  # stretches too short to hold every position (no mean of an empty slice)
             means = np.array([exact.mean(rr[phase == k]) for k in range(period)])
             explained = exact.var(means[phase])
             if explained > LOCKED_SHARE * total:
                 if median_rr is None:
                     median_rr = exact.median_nan(rr)
-                if float(np.maximum.reduce(means) - np.minimum.reduce(means)) > LOCKED_SPREAD * median_rr:
+                if (float(np.maximum.reduce(means) - np.minimum.reduce(means)) > LOCKED_SPREAD * median_rr
+                        and not (period == 4 and breath_every_four(means))):
                     return True
         return False
+
+
+def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
+    """True when four pattern means (ms, the mean interval at each position of a period-4 pattern) are one
+    sinusoid at 0.25 cycles per beat, a breath every ~4 beats: their 0.5-cycles-per-beat (alternating) component
+    holds less than BREATH_HARMONIC_SHARE of their variance. An early beat in every 4th, with or without its pause,
+    puts a third to a half there: a short interval followed by a normal or long one is not a sinusoid."""
+    centred = means_ms - exact.mean(means_ms)
+    spread = float(np.dot(centred, centred))
+    if spread <= 0.0:
+        return False
+    alternating = float(centred[0] - centred[1] + centred[2] - centred[3]) / 2.0  # its share of the sum of squares
+    return alternating * alternating < BREATH_HARMONIC_SHARE * spread
 
 
 def broken_before(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]]) -> NDArray[np.bool_]:
