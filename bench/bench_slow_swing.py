@@ -14,6 +14,8 @@ through device.signal.hrv_metrics (the streaming tracker's code) over the device
 - ``swing``: the hearts as they are;
 - ``premature 1 in 8``: the same hearts with every 8th beat 20-40 % of an interval early, full compensatory pause
   (the truth is the sinus rhythm's RMSSD without them);
+- ``quadrigeminy``: the same hearts with every 4th beat 10-40 % of an interval early, with a full compensatory
+  pause or none (a coin), a negative control: a beat-locked pattern that is not a breath (the truth as above);
 - ``AF-like``: one irregularly irregular series per seed at 40-60/min (coefficient of variation 0.10-0.25), the
   negative control.
 
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-seed", type=int, default=1000, help="0-199 were looked at; 1000 and up are unseen")
     parser.add_argument("--seeds", type=int, default=200)
     args = parser.parse_args(argv)
-    swing, premature, af = Counter[str](), Counter[str](), Counter[str]()
+    swing, premature, quadrigeminy, af = Counter[str](), Counter[str](), Counter[str](), Counter[str]()
     bands = {band: Counter[str]() for band in RATIO_BANDS}
     af_flagged = af_given = 0
     for seed in range(args.first_seed, args.first_seed + args.seeds):
@@ -91,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             t, rr = swinging_beat_times(DURATION_S, hr_bpm, breath_bpm, swing_bpm, jitter, 10 * seed + k,
                                         PREMATURE_EVERY, prematurity)
             premature[score(hrv_metrics(t, window_s=WINDOW_S), window_truth(t, rr))] += 1
+            own = np.random.default_rng((seed, k))  # its own draws: the rows above keep theirs
+            early, pause = float(own.uniform(0.1, 0.4)), bool(own.integers(2))
+            t, rr = swinging_beat_times(DURATION_S, hr_bpm, breath_bpm, swing_bpm, jitter, 10 * seed + k, 4, early,
+                                        pause)
+            quadrigeminy[score(hrv_metrics(t, window_s=WINDOW_S), window_truth(t, rr))] += 1
         hr_bpm, spread = float(rng.uniform(40, 60)), float(rng.uniform(0.10, 0.25))
         rr = irregular_rr("irregular", hr_bpm, 0, 0.0, True, spread, seed, n=int(DURATION_S * hr_bpm / 60.0))
         metrics = hrv_metrics(0.3 + np.cumsum(rr), window_s=WINDOW_S)
@@ -106,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     for (low, high), counts in bands.items():
         print(line(f"breaths/beat {low:.2f}-{high:.2f}", counts))
     print(line(f"premature 1 in {PREMATURE_EVERY}", premature))
+    print(line("quadrigeminy", quadrigeminy))
     print(line("AF-like", af))
     print(f"AF-like flagged irregular {af_flagged} of {args.seeds}, HRV given {af_given}")
     return 0

@@ -57,12 +57,14 @@ RATE_AGREE_FACTOR = math.sqrt(2.0)
 JUMP_SPAN = 3
 LOCKED_SPREAD = 0.1  # ... with a premature beat at least this share of an interval early
 # ... unless the pattern is one sinusoid: a breath every ~4 beats (`breath_every_four`). Of a period-4 pattern's
-# variance, an early beat (any pause after it, none to a full compensatory one) puts at least a third in its
-# 0.5-cycles-per-beat harmonic, which one sinusoid at 0.25 cycles per beat has none of (a swing of the rate, not of
-# the interval, adds a little: the square of a quarter of the swing's share of the rate, 0.01 at the largest swing
-# of 16 beats/min at 40; 0.00-0.04 measured on bench/bench_slow_swing.py's seeds 0-99, with jitter). Half the least
-# an early beat gives: a quadrigeminy is flagged while any breathing swing riding on it is no larger than it.
-BREATH_HARMONIC_SHARE = 1.0 / 6.0
+# variance, one sinusoid at 0.25 cycles per beat puts none in the 0.5-cycles-per-beat (alternating) harmonic; an
+# early beat puts a third there with no pause after it, a half with a full compensatory one. A breath's own share
+# there comes from the swing being one of rate, not of interval, and from noise: 0.00-0.04 on bench/bench_slow_swing.py
+# seeds 0-199 (with 1 in 8 beats premature, up to 0.08). A breath riding on a quadrigeminy in the worst phase adds
+# to the early beat's fundamental, not its harmonic: at a quarter of the third (1/12), one with no pause is flagged
+# while the breath's fundamental is up to 1.35x the early beat's (sqrt((1 / share - 1) / 2) - 1; 0.58x at 1/6).
+# On those seeds 1/6 and 1/12 flag the same breaths, and 1/12 one more quadrigeminy; 1/16 withholds a breath.
+BREATH_HARMONIC_SHARE = 1.0 / 12.0
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class Stretches:
         trigeminy, quadrigeminy the correction could not tell from the rhythm): the means of the
         intervals at each position in the pattern explain more than LOCKED_SHARE of their variance and
         differ by more than LOCKED_SPREAD of the median interval, and a period-4 pattern is not one
-        sinusoid (`breath_every_four`). A breathing swing is not locked to the beat count, so over a
+        sinusoid in the intervals the correction left alone (`breath_every_four`). A breathing swing is not locked to the beat count, so over a
         window its pattern means mostly average out; one that is (a slow heart breathing every ~4 beats)
         is a single sinusoid. Every 2nd or 3rd beat, a pattern of means is always one sinusoid (at 0.5 or
         1/3 cycles per beat), so a breath there cannot be told from bigeminy or trigeminy: flagged."""
@@ -157,9 +159,23 @@ class Stretches:
                 if median_rr is None:
                     median_rr = exact.median_nan(rr)
                 if (float(np.maximum.reduce(means) - np.minimum.reduce(means)) > LOCKED_SPREAD * median_rr
-                        and not (period == 4 and breath_every_four(means))):
+                        and not (period == 4 and self._breath_every_four(phase))):
                     return True
         return False
+
+    def _breath_every_four(self, phase: NDArray[np.int_]) -> bool:
+        """`breath_every_four` on the period-4 pattern of the intervals the correction left as they were (phase:
+        each interval's position 0-3). The correction sets an early beat's short interval and the next to their
+        mean, so a quadrigeminy with no pause becomes two short intervals and two long ones in every four: one
+        sinusoid. A pattern is a breath's only when the intervals as measured make it."""
+        normal = self.labels == Artifact.NORMAL
+        means = np.zeros(4)
+        for k in range(4):
+            kept = self.ibi_ms[(phase == k) & normal]
+            if len(kept) == 0:
+                return False  # a position held only by corrected intervals: the pattern is the correction's
+            means[k] = exact.mean(kept)
+        return breath_every_four(means)
 
 
 def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
