@@ -128,16 +128,16 @@ class Stretches:
         estimate = math.sqrt(float(np.dot(residual, residual)) / dof) / exact.median_nan(rr)
         return estimate, estimate * math.sqrt(dof / chi2_lower_quantile(dof, IRREGULAR_CONFIDENCE_Z))
 
-
     def beat_locked_pattern(self) -> bool:
         """True when the intervals repeat a pattern locked to every 2nd, 3rd or 4th beat (bigeminy,
         trigeminy, quadrigeminy the correction could not tell from the rhythm): the means of the
         intervals at each position in the pattern explain more than LOCKED_SHARE of their variance and
         differ by more than LOCKED_SPREAD of the median interval, and a period-4 pattern is not one
-        sinusoid in the intervals the correction left alone (`breath_every_four`). A breathing swing is not locked to the beat count, so over a
-        window its pattern means mostly average out; one that is (a slow heart breathing every ~4 beats)
-        is a single sinusoid. Every 2nd or 3rd beat, a pattern of means is always one sinusoid (at 0.5 or
-        1/3 cycles per beat), so a breath there cannot be told from bigeminy or trigeminy: flagged."""
+        sinusoid in the intervals the correction left alone (`breath_every_four`). A breathing swing is
+        not locked to the beat count, so over a window its pattern means mostly average out; one that is
+        (a slow heart breathing every ~4 beats) is a single sinusoid. Every 2nd or 3rd beat, a pattern of
+        means is always one sinusoid (at 0.5 or 1/3 cycles per beat), so a breath there cannot be told
+        from bigeminy or trigeminy: flagged."""
         rr, s = self.ibi_ms, self.stretch
         if len(rr) < 12:
             return False
