@@ -16,7 +16,9 @@ jitter (up to 7.7 % for the extreme swing of 20 beats/min at 45). An irregularly
 (atrial-fibrillation-like) rhythm, whose intervals are nearly independent, leaves its whole spread:
 8-30 % for coefficients of variation of 10-25 %. This is a plausibility check on the numbers, not a
 diagnosis. Ectopy in every 2nd to 4th beat that the correction did not catch is a pattern locked to the
-beat count (`beat_locked_pattern`); it counts as irregular too.
+beat count (`beat_locked_pattern`); it counts as irregular too. A slow heart breathing every ~4 beats (40-60/min
+at 10-15 breaths/min) repeats its intervals every 4th beat as well, but as one sinusoid, which an early beat never
+makes (`breath_every_four`); every 2nd or 3rd beat a breath and an ectopy cannot be told apart by intervals.
 
 A run of beats at twice or half the window's rate that the correction could not repair (`off_rate`: a
 picker on the diastolic wave for a while, a bigeminy read halved after a run at the full rate) is an
