@@ -16,7 +16,9 @@ jitter (up to 7.7 % for the extreme swing of 20 beats/min at 45). An irregularly
 (atrial-fibrillation-like) rhythm, whose intervals are nearly independent, leaves its whole spread:
 8-30 % for coefficients of variation of 10-25 %. This is a plausibility check on the numbers, not a
 diagnosis. Ectopy in every 2nd to 4th beat that the correction did not catch is a pattern locked to the
-beat count (`beat_locked_pattern`); it counts as irregular too.
+beat count (`beat_locked_pattern`); it counts as irregular too. A slow heart breathing every ~4 beats (40-60/min
+at 10-15 breaths/min) repeats its intervals every 4th beat as well, but as one sinusoid, which an early beat never
+makes (`breath_every_four`); every 2nd or 3rd beat a breath and an ectopy cannot be told apart by intervals.
 
 A run of beats at twice or half the window's rate that the correction could not repair (`off_rate`: a
 picker on the diastolic wave for a while, a bigeminy read halved after a run at the full rate) is an
@@ -56,6 +58,15 @@ RATE_AGREE_FACTOR = math.sqrt(2.0)
 # a beat to the middle of its neighbours, which spreads a jump over two intervals, two moves over three
 JUMP_SPAN = 3
 LOCKED_SPREAD = 0.1  # ... with a premature beat at least this share of an interval early
+# ... unless the pattern is one sinusoid: a breath every ~4 beats (`breath_every_four`). Of a period-4 pattern's
+# variance, one sinusoid at 0.25 cycles per beat puts none in the 0.5-cycles-per-beat (alternating) harmonic; an
+# early beat puts a third there with no pause after it, a half with a full compensatory one. A breath's own share
+# there comes from the swing being one of rate, not of interval, and from noise: 0.00-0.04 on bench/bench_slow_swing.py
+# seeds 0-199 (with 1 in 8 beats premature, up to 0.08). A breath riding on a quadrigeminy in the worst phase adds
+# to the early beat's fundamental, not its harmonic: at a quarter of the third (1/12), one with no pause is flagged
+# while the breath's fundamental is up to 1.35x the early beat's (sqrt((1 / share - 1) / 2) - 1; 0.58x at 1/6).
+# On those seeds 1/6 and 1/12 flag the same breaths, and 1/12 one more quadrigeminy; 1/16 withholds a breath.
+BREATH_HARMONIC_SHARE = 1.0 / 12.0
 
 
 @dataclass(frozen=True)
@@ -119,13 +130,16 @@ class Stretches:
         estimate = math.sqrt(float(np.dot(residual, residual)) / dof) / exact.median_nan(rr)
         return estimate, estimate * math.sqrt(dof / chi2_lower_quantile(dof, IRREGULAR_CONFIDENCE_Z))
 
-
     def beat_locked_pattern(self) -> bool:
         """True when the intervals repeat a pattern locked to every 2nd, 3rd or 4th beat (bigeminy,
         trigeminy, quadrigeminy the correction could not tell from the rhythm): the means of the
         intervals at each position in the pattern explain more than LOCKED_SHARE of their variance and
-        differ by more than LOCKED_SPREAD of the median interval. A breathing swing is not locked to
-        the beat count, so over a window its pattern means average out."""
+        differ by more than LOCKED_SPREAD of the median interval, and a period-4 pattern is not one
+        sinusoid in the intervals the correction left alone (`breath_every_four`). A breathing swing is
+        not locked to the beat count, so over a window its pattern means mostly average out; one that is
+        (a slow heart breathing every ~4 beats) is a single sinusoid. Every 2nd or 3rd beat, a pattern of
+        means is always one sinusoid (at 0.5 or 1/3 cycles per beat), so a breath there cannot be told
+        from bigeminy or trigeminy: flagged."""
         rr, s = self.ibi_ms, self.stretch
         if len(rr) < 12:
             return False
@@ -138,14 +152,45 @@ class Stretches:
         median_rr: float | None = None
         for period in PATTERN_PERIODS:
             phase = position % period
+            counts = np.bincount(phase, minlength=period)
+            if counts.min() == 0:
+                continue  # stretches too short to hold every position (no mean of an empty slice)
             means = np.array([exact.mean(rr[phase == k]) for k in range(period)])
             explained = exact.var(means[phase])
             if explained > LOCKED_SHARE * total:
                 if median_rr is None:
                     median_rr = exact.median_nan(rr)
-                if float(np.maximum.reduce(means) - np.minimum.reduce(means)) > LOCKED_SPREAD * median_rr:
+                if (float(np.maximum.reduce(means) - np.minimum.reduce(means)) > LOCKED_SPREAD * median_rr
+                        and not (period == 4 and self._breath_every_four(phase))):
                     return True
         return False
+
+    def _breath_every_four(self, phase: NDArray[np.int_]) -> bool:
+        """`breath_every_four` on the period-4 pattern of the intervals the correction left as they were (phase:
+        each interval's position 0-3). The correction sets an early beat's short interval and the next to their
+        mean, so a quadrigeminy with no pause becomes two short intervals and two long ones in every four: one
+        sinusoid. A pattern is a breath's only when the intervals as measured make it."""
+        normal = self.labels == Artifact.NORMAL
+        means = np.zeros(4)
+        for k in range(4):
+            kept = self.ibi_ms[(phase == k) & normal]
+            if len(kept) == 0:
+                return False  # a position held only by corrected intervals: the pattern is the correction's
+            means[k] = exact.mean(kept)
+        return breath_every_four(means)
+
+
+def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
+    """True when four pattern means (ms, the mean interval at each position of a period-4 pattern) are one
+    sinusoid at 0.25 cycles per beat, a breath every ~4 beats: their 0.5-cycles-per-beat (alternating) component
+    holds less than BREATH_HARMONIC_SHARE of their variance. An early beat in every 4th, with or without its pause,
+    puts a third to a half there: a short interval followed by a normal or long one is not a sinusoid."""
+    centred = means_ms - exact.mean(means_ms)
+    spread = float(np.dot(centred, centred))
+    if spread <= 0.0:
+        return False
+    alternating = float(centred[0] - centred[1] + centred[2] - centred[3]) / 2.0  # its share of the sum of squares
+    return alternating * alternating < BREATH_HARMONIC_SHARE * spread
 
 
 def broken_before(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]]) -> NDArray[np.bool_]:

@@ -57,3 +57,34 @@ def irregular_rr(kind: str, hr_bpm: float, every: int, early: float, pause: bool
         if pause:
             rr[i + 1] += shift
     return np.asarray(rr, dtype=np.float64)
+
+
+def swinging_beat_times(duration_s: float, hr_bpm: float, breath_bpm: float, swing_bpm: float, jitter: float,
+                        seed: int, premature_every: int = 0, prematurity: float = 0.25, pause: bool = True
+                        ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(beat times s, true sinus intervals s) of a heart whose rate swings sinusoidally with breathing: rate
+    `hr_bpm` + `swing_bpm` / 2 x sin(breath phase), the breath at `breath_bpm` from a random phase, each interval
+    then times 1 + `jitter` x a standard normal draw (beat-to-beat noise). A slow heart breathing at about a quarter
+    of its rate has a breath every ~4 beats, so its intervals repeat nearly every 4th beat.
+
+    With `premature_every` N > 0, every N-th beat (from a random first one) comes `prematurity` of its interval
+    early with a full compensatory pause (the beat after it on time), or with `pause` False none (every later beat
+    as much earlier: one short interval). The true intervals are the sinus rhythm's without the premature beats,
+    whose RMSSD is the truth a correction should give back."""
+    rng = np.random.default_rng(seed)
+    phase0 = rng.uniform(0.0, 2.0 * np.pi)
+    breath = 2.0 * np.pi * breath_bpm / 60.0
+    times = [float(rng.uniform(0.2, 1.0))]
+    while times[-1] < duration_s:
+        rate = hr_bpm + 0.5 * swing_bpm * np.sin(breath * times[-1] + phase0)
+        times.append(times[-1] + 60.0 / rate * (1.0 + jitter * rng.standard_normal()))
+    t = np.asarray(times[:-1], dtype=np.float64)
+    rr = np.diff(t)
+    if premature_every > 0:
+        t = t.copy()
+        for i in range(int(rng.integers(1, premature_every + 1)), len(t) - 1, premature_every):
+            if pause:
+                t[i] -= prematurity * rr[i - 1]
+            else:
+                t[i:] -= prematurity * rr[i - 1]
+    return t, np.asarray(rr, dtype=np.float64)
