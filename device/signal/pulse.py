@@ -984,7 +984,8 @@ class PulsePipeline:
             prior_s = seed_s  # one beat per interval: a slow heart, seeded at its own interval
         else:
             prior_s = min(seed_s, SEED_IBI_MAX_S)
-        self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+        self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
+                                  pattern=self._pattern_beats > 1)
         if self._pattern_beats > 1:
             self._picker.expect_interval(prior_s)
 
@@ -999,14 +1000,16 @@ class PulsePipeline:
         interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
         pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
         premature one may be smaller), and every one at least AMP_FRACTION of it (the picker's own bar for a
-        beat). A slow heart with a tall wave
+        beat) unless it rose as fast as a beat (PeakCandidate.fast: a premature beat on its predecessor's shoulder;
+        a search-back pick has no such exemption). A slow heart with a tall wave
         (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
         second; a regular pulse locked at its own interval gives one pick per interval."""
         for k in PATTERN_BEATS:
             beat_s = seed_s / k
             if beat_s < REFRACTORY_MIN_S:
                 continue
-            trial = BeatPicker(self.fs_hz, beat_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+            trial = BeatPicker(self.fs_hz, beat_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
+                               pattern=True)
             trial.expect_interval(beat_s)
             candidates = trial.process(self._filtered)
             if len(candidates) < 2 * k + 1:
@@ -1017,7 +1020,7 @@ class PulsePipeline:
             typical = statistics.median(amps)  # a sinus beat's: they are k - 1 in k
             alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
             if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
-                    and min(amps) >= AMP_FRACTION * typical):
+                    and all(p.fast or p.amp >= AMP_FRACTION * typical for p in candidates)):
                 return k
         return 1
 

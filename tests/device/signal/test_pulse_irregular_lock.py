@@ -141,3 +141,27 @@ def test_the_chi_square_quantile_behind_the_regular_verdict_is_scipys(dof: int) 
     from scipy.stats import chi2
 
     assert chi2_lower_quantile(dof, IRREGULAR_CONFIDENCE_Z) == pytest.approx(chi2.ppf(0.05, dof), rel=0.01)
+
+
+# A fast pulse with premature beats (issue 7, fault 8): at 150/min a beat 40 % early comes 0.24 s after the last,
+# inside the picker's 0.25 s refractory floor, or stands on its predecessor's falling shoulder so low that it
+# missed the amplitude bar; the picker settled on every 2nd or 3rd beat and the rate read a half or a third.
+# Twelve generated records (seeds the benches do not use): 120-180/min, every 3rd or 4th beat 25-40 % early, with
+# and without a compensatory pause, at 25, 50 and 100 samples/s.
+FAST_PATTERNS = [((25, 50, 100)[i % 3], hr, every, (0.25, 0.3, 0.35, 0.4)[i % 4], pause)
+                 for i, (hr, every, pause) in enumerate(
+                     (hr, every, pause) for hr in (120, 150, 180) for every in (3, 4) for pause in (True, False))]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}")
+                                  for c in FAST_PATTERNS])
+def test_a_fast_irregular_pulse_is_not_read_at_a_half_or_a_third(case: tuple[int, int, int, float, bool]) -> None:
+    fs, hr, every, early, pause = case
+    seed = 7000 + fs + hr + 10 * every + round(100 * early) + pause
+    beats = 0.3 + np.cumsum(irregular_rr("ectopy", hr, every, early, pause, 0.0, seed))
+    beats = beats[beats < DURATION_S - 0.5]
+    _, m = through_pipeline(beats, fs, DURATION_S, seed)
+    mean_bpm = 60.0 / float(np.mean(np.diff(beats)))
+    sinus_bpm = 60.0 / float(np.median(np.diff(beats)))  # the rate is the median interval's: either is right
+    assert m.hr_bpm is not None
+    assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
