@@ -132,9 +132,11 @@ EVEN_SPLIT_SAMPLES = 1.0
 WAVE_DELAY_MAX_S = 0.55
 # The shape rule (below) takes the smaller picks for the larger ones' wave only if their delay after them holds
 # within this and one sample (a whole-sample pick time) over the picks it judges: a diastolic wave keeps its delay
-# after its beat (its jitter on the band-pass is the sampling's and the noise's, a sample or two), premature beats'
-# coupling interval varies with the rhythm (2 % beat-to-beat at 150/min is 0.008 s per interval, and the beats
-# between them carry it on). 0.02 s: twice a 100 samples/s record's sample, the finest grid the device runs.
+# after its beat (it moves on the band-pass by the sampling and the noise, a sample or two). A pattern of premature
+# beats does not: a 150/min pulse with every 3rd or 4th beat early, picked whole, paired beats a whole interval and a
+# pause apart in turn (40, 46, 40, 48 samples at 100/s; 20, 23, 21, 23 at 50/s) and the rule halved it (bench
+# bench_irregular_lock, seeds 1-2 at 150/min: 15 records off without this test, 7 with it). 0.02 s: two samples
+# at 100 samples/s, the finest grid the device runs.
 WAVE_DELAY_JITTER_S = 0.02
 # A pick sooner than this share of the median interval after the last beat may be its wave (held); premature
 # beats this early are kept by their compensatory pause (test_pulse_diastolic.py).
