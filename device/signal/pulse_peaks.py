@@ -340,14 +340,21 @@ class BeatPicker:
 
     def _rises_like_a_beat(self, c: PeakCandidate) -> bool:
         """A pattern's picker only: `c`, smaller than AMP_FRACTION of a beat but at least AMP_FRACTION_SEARCHBACK,
-        comes early (before PREMATURE_FRACTION of the expected interval) and rises as fast as the fastest of the
-        recent picks (its rise time within RISE_RATIO of theirs): a premature beat's upstroke, standing on the
-        last beat's falling shoulder, so its rise from its foot is small; a diastolic wave rises more slowly."""
-        anchor = self._anchor
-        if not self._pattern or anchor is None or not self._recent:
+        comes early (before PREMATURE_FRACTION of the expected interval) after a pick that did not (a premature
+        beat follows a sinus interval; a small pick early after a premature beat is that beat's diastolic wave in
+        the pause), and rises as fast as the fastest of the recent picks (its rise time within RISE_RATIO of
+        theirs): a premature beat's upstroke, standing on the last beat's falling shoulder, so its rise from its
+        foot is small."""
+        if not self._pattern or self._last_beat is None or not self._recent:
             return False
+        anchor, before = self._last_beat, None  # the pick `c` follows, and the one before it if known
+        if self._held is not None:
+            anchor, before = self._held.index, self._last_beat
+        elif len(self._recent) >= 2 and self._recent[-1].index == self._last_beat:
+            before = self._recent[-2].index
+        early = PREMATURE_FRACTION * self._expected
         return (c.amp >= AMP_FRACTION_SEARCHBACK * self._amp_ref
-                and c.index - anchor < PREMATURE_FRACTION * self._expected
+                and c.index - anchor < early and (before is None or anchor - before >= early)
                 and _rise(c) <= RISE_RATIO * min(_rise(b) for b in self._recent))
 
     def _confirm_until(self, now: int, out: list[PeakCandidate]) -> None:
