@@ -13,6 +13,10 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
 - the pending beat is confirmed once its refractory window has passed, so the look-ahead is bounded;
 - when no beat was found for SEARCHBACK_FACTOR median intervals, the best rejected maximum (at least
   AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost;
+- a picker seeded on a pattern of premature beats (`pattern`, device/signal/pulse.py PATTERN_BEATS) has a lower
+  refractory floor (PATTERN_REFRACTORY_MIN_S) and takes a small early pick (down to AMP_FRACTION_SEARCHBACK) that
+  follows a pick that was not early and rises as fast as the fastest recent pick (within RISE_RATIO): a
+  premature beat on its predecessor's falling shoulder, at 150/min 0.24 s on and a fifth as tall from its foot;
 - once N_RECENT / 2 beats set the references, a maximum more than AMP_CEILING times the median
   amplitude is not a pulse (a hand moving): it is
   rejected, and so is anything within a refractory window after it (its own later waves), so motion
@@ -41,7 +45,8 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
      exactly 15/min, whose every other beat is larger), in shape (every other one peaks lower on the
      band-pass and rises more slowly, its rise time, amplitude over steepest rise, longer than every
      larger one's and by RISE_RATIO and RISE_MIN_SAMPLES in the median (a sampled rise time moves with the
-     sampling phase by most of a sample), within WAVE_DELAY_MAX_S: a smaller copy of the beat,
+     sampling phase by most of a sample), within WAVE_DELAY_MAX_S and at a delay steady within
+     WAVE_DELAY_JITTER_S (a pattern of premature beats pairs picks at varying delays): a smaller copy of the beat,
      pulsus alternans, keeps the beat's rise time), or in timing (every interval of one parity longer
      than every one of the other by TIMING_GAP, both parities and the pairs steady within
      WAVE_TOLERANCE, not one and two intervals in turn, which is a picker missing beats; at any delay:
