@@ -325,6 +325,16 @@ HARMONIC_EVEN = 0.15
 # holds this many beats (PulsePipeline._pattern_beats_in); two are the harmonic decision's above (a beat and its
 # wave at half the interval are two beats' picture too, so two is decided by evenness, not by counting).
 PATTERN_BEATS = (3, 4)
+# ... and only if no interval between the trial's picks is longer than this many of its beat intervals (and a sample:
+# pick times are whole samples). A pattern's longest interval is the pause after a premature beat, (1 + e) beat
+# intervals for a beat e of an interval early, and e stays under a half: a beat earlier than that falls inside the
+# refractory window (REFRACTORY_FRACTION, 0.45) of any picker and is never picked. A slow noisy heart (camera pulses
+# at 30-40/min, noise 0.2, bench_rate_guards) split three ways by a trial picker at a third of its interval (beat,
+# wave, noise) has a gap of 1.5-1.8 of those: it was read at 3-4x (121/min for 33). Chosen on bench_rate_guards' slow
+# records seeds 0-1 at noise 0.2 (576: within 5/min 486 -> 494 of them, read over 2.5x 22 -> 17; main's 491 and 16),
+# reported on seeds 2-3 (main 483 and 23, without this bound 485 and 28, with it 500 and 12). It sits on an edge of
+# that family: 1.55 kept only 487 and 21 on seeds 0-1.
+PATTERN_PAUSE_MAX = 1.5
 # A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
 # STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
@@ -984,7 +994,8 @@ class PulsePipeline:
             prior_s = seed_s  # one beat per interval: a slow heart, seeded at its own interval
         else:
             prior_s = min(seed_s, SEED_IBI_MAX_S)
-        self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+        self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
+                                  pattern=self._pattern_beats > 1)
         if self._pattern_beats > 1:
             self._picker.expect_interval(prior_s)
 
@@ -999,14 +1010,17 @@ class PulsePipeline:
         interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
         pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
         premature one may be smaller), and every one at least AMP_FRACTION of it (the picker's own bar for a
-        beat). A slow heart with a tall wave
+        beat) unless it rose as fast as a beat (PeakCandidate.fast: a premature beat on its predecessor's shoulder;
+        a search-back pick has no such exemption), and no interval between them longer than PATTERN_PAUSE_MAX of
+        seed_s / k (the pause after a premature beat). A slow heart with a tall wave
         (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
         second; a regular pulse locked at its own interval gives one pick per interval."""
         for k in PATTERN_BEATS:
             beat_s = seed_s / k
             if beat_s < REFRACTORY_MIN_S:
                 continue
-            trial = BeatPicker(self.fs_hz, beat_s, amp_prior, scan_from=replay_from, last_beat=last_beat)
+            trial = BeatPicker(self.fs_hz, beat_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
+                               pattern=True)
             trial.expect_interval(beat_s)
             candidates = trial.process(self._filtered)
             if len(candidates) < 2 * k + 1:
@@ -1016,8 +1030,10 @@ class PulsePipeline:
             amps = [p.amp for p in candidates]
             typical = statistics.median(amps)  # a sinus beat's: they are k - 1 in k
             alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
+            longest = int(np.diff(picks).max())  # samples
             if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
-                    and min(amps) >= AMP_FRACTION * typical):
+                    and all(p.fast or p.amp >= AMP_FRACTION * typical for p in candidates)
+                    and longest <= PATTERN_PAUSE_MAX * beat_s * self.fs_hz + 1.0):
                 return k
         return 1
 

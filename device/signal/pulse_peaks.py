@@ -13,6 +13,10 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
 - the pending beat is confirmed once its refractory window has passed, so the look-ahead is bounded;
 - when no beat was found for SEARCHBACK_FACTOR median intervals, the best rejected maximum (at least
   AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost;
+- a picker seeded on a pattern of premature beats (`pattern`, device/signal/pulse.py PATTERN_BEATS) has a lower
+  refractory floor (PATTERN_REFRACTORY_MIN_S) and takes a small early pick (down to AMP_FRACTION_SEARCHBACK) that
+  follows a pick that was not early and rises as fast as the fastest recent pick (within RISE_RATIO): a
+  premature beat on its predecessor's falling shoulder, at 150/min 0.24 s on and a fifth as tall from its foot;
 - once N_RECENT / 2 beats set the references, a maximum more than AMP_CEILING times the median
   amplitude is not a pulse (a hand moving): it is
   rejected, and so is anything within a refractory window after it (its own later waves), so motion
@@ -41,7 +45,8 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
      exactly 15/min, whose every other beat is larger), in shape (every other one peaks lower on the
      band-pass and rises more slowly, its rise time, amplitude over steepest rise, longer than every
      larger one's and by RISE_RATIO and RISE_MIN_SAMPLES in the median (a sampled rise time moves with the
-     sampling phase by most of a sample), within WAVE_DELAY_MAX_S: a smaller copy of the beat,
+     sampling phase by most of a sample), within WAVE_DELAY_MAX_S and at a delay steady within
+     WAVE_DELAY_JITTER_S (a pattern of premature beats pairs picks at varying delays): a smaller copy of the beat,
      pulsus alternans, keeps the beat's rise time), or in timing (every interval of one parity longer
      than every one of the other by TIMING_GAP, both parities and the pairs steady within
      WAVE_TOLERANCE, not one and two intervals in turn, which is a picker missing beats; at any delay:
@@ -82,6 +87,12 @@ SLOPE_FRACTION = 0.5  # of the median recent upstroke slope: the dicrotic wave r
 AMP_FRACTION_SEARCHBACK = 0.2  # lower bar for a beat recovered by search-back
 REFRACTORY_FRACTION = 0.45  # of the median recent interval: window in which only the highest maximum wins
 REFRACTORY_MIN_S = 0.25  # shortest refractory window (240 beats/min) ...
+# ... or, for a picker seeded on a pattern of premature beats (BeatPicker's `pattern`), this: a beat 40 % early at
+# 220/min (0.6 x 0.27 s), the fastest rhythm issue 7 asks for with the earliest premature beat its benches
+# generate. At 150/min a beat 40 % early comes 0.24 s after the last, inside the 0.25 s floor, and the picker took
+# one beat in two or three. Only a pattern's picker gets it: a regular pulse's diastolic wave 0.15-0.25 s on
+# stays inside its window.
+PATTERN_REFRACTORY_MIN_S = 0.15
 REFRACTORY_MAX_SHARE = 0.8  # ... but never more than this share of the median recent interval
 REFRACTORY_MAX_S = 0.8
 SEARCHBACK_FACTOR = 1.6  # search back after this many median intervals without a beat
@@ -124,6 +135,14 @@ EVEN_SPLIT_SAMPLES = 1.0
 # to 0.04 s later than on the raw pulse (measured on bench/bench_narrow_wave.py's pulses), hence 0.55 s. BUT
 # PPG's alternating phone records have beats 0.6-1.4 s apart, beyond it.
 WAVE_DELAY_MAX_S = 0.55
+# The shape rule (below) takes the smaller picks for the larger ones' wave only if their delay after them holds
+# within this and one sample (a whole-sample pick time) over the picks it judges: a diastolic wave keeps its delay
+# after its beat (it moves on the band-pass by the sampling and the noise, a sample or two). A pattern of premature
+# beats does not: a 150/min pulse with every 3rd or 4th beat early, picked whole, paired beats a whole interval and a
+# pause apart in turn (40, 46, 40, 48 samples at 100/s; 20, 23, 21, 23 at 50/s) and the rule halved it (bench
+# bench_irregular_lock, seeds 1-2 at 150/min: 15 records off without this test, 7 with it). 0.02 s: two samples
+# at 100 samples/s, the finest grid the device runs.
+WAVE_DELAY_JITTER_S = 0.02
 # A pick sooner than this share of the median interval after the last beat may be its wave (held); premature
 # beats this early are kept by their compensatory pause (test_pulse_diastolic.py).
 PREMATURE_FRACTION = 0.75
@@ -195,14 +214,18 @@ class PeakCandidate:
     amp: float  # value - foot, input units
     slope: float  # steepest rise between foot and peak, input units per sample
     recovered: bool = False  # found by search-back, below the normal threshold
+    fast: bool = False  # taken below AMP_FRACTION because it rises as fast as a beat (BeatPicker._rises_like_a_beat)
 
 
 class BeatPicker:
     """Adaptive-threshold beat picker over a band-passed ring buffer (see module docstring)."""
 
     def __init__(self, fs_hz: float, ibi_prior_s: float, amp_prior: float, scan_from: int,
-                 last_beat: int | None = None) -> None:
+                 last_beat: int | None = None, pattern: bool = False) -> None:
+        """`pattern`: the lock was found to be a pattern of premature beats (PulsePipeline._pattern_beats_in), or
+        a trial picker asks whether it is one: the refractory floor is PATTERN_REFRACTORY_MIN_S."""
         self.fs_hz = fs_hz
+        self._pattern = pattern
         self._ibis: deque[float] = deque([ibi_prior_s * fs_hz], maxlen=N_RECENT)
         self._amps: deque[float] = deque([amp_prior], maxlen=N_RECENT)
         self._slopes: deque[float] = deque(maxlen=N_RECENT)
@@ -214,7 +237,7 @@ class BeatPicker:
         self._veto: int | None = None  # the last maximum too tall to be a pulse
         self._rejected: deque[PeakCandidate] = deque(maxlen=64)
         self._scan_from = scan_from
-        self._r_min = REFRACTORY_MIN_S * fs_hz
+        self._r_min = (PATTERN_REFRACTORY_MIN_S if pattern else REFRACTORY_MIN_S) * fs_hz
         self._r_max = REFRACTORY_MAX_S * fs_hz
         self._lookback = round(MAX_FOOT_LOOKBACK_S * fs_hz)
         self._recent: deque[PeakCandidate] = deque(maxlen=max(ALTERNATION_BEATS, TIMING_BEATS))
@@ -308,14 +331,36 @@ class BeatPicker:
             return
         candidate = PeakCandidate(k, value, foot_index, foot, value - foot, _steepest(y, foot_index, k))
         strong = candidate.amp >= AMP_FRACTION * self._amp_ref
-        if strong and self._is_wave(candidate):
-            strong = False
-        if strong and candidate.slope >= SLOPE_FRACTION * self._slope_ref:
+        fast = not strong and self._rises_like_a_beat(candidate)
+        if fast:
+            candidate = replace(candidate, fast=True)
+        if (strong or fast) and self._is_wave(candidate):
+            strong = fast = False
+        if fast or (strong and candidate.slope >= SLOPE_FRACTION * self._slope_ref):
             if self._last_beat is not None and k - self._last_beat > SEARCHBACK_FACTOR * self._ibi_ref:
                 self._search_back(k - self._refractory, out)
             self._pending = candidate
         else:
             self._rejected.append(candidate)
+
+    def _rises_like_a_beat(self, c: PeakCandidate) -> bool:
+        """A pattern's picker only: `c`, smaller than AMP_FRACTION of a beat but at least AMP_FRACTION_SEARCHBACK,
+        comes early (before PREMATURE_FRACTION of the expected interval) after a pick that did not (a premature
+        beat follows a sinus interval; a small pick early after a premature beat is that beat's diastolic wave in
+        the pause), and rises as fast as the fastest of the recent picks (its rise time within RISE_RATIO of
+        theirs): a premature beat's upstroke, standing on the last beat's falling shoulder, so its rise from its
+        foot is small."""
+        if not self._pattern or self._last_beat is None or not self._recent:
+            return False
+        anchor, before = self._last_beat, None  # the pick `c` follows, and the one before it if known
+        if self._held is not None:
+            anchor, before = self._held.index, self._last_beat
+        elif len(self._recent) >= 2 and self._recent[-1].index == self._last_beat:
+            before = self._recent[-2].index
+        early = PREMATURE_FRACTION * self._expected
+        return (c.amp >= AMP_FRACTION_SEARCHBACK * self._amp_ref
+                and c.index - anchor < early and (before is None or anchor - before >= early)
+                and _rise(c) <= RISE_RATIO * min(_rise(b) for b in self._recent))
 
     def _confirm_until(self, now: int, out: list[PeakCandidate]) -> None:
         """Before the maximum at `now`: confirm a pending beat that is due, or search back if overdue.
@@ -430,7 +475,7 @@ class BeatPicker:
                     > RISE_RATIO * statistics.median(_rise(b) for b in big)
                     and (abs(delay - rest) > EVEN_SPLIT_SAMPLES or statistics.median(_rise(b) for b in small)
                          >= RISE_MIN_SAMPLES + statistics.median(_rise(b) for b in big))
-                    and delay <= WAVE_DELAY_MAX_S * self.fs_hz):
+                    and delay <= WAVE_DELAY_MAX_S * self.fs_hz and self._steady_delay(beats, first)):
                 self._learn_wave(beats, big, small, first, None)
                 return
         if len(self._recent) < TIMING_BEATS:
@@ -453,6 +498,12 @@ class BeatPicker:
             if statistics.median(b.amp for b in small) < statistics.median(b.amp for b in big):
                 self._learn_wave(beats, big, small, first, None)
                 return
+
+    def _steady_delay(self, beats: list[PeakCandidate], first: int) -> bool:
+        """The picks after those at `first`, `first` + 2, ... come a steady delay after them (within
+        WAVE_DELAY_JITTER_S and a sample): a wave's delay after its beat, not a premature beat's coupling."""
+        delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
+        return max(delays) - min(delays) <= WAVE_DELAY_JITTER_S * self.fs_hz + 1.0
 
     def _learn_wave(self, beats: list[PeakCandidate], big: list[PeakCandidate], small: list[PeakCandidate],
                     first: int, amp_bar: float | None) -> None:

@@ -34,17 +34,16 @@ KINDS += [("irregular", 0, 0.0, True, spread) for spread in (0.1, 0.2, 0.3)]
 RATES = [(fs, hr) for fs in (25, 50, 100) for hr in (40, 70, 100, 150)]
 CASES = [(fs, hr, *KINDS[(3 * i + j) % len(KINDS)]) for i, (fs, hr) in enumerate(RATES) for j in range(3)]
 # Still wrong after the beat-train lock (11 of these 36 cases failed before it, 6 after it, 5 since a pattern's
-# period is taken at its beats, PulsePipeline._pattern_beats_in), each a fault of its own (docs/measurements.md,
-# "An irregular pulse keeps its lock", "Premature beats read at a third"): a slow trigeminy (40/min, every third
-# beat 40 % early with a pause: intervals 0.9 and 2.1 s) neither couples at its mean interval nor shows it among its
-# lines in a 6 s window, so it gets no lock; an irregular 150/min rhythm read at half its rate (seeded at its beat
-# interval, the picker later takes one beat in two; on a 1-in-4 pattern at 150/min it was seen learning alternate
-# beats as a wave); an irregular 150/min rhythm of spread 0.3 locks late (30.5 s).
+# period is taken at its beats, PulsePipeline._pattern_beats_in, 4 since a pattern's picker sees a fast premature
+# beat, docs/measurements.md "A fast pattern of premature beats read at a half or a third"), each a fault of its own
+# (docs/measurements.md, "An irregular pulse keeps its lock", "Premature beats read at a third"): a slow trigeminy
+# (40/min, every third beat 40 % early with a pause: intervals 0.9 and 2.1 s) neither couples at its mean interval
+# nor shows it among its lines in a 6 s window, so it gets no lock; an irregular 150/min rhythm of spread 0.3 locks
+# late (30.5 s).
 STILL_WRONG: set[tuple[object, ...]] = {
     (25, 40, "ectopy", 3, 0.4, True, 0.0),
     (50, 40, "ectopy", 3, 0.4, True, 0.0),
     (100, 40, "ectopy", 3, 0.4, True, 0.0),
-    (25, 150, "irregular", 0, 0.0, True, 0.2),
     (50, 150, "irregular", 0, 0.0, True, 0.3),
 }
 
@@ -141,3 +140,34 @@ def test_the_chi_square_quantile_behind_the_regular_verdict_is_scipys(dof: int) 
     from scipy.stats import chi2
 
     assert chi2_lower_quantile(dof, IRREGULAR_CONFIDENCE_Z) == pytest.approx(chi2.ppf(0.05, dof), rel=0.01)
+
+
+# A fast pulse with premature beats (issue 7, fault 8): at 150/min a beat 40 % early comes 0.24 s after the last,
+# inside the picker's 0.25 s refractory floor, or stands on its predecessor's falling shoulder so low that it
+# missed the amplitude bar; the picker settled on every 2nd or 3rd beat and the rate read a half or a third.
+# Twelve generated records (seeds the benches do not use): 140-160/min, every 3rd or 4th beat 25-40 % early, with
+# and without a compensatory pause, at 25, 50 and 100 samples/s; main's code read 2 of them at a third. Faster
+# trigeminy is still read at a third (FAST_STILL_WRONG; a 1-in-3 40 % early record at 170/min, 25 samples/s, fails
+# this test too), not diagnosed: at 170-180/min a beat 35-40 % early is 0.2 s after the last, and in a 1-in-4
+# record at 180/min looked at it was 0.19-0.27 as tall as a beat on the band-pass, at the picker's lowest bar.
+FAST_PATTERNS = [((25, 50, 100)[i % 3], hr, every, (0.25, 0.3, 0.35, 0.4)[(i + i // 4) % 4], pause)
+                 for i, (hr, every, pause) in enumerate(
+                     (hr, every, pause) for hr in (140, 150, 160) for every in (3, 4) for pause in (True, False))]
+FAST_STILL_WRONG = [(50, 180, 3, 0.4, True), (100, 180, 3, 0.35, False)]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}")
+                                  for c in FAST_PATTERNS] + [
+    pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}",
+                 marks=pytest.mark.xfail(strict=True, reason="still wrong: see FAST_STILL_WRONG"))
+    for c in FAST_STILL_WRONG])
+def test_a_fast_irregular_pulse_is_not_read_at_a_half_or_a_third(case: tuple[int, int, int, float, bool]) -> None:
+    fs, hr, every, early, pause = case
+    seed = 7000 + fs + hr + 10 * every + round(100 * early) + pause
+    beats = 0.3 + np.cumsum(irregular_rr("ectopy", hr, every, early, pause, 0.0, seed))
+    beats = beats[beats < DURATION_S - 0.5]
+    _, m = through_pipeline(beats, fs, DURATION_S, seed)
+    mean_bpm = 60.0 / float(np.mean(np.diff(beats)))
+    sinus_bpm = 60.0 / float(np.median(np.diff(beats)))  # the rate is the median interval's: either is right
+    assert m.hr_bpm is not None
+    assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
