@@ -137,9 +137,10 @@ class Stretches:
         differ by more than LOCKED_SPREAD of the median interval, and a period-4 pattern is not one
         sinusoid in the intervals the correction left alone (`breath_every_four`). A breathing swing is
         not locked to the beat count, so over a window its pattern means mostly average out; one that is
-        (a slow heart breathing every ~4 beats) is a single sinusoid. Every 2nd or 3rd beat, a pattern of
-        means is always one sinusoid (at 0.5 or 1/3 cycles per beat), so a breath there cannot be told
-        from bigeminy or trigeminy: flagged."""
+        (a slow heart breathing every ~4 beats) is a single sinusoid: it is taken out, and the rest judged
+        for a 2- or 3-beat pattern against its own variance (a trigeminy under such a breath). Every 2nd or
+        3rd beat, a pattern of means is always one sinusoid (at 0.5 or 1/3 cycles per beat), so a breath
+        there cannot be told from bigeminy or trigeminy: flagged."""
         rr, s = self.ibi_ms, self.stretch
         if len(rr) < 12:
             return False
@@ -149,21 +150,35 @@ class Stretches:
         total = exact.var(rr)
         if total <= 0.0:
             return False
-        median_rr: float | None = None
-        for period in PATTERN_PERIODS:
-            phase = position % period
-            counts = np.bincount(phase, minlength=period)
-            if counts.min() == 0:
-                continue  # stretches too short to hold every position (no mean of an empty slice)
-            means = np.array([exact.mean(rr[phase == k]) for k in range(period)])
-            explained = exact.var(means[phase])
-            if explained > LOCKED_SHARE * total:
-                if median_rr is None:
-                    median_rr = exact.median_nan(rr)
-                if (float(np.maximum.reduce(means) - np.minimum.reduce(means)) > LOCKED_SPREAD * median_rr
-                        and not (period == 4 and self._breath_every_four(phase))):
-                    return True
-        return False
+        median_rr = exact.median_nan(rr)
+        breath = self._locked_means(rr, position, 4, total, median_rr)
+        if breath is not None and self._breath_every_four(position % 4):
+            # the breath is taken out, and what is left judged for a pattern of its own: a trigeminy or bigeminy
+            # under a breath every ~4 beats is flagged by what it leaves, not by the breath it rides on
+            rr = rr - breath[position % 4]
+            total = exact.var(rr)
+            if total <= 0.0:
+                return False
+            return any(self._locked_means(rr, position, period, total, median_rr) is not None
+                       for period in PATTERN_PERIODS if period != 4)
+        return breath is not None or any(self._locked_means(rr, position, period, total, median_rr) is not None
+                                         for period in PATTERN_PERIODS if period != 4)
+
+    @staticmethod
+    def _locked_means(rr: NDArray[np.float64], position: NDArray[np.int_], period: int, total: float,
+                      median_rr: float) -> NDArray[np.float64] | None:
+        """The means (ms) of `rr` at each position of a period-`period` pattern when they explain more than
+        LOCKED_SHARE of `total` (the variance they are judged against) and differ by more than LOCKED_SPREAD of
+        `median_rr`; else None (also where a stretch is too short to hold every position)."""
+        phase = position % period
+        if np.bincount(phase, minlength=period).min() == 0:
+            return None  # stretches too short to hold every position (no mean of an empty slice)
+        means = np.array([exact.mean(rr[phase == k]) for k in range(period)])
+        if exact.var(means[phase]) <= LOCKED_SHARE * total:
+            return None
+        if float(np.maximum.reduce(means) - np.minimum.reduce(means)) <= LOCKED_SPREAD * median_rr:
+            return None
+        return means
 
     def _breath_every_four(self, phase: NDArray[np.int_]) -> bool:
         """`breath_every_four` on the period-4 pattern of the intervals the correction left as they were (phase:
