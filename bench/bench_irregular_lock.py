@@ -41,11 +41,11 @@ KINDS += [("ectopy", every, early, pause, 0.0) for every in (3, 4) for early in 
 
 
 def through_pipeline(beats_s: NDArray[np.float64], fs_hz: float, length_s: float,
-                     seed: int) -> tuple[float | None, HrvMetrics]:
+                     seed: int, gains: NDArray[np.float64] | None = None) -> tuple[float | None, HrvMetrics]:
     """(seconds until the pipeline first holds a lock, or None; the HRV figures of its beats as the device gives
     them at the end, over its 60 s window) for a clean pulse (1 % noise) `length_s` long with beats at `beats_s`
-    (s), fed to the streaming pipeline in 0.1 s chunks as the device feeds it."""
-    x = synthetic_ppg(beats_s, fs_hz, length_s, 0.01, seed=seed)
+    (s), each scaled by `gains` (default 1), fed to the streaming pipeline in 0.1 s chunks as the device feeds it."""
+    x = synthetic_ppg(beats_s, fs_hz, length_s, 0.01, seed=seed, gains=gains)
     pipeline = PulsePipeline(fs_hz)
     step = round(0.1 * fs_hz)
     got = []
