@@ -43,6 +43,7 @@ THRESHOLD_PER_SD = ALPHA * (1.1503 - 0.3186) / 2.0  # the paper's threshold for 
 # on this grid (3-30 breaths a minute, the pacer's range and beyond it either way, in steps of 0.002 Hz: a
 # quarter of the frequency resolution of a 2-minute series, finer than any window the tracker corrects needs)
 SWING_FREQUENCIES_HZ = np.arange(0.05, 0.5, 0.002)
+SWING_REFINE = 10  # ... then on a grid this many times finer within a coarse step either side of the best
 SWING_MIN_INTERVALS = 12  # fewer intervals than this: no swing is fitted (3 parameters, and a breath or two)
 # ... and taken out when it explains at least this share of the rate's variance: premature beats at a fixed period
 # explain at most 0.72 with one sinusoid (_without_swing), a breath with jitter a / sigma explains a^2 / (a^2 + 2
@@ -204,20 +205,23 @@ def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     a few values, one of them at the local median: the thresholds' scales (the spread of the intervals about
     their median, of their successive differences) then read the beat-to-beat jitter alone and the swing itself
     is flagged. So when anything is flagged, the series is classified again with the swing taken out
-    (`_without_swing`), and a label is kept only where that classification also flags the interval or a
-    neighbour: an ectopic, missed or extra beat stands out of the steady series as it did of the swinging one."""
+    (`_without_swing`), and its labels are the ones given, where the paper's flagged an interval or one of its
+    neighbours (never more than the paper's own flags reach): an ectopic, missed or extra beat stands out of the
+    steady series as it did of the swinging one, and is placed and typed there without the swing's help."""
     labels = _classify_plain(rr)
     if not labels.any():
         return labels
     steady = _without_swing(rr)
     if steady is None:
         return labels
-    again = _classify_plain(steady) != 0
-    near = again.copy()
-    near[1:] |= again[:-1]
-    near[:-1] |= again[1:]
-    labels[~near] = int(Artifact.NORMAL)
-    return labels
+    flagged = labels != Artifact.NORMAL
+    near = flagged.copy()  # the intervals flagged and their neighbours: where an artifact may be
+    near[1:] |= flagged[:-1]
+    near[:-1] |= flagged[1:]
+    # a missed or an extra beat is one of the beat count, not of the swing: the paper's label stands (the steady
+    # series scales an interval by the rate at its start, which misjudges one that spans two beats)
+    count = (labels == Artifact.MISSED) | (labels == Artifact.EXTRA)
+    return np.where(count, labels, np.where(near, _classify_plain(steady), int(Artifact.NORMAL)))
 
 
 def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
@@ -261,25 +265,38 @@ def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
 
 
 def _best_sinusoid(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, NDArray[np.float64] | None]:
-    """(frequency Hz, fitted values) of the least-squares fit of `y` at times `t_s` by a constant and
-    one sinusoid, at the frequency of SWING_FREQUENCIES_HZ that leaves the least squared residual;
-    (0, None) when none can be fitted. The grid is not cut at the beats' own Nyquist rate: a slow heart can breathe
-    faster than every 2nd beat, and a swing of its rate samples the breath unevenly enough to tell it from its
-    alias."""
-    freqs = SWING_FREQUENCIES_HZ
-    phase = 2.0 * np.pi * freqs[:, None] * t_s[None, :]
+    """(frequency Hz, fitted values) of the least-squares fit of `y` at times `t_s` by a constant and one
+    sinusoid, at the frequency that leaves the least squared residual: the best of SWING_FREQUENCIES_HZ, then
+    of a grid SWING_REFINE times finer around it (a frequency off by half a coarse step turns the phase a
+    quarter of a radian over 90 s, which leaves a quarter of a large swing at the series' ends); (0, None) when
+    none can be fitted. The grid is not cut at the beats' own Nyquist rate: a slow heart can breathe faster
+    than every 2nd beat, and a swing of its rate samples the breath unevenly enough to tell it from its alias."""
+    coarse = _fits(t_s, y, SWING_FREQUENCIES_HZ)
+    if coarse is None:
+        return 0.0, None
+    step = float(SWING_FREQUENCIES_HZ[1] - SWING_FREQUENCIES_HZ[0])
+    fine = _fits(t_s, y, coarse[0] + step * np.linspace(-1.0, 1.0, 2 * SWING_REFINE + 1))
+    best = coarse if fine is None or fine[2] >= coarse[2] else fine
+    return best[0], best[1]
+
+
+def _fits(t_s: NDArray[np.float64], y: NDArray[np.float64], freqs_hz: NDArray[np.float64]
+          ) -> tuple[float, NDArray[np.float64], float] | None:
+    """(frequency Hz, fitted values, squared residual) of the best least-squares fit of `y` at times `t_s` by a
+    constant and one sinusoid at one of `freqs_hz`, or None when no frequency's fit is determined."""
+    phase = 2.0 * np.pi * freqs_hz[:, None] * t_s[None, :]
     basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=1)  # (F, 3, n)
     gram = np.einsum("fin,fjn->fij", basis, basis)
     rhs = np.einsum("fin,n->fi", basis, y)
     usable = np.abs(np.linalg.det(gram)) > 1e-12 * np.abs(gram).max(axis=(1, 2)) ** 3
     if not usable.any():
-        return 0.0, None
-    gram, rhs, basis, freqs = gram[usable], rhs[usable], basis[usable], freqs[usable]
+        return None
+    gram, rhs, basis, freqs = gram[usable], rhs[usable], basis[usable], freqs_hz[usable]
     coefficients = np.linalg.solve(gram, rhs[..., None])[..., 0]  # (F, 3)
     fits = np.einsum("fi,fin->fn", coefficients, basis)
     residual = ((y - fits) ** 2).sum(axis=1)
     best = int(np.argmin(residual))
-    return float(freqs[best]), np.asarray(fits[best], dtype=np.float64)
+    return float(freqs[best]), np.asarray(fits[best], dtype=np.float64), float(residual[best])
 
 
 def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
