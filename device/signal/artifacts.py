@@ -40,10 +40,12 @@ NORMAL_QUANTILE = 0.2
 HALF_NORMAL_Q20 = 0.2533  # 20th percentile of |x| for x ~ N(0, 1)
 THRESHOLD_PER_SD = ALPHA * (1.1503 - 0.3186) / 2.0  # the paper's threshold for |x|, x ~ N(0, 1)
 # Breathing swing (_without_swing): the heart rate's breathing component is fitted as one sinusoid at a frequency
-# on this grid (3-30 breaths a minute, the pacer's range and beyond it either way, in steps of 0.002 Hz: a
-# quarter of the frequency resolution of a 2-minute series, finer than any window the tracker corrects needs)
-SWING_FREQUENCIES_HZ = np.arange(0.05, 0.5, 0.002)
-SWING_REFINE = 10  # ... then on a grid this many times finer within a coarse step either side of the best
+# on this grid (3-30 breaths a minute, the pacer's range and beyond it either way, in steps of 0.004 Hz: under
+# the width of a 4-minute series' spectral peak, 1 / duration, so the best grid point lies on the peak) ...
+SWING_FREQUENCIES_HZ = np.arange(0.05, 0.5, 0.004)
+# ... then on a grid this many times finer within a coarse step either side of the best (steps of 0.0004 Hz: the
+# phase is then at most 0.06 radians off at either end of 90 s)
+SWING_REFINE = 10
 SWING_MIN_INTERVALS = 12  # fewer intervals than this: no swing is fitted (3 parameters, and a breath or two)
 # ... and taken out when it explains at least this share of the rate's variance: premature beats at a fixed period
 # explain at most 0.72 with one sinusoid (_without_swing), a breath with jitter a / sigma explains a^2 / (a^2 + 2
@@ -283,20 +285,36 @@ def _best_sinusoid(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[fl
 def _fits(t_s: NDArray[np.float64], y: NDArray[np.float64], freqs_hz: NDArray[np.float64]
           ) -> tuple[float, NDArray[np.float64], float] | None:
     """(frequency Hz, fitted values, squared residual) of the best least-squares fit of `y` at times `t_s` by a
-    constant and one sinusoid at one of `freqs_hz`, or None when no frequency's fit is determined."""
-    phase = 2.0 * np.pi * freqs_hz[:, None] * t_s[None, :]
-    basis = np.stack([np.ones_like(phase), np.cos(phase), np.sin(phase)], axis=1)  # (F, 3, n)
-    gram = np.einsum("fin,fjn->fij", basis, basis)
-    rhs = np.einsum("fin,n->fi", basis, y)
-    usable = np.abs(np.linalg.det(gram)) > 1e-12 * np.abs(gram).max(axis=(1, 2)) ** 3
+    constant and one sinusoid at one of `freqs_hz`, or None when no frequency's fit is determined.
+
+    Each frequency's normal equations are built from sums (of cos, sin, their squares and products, and y times
+    them) and its squared residual is y'y - b'X'y, so only the best frequency's fit is formed."""
+    phase = np.multiply.outer(2.0 * np.pi * freqs_hz, t_s)
+    cos, sin = np.cos(phase), np.sin(phase)
+    n = float(len(y))
+    sc, ss = cos.sum(axis=1), sin.sum(axis=1)
+    scc = np.einsum("fn,fn->f", cos, cos)
+    sss = n - scc
+    scs = np.einsum("fn,fn->f", cos, sin)
+    gram = np.empty((len(freqs_hz), 3, 3))
+    gram[:, 0, 0] = n
+    gram[:, 0, 1] = gram[:, 1, 0] = sc
+    gram[:, 0, 2] = gram[:, 2, 0] = ss
+    gram[:, 1, 1] = scc
+    gram[:, 1, 2] = gram[:, 2, 1] = scs
+    gram[:, 2, 2] = sss
+    rhs = np.stack([np.full(len(freqs_hz), float(y.sum())), cos @ y, sin @ y], axis=1)  # (F, 3)
+    usable = np.abs(np.linalg.det(gram)) > 1e-12 * n ** 3
     if not usable.any():
         return None
-    gram, rhs, basis, freqs = gram[usable], rhs[usable], basis[usable], freqs_hz[usable]
-    coefficients = np.linalg.solve(gram, rhs[..., None])[..., 0]  # (F, 3)
-    fits = np.einsum("fi,fin->fn", coefficients, basis)
-    residual = ((y - fits) ** 2).sum(axis=1)
+    index = np.flatnonzero(usable)
+    coefficients = np.linalg.solve(gram[index], rhs[index][..., None])[..., 0]  # (F', 3)
+    residual = float(np.dot(y, y)) - np.einsum("fi,fi->f", coefficients, rhs[index])
     best = int(np.argmin(residual))
-    return float(freqs[best]), np.asarray(fits[best], dtype=np.float64), float(residual[best])
+    c0, c1, c2 = coefficients[best]
+    k = int(index[best])
+    fitted = c0 + c1 * cos[k] + c2 * sin[k]
+    return float(freqs_hz[k]), np.asarray(fitted, dtype=np.float64), float(residual[best])
 
 
 def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
