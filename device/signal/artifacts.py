@@ -47,7 +47,7 @@ SWING_FREQUENCIES_HZ = np.arange(0.05, 0.5, 0.004)
 # phase is then at most 0.06 radians off at either end of 90 s)
 SWING_REFINE = 10
 SWING_MIN_INTERVALS = 12  # fewer intervals than this: no swing is fitted (3 parameters, and a breath or two)
-# ... and taken out when it explains at least this share of the rate's variance: premature beats at a fixed period
+# It is taken out when it explains at least this share of the rate's variance: premature beats at a fixed period
 # explain at most 0.72 with one sinusoid (_without_swing), a breath with jitter a / sigma explains a^2 / (a^2 + 2
 # sigma^2), so this takes out a swing 2.8x the jitter or more. On generated series (seeds 0-2 of
 # bench/bench_ectopy.py's rhythms with premature beats every 5-15, 15-45 % early; seeds 0-199 of slow swinging
@@ -55,10 +55,13 @@ SWING_MIN_INTERVALS = 12  # fewer intervals than this: no swing is fitted (3 par
 # the swings the correction flagged at least 0.90: halfway.
 SWING_MIN_SHARE = 0.8
 LOCK_PERIODS = (2, 3, 4)  # beats: a fit at k / period cycles per beat may be bigeminy, trigeminy, quadrigeminy
-LOCK_TOLERANCE_BINS = 0.5  # ... within this many frequency bins (1 / the series' duration) of it
+# ... within this many frequency bins (1 / the series' duration) of it: a breath that close drifts less than half a
+# cycle against the beats over the series, in form the locked pattern. (0.25 and 0.1 on seeds 0-199 of
+# bench_slow_swing's wide rows turn those windows from frequent_artifacts to irregular_rhythm, the pattern check's
+# verdict: 518 -> 519 -> 521 of 600 right; not worth moving a trigeminy's guard.)
+LOCK_TOLERANCE_BINS = 0.5
 # A breath every ~4 beats against quadrigeminy (`breath_every_four`; intervals.py Stretches.beat_locked_pattern and
-# _without_swing here). Of a period-4 pattern's
-# variance, one sinusoid at 0.25 cycles per beat puts none in the 0.5-cycles-per-beat (alternating) harmonic; an
+# _without_swing here). Of a period-4 pattern's variance, one sinusoid at 0.25 cycles per beat puts none in the 0.5-cycles-per-beat (alternating) harmonic; an
 # early beat puts a third there with no pause after it, a half with a full compensatory one. A breath's own share
 # there comes from the swing being one of rate, not of interval, and from noise: 0.00-0.04 on bench/bench_slow_swing.py
 # seeds 0-199 (with 1 in 8 beats premature, up to 0.08). A breath riding on a quadrigeminy in the worst phase adds
