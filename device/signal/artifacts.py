@@ -62,12 +62,13 @@ LOCK_PERIODS = (2, 3, 4)  # beats: a fit at k / period cycles per beat may be bi
 LOCK_TOLERANCE_BINS = 0.5
 # A breath every ~4 beats against quadrigeminy (`breath_every_four`; intervals.py Stretches.beat_locked_pattern and
 # _without_swing here). Of a period-4 pattern's variance, one sinusoid at 0.25 cycles per beat puts none in the
-# 0.5-cycles-per-beat (alternating) harmonic; an early beat puts a third there with no pause after it, a half with a full compensatory one. A breath's own share
-# there comes from the swing being one of rate, not of interval, and from noise: 0.00-0.04 on bench/bench_slow_swing.py
-# seeds 0-199 (with 1 in 8 beats premature, up to 0.08). A breath riding on a quadrigeminy in the worst phase adds
-# to the early beat's fundamental, not its harmonic: at a quarter of the third (1/12), one with no pause is flagged
-# while the breath's fundamental is up to 1.35x the early beat's (sqrt((1 / share - 1) / 2) - 1; 0.58x at 1/6).
-# On those seeds 1/6 and 1/12 flag the same breaths, and 1/12 one more quadrigeminy; 1/16 withholds a breath.
+# 0.5-cycles-per-beat (alternating) harmonic; an early beat puts a third there with no pause after it, a half with a
+# full compensatory one. A breath's own share there comes from the swing being one of rate, not of interval, and from
+# noise: 0.00-0.04 on bench/bench_slow_swing.py seeds 0-199 (with 1 in 8 beats premature, up to 0.08). A breath riding
+# on a quadrigeminy in the worst phase adds to the early beat's fundamental, not its harmonic: at a quarter of the third
+# (1/12), one with no pause is flagged while the breath's fundamental is up to 1.35x the early beat's (sqrt((1 / share -
+# 1) / 2) - 1; 0.58x at 1/6). On those seeds 1/6 and 1/12 flag the same breaths, and 1/12 one more quadrigeminy; 1/16
+# withholds a breath.
 BREATH_HARMONIC_SHARE = 1.0 / 12.0
 
 
