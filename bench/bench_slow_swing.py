@@ -17,7 +17,14 @@ through device.signal.hrv_metrics (the streaming tracker's code) over the device
 - ``quadrigeminy``: the same hearts with every 4th beat 10-40 % of an interval early, with a full compensatory
   pause or none (a coin), a negative control: a beat-locked pattern that is not a breath (the truth as above);
 - ``AF-like``: one irregularly irregular series per seed at 40-60/min (coefficient of variation 0.10-0.25), the
-  negative control.
+  negative control;
+- ``wide``: per seed, three more hearts from the whole slow family, on draws of their own: 30-60/min, breathing
+  6-20/min, a swing of 10-40 % of the rate peak to peak (a breathing swing of up to about 20 % of the interval
+  either way, what real slow hearts show), the same jitter, split by heart rate (30-40/min: the fresh-clone
+  tester's) and by breaths per beat; and the same hearts with every 8th beat premature as above (``wide
+  premature 1 in 8``). Beat times are exact: rounded to a 25-100 samples/s grid (a peak taken at a sample,
+  which the device's peak timing interpolates) even a steady heart's intervals take a few values and are
+  withheld as frequent_artifacts, with or without this family's swing.
 
 Each window is scored right (RMSSD within 20 % of the true sinus RMSSD over the same window), WRONG (an RMSSD
 given but more than 20 % off; for AF-like series, any HRV given, or the rhythm called regular), or withheld (no
@@ -45,6 +52,7 @@ RIGHT_SHARE = 0.2  # an RMSSD within this share of the truth is right
 PREMATURE_EVERY = 8
 # breaths per beat: the bands the swing rows are split into (edges)
 RATIO_BANDS = ((0.0, 0.22), (0.22, 0.28), (0.28, 0.38), (0.38, 1.0))
+WIDE_HR_BANDS = ((30.0, 40.0), (40.0, 60.0))  # beats/min: the wide rows' split by heart rate
 
 
 def score(metrics: HrvMetrics, truth_ms: float) -> str:
@@ -77,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     swing, premature, quadrigeminy, af = Counter[str](), Counter[str](), Counter[str](), Counter[str]()
     bands = {band: Counter[str]() for band in RATIO_BANDS}
     af_flagged = af_given = 0
+    wide, wide_premature = Counter[str](), Counter[str]()
+    wide_hr = {band: Counter[str]() for band in WIDE_HR_BANDS}
+    wide_ratio = {band: Counter[str]() for band in RATIO_BANDS}
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         rng = np.random.default_rng(seed)
         for k in range(HEARTS_PER_SEED):
@@ -98,6 +109,24 @@ def main(argv: list[str] | None = None) -> int:
             t, rr = swinging_beat_times(DURATION_S, hr_bpm, breath_bpm, swing_bpm, jitter, 10 * seed + k, 4, early,
                                         pause)
             quadrigeminy[score(hrv_metrics(t, window_s=WINDOW_S), window_truth(t, rr))] += 1
+        for k in range(HEARTS_PER_SEED):
+            own = np.random.default_rng((seed, k, 1))  # the wide rows' own draws: the rows above keep theirs
+            hr_bpm, breath_bpm = float(own.uniform(30, 60)), float(own.uniform(6, 20))
+            swing_bpm, jitter = float(own.uniform(0.1, 0.4)) * hr_bpm, float(own.uniform(0.003, 0.015))
+            prematurity = float(own.uniform(0.2, 0.4))
+            for every, counts in ((0, wide), (PREMATURE_EVERY, wide_premature)):
+                t, rr = swinging_beat_times(DURATION_S, hr_bpm, breath_bpm, swing_bpm, jitter, 10 * seed + k + 5,
+                                            every, prematurity)
+                verdict = score(hrv_metrics(t, window_s=WINDOW_S), window_truth(t, rr))
+                counts[verdict] += 1
+                if every:
+                    continue
+                for hr_band, hr_counts in wide_hr.items():
+                    if hr_band[0] <= hr_bpm < hr_band[1]:
+                        hr_counts[verdict] += 1
+                for band, band_counts in wide_ratio.items():
+                    if band[0] <= breath_bpm / hr_bpm < band[1]:
+                        band_counts[verdict] += 1
         hr_bpm, spread = float(rng.uniform(40, 60)), float(rng.uniform(0.10, 0.25))
         rr = irregular_rr("irregular", hr_bpm, 0, 0.0, True, spread, seed, n=int(DURATION_S * hr_bpm / 60.0))
         metrics = hrv_metrics(0.3 + np.cumsum(rr), window_s=WINDOW_S)
@@ -116,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     print(line("quadrigeminy", quadrigeminy))
     print(line("AF-like", af))
     print(f"AF-like flagged irregular {af_flagged} of {args.seeds}, HRV given {af_given}")
+    print(line("wide", wide))
+    for (low, high), counts in wide_hr.items():
+        print(line(f"{low:.0f}-{high:.0f}/min", counts))
+    for (low, high), counts in wide_ratio.items():
+        print(line(f"breaths/beat {low:.2f}-{high:.2f}", counts))
+    print(line(f"wide premature 1 in {PREMATURE_EVERY}", wide_premature))
     return 0
 
 

@@ -230,6 +230,9 @@ def compare(old: list[dict[str, object]], new: list[dict[str, object]]) -> tuple
     return problems, compared
 
 
+REASONS_CHANGED: Counter[tuple[str, str]] = Counter()
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.baseline import compare_main
 
@@ -244,6 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     for p in problems[:50]:
         print("DIFFERS:", p)
     print("SAME" if not problems else f"{len(problems)} readings differ")
+    by_series = Counter(p.split(": reading ")[0].rsplit(", ", 1)[0] for p in problems)
+    for name, count in by_series.most_common():
+        print(f"  {count:5d} in {name}")
+    for p in problems:
+        if "hrv_reason:" in p:
+            reason = p.split("hrv_reason: ", 1)[1].split(";")[0]
+            REASONS_CHANGED[(p.split(": reading ")[0].rsplit(", ", 1)[0], reason)] += 1
+    for (name, change), count in REASONS_CHANGED.most_common():
+        print(f"  hrv_reason {change} in {count} readings of {name}")
     if FIELDS_CHANGED:
         print("readings in which each field differs:",
               ", ".join(f"{name} {count}" for name, count in FIELDS_CHANGED.most_common()))

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
+from device.signal import exact
 
 C1 = 0.13  # slope of the ectopic-beat decision boundary (paper's c1)
 C2 = 0.17  # offset of the ectopic-beat decision boundary (paper's c2)
@@ -38,6 +39,37 @@ MIN_THRESHOLD_MS = 10.0  # floor, so a perfectly regular series does not flag ti
 NORMAL_QUANTILE = 0.2
 HALF_NORMAL_Q20 = 0.2533  # 20th percentile of |x| for x ~ N(0, 1)
 THRESHOLD_PER_SD = ALPHA * (1.1503 - 0.3186) / 2.0  # the paper's threshold for |x|, x ~ N(0, 1)
+# Breathing swing (_without_swing): the heart rate's breathing component is fitted as one sinusoid at a frequency
+# on this grid (3-30 breaths a minute, the pacer's range and beyond it either way, in steps of 0.004 Hz: under
+# the width of a 4-minute series' spectral peak, 1 / duration, so the best grid point lies on the peak) ...
+SWING_FREQUENCIES_HZ = np.arange(0.05, 0.5, 0.004)
+# ... then on a grid this many times finer within a coarse step either side of the best (steps of 0.0004 Hz: the
+# phase is then at most 0.06 radians off at either end of 90 s)
+SWING_REFINE = 10
+SWING_MIN_INTERVALS = 12  # fewer intervals than this: no swing is fitted (3 parameters, and a breath or two)
+# It is taken out when it explains at least this share of the rate's variance: premature beats at a fixed period
+# explain at most 0.72 with one sinusoid (_without_swing), a breath with jitter a / sigma explains a^2 / (a^2 + 2
+# sigma^2), so this takes out a swing 2.8x the jitter or more. On generated series (seeds 0-2 of
+# bench/bench_ectopy.py's rhythms with premature beats every 5-15, 15-45 % early; seeds 0-199 of slow swinging
+# hearts, 30-60/min, breathing 6-20/min, swing 10-40 % of the rate) the premature beats explained at most 0.66 and
+# the swings the correction flagged at least 0.90: halfway.
+SWING_MIN_SHARE = 0.8
+LOCK_PERIODS = (2, 3, 4)  # beats: a fit at k / period cycles per beat may be bigeminy, trigeminy, quadrigeminy
+# ... within this many frequency bins (1 / the series' duration) of it: a breath that close drifts less than half a
+# cycle against the beats over the series, in form the locked pattern. (0.25 and 0.1 on seeds 0-199 of
+# bench_slow_swing's wide rows turn those windows from frequent_artifacts to irregular_rhythm, the pattern check's
+# verdict: 518 -> 519 -> 521 of 600 right; not worth moving a trigeminy's guard.)
+LOCK_TOLERANCE_BINS = 0.5
+# A breath every ~4 beats against quadrigeminy (`breath_every_four`; intervals.py Stretches.beat_locked_pattern and
+# _without_swing here). Of a period-4 pattern's variance, one sinusoid at 0.25 cycles per beat puts none in the
+# 0.5-cycles-per-beat (alternating) harmonic; an early beat puts a third there with no pause after it, a half with a
+# full compensatory one. A breath's own share there comes from the swing being one of rate, not of interval, and from
+# noise: 0.00-0.04 on bench/bench_slow_swing.py seeds 0-199 (with 1 in 8 beats premature, up to 0.08). A breath riding
+# on a quadrigeminy in the worst phase adds to the early beat's fundamental, not its harmonic: at a quarter of the third
+# (1/12), one with no pause is flagged while the breath's fundamental is up to 1.35x the early beat's (sqrt((1 / share -
+# 1) / 2) - 1; 0.58x at 1/6). On those seeds 1/6 and 1/12 flag the same breaths, and 1/12 one more quadrigeminy; 1/16
+# withholds a breath.
+BREATH_HARMONIC_SHARE = 1.0 / 12.0
 
 
 class Artifact(IntEnum):
@@ -173,7 +205,137 @@ def _checked(ibi_ms: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
-    """classify_intervals of a checked series."""
+    """classify_intervals of a checked series: the paper's labels, less those a breathing swing explains.
+
+    A slow heart's breathing swing is large in ms, and when the breath comes every 2-4 beats its intervals take
+    a few values, one of them at the local median: the thresholds' scales (the spread of the intervals about
+    their median, of their successive differences) then read the beat-to-beat jitter alone and the swing itself
+    is flagged. So when anything is flagged, the series is classified again with the swing taken out
+    (`_without_swing`), and its labels are the ones given, where the paper's flagged an interval or one of its
+    neighbours (never more than the paper's own flags reach): an ectopic, missed or extra beat stands out of the
+    steady series as it did of the swinging one, and is placed and typed there without the swing's help."""
+    labels = _classify_plain(rr)
+    if not labels.any():
+        return labels
+    steady = _without_swing(rr)
+    if steady is None:
+        return labels
+    flagged = labels != Artifact.NORMAL
+    near = flagged.copy()  # the intervals flagged and their neighbours: where an artifact may be
+    near[1:] |= flagged[:-1]
+    near[:-1] |= flagged[1:]
+    # a missed or an extra beat is one of the beat count, not of the swing: the paper's label stands (the steady
+    # series scales an interval by the rate at its start, which misjudges one that spans two beats)
+    count = (labels == Artifact.MISSED) | (labels == Artifact.EXTRA)
+    return np.where(count, labels, np.where(near, _classify_plain(steady), int(Artifact.NORMAL)))
+
+
+def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """The intervals (ms) with the breathing swing taken out, or None when there is no swing to take out that
+    premature beats could not also make.
+
+    The heart rate (1 / interval) is fitted, by least squares, with a mean and one sinusoid in time, at the
+    frequency of SWING_FREQUENCIES_HZ that fits best; each interval is then scaled by the fitted rate at its start
+    over the mean rate, which leaves a steady rhythm with the jitter and any artifact. Taken out only when
+    - the sinusoid explains at least SWING_MIN_SHARE of the rate's variance: premature beats at a fixed period
+      spread theirs over the period's harmonics, and one sinusoid holds at most 0.72 of it (one beat in 5 with
+      a full pause: 2 - 2 cos(4 pi / 5) of the sum over the harmonics, 10), less with jitter;
+    - it is not at 1/2, 1/3 or 1/4 cycles per beat (within LOCK_TOLERANCE_BINS frequency bins, a bin 1 / the
+      series' duration): there one sinusoid is any pattern locked to every 2nd, 3rd or 4th beat, bigeminy,
+      trigeminy or quadrigeminy, as well as a breath exactly every 2, 3 or 4 beats (every 4th beat a breath is
+      told from quadrigeminy as Stretches.beat_locked_pattern tells it: `breath_every_four` on the intervals'
+      means at each position). A breath not locked to the beats drifts against them and fits elsewhere."""
+    n = len(rr)
+    if n < SWING_MIN_INTERVALS:
+        return None
+    starts_s = np.concatenate([[0.0], np.cumsum(rr[:-1])]) / 1000.0
+    rate = 1000.0 / rr  # beats per second
+    frequency_hz, fitted = _best_sinusoid(starts_s, rate)
+    if fitted is None:
+        return None
+    total = float(np.var(rate))
+    if total <= 0.0 or float(np.var(rate - fitted)) > (1.0 - SWING_MIN_SHARE) * total:
+        return None
+    cycles_per_beat = frequency_hz * float(np.sum(rr)) / 1000.0 / n
+    tolerance = LOCK_TOLERANCE_BINS / n  # in cycles per beat (a bin, 1 / duration, is 1 / n of them)
+    locked = [period for period in LOCK_PERIODS
+              if abs(cycles_per_beat * period - round(cycles_per_beat * period)) < tolerance * period]
+    # every 4th beat (and not every 2nd) a breath can be told from quadrigeminy: it is one sinusoid
+    if locked and not (locked == [4] and breath_every_four(
+            np.array([exact.mean(rr[k::4]) for k in range(4)]))):
+        return None
+    mean_rate = float(np.mean(fitted))
+    if not (fitted > 0.0).all() or mean_rate <= 0.0:
+        return None
+    return np.asarray(rr * fitted / mean_rate, dtype=np.float64)
+
+
+def _best_sinusoid(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, NDArray[np.float64] | None]:
+    """(frequency Hz, fitted values) of the least-squares fit of `y` at times `t_s` by a constant and one
+    sinusoid, at the frequency that leaves the least squared residual: the best of SWING_FREQUENCIES_HZ, then
+    of a grid SWING_REFINE times finer around it (a frequency off by half a coarse step turns the phase a
+    quarter of a radian over 90 s, which leaves a quarter of a large swing at the series' ends); (0, None) when
+    none can be fitted. The grid is not cut at the beats' own Nyquist rate: a slow heart can breathe faster
+    than every 2nd beat, and a swing of its rate samples the breath unevenly enough to tell it from its alias."""
+    coarse = _fits(t_s, y, SWING_FREQUENCIES_HZ)
+    if coarse is None:
+        return 0.0, None
+    step = float(SWING_FREQUENCIES_HZ[1] - SWING_FREQUENCIES_HZ[0])
+    fine = _fits(t_s, y, coarse[0] + step * np.linspace(-1.0, 1.0, 2 * SWING_REFINE + 1))
+    best = coarse if fine is None or fine[2] >= coarse[2] else fine
+    return best[0], best[1]
+
+
+def _fits(t_s: NDArray[np.float64], y: NDArray[np.float64], freqs_hz: NDArray[np.float64]
+          ) -> tuple[float, NDArray[np.float64], float] | None:
+    """(frequency Hz, fitted values, squared residual) of the best least-squares fit of `y` at times `t_s` by a
+    constant and one sinusoid at one of `freqs_hz`, or None when no frequency's fit is determined.
+
+    Each frequency's normal equations are built from sums (of cos, sin, their squares and products, and y times
+    them) and its squared residual is y'y - b'X'y, so only the best frequency's fit is formed."""
+    phase = np.multiply.outer(2.0 * np.pi * freqs_hz, t_s)
+    cos, sin = np.cos(phase), np.sin(phase)
+    n = float(len(y))
+    sc, ss = cos.sum(axis=1), sin.sum(axis=1)
+    scc = np.einsum("fn,fn->f", cos, cos)
+    sss = n - scc
+    scs = np.einsum("fn,fn->f", cos, sin)
+    gram = np.empty((len(freqs_hz), 3, 3))
+    gram[:, 0, 0] = n
+    gram[:, 0, 1] = gram[:, 1, 0] = sc
+    gram[:, 0, 2] = gram[:, 2, 0] = ss
+    gram[:, 1, 1] = scc
+    gram[:, 1, 2] = gram[:, 2, 1] = scs
+    gram[:, 2, 2] = sss
+    rhs = np.stack([np.full(len(freqs_hz), float(y.sum())), cos @ y, sin @ y], axis=1)  # (F, 3)
+    usable = np.abs(np.linalg.det(gram)) > 1e-12 * n ** 3
+    if not usable.any():
+        return None
+    index = np.flatnonzero(usable)
+    coefficients = np.linalg.solve(gram[index], rhs[index][..., None])[..., 0]  # (F', 3)
+    residual = float(np.dot(y, y)) - np.einsum("fi,fi->f", coefficients, rhs[index])
+    best = int(np.argmin(residual))
+    c0, c1, c2 = coefficients[best]
+    k = int(index[best])
+    fitted = c0 + c1 * cos[k] + c2 * sin[k]
+    return float(freqs_hz[k]), np.asarray(fitted, dtype=np.float64), float(residual[best])
+
+
+def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
+    """True when four pattern means (ms, the mean interval at each position of a period-4 pattern) are one
+    sinusoid at 0.25 cycles per beat, a breath every ~4 beats: their 0.5-cycles-per-beat (alternating) component
+    holds less than BREATH_HARMONIC_SHARE of their variance. An early beat in every 4th, with or without its pause,
+    puts a third to a half there: a short interval followed by a normal or long one is not a sinusoid."""
+    centred = means_ms - exact.mean(means_ms)
+    spread = float(np.dot(centred, centred))
+    if spread <= 0.0:
+        return False
+    alternating = float(centred[0] - centred[1] + centred[2] - centred[3]) / 2.0  # its share of the sum of squares
+    return alternating * alternating < BREATH_HARMONIC_SHARE * spread
+
+
+def _classify_plain(rr: NDArray[np.float64]) -> NDArray[np.int_]:
+    """The paper's classification (with the capped threshold) of a checked series."""
     n = len(rr)
     labels = np.zeros(n, dtype=int)
     if n < 4:

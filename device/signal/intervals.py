@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal import exact
-from device.signal.artifacts import Artifact, correct_intervals
+from device.signal.artifacts import Artifact, breath_every_four, correct_intervals
 
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
 MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
@@ -58,15 +58,8 @@ RATE_AGREE_FACTOR = math.sqrt(2.0)
 # a beat to the middle of its neighbours, which spreads a jump over two intervals, two moves over three
 JUMP_SPAN = 3
 LOCKED_SPREAD = 0.1  # ... with a premature beat at least this share of an interval early
-# ... unless the pattern is one sinusoid: a breath every ~4 beats (`breath_every_four`). Of a period-4 pattern's
-# variance, one sinusoid at 0.25 cycles per beat puts none in the 0.5-cycles-per-beat (alternating) harmonic; an
-# early beat puts a third there with no pause after it, a half with a full compensatory one. A breath's own share
-# there comes from the swing being one of rate, not of interval, and from noise: 0.00-0.04 on bench/bench_slow_swing.py
-# seeds 0-199 (with 1 in 8 beats premature, up to 0.08). A breath riding on a quadrigeminy in the worst phase adds
-# to the early beat's fundamental, not its harmonic: at a quarter of the third (1/12), one with no pause is flagged
-# while the breath's fundamental is up to 1.35x the early beat's (sqrt((1 / share - 1) / 2) - 1; 0.58x at 1/6).
-# On those seeds 1/6 and 1/12 flag the same breaths, and 1/12 one more quadrigeminy; 1/16 withholds a breath.
-BREATH_HARMONIC_SHARE = 1.0 / 12.0
+# ... unless the pattern is one sinusoid: a breath every ~4 beats (`breath_every_four`, in device/signal/artifacts.py,
+# whose correction asks the same of a swing locked to every 4th beat; BREATH_HARMONIC_SHARE there).
 
 
 @dataclass(frozen=True)
@@ -193,19 +186,6 @@ class Stretches:
                 return False  # a position held only by corrected intervals: the pattern is the correction's
             means[k] = exact.mean(kept)
         return breath_every_four(means)
-
-
-def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
-    """True when four pattern means (ms, the mean interval at each position of a period-4 pattern) are one
-    sinusoid at 0.25 cycles per beat, a breath every ~4 beats: their 0.5-cycles-per-beat (alternating) component
-    holds less than BREATH_HARMONIC_SHARE of their variance. An early beat in every 4th, with or without its pause,
-    puts a third to a half there: a short interval followed by a normal or long one is not a sinusoid."""
-    centred = means_ms - exact.mean(means_ms)
-    spread = float(np.dot(centred, centred))
-    if spread <= 0.0:
-        return False
-    alternating = float(centred[0] - centred[1] + centred[2] - centred[3]) / 2.0  # its share of the sum of squares
-    return alternating * alternating < BREATH_HARMONIC_SHARE * spread
 
 
 def broken_before(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]]) -> NDArray[np.bool_]:

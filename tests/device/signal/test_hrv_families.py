@@ -264,9 +264,7 @@ def window_rmssd_ms(times_s: NDArray[np.float64], sinus_rr_s: NDArray[np.float64
     return float(time_domain(sinus_rr_s[keep] * 1000.0)["rmssd_ms"])
 
 
-# breaths per beat 0.243-0.256, not exactly 1/4: a breath locked to every 4th beat within about 1 % has its swing
-# taken for artifacts by the correction (frequent_artifacts; docs/measurements.md, "Slow hearts breathing every
-# ~4 beats")
+# breaths per beat 0.243-0.256 (a breath locked to exactly every 4th beat: tests/device/signal/test_slow_swing.py)
 @pytest.mark.parametrize(("hr_bpm", "breath_bpm"), [(40.0, 9.8), (44.0, 10.8), (48.0, 12.3), (52.0, 13.3),
                                                     (56.0, 13.8), (60.0, 14.6)])
 # swings up to 12 beats/min peak to peak (30 % of the rate at 40/min); at 15 and 40/min the second-order prediction
