@@ -22,14 +22,18 @@ def sinus_intervals(n: int, seed: int, hr_bpm: float = 70.0, rsa_ms: float = 30.
     return 60000.0 / hr_bpm + swing + rng.normal(0.0, noise_ms, n)
 
 
-def with_ectopy(rr: NDArray[np.float64], every: int, prematurity: float, seed: int) -> NDArray[np.float64]:
-    """Every `every`-th beat comes `prematurity` of an interval early, with a full compensatory pause."""
+def with_ectopy(rr: NDArray[np.float64], every: int, prematurity: float, seed: int,
+                pause: bool = True) -> NDArray[np.float64]:
+    """Every `every`-th beat comes `prematurity` of an interval early, with a full compensatory pause (the next
+    beat on time), or with `pause` False none (the rhythm resets: the next interval is a sinus one, as after most
+    premature atrial beats)."""
     out = rr.copy()
     first = int(np.random.default_rng(seed).integers(2, every + 2))
     for i in range(first, len(rr) - 1, every):
         shift = prematurity * rr[i]
         out[i] -= shift
-        out[i + 1] += shift
+        if pause:
+            out[i + 1] += shift
     return out
 
 
