@@ -153,7 +153,10 @@ def test_the_chi_square_quantile_behind_the_regular_verdict_is_scipys(dof: int) 
 FAST_PATTERNS = [((25, 50, 100)[i % 3], hr, every, (0.25, 0.3, 0.35, 0.4)[(i + i // 4) % 4], pause)
                  for i, (hr, every, pause) in enumerate(
                      (hr, every, pause) for hr in (140, 150, 160) for every in (3, 4) for pause in (True, False))]
-FAST_STILL_WRONG = [(50, 180, 3, 0.4, True), (100, 180, 3, 0.35, False)]
+FAST_STILL_WRONG = [(50, 180, 3, 0.4, True)]
+# read at a third until a premature beat's rise was set against the recent picks' median rise time, not the fastest's
+# (pulse_peaks.BeatPicker._rises_like_a_beat; the test below)
+FAST_PATTERNS.append((100, 180, 3, 0.35, False))
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}")
