@@ -180,12 +180,14 @@ def test_a_fast_irregular_pulse_is_not_read_at_a_half_or_a_third(case: tuple[int
 # tester's 150/min, every 3rd beat 32 % early and half as tall, was read at a third. Without a compensatory pause the
 # pattern's mean interval is shorter than the sinus one, a premature beat 25-30 % early then came after
 # PREMATURE_FRACTION of it and, smaller than AMP_FRACTION of a beat, was dropped; a premature beat taken as a beat
-# at its time but under AMP_FRACTION of the trial's median refused its own pattern (device/signal/pulse_peaks.py
-# PATTERN_PREMATURE_SHARE, pulse.py _pattern_beats_in). Twelve records (seeds no bench uses): 130-165/min, every 3rd
-# or 4th beat 25-40 % early and 0.5 or 0.7 as tall, with and without a pause, at 25/50/100 samples/s. Main's code
-# reads three of them at a third; two, at 165/min 35-40 % early, are still read at a third (SMALL_STILL_WRONG: the
-# premature beat on its predecessor's shoulder rises from its foot less than AMP_FRACTION_SEARCHBACK of a beat, or
-# the trial picker misses the first one and the pause bound refuses it).
+# at its time but under AMP_FRACTION of the trial's median refused its own pattern, and one rising a sample slower
+# than the fastest premature beat before it was refused (device/signal/pulse_peaks.py PATTERN_PREMATURE_SHARE and
+# BeatPicker._rises_like_a_beat, pulse.py _pattern_beats_in).
+# Twelve records (seeds no bench uses): 130-165/min, every 3rd or 4th beat 25-40 % early and 0.5 or 0.7 as tall,
+# with and without a pause, at 25/50/100 samples/s. Main's code reads three of them at a third; two, at 165/min
+# 35-40 % early, are still read at a third (SMALL_STILL_WRONG: the premature beat on its predecessor's shoulder rises
+# from its foot less than AMP_FRACTION_SEARCHBACK of a beat, or the trial picker misses the first one and the pause
+# bound refuses it).
 SMALL_PREMATURE = [((25, 50, 100)[i % 3], hr, every, (0.25, 0.3, 0.35, 0.4)[(i + i // 4) % 4], pause,
                     (0.5, 0.7)[(i // 3) % 2])
                    for i, (hr, every, pause) in enumerate(
