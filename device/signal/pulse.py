@@ -1009,9 +1009,11 @@ class PulsePipeline:
         interval holds k beats when its picks (at least two patterns' worth) come k per interval (their mean
         interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
         pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
-        premature one may be smaller), and every one at least AMP_FRACTION of it (the picker's own bar for a
-        beat) unless it rose as fast as a beat (PeakCandidate.fast: a premature beat on its predecessor's shoulder;
-        a search-back pick has no such exemption), and no interval between them longer than PATTERN_PAUSE_MAX of
+        premature one may be smaller), and every one taken by the trial picker's own bars when it came (at least
+        AMP_FRACTION of its amplitude reference, or rising as fast as a beat, PeakCandidate.fast: a premature beat on
+        its predecessor's shoulder), none found by search-back (measured instead against AMP_FRACTION of the picks'
+        median, a premature beat half as tall as the others, taken at its time, refused its own pattern; a slow noisy
+        heart's noise is what search-back takes), and no interval between them longer than PATTERN_PAUSE_MAX of
         seed_s / k (the pause after a premature beat). A slow heart with a tall wave
         (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
         second; a regular pulse locked at its own interval gives one pick per interval."""
@@ -1032,7 +1034,7 @@ class PulsePipeline:
             alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
             longest = int(np.diff(picks).max())  # samples
             if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
-                    and all(p.fast or p.amp >= AMP_FRACTION * typical for p in candidates)
+                    and not any(p.recovered for p in candidates)
                     and longest <= PATTERN_PAUSE_MAX * beat_s * self.fs_hz + 1.0):
                 return k
         return 1

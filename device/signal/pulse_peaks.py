@@ -14,8 +14,9 @@ doi:10.1371/journal.pone.0076585), working on local maxima of the band-passed si
 - when no beat was found for SEARCHBACK_FACTOR median intervals, the best rejected maximum (at least
   AMP_FRACTION_SEARCHBACK of the median amplitude) is taken: a weak or premature beat is not lost;
 - a picker seeded on a pattern of premature beats (`pattern`, device/signal/pulse.py PATTERN_BEATS) has a lower
-  refractory floor (PATTERN_REFRACTORY_MIN_S) and takes a small early pick (down to AMP_FRACTION_SEARCHBACK) that
-  follows a pick that was not early and rises as fast as the fastest recent pick (within RISE_RATIO): a
+  refractory floor (PATTERN_REFRACTORY_MIN_S) and takes a small early pick (down to AMP_FRACTION_SEARCHBACK; early:
+  before PATTERN_PREMATURE_SHARE of the interval it follows, or PREMATURE_FRACTION of the expected one) that
+  follows a pick that was not early and rises as fast as the recent picks (within RISE_RATIO of their median): a
   premature beat on its predecessor's falling shoulder, at 150/min 0.24 s on and a fifth as tall from its foot;
 - once N_RECENT / 2 beats set the references, a maximum more than AMP_CEILING times the median
   amplitude is not a pulse (a hand moving): it is
@@ -149,6 +150,17 @@ PREMATURE_FRACTION = 0.75
 # ... it was the wave when the next beat comes within this share of one median interval after the last beat
 # (the agreement two lock checks need on the interval, pulse.INTERVAL_AGREEMENT).
 EXTRA_AGREEMENT = 0.15
+# A pattern's picker takes a small pick as a premature beat (_rises_like_a_beat) when it comes sooner than this share of
+# the interval before it (the sinus interval it cuts short), or than PREMATURE_FRACTION of the expected interval. The
+# expected interval is the pattern's mean, which a premature beat without a pause pulls below the sinus interval: a
+# beat 30 % early, every 3rd, comes at 0.78 of the mean (0.7 / 0.9), after PREMATURE_FRACTION, and a smaller premature
+# beat (it fills less) was then dropped and the pattern read at a third. A beat 25 % early comes at 0.75 of the interval
+# before it, give or take the generator's 2 % beat-to-beat noise (2.8 % on a ratio of two) and a sample; 0.9 was
+# chosen over 0.75 / 0.85 on bench_fast_pattern seed 0 at premature heights 0.3 / 0.5 / 0.7 / 1.0 (right 65 -> 78,
+# 93 -> 106, 108 -> 115, 126 -> 128 of 144 with the trial change in pulse.py; 0.85 gave 74 and 113 at 0.3 and 0.7;
+# its slow rows on seeds 0-1 no worse; with _rises_like_a_beat's median rise as well 81, 113, 123, 131); seeds 1-3
+# are unseen (docs/measurements.md).
+PATTERN_PREMATURE_SHARE = 0.9
 
 
 class SampleRing:
@@ -345,11 +357,15 @@ class BeatPicker:
 
     def _rises_like_a_beat(self, c: PeakCandidate) -> bool:
         """A pattern's picker only: `c`, smaller than AMP_FRACTION of a beat but at least AMP_FRACTION_SEARCHBACK,
-        comes early (before PREMATURE_FRACTION of the expected interval) after a pick that did not (a premature
-        beat follows a sinus interval; a small pick early after a premature beat is that beat's diastolic wave in
-        the pause), and rises as fast as the fastest of the recent picks (its rise time within RISE_RATIO of
-        theirs): a premature beat's upstroke, standing on the last beat's falling shoulder, so its rise from its
-        foot is small."""
+        comes early (before PATTERN_PREMATURE_SHARE of the interval it follows when that is known, or
+        PREMATURE_FRACTION of the expected interval) after a pick that did not (a premature beat follows a sinus
+        interval; a small pick early after a premature beat is that beat's diastolic wave in the pause), and rises as
+        fast as the recent picks (its rise time within RISE_RATIO of their median: a wave rises more slowly than
+        its beat, RISE_RATIO's comment): a premature beat's upstroke, standing on the last beat's falling shoulder,
+        so its rise from its foot is small. The median, not the fastest recent pick: a premature beat on a shoulder
+        rises from its foot in less time than a sinus beat (7.5-8.8 samples against 12.5 at 150/min, 100 samples/s,
+        half as tall), so once one had been picked (by search-back) the next, a sample slower, was refused and the
+        pattern read at a third."""
         if not self._pattern or self._last_beat is None or not self._recent:
             return False
         anchor, before = self._last_beat, None  # the pick `c` follows, and the one before it if known
@@ -358,9 +374,12 @@ class BeatPicker:
         elif len(self._recent) >= 2 and self._recent[-1].index == self._last_beat:
             before = self._recent[-2].index
         early = PREMATURE_FRACTION * self._expected
+        # early against the interval it follows when that is known (a sinus interval: longer than the expected,
+        # the pattern's mean, when the premature beat has no pause), else against the expected interval
+        sooner = early if before is None else max(early, PATTERN_PREMATURE_SHARE * (anchor - before))
         return (c.amp >= AMP_FRACTION_SEARCHBACK * self._amp_ref
-                and c.index - anchor < early and (before is None or anchor - before >= early)
-                and _rise(c) <= RISE_RATIO * min(_rise(b) for b in self._recent))
+                and c.index - anchor < sooner and (before is None or anchor - before >= early)
+                and _rise(c) <= RISE_RATIO * statistics.median(_rise(b) for b in self._recent))
 
     def _confirm_until(self, now: int, out: list[PeakCandidate]) -> None:
         """Before the maximum at `now`: confirm a pending beat that is due, or search back if overdue.

@@ -153,7 +153,10 @@ def test_the_chi_square_quantile_behind_the_regular_verdict_is_scipys(dof: int) 
 FAST_PATTERNS = [((25, 50, 100)[i % 3], hr, every, (0.25, 0.3, 0.35, 0.4)[(i + i // 4) % 4], pause)
                  for i, (hr, every, pause) in enumerate(
                      (hr, every, pause) for hr in (140, 150, 160) for every in (3, 4) for pause in (True, False))]
-FAST_STILL_WRONG = [(50, 180, 3, 0.4, True), (100, 180, 3, 0.35, False)]
+FAST_STILL_WRONG = [(50, 180, 3, 0.4, True)]
+# read at a third until a premature beat's rise was set against the recent picks' median rise time, not the fastest's
+# (pulse_peaks.BeatPicker._rises_like_a_beat; the test below)
+FAST_PATTERNS.append((100, 180, 3, 0.35, False))
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}")
@@ -169,5 +172,45 @@ def test_a_fast_irregular_pulse_is_not_read_at_a_half_or_a_third(case: tuple[int
     _, m = through_pipeline(beats, fs, DURATION_S, seed)
     mean_bpm = 60.0 / float(np.mean(np.diff(beats)))
     sinus_bpm = 60.0 / float(np.median(np.diff(beats)))  # the rate is the median interval's: either is right
+    assert m.hr_bpm is not None
+    assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
+
+
+# The same family with the premature beats smaller than the others, as real ones are (they fill less): a fresh-clone
+# tester's 150/min, every 3rd beat 32 % early and half as tall, was read at a third. Without a compensatory pause the
+# pattern's mean interval is shorter than the sinus one, a premature beat 25-30 % early then came after
+# PREMATURE_FRACTION of it and, smaller than AMP_FRACTION of a beat, was dropped; a premature beat taken as a beat
+# at its time but under AMP_FRACTION of the trial's median refused its own pattern, and one rising a sample slower
+# than the fastest premature beat before it was refused (device/signal/pulse_peaks.py PATTERN_PREMATURE_SHARE and
+# BeatPicker._rises_like_a_beat, pulse.py _pattern_beats_in).
+# Twelve records (seeds no bench uses): 130-165/min, every 3rd or 4th beat 25-40 % early and 0.5 or 0.7 as tall,
+# with and without a pause, at 25/50/100 samples/s. Main's code reads three of them at a third; two, at 165/min
+# 35-40 % early, are still read at a third (SMALL_STILL_WRONG: the premature beat on its predecessor's shoulder rises
+# from its foot less than AMP_FRACTION_SEARCHBACK of a beat, or the trial picker misses the first one and the pause
+# bound refuses it).
+SMALL_PREMATURE = [((25, 50, 100)[i % 3], hr, every, (0.25, 0.3, 0.35, 0.4)[(i + i // 4) % 4], pause,
+                    (0.5, 0.7)[(i // 3) % 2])
+                   for i, (hr, every, pause) in enumerate(
+                       (hr, every, pause) for hr in (130, 150, 165) for every in (3, 4) for pause in (True, False))]
+SMALL_STILL_WRONG = [(100, 165, 3, 0.35, True, 0.5), (25, 165, 3, 0.4, False, 0.7)]
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}-h{c[5]}",
+                 marks=[pytest.mark.xfail(strict=True, reason="still wrong: see SMALL_STILL_WRONG")]
+                 if c in SMALL_STILL_WRONG else [])
+    for c in SMALL_PREMATURE])
+def test_a_fast_pulse_with_smaller_premature_beats_is_not_read_at_a_third(
+        case: tuple[int, int, int, float, bool, float]) -> None:
+    fs, hr, every, early, pause, height = case
+    seed = 7500 + fs + hr + 10 * every + round(100 * early) + pause
+    beats = 0.3 + np.cumsum(irregular_rr("ectopy", hr, every, early, pause, 0.0, seed))
+    beats = beats[beats < DURATION_S - 0.5]
+    intervals = np.diff(beats)
+    gains = np.ones(len(beats))
+    gains[1:][intervals < (1.0 - early / 2.0) * 60.0 / hr] = height  # the beats that end a short interval
+    _, m = through_pipeline(beats, fs, DURATION_S, seed, gains)
+    mean_bpm = 60.0 / float(np.mean(intervals))
+    sinus_bpm = 60.0 / float(np.median(intervals))  # the rate is the median interval's: either is right
     assert m.hr_bpm is not None
     assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
