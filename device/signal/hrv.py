@@ -543,12 +543,6 @@ class HrvTracker:
             kept = breath if reason == TIMING_NOISE and not alternating else None
             return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=kept,
                               hr_swing_bpm=None, coherence=None, **common)  # type: ignore[arg-type]
-        # the figures rest on the intervals the correction left as they were: a corrected interval is the
-        # correction's estimate, and an early beat with no pause after it, moved to the middle of its neighbours,
-        # leaves two intervals off by half its prematurity (a fresh-clone tester: RMSSD 53 ms for a true 7)
-        normal = sure.without(sure.labels != Artifact.NORMAL)
-        if len(normal.ibi_ms) >= HRV_MIN_INTERVALS and len(normal.successive_differences()) >= 1:
-            sure = normal
         td = time_domain(sure.ibi_ms, sure.successive_differences())
         return HrvMetrics(rmssd_ms=td["rmssd_ms"], sdnn_ms=td["sdnn_ms"], ln_rmssd=td["ln_rmssd"],
                           pnn50_pct=td["pnn50_pct"], breath_rate_bpm=breath, hr_swing_bpm=swing,
