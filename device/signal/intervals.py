@@ -145,17 +145,17 @@ class Stretches:
             return False
         median_rr = exact.median_nan(rr)
         breath = self._locked_means(rr, position, 4, total, median_rr)
-        if breath is not None and self._breath_every_four(position % 4):
+        if breath is not None:
+            if not self._breath_every_four(position % 4):
+                return True
             # the breath is taken out, and what is left judged for a pattern of its own: a trigeminy or bigeminy
             # under a breath every ~4 beats is flagged by what it leaves, not by the breath it rides on
             rr = rr - breath[position % 4]
             total = exact.var(rr)
             if total <= 0.0:
                 return False
-            return any(self._locked_means(rr, position, period, total, median_rr) is not None
-                       for period in PATTERN_PERIODS if period != 4)
-        return breath is not None or any(self._locked_means(rr, position, period, total, median_rr) is not None
-                                         for period in PATTERN_PERIODS if period != 4)
+        return any(self._locked_means(rr, position, period, total, median_rr) is not None
+                   for period in PATTERN_PERIODS if period != 4)
 
     @staticmethod
     def _locked_means(rr: NDArray[np.float64], position: NDArray[np.int_], period: int, total: float,

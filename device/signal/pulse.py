@@ -1010,11 +1010,11 @@ class PulsePipeline:
         interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
         pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
         premature one may be smaller), and every one taken by the trial picker's own bars when it came (at least
-        AMP_FRACTION of its amplitude reference, or rising as fast as a beat, PeakCandidate.fast: a premature beat on
-        its predecessor's shoulder), none found by search-back (measured instead against AMP_FRACTION of the picks'
-        median, a premature beat half as tall as the others, taken at its time, refused its own pattern; a slow noisy
-        heart's noise is what search-back takes), and no interval between them longer than PATTERN_PAUSE_MAX of
-        seed_s / k (the pause after a premature beat). A slow heart with a tall wave
+        AMP_FRACTION of its amplitude reference, or rising as fast as a beat, BeatPicker._rises_like_a_beat: a
+        premature beat on its predecessor's shoulder), none found by search-back (measured instead against
+        AMP_FRACTION of the picks' median, a premature beat half as tall as the others, taken at its time, refused
+        its own pattern; a slow noisy heart's noise is what search-back takes), and no interval between them longer
+        than PATTERN_PAUSE_MAX of seed_s / k (the pause after a premature beat). A slow heart with a tall wave
         (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
         second; a regular pulse locked at its own interval gives one pick per interval."""
         for k in PATTERN_BEATS:

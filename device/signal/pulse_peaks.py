@@ -226,7 +226,6 @@ class PeakCandidate:
     amp: float  # value - foot, input units
     slope: float  # steepest rise between foot and peak, input units per sample
     recovered: bool = False  # found by search-back, below the normal threshold
-    fast: bool = False  # taken below AMP_FRACTION because it rises as fast as a beat (BeatPicker._rises_like_a_beat)
 
 
 class BeatPicker:
@@ -344,8 +343,6 @@ class BeatPicker:
         candidate = PeakCandidate(k, value, foot_index, foot, value - foot, _steepest(y, foot_index, k))
         strong = candidate.amp >= AMP_FRACTION * self._amp_ref
         fast = not strong and self._rises_like_a_beat(candidate)
-        if fast:
-            candidate = replace(candidate, fast=True)
         if (strong or fast) and self._is_wave(candidate):
             strong = fast = False
         if fast or (strong and candidate.slope >= SLOPE_FRACTION * self._slope_ref):
