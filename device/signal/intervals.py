@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal import exact
-from device.signal.artifacts import Artifact, breath_every_four, correct_intervals
+from device.signal.artifacts import Artifact, breath_every_four, correct_with_lag
 
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
 MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
@@ -220,8 +220,8 @@ def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]])
         beats = t[bounds[k]:bounds[k + 1]]
         if len(beats) < 2:
             continue
-        ibi_ms, kinds = _corrected(np.diff(beats) * 1000.0)
-        ends.append(beats[0] + np.cumsum(ibi_ms) / 1000.0)
+        ibi_ms, kinds, lag_ms = _corrected(np.diff(beats) * 1000.0)
+        ends.append(beats[0] + (np.cumsum(ibi_ms) - lag_ms) / 1000.0)
         ibis.append(ibi_ms)
         labels.append(kinds)
         numbers.append(np.full(len(ibi_ms), k))
@@ -232,14 +232,24 @@ def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]])
                      np.concatenate(numbers))
 
 
-def _corrected(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+def _corrected(ibi_ms: NDArray[np.float64]
+               ) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64]]:
     """The correction, run a second time on its own output: with many artifacts the first pass's
-    thresholds are set by them, and the second, on a cleaner series, catches what the first let by."""
-    first, first_kinds = correct_intervals(ibi_ms)
-    second, kinds = correct_intervals(first)
+    thresholds are set by them, and the second, on a cleaner series, catches what the first let by.
+    (intervals ms, labels, lag ms: artifacts.correct_with_lag's, both passes' together, so that the beat ending
+    interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.)"""
+    first, first_kinds, first_lag = correct_with_lag(ibi_ms)
+    second, kinds, second_lag = correct_with_lag(first)
     if len(second) == len(first):
         kinds = np.where(kinds != 0, kinds, first_kinds)
-    return second, kinds
+    if not first_lag.any():
+        return second, kinds, second_lag
+    # a second-pass beat's time on the first pass's clock, then the first pass's lag there: at its beats, their own,
+    # in between (a beat the second pass inserted) interpolated, so the input's clock runs on evenly and never back
+    first_ends = np.concatenate([[0.0], np.cumsum(first)])
+    on_first = np.cumsum(second) - second_lag
+    lag = second_lag + np.interp(on_first, first_ends, np.concatenate([[0.0], first_lag]))
+    return second, kinds, lag
 
 
 def off_rate(ibi_ms: NDArray[np.float64], reference_ms: float,
