@@ -9,7 +9,7 @@ import pytest
 from numpy.typing import NDArray
 
 from device.errors import InputError
-from device.signal.artifacts import Artifact
+from device.signal.artifacts import PREMATURE_MIN_SHARE, Artifact, correct_with_lag
 from device.signal.hrv import HrvTracker, coherence_ratio, correct_intervals, time_domain
 from device.signal.pulse import Beat
 from tests.device.signal.synthetic_ppg import rsa_beat_times
@@ -79,6 +79,38 @@ def test_an_ectopic_beat_is_moved_between_its_neighbours() -> None:
     assert {Artifact.ECTOPIC, Artifact.LONG_SHORT} & set(labels[59:63].tolist())
     assert np.max(np.abs(corrected - ibi_ms)) < 60.0
     assert time_domain(corrected)["rmssd_ms"] == pytest.approx(time_domain(ibi_ms)["rmssd_ms"], rel=0.2)
+
+
+@pytest.mark.parametrize("early_ms", [150.0, 250.0, 350.0])
+@pytest.mark.parametrize("at", [20, 61, 97])
+def test_a_premature_beat_with_no_pause_has_its_short_interval_replaced_alone(early_ms: float, at: int) -> None:
+    """A premature beat that resets the rhythm (no compensatory pause: the next interval is a sinus one) leaves one
+    short interval: it is replaced by its neighbours' level, every other interval kept, and the beat times behind
+    the series stay the input's (correct_with_lag's lag is the time the replacement added)."""
+    ibi_ms = rsa_intervals()
+    broken = ibi_ms.copy()
+    broken[at] -= early_ms  # the premature beat; the rhythm starts again from it
+    corrected, labels, lag = correct_with_lag(broken)
+    assert len(corrected) == len(ibi_ms)
+    assert abs(corrected[at] - ibi_ms[at]) < 40.0  # a breathing swing's step from its neighbours' mean at most
+    assert np.delete(corrected, at) == pytest.approx(np.delete(broken, at))  # nothing else moves
+    assert set(np.flatnonzero(labels).tolist()) <= {at - 1, at, at + 1}
+    assert labels[at] != Artifact.NORMAL
+    ends = np.cumsum(corrected) - lag
+    assert ends == pytest.approx(np.cumsum(broken))  # each interval still ends at its own beat
+    assert time_domain(corrected)["rmssd_ms"] == pytest.approx(time_domain(ibi_ms)["rmssd_ms"], rel=0.2)
+
+
+def test_a_regular_hearts_own_largest_difference_is_not_replaced_as_a_premature_beat() -> None:
+    """A short interval less than PREMATURE_MIN_SHARE below its neighbours' median is not taken for a premature beat
+    with no pause: a flagged one is moved as the paper moves it, and nothing is added to the series' time."""
+    ibi_ms = np.full(90, 1000.0) + np.random.default_rng(3).normal(0.0, 4.0, 90)
+    broken = ibi_ms.copy()
+    broken[40] -= 0.8 * PREMATURE_MIN_SHARE * 1000.0
+    corrected, labels, lag = correct_with_lag(broken)
+    assert labels[40] != Artifact.NORMAL or labels[41] != Artifact.NORMAL  # flagged ...
+    assert not lag.any()  # ... and moved, not replaced alone
+    assert corrected.sum() == pytest.approx(broken.sum())
 
 
 def test_correction_refuses_nonsense() -> None:
