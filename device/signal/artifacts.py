@@ -512,31 +512,51 @@ def _one_interval_off(corrected: NDArray[np.float64], reference: NDArray[np.floa
     """The interval (its index) around beat `m` of `corrected` (beat times, ms) to replace on its own, or None when
     the beat is to be moved to the middle of its neighbours.
 
-    The two intervals around the beat, x and y, are judged against N, the local median of the others: a mistimed
-    beat (or a premature beat with a full compensatory pause) leaves x + y = 2 N, and moving it puts both right; a
-    premature beat that resets the rhythm leaves the one after it normal (y = N), and moving it would leave both
-    off by half its prematurity, two successive differences of that size for one beat. The hypothesis that leaves
-    the smaller deviation from N wins: moving (|x + y - 2 N|) or replacing the farther of the two alone (the
-    nearer one's |deviation|); a partial pause goes to whichever it is nearer. Only a short interval is replaced so,
-    and only where it is below N by at least PREMATURE_MIN_SHARE of N and PREMATURE_MIN_SD standard deviations of
-    its unflagged neighbours (`flagged`: per interval of `reference`); a long one, or a genuine short one the
-    classification flagged (a noisy heart's largest difference, a slow heart's breathing trough), is moved."""
+    The two intervals around the beat, x and y, are judged against what their neighbours lead one to expect: the
+    line from the interval before x (as already corrected) to the one after y (from `reference`, the intervals
+    before any move; where either is flagged, or beyond the series, the local median of the others). A mistimed
+    beat (or a premature beat with a full compensatory pause) leaves x + y as expected, and moving it puts both
+    right; a premature beat that resets the rhythm leaves the interval after it as expected, and moving it would
+    leave both off by half its prematurity, two successive differences of that size for one beat. The hypothesis
+    that leaves the smaller deviation wins: moving (|x + y - their expected sum|) or replacing the farther of the
+    two alone (the nearer one's |deviation|); a partial pause goes to whichever it is nearer. Only a short
+    interval is replaced so, and only where it is below its expected value by at least PREMATURE_MIN_SHARE of it
+    and PREMATURE_MIN_SD standard deviations of the unflagged intervals around it (`flagged`: per interval of
+    `reference`); a long one, or a genuine short one the classification flagged (a noisy heart's largest
+    difference, a slow heart's breathing trough), is moved."""
     x = corrected[m] - corrected[m - 1]
     y = corrected[m + 1] - corrected[m]
     typical = _local_median(reference, m - 1, m)
-    if abs(x - typical) >= abs(y - typical):
-        farther, nearer_deviation = m - 1, abs(y - typical)
+    before = corrected[m - 1] - corrected[m - 2] if m >= 2 and not flagged[m - 2] else typical
+    after = reference[m + 1] if m + 1 < len(reference) and not flagged[m + 1] else typical
+    x_expected, y_expected = (2.0 * before + after) / 3.0, (before + 2.0 * after) / 3.0
+    if abs(x - x_expected) >= abs(y - y_expected):
+        farther, off, expected, nearer_deviation = m - 1, x, x_expected, abs(y - y_expected)
     else:
-        farther, nearer_deviation = m, abs(x - typical)
-    off = x if farther == m - 1 else y
-    if off > typical * (1.0 - PREMATURE_MIN_SHARE):
+        farther, off, expected, nearer_deviation = m, y, y_expected, abs(x - x_expected)
+    if off > expected * (1.0 - PREMATURE_MIN_SHARE):
         return None
     half = MEDIAN_BEATS // 2
     calm = [i for i in range(m - 1 - half, m + 1 + half)
             if 0 <= i < len(reference) and i not in (m - 1, m) and not flagged[i]]
-    if len(calm) >= 3 and typical - off < PREMATURE_MIN_SD * float(np.std(reference[calm])):
+    if len(calm) < 3 or expected - off < PREMATURE_MIN_SD * float(np.std(reference[calm])):
         return None  # no farther below than the unflagged neighbours spread: a swing's trough, not a premature beat
-    return farther if nearer_deviation < abs(x + y - 2.0 * typical) else None
+    # the leftover's cost in RMSSD: a replacement leaves the nearer one's deviation d on one interval, two successive
+    # differences of d (2 d^2); a move leaves the pair's r split over two, differences of r / 2 (r^2 / 2): replace
+    # where d < r / 2. Judged twice, and both must agree: against the line from the interval before to the one
+    # after (which follows a slow swing), and against the calm neighbours' mean (which averages a fast one, a breath
+    # every few beats, over its cycle; the line then misjudges a beat at its trough or crest).
+    # The interval beyond the replaced one, on its other side, must be normal by the same measure: a premature beat
+    # flagged from the beat before it (the pair is the normal interval and the short one) has its pause there.
+    level = float(np.mean(reference[calm]))
+    beyond = farther - 1 if farther == m - 1 else farther + 1
+    kept = [y if farther == m - 1 else x]
+    if 0 <= beyond < len(corrected) - 1:
+        kept.append(corrected[beyond + 1] - corrected[beyond])
+    if not (nearer_deviation < 0.5 * abs(x + y - x_expected - y_expected)
+            and all(abs(v - level) < 0.5 * abs(x + y - 2.0 * level) for v in kept)):
+        return None
+    return farther
 
 
 def _replacement(before: float | None, after: float | None, reference: NDArray[np.float64], k: int) -> float:
