@@ -72,6 +72,11 @@ PREMATURE_MIN_SHARE = 0.10
 # the paper's move withholds (34; 35 with no bound) and changes nothing on premature beats (seeds 300-339); 3 lets two
 # more through off at 1 in 5, 4 more still.
 PREMATURE_MIN_SD = 2.0
+# ... and by at most this share: a premature beat comes after the heart can beat again, its coupling interval rarely
+# under half of the cycle; an interval shorter still is more likely a false beat (a picker's noise, a wave) next to a
+# missed one than a beat that reset the rhythm, and is left to the paper's move (on CapnoBase, a peer's 180 ms
+# interval beside 1100 ms ones was replaced, its window shown 23.6 ms where the paper's move had it withheld)
+PREMATURE_MAX_SHARE = 0.5
 LOCK_PERIODS = (2, 3, 4)  # beats: a fit at k / period cycles per beat may be bigeminy, trigeminy, quadrigeminy
 # ... within this many frequency bins (1 / the series' duration) of it: a breath that close drifts less than half a
 # cycle against the beats over the series, in form the locked pattern. (0.25 and 0.1 on seeds 0-199 of
@@ -520,8 +525,8 @@ def _one_interval_off(corrected: NDArray[np.float64], reference: NDArray[np.floa
     leave both off by half its prematurity, two successive differences of that size for one beat. The hypothesis
     that leaves the smaller deviation wins: moving (|x + y - their expected sum|) or replacing the farther of the
     two alone (the nearer one's |deviation|); a partial pause goes to whichever it is nearer. Only a short
-    interval is replaced so, and only where it is below its expected value by at least PREMATURE_MIN_SHARE of it
-    and PREMATURE_MIN_SD standard deviations of the unflagged intervals around it (`flagged`: per interval of
+    interval is replaced so, and only where it is below its expected value by at least PREMATURE_MIN_SHARE of it (at
+    most PREMATURE_MAX_SHARE) and PREMATURE_MIN_SD standard deviations of the unflagged intervals around it (`flagged`: per interval of
     `reference`); a long one, or a genuine short one the classification flagged (a noisy heart's largest
     difference, a slow heart's breathing trough), is moved."""
     x = corrected[m] - corrected[m - 1]
@@ -534,7 +539,7 @@ def _one_interval_off(corrected: NDArray[np.float64], reference: NDArray[np.floa
         farther, off, expected, nearer_deviation = m - 1, x, x_expected, abs(y - y_expected)
     else:
         farther, off, expected, nearer_deviation = m, y, y_expected, abs(x - x_expected)
-    if off > expected * (1.0 - PREMATURE_MIN_SHARE):
+    if not expected * (1.0 - PREMATURE_MAX_SHARE) <= off <= expected * (1.0 - PREMATURE_MIN_SHARE):
         return None
     half = MEDIAN_BEATS // 2
     calm = [i for i in range(m - 1 - half, m + 1 + half)
