@@ -522,13 +522,14 @@ def _one_interval_off(corrected: NDArray[np.float64], reference: NDArray[np.floa
     before any move; where either is flagged, or beyond the series, the local median of the others). A mistimed
     beat (or a premature beat with a full compensatory pause) leaves x + y as expected, and moving it puts both
     right; a premature beat that resets the rhythm leaves the interval after it as expected, and moving it would
-    leave both off by half its prematurity, two successive differences of that size for one beat. The hypothesis
-    that leaves the smaller deviation wins: moving (|x + y - their expected sum|) or replacing the farther of the
-    two alone (the nearer one's |deviation|); a partial pause goes to whichever it is nearer. Only a short
-    interval is replaced so, and only where it is below its expected value by at least PREMATURE_MIN_SHARE of it (at
-    most PREMATURE_MAX_SHARE) and PREMATURE_MIN_SD standard deviations of the unflagged intervals around it (`flagged`: per interval of
-    `reference`); a long one, or a genuine short one the classification flagged (a noisy heart's largest
-    difference, a slow heart's breathing trough), is moved."""
+    leave both off by half its prematurity, two successive differences of that size for one beat. The farther of
+    the two from its expected value is replaced alone where what that leaves (the nearer one's deviation, and
+    that of the interval beyond the farther one) costs RMSSD less than what a move leaves (the pair's sum off its
+    expected sum), judged against the line and against the calm neighbours' mean alike (comments below). Only a
+    short interval is replaced so, and only where it is below its expected value by PREMATURE_MIN_SHARE to
+    PREMATURE_MAX_SHARE of it and by PREMATURE_MIN_SD standard deviations of the unflagged intervals around it
+    (`flagged`: per interval of `reference`); a long one, a genuine short one the classification flagged (a noisy
+    heart's largest difference, a slow heart's breathing trough) or a false beat's is moved."""
     x = corrected[m] - corrected[m - 1]
     y = corrected[m + 1] - corrected[m]
     typical = _local_median(reference, m - 1, m)
