@@ -128,6 +128,49 @@ def test_premature_beats_with_no_pause_give_the_sinus_rmssd_or_none(every: int) 
     assert right_count >= 0.9 * given
 
 
+def short_series_with_one_premature_beat(seed: int) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
+    """(beat times s, sinus intervals ms, pause): a session's first seconds, 12-19 intervals at 40-120/min breathing
+    6-18/min (a swing of up to 8 % of the interval, 0.5-2 % jitter), one beat 10-40 % early, with a full
+    compensatory pause or none (a coin)."""
+    rng = np.random.default_rng(seed)
+    mean_s, n = 60.0 / rng.uniform(40.0, 120.0), int(rng.integers(12, 20))
+    breath_hz, swing, jitter = rng.uniform(6.0, 18.0) / 60.0, rng.uniform(0.0, 0.08), rng.uniform(0.005, 0.02)
+    sinus: list[float] = []
+    t = 0.0
+    for _ in range(n):
+        sinus.append(mean_s * (1.0 + swing * np.sin(2.0 * np.pi * breath_hz * t) + jitter * rng.standard_normal()))
+        t += sinus[-1]
+    rr = np.asarray(sinus)
+    observed = rr.copy()
+    j, early, pause = int(rng.integers(2, n - 2)), rng.uniform(0.1, 0.4), bool(rng.integers(2))
+    observed[j] -= early * rr[j]
+    if pause:
+        observed[j + 1] += early * rr[j]
+    return np.concatenate([[0.0], np.cumsum(observed)]), rr * 1000.0, pause
+
+
+@pytest.mark.parametrize("pause", [True, False])
+def test_one_premature_beat_in_a_short_series_gives_the_sinus_rmssd_or_none(pause: bool) -> None:
+    """A session's first 12-19 intervals with one premature beat (a fresh-clone tester: off in 607 of 2000 of their
+    own; with no pause, 208 of 330 given were off on seeds 0-1999 before the short interval was replaced alone, 33
+    of 743 after; with a pause 36 of 878): of 200 series (about 100 of each kind), RMSSD is given in most and right
+    in 90 % of those given."""
+    given = right_count = series = 0
+    for seed in range(200):
+        times, sinus_ms, with_pause = short_series_with_one_premature_beat(seed)
+        if with_pause != pause:
+            continue
+        series += 1
+        metrics = hrv_metrics(times)
+        if metrics.rmssd_ms is None:
+            assert metrics.hrv_reason is not None
+            continue
+        given += 1
+        right_count += right(metrics.rmssd_ms, time_domain(sinus_ms)["rmssd_ms"])
+    assert given >= 0.7 * series
+    assert right_count >= 0.9 * given
+
+
 def test_one_premature_beat_in_eight_is_still_corrected_where_the_paper_threshold_gives_up() -> None:
     rr = sinus_intervals(90, seed=1)
     metrics = hrv_metrics(np.cumsum(with_ectopy(rr, 8, 0.3, seed=1)) / 1000.0)
