@@ -3,7 +3,7 @@ read as a pattern, at 3-4x).
 
 Run from the project root::
 
-    python -m bench.bench_fast_pattern [--first-seed S] [--seeds N] [--premature-height H]
+    python -m bench.bench_fast_pattern [--first-seed S] [--seeds N] [--premature-height H] [--fast-only]
 
 - fast: premature beats every 3rd or 4th beat, 25, 30, 35 or 40 % of an interval early, with and without a
   compensatory pause, at 120, 150 and 180 beats/min and 25, 50 and 100 samples/s (144 records of 45 s per seed,
@@ -11,6 +11,10 @@ Run from the project root::
   `--premature-height` H as tall as the others), through device.signal.pulse.PulsePipeline in
   0.1 s chunks and device.signal.hrv_metrics as bench_irregular_lock does: right (within 5 % of the mean or the
   sinus rate, the median interval's: either is what the device may give), read under 3/4 of the lower of them;
+  and as the device shows it (the same beats, gaps and motion into device.signal.hrv.HrvTracker as
+  device/sensor_channel.py wires it, its 60 s window, at the end): read under 3/4 with RMSSD shown and every reason
+  null (`hrv_reason`, `hr_flag`: a wrong rate and a wrong HRV presented as trustworthy), and read right but flagged
+  `hidden_beats` (HRV withheld where it was right: the flag's false alarms);
 - slow: bench_rate_guards' slow camera pulses (30-40 beats/min, waves 0.3-0.8 tall 0.25-0.45 s on) at its
   heavier noise (0.2), lengths 10 and 30 s, 25/30/50/100 samples/s (288 records per seed): within 5 beats/min,
   doubled (1.8-2.5x), read over 2.5x (a slow heart taken for a pattern of three or four beats).
@@ -26,20 +30,47 @@ import argparse
 
 import numpy as np
 
-from bench.bench_irregular_lock import through_pipeline
 from bench.bench_phone_lock import heart_rate, run_record
 from bench.bench_rate_guards import DELAYS, SHARES, SLOW_BPM
-from tests.device.signal.synthetic_ppg import phone_camera_ppg
+from device.signal.hrv import HIDDEN_BEATS, HrvMetrics, HrvTracker, hrv_metrics
+from device.signal.pulse import Beat, PulsePipeline
+from tests.device.signal.synthetic_ppg import phone_camera_ppg, synthetic_ppg
 from tests.device.signal.synthetic_rr import irregular_rr
 
 DURATION_S = 45.0
 HR_TOLERANCE = 0.05
 
 
-def fast(seed_base: int, height: float = 1.0) -> tuple[int, int, int]:
-    """(records, right, under 3/4) of the fast family at one seed base, premature beats `height` as tall as the
-    others (a premature beat's stroke volume is smaller: it fills less)."""
-    n = right = low = 0
+def through_device(beats_s: np.ndarray, fs_hz: float, length_s: float, seed: int,
+                   gains: np.ndarray) -> tuple[HrvMetrics, HrvMetrics]:
+    """(the figures bench_irregular_lock.through_pipeline gives, the figures the device shows) at the end of a
+    clean pulse (1 % noise) with beats at `beats_s` scaled by `gains`, streamed in 0.1 s chunks: the second from
+    the pipeline's beats, gaps and motion spans fed to an HrvTracker as device/sensor_channel.py feeds it."""
+    x = synthetic_ppg(beats_s, fs_hz, length_s, 0.01, seed=seed, gains=gains)
+    pipeline = PulsePipeline(fs_hz)
+    tracker = HrvTracker()
+    step = round(0.1 * fs_hz)
+    got: list[Beat] = []
+    updates = [pipeline.push(x[first:first + step], first) for first in range(0, len(x), step)]
+    for update in [*updates, pipeline.flush()]:
+        for start_s, end_s in update.gaps:
+            tracker.add_gap(start_s, end_s)
+        for start_s, end_s in update.motion:
+            tracker.add_motion(start_s, end_s)
+        tracker.add_beats(update.beats)
+        got.extend(update.beats)
+    bench = hrv_metrics(np.array([b.t_s for b in got]), window_s=60.0,
+                        amplitudes=np.array([b.amplitude for b in got]),
+                        qualities=np.array([b.quality for b in got]),
+                        timing_sds=np.array([b.timing_sd_s for b in got]))
+    return bench, tracker.metrics()
+
+
+def fast(seed_base: int, height: float = 1.0) -> tuple[int, int, int, int, int]:
+    """(records, right, under 3/4, under 3/4 with HRV shown and every reason null on the device, right but
+    flagged `hidden_beats` on the device) of the fast family at one seed base, premature beats `height` as tall
+    as the others (a premature beat's stroke volume is smaller: it fills less)."""
+    n = right = low = shown = flagged = 0
     for fs in (25, 50, 100):
         for hr in (120, 150, 180):
             for every in (3, 4):
@@ -52,12 +83,17 @@ def fast(seed_base: int, height: float = 1.0) -> tuple[int, int, int]:
                         # the premature beats end the intervals `early` short (beat-to-beat noise is 2 %)
                         gains = np.ones(len(beats))
                         gains[1:][intervals < (1.0 - early / 2.0) * 60.0 / hr] = height
-                        _, m = through_pipeline(beats, fs, DURATION_S, seed, gains)
+                        m, device = through_device(beats, fs, DURATION_S, seed, gains)
                         lo, hi = sorted((60.0 / float(np.mean(intervals)), 60.0 / float(np.median(intervals))))
                         n += 1
                         right += m.hr_bpm is not None and (1 - HR_TOLERANCE) * lo <= m.hr_bpm <= (1 + HR_TOLERANCE) * hi
                         low += m.hr_bpm is not None and m.hr_bpm < 0.75 * lo
-    return n, right, low
+                        d = device.hr_bpm
+                        shown += (d is not None and d < 0.75 * lo and device.rmssd_ms is not None
+                                  and device.hrv_reason is None and device.hr_flag is None)
+                        flagged += (d is not None and (1 - HR_TOLERANCE) * lo <= d <= (1 + HR_TOLERANCE) * hi
+                                    and device.hr_flag == HIDDEN_BEATS)
+    return n, right, low, shown, flagged
 
 
 def slow(seed: int) -> tuple[int, int, int, int]:
@@ -87,12 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--premature-height", type=float, default=1.0,
                         help="fast family: premature beats' height, of the others' (default 1: full height)")
+    parser.add_argument("--fast-only", action="store_true", help="leave out the slow family")
     args = parser.parse_args(argv)
-    print(f"{'family':<6} {'seed':>5} {'records':>7} {'right / within 5':>16} {'< 3/4 / doubled':>15} {'> 2.5x':>6}")
+    print(f"{'family':<6} {'seed':>5} {'records':>7} {'right / within 5':>16} {'< 3/4 / doubled':>15} {'> 2.5x':>6}"
+          f" {'< 3/4 HRV shown':>15} {'right flagged':>13}")
     for s in range(args.first_seed, args.first_seed + args.seeds):
-        n, right, low = fast(9000 + 500 * s, args.premature_height)
-        print(f"{'fast':<6} {9000 + 500 * s:>5} {n:>7} {right:>16} {low:>15} {'-':>6}")
-    for s in range(args.first_seed, args.first_seed + args.seeds):
+        n, right, low, shown, flagged = fast(9000 + 500 * s, args.premature_height)
+        print(f"{'fast':<6} {9000 + 500 * s:>5} {n:>7} {right:>16} {low:>15} {'-':>6} {shown:>15} {flagged:>13}")
+    for s in range(args.first_seed, args.first_seed + args.seeds if not args.fast_only else args.first_seed):
         m, within, doubled, over = slow(s)
         print(f"{'slow':<6} {s:>5} {m:>7} {within:>16} {doubled:>15} {over:>6}")
     return 0

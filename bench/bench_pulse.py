@@ -105,6 +105,7 @@ class Detection:
     amplitudes: NDArray[np.float64] | None = None
     timing_sds: NDArray[np.float64] | None = None  # per beat, s (ours: Beat.timing_sd_s)
     phases: NDArray[np.float64] | None = None  # per beat, sample index modulo 1 (ours: Beat.phase)
+    hidden_gaps_s: NDArray[np.float64] | None = None  # per beat, s (ours: Beat.hidden_gap_s)
 
 
 @dataclass
@@ -158,7 +159,8 @@ def run_ours(ppg: NDArray[np.float64], fs_hz: float) -> Detection:
     metrics = tracker.metrics()
     return Detection(np.asarray([b.t_s for b in beats]), metrics.hr_bpm, metrics.rmssd_ms, cpu_s,
                      np.asarray([b.quality for b in beats]), np.asarray([b.amplitude for b in beats]),
-                     np.asarray([b.timing_sd_s for b in beats]), np.asarray([b.phase for b in beats]))
+                     np.asarray([b.timing_sd_s for b in beats]), np.asarray([b.phase for b in beats]),
+                     np.asarray([b.hidden_gap_s for b in beats]))
 
 
 def run_neurokit(ppg: NDArray[np.float64], fs_hz: float) -> Detection:
@@ -301,7 +303,8 @@ def window_rmssd_shown_ms(det: Detection, duration_s: float) -> NDArray[np.float
     device.signal.hrv.hrv_metrics (the streaming tracker's code: gap-free stretches, Lipponen-Tarvainen
     correction, the newest two intervals awaiting confirmation, withheld with a reason when the beats would
     not support it) on every beat of the window, with the beats' timing qualities and uncertainties where
-    the method gives them (ours), else 1 and none, and (ours) their sampling phases. NaN where withheld."""
+    the method gives them (ours), else 1 and none, and (ours) their sampling phases and hidden-beat gaps. NaN
+    where withheld."""
     slices = window_slices(det.beats_s, duration_s)
     out = np.full(len(slices), np.nan)
     for w, sl in enumerate(slices):
@@ -312,7 +315,8 @@ def window_rmssd_shown_ms(det: Detection, duration_s: float) -> NDArray[np.float
         a = det.amplitudes[sl] if det.amplitudes is not None else None
         sd = det.timing_sds[sl] if det.timing_sds is not None else None
         ph = det.phases[sl] if det.phases is not None else None
-        shown = hrv_metrics(t, qualities=q, amplitudes=a, timing_sds=sd, phases=ph).rmssd_ms
+        hid = det.hidden_gaps_s[sl] if det.hidden_gaps_s is not None else None
+        shown = hrv_metrics(t, qualities=q, amplitudes=a, timing_sds=sd, phases=ph, hidden_gaps_s=hid).rmssd_ms
         if shown is not None:
             out[w] = shown
     return out

@@ -41,4 +41,5 @@ def recording_metrics(ppg: NDArray[np.float64], fs_hz: float, window_s: float | 
                        qualities=np.array([b.quality for b in beats]),
                        timing_sds=np.array([b.timing_sd_s for b in beats]),
                        phases=np.array([b.phase for b in beats]), motion=motion,
-                       before_template=np.array([b.before_template for b in beats], dtype=bool))
+                       before_template=np.array([b.before_template for b in beats], dtype=bool),
+                       hidden_gaps_s=np.array([b.hidden_gap_s for b in beats]))

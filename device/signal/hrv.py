@@ -133,6 +133,10 @@ IRREGULAR_RHYTHM = "irregular_rhythm"
 WEAK_BEAT = "weak_beat"
 TIMING_NOISE = "timing_noise"  # the beats' timing noise would make up half the RMSSD^2 or more (TIMING_NOISE_MAX_SHARE)
 MOTION = "motion"  # a moving hand: no regular run of beats since the last motion span (see MOTION_CLEAR_INTERVALS)
+# many beats had a second beat-sized maximum inside their refractory window at a steady gap (HIDDEN_SHARE): the
+# picker takes one beat of two or more, the rate may be a fraction of the heart's. Withholds HRV, coherence and
+# breathing (hrv_reason) and flags the heart rate shown (HrvMetrics.hr_flag)
+HIDDEN_BEATS = "hidden_beats"
 # every other beat smaller (ALTERNATION_RUN, ALTERNATION_DEPTH): a diastolic wave at half the interval read as a
 # beat, or a pulsus alternans; the beats cannot tell which, so the rate may be twice the heart's. Withholds HRV,
 # coherence and breathing (hrv_reason) and flags the heart rate shown (HrvMetrics.hr_flag).
@@ -175,6 +179,20 @@ PARITY_MIN_INTERVALS = 16  # eight of each parity: seven successive differences 
 # within the heart's own beat-to-beat variation (7 % of generated sinus rhythms, tests/device/signal/
 # synthetic_rr.py, without this bound). Three: a first bound, not tuned.
 STEADY_TIMING_FACTOR = 3.0
+# Two beats in one refractory window (Beat.hidden_gap_s, pulse_peaks.BeatPicker._hides_a_beat): where at least this
+# share of the window's beats carry one, at gaps steady within HIDDEN_SPREAD, the picker is taking one beat of two or
+# more: a fast pattern of premature beats read at a third or a quarter (the replaced beat comes one sinus interval
+# before the pick each time). Its intervals are the pattern's period, regular, so nothing else here withholds HRV.
+# HRV, coherence and breathing are withheld (HIDDEN_BEATS) and the heart rate flagged. Chosen on bench_fast_pattern
+# seed 0 (patterns read at a third carry one on 0.1-1.0 of their beats, right ones at most 0.04), bench_wave_half
+# seeds 0-1 (a tall late wave replaced by the next beat: at most 0.14) and slow noisy camera pulses (noise 0.2 at
+# 35/min: up to 0.49, at gaps spread 0.07-0.36); seeds 1-3 unseen (docs/measurements.md).
+HIDDEN_SHARE = 0.25
+# ... the gaps' median absolute deviation at most this share of their median: the replaced beats of a pattern come a
+# sinus interval before the pick (2 % beat-to-beat noise; 0.02-0.05 measured, whole-sample picks); a noisy camera
+# pulse's bumps anywhere in the window (0.07-0.36)
+HIDDEN_SPREAD = 0.06
+HIDDEN_MIN_BEATS = 3  # a spread of fewer gaps says nothing
 
 
 @dataclass(frozen=True)
@@ -253,6 +271,7 @@ class HrvTracker:
         self._timing_sds: deque[float] = deque(maxlen=size)
         self._phases: deque[float] = deque(maxlen=size)  # Beat.phase: where between samples each beat fell
         self._early: deque[bool] = deque(maxlen=size)  # Beat.before_template
+        self._hidden: deque[float] = deque(maxlen=size)  # Beat.hidden_gap_s
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self._motion: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
@@ -265,6 +284,7 @@ class HrvTracker:
         self._timing_sds.clear()
         self._phases.clear()
         self._early.clear()
+        self._hidden.clear()
         self._gaps.clear()
         self._motion.clear()
         self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
@@ -321,6 +341,7 @@ class HrvTracker:
             self._timing_sds.append(beat.timing_sd_s)
             self._phases.append(beat.phase)
             self._early.append(beat.before_template)
+            self._hidden.append(beat.hidden_gap_s)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
@@ -329,6 +350,7 @@ class HrvTracker:
             self._timing_sds.popleft()
             self._phases.popleft()
             self._early.popleft()
+            self._hidden.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
         while self._motion and self._times and self._motion[0][1] < self._times[0]:
@@ -503,6 +525,7 @@ class HrvTracker:
                        or (t_alternation >= ALTERNATION_T and depth >= 1.0 - ALTERNATION_DEPTH)
                        or steady_parity(times[recent], broken[recent],
                                         np.fromiter(self._timing_sds, dtype=float)[recent]))
+        hidden = hides_beats(np.fromiter(self._hidden, dtype=float)[recent])
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
@@ -519,6 +542,8 @@ class HrvTracker:
             reason = FREQUENT_ARTIFACTS
         elif alternating:
             reason = ALTERNATING_BEATS
+        elif hidden:
+            reason = HIDDEN_BEATS
         elif self._weak_beat(amplitudes[recent & ~moving]):
             reason = WEAK_BEAT
         elif irregular is None:
@@ -533,14 +558,14 @@ class HrvTracker:
                                                     heart_view=not timing_noisy)
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
-                      hr_flag=ALTERNATING_BEATS if alternating else None,
+                      hr_flag=ALTERNATING_BEATS if alternating else HIDDEN_BEATS if hidden else None,
                       breath_confidence=confidence, beat_quality=quality)
         if reason is not None:
             # timing noise bars what rests on fine beat timing; the amplitude view of breathing does not (the
             # heart-rate view is already left out): a pulse whose height breathes on a calm heart is exactly
             # this case (a fresh-clone tester: 169 of 180 such records got no breathing rate)
             # (not on alternating beats: their sizes are a beat's and its wave's, or an alternans, not breathing)
-            kept = breath if reason == TIMING_NOISE and not alternating else None
+            kept = breath if reason == TIMING_NOISE and not alternating and not hidden else None
             return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=kept,
                               hr_swing_bpm=None, coherence=None, **common)  # type: ignore[arg-type]
         td = time_domain(sure.ibi_ms, sure.successive_differences())
@@ -723,6 +748,17 @@ def alternation_statistic(amplitudes: NDArray[np.float64]) -> tuple[float, float
     return abs(mean) / np.sqrt(8.0 / 3.0 * spread / len(z)), abs(mean) / float(np.median(run))
 
 
+def hides_beats(hidden_gaps_s: NDArray[np.float64]) -> bool:
+    """The picker takes one beat of two or more: at least HIDDEN_SHARE of the beats (Beat.hidden_gap_s of each, 0
+    where none) passed over a beat-sized maximum inside their refractory window, HIDDEN_MIN_BEATS or more, at gaps
+    whose median absolute deviation is at most HIDDEN_SPREAD of their median (HIDDEN_SHARE's comment)."""
+    gaps = hidden_gaps_s[hidden_gaps_s > 0.0]
+    if len(gaps) < max(HIDDEN_MIN_BEATS, HIDDEN_SHARE * len(hidden_gaps_s)):
+        return False
+    middle = float(np.median(gaps))
+    return float(np.median(np.abs(gaps - middle))) <= HIDDEN_SPREAD * middle
+
+
 def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_], timing_sds_s: NDArray[np.float64]) -> bool:
     """Whether every other interval of the beats at `times_s` (s, increasing) is steady while the others vary:
     over the longest run of intervals ending at beats not `broken` (broken_before), of at least
@@ -843,7 +879,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
                 motion: Sequence[tuple[float, float]] = (),
                 timing_sds: NDArray[np.float64] | None = None,
                 phases: NDArray[np.float64] | None = None,
-                before_template: NDArray[np.bool_] | None = None) -> HrvMetrics:
+                before_template: NDArray[np.bool_] | None = None,
+                hidden_gaps_s: NDArray[np.float64] | None = None) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
@@ -852,7 +889,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     breathing rate to the heart-rate rhythm alone). timing_sds: per beat, Beat.timing_sd_s (s; default
     all 0: not known, no timing-noise check). phases: per beat, Beat.phase (sample index modulo 1; default all
     NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). before_template: per beat,
-    Beat.before_template (default all False: every beat set against a template). Raises InputError on
+    Beat.before_template (default all False: every beat set against a template). hidden_gaps_s: per beat,
+    Beat.hidden_gap_s (default all 0: no beat passed over inside a refractory window). Raises InputError on
     non-increasing or non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
@@ -863,14 +901,16 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     sds = np.zeros(len(t)) if timing_sds is None else np.asarray(timing_sds, dtype=float)
     ph = np.full(len(t), math.nan) if phases is None else np.asarray(phases, dtype=float)
     early = np.zeros(len(t), dtype=bool) if before_template is None else np.asarray(before_template, dtype=bool)
-    if any(a.shape != t.shape for a in (amp, qual, sds, ph, early)):
-        raise InputError("amplitudes, qualities, timing_sds, phases and before_template need one value per beat")
+    hidden = np.zeros(len(t)) if hidden_gaps_s is None else np.asarray(hidden_gaps_s, dtype=float)
+    if any(a.shape != t.shape for a in (amp, qual, sds, ph, early, hidden)):
+        raise InputError("amplitudes, qualities, timing_sds, phases, before_template and hidden_gaps_s need one "
+                         "value per beat")
     span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
     for start_s, end_s in motion:
         tracker.add_motion(start_s, end_s)
-    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p), bool(e))
-                       for x, q, a, sd, p, e in zip(t, qual, amp, sds, ph, early, strict=True)])
+    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p), bool(e), float(h))
+                       for x, q, a, sd, p, e, h in zip(t, qual, amp, sds, ph, early, hidden, strict=True)])
     return tracker.metrics()

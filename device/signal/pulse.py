@@ -407,6 +407,10 @@ class Beat:
     # beats of a stream, device/signal/peak_timing.py): its timing_sd_s is the white floor alone, and a hand's
     # picks as the finger lands look as certain as the pulse's (HrvTracker keeps them out of HRV)
     before_template: bool = False
+    # seconds from a beat-sized maximum the picker passed over inside this beat's refractory window to this beat
+    # (0: none): two beats in one window (pulse_peaks.BeatPicker._hides_a_beat). Where many of a window's beats
+    # carry one at a steady gap, the picker is taking one beat of two or more (HrvTracker: HIDDEN_BEATS)
+    hidden_gap_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -1110,7 +1114,7 @@ class PulsePipeline:
             self._lock_first = min(self._lock_first, index)
             self._lock_beats.append(index)
             beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s, float(index % 1.0),
-                              before_template))
+                              before_template, peak.hidden_gap / self.fs_hz))
 
     def _vertex_amplitude(self, peak: PeakCandidate) -> float:
         """The pick's amplitude (band-passed peak less its foot, input units) with both read at the vertex of

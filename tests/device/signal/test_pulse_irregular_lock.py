@@ -14,13 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.bench_fast_pattern import through_device
 from bench.bench_irregular_lock import through_pipeline
-from device.signal.hrv import HrvTracker
+from device.signal.hrv import HIDDEN_BEATS, HrvTracker
 from device.signal.intervals import IRREGULAR_CONFIDENCE_Z, chi2_lower_quantile
 from device.signal.pulse import PulsePipeline
 from device.signal.pulse_quality import spectral_lines
 from tests.device.signal.synthetic_ppg import synthetic_ppg
-from tests.device.signal.synthetic_rr import irregular_rr
+from tests.device.signal.synthetic_rr import irregular_rr, sinus_intervals
 
 DURATION_S = 45.0
 LOCK_WITHIN_S = 25.0  # the family's locks (seeds 0-2): median about 7 s, 90th percentile about 20 s
@@ -214,3 +215,55 @@ def test_a_fast_pulse_with_smaller_premature_beats_is_not_read_at_a_third(
     sinus_bpm = 60.0 / float(np.median(intervals))  # the rate is the median interval's: either is right
     assert m.hr_bpm is not None
     assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
+
+
+# A fast pattern read at a third or a quarter shows the pattern's period, a regular series: without a signal of the
+# beats it passes over, its HRV was shown with every reason null (bench_fast_pattern's "< 3/4 HRV shown": 31 / 20 /
+# 16 / 4 of 144 at premature heights 0.3 / 0.5 / 0.7 / 1.0 on seed 0). The picker now marks a beat that replaced a
+# beat-sized pick inside its refractory window with a maximum before that pick (Beat.hidden_gap_s); where a quarter of
+# the window's beats carry one at steady gaps, HRV is withheld and the rate flagged (`hidden_beats`,
+# device/signal/hrv.py HIDDEN_SHARE). Sixteen records (seeds no bench uses): 170 / 180 beats/min, every 3rd or 4th
+# beat 30-40 % early and 0.3 / 0.5 / 0.7 as tall, with and without a pause, at 25/50/100 samples/s, as the device
+# shows them: the rate right, or HRV, coherence and breathing withheld with a reason.
+HIDDEN_PATTERNS = [((25, 50, 100)[i % 3], hr, every, (0.3, 0.35, 0.4)[(i + i // 3) % 3], pause,
+                    (0.3, 0.5, 0.7)[(i // 2) % 3])
+                   for i, (hr, every, pause) in enumerate(
+                       (hr, every, pause) for hr in (170, 180) for every in (3, 4) for pause in (True, False)
+                       for _ in range(2))]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}-h{c[5]}")
+                                  for c in HIDDEN_PATTERNS])
+def test_a_fast_pattern_read_at_a_fraction_of_its_rate_shows_no_hrv(
+        case: tuple[int, int, int, float, bool, float]) -> None:
+    fs, hr, every, early, pause, height = case
+    seed = 8100 + fs + hr + 10 * every + round(100 * early) + pause + round(10 * height)
+    beats = 0.3 + np.cumsum(irregular_rr("ectopy", hr, every, early, pause, 0.0, seed))
+    beats = beats[beats < DURATION_S - 0.5]
+    intervals = np.diff(beats)
+    gains = np.ones(len(beats))
+    gains[1:][intervals < (1.0 - early / 2.0) * 60.0 / hr] = height  # the beats that end a short interval
+    _, shown = through_device(beats, fs, DURATION_S, seed, gains)
+    mean_bpm = 60.0 / float(np.mean(intervals))
+    sinus_bpm = 60.0 / float(np.median(intervals))
+    assert shown.hr_bpm is not None
+    lo, hi = min(mean_bpm, sinus_bpm), max(mean_bpm, sinus_bpm)
+    if not (1 - HR_TOLERANCE) * lo <= shown.hr_bpm <= (1 + HR_TOLERANCE) * hi:
+        assert shown.rmssd_ms is None and shown.coherence is None and shown.breath_rate_bpm is None
+        assert shown.hrv_reason is not None
+        if shown.hr_bpm < 0.75 * lo:
+            assert shown.hr_flag == HIDDEN_BEATS
+
+
+@pytest.mark.parametrize("fs", [25, 50, 100])
+@pytest.mark.parametrize("hr", [120, 150, 180, 200])
+def test_a_regular_fast_pulse_keeps_its_hrv(fs: int, hr: int) -> None:
+    """The control: a regular fast pulse (tests/device/signal/synthetic_rr.py `sinus_intervals`: breathing swing
+    and 8 ms of beat-to-beat variation, 1 % noise) is never taken for one hiding beats; its HRV is shown where its
+    beats can be timed finely enough (at 25 samples/s a 180-200/min pulse's timing noise withholds it, on main too)."""
+    beats = 0.3 + np.cumsum(sinus_intervals(200, fs + hr, hr_bpm=hr, rsa_ms=10.0, noise_ms=8.0) / 1000.0)
+    beats = beats[beats < DURATION_S - 0.5]
+    _, shown = through_device(beats, fs, DURATION_S, fs + hr, np.ones(len(beats)))
+    assert shown.hr_flag is None and shown.hrv_reason != HIDDEN_BEATS
+    if fs >= 50:
+        assert shown.rmssd_ms is not None and shown.hrv_reason is None
