@@ -57,7 +57,7 @@ SWING_MIN_INTERVALS = 12  # fewer intervals than this: no swing is fitted (3 par
 # hearts, 30-60/min, breathing 6-20/min, swing 10-40 % of the rate) the premature beats explained at most 0.66 and
 # the swings the correction flagged at least 0.90: halfway.
 SWING_MIN_SHARE = 0.8
-# A beat's interval is replaced on its own (correct_with_lag, _one_interval_off) only where it is short by at least
+# A beat's interval is replaced on its own (correct_with_lag, _replaced_intervals) only where it is short by at least
 # this share of the local median: a premature beat that resets the rhythm. The classification now and then flags a
 # regular heart's genuine largest difference (2-3 SD of a noisy one); the paper's move keeps half of it, a replacement
 # none. On 1000 regular series (tests/device/signal/synthetic_rr.py FAMILY, seeds 300-499) 0.10 leaves every RMSSD
@@ -421,7 +421,7 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     neighbours where the two intervals around it together span two normal ones (a beat mistimed, or a premature
     beat with a full compensatory pause), or else, where one of the two is normal on its own (a premature beat
     that resets the rhythm, with no pause), that one interval replaced by the mean of its neighbours
-    (`_one_interval_off`). The corrected series may be longer or shorter than the input; the time it spans
+    (`_replaced_intervals`). The corrected series may be longer or shorter than the input; the time it spans
     grows by what the single-interval replacements add (correct_with_lag gives how much, interval by
     interval). A label marks each interval that a correction produced or changed (NORMAL, 0, elsewhere).
 
@@ -485,17 +485,18 @@ def correct_with_lag(ibi_ms: NDArray[np.float64]
     for m, kind in targets:  # in time order, each from its already corrected predecessor
         if shift[m] != shift[m - 1]:
             continue  # the interval ending at this beat was replaced on its own: the beat is where it came
-        off = _one_interval_off(corrected, reference, flagged, m)
-        if off is None:
+        replaced = _replaced_intervals(corrected, reference, flagged, m)
+        if not replaced:
             corrected[m] = 0.5 * (corrected[m - 1] + corrected[m + 1])
-        else:  # interval `off` (ending at beat off + 1) alone is replaced; every later beat moves with it
-            k = off
-            before = corrected[k] - corrected[k - 1] if k > 0 else None
-            after = corrected[k + 2] - corrected[k + 1] if k + 2 < len(corrected) else None
-            value = _replacement(before, after, reference, k)
-            added = value - (corrected[k + 1] - corrected[k])
-            corrected[k + 1:] += added
-            shift[k + 1:] += added
+        else:  # these intervals are replaced, each by its neighbours' level; every later beat moves with them
+            first, last = replaced[0], replaced[-1]
+            before = corrected[first] - corrected[first - 1] if first > 0 else None
+            after = corrected[last + 2] - corrected[last + 1] if last + 2 < len(corrected) else None
+            value = _replacement(before, after, reference, first)
+            for k in replaced:
+                added = value - (corrected[k + 1] - corrected[k])
+                corrected[k + 1:] += added
+                shift[k + 1:] += added
         # both intervals around the beat are marked either way: each changed, or its successive difference with
         # the other did, and the share of intervals corrected stays what it is for the paper's move
         for end in (m, m + 1):
@@ -512,10 +513,11 @@ def _local_median(reference: NDArray[np.float64], left: int, right: int) -> floa
     return float(np.median(around)) if len(around) else float(np.median(reference))
 
 
-def _one_interval_off(corrected: NDArray[np.float64], reference: NDArray[np.float64], flagged: NDArray[np.bool_],
-                      m: int) -> int | None:
-    """The interval (its index) around beat `m` of `corrected` (beat times, ms) to replace on its own, or None when
-    the beat is to be moved to the middle of its neighbours.
+def _replaced_intervals(corrected: NDArray[np.float64], reference: NDArray[np.float64], flagged: NDArray[np.bool_],
+                        m: int) -> tuple[int, ...]:
+    """The intervals (their indices) around beat `m` of `corrected` (beat times, ms) to replace, each by its
+    neighbours' level: none when the beat is to be moved to the middle of its neighbours, one (a premature beat with
+    no pause), or both (a premature beat with a partial pause).
 
     The two intervals around the beat, x and y, are judged against what their neighbours lead one to expect: the
     line from the interval before x (as already corrected) to the one after y (from `reference`, the intervals
@@ -541,12 +543,13 @@ def _one_interval_off(corrected: NDArray[np.float64], reference: NDArray[np.floa
     else:
         farther, off, expected, nearer_deviation = m, y, y_expected, abs(x - x_expected)
     if not expected * (1.0 - PREMATURE_MAX_SHARE) <= off <= expected * (1.0 - PREMATURE_MIN_SHARE):
-        return None
+        return ()
     half = MEDIAN_BEATS // 2
     calm = [i for i in range(m - 1 - half, m + 1 + half)
             if 0 <= i < len(reference) and i not in (m - 1, m) and not flagged[i]]
-    if len(calm) < 3 or expected - off < PREMATURE_MIN_SD * float(np.std(reference[calm])):
-        return None  # no farther below than the unflagged neighbours spread: a swing's trough, not a premature beat
+    spread = float(np.std(reference[calm])) if len(calm) >= 3 else 0.0
+    if len(calm) < 3 or expected - off < PREMATURE_MIN_SD * spread:
+        return ()  # no farther below than the unflagged neighbours spread: a swing's trough, not a premature beat
     # the leftover's cost in RMSSD: a replacement leaves the nearer one's deviation d on one interval, two successive
     # differences of d (2 d^2); a move leaves the pair's r split over two, differences of r / 2 (r^2 / 2): replace
     # where d < r / 2. Judged twice, and both must agree: against the line from the interval before to the one
@@ -559,10 +562,17 @@ def _one_interval_off(corrected: NDArray[np.float64], reference: NDArray[np.floa
     kept = [y if farther == m - 1 else x]
     if 0 <= beyond < len(corrected) - 1:
         kept.append(corrected[beyond + 1] - corrected[beyond])
-    if not (nearer_deviation < 0.5 * abs(x + y - x_expected - y_expected)
+    if (nearer_deviation < 0.5 * abs(x + y - x_expected - y_expected)
             and all(abs(v - level) < 0.5 * abs(x + y - 2.0 * level) for v in kept)):
-        return None
-    return farther
+        return (farther,)
+    # A partial pause: the interval after the short one longer than expected, the two together shorter, each by more
+    # than PREMATURE_MIN_SD of the calm spread, against the line and the mean alike: neither a move nor a
+    # replacement of the short one alone explains the pair, and both are replaced.
+    if farther == m - 1 and all(
+            min(y - y_hat, y_hat + x_hat - x - y) >= max(PREMATURE_MIN_SD * spread, 0.25 * (x_hat - x))
+            for x_hat, y_hat in ((x_expected, y_expected), (level, level))):
+        return (m - 1, m)
+    return ()
 
 
 def _replacement(before: float | None, after: float | None, reference: NDArray[np.float64], k: int) -> float:

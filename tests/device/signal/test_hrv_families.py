@@ -171,6 +171,32 @@ def test_one_premature_beat_in_a_short_series_gives_the_sinus_rmssd_or_none(paus
     assert right_count >= 0.9 * given
 
 
+@pytest.mark.parametrize("pause_share", [0.3, 0.5, 0.7])
+def test_premature_beats_with_a_partial_pause_give_the_sinus_rmssd_or_none(pause_share: float) -> None:
+    """Premature beats 1 in 15 to 1 in 8, 15-35 % early, whose next interval carries only part of the time they
+    lost (a partial compensatory pause, common after premature atrial beats), on five resting rhythms: where an
+    RMSSD is given it is the sinus rhythm's (a fresh-clone tester: 113 of 481 of their own shown wrong with every
+    reason null; here 54 / 95 / 44 of 225 at 0.3 / 0.5 / 0.7 before both intervals were replaced, seeds 300-304)."""
+    given = right_count = 0
+    for hr_bpm, rsa_ms, noise_ms in FAMILY:
+        for every in (15, 10, 8):
+            for prematurity in (0.15, 0.25, 0.35):
+                for seed in range(3):
+                    rr = sinus_intervals(90, seed, hr_bpm, rsa_ms, noise_ms)
+                    beats = rr.copy()
+                    for i in range(int(np.random.default_rng(seed).integers(2, every + 2)), len(rr) - 1, every):
+                        beats[i] -= prematurity * rr[i]
+                        beats[i + 1] += pause_share * prematurity * rr[i]
+                    metrics = hrv_metrics(np.cumsum(beats) / 1000.0)
+                    if metrics.rmssd_ms is None:
+                        assert metrics.hrv_reason is not None
+                        continue
+                    given += 1
+                    right_count += right(metrics.rmssd_ms, time_domain(rr[:-2])["rmssd_ms"])
+    assert given >= 60  # of 135
+    assert right_count >= 0.85 * given  # 0.89 at a pause of 0.3 (64 of 72): see README "Not fixed"
+
+
 def test_one_premature_beat_in_eight_is_still_corrected_where_the_paper_threshold_gives_up() -> None:
     rr = sinus_intervals(90, seed=1)
     metrics = hrv_metrics(np.cumsum(with_ectopy(rr, 8, 0.3, seed=1)) / 1000.0)
