@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
-from device.signal.artifacts import correct_intervals
+from device.signal.artifacts import correct_with_lag
 from device.signal.coherence import breathing_rate_bpm
 from device.signal.pulse import Beat
 from patterns.state import BreathShape, PacerSnapshot
@@ -188,8 +188,9 @@ def analyse_step(beats: Sequence[Beat], rate_bpm: float, t0_s: float, t1_s: floa
     good &= _inliers(amp, good)
     # Intervals (isolated ectopy corrected) that touch a motion beat or one next to it, or whose length is
     # an outlier of the step's, are dropped: a burst of false beats must not become a burst of heart rate.
-    ibi_ms, _ = correct_intervals(np.diff(t) * 1000.0)
-    ends = t[0] + np.cumsum(ibi_ms) / 1000.0
+    # (each interval's end on the beats' own clock: a premature beat's short interval replaced alone adds time)
+    ibi_ms, _, lag_ms = correct_with_lag(np.diff(t) * 1000.0)
+    ends = t[0] + (np.cumsum(ibi_ms) - lag_ms) / 1000.0
     starts = ends - ibi_ms / 1000.0
     edge = np.concatenate(([True], good, [True]))
     suspect = t[~(edge[:-2] & good & edge[2:])]
