@@ -94,7 +94,7 @@ from device.signal.biquad import SideBySide, butter
 from device.signal.exact import median_nan
 from device.signal.local_peaks import parabolic_top
 from device.signal.peak_timing import PeakTimer
-from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails, fundamental_line_share
+from device.signal.pulse_coupling import coupling_tails, fundamental_line_share, pulse_coupling
 from device.signal.pulse_motion import MotionJudge
 from device.signal.pulse_peaks import (
     ALTERNATION_RATIO,
@@ -890,9 +890,11 @@ class PulsePipeline:
             return True
         end = self._raw.end
         first = self._memory_first()
-        p = coupling_false_alarm(self._judged.view(first, end), self.fs_hz, rhythm_s)
+        p, pulse_like = pulse_coupling(self._judged.view(first, end), self.fs_hz, rhythm_s, self._judge_sos)
         previous_p, self._coupling_p = self._coupling_p, p
-        coupled = p <= level or max(p, previous_p) <= COUPLING_FALSE_ALARM
+        # a single ask must also point the way a pulse's coupling does (see COUPLING_FALSE_ALARM); two in a row
+        # need not (a pulse whose waves make it look time-reversed: see pulse_coupling)
+        coupled = p <= level and pulse_like or max(p, previous_p) <= COUPLING_FALSE_ALARM
         if not coupled:
             log.debug("no harmonic phase coupling at %.3f s (p %.2g)", rhythm_s, p)
         return coupled
