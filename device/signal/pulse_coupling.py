@@ -39,10 +39,12 @@ from device.signal.pulse_spectrum import fisher
 
 HARMONICS = 4  # the fundamental and three harmonics: pairs (1,1)->2, (1,2)->3, (1,3)->4
 MIN_SEGMENTS = 3  # fewer beat-length segments than this give no evidence (probability 1)
-# A pulse's biphase (rad, raw samples): between a narrow upward peak's 0 and a fast-rise, slow-fall sawtooth's
-# pi / 2, halfway, so that either alone lies within pi / 4 of it and the half-plane around it (pulse_coupling)
-# holds both with room. Not fitted: real pulses (Welltory, BUT PPG) point at 1.1-2.0 rad, the generated ones
-# (Gaussian waves) at 0-0.8 rad.
+# A pulse's biphase (rad, raw samples): halfway between a narrow upward peak's 0 and a fast-rise, slow-fall
+# sawtooth's pi / 2, so that either alone lies within pi / 4 of it and the half-plane around it (pulse_coupling)
+# holds both with room. Not fitted: it is where the two shapes' biphases meet. Measured (docs/measurements.md,
+# "No pulse: a pulse's coupling leans its own way"): real pulses' coupled asks (Welltory, BUT PPG) and the
+# windkessel pulse of tests/device/signal/kinked_pulses.py point at about 1.1-2.0 rad, the Gaussian-wave pulses of
+# the other generators at about -1 to 0.8 rad.
 PULSE_BIPHASE = math.pi / 4.0
 
 
@@ -55,7 +57,8 @@ def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> t
     1/sqrt(K) for Gaussian noise. Pairs above 0.9 x Nyquist, and every pair when K < MIN_SEGMENTS, are
     left out (an empty tuple then).
     """
-    return tuple((abs(total) / k, rayleigh_tail(abs(total) / k, k)) for _, total, k in _biphasor_sums(x, fs_hz, interval_s))
+    pairs = _biphasor_sums(x, fs_hz, interval_s)
+    return tuple((abs(total) / k, rayleigh_tail(abs(total) / k, k)) for _, total, k in pairs)
 
 
 def _biphasor_sums(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> list[tuple[int, complex, int]]:
@@ -143,22 +146,23 @@ def coupling_false_alarm(x: NDArray[np.float64], fs_hz: float, interval_s: float
 
 
 def pulse_coupling(x: NDArray[np.float64], fs_hz: float, interval_s: float,
-                   sos: NDArray[np.float64] | None = None) -> tuple[float, bool]:
-    """(coupling_false_alarm's probability, whether the coupling points the way a pulse's does).
+                   sos: NDArray[np.float64] | None = None) -> tuple[float, float]:
+    """(coupling_false_alarm's probability, how far the coupling leans the way a pulse's does: -HARMONICS..HARMONICS).
 
     A pulse peaks upward (the pipeline times maxima) and rises faster than it falls, so its biphases, once the
-    phase a linear filter adds is taken out, lie between 0 (a narrow upward peak: skew) and pi / 2 (a fast rise
-    and a slow fall: a sawtooth's biphase is exactly pi / 2): the pulse's direction is PULSE_BIPHASE. The coupling
-    points the pulse's way when the sum of the pairs' mean biphasors (each of size R, so the coupled pairs count)
-    lies within pi / 2 of it. Gaussian noise of any spectrum, however it was selected, is as likely to point
-    either way: a change of sign leaves its law as it is and turns every biphase by pi, so any half-plane holds
-    exactly half of its coupling, whatever its size (Kim & Powers 1979 for the biphase; the symmetry is what
-    makes the test need no level). `sos`: the second-order sections (scipy's layout) x was filtered with, whose
+    phase a linear filter adds is taken out, lie near 0 (a narrow upward peak: skew) or pi / 2 (a fast rise and a
+    slow fall: a sawtooth's biphase is exactly pi / 2) or between: the pulse's direction is PULSE_BIPHASE. The
+    lean is the sum of the pairs' mean biphasors (each of size R, so the coupled pairs count most) projected on
+    that direction: positive when the coupling points within pi / 2 of it. Gaussian noise of any spectrum, however
+    it was selected, leans either way alike: a change of sign leaves its law as it is and turns every biphase by
+    pi, so its lean is symmetric about 0, whatever its coupling's size. A pulse turned upside down leans the other
+    way with the same probability. `sos`: the second-order sections (scipy's layout) x was filtered with, whose
     phase at each harmonic is taken out; None for raw samples. Asked at interval_s and interval_s / 2 as
-    coupling_false_alarm is; the direction is the one at the interval whose coupling is the stronger.
+    coupling_false_alarm is; the lean is the one at the interval whose coupling is the stronger (0 where there
+    is nothing to judge).
     """
     if interval_s <= 0.0:
-        return 1.0, False
+        return 1.0, 0.0
     asked = []
     for beats in (1, 2):
         pairs = _biphasor_sums(x, fs_hz, interval_s / beats)
@@ -167,7 +171,7 @@ def pulse_coupling(x: NDArray[np.float64], fs_hz: float, interval_s: float,
     f0_hz = beats / interval_s
     turned = sum((total / k * np.exp(-1j * (_phase(sos, (h + 1) * f0_hz, fs_hz) - _phase(sos, f0_hz, fs_hz)
                                             - _phase(sos, h * f0_hz, fs_hz))) for h, total, k in pairs), start=0j)
-    return p, bool((turned * np.exp(-1j * PULSE_BIPHASE)).real > 0.0)
+    return p, float((turned * np.exp(-1j * PULSE_BIPHASE)).real)
 
 
 def _phase(sos: NDArray[np.float64] | None, f_hz: float, fs_hz: float) -> float:
