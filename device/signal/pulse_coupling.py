@@ -39,6 +39,13 @@ from device.signal.pulse_spectrum import fisher
 
 HARMONICS = 4  # the fundamental and three harmonics: pairs (1,1)->2, (1,2)->3, (1,3)->4
 MIN_SEGMENTS = 3  # fewer beat-length segments than this give no evidence (probability 1)
+# A pulse's biphase (rad, raw samples): halfway between a narrow upward peak's 0 and a fast-rise, slow-fall
+# sawtooth's pi / 2, so that either alone lies within pi / 4 of it and the half-plane around it (pulse_coupling)
+# holds both with room. Not fitted: it is where the two shapes' biphases meet. Measured (docs/measurements.md,
+# "No pulse: a pulse's coupling leans its own way"): real pulses' coupled asks (Welltory, BUT PPG) and the
+# windkessel pulse of tests/device/signal/kinked_pulses.py point at about 1.1-2.0 rad, the Gaussian-wave pulses of
+# the other generators at about -1 to 0.8 rad.
+PULSE_BIPHASE = math.pi / 4.0
 
 
 def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> tuple[tuple[float, float], ...]:
@@ -50,18 +57,25 @@ def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> t
     1/sqrt(K) for Gaussian noise. Pairs above 0.9 x Nyquist, and every pair when K < MIN_SEGMENTS, are
     left out (an empty tuple then).
     """
+    pairs = _biphasor_sums(x, fs_hz, interval_s)
+    return tuple((abs(total) / k, rayleigh_tail(abs(total) / k, k)) for _, total, k in pairs)
+
+
+def _biphasor_sums(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> list[tuple[int, complex, int]]:
+    """Per harmonic pair (1, h) -> h + 1 (see coupling_tails): (h, the sum of the K segments' unit biphasors, K).
+    The sum's size over K is R, its angle the pair's mean biphase."""
     samples = np.asarray(x, dtype=np.float64)
     period = interval_s * fs_hz
     if period < 2.0:
-        return ()
+        return []
     k = int(len(samples) / period)
     if k < MIN_SEGMENTS:
-        return ()
+        return []
     top = min(HARMONICS, int(0.45 * fs_hz * interval_s))  # highest harmonic below 0.9 x Nyquist
     bounds = np.round(len(samples) - k * period + period * np.arange(k + 1)).astype(np.intp)
     top = min(top, (int(np.diff(bounds).min()) - 4) // 2)  # at least two samples more than coefficients
     if top < 2:
-        return ()
+        return []
     coeffs = _harmonics(samples, bounds, period, top)  # harmonic by segment
     out = []
     for h in range(1, top):
@@ -70,9 +84,8 @@ def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> t
         unit = biphasor[size > 0.0] / size[size > 0.0]
         if len(unit) < MIN_SEGMENTS:
             continue
-        r = float(abs(unit.sum())) / len(unit)
-        out.append((r, rayleigh_tail(r, len(unit))))
-    return tuple(out)
+        out.append((h, complex(unit.sum()), len(unit)))
+    return out
 
 
 def _harmonics(samples: NDArray[np.float64], bounds: NDArray[np.intp], period: float,
@@ -129,9 +142,49 @@ def coupling_false_alarm(x: NDArray[np.float64], fs_hz: float, interval_s: float
     The interval may span one beat or two (the autocorrelation's, before the harmonic decision), so both
     interval_s and interval_s / 2 are asked and the smaller probability is returned.
     """
+    return pulse_coupling(x, fs_hz, interval_s)[0]
+
+
+def pulse_coupling(x: NDArray[np.float64], fs_hz: float, interval_s: float,
+                   sos: NDArray[np.float64] | None = None) -> tuple[float, float]:
+    """(coupling_false_alarm's probability, how far the coupling leans the way a pulse's does: -HARMONICS..HARMONICS).
+
+    A pulse peaks upward (the pipeline times maxima) and rises faster than it falls, so its biphases, once the
+    phase a linear filter adds is taken out, lie near 0 (a narrow upward peak: skew) or pi / 2 (a fast rise and a
+    slow fall: a sawtooth's biphase is exactly pi / 2) or between: the pulse's direction is PULSE_BIPHASE. The
+    lean is the sum of the pairs' mean biphasors (each of size R, so the coupled pairs count most) projected on
+    that direction: positive when the coupling points within pi / 2 of it. Gaussian noise of any spectrum, however
+    it was selected, leans either way alike: a change of sign leaves its law as it is and turns every biphase by
+    pi, so its lean is symmetric about 0, whatever its coupling's size. A pulse turned upside down leans the other
+    way with the same probability. `sos`: the second-order sections (scipy's layout) x was filtered with, whose
+    phase at each harmonic is taken out; None for raw samples. Asked at interval_s and interval_s / 2 as
+    coupling_false_alarm is; the lean is the larger of the two (in size; 0 where there is nothing to judge): at the
+    beat's own interval a pulse's pairs all lean one way, at the other one they need not (CapnoBase 0330, 75/min:
+    -1.06 at half its interval, where 14 segments made the probability the smaller, +1.96 at its own). Noise's
+    lean stays symmetric: a change of sign negates both and so the larger.
+    """
     if interval_s <= 0.0:
-        return 1.0
-    return min(fisher([p for _, p in coupling_tails(x, fs_hz, interval_s / k)]) for k in (1, 2))
+        return 1.0, 0.0
+    p, lean = 1.0, 0.0
+    for beats in (1, 2):
+        pairs = _biphasor_sums(x, fs_hz, interval_s / beats)
+        p = min(p, fisher([rayleigh_tail(abs(total) / k, k) for _, total, k in pairs]))
+        f0_hz = beats / interval_s
+        turned = sum((total / k * np.exp(-1j * (_phase(sos, (h + 1) * f0_hz, fs_hz) - _phase(sos, f0_hz, fs_hz)
+                                                - _phase(sos, h * f0_hz, fs_hz))) for h, total, k in pairs), start=0j)
+        lean = max(lean, float((turned * np.exp(-1j * PULSE_BIPHASE)).real), key=abs)
+    return p, lean
+
+
+def _phase(sos: NDArray[np.float64] | None, f_hz: float, fs_hz: float) -> float:
+    """The phase (rad) the second-order sections `sos` add to a sinusoid of f_hz at fs_hz samples/s (0 for None)."""
+    if sos is None:
+        return 0.0
+    z = np.exp(-2j * np.pi * f_hz / fs_hz)
+    response = complex(1.0)
+    for b0, b1, b2, a0, a1, a2 in np.asarray(sos, dtype=np.float64):
+        response *= (b0 + b1 * z + b2 * z * z) / (a0 + a1 * z + a2 * z * z)
+    return float(np.angle(response))
 
 
 def fundamental_line_share(x: NDArray[np.float64], fs_hz: float, interval_s: float, max_offset: float) -> float:
