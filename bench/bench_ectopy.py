@@ -2,10 +2,11 @@
 
 Run from the project root::
 
-    python -m bench.bench_ectopy [--seeds N] [--first-seed S] [--no-pause]
+    python -m bench.bench_ectopy [--seeds N] [--first-seed S] [--no-pause | --pause-share F]
 
 Premature beats every N beats (N = 15 .. 3, i.e. up to a third of all beats), 15-45 % of an interval early
-with a full compensatory pause (or with `--no-pause` none: the rhythm resets), on five resting rhythms
+with a full compensatory pause (or with `--no-pause` none: the rhythm resets; with `--pause-share F` a partial one, the
+next interval longer by F of what the premature beat lost), on five resting rhythms
 (tests/device/signal/synthetic_rr.py FAMILY),
 90 beats each, through device.signal.hrv_metrics (the streaming tracker's code). For each N it prints
 how many series got an RMSSD, how many of those are right (within 25 % or 5 ms of the RMSSD of the
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=5, help="seeds per rhythm and prematurity")
     parser.add_argument("--first-seed", type=int, default=100)
     parser.add_argument("--no-pause", action="store_true", help="premature beats with no compensatory pause")
+    parser.add_argument("--pause-share", type=float, default=None,
+                        help="a partial compensatory pause: this share (0-1) of the time lost")
     args = parser.parse_args(argv)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     print(f"{'premature every':>15} {'series':>6} {'given':>6} {'right':>6} {'off':>4} {'withheld':>9} "
@@ -55,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             for prematurity in PREMATURITY:
                 for seed in seeds:
                     rr = sinus_intervals(N_BEATS, seed, hr_bpm, rsa_ms, noise_ms)
-                    beats = with_ectopy(rr, every, prematurity, seed, not args.no_pause)
+                    pause = args.pause_share if args.pause_share is not None else not args.no_pause
+                    beats = with_ectopy(rr, every, prematurity, seed, pause)
                     metrics = hrv_metrics(np.cumsum(beats) / 1000.0)
                     counts["series"] += 1
                     flagged.append(metrics.artifact_pct)

@@ -23,17 +23,17 @@ def sinus_intervals(n: int, seed: int, hr_bpm: float = 70.0, rsa_ms: float = 30.
 
 
 def with_ectopy(rr: NDArray[np.float64], every: int, prematurity: float, seed: int,
-                pause: bool = True) -> NDArray[np.float64]:
+                pause: bool | float = True) -> NDArray[np.float64]:
     """Every `every`-th beat comes `prematurity` of an interval early, with a full compensatory pause (the next
     beat on time), or with `pause` False none (the rhythm resets: the next interval is a sinus one, as after most
-    premature atrial beats)."""
+    premature atrial beats), or with `pause` a share (0-1) a partial one: the next interval longer by that share of
+    the time the premature beat lost."""
     out = rr.copy()
     first = int(np.random.default_rng(seed).integers(2, every + 2))
     for i in range(first, len(rr) - 1, every):
         shift = prematurity * rr[i]
         out[i] -= shift
-        if pause:
-            out[i + 1] += shift
+        out[i + 1] += float(pause) * shift
     return out
 
 
