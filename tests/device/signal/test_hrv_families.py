@@ -7,6 +7,7 @@ never a wrong number.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pytest
@@ -36,6 +37,20 @@ from tests.device.signal.synthetic_rr import (
 
 def right(value: float, truth: float) -> bool:
     return abs(value - truth) <= max(0.25 * truth, 5.0)
+
+
+def given_and_right(series: Iterable[tuple[NDArray[np.float64], NDArray[np.float64]]]) -> tuple[int, int]:
+    """(RMSSD given, given and right) over (beat times s, sinus intervals ms) pairs, through hrv_metrics; a series
+    whose RMSSD is withheld must say why."""
+    given = right_count = 0
+    for times_s, sinus_ms in series:
+        metrics = hrv_metrics(times_s)
+        if metrics.rmssd_ms is None:
+            assert metrics.hrv_reason is not None
+            continue
+        given += 1
+        right_count += right(metrics.rmssd_ms, time_domain(sinus_ms)["rmssd_ms"])
+    return given, right_count
 
 
 # -- gaps -------------------------------------------------------------------------------------------
@@ -113,17 +128,10 @@ def test_premature_beats_with_no_pause_give_the_sinus_rmssd_or_none(every: int) 
     correction moved such a beat to the middle of its neighbours, leaving two intervals off by half its
     prematurity (a fresh-clone tester: 53 ms for a true 7, every reason null; bench_ectopy --no-pause: 245 of 263
     given were off)."""
-    given = right_count = 0
-    for hr_bpm, rsa_ms, noise_ms in FAMILY:
-        for prematurity in (0.15, 0.25, 0.35):
-            for seed in range(4):
-                rr = sinus_intervals(90, seed, hr_bpm, rsa_ms, noise_ms)
-                metrics = hrv_metrics(np.cumsum(with_ectopy(rr, every, prematurity, seed, pause=False)) / 1000.0)
-                if metrics.rmssd_ms is None:
-                    assert metrics.hrv_reason is not None
-                    continue
-                given += 1
-                right_count += right(metrics.rmssd_ms, time_domain(rr[:-2])["rmssd_ms"])
+    given, right_count = given_and_right(
+        (np.cumsum(with_ectopy(rr, every, prematurity, seed, pause=False)) / 1000.0, rr[:-2])
+        for hr_bpm, rsa_ms, noise_ms in FAMILY for prematurity in (0.15, 0.25, 0.35) for seed in range(4)
+        for rr in [sinus_intervals(90, seed, hr_bpm, rsa_ms, noise_ms)])
     assert given >= (40 if every >= 12 else 25)  # of 60: withholding is not the fix
     assert right_count >= 0.9 * given
 
@@ -155,18 +163,10 @@ def test_one_premature_beat_in_a_short_series_gives_the_sinus_rmssd_or_none(paus
     own; with no pause, 208 of 330 given were off on seeds 0-1999 before the short interval was replaced alone, 33
     of 743 after; with a pause 36 of 878): of 200 series (about 100 of each kind), RMSSD is given in most and right
     in 90 % of those given."""
-    given = right_count = series = 0
-    for seed in range(200):
-        times, sinus_ms, with_pause = short_series_with_one_premature_beat(seed)
-        if with_pause != pause:
-            continue
-        series += 1
-        metrics = hrv_metrics(times)
-        if metrics.rmssd_ms is None:
-            assert metrics.hrv_reason is not None
-            continue
-        given += 1
-        right_count += right(metrics.rmssd_ms, time_domain(sinus_ms)["rmssd_ms"])
+    cases = [(times, sinus_ms) for times, sinus_ms, with_pause in map(short_series_with_one_premature_beat, range(200))
+             if with_pause == pause]
+    series = len(cases)
+    given, right_count = given_and_right(cases)
     assert given >= 0.7 * series
     assert right_count >= 0.9 * given
 
@@ -177,22 +177,10 @@ def test_premature_beats_with_a_partial_pause_give_the_sinus_rmssd_or_none(pause
     lost (a partial compensatory pause, common after premature atrial beats), on five resting rhythms: where an
     RMSSD is given it is the sinus rhythm's (a fresh-clone tester: 113 of 481 of their own shown wrong with every
     reason null; here 54 / 95 / 44 of 225 at 0.3 / 0.5 / 0.7 before both intervals were replaced, seeds 300-304)."""
-    given = right_count = 0
-    for hr_bpm, rsa_ms, noise_ms in FAMILY:
-        for every in (15, 10, 8):
-            for prematurity in (0.15, 0.25, 0.35):
-                for seed in range(3):
-                    rr = sinus_intervals(90, seed, hr_bpm, rsa_ms, noise_ms)
-                    beats = rr.copy()
-                    for i in range(int(np.random.default_rng(seed).integers(2, every + 2)), len(rr) - 1, every):
-                        beats[i] -= prematurity * rr[i]
-                        beats[i + 1] += pause_share * prematurity * rr[i]
-                    metrics = hrv_metrics(np.cumsum(beats) / 1000.0)
-                    if metrics.rmssd_ms is None:
-                        assert metrics.hrv_reason is not None
-                        continue
-                    given += 1
-                    right_count += right(metrics.rmssd_ms, time_domain(rr[:-2])["rmssd_ms"])
+    given, right_count = given_and_right(
+        (np.cumsum(with_ectopy(rr, every, prematurity, seed, pause_share)) / 1000.0, rr[:-2])
+        for hr_bpm, rsa_ms, noise_ms in FAMILY for every in (15, 10, 8) for prematurity in (0.15, 0.25, 0.35)
+        for seed in range(3) for rr in [sinus_intervals(90, seed, hr_bpm, rsa_ms, noise_ms)])
     assert given >= 60  # of 135
     assert right_count >= 0.85 * given  # 0.89 at a pause of 0.3 (64 of 72): see README "Not fixed"
 
@@ -202,18 +190,10 @@ def test_a_calm_hearts_premature_beats_with_a_partial_pause_give_its_small_rmssd
     """A calm heart (45-60/min, 3 ms jitter, little or no breathing swing) whose premature beats (1 in 15 to 1 in 8,
     15-30 % early) carry a pause of 0.2 or 0.8 of the time lost: what a move or a single replacement leaves would
     be many times its RMSSD (a fresh-clone tester: 11-27 ms shown for a true 4), so both intervals are replaced."""
-    given = right_count = 0
-    for hr_bpm, rsa_ms in ((60.0, 0.0), (45.0, 3.0), (55.0, 5.0)):
-        for every in (15, 12, 8):
-            for prematurity in (0.15, 0.3):
-                for seed in range(4):
-                    rr = sinus_intervals(90, seed, hr_bpm, rsa_ms, 3.0)
-                    metrics = hrv_metrics(np.cumsum(with_ectopy(rr, every, prematurity, seed, pause_share)) / 1000.0)
-                    if metrics.rmssd_ms is None:
-                        assert metrics.hrv_reason is not None
-                        continue
-                    given += 1
-                    right_count += right(metrics.rmssd_ms, time_domain(rr[:-2])["rmssd_ms"])
+    given, right_count = given_and_right(
+        (np.cumsum(with_ectopy(rr, every, prematurity, seed, pause_share)) / 1000.0, rr[:-2])
+        for hr_bpm, rsa_ms in ((60.0, 0.0), (45.0, 3.0), (55.0, 5.0)) for every in (15, 12, 8)
+        for prematurity in (0.15, 0.3) for seed in range(4) for rr in [sinus_intervals(90, seed, hr_bpm, rsa_ms, 3.0)])
     assert given >= 36  # of 72
     assert right_count >= 0.9 * given
 

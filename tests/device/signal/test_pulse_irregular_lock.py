@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from bench.bench_fast_pattern import through_device
 from bench.bench_irregular_lock import through_pipeline
@@ -196,6 +197,21 @@ SMALL_PREMATURE = [((25, 50, 100)[i % 3], hr, every, (0.25, 0.3, 0.35, 0.4)[(i +
 SMALL_STILL_WRONG = [(100, 165, 3, 0.35, True, 0.5), (25, 165, 3, 0.4, False, 0.7)]
 
 
+def small_premature_pattern(case: tuple[int, int, int, float, bool, float], seed: int
+                            ) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
+    """(beat times s, per-beat gains, lowest and highest right rate /min) of a pattern `case` (samples/s, rate /min,
+    every, early, pause, height of the premature beats): the beats that end a short interval `height` tall; the rate
+    is the mean's or the median interval's (sinus) rate, either is right."""
+    _, hr, every, early, pause, height = case
+    beats = 0.3 + np.cumsum(irregular_rr("ectopy", hr, every, early, pause, 0.0, seed))
+    beats = beats[beats < DURATION_S - 0.5]
+    intervals = np.diff(beats)
+    gains = np.ones(len(beats))
+    gains[1:][intervals < (1.0 - early / 2.0) * 60.0 / hr] = height
+    mean_bpm, sinus_bpm = 60.0 / float(np.mean(intervals)), 60.0 / float(np.median(intervals))
+    return beats, gains, min(mean_bpm, sinus_bpm), max(mean_bpm, sinus_bpm)
+
+
 @pytest.mark.parametrize("case", [
     pytest.param(c, id=f"{c[0]}Hz-{c[1]}bpm-1in{c[2]}-{c[3]}-{'pause' * c[4]}-h{c[5]}",
                  marks=[pytest.mark.xfail(strict=True, reason="still wrong: see SMALL_STILL_WRONG")]
@@ -203,18 +219,12 @@ SMALL_STILL_WRONG = [(100, 165, 3, 0.35, True, 0.5), (25, 165, 3, 0.4, False, 0.
     for c in SMALL_PREMATURE])
 def test_a_fast_pulse_with_smaller_premature_beats_is_not_read_at_a_third(
         case: tuple[int, int, int, float, bool, float]) -> None:
-    fs, hr, every, early, pause, height = case
+    fs, hr, every, early, pause, _ = case
     seed = 7500 + fs + hr + 10 * every + round(100 * early) + pause
-    beats = 0.3 + np.cumsum(irregular_rr("ectopy", hr, every, early, pause, 0.0, seed))
-    beats = beats[beats < DURATION_S - 0.5]
-    intervals = np.diff(beats)
-    gains = np.ones(len(beats))
-    gains[1:][intervals < (1.0 - early / 2.0) * 60.0 / hr] = height  # the beats that end a short interval
+    beats, gains, lo, hi = small_premature_pattern(case, seed)
     _, m = through_pipeline(beats, fs, DURATION_S, seed, gains)
-    mean_bpm = 60.0 / float(np.mean(intervals))
-    sinus_bpm = 60.0 / float(np.median(intervals))  # the rate is the median interval's: either is right
     assert m.hr_bpm is not None
-    assert (1 - HR_TOLERANCE) * min(mean_bpm, sinus_bpm) <= m.hr_bpm <= (1 + HR_TOLERANCE) * max(mean_bpm, sinus_bpm)
+    assert (1 - HR_TOLERANCE) * lo <= m.hr_bpm <= (1 + HR_TOLERANCE) * hi
 
 
 # A fast pattern read at a third or a quarter shows the pattern's period, a regular series: without a signal of the
@@ -238,16 +248,9 @@ def test_a_fast_pattern_read_at_a_fraction_of_its_rate_shows_no_hrv(
         case: tuple[int, int, int, float, bool, float]) -> None:
     fs, hr, every, early, pause, height = case
     seed = 8100 + fs + hr + 10 * every + round(100 * early) + pause + round(10 * height)
-    beats = 0.3 + np.cumsum(irregular_rr("ectopy", hr, every, early, pause, 0.0, seed))
-    beats = beats[beats < DURATION_S - 0.5]
-    intervals = np.diff(beats)
-    gains = np.ones(len(beats))
-    gains[1:][intervals < (1.0 - early / 2.0) * 60.0 / hr] = height  # the beats that end a short interval
+    beats, gains, lo, hi = small_premature_pattern(case, seed)
     _, shown = through_device(beats, fs, DURATION_S, seed, gains)
-    mean_bpm = 60.0 / float(np.mean(intervals))
-    sinus_bpm = 60.0 / float(np.median(intervals))
     assert shown.hr_bpm is not None
-    lo, hi = min(mean_bpm, sinus_bpm), max(mean_bpm, sinus_bpm)
     if not (1 - HR_TOLERANCE) * lo <= shown.hr_bpm <= (1 + HR_TOLERANCE) * hi:
         assert shown.rmssd_ms is None and shown.coherence is None and shown.breath_rate_bpm is None
         assert shown.hrv_reason is not None
