@@ -346,10 +346,25 @@ PATTERN_BEATS = (3, 4)
 # reported on seeds 2-3 (main 483 and 23, without this bound 485 and 28, with it 500 and 12). It sits on an edge of
 # that family: 1.55 kept only 487 and 21 on seeds 0-1.
 PATTERN_PAUSE_MAX = 1.5
+# ... and only if the pattern repeats: a premature beat comes a fixed time after the beat before it (fixed coupling),
+# so each of a pattern's intervals recurs one pattern on (interval i + k against interval i), changed only by the
+# heart's own slow swing over one pattern period. The median of |interval i + k - interval i| over the trial's picks
+# must be at most INTERVAL_AGREEMENT of the beat interval and one sample (four whole-sample pick times). Noise and a
+# slow heart's later waves picked by a trial picker seeded at a third of its interval come at no fixed place in it:
+# a fresh-clone tester's 30/min pulses with a diastolic and a third, later wave (bench/bench_slow_waves.py) were
+# taken for a trigeminy and read at 3-4x, with every reason but low quality null. Reasoned, not tuned.
 # A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
 # STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
 STALL_INTERVALS = 3.0
+# A picker whose picks come faster than the lock's rhythm allows has taken noise or a pulse's later waves for
+# beats, and its references (a median of its own intervals) follow them down: the lock's autocorrelation stayed at
+# a 38/min heart's 1.6 s while a picker seeded at half of it (two beats) drifted to 0.4 s, 148/min shown, with every
+# reason but low quality null (bench/bench_slow_waves.py). At a periodicity check that sees the rhythm, a picker
+# whose median recent interval is under 1/DRIFT of the interval it was seeded to take (the check's interval over
+# the beats the seed gave it) on two checks in a row is seeded again from the check. sqrt 2: halfway, on a log
+# scale, between the seeded rhythm and twice it; a beat too many in every two intervals is a third too fast.
+DRIFT = math.sqrt(2.0)
 STALL_MIN_S = 2.0
 MAX_BRIDGE_S = 2.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
@@ -494,6 +509,8 @@ class PulsePipeline:
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._train_lock = False  # the lock was made on a beat train's coupling (TRAIN_COUPLING, _beat_train_s)
         self._pattern_beats = 1  # beats the lock's interval holds (_pattern_beats_in): 3 or 4 for a pattern
+        self._seed_beats = 1.0  # beats the picker was seeded to take per lock interval (seed over prior)
+        self._drifted = 0  # periodicity checks in a row that found the picker faster than that (DRIFT)
         self._train_s = 0.0  # the last check's beat-train period (_beat_train_s), s, 0 if none
         self._train_run = 0  # consecutive checks whose beat-train period agreed with the one before
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
@@ -776,6 +793,10 @@ class PulsePipeline:
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
             self._seed_picker(interval_s, window, last)
+        elif acf_ok and last is not None and self._drifting(interval_s):
+            log.debug("picks at %.3f s against a rhythm of %.3f s: beat picker re-seeded",
+                      self._picker.ibi_ref_samples / self.fs_hz, interval_s / self._seed_beats)
+            self._seed_picker(interval_s, window, last)
         if self._withheld:
             self._judge_withheld()
 
@@ -836,6 +857,15 @@ class PulsePipeline:
         last = self._picker.last_beat if self._picker is not None else None
         stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
         return last is not None and self._raw.end - last > stall
+
+    def _drifting(self, interval_s: float) -> bool:
+        """The picker's median recent interval has been under 1/DRIFT of the rhythm it was seeded to take
+        (`interval_s`, the check's, over the beats per interval its seed gave it) on this check and the one
+        before."""
+        assert self._picker is not None
+        fast = self._picker.ibi_ref_samples * DRIFT < interval_s / self._seed_beats * self.fs_hz
+        self._drifted = self._drifted + 1 if fast else 0
+        return self._drifted >= 2
 
     def _recent_rms(self, at_most: int) -> float:
         """RMS of the last ENVELOPE_S (at most `at_most` samples) of the judged signal."""
@@ -1014,6 +1044,8 @@ class PulsePipeline:
             prior_s = min(seed_s, SEED_IBI_MAX_S)
         self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
                                   pattern=self._pattern_beats > 1)
+        self._seed_beats = seed_s / prior_s
+        self._drifted = 0
         if self._pattern_beats > 1:
             self._picker.expect_interval(prior_s)
 
@@ -1050,10 +1082,12 @@ class PulsePipeline:
             amps = [p.amp for p in candidates]
             typical = statistics.median(amps)  # a sinus beat's: they are k - 1 in k
             alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
-            longest = int(np.diff(picks).max())  # samples
+            gaps = np.diff(picks)  # samples
+            repeat = float(np.median(np.abs(gaps[k:] - gaps[:-k])))  # samples; len(gaps) >= 2 k
             if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
                     and not any(p.recovered for p in candidates)
-                    and longest <= PATTERN_PAUSE_MAX * beat_s * self.fs_hz + 1.0):
+                    and int(gaps.max()) <= PATTERN_PAUSE_MAX * beat_s * self.fs_hz + 1.0
+                    and repeat <= INTERVAL_AGREEMENT * beat_s * self.fs_hz + 1.0):
                 return k
         return 1
 
@@ -1065,15 +1099,22 @@ class PulsePipeline:
         its picks come two per interval (their median interval within INTERVAL_AGREEMENT of seed_s / 2) and
         split it evenly (the median of |pick interval / seed_s - 1/2| at most HARMONIC_EVEN). A slow heart's
         own later wave, and the noise a short seed lets in, split it unevenly (a wave a quarter of the
-        interval on: 1/4 and 3/4) or into three. Fewer than three picks: two beats (the shorter seed)."""
+        interval on: 1/4 and 3/4) or into three. And they are two beats only if alike in size: the median
+        amplitude of every other pick at least ALTERNATION_RATIO of the others' (the picker's own bar for a wave,
+        BeatPicker._check_alternation): a slow heart's third wave near half its interval, 0.4 as tall, splits it
+        evenly too (bench/bench_slow_waves.py). Fewer than three picks: two beats (the shorter seed)."""
         trial = BeatPicker(self.fs_hz, SEED_IBI_MAX_S, amp_prior, scan_from=replay_from, last_beat=last_beat)
         trial.expect_interval(seed_s)
-        picks = [p.index for p in trial.process(self._filtered)]
+        candidates = trial.process(self._filtered)
+        picks = [p.index for p in candidates]
         if len(picks) < 3:
             return True  # too few picks to judge: as before, the shorter seed
         parts = np.diff(picks) / (seed_s * self.fs_hz)
+        amps = [p.amp for p in candidates]
+        sizes = sorted((statistics.median(amps[0::2]), statistics.median(amps[1::2])))
         return (abs(float(np.median(parts)) / 0.5 - 1.0) <= INTERVAL_AGREEMENT
-                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN)
+                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN
+                and sizes[0] >= ALTERNATION_RATIO * sizes[1])
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
