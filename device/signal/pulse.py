@@ -357,14 +357,6 @@ PATTERN_PAUSE_MAX = 1.5
 # STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
 STALL_INTERVALS = 3.0
-# A picker whose picks come faster than the lock's rhythm allows has taken noise or a pulse's later waves for
-# beats, and its references (a median of its own intervals) follow them down: the lock's autocorrelation stayed at
-# a 38/min heart's 1.6 s while a picker seeded at half of it (two beats) drifted to 0.4 s, 148/min shown, with every
-# reason but low quality null (bench/bench_slow_waves.py). At a periodicity check that sees the rhythm, a picker
-# whose median recent interval is under 1/DRIFT of the interval it was seeded to take (the check's interval over
-# the beats the seed gave it) on two checks in a row is seeded again from the check. sqrt 2: halfway, on a log
-# scale, between the seeded rhythm and twice it; a beat too many in every two intervals is a third too fast.
-DRIFT = math.sqrt(2.0)
 STALL_MIN_S = 2.0
 MAX_BRIDGE_S = 2.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
@@ -509,8 +501,6 @@ class PulsePipeline:
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._train_lock = False  # the lock was made on a beat train's coupling (TRAIN_COUPLING, _beat_train_s)
         self._pattern_beats = 1  # beats the lock's interval holds (_pattern_beats_in): 3 or 4 for a pattern
-        self._seed_beats = 1.0  # beats the picker was seeded to take per lock interval (seed over prior)
-        self._drifted = 0  # periodicity checks in a row that found the picker faster than that (DRIFT)
         self._train_s = 0.0  # the last check's beat-train period (_beat_train_s), s, 0 if none
         self._train_run = 0  # consecutive checks whose beat-train period agreed with the one before
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
@@ -793,10 +783,6 @@ class PulsePipeline:
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
             self._seed_picker(interval_s, window, last)
-        elif acf_ok and last is not None and self._drifting(interval_s):
-            log.debug("picks at %.3f s against a rhythm of %.3f s: beat picker re-seeded",
-                      self._picker.ibi_ref_samples / self.fs_hz, interval_s / self._seed_beats)
-            self._seed_picker(interval_s, window, last)
         if self._withheld:
             self._judge_withheld()
 
@@ -857,15 +843,6 @@ class PulsePipeline:
         last = self._picker.last_beat if self._picker is not None else None
         stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
         return last is not None and self._raw.end - last > stall
-
-    def _drifting(self, interval_s: float) -> bool:
-        """The picker's median recent interval has been under 1/DRIFT of the rhythm it was seeded to take
-        (`interval_s`, the check's, over the beats per interval its seed gave it) on this check and the one
-        before."""
-        assert self._picker is not None
-        fast = self._picker.ibi_ref_samples * DRIFT < interval_s / self._seed_beats * self.fs_hz
-        self._drifted = self._drifted + 1 if fast else 0
-        return self._drifted >= 2
 
     def _recent_rms(self, at_most: int) -> float:
         """RMS of the last ENVELOPE_S (at most `at_most` samples) of the judged signal."""
@@ -1044,8 +1021,6 @@ class PulsePipeline:
             prior_s = min(seed_s, SEED_IBI_MAX_S)
         self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
                                   pattern=self._pattern_beats > 1)
-        self._seed_beats = seed_s / prior_s
-        self._drifted = 0
         if self._pattern_beats > 1:
             self._picker.expect_interval(prior_s)
 
@@ -1058,15 +1033,19 @@ class PulsePipeline:
         beat can have (at least REFRACTORY_MIN_S), a trial picker seeded at seed_s / k replays the window; the
         interval holds k beats when its picks (at least two patterns' worth) come k per interval (their mean
         interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
-        pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
-        premature one may be smaller), and every one taken by the trial picker's own bars when it came (at least
-        AMP_FRACTION of its amplitude reference, or rising as fast as a beat, BeatPicker._rises_like_a_beat: a
-        premature beat on its predecessor's shoulder), none found by search-back (measured instead against
-        AMP_FRACTION of the picks' median, a premature beat half as tall as the others, taken at its time, refused
-        its own pattern; a slow noisy heart's noise is what search-back takes), and no interval between them longer
-        than PATTERN_PAUSE_MAX of seed_s / k (the pause after a premature beat). A slow heart with a tall wave
-        (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
-        second; a regular pulse locked at its own interval gives one pick per interval."""
+        pick: a start transient) within ALTERNATION_RATIO of the median of the taller k - 1 in k, either way (the
+        sinus beats; the premature one, with less time to fill, may be smaller: measured against the median of all
+        picks, a slow heart whose two later waves split its interval in three, its beat twice as tall as either
+        wave, passed as a trigeminy of two waves and a tall beat and was read at 3x, bench/bench_slow_waves.py),
+        every one taken by the trial picker's own bars when it came (at least AMP_FRACTION of its amplitude
+        reference, or rising as fast as a beat, BeatPicker._rises_like_a_beat: a premature beat on its
+        predecessor's shoulder), none found by search-back (measured instead against AMP_FRACTION of the picks' median, a
+        premature beat half as tall as the others, taken at its time, refused its own pattern; a slow noisy
+        heart's noise is what search-back takes), no interval between them longer than PATTERN_PAUSE_MAX of
+        seed_s / k (the pause after a premature beat), and the intervals repeating one pattern on (PATTERN_BEATS'
+        comments). A slow heart with a tall wave (bench_wave_half) gives beat, wave and a small rebound of the
+        band-pass per interval, which fails the second; a regular pulse locked at its own interval gives one pick
+        per interval."""
         for k in PATTERN_BEATS:
             beat_s = seed_s / k
             if beat_s < REFRACTORY_MIN_S:
@@ -1080,7 +1059,8 @@ class PulsePipeline:
             picks = [p.index for p in candidates]
             mean_s = (picks[-1] - picks[0]) / (len(picks) - 1) / self.fs_hz
             amps = [p.amp for p in candidates]
-            typical = statistics.median(amps)  # a sinus beat's: they are k - 1 in k
+            # a sinus beat's: they are the taller k - 1 in k (a premature beat, with less time to fill, is smaller)
+            typical = statistics.median(sorted(amps, reverse=True)[:max(1, round((k - 1) / k * len(amps)))])
             alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
             gaps = np.diff(picks)  # samples
             repeat = float(np.median(np.abs(gaps[k:] - gaps[:-k])))  # samples; len(gaps) >= 2 k
