@@ -1039,9 +1039,9 @@ class PulsePipeline:
         wave, passed as a trigeminy of two waves and a tall beat and was read at 3x, bench/bench_slow_waves.py),
         every one taken by the trial picker's own bars when it came (at least AMP_FRACTION of its amplitude
         reference, or rising as fast as a beat, BeatPicker._rises_like_a_beat: a premature beat on its
-        predecessor's shoulder), none found by search-back (measured instead against AMP_FRACTION of the picks' median, a
-        premature beat half as tall as the others, taken at its time, refused its own pattern; a slow noisy
-        heart's noise is what search-back takes), no interval between them longer than PATTERN_PAUSE_MAX of
+        predecessor's shoulder), none found by search-back (measured instead against AMP_FRACTION of the picks'
+        median, a premature beat half as tall as the others, taken at its time, refused its own pattern; a slow
+        noisy heart's noise is what search-back takes), no interval between them longer than PATTERN_PAUSE_MAX of
         seed_s / k (the pause after a premature beat), and the intervals repeating one pattern on (PATTERN_BEATS'
         comments). A slow heart with a tall wave (bench_wave_half) gives beat, wave and a small rebound of the
         band-pass per interval, which fails the second; a regular pulse locked at its own interval gives one pick
