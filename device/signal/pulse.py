@@ -104,6 +104,7 @@ from device.signal.pulse_peaks import (
     BeatPicker,
     PeakCandidate,
     SampleRing,
+    steady_delay,
 )
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line, spectral_lines
 from device.signal.pulse_spectrum import fisher, peak_false_alarm
@@ -1091,10 +1092,11 @@ class PulsePipeline:
             return True  # too few picks to judge: as before, the shorter seed
         parts = np.diff(picks) / (seed_s * self.fs_hz)
         amps = [p.amp for p in candidates]
-        sizes = sorted((statistics.median(amps[0::2]), statistics.median(amps[1::2])))
+        even, odd = statistics.median(amps[0::2]), statistics.median(amps[1::2])
+        first = 0 if even > odd else 1  # the larger picks' parity
+        wave = min(even, odd) < ALTERNATION_RATIO * max(even, odd) and steady_delay(picks, first, self.fs_hz)
         return (abs(float(np.median(parts)) / 0.5 - 1.0) <= INTERVAL_AGREEMENT
-                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN
-                and sizes[0] >= ALTERNATION_RATIO * sizes[1])
+                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN and not wave)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)
