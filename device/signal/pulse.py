@@ -104,6 +104,7 @@ from device.signal.pulse_peaks import (
     BeatPicker,
     PeakCandidate,
     SampleRing,
+    steady_delay,
 )
 from device.signal.pulse_quality import MAX_LAG_S, MIN_LAG_S, BeatTemplate, periodicity, spectral_line, spectral_lines
 from device.signal.pulse_spectrum import fisher, peak_false_alarm
@@ -346,6 +347,13 @@ PATTERN_BEATS = (3, 4)
 # reported on seeds 2-3 (main 483 and 23, without this bound 485 and 28, with it 500 and 12). It sits on an edge of
 # that family: 1.55 kept only 487 and 21 on seeds 0-1.
 PATTERN_PAUSE_MAX = 1.5
+# ... and only if the pattern repeats: a premature beat comes a fixed time after the beat before it (fixed coupling),
+# so each of a pattern's intervals recurs one pattern on (interval i + k against interval i), changed only by the
+# heart's own slow swing over one pattern period. The median of |interval i + k - interval i| over the trial's picks
+# must be at most INTERVAL_AGREEMENT of the beat interval and one sample (four whole-sample pick times). Noise and a
+# slow heart's later waves picked by a trial picker seeded at a third of its interval come at no fixed place in it:
+# a fresh-clone tester's 30/min pulses with a diastolic and a third, later wave (bench/bench_slow_waves.py) were
+# taken for a trigeminy and read at 3-4x, with every reason but low quality null. Reasoned, not tuned.
 # A picker that has confirmed no beat for this many of the autocorrelation's intervals (at least
 # STALL_MIN_S) while the signal stays periodic has references the pulse no longer meets (a pulse
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
@@ -1026,15 +1034,19 @@ class PulsePipeline:
         beat can have (at least REFRACTORY_MIN_S), a trial picker seeded at seed_s / k replays the window; the
         interval holds k beats when its picks (at least two patterns' worth) come k per interval (their mean
         interval within INTERVAL_AGREEMENT of seed_s / k) and are beats of one size: all but one in k (less one
-        pick: a start transient) within ALTERNATION_RATIO of their median, either way (the sinus beats; the
-        premature one may be smaller), and every one taken by the trial picker's own bars when it came (at least
-        AMP_FRACTION of its amplitude reference, or rising as fast as a beat, BeatPicker._rises_like_a_beat: a
-        premature beat on its predecessor's shoulder), none found by search-back (measured instead against
-        AMP_FRACTION of the picks' median, a premature beat half as tall as the others, taken at its time, refused
-        its own pattern; a slow noisy heart's noise is what search-back takes), and no interval between them longer
-        than PATTERN_PAUSE_MAX of seed_s / k (the pause after a premature beat). A slow heart with a tall wave
-        (bench_wave_half) gives beat, wave and a small rebound of the band-pass per interval, which fails the
-        second; a regular pulse locked at its own interval gives one pick per interval."""
+        pick: a start transient) within ALTERNATION_RATIO of the median of the taller k - 1 in k, either way (the
+        sinus beats; the premature one, with less time to fill, may be smaller: measured against the median of all
+        picks, a slow heart whose two later waves split its interval in three, its beat twice as tall as either
+        wave, passed as a trigeminy of two waves and a tall beat and was read at 3x, bench/bench_slow_waves.py),
+        every one taken by the trial picker's own bars when it came (at least AMP_FRACTION of its amplitude
+        reference, or rising as fast as a beat, BeatPicker._rises_like_a_beat: a premature beat on its
+        predecessor's shoulder), none found by search-back (measured instead against AMP_FRACTION of the picks'
+        median, a premature beat half as tall as the others, taken at its time, refused its own pattern; a slow
+        noisy heart's noise is what search-back takes), no interval between them longer than PATTERN_PAUSE_MAX of
+        seed_s / k (the pause after a premature beat), and the intervals repeating one pattern on (PATTERN_BEATS'
+        comments). A slow heart with a tall wave (bench_wave_half) gives beat, wave and a small rebound of the
+        band-pass per interval, which fails the second; a regular pulse locked at its own interval gives one pick
+        per interval."""
         for k in PATTERN_BEATS:
             beat_s = seed_s / k
             if beat_s < REFRACTORY_MIN_S:
@@ -1048,12 +1060,15 @@ class PulsePipeline:
             picks = [p.index for p in candidates]
             mean_s = (picks[-1] - picks[0]) / (len(picks) - 1) / self.fs_hz
             amps = [p.amp for p in candidates]
-            typical = statistics.median(amps)  # a sinus beat's: they are k - 1 in k
+            # a sinus beat's: they are the taller k - 1 in k (a premature beat, with less time to fill, is smaller)
+            typical = statistics.median(sorted(amps, reverse=True)[:max(1, round((k - 1) / k * len(amps)))])
             alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
-            longest = int(np.diff(picks).max())  # samples
+            gaps = np.diff(picks)  # samples
+            repeat = float(np.median(np.abs(gaps[k:] - gaps[:-k])))  # samples; len(gaps) >= 2 k
             if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
                     and not any(p.recovered for p in candidates)
-                    and longest <= PATTERN_PAUSE_MAX * beat_s * self.fs_hz + 1.0):
+                    and int(gaps.max()) <= PATTERN_PAUSE_MAX * beat_s * self.fs_hz + 1.0
+                    and repeat <= INTERVAL_AGREEMENT * beat_s * self.fs_hz + 1.0):
                 return k
         return 1
 
@@ -1065,15 +1080,23 @@ class PulsePipeline:
         its picks come two per interval (their median interval within INTERVAL_AGREEMENT of seed_s / 2) and
         split it evenly (the median of |pick interval / seed_s - 1/2| at most HARMONIC_EVEN). A slow heart's
         own later wave, and the noise a short seed lets in, split it unevenly (a wave a quarter of the
-        interval on: 1/4 and 3/4) or into three. Fewer than three picks: two beats (the shorter seed)."""
+        interval on: 1/4 and 3/4) or into three. And they are two beats only if alike in size: the median
+        amplitude of every other pick at least ALTERNATION_RATIO of the others' (the picker's own bar for a wave,
+        BeatPicker._check_alternation): a slow heart's third wave near half its interval, 0.4 as tall, splits it
+        evenly too (bench/bench_slow_waves.py). Fewer than three picks: two beats (the shorter seed)."""
         trial = BeatPicker(self.fs_hz, SEED_IBI_MAX_S, amp_prior, scan_from=replay_from, last_beat=last_beat)
         trial.expect_interval(seed_s)
-        picks = [p.index for p in trial.process(self._filtered)]
+        candidates = trial.process(self._filtered)
+        picks = [p.index for p in candidates]
         if len(picks) < 3:
             return True  # too few picks to judge: as before, the shorter seed
         parts = np.diff(picks) / (seed_s * self.fs_hz)
+        amps = [p.amp for p in candidates]
+        even, odd = statistics.median(amps[0::2]), statistics.median(amps[1::2])
+        first = 0 if even > odd else 1  # the larger picks' parity
+        wave = min(even, odd) < ALTERNATION_RATIO * max(even, odd) and steady_delay(picks, first, self.fs_hz)
         return (abs(float(np.median(parts)) / 0.5 - 1.0) <= INTERVAL_AGREEMENT
-                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN)
+                and float(np.median(np.abs(parts - 0.5))) <= HARMONIC_EVEN and not wave)
 
     def _unlock(self, why: str) -> None:
         log.debug("pulse lost: %s", why)

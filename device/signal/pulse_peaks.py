@@ -231,6 +231,14 @@ class PeakCandidate:
     hidden_gap: float = 0.0
 
 
+def steady_delay(picks: list[int], first: int, fs_hz: float) -> bool:
+    """The picks (sample indices, increasing) after those at `first`, `first` + 2, ... come a steady delay after
+    them (within WAVE_DELAY_JITTER_S and a sample): a wave's delay after its beat, not a premature beat's coupling
+    nor a heart's next beat. True when there is no such pair."""
+    delays = [picks[i + 1] - picks[i] for i in range(first, len(picks) - 1, 2)]
+    return not delays or max(delays) - min(delays) <= WAVE_DELAY_JITTER_S * fs_hz + 1.0
+
+
 class BeatPicker:
     """Adaptive-threshold beat picker over a band-passed ring buffer (see module docstring)."""
 
@@ -536,10 +544,8 @@ class BeatPicker:
                 return
 
     def _steady_delay(self, beats: list[PeakCandidate], first: int) -> bool:
-        """The picks after those at `first`, `first` + 2, ... come a steady delay after them (within
-        WAVE_DELAY_JITTER_S and a sample): a wave's delay after its beat, not a premature beat's coupling."""
-        delays = [beats[i + 1].index - beats[i].index for i in range(first, len(beats) - 1, 2)]
-        return max(delays) - min(delays) <= WAVE_DELAY_JITTER_S * self.fs_hz + 1.0
+        """steady_delay over these picks' indices."""
+        return steady_delay([b.index for b in beats], first, self.fs_hz)
 
     def _learn_wave(self, beats: list[PeakCandidate], big: list[PeakCandidate], small: list[PeakCandidate],
                     first: int, amp_bar: float | None) -> None:
