@@ -141,7 +141,7 @@ def coupling_false_alarm(x: NDArray[np.float64], fs_hz: float, interval_s: float
 def pulse_coupling(x: NDArray[np.float64], fs_hz: float, interval_s: float,
                    sos: NDArray[np.float64] | None = None) -> tuple[float, float]:
     """(coupling_false_alarm's probability, rise_p: the probability that noise which time reversal leaves as it is
-    leans as far the way a pulse rises: 0..1).
+    leans at least as far the way a pulse rises: 0..1).
 
     A pulse rises faster than it falls, so its biphases, once the phase a linear filter adds is taken out, point
     toward +pi / 2 (a fast-rise, slow-fall sawtooth's biphase is exactly pi / 2; time reversal, which turns a rise
@@ -154,17 +154,17 @@ def pulse_coupling(x: NDArray[np.float64], fs_hz: float, interval_s: float,
     "No pulse: skewed noise"). rise_p is the lean's upper tail for K uniform phases per pair (each unit biphasor's
     imaginary part has mean 0 and variance 1/2): Stouffer's combination of the pairs' sqrt(2 K) Im(mean biphasor);
     phases concentrated near the real axis, as skewed noise's are, vary less than uniform ones across it, so there
-    the tail is conservative. A pulse turned upside down (every biphase turned by pi) gets 1 - rise_p. `sos`: the
-    second-order sections (scipy's layout) x was filtered with, whose phase at each harmonic is taken out; None for
-    raw samples. Asked at interval_s and interval_s / 2 as coupling_false_alarm is; the lean is taken where it is
-    the larger in size (0, rise_p 0.5, where there is nothing to judge): at the beat's own interval a pulse's
-    pairs all lean one way, at the other one they need not (CapnoBase 0330, 75/min, leaned the other way at half
-    its interval, where 14 segments made the probability the smaller). Noise's stays symmetric: a change of sign
-    or time reversal negates both leans and so the larger.
+    the tail is conservative. `sos`: the second-order sections (scipy's layout) x was filtered with, whose phase at
+    each harmonic is taken out; None for raw samples. Asked at interval_s and interval_s / 2 as
+    coupling_false_alarm is, and the smaller tail returned (1.0 where there is nothing to judge): at the beat's own
+    interval a pulse's pairs all lean one way, at the other one they need not (the generators' Gaussian waves at
+    75/min, whose diastolic wave lies near half the interval, fall at half it and rise at their own; CapnoBase 0330,
+    75/min, leaned the other way at half its interval). So a pulse turned upside down may rise at one of them too,
+    and noise's chance of a tail at most a level is about twice the level, as its coupling's is.
     """
     if interval_s <= 0.0:
-        return 1.0, 0.5
-    p, lean_z = 1.0, 0.0
+        return 1.0, 1.0
+    p, rise_p = 1.0, 1.0
     for beats in (1, 2):
         pairs = _biphasor_sums(x, fs_hz, interval_s / beats)
         p = min(p, fisher([rayleigh_tail(abs(total) / k, k) for _, total, k in pairs]))
@@ -175,8 +175,8 @@ def pulse_coupling(x: NDArray[np.float64], fs_hz: float, interval_s: float,
                                                                 - _phase(sos, f0_hz, fs_hz)
                                                                 - _phase(sos, h * f0_hz, fs_hz)))).imag
                 for h, total, k in pairs) / math.sqrt(len(pairs))
-        lean_z = max(lean_z, z, key=abs)
-    return p, 0.5 * math.erfc(lean_z / math.sqrt(2.0))
+        rise_p = min(rise_p, 0.5 * math.erfc(z / math.sqrt(2.0)))
+    return p, rise_p
 
 
 def _phase(sos: NDArray[np.float64] | None, f_hz: float, fs_hz: float) -> float:
