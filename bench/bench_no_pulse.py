@@ -31,7 +31,7 @@ Each input `--seeds` seeds of `--minutes` minutes at 25, 50 and 100 samples/s. P
 the beats per minute device.signal.pulse.detect_beats reports (the device's streaming code; all seeds
 pooled), how many seeds gave any beat, and how many gave a heart rate at the end
 (device.pulse.recording_metrics, the pipeline and HRV tracker as the device joins them). Deterministic.
-Thresholds were chosen on seeds 0-99; seeds 200 and up are unseen inputs.
+Thresholds were chosen on seeds 0-99 (the skew family's rule on seeds 0-9); seeds 200 and up are unseen inputs.
 """
 
 from __future__ import annotations
