@@ -227,7 +227,7 @@ def test_log_normal_noise_gives_no_heart_rate(fs_hz: int, corner_hz: float, sigm
     rate at the end. These are the 14 of 19 of 360 (bench/bench_no_pulse.py --family skew, log-normal rows, seeds
     0-9) that gave one when a single coupling ask had only to lean toward a pulse's pi / 4 and no longer do
     (device/signal/pulse.py, the comment above COUPLING_MEMORY_S); of the other 5, two are confirmed by two asks
-    in a row, which skewed noise's real coupling can give, and the rest by paths a single ask does not decide."""
+    in a row (skewed noise's coupling is real, so it persists), one by a single ask that rose, two never asked."""
     x = skewed_noise(lowpass_noise(120 * fs_hz, fs_hz, 2, corner_hz, seed), "lognormal", sigma)
     assert recording_metrics(x, fs_hz).hr_bpm is None
 
