@@ -14,8 +14,14 @@ from device.signal.hrv import heart_rate_bpm
 from device.signal.pulse import PulsePipeline, stream_beats
 from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails, pulse_coupling, rayleigh_tail
 from tests.device.signal import kinked_pulses, pulse_shapes
-from tests.device.signal.synthetic_ppg import (bandpass_noise, lowpass_noise, phone_camera_ppg, power_law_noise,
-                                               skewed_noise, synthetic_ppg)
+from tests.device.signal.synthetic_ppg import (
+    bandpass_noise,
+    lowpass_noise,
+    phone_camera_ppg,
+    power_law_noise,
+    skewed_noise,
+    synthetic_ppg,
+)
 
 WINDOW_S = 9.0  # what the pipeline has at most (BUFFER_S)
 
