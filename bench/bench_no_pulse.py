@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    python -m bench.bench_no_pulse [--family powerlaw|lowpass|steep|sway|wander|all] [--seeds N] [--first-seed S]
+    python -m bench.bench_no_pulse [--family powerlaw|lowpass|steep|sway|wander|skew|all] [--seeds N] [--first-seed S]
                                    [--minutes M] [--rates 25,50,100] [--alphas 0,0.5,1,1.5,2] [--without-drift]
 
 Families (`--family`, default powerlaw):
@@ -20,24 +20,37 @@ Families (`--family`, default powerlaw):
 - wander: a sine whose phase wanders (a random walk: a Lorentzian line), centre drawn log-uniformly in 1.2-2.9 Hz
   and line width in 0.02-0.2 Hz, with 5 % white noise (no harmonics, no beat shape: a smooth pulse's
   fundamental alone looks the same, so this row says how much such input the device takes for a pulse);
-- all: the five.
+- skew: noise whose law is skewed (not symmetric in sign), as a tester made it: exp(sigma g) of Gaussian noise g
+  through a 2nd-order Butterworth low-pass (log-normal: sharp upward peaks; a row per corner, 0.35, 0.7, 1.4 or
+  2.8 Hz, and sigma, 0.3, 1 or 2), and the square and the absolute value of Gaussian noise band-passed over an
+  octave (2nd-order Butterworth edges, the lower drawn log-uniformly in 0.5-2 Hz per seed). Every one a memoryless
+  transform of a Gaussian process: it may peak upward as a pulse does, but it is time-reversible (it rises as fast
+  as it falls), and its harmonics couple by its law, not by a repeated waveform;
+- all: the six (`skew` was added after the other five).
 Each input `--seeds` seeds of `--minutes` minutes at 25, 50 and 100 samples/s. Prints, per input and rate,
 the beats per minute device.signal.pulse.detect_beats reports (the device's streaming code; all seeds
 pooled), how many seeds gave any beat, and how many gave a heart rate at the end
 (device.pulse.recording_metrics, the pipeline and HRV tracker as the device joins them). Deterministic.
-Thresholds were chosen on seeds 0-99; seeds 200 and up are unseen inputs.
+Thresholds were chosen on seeds 0-99 (the skew family's rule on seeds 0-9); seeds 200 and up are unseen inputs.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
 from device.pulse import recording_metrics
 from device.signal.pulse import detect_beats
-from tests.device.signal.synthetic_ppg import lowpass_noise, power_law_noise, wandering_sine
+from tests.device.signal.synthetic_ppg import (
+    bandpass_noise,
+    lowpass_noise,
+    power_law_noise,
+    skewed_noise,
+    wandering_sine,
+)
 
 ALPHAS = (0.0, 0.5, 1.0, 1.5, 2.0)
 STEEP_ALPHAS = (2.3, 2.5, 2.7, 3.0)
@@ -45,11 +58,14 @@ RATES_HZ = (25, 50, 100)
 # (name, Butterworth order, corner range Hz, quality factor or None): the tester's low-passed white noise; "res2"
 # is the tester's resonant 2nd-order low-pass (Q 2, corners 0.1-0.5 Hz)
 LOWPASS = (("lp2", 2, (0.05, 0.5), None), ("lp4", 4, (0.2, 0.8), None), ("res2", 2, (0.1, 0.5), 2.0))
-FAMILIES = ("powerlaw", "lowpass", "steep", "sway", "wander", "all")
+FAMILIES = ("powerlaw", "lowpass", "steep", "sway", "wander", "skew", "all")
 SWAY_CENTRES_HZ = (1.0, 3.3)  # resonant sway: centre, log-uniform ...
 SWAY_Q = (1.0, 6.0)  # ... and quality factor, uniform
 WANDER_CENTRES_HZ = (1.2, 2.9)  # wandering sine: centre, log-uniform ...
 WANDER_WIDTHS_HZ = (0.02, 0.2)  # ... and line width, log-uniform
+LOGNORMAL_CORNERS_HZ = (0.35, 0.7, 1.4, 2.8)  # log-normal noise: the Gaussian's 2nd-order low-pass corner ...
+LOGNORMAL_SIGMAS = (0.3, 1.0, 2.0)  # ... and its SD before exp() (skewness 1.0, 6.2 and 414)
+OCTAVE_LOW_HZ = (0.5, 2.0)  # squared / rectified band-passed noise: the octave's lower edge, log-uniform
 
 Maker = Callable[[int, float, int], np.ndarray]  # (samples, sample rate Hz, seed) -> input
 
@@ -87,6 +103,19 @@ def wander(n: int, fs_hz: float, seed: int) -> np.ndarray:
     return wandering_sine(n, fs_hz, centre, width, seed)
 
 
+def lognormal(n: int, fs_hz: float, seed: int, corner_hz: float, sigma: float) -> np.ndarray:
+    """Log-normal noise: exp(sigma g), g Gaussian noise through a 2nd-order low-pass at `corner_hz`."""
+    return skewed_noise(lowpass_noise(n, fs_hz, 2, corner_hz, seed), "lognormal", sigma)
+
+
+def octave_transformed(n: int, fs_hz: float, seed: int, kind: str) -> np.ndarray:
+    """Gaussian noise band-passed over an octave (lower edge drawn from `seed`, OCTAVE_LOW_HZ log-uniform), then
+    squared or rectified (`kind`: skewed_noise's "square" or "rectify")."""
+    rng = np.random.default_rng(seed + 50_000)
+    low = float(np.exp(rng.uniform(np.log(OCTAVE_LOW_HZ[0]), np.log(OCTAVE_LOW_HZ[1]))))
+    return skewed_noise(bandpass_noise(n, fs_hz, low, 2.0 * low, seed), kind)
+
+
 def inputs(family: str, alphas: tuple[float, ...], with_drift: bool) -> list[tuple[str, Maker]]:
     """(row name, maker) for every input of `family` (FAMILIES)."""
     rows: list[tuple[str, Maker]] = []
@@ -104,6 +133,10 @@ def inputs(family: str, alphas: tuple[float, ...], with_drift: bool) -> list[tup
         rows.append(("sway 1-3.3 Hz", sway))
     if family in ("wander", "all"):
         rows.append(("wander 1.2-2.9 Hz", wander))
+    if family in ("skew", "all"):
+        rows += [(f"lognorm {c:g} Hz s{s:g}", partial(lognormal, corner_hz=c, sigma=s))
+                 for c in LOGNORMAL_CORNERS_HZ for s in LOGNORMAL_SIGMAS]
+        rows += [(f"{kind} octave", partial(octave_transformed, kind=kind)) for kind in ("square", "rectify")]
     return rows
 
 
@@ -119,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rates = tuple(int(r) for r in args.rates.split(","))
     alphas = tuple(float(a) for a in args.alphas.split(","))
-    print(f"{'input':<18} {'fs':>4} {'beats/min':>10} {'seeds with beats':>17} {'seeds with HR':>14}")
+    print(f"{'input':<20} {'fs':>4} {'beats/min':>10} {'seeds with beats':>17} {'seeds with HR':>14}")
     total = with_hr = 0
     for name, make in inputs(args.family, alphas, not args.without_drift):
         for fs_hz in rates:
@@ -130,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 counts.append(len(detect_beats(x, fs_hz)))
                 rates_given += recording_metrics(x, fs_hz).hr_bpm is not None
             per_min = sum(counts) / (args.seeds * args.minutes)
-            print(f"{name:<18} {fs_hz:>4} {per_min:>10.2f} {sum(c > 0 for c in counts):>11} of {args.seeds}"
+            print(f"{name:<20} {fs_hz:>4} {per_min:>10.2f} {sum(c > 0 for c in counts):>11} of {args.seeds}"
                   f" {rates_given:>8} of {args.seeds}", flush=True)
             total += args.seeds
             with_hr += rates_given

@@ -203,17 +203,22 @@ COUPLING_MAX_HZ = BAND_HIGH_HZ / 2.0
 # and goes (every ask cuts the stretch into segments afresh), so two asks in a row both at COUPLING_FALSE_ALARM
 # confirm too: drift did so in none of 1950 runs (seeds 10-59), a weak pulse (3x the noise, 66/min, 25 samples/s)
 # that waited until 11.5 s at 1e-4 alone is rated at 9.5 s; a single level of 3e-4 rated it but also a drift.
-# A lean, not a level: drift's chance coupling confirmed locks at 30-38/min by a single ask (p 3e-4 to 9e-4 at the
+# A rise, not a level: drift's chance coupling confirmed locks at 30-38/min by a single ask (p 3e-4 to 9e-4 at the
 # first asks, 4e-5 to 8e-5 at the later ones), on stretches of 5-10 beat-long segments; a real pulse's single ask can
 # be no stronger (Welltory subject_01, 54/min, confirms at one ask of 8.8e-4 among asks of 1e-3 to 2e-2: a stricter
-# level or two asks in a row cost it its rate). But a pulse's coupling has a direction and Gaussian noise's has none:
-# a pulse peaks upward and rises faster than it falls, and its biphases lean that way (pulse_coupling.PULSE_BIPHASE),
-# while a change of sign, which leaves Gaussian noise's law as it is, turns every biphase by pi, so noise's coupling,
-# however strong by chance and however it was selected, leans either way alike. A single ask (at either level) of a
-# lock at COUPLING_WAIT_MIN_S or slower (drift's band) confirms it only if its coupling leans a pulse's way: that
-# halves such chance confirmations whatever the noise's colour, with no new level. Two asks in a row confirm as
-# before, either way (noise has not done so), and faster locks are not asked to lean: at 120-150/min a
-# diastolic wave past the beat's middle makes a Gaussian-wave pulse look time-reversed, and it would wait a check.
+# level or two asks in a row cost it its rate). But a pulse's coupling has a direction: it rises faster than it
+# falls, so its biphases point toward +pi / 2 (pulse_coupling's rise_p), and noise whose law time reversal leaves as
+# it is has no such direction: Gaussian noise of any spectrum and any memoryless transform of it (log-normal,
+# squared, rectified noise: a tester's skewed noise, whose coupling is real, by its law, and points near 0, the
+# way a narrow upward peak's does). A single ask (at either level) of a lock at COUPLING_WAIT_MIN_S or slower
+# (drift's band) confirms it only if its coupling also leans that way beyond chance at the same level: rise_p <= the
+# ask's level. No new level; one direction, the one time reversal turns over (an earlier rule asked only for a lean
+# toward pi / 4, between a peak's 0 and a sawtooth's pi / 2, of any size: sign-symmetric noise met it half the
+# time, skewed noise nearly always; docs/measurements.md, "No pulse: skewed noise"). Real pulses (a windkessel
+# decay through diastole) point at 1.1-2.0 rad and pass at their coupling's own strength; the generators' Gaussian
+# waves are time-symmetric at their first harmonics when slow (a narrow wave at 30/min), and wait for two asks. Two
+# asks in a row confirm as before, either way, and faster locks are not asked to rise: at 120-150/min a diastolic
+# wave past the beat's middle makes a Gaussian-wave pulse look time-reversed, and it would wait a check.
 COUPLING_MEMORY_S = 30.0
 COUPLING_VETO_S = 15.0
 COUPLING_LONG_FALSE_ALARM = 1e-4
@@ -913,12 +918,12 @@ class PulsePipeline:
             return True
         end = self._raw.end
         first = self._memory_first()
-        p, lean = pulse_coupling(self._judged.view(first, end), self.fs_hz, rhythm_s, self._judge_sos)
+        p, rise_p = pulse_coupling(self._judged.view(first, end), self.fs_hz, rhythm_s, self._judge_sos)
         previous_p, self._coupling_p = self._coupling_p, p
-        # one ask alone confirms a lock in drift's band only if its coupling leans the way a pulse's does (the
-        # comment above COUPLING_MEMORY_S); two in a row need not
-        leans = lean > 0.0 or rhythm_s < COUPLING_WAIT_MIN_S
-        coupled = (p <= level and leans) or max(p, previous_p) <= COUPLING_FALSE_ALARM
+        # one ask alone confirms a lock in drift's band only if its coupling also rises as a pulse's does, at the
+        # same level (the comment above COUPLING_MEMORY_S); two in a row need not
+        rises = rise_p <= level or rhythm_s < COUPLING_WAIT_MIN_S
+        coupled = (p <= level and rises) or max(p, previous_p) <= COUPLING_FALSE_ALARM
         if not coupled:
             log.debug("no harmonic phase coupling at %.3f s (p %.2g)", rhythm_s, p)
         return coupled

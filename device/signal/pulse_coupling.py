@@ -39,13 +39,6 @@ from device.signal.pulse_spectrum import fisher
 
 HARMONICS = 4  # the fundamental and three harmonics: pairs (1,1)->2, (1,2)->3, (1,3)->4
 MIN_SEGMENTS = 3  # fewer beat-length segments than this give no evidence (probability 1)
-# A pulse's biphase (rad, raw samples): halfway between a narrow upward peak's 0 and a fast-rise, slow-fall
-# sawtooth's pi / 2, so that either alone lies within pi / 4 of it and the half-plane around it (pulse_coupling)
-# holds both with room. Not fitted: it is where the two shapes' biphases meet. Measured (docs/measurements.md,
-# "No pulse: a pulse's coupling leans its own way"): real pulses' coupled asks (Welltory, BUT PPG) and the
-# windkessel pulse of tests/device/signal/kinked_pulses.py point at about 1.1-2.0 rad, the Gaussian-wave pulses of
-# the other generators at about -1 to 0.8 rad.
-PULSE_BIPHASE = math.pi / 4.0
 
 
 def coupling_tails(x: NDArray[np.float64], fs_hz: float, interval_s: float) -> tuple[tuple[float, float], ...]:
@@ -147,33 +140,43 @@ def coupling_false_alarm(x: NDArray[np.float64], fs_hz: float, interval_s: float
 
 def pulse_coupling(x: NDArray[np.float64], fs_hz: float, interval_s: float,
                    sos: NDArray[np.float64] | None = None) -> tuple[float, float]:
-    """(coupling_false_alarm's probability, how far the coupling leans the way a pulse's does: -HARMONICS..HARMONICS).
+    """(coupling_false_alarm's probability, rise_p: the probability that noise which time reversal leaves as it is
+    leans at least as far the way a pulse rises: 0..1).
 
-    A pulse peaks upward (the pipeline times maxima) and rises faster than it falls, so its biphases, once the
-    phase a linear filter adds is taken out, lie near 0 (a narrow upward peak: skew) or pi / 2 (a fast rise and a
-    slow fall: a sawtooth's biphase is exactly pi / 2) or between: the pulse's direction is PULSE_BIPHASE. The
-    lean is the sum of the pairs' mean biphasors (each of size R, so the coupled pairs count most) projected on
-    that direction: positive when the coupling points within pi / 2 of it. Gaussian noise of any spectrum, however
-    it was selected, leans either way alike: a change of sign leaves its law as it is and turns every biphase by
-    pi, so its lean is symmetric about 0, whatever its coupling's size. A pulse turned upside down leans the other
-    way with the same probability. `sos`: the second-order sections (scipy's layout) x was filtered with, whose
-    phase at each harmonic is taken out; None for raw samples. Asked at interval_s and interval_s / 2 as
-    coupling_false_alarm is; the lean is the larger of the two (in size; 0 where there is nothing to judge): at the
-    beat's own interval a pulse's pairs all lean one way, at the other one they need not (CapnoBase 0330, 75/min:
-    -1.06 at half its interval, where 14 segments made the probability the smaller, +1.96 at its own). Noise's
-    lean stays symmetric: a change of sign negates both and so the larger.
+    A pulse rises faster than it falls, so its biphases, once the phase a linear filter adds is taken out, point
+    toward +pi / 2 (a fast-rise, slow-fall sawtooth's biphase is exactly pi / 2; time reversal, which turns a rise
+    into a fall, conjugates every biphase). How far they point so is the lean: the pairs' mean biphasors (each of
+    size R, so the coupled pairs count most) summed and projected on +pi / 2 (their imaginary part). Noise whose
+    law time reversal leaves as it is leans either way alike, whatever its coupling's size: Gaussian noise of any
+    spectrum, however it was selected, and any memoryless transform of it (log-normal noise, exp() of Gaussian
+    noise; squared or rectified noise), whose law may be skewed, so that its coupling is real and points near 0 (a
+    narrow upward peak's biphase), as a slow narrow pulse's does: only the rise tells them apart (docs/measurements.md,
+    "No pulse: skewed noise"). rise_p is the lean's upper tail for K uniform phases per pair (each unit biphasor's
+    imaginary part has mean 0 and variance 1/2): Stouffer's combination of the pairs' sqrt(2 K) Im(mean biphasor);
+    phases concentrated near the real axis, as skewed noise's are, vary less than uniform ones across it, so there
+    the tail is conservative. `sos`: the second-order sections (scipy's layout) x was filtered with, whose phase at
+    each harmonic is taken out; None for raw samples. Asked at interval_s and interval_s / 2 as
+    coupling_false_alarm is, and the smaller tail returned (1.0 where there is nothing to judge): at the beat's own
+    interval a pulse's pairs all lean one way, at the other one they need not (the generators' Gaussian waves at
+    75/min, whose diastolic wave lies near half the interval, fall at half it and rise at their own; CapnoBase 0330,
+    75/min, leaned the other way at half its interval). So a pulse turned upside down may rise at one of them too,
+    and noise's chance of a tail at most a level is about twice the level, as its coupling's is.
     """
     if interval_s <= 0.0:
-        return 1.0, 0.0
-    p, lean = 1.0, 0.0
+        return 1.0, 1.0
+    p, rise_p = 1.0, 1.0
     for beats in (1, 2):
         pairs = _biphasor_sums(x, fs_hz, interval_s / beats)
         p = min(p, fisher([rayleigh_tail(abs(total) / k, k) for _, total, k in pairs]))
+        if not pairs:
+            continue
         f0_hz = beats / interval_s
-        turned = sum((total / k * np.exp(-1j * (_phase(sos, (h + 1) * f0_hz, fs_hz) - _phase(sos, f0_hz, fs_hz)
-                                                - _phase(sos, h * f0_hz, fs_hz))) for h, total, k in pairs), start=0j)
-        lean = max(lean, float((turned * np.exp(-1j * PULSE_BIPHASE)).real), key=abs)
-    return p, lean
+        z = sum(math.sqrt(2.0 * k) * (total / k * np.exp(-1j * (_phase(sos, (h + 1) * f0_hz, fs_hz)
+                                                                - _phase(sos, f0_hz, fs_hz)
+                                                                - _phase(sos, h * f0_hz, fs_hz)))).imag
+                for h, total, k in pairs) / math.sqrt(len(pairs))
+        rise_p = min(rise_p, 0.5 * math.erfc(z / math.sqrt(2.0)))
+    return p, rise_p
 
 
 def _phase(sos: NDArray[np.float64] | None, f_hz: float, fs_hz: float) -> float:

@@ -227,3 +227,39 @@ def wandering_sine(n: int, fs_hz: float, centre_hz: float, linewidth_hz: float, 
     phase = 2.0 * math.pi * centre_hz * np.arange(n) / fs_hz + np.cumsum(rng.standard_normal(n) * step_sd)
     return np.asarray(np.sin(phase + rng.uniform(0.0, 2.0 * math.pi)) + noise * rng.standard_normal(n),
                       dtype=np.float64)
+
+
+def bandpass_noise(n: int, fs_hz: float, low_hz: float, high_hz: float, seed: int = 0,
+                   order: int = 2) -> NDArray[np.float64]:
+    """n samples of Gaussian white noise through an `order`-th order Butterworth high-pass at `low_hz` and low-pass
+    at `high_hz` (magnitudes multiplied, made in the frequency domain as `lowpass_noise` is), unit standard
+    deviation."""
+    rng = np.random.default_rng(seed)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1.0 / fs_hz)
+    f[0] = f[1] if n > 1 else 1.0
+    spectrum *= 1.0 / np.sqrt((1.0 + (low_hz / f) ** (2 * order)) * (1.0 + (f / high_hz) ** (2 * order)))
+    spectrum[0] = 0.0
+    x = np.fft.irfft(spectrum, n)
+    return np.asarray(x / max(float(x.std()), 1e-12), dtype=np.float64)
+
+
+def skewed_noise(gaussian: NDArray[np.float64], kind: str, sigma: float = 1.0) -> NDArray[np.float64]:
+    """A memoryless transform of Gaussian noise `gaussian` (unit SD): noise whose law is skewed (not symmetric in
+    sign), as a tester made it. kind "lognormal": exp(sigma g) (log-normal: sharp upward peaks, flat troughs);
+    "square": g^2; "rectify": |g|. Zero mean, unit SD.
+
+    A memoryless transform of a stationary Gaussian process is still time-reversible (the Gaussian's law depends
+    on its autocovariance alone, which is even in the lag, and the transform acts sample by sample), so such noise
+    may peak upward but, unlike a pulse, rises as fast as it falls."""
+    g = np.asarray(gaussian, dtype=np.float64)
+    if kind == "lognormal":
+        y = np.exp(sigma * g)
+    elif kind == "square":
+        y = g * g
+    elif kind == "rectify":
+        y = np.abs(g)
+    else:
+        raise ValueError(f"unknown kind of skewed noise: {kind!r}")
+    y = y - y.mean()
+    return np.asarray(y / max(float(y.std()), 1e-12), dtype=np.float64)

@@ -14,7 +14,14 @@ from device.signal.hrv import heart_rate_bpm
 from device.signal.pulse import PulsePipeline, stream_beats
 from device.signal.pulse_coupling import coupling_false_alarm, coupling_tails, pulse_coupling, rayleigh_tail
 from tests.device.signal import kinked_pulses, pulse_shapes
-from tests.device.signal.synthetic_ppg import lowpass_noise, phone_camera_ppg, power_law_noise, synthetic_ppg
+from tests.device.signal.synthetic_ppg import (
+    bandpass_noise,
+    lowpass_noise,
+    phone_camera_ppg,
+    power_law_noise,
+    skewed_noise,
+    synthetic_ppg,
+)
 
 WINDOW_S = 9.0  # what the pipeline has at most (BUFFER_S)
 
@@ -76,41 +83,66 @@ def judge_sos(fs_hz: float) -> np.ndarray:
 @pytest.mark.parametrize("fs_hz", [25, 50, 100])
 @pytest.mark.parametrize("shape", ["ours", "gauss", "sharp", "kinked"])
 @pytest.mark.parametrize("hr_bpm", [30, 40, 50, 60, 75])
-def test_a_pulse_couples_the_way_a_pulse_leans(fs_hz: int, shape: str, hr_bpm: float) -> None:
-    """A pulse peaks upward and rises faster than it falls: its coupling, the band-pass's phase taken out, leans the
-    pulse's way (pulse_coupling); upside down, the same coupling (the same probability) leans the other way as far.
-    At 75/min and slower, where the pipeline asks a single ask to lean (drift's band). 15 s windows: the longest a
-    lock waits for its coupling (device/signal/pulse.py, COUPLING_VETO_S), 7 beats at 30/min."""
+def test_a_pulse_couples_the_way_a_pulse_rises(fs_hz: int, shape: str, hr_bpm: float) -> None:
+    """A pulse rises faster than it falls: its coupling, the band-pass's phase taken out, leans the way a rise does
+    beyond chance at the level a single ask uses (pulse_coupling's rise_p <= 1e-3); upside down, the same coupling
+    (the same probability) falls as far. At 75/min and slower, where the pipeline asks a
+    single ask to rise (drift's band). 15 s windows: the longest a lock waits for its coupling
+    (device/signal/pulse.py, COUPLING_VETO_S), 7 beats at 30/min. Not asserted: the generators' Gaussian waves at
+    30/min, narrow waves whose first four harmonics see them time-symmetric (the windkessel pulse's decay through
+    diastole, as a real pulse's, still rises there); they wait for two asks in a row."""
     window = round(15.0 * fs_hz)
     x = _shaped(shape, hr_bpm, fs_hz, 3, 25.0)
-    p, lean = pulse_coupling(judged(x, fs_hz)[-window:], fs_hz, 60.0 / hr_bpm, judge_sos(fs_hz))
-    p_flipped, lean_flipped = pulse_coupling(judged(-x, fs_hz)[-window:], fs_hz, 60.0 / hr_bpm, judge_sos(fs_hz))
+    p, rise_p = pulse_coupling(judged(x, fs_hz)[-window:], fs_hz, 60.0 / hr_bpm, judge_sos(fs_hz))
+    p_flipped, _ = pulse_coupling(judged(-x, fs_hz)[-window:], fs_hz, 60.0 / hr_bpm, judge_sos(fs_hz))
     assert p <= 1e-2 and p_flipped == pytest.approx(p, rel=1e-6)
-    assert lean > 0.0 and lean_flipped == pytest.approx(-lean, rel=1e-6)
+    if shape == "kinked" or hr_bpm >= 40:
+        assert rise_p <= 1e-3
 
 
-@pytest.mark.parametrize("kind", ["white", "brown", "steep", "lowpass2", "lowpass4"])
-def test_gaussian_noise_leans_either_way_alike(kind: str) -> None:
-    """Gaussian noise's law does not change with its sign, which turns every biphase by pi: its coupling leans the
-    pulse's way in half of all windows, whatever its colour, and exactly as far the other way when the noise is
-    turned upside down. Unselected 9 s windows at rhythms of 30-75/min, 25 samples/s, 13 streams of 200 s (260
-    windows): the share leaning the pulse's way within 0.5 +- 0.1 (over three standard deviations)."""
-    fs_hz = 25
+def noise_of_law(kind: str, n: int, fs_hz: float, seed: int) -> np.ndarray:
+    """n samples of noise that time reversal leaves as it is: Gaussian (noise_of's kinds) or a memoryless transform
+    of it whose law is skewed: exp() of Gaussian noise low-passed at 0.7 Hz (log-normal, sigma 1), the square or the
+    absolute value of Gaussian noise band-passed over 0.7-1.4 Hz (bench/bench_no_pulse.py, --family skew)."""
+    if kind == "lognormal":
+        return skewed_noise(lowpass_noise(n, fs_hz, 2, 0.7, seed), "lognormal", 1.0)
+    if kind in ("square", "rectify"):
+        return skewed_noise(bandpass_noise(n, fs_hz, 0.7, 1.4, seed), kind)
+    return noise_of(kind, n, fs_hz, seed)
+
+
+@pytest.mark.parametrize("fs_hz", [25, 100])
+@pytest.mark.parametrize("kind", ["white", "brown", "steep", "lowpass2", "lowpass4", "lognormal", "square", "rectify"])
+def test_noise_that_time_reversal_leaves_as_it_is_does_not_rise(fs_hz: int, kind: str) -> None:
+    """Gaussian noise of any colour, and memoryless transforms of it whose law is skewed, are unchanged in law by
+    time reversal, which conjugates every biphase: their coupling does not rise beyond chance. Unselected 9 s
+    windows at rhythms of 30-75/min, 13 streams of 200 s (273 windows): rise_p <= 1e-2 in at most 5 % (nominally 1 %
+    per interval asked, two intervals; narrow-band noise's segments are not independent), while skewed noise's
+    coupling itself is real (p <= 1e-2 in 7-43 % of these windows: its law couples every frequency with its
+    double); Gaussian noise the same upside down (its law is unchanged by a change of sign, which turns every
+    biphase by pi). Skewed noise leans the falling way more often than not, and so upside down (a law skewed the
+    other way, time-reversible too) it rises beyond 1e-2 in up to 9 % of windows (asserted at most 10 %): the
+    judging band-pass's phase is taken out at the harmonics only, exact for a pulse's lines, not across a broad
+    band's. Through the pipeline upside-down log-normal noise gave a rate in 3 of 360 runs (seeds 0-9), 4 before."""
     rng = np.random.default_rng(12)
-    leaning = windows = 0
+    rising = rising_flipped = coupled = windows = 0
     for seed in range(13):
         n = 200 * fs_hz
-        x = noise_of(kind, n, fs_hz, seed)
+        x = noise_of_law(kind, n, fs_hz, seed)
         y, y_flipped = judged(x, fs_hz), judged(-x, fs_hz)
         for start in range(fs_hz * 5, n - round(WINDOW_S * fs_hz), round(WINDOW_S * fs_hz)):
             stop = start + round(WINDOW_S * fs_hz)
             interval_s = 60.0 / rng.uniform(30.0, 75.0)
-            _, lean = pulse_coupling(y[start:stop], fs_hz, interval_s, judge_sos(fs_hz))
-            _, lean_flipped = pulse_coupling(y_flipped[start:stop], fs_hz, interval_s, judge_sos(fs_hz))
-            assert lean_flipped == pytest.approx(-lean, rel=1e-6, abs=1e-12)
+            p, rise_p = pulse_coupling(y[start:stop], fs_hz, interval_s, judge_sos(fs_hz))
+            _, rise_p_flipped = pulse_coupling(y_flipped[start:stop], fs_hz, interval_s, judge_sos(fs_hz))
             windows += 1
-            leaning += lean > 0.0
-    assert abs(leaning / windows - 0.5) <= 0.1
+            rising += rise_p <= 1e-2
+            rising_flipped += rise_p_flipped <= 1e-2
+            coupled += p <= 1e-2
+    skewed = kind in ("lognormal", "square", "rectify")
+    assert rising / windows <= 0.05 and rising_flipped / windows <= (0.1 if skewed else 0.05)
+    if skewed:
+        assert coupled / windows >= 0.05
 
 
 def test_a_sinusoid_has_nothing_to_couple() -> None:
@@ -190,6 +222,22 @@ def test_resonant_drift_gives_no_heart_rate(fs_hz: int, corner_hz: float, seed: 
     assert recording_metrics(x, fs_hz).hr_bpm is None
 
 
+@pytest.mark.parametrize("fs_hz, corner_hz, sigma, seed", [(50, 0.35, 0.3, 4), (25, 0.7, 0.3, 3), (100, 0.7, 0.3, 5),
+                                                           (50, 0.7, 1.0, 4), (50, 0.7, 1.0, 7), (100, 0.7, 1.0, 3),
+                                                           (100, 0.7, 1.0, 6), (100, 0.7, 1.0, 8), (50, 0.7, 2.0, 4),
+                                                           (25, 1.4, 0.3, 9), (100, 1.4, 0.3, 1), (100, 1.4, 0.3, 5),
+                                                           (25, 1.4, 1.0, 6), (50, 1.4, 1.0, 5)])
+def test_log_normal_noise_gives_no_heart_rate(fs_hz: int, corner_hz: float, sigma: float, seed: int) -> None:
+    """exp(sigma g) of Gaussian noise g low-passed at corner_hz (a tester's skewed noise: sharp upward peaks whose law
+    couples its harmonics, the way a slow narrow pulse's do, but which rises as fast as it falls), 2 min: no heart
+    rate at the end. These are the 14 of 19 of 360 (bench/bench_no_pulse.py --family skew, log-normal rows, seeds
+    0-9) that gave one when a single coupling ask had only to lean toward a pulse's pi / 4 and no longer do
+    (device/signal/pulse.py, the comment above COUPLING_MEMORY_S); of the other 5, two are confirmed by two asks
+    in a row (skewed noise's coupling is real, so it persists), one by a single ask that rose, two never asked."""
+    x = skewed_noise(lowpass_noise(120 * fs_hz, fs_hz, 2, corner_hz, seed), "lognormal", sigma)
+    assert recording_metrics(x, fs_hz).hr_bpm is None
+
+
 def _first_beat_s(x: np.ndarray, fs_hz: float) -> float | None:
     pipeline = PulsePipeline(fs_hz)
     step = round(0.1 * fs_hz)
@@ -202,11 +250,17 @@ def _first_beat_s(x: np.ndarray, fs_hz: float) -> float | None:
 @pytest.mark.parametrize("fs_hz", [25, 100])
 @pytest.mark.parametrize("hr_bpm", [40, 70])
 @pytest.mark.parametrize("shape", ["ours", "sharp"])
-def test_a_pulse_after_drift_is_not_held_back_by_it(fs_hz: int, hr_bpm: float, shape: str) -> None:
+def test_a_pulse_after_drift_is_not_held_back_by_it(fs_hz: int, hr_bpm: float, shape: str,
+                                                    request: pytest.FixtureRequest) -> None:
     """A pulse that arrives after 20 s of smooth drift (which goes on under it) is rated within 25 s of arriving.
     Measured on these 8: 6.5-11.5 s after it arrives, but 23.5 s for the sharp pulse at 40/min and 25 samples/s
     (before the coupling wait, 4.5-9.5 s; with coupling judged on the whole stream, drift and all, up to 25 s on
-    36 such records, 25-100 samples/s, 40-100/min, three shapes)."""
+    36 such records, 25-100 samples/s, 40-100/min, three shapes), 27.5 s since a single coupling ask must also
+    rise as a pulse does (device/signal/pulse.py, the comment above COUPLING_MEMORY_S)."""
+    if (shape, hr_bpm, fs_hz) == ("sharp", 40, 25):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "issue 7: a single coupling ask must rise as a pulse does: the sharp pulse at 40/min in drift is rated "
+            "27.5 s after it arrives (docs/measurements.md, 'No pulse: skewed noise')")))
     duration_s = 50.0
     beats = kinked_pulses.beat_times(hr_bpm, duration_s, 30.0, 3)
     beats = beats[beats > 20.0]
