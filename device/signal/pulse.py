@@ -364,6 +364,18 @@ PATTERN_PAUSE_MAX = 1.5
 # that grew or shrank several-fold): it is re-seeded exactly as at lock-on.
 STALL_INTERVALS = 3.0
 STALL_MIN_S = 2.0
+# A picker whose picks come faster than the lock's rhythm allows, at no steady place in it, has taken noise or a
+# pulse's later waves for beats, and its references (a median of its own intervals) follow them down: the lock's
+# autocorrelation stayed at a 38/min heart's 1.6 s while a picker seeded at half of it (two beats) drifted to
+# 0.4 s, 148/min shown with every reason but low quality null (bench/bench_slow_waves.py). At a periodicity check
+# that sees the rhythm, a picker whose median recent interval is under 1/DRIFT of the interval it was seeded to
+# take (the check's interval over the beats its seed gave it per interval), and whose recent picks do not repeat
+# one check's interval on (_repeat_every), on two checks in a row, is seeded again from the check, if the check's
+# interval is the lock's (an irregular pattern's autocorrelation moves between one, two and four beats). sqrt 2:
+# halfway, on a log scale, between the seeded rhythm and twice it. The repeat: a picker that rightly found a fast
+# pattern's beats faster than a lock on the pattern's period (bench_fast_pattern) repeats with the pattern, and
+# re-seeding it on rhythm alone cost 15 of 144 fast patterns.
+DRIFT = math.sqrt(2.0)
 MAX_BRIDGE_S = 2.5  # longer runs of lost samples restart the pipeline
 BUFFER_S = 9.0  # ring buffers: replay window + one check + look-back, bounded
 # A lock withheld for want of coupling or a steady line (_judge_withheld) keeps picking beats while it waits, and
@@ -507,6 +519,8 @@ class PulsePipeline:
         self._relaxed_lock = False  # the lock was made through ACF_STRONG's first difference (_evidence)
         self._train_lock = False  # the lock was made on a beat train's coupling (TRAIN_COUPLING, _beat_train_s)
         self._pattern_beats = 1  # beats the lock's interval holds (_pattern_beats_in): 3 or 4 for a pattern
+        self._seed_beats = 1.0  # beats the picker was seeded to take per lock interval (seed over prior)
+        self._drifted = 0  # periodicity checks in a row that found the picker drifting (_drifting)
         self._train_s = 0.0  # the last check's beat-train period (_beat_train_s), s, 0 if none
         self._train_run = 0  # consecutive checks whose beat-train period agreed with the one before
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
@@ -789,6 +803,10 @@ class PulsePipeline:
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
             self._seed_picker(interval_s, window, last)
+        elif acf_ok and last is not None and _agree(interval_s, self._lock_interval_s) and self._drifting(interval_s):
+            log.debug("picks at %.3f s against a rhythm of %.3f s: beat picker re-seeded",
+                      self._picker.ibi_ref_samples / self.fs_hz, interval_s / self._seed_beats)
+            self._seed_picker(interval_s, window, last)
         if self._withheld:
             self._judge_withheld()
 
@@ -849,6 +867,20 @@ class PulsePipeline:
         last = self._picker.last_beat if self._picker is not None else None
         stall = max(STALL_MIN_S, STALL_INTERVALS * interval_s) * self.fs_hz
         return last is not None and self._raw.end - last > stall
+
+    def _drifting(self, interval_s: float) -> bool:
+        """The picker's median recent interval has been under 1/DRIFT of the rhythm it was seeded to take
+        (`interval_s`, the check's, over the beats per interval its seed gave it) and its recent picks have not
+        repeated one `interval_s` on, on this check and the one before (DRIFT's comment)."""
+        assert self._picker is not None
+        ref = self._picker.ibi_ref_samples
+        fast = ref * DRIFT < interval_s / self._seed_beats * self.fs_hz
+        if fast:
+            gaps = np.diff(np.asarray(self._picker.recent_picks, dtype=np.int_)).astype(np.int_)
+            per = round(interval_s * self.fs_hz / float(np.mean(gaps))) if len(gaps) else 1  # picks per interval
+            fast = not _repeat_every(gaps, max(1, per), ref)
+        self._drifted = self._drifted + 1 if fast else 0
+        return self._drifted >= 2
 
     def _recent_rms(self, at_most: int) -> float:
         """RMS of the last ENVELOPE_S (at most `at_most` samples) of the judged signal."""
@@ -1027,6 +1059,8 @@ class PulsePipeline:
             prior_s = min(seed_s, SEED_IBI_MAX_S)
         self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
                                   pattern=self._pattern_beats > 1)
+        self._seed_beats = seed_s / prior_s
+        self._drifted = 0
         if self._pattern_beats > 1:
             self._picker.expect_interval(prior_s)
 
@@ -1069,11 +1103,10 @@ class PulsePipeline:
             typical = statistics.median(sorted(amps, reverse=True)[:max(1, round((k - 1) / k * len(amps)))])
             alike = sum(ALTERNATION_RATIO * typical <= a <= typical / ALTERNATION_RATIO for a in amps)
             gaps = np.diff(picks)  # samples
-            repeat = float(np.median(np.abs(gaps[k:] - gaps[:-k])))  # samples; len(gaps) >= 2 k
             if (abs(mean_s / beat_s - 1.0) <= INTERVAL_AGREEMENT and alike >= (k - 1) / k * len(amps) - 1
                     and not any(p.recovered for p in candidates)
                     and int(gaps.max()) <= PATTERN_PAUSE_MAX * beat_s * self.fs_hz + 1.0
-                    and repeat <= INTERVAL_AGREEMENT * beat_s * self.fs_hz + 1.0):
+                    and _repeat_every(gaps, k, beat_s * self.fs_hz)):
                 return k
         return 1
 
@@ -1286,6 +1319,16 @@ def _running_bounds(n: int, half: int) -> tuple[NDArray[np.intp], NDArray[np.int
     for a in (lo, hi, count):
         a.setflags(write=False)
     return lo, hi, count
+
+
+def _repeat_every(gaps: NDArray[np.int_], k: int, beat: float) -> bool:
+    """The intervals `gaps` (samples) repeat every `k`: the median of |gaps[i + k] - gaps[i]| is at most
+    INTERVAL_AGREEMENT of `beat` (samples) and a sample (four whole-sample pick times); a pattern of premature
+    beats does, whose premature beat comes a fixed time after its predecessor, and a regular rhythm does; picks on
+    noise do not. False with fewer than k + 1 intervals."""
+    if k < 1 or len(gaps) <= k:
+        return False
+    return float(np.median(np.abs(gaps[k:] - gaps[:-k]))) <= INTERVAL_AGREEMENT * beat + 1.0
 
 
 def _agree(interval_s: float, previous_s: float) -> bool:

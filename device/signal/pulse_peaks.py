@@ -275,6 +275,11 @@ class BeatPicker:
         return self._ibi_ref
 
     @property
+    def recent_picks(self) -> list[int]:
+        """Sample indices of the latest confirmed picks (at most 12; fewer after a wave was learned)."""
+        return [b.index for b in self._recent]
+
+    @property
     def last_beat(self) -> int | None:
         """Index of the last confirmed beat, None before the first."""
         return self._last_beat

@@ -41,10 +41,10 @@ def test_a_slow_heart_with_two_later_waves_is_never_taken_for_a_pattern_of_prema
 
 
 # A picker seeded right (or at two beats a 1.6 s interval: the beat and its third wave at half of it) that then
-# drifts onto the noise of the long diastole, its references a median of its own picks: 123-151/min for 38-42,
-# every reason but low quality null (README "Not fixed"). Re-seeding a picker whose picks run faster than
-# its seeded rhythm also re-seeded pickers that had found a fast pattern's beats (docs/measurements.md).
-DRIFTS = [(38, 25.0, 0.12, 1.0, 0), (38, 50.0, 0.07, 1.0, 0), (42, 50.0, 0.12, 1.0, 1)]
+# drifts onto the noise of the long diastole, its references a median of its own picks, is re-seeded two checks
+# later (PulsePipeline._drifting); one that drifts in the record's last seconds still shows 152/min for 38 at its
+# end, every reason but low quality null (README "Not fixed").
+DRIFTS = [(38, 25.0, 0.12, 1.0, 0)]
 
 
 def _reading(case: tuple[int, float, float, float, int]) -> tuple[float | None, str | None]:
