@@ -77,14 +77,6 @@ PREMATURE_MIN_SD = 2.0
 # missed one than a beat that reset the rhythm, and is left to the paper's move (on CapnoBase, a peer's 180 ms
 # interval beside 1100 ms ones was replaced, its window shown 23.6 ms where the paper's move had it withheld)
 PREMATURE_MAX_SHARE = 0.5
-# A partial pause (_replaced_intervals): both intervals are replaced where a move and a single replacement would each
-# leave more than this share of the beat's prematurity (and 2 SD of the calm spread). An eighth of a 20-40 % early
-# beat is 2.5-5 % of an interval, a resting heart's own beat-to-beat variation; a calm heart's RMSSD is smaller still,
-# so a quarter (the first choice, halfway between the extremes) left pauses of 0.2 and 0.8 of the time lost 3-6x high
-# (a fresh-clone tester). Chosen on FAMILY and two calm rhythms, seeds 300-303 (1/4, 1/8, 1/16); on seeds 400-404
-# (unseen) 1/4 -> 1/8: off 21 / 5 / 41 / 10 -> 4 / 7 / 12 / 10 at pauses of 0.2 / 0.5 / 0.8 / 1.0, and
-# bench_ectopy --first-seed 200 off 2 / 10 / 10 / 38 -> 6 / 12 / 20 / 13 with a full pause / none / 0.3 / 0.8.
-PARTIAL_PAUSE_SHARE = 0.125
 LOCK_PERIODS = (2, 3, 4)  # beats: a fit at k / period cycles per beat may be bigeminy, trigeminy, quadrigeminy
 # ... within this many frequency bins (1 / the series' duration) of it: a breath that close drifts less than half a
 # cycle against the beats over the series, in form the locked pattern. (0.25 and 0.1 on seeds 0-199 of
@@ -567,11 +559,13 @@ def _replaced_intervals(corrected: NDArray[np.float64], reference: NDArray[np.fl
     # flagged from the beat before it (the pair is the normal interval and the short one) has its pause there.
     level = float(np.mean(reference[calm]))
     # A partial pause: the interval after the short one longer than expected and the two together shorter, each by
-    # more than PREMATURE_MIN_SD of the calm spread and by PARTIAL_PAUSE_SHARE of the beat's prematurity, against the
-    # line and the mean alike: neither a move nor a replacement of the short one alone explains the pair, and both
-    # are replaced. Judged first: on a calm heart what either would leave is many times its RMSSD.
+    # more than PREMATURE_MIN_SD of the calm spread, against the line and the mean alike: neither a move nor a
+    # replacement of the short one alone explains the pair, and both are replaced. Judged first, and bounded by the
+    # heart's own spread alone, not by a share of the prematurity: what either would leave is to be weighed against
+    # the heart's variation (a calm heart at 40/min: a tenth of the time lost is tens of ms, its RMSSD a few; an
+    # eighth of the prematurity as a second bound left 11 of 36 such series given off at 0.9, a fresh-clone tester).
     if farther == m - 1 and all(
-            min(y - y_hat, y_hat + x_hat - x - y) >= max(PREMATURE_MIN_SD * spread, PARTIAL_PAUSE_SHARE * (x_hat - x))
+            min(y - y_hat, y_hat + x_hat - x - y) >= PREMATURE_MIN_SD * spread
             for x_hat, y_hat in ((x_expected, y_expected), (level, level))):
         return (m - 1, m)
     beyond = farther - 1 if farther == m - 1 else farther + 1

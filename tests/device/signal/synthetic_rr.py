@@ -92,3 +92,28 @@ def swinging_beat_times(duration_s: float, hr_bpm: float, breath_bpm: float, swi
             else:
                 t[i:] -= prematurity * rr[i - 1]
     return t, np.asarray(rr, dtype=np.float64)
+
+
+def calm_slow_heart(seed: int, pause: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(beat times s, sinus intervals ms) of a calm slow heart with premature beats: 90 beats at 35-75/min, 2-5 ms of
+    white beat-to-beat jitter and a breathing swing of at most 3 ms (its RMSSD a few ms), every 8th-15th beat
+    10-40 % early, the next interval longer by `pause` (0-1) of the time lost. At 40/min a pause of 0.1 or 0.9 of the
+    time lost leaves tens of ms, many times the heart's own successive differences."""
+    rng = np.random.default_rng(seed)
+    hr_bpm, jitter_ms, rsa_ms = rng.uniform(35.0, 75.0), rng.uniform(2.0, 5.0), rng.uniform(0.0, 3.0)
+    every, prematurity = int(rng.integers(8, 16)), rng.uniform(0.1, 0.4)
+    rr = sinus_intervals(90, seed, hr_bpm, rsa_ms, jitter_ms, breath_per_min=rng.uniform(6.0, 15.0))
+    return np.cumsum(with_ectopy(rr, every, prematurity, seed, pause)) / 1000.0, rr[:-2]
+
+
+def jittery_heart(seed: int, premature: bool = False) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(beat times s, sinus intervals ms) of a regular heart with large white beat-to-beat jitter: 90 beats at
+    40-140/min, jitter 10-30 ms (SD), a breathing swing of at most 10 ms. With `premature`, every 8th-15th beat
+    15-35 % early with a pause of none, half or all the time lost (a third each). The classification now and then
+    flags the jitter's own largest differences (2-3 SD)."""
+    rng = np.random.default_rng(seed)
+    hr_bpm, jitter_ms, rsa_ms = rng.uniform(40.0, 140.0), rng.uniform(10.0, 30.0), rng.uniform(0.0, 10.0)
+    every, prematurity, pause = int(rng.integers(8, 16)), rng.uniform(0.15, 0.35), float(rng.integers(3)) / 2.0
+    rr = sinus_intervals(90, seed, hr_bpm, rsa_ms, jitter_ms, breath_per_min=rng.uniform(6.0, 15.0))
+    observed = with_ectopy(rr, every, prematurity, seed, pause) if premature else rr
+    return np.cumsum(observed) / 1000.0, rr[:-2]

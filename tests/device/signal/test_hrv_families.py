@@ -28,6 +28,7 @@ from device.signal.intervals import Stretches
 from device.signal.pulse import Beat
 from tests.device.signal.synthetic_rr import (
     FAMILY,
+    calm_slow_heart,
     irregular_intervals,
     sinus_intervals,
     swinging_beat_times,
@@ -196,6 +197,19 @@ def test_a_calm_hearts_premature_beats_with_a_partial_pause_give_its_small_rmssd
         for prematurity in (0.15, 0.3) for seed in range(4) for rr in [sinus_intervals(90, seed, hr_bpm, rsa_ms, 3.0)])
     assert given >= 36  # of 72
     assert right_count >= 0.9 * given
+
+
+@pytest.mark.parametrize("pause_share", [0.1, 0.9])
+def test_a_calm_slow_hearts_premature_beats_with_a_pause_near_none_or_full_give_its_small_rmssd(
+        pause_share: float) -> None:
+    """A calm slow heart (35-75/min, 2-5 ms jitter, RMSSD a few ms) whose premature beats carry a pause of 0.1 or 0.9
+    of the time lost: what a move or a single replacement leaves (a tenth of the prematurity) is tens of ms at
+    40/min, many times the heart's own differences, so both intervals are replaced (a tester: 3.1 ms shown 13.1;
+    on calm_slow_heart seeds 0-99, 6 of 70 given off at 0.1 and 7 of 100 at 0.9 while the partial pause also had
+    to leave an eighth of the prematurity)."""
+    given, right_count = given_and_right(calm_slow_heart(seed, pause_share) for seed in range(60))
+    assert given >= 50  # of 60
+    assert right_count >= 0.97 * given
 
 
 def test_one_premature_beat_in_eight_is_still_corrected_where_the_paper_threshold_gives_up() -> None:
