@@ -123,7 +123,7 @@ MOTION_SUSTAINED_S = 6.0
 # true 0. No interval touching one (nor one touching a beat of quality under HRV_MIN_QUALITY) enters RMSSD, SDNN,
 # pNN50 or coherence; every check that withholds HRV is still made on all the intervals, and the heart rate counts
 # them all.
-UNSURE_NEWEST = N_RECENT
+UNSURE_NEWEST = N_RECENT  # the picker's own count of recent beats for its amplitude reference
 # The oldest beats held are judged by the interval correction from one side only (it weighs each interval against
 # the 11-beat median around it, artifacts.MEDIAN_BEATS): a calm 35/min heart's premature beat cut from its pause at
 # the held beats' edge was repaired to 1838 ms beside 1702 ms ones, inside the window, RMSSD 24.0 ms shown for a true
@@ -132,7 +132,7 @@ UNSURE_NEWEST = N_RECENT
 # still sees it. (Holding more beats before the span instead changed what the correction's pattern checks see: a
 # bigeminy under a breath every fourth beat was shown as regular; marking those beats unsure re-ran the correction
 # with a new edge after them.)
-EDGE_BEATS = MEDIAN_BEATS // 2  # the picker's own count of recent beats for its amplitude reference
+EDGE_BEATS = MEDIAN_BEATS // 2
 
 # Why a figure is withheld (HrvMetrics.hr_reason / hrv_reason); the device adds its own (no finger...).
 INSUFFICIENT_BEATS = "insufficient_beats"
