@@ -29,6 +29,7 @@ from device.signal.pulse import Beat
 from tests.device.signal.synthetic_rr import (
     FAMILY,
     calm_slow_heart,
+    missed_premature_beats,
     irregular_intervals,
     sinus_intervals,
     swinging_beat_times,
@@ -217,6 +218,23 @@ def test_a_calm_slow_hearts_premature_beats_with_a_pause_near_none_or_full_give_
     given, right_count = given_and_right(calm_slow_heart(seed, pause_share) for seed in range(60))
     assert given >= 50  # of 60
     assert right_count >= 0.97 * given
+
+
+@pytest.mark.parametrize("pause_share", [0.0, 0.5, 1.0])
+def test_a_missed_premature_beat_leaves_the_hearts_own_rmssd(pause_share: float) -> None:
+    """A premature beat too weak to be picked, 10-45 % early, with no, half or a full pause: its two intervals arrive as
+    one of 1.55-2x the interval. Its pieces are set to their neighbours' level where an even split would leave them
+    off it (artifacts.MISSED_MIN_RATIO); the paper's move of the next beat left two intervals at 1.4x and RMSSD 5-10x
+    (seeds 0-199, no pause: 3 of 56 given right, now 188 of 196; half: 16 of 24, now 188 of 197). Every RMSSD given
+    is within 1.5x of the sinus one; the few more than 25 % off read low, as the same hearts do with no premature
+    beat at all (white jitter 6-7 ms with little breathing: README "Not fixed")."""
+    series = [missed_premature_beats(seed, pause_share) for seed in range(60)]
+    given, right_count = given_and_right(series)
+    assert given >= 57  # of 60
+    assert right_count >= 0.9 * given
+    for times_s, sinus_ms in series:
+        shown = hrv_metrics(times_s).rmssd_ms
+        assert shown is None or shown <= 1.5 * time_domain(sinus_ms)["rmssd_ms"]
 
 
 def test_one_premature_beat_in_eight_is_still_corrected_where_the_paper_threshold_gives_up() -> None:
