@@ -240,14 +240,17 @@ def _corrected(ibi_ms: NDArray[np.float64]
     interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.)"""
     first, first_kinds, first_lag = correct_with_lag(ibi_ms)
     second, kinds, second_lag = correct_with_lag(first)
+    first_ends = np.concatenate([[0.0], np.cumsum(first)])
+    on_first = np.cumsum(second) - second_lag  # where each second-pass interval ends, on the first pass's clock
     if len(second) == len(first):
         kinds = np.where(kinds != 0, kinds, first_kinds)
+    else:  # the second pass inserted or deleted beats: each interval keeps the first-pass label of the one it ends in
+        within = np.minimum(np.searchsorted(first_ends[1:], on_first - 1e-6), len(first) - 1)
+        kinds = np.where(kinds != 0, kinds, first_kinds[within])
     if not first_lag.any():
         return second, kinds, second_lag
     # a second-pass beat's time on the first pass's clock, then the first pass's lag there: at its beats, their own,
     # in between (a beat the second pass inserted) interpolated, so the input's clock runs on evenly and never back
-    first_ends = np.concatenate([[0.0], np.cumsum(first)])
-    on_first = np.cumsum(second) - second_lag
     lag = second_lag + np.interp(on_first, first_ends, np.concatenate([[0.0], first_lag]))
     return second, kinds, lag
 
