@@ -14,7 +14,9 @@ intervals, beats timed poorly, beats whose timing noise would make up most of th
 rate is still given on the last two), a moving hand (motion spans from the pulse pipeline: see
 MOTION_CLEAR_INTERVALS), or beats that alternate as a diastolic wave taken for a beat makes them (sizes
 alternating strictly, or every other interval at a steady delay: ALTERNATING_BEATS, which also flags the heart
-rate, HrvMetrics.hr_flag, since it may be twice the heart's). The newest CONFIRM_INTERVALS intervals enter
+rate, HrvMetrics.hr_flag, since it may be twice the heart's), or beats faster than the pulse's own waveform repeats
+that are not one heart's beats at that rate (MULTIPLE_OF_RHYTHM, which flags the heart rate too: a slow heart's
+later waves or diastolic noise taken for beats). The newest CONFIRM_INTERVALS intervals enter
 the HRV figures only once a later beat has let the correction check them.
 """
 
@@ -228,7 +230,8 @@ class HrvMetrics:
     irregular: bool | None = None  # rhythm irregular beyond what the correction explains (None: unknown)
     breath_confidence: float | None = None  # 0..1, also when the rate is withheld for want of it
     beat_quality: float | None = None  # median timing quality (0..1) of the window's beats
-    # a doubt about hr_bpm when it is given (None otherwise): ALTERNATING_BEATS, it may be twice the heart's rate
+    # a doubt about hr_bpm when it is given (None otherwise): ALTERNATING_BEATS, it may be twice the heart's rate;
+    # HIDDEN_BEATS, a fraction of it; MULTIPLE_OF_RHYTHM, a multiple of it
     hr_flag: str | None = None
 
     def withheld(self, reason: str) -> HrvMetrics:
@@ -553,8 +556,8 @@ class HrvTracker:
         hidden = hides_beats(np.fromiter(self._hidden, dtype=float)[recent])
         counted = ~broken & recent  # the beats the rate shown rests on (_heart_rate)
         counted &= _current_rhythm(times, counted)
-        multiple = faster_than_repeat(times[recent], amplitudes[recent], np.fromiter(self._repeats, dtype=float)[recent],
-                                      counted[recent], hr_bpm)
+        repeats = np.fromiter(self._repeats, dtype=float)
+        multiple = faster_than_repeat(times[recent], amplitudes[recent], repeats[recent], counted[recent], hr_bpm)
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
@@ -801,11 +804,12 @@ def faster_than_repeat(times_s: NDArray[np.float64], amplitudes: NDArray[np.floa
     halfway on a log scale to twice the rate) is under the median repeat, so each repeat holds k = round(repeat /
     interval) >= 2 of the beats shown. A heart's beats at that rate (an autocorrelation locked on two alike beats)
     repeat with the waveform and are alike in size; so over the longest run of intervals the rate rests on (ending
-    at beats where `counted`: _heart_rate's, the current rhythm's), the beats are another thing when the intervals do not repeat k on (median |interval i + k - interval
-    i| over INTERVAL_AGREEMENT of the interval shown: a slow heart's diastolic noise picked at no steady place) or
-    the beats at one place in the repeat are smaller (median amplitude under ALTERNATION_RATIO of another place's,
-    the picker's own bar for a wave: a beat and its later wave, or an alternans, which the beats cannot tell apart),
-    or when the run is too short (under two repeats) to show either. bench/bench_slow_waves.py --harsh."""
+    at beats where `counted`: _heart_rate's, the current rhythm's), the beats are another thing when the intervals
+    do not repeat k on (median |interval i + k - interval i| over INTERVAL_AGREEMENT of the interval shown: a slow
+    heart's diastolic noise picked at no steady place), or they are unlike in size within a repeat (over every k
+    consecutive beats, the median of the smallest's amplitude over the largest's under ALTERNATION_RATIO, the
+    picker's own bar for a wave: a beat and its later wave, or an alternans, which the beats cannot tell apart), or
+    the run is too short (under two repeats) to show either. bench/bench_slow_waves.py --harsh."""
     known = repeats_s[counted & (repeats_s > 0.0)]
     if 2 * len(known) < np.count_nonzero(counted) or len(known) == 0:
         return False
@@ -823,8 +827,10 @@ def faster_than_repeat(times_s: NDArray[np.float64], amplitudes: NDArray[np.floa
     sizes = np.asarray(amplitudes, dtype=float)[first:first + length + 1]
     if np.any(sizes <= 0.0):
         return False  # sizes not known: the repeat alone judges
-    places = [float(np.median(sizes[i::k])) for i in range(k)]
-    return min(places) < ALTERNATION_RATIO * max(places)
+    # every k consecutive beats (a repeat's worth): the smallest against the largest. Not places counted from the
+    # run's start: a pick missed or added shifts which place each later beat is at, and mixes beats and waves
+    repeats = np.lib.stride_tricks.sliding_window_view(sizes, k)
+    return float(np.median(repeats.min(axis=1) / repeats.max(axis=1))) < ALTERNATION_RATIO
 
 
 def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_], timing_sds_s: NDArray[np.float64]) -> bool:

@@ -70,7 +70,9 @@ def test_a_slow_heart_with_two_later_waves_gives_its_own_rate_or_says_it_may_not
             wrong_shown += 1
             assert hr_bpm < 2.5 * case[0], (case, hr_bpm)  # a wave's rate at most, never noise's
     assert right >= 0.9 * len(cases)
-    assert wrong_shown <= 3  # a third wave at half the interval read as a beat, the rate doubled (README Not fixed)
+    # a third wave near half the interval read as a beat, the rate doubled: shown unflagged in 4 of these 180 before
+    # beats faster than the pulse's repeat were judged (hrv.faster_than_repeat), now flagged
+    assert wrong_shown == 0
 
 
 @pytest.mark.parametrize("case", DRIFTS)
@@ -155,11 +157,12 @@ def test_a_slow_heart_with_a_harsh_third_wave_gives_its_own_rate_or_a_flag() -> 
 
 
 # At 100 samples/s, 30/min, noise 0.2 pink: the picker takes each beat and, in most intervals, the third wave at
-# 0.59 of the interval (0.39 tall: on the band-pass 0.76 of the beat, just over ALTERNATION_RATIO) at a delay the
-# noise spreads as much as the heart's own variation: steady enough to repeat with the waveform, alike enough in size
-# to pass for a second beat. Read 59.2 with no flag (docs/measurements.md, "Slow hearts: the third wave").
-@pytest.mark.xfail(strict=True, reason="a third wave 0.76 of the beat on the band-pass passes for a beat (measurements)")
-def test_a_third_wave_nearly_as_tall_as_the_beat_on_the_band_pass_is_flagged() -> None:
+# 0.59 of the interval (0.39 tall) at a delay the noise spreads as much as the heart's own variation, so the picks
+# repeat with the waveform; counted by place from the run's start (beats at one place, waves at the other), a pick
+# missed or added mixed them and the places' sizes came to 0.76 of each other, over ALTERNATION_RATIO: read 59.2
+# with no flag. Judged over every pair of consecutive picks, the wave is the smaller one.
+def test_a_third_wave_whose_picks_slip_a_place_is_still_flagged() -> None:
     case = (30, 100.0, 0.2, 1.0, 0)
     metrics = recording_metrics(harsh_record(*case)[0], case[1], window_s=60.0)
-    assert metrics.hr_bpm is None or metrics.hr_flag is not None or abs(metrics.hr_bpm / 30 - 1.0) <= 0.1
+    assert metrics.hr_bpm is not None and metrics.hr_bpm > 1.5 * 30  # the doubled rate, as main showed it ...
+    assert metrics.hr_flag == MULTIPLE_OF_RHYTHM  # ... flagged
