@@ -42,4 +42,5 @@ def recording_metrics(ppg: NDArray[np.float64], fs_hz: float, window_s: float | 
                        timing_sds=np.array([b.timing_sd_s for b in beats]),
                        phases=np.array([b.phase for b in beats]), motion=motion,
                        before_template=np.array([b.before_template for b in beats], dtype=bool),
-                       hidden_gaps_s=np.array([b.hidden_gap_s for b in beats]))
+                       hidden_gaps_s=np.array([b.hidden_gap_s for b in beats]),
+                       repeats_s=np.array([b.repeat_s for b in beats]))

@@ -14,7 +14,9 @@ intervals, beats timed poorly, beats whose timing noise would make up most of th
 rate is still given on the last two), a moving hand (motion spans from the pulse pipeline: see
 MOTION_CLEAR_INTERVALS), or beats that alternate as a diastolic wave taken for a beat makes them (sizes
 alternating strictly, or every other interval at a steady delay: ALTERNATING_BEATS, which also flags the heart
-rate, HrvMetrics.hr_flag, since it may be twice the heart's). The newest CONFIRM_INTERVALS intervals enter
+rate, HrvMetrics.hr_flag, since it may be twice the heart's), or beats faster than the pulse's own waveform repeats
+that are not one heart's beats at that rate (MULTIPLE_OF_RHYTHM, which flags the heart rate too: a slow heart's
+later waves or diastolic noise taken for beats). The newest CONFIRM_INTERVALS intervals enter
 the HRV figures only once a later beat has let the correction check them.
 """
 
@@ -45,9 +47,9 @@ from device.signal.intervals import (
     stretches,
 )
 from device.signal.peak_timing import TEMPLATE_BEATS
-from device.signal.pulse import INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
+from device.signal.pulse import DRIFT, INTERVAL_AGREEMENT, TIMING_SD_MAX_S, Beat
 from device.signal.pulse_motion import MOTION_RATIO
-from device.signal.pulse_peaks import AMP_FRACTION, N_RECENT
+from device.signal.pulse_peaks import ALTERNATION_RATIO, AMP_FRACTION, N_RECENT
 from device.signal.pulse_quality import MAX_LAG_S
 from device.signal.sampling_phase import phase_height_part, phase_timing_error
 
@@ -202,6 +204,10 @@ HIDDEN_SHARE = 0.25
 # pulse's bumps anywhere in the window (0.07-0.36)
 HIDDEN_SPREAD = 0.06
 HIDDEN_MIN_BEATS = 3  # a spread of fewer gaps says nothing
+# the rate shown is faster than the pulse repeats (Beat.repeat_s, the lock's autocorrelation interval) and the beats
+# are not one heart's at that rate (faster_than_repeat): a slow heart's later waves or its diastole's noise taken for
+# beats. Withholds HRV, coherence and breathing (hrv_reason) and flags the heart rate shown (HrvMetrics.hr_flag)
+MULTIPLE_OF_RHYTHM = "multiple_of_rhythm"
 
 
 @dataclass(frozen=True)
@@ -224,7 +230,8 @@ class HrvMetrics:
     irregular: bool | None = None  # rhythm irregular beyond what the correction explains (None: unknown)
     breath_confidence: float | None = None  # 0..1, also when the rate is withheld for want of it
     beat_quality: float | None = None  # median timing quality (0..1) of the window's beats
-    # a doubt about hr_bpm when it is given (None otherwise): ALTERNATING_BEATS, it may be twice the heart's rate
+    # a doubt about hr_bpm when it is given (None otherwise): ALTERNATING_BEATS, it may be twice the heart's rate;
+    # HIDDEN_BEATS, a fraction of it; MULTIPLE_OF_RHYTHM, a multiple of it
     hr_flag: str | None = None
 
     def withheld(self, reason: str) -> HrvMetrics:
@@ -282,6 +289,7 @@ class HrvTracker:
         self._phases: deque[float] = deque(maxlen=size)  # Beat.phase: where between samples each beat fell
         self._early: deque[bool] = deque(maxlen=size)  # Beat.before_template
         self._hidden: deque[float] = deque(maxlen=size)  # Beat.hidden_gap_s
+        self._repeats: deque[float] = deque(maxlen=size)  # Beat.repeat_s
         self._gaps: deque[tuple[float, float]] = deque(maxlen=size)
         self._motion: deque[tuple[float, float]] = deque(maxlen=size)
         self.reset()
@@ -296,6 +304,7 @@ class HrvTracker:
         self._phases.clear()
         self._early.clear()
         self._hidden.clear()
+        self._repeats.clear()
         self._gaps.clear()
         self._motion.clear()
         self._motion_end: float | None = None  # end of the last motion span, until a regular window follows it
@@ -354,6 +363,7 @@ class HrvTracker:
             self._phases.append(beat.phase)
             self._early.append(beat.before_template)
             self._hidden.append(beat.hidden_gap_s)
+            self._repeats.append(beat.repeat_s)
             self._cached = None
         while self._times and self._times[-1] - self._times[0] > self._span_s + MAX_GAP_S:
             self._times.popleft()
@@ -364,6 +374,7 @@ class HrvTracker:
             self._phases.popleft()
             self._early.popleft()
             self._hidden.popleft()
+            self._repeats.popleft()
         while self._gaps and self._times and self._gaps[0][1] < self._times[0]:
             self._gaps.popleft()
         while self._motion and self._times and self._motion[0][1] < self._times[0]:
@@ -543,6 +554,10 @@ class HrvTracker:
                        or steady_parity(times[recent], broken[recent],
                                         np.fromiter(self._timing_sds, dtype=float)[recent]))
         hidden = hides_beats(np.fromiter(self._hidden, dtype=float)[recent])
+        counted = ~broken & recent  # the beats the rate shown rests on (_heart_rate)
+        counted &= _current_rhythm(times, counted)
+        repeats = np.fromiter(self._repeats, dtype=float)
+        multiple = faster_than_repeat(times[recent], amplitudes[recent], repeats[recent], counted[recent], hr_bpm)
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
             reason = INSUFFICIENT_BEATS
         elif quality < HRV_MIN_QUALITY:
@@ -561,6 +576,8 @@ class HrvTracker:
             reason = ALTERNATING_BEATS
         elif hidden:
             reason = HIDDEN_BEATS
+        elif multiple:
+            reason = MULTIPLE_OF_RHYTHM
         elif self._weak_beat(amplitudes[recent & ~moving]):
             reason = WEAK_BEAT
         elif irregular is None:
@@ -575,14 +592,15 @@ class HrvTracker:
                                                     heart_view=not timing_noisy)
         common = dict(t_s=newest, hr_bpm=hr_bpm, n_beats=n + 1,
                       artifact_pct=100.0 * share, hr_reason=None, hrv_reason=reason, irregular=irregular,
-                      hr_flag=ALTERNATING_BEATS if alternating else HIDDEN_BEATS if hidden else None,
+                      hr_flag=(ALTERNATING_BEATS if alternating else HIDDEN_BEATS if hidden
+                               else MULTIPLE_OF_RHYTHM if multiple else None),
                       breath_confidence=confidence, beat_quality=quality)
         if reason is not None:
             # timing noise bars what rests on fine beat timing; the amplitude view of breathing does not (the
             # heart-rate view is already left out): a pulse whose height breathes on a calm heart is exactly
             # this case (a fresh-clone tester: 169 of 180 such records got no breathing rate)
             # (not on alternating beats: their sizes are a beat's and its wave's, or an alternans, not breathing)
-            kept = breath if reason == TIMING_NOISE and not alternating and not hidden else None
+            kept = breath if reason == TIMING_NOISE and not alternating and not hidden and not multiple else None
             return HrvMetrics(rmssd_ms=None, sdnn_ms=None, ln_rmssd=None, pnn50_pct=None, breath_rate_bpm=kept,
                               hr_swing_bpm=None, coherence=None, **common)  # type: ignore[arg-type]
         td = time_domain(sure.ibi_ms, sure.successive_differences())
@@ -776,6 +794,45 @@ def hides_beats(hidden_gaps_s: NDArray[np.float64]) -> bool:
     return float(np.median(np.abs(gaps - middle))) <= HIDDEN_SPREAD * middle
 
 
+def faster_than_repeat(times_s: NDArray[np.float64], amplitudes: NDArray[np.float64], repeats_s: NDArray[np.float64],
+                       counted: NDArray[np.bool_], hr_bpm: float) -> bool:
+    """Whether the rate shown (`hr_bpm`) is faster than the pulse repeats and the beats at `times_s` (s, increasing)
+    are not one heart's beats at that rate.
+
+    `repeats_s`: per beat, Beat.repeat_s (0: unknown; with fewer than half known the answer is False): the interval
+    the pulse's own waveform repeats at (the lock's autocorrelation). Faster: the interval shown times DRIFT (sqrt 2,
+    halfway on a log scale to twice the rate) is under the median repeat, so each repeat holds k = round(repeat /
+    interval) >= 2 of the beats shown. A heart's beats at that rate (an autocorrelation locked on two alike beats)
+    repeat with the waveform and are alike in size; so over the longest run of intervals the rate rests on (ending
+    at beats where `counted`: _heart_rate's, the current rhythm's), the beats are another thing when the intervals
+    do not repeat k on (median |interval i + k - interval i| over INTERVAL_AGREEMENT of the interval shown: a slow
+    heart's diastolic noise picked at no steady place), or they are unlike in size within a repeat (over every k
+    consecutive beats, the median of the smallest's amplitude over the largest's under ALTERNATION_RATIO, the
+    picker's own bar for a wave: a beat and its later wave, or an alternans, which the beats cannot tell apart), or
+    the run is too short (under two repeats) to show either. bench/bench_slow_waves.py --harsh."""
+    known = repeats_s[counted & (repeats_s > 0.0)]
+    if 2 * len(known) < np.count_nonzero(counted) or len(known) == 0:
+        return False
+    interval_s = 60.0 / hr_bpm
+    repeat_s = float(np.median(known))
+    if interval_s * DRIFT >= repeat_s:
+        return False
+    k = round(repeat_s / interval_s)
+    first, length = _longest_run(np.asarray(counted, dtype=bool)[1:])
+    if length < 2 * k + 1:
+        return True  # too few intervals to show they repeat with the waveform
+    ibi = np.diff(np.asarray(times_s, dtype=float))[first:first + length]
+    if float(np.median(np.abs(ibi[k:] - ibi[:-k]))) > INTERVAL_AGREEMENT * interval_s:
+        return True
+    sizes = np.asarray(amplitudes, dtype=float)[first:first + length + 1]
+    if np.any(sizes <= 0.0):
+        return False  # sizes not known: the repeat alone judges
+    # every k consecutive beats (a repeat's worth): the smallest against the largest. Not places counted from the
+    # run's start: a pick missed or added shifts which place each later beat is at, and mixes beats and waves
+    repeats = np.lib.stride_tricks.sliding_window_view(sizes, k)
+    return float(np.median(repeats.min(axis=1) / repeats.max(axis=1))) < ALTERNATION_RATIO
+
+
 def steady_parity(times_s: NDArray[np.float64], broken: NDArray[np.bool_], timing_sds_s: NDArray[np.float64]) -> bool:
     """Whether every other interval of the beats at `times_s` (s, increasing) is steady while the others vary:
     over the longest run of intervals ending at beats not `broken` (broken_before), of at least
@@ -897,7 +954,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
                 timing_sds: NDArray[np.float64] | None = None,
                 phases: NDArray[np.float64] | None = None,
                 before_template: NDArray[np.bool_] | None = None,
-                hidden_gaps_s: NDArray[np.float64] | None = None) -> HrvMetrics:
+                hidden_gaps_s: NDArray[np.float64] | None = None,
+                repeats_s: NDArray[np.float64] | None = None) -> HrvMetrics:
     """HRV of a whole series of beat times (s), through the same code as the streaming HrvTracker.
 
     window_s: the rolling window (default: the whole series). gaps: (start_s, end_s) spans of lost
@@ -907,7 +965,8 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     all 0: not known, no timing-noise check). phases: per beat, Beat.phase (sample index modulo 1; default all
     NaN: not known, no sampling-phase correction, device/signal/sampling_phase.py). before_template: per beat,
     Beat.before_template (default all False: every beat set against a template). hidden_gaps_s: per beat,
-    Beat.hidden_gap_s (default all 0: no beat passed over inside a refractory window). Raises InputError on
+    Beat.hidden_gap_s (default all 0: no beat passed over inside a refractory window). repeats_s: per beat,
+    Beat.repeat_s (default all 0: the pulse's repeat not known, faster_than_repeat not asked). Raises InputError on
     non-increasing or non-finite times, or per-beat arrays of another length.
     """
     t = np.asarray(beat_times_s, dtype=float)
@@ -919,15 +978,16 @@ def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None
     ph = np.full(len(t), math.nan) if phases is None else np.asarray(phases, dtype=float)
     early = np.zeros(len(t), dtype=bool) if before_template is None else np.asarray(before_template, dtype=bool)
     hidden = np.zeros(len(t)) if hidden_gaps_s is None else np.asarray(hidden_gaps_s, dtype=float)
-    if any(a.shape != t.shape for a in (amp, qual, sds, ph, early, hidden)):
-        raise InputError("amplitudes, qualities, timing_sds, phases, before_template and hidden_gaps_s need one "
-                         "value per beat")
+    repeats = np.zeros(len(t)) if repeats_s is None else np.asarray(repeats_s, dtype=float)
+    if any(a.shape != t.shape for a in (amp, qual, sds, ph, early, hidden, repeats)):
+        raise InputError("amplitudes, qualities, timing_sds, phases, before_template, hidden_gaps_s and repeats_s need "
+                         "one value per beat")
     span_s = float(t[-1] - t[0]) if len(t) > 1 else 1.0
     tracker = HrvTracker(window_s=window_s if window_s is not None else span_s + 1e-6)
     for start_s, end_s in gaps:
         tracker.add_gap(start_s, end_s)
     for start_s, end_s in motion:
         tracker.add_motion(start_s, end_s)
-    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p), bool(e), float(h))
-                       for x, q, a, sd, p, e, h in zip(t, qual, amp, sds, ph, early, hidden, strict=True)])
+    tracker.add_beats([Beat(float(x), float(q), float(a), float(sd), float(p), bool(e), float(h), float(r))
+                       for x, q, a, sd, p, e, h, r in zip(t, qual, amp, sds, ph, early, hidden, repeats, strict=True)])
     return tracker.metrics()

@@ -447,6 +447,11 @@ class Beat:
     # (0: none): two beats in one window (pulse_peaks.BeatPicker._hides_a_beat). Where many of a window's beats
     # carry one at a steady gap, the picker is taking one beat of two or more (HrvTracker: HIDDEN_BEATS)
     hidden_gap_s: float = 0.0
+    # the interval the pulse repeats at when this beat was reported, s (0: not known): the lock's autocorrelation
+    # interval (at the checks that agree with the lock), over the beats a pattern of premature beats holds in it
+    # (PulsePipeline._pattern_beats_in). Where a window's beats come faster than that and are not one heart's beats
+    # at the faster rate, the rate shown may be a multiple of the heart's (HrvTracker: MULTIPLE_OF_RHYTHM)
+    repeat_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -521,6 +526,7 @@ class PulsePipeline:
         self._pattern_beats = 1  # beats the lock's interval holds (_pattern_beats_in): 3 or 4 for a pattern
         self._seed_beats = 1.0  # beats the picker was seeded to take per lock interval (seed over prior)
         self._drifted = 0  # periodicity checks in a row that found the picker drifting (_drifting)
+        self._repeat_s = 0.0  # the interval the pulse repeats at, s (Beat.repeat_s), 0 while not locked
         self._train_s = 0.0  # the last check's beat-train period (_beat_train_s), s, 0 if none
         self._train_run = 0  # consecutive checks whose beat-train period agreed with the one before
         self._strong_before = False  # the last check's evidence was strong (ACF_STRONG, _evidence)
@@ -799,6 +805,8 @@ class PulsePipeline:
         self._low_count = 0
         if acf_ok:
             self._picker.expect_interval(interval_s / self._pattern_beats)
+            if _agree(interval_s, self._lock_interval_s):
+                self._repeat_s = interval_s / self._pattern_beats
         last = self._picker.last_beat
         if acf_ok and last is not None and self._stalled(interval_s):
             log.debug("no beat for %.1f s in a periodic signal: beat picker re-seeded", (end - last) / self.fs_hz)
@@ -1060,6 +1068,7 @@ class PulsePipeline:
         self._picker = BeatPicker(self.fs_hz, prior_s, amp_prior, scan_from=replay_from, last_beat=last_beat,
                                   pattern=self._pattern_beats > 1)
         self._seed_beats = seed_s / prior_s
+        self._repeat_s = seed_s / self._pattern_beats
         self._drifted = 0
         if self._pattern_beats > 1:
             self._picker.expect_interval(prior_s)
@@ -1144,6 +1153,7 @@ class PulsePipeline:
         self._confirmed = False
         self._withheld = False
         self._low_count = 0
+        self._repeat_s = 0.0
         self._qualities.clear()
         self._queue.clear()
 
@@ -1189,7 +1199,7 @@ class PulsePipeline:
             self._lock_first = min(self._lock_first, index)
             self._lock_beats.append(index)
             beats.append(Beat(index / self.fs_hz, quality, self._vertex_amplitude(peak), sd_s, float(index % 1.0),
-                              before_template, peak.hidden_gap / self.fs_hz))
+                              before_template, peak.hidden_gap / self.fs_hz, self._repeat_s))
 
     def _vertex_amplitude(self, peak: PeakCandidate) -> float:
         """The pick's amplitude (band-passed peak less its foot, input units) with both read at the vertex of
