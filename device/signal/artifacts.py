@@ -244,7 +244,7 @@ def _checked(ibi_ms: NDArray[np.float64]) -> NDArray[np.float64]:
     return rr
 
 
-def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
+def _classify(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None) -> NDArray[np.int_]:
     """classify_intervals of a checked series: the paper's labels, less those a breathing swing explains.
 
     A slow heart's breathing swing is large in ms, and when the breath comes every 2-4 beats its intervals take
@@ -254,7 +254,7 @@ def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     (`_without_swing`), and its labels are the ones given, where the paper's flagged an interval or one of its
     neighbours (never more than the paper's own flags reach): an ectopic, missed or extra beat stands out of the
     steady series as it did of the swinging one, and is placed and typed there without the swing's help."""
-    labels = _classify_plain(rr)
+    labels = _classify_plain(rr, settled)
     if not labels.any():
         return labels
     steady = _without_swing(rr)
@@ -267,7 +267,7 @@ def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     # a missed or an extra beat is one of the beat count, not of the swing: the paper's label stands (the steady
     # series scales an interval by the rate at its start, which misjudges one that spans two beats)
     count = (labels == Artifact.MISSED) | (labels == Artifact.EXTRA)
-    return np.where(count, labels, np.where(near, _classify_plain(steady), int(Artifact.NORMAL)))
+    return np.where(count, labels, np.where(near, _classify_plain(steady, settled), int(Artifact.NORMAL)))
 
 
 def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
@@ -374,8 +374,9 @@ def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
     return alternating * alternating < BREATH_HARMONIC_SHARE * spread
 
 
-def _classify_plain(rr: NDArray[np.float64]) -> NDArray[np.int_]:
-    """The paper's classification (with the capped threshold) of a checked series."""
+def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None) -> NDArray[np.int_]:
+    """The paper's classification (with the capped threshold) of a checked series. `settled`: per interval, whether
+    an earlier pass's correction made it (never then taken for a missed beat: _holds_missed)."""
     n = len(rr)
     labels = np.zeros(n, dtype=int)
     if n < 4:
@@ -399,16 +400,21 @@ def _classify_plain(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     s22 = np.where(drrs >= 0, np.minimum(after, after2), np.maximum(after, after2))
     # the paper's sequential scan, over the intervals it acts on (|dRR| above threshold) as plain floats
     flagged = np.flatnonzero(np.abs(drrs[:n - 2]) > 1.0).tolist()
-    if not flagged:
+    holds_array, paired = _holds_missed(rr, median_rr)
+    if settled is not None:  # a pause the first pass moved into two long intervals is not two missed beats
+        holds_array, paired = holds_array & ~settled, paired & ~settled
+    if not flagged and not paired.any():
         return labels
     drr_l, mrr_l, s12_l, s22_l = drrs.tolist(), mrrs.tolist(), s12.tolist(), s22.tolist()
     rr_l, med_l, th2_l = rr.tolist(), median_rr.tolist(), th2.tolist()
     ectopic, extra, missed, long_short = (int(a) for a in (Artifact.ECTOPIC, Artifact.EXTRA, Artifact.MISSED,
                                                            Artifact.LONG_SHORT))
-    out = [0] * n
-    # an interval that holds a missed beat (MISSED_MIN_RATIO) is labelled so before anything else, and the jumps into
-    # and out of it are its own: the normal interval between two such is not an ectopic beat's
-    holds = _holds_missed(rr, median_rr).tolist()
+    # an interval that holds a missed beat (MISSED_MIN_RATIO) is labelled so before anything else, where flagged (one of
+    # two in a row even where not: the second may step little from the first), and the jumps into and out of it are its
+    # own: the normal interval between two such is not an ectopic beat's. (Every unflagged one too took AF-like
+    # rhythms, whose threshold is wide, for frequent artifacts before their irregularity.)
+    holds = holds_array.tolist()
+    out = [missed if h else 0 for h in paired.tolist()]
     for i in flagged:
         if holds[i]:
             out[i] = missed
@@ -439,11 +445,12 @@ def _classify_plain(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     return labels
 
 
-def _holds_missed(rr: NDArray[np.float64], median_rr: NDArray[np.float64]) -> NDArray[np.bool_]:
+def _holds_missed(rr: NDArray[np.float64], median_rr: NDArray[np.float64]
+                  ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per interval (ms), whether it holds a missed beat: MISSED_MIN_RATIO to MISSED_MAX_RATIO times its local median
     (`median_rr`), alone or one of two such in a row, with the intervals either side of it (or of the two) within
     MISSED_MIN_RATIO of their own medians either way (beyond a series' ends counts as normal). Three or more such in a
-    row are a change of rate, not missed beats."""
+    row are a change of rate, not missed beats. Also, per interval, whether it is one of two such in a row."""
     ratio = rr / median_rr
     normal = np.ones(len(rr) + 4, dtype=bool)  # padded two either side
     normal[2:-2] = (ratio > 1.0 / MISSED_MIN_RATIO) & (ratio < MISSED_MIN_RATIO)
@@ -455,7 +462,7 @@ def _holds_missed(rr: NDArray[np.float64], median_rr: NDArray[np.float64]) -> ND
     alone = normal[prev] & normal[nxt]
     first_of_two = long_[nxt] & normal[prev] & normal[nxt2]
     second_of_two = long_[prev] & normal[prev2] & normal[nxt]
-    return long_[here] & (alone | first_of_two | second_of_two)
+    return long_[here] & (alone | first_of_two | second_of_two), long_[here] & (first_of_two | second_of_two)
 
 
 def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
@@ -477,13 +484,13 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     return corrected, kinds
 
 
-def correct_with_lag(ibi_ms: NDArray[np.float64]
+def correct_with_lag(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] | None = None
                      ) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64]]:
     """correct_intervals' (corrected intervals ms, labels), and for each corrected interval the time (ms) the
     single-interval replacements before and at it added: the beat ending corrected interval i came at
     sum(corrected[:i + 1]) - lag[i] ms after the first beat (on the input's own clock). Same errors."""
     rr = _checked(ibi_ms)
-    labels = _classify(rr)
+    labels = _classify(rr, settled)
     times = np.concatenate([[0.0], np.cumsum(rr)])  # interval j runs from beat j to beat j + 1
     n_beats = len(times)
     normal, ectopic, extra, missed = (int(a) for a in (Artifact.NORMAL, Artifact.ECTOPIC, Artifact.EXTRA,
@@ -539,8 +546,10 @@ def correct_with_lag(ibi_ms: NDArray[np.float64]
     # right with the split kept, 188 of 196 with every piece set to the level).
     for first in missed_runs:
         last = first + 1
-        before = corrected[first] - corrected[first - 1] if first > 0 else None
-        after = corrected[last + 2] - corrected[last + 1] if last + 2 < len(corrected) else None
+        # a neighbour that is itself a piece of another missed beat (two in a row) does not set the level
+        before = corrected[first] - corrected[first - 1] if first > 0 and not flagged[first - 1] else None
+        after = (corrected[last + 2] - corrected[last + 1]
+                 if last + 2 < len(corrected) and not flagged[last + 1] else None)
         value = _replacement(before, after, reference, first, last)
         if abs(reference[first] - value) < PREMATURE_MIN_SD * _calm_spread(reference, flagged, first, last):
             continue
