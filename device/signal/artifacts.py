@@ -77,15 +77,18 @@ PREMATURE_MIN_SD = 2.0
 # missed one than a beat that reset the rhythm, and is left to the paper's move (on CapnoBase, a peer's 180 ms
 # interval beside 1100 ms ones was replaced, its window shown 23.6 ms where the paper's move had it withheld)
 PREMATURE_MAX_SHARE = 0.5
-# An interval at least this many times its local median, with each neighbour normal beside it (under this ratio itself,
-# and the two together nearer three intervals than two), holds a missed beat even where the paper's own test (its halves within the
-# threshold of the median) fails: a premature beat too weak to be picked leaves (2 - e) x the interval (e its
-# prematurity, 0.1-0.5) with no pause, up to 2x with a full one, and its halves are off by e / 2 each. The paper's
-# move of the beat after it then sets two intervals at about 1.4x, RMSSD 5-10x a calm heart's (a fresh-clone tester's
-# weak premature beat at 63.6/min: 43.8 ms for 4.25). Jitter, breathing swings (at most +-20 % of the interval for a
-# swing of 40 % of the rate) and a mistimed beat never stretch an interval by half; a premature beat's full compensatory
-# pause stretches it by at most PREMATURE_MAX_SHARE, and the short interval beside it keeps the pair near two.
-MISSED_MIN_RATIO = 1.0 + PREMATURE_MAX_SHARE
+# An interval at least this many times its local median (sqrt 2: nearer two intervals than one, as
+# intervals.RATE_AGREE_FACTOR judges a rate), with each neighbour within the same factor of the median either way, holds
+# a missed beat even where the paper's own test (its halves within the threshold of the median) fails: a premature beat
+# too weak to be picked leaves (2 - e) x the interval (e its prematurity, 0.1-0.5) with no pause, up to 2x with a full
+# one, and its halves are off by e / 2 each. The paper's move of the beat after it then sets two intervals at about
+# 1.4x, RMSSD 5-10x a calm heart's (a fresh-clone tester's weak premature beat at 63.6/min: 43.8 ms for 4.25). Jitter
+# and breathing swings (at most +-20 % of the interval for a swing of 40 % of the rate) never stretch an interval so
+# far; a premature beat's compensatory pause makes one of sqrt 2 or more only when the beat is 41 % early or more, and
+# then the short interval beside it is under 2 - sqrt 2 = 0.59 of the median, beyond the neighbours' bound. (1.5 and a
+# neighbour sum of 2.5 intervals first: a fresh-clone tester's fast hearts with a breathing swing 4-6 % of the interval
+# had some such intervals under the bound and moved, others split, and RMSSD shown 2-4x where all had been withheld.)
+MISSED_MIN_RATIO = float(np.sqrt(2.0))
 # ... and under this many: one beat missed, not two. The pipeline reports lost signal as a gap (no interval is formed
 # across one), so an interval nearer three than two with the signal there is the heart's own pause more often than two
 # beats the picker passed over in a row (CapnoBase 0123: a premature beat and pauses of 2.5 and 2.3 s at 89/min, its
@@ -241,7 +244,7 @@ def _checked(ibi_ms: NDArray[np.float64]) -> NDArray[np.float64]:
     return rr
 
 
-def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
+def _classify(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None) -> NDArray[np.int_]:
     """classify_intervals of a checked series: the paper's labels, less those a breathing swing explains.
 
     A slow heart's breathing swing is large in ms, and when the breath comes every 2-4 beats its intervals take
@@ -251,7 +254,7 @@ def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     (`_without_swing`), and its labels are the ones given, where the paper's flagged an interval or one of its
     neighbours (never more than the paper's own flags reach): an ectopic, missed or extra beat stands out of the
     steady series as it did of the swinging one, and is placed and typed there without the swing's help."""
-    labels = _classify_plain(rr)
+    labels = _classify_plain(rr, settled)
     if not labels.any():
         return labels
     steady = _without_swing(rr)
@@ -264,7 +267,7 @@ def _classify(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     # a missed or an extra beat is one of the beat count, not of the swing: the paper's label stands (the steady
     # series scales an interval by the rate at its start, which misjudges one that spans two beats)
     count = (labels == Artifact.MISSED) | (labels == Artifact.EXTRA)
-    return np.where(count, labels, np.where(near, _classify_plain(steady), int(Artifact.NORMAL)))
+    return np.where(count, labels, np.where(near, _classify_plain(steady, settled), int(Artifact.NORMAL)))
 
 
 def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
@@ -371,8 +374,9 @@ def breath_every_four(means_ms: NDArray[np.float64]) -> bool:
     return alternating * alternating < BREATH_HARMONIC_SHARE * spread
 
 
-def _classify_plain(rr: NDArray[np.float64]) -> NDArray[np.int_]:
-    """The paper's classification (with the capped threshold) of a checked series."""
+def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None) -> NDArray[np.int_]:
+    """The paper's classification (with the capped threshold) of a checked series. `settled`: per interval, whether
+    an earlier pass's correction made it (never then taken for a missed beat: _holds_missed)."""
     n = len(rr)
     labels = np.zeros(n, dtype=int)
     if n < 4:
@@ -396,14 +400,27 @@ def _classify_plain(rr: NDArray[np.float64]) -> NDArray[np.int_]:
     s22 = np.where(drrs >= 0, np.minimum(after, after2), np.maximum(after, after2))
     # the paper's sequential scan, over the intervals it acts on (|dRR| above threshold) as plain floats
     flagged = np.flatnonzero(np.abs(drrs[:n - 2]) > 1.0).tolist()
-    if not flagged:
+    holds_array, paired = _holds_missed(rr, median_rr)
+    if settled is not None:  # a pause the first pass moved into two long intervals is not two missed beats
+        holds_array, paired = holds_array & ~settled, paired & ~settled
+    if not flagged and not paired.any():
         return labels
     drr_l, mrr_l, s12_l, s22_l = drrs.tolist(), mrrs.tolist(), s12.tolist(), s22.tolist()
     rr_l, med_l, th2_l = rr.tolist(), median_rr.tolist(), th2.tolist()
     ectopic, extra, missed, long_short = (int(a) for a in (Artifact.ECTOPIC, Artifact.EXTRA, Artifact.MISSED,
                                                            Artifact.LONG_SHORT))
-    out = [0] * n
+    # an interval that holds a missed beat (MISSED_MIN_RATIO) is labelled so before anything else, where flagged (one of
+    # two in a row even where not: the second may step little from the first), and the jumps into and out of it are its
+    # own: the normal interval between two such is not an ectopic beat's. (Every unflagged one too took AF-like
+    # rhythms, whose threshold is wide, for frequent artifacts before their irregularity.)
+    holds = holds_array.tolist()
+    out = [missed if h else 0 for h in paired.tolist()]
     for i in flagged:
+        if holds[i]:
+            out[i] = missed
+            continue
+        if (i > 0 and holds[i - 1]) or holds[i + 1]:
+            continue
         d = drr_l[i]
         if (d > 1.0 and s12_l[i] < -C1 * d - C2) or (d < -1.0 and s12_l[i] > -C1 * d + C2):
             out[i] = ectopic
@@ -420,14 +437,32 @@ def _classify_plain(rr: NDArray[np.float64]) -> NDArray[np.int_]:
                 out[j] = extra
             elif long_beat and abs(rr_l[j] / 2.0 - med_l[j]) < th2_l[j]:
                 out[j] = missed
-            elif MISSED_MIN_RATIO * med_l[j] <= rr_l[j] < MISSED_MAX_RATIO * med_l[j] and all(
-                    rr_l[j] + rr_l[i] >= (MISSED_MIN_RATIO + 1.0) * med_l[j] and rr_l[i] < MISSED_MIN_RATIO * med_l[j]
-                    for i in (j - 1, j + 1) if 0 <= i < n):
+            elif holds[j]:
                 out[j] = missed
             else:
                 out[j] = long_short
     labels[:] = out
     return labels
+
+
+def _holds_missed(rr: NDArray[np.float64], median_rr: NDArray[np.float64]
+                  ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per interval (ms), whether it holds a missed beat: MISSED_MIN_RATIO to MISSED_MAX_RATIO times its local median
+    (`median_rr`), alone or one of two such in a row, with the intervals either side of it (or of the two) within
+    MISSED_MIN_RATIO of their own medians either way (beyond a series' ends counts as normal). Three or more such in a
+    row are a change of rate, not missed beats. Also, per interval, whether it is one of two such in a row."""
+    ratio = rr / median_rr
+    normal = np.ones(len(rr) + 4, dtype=bool)  # padded two either side
+    normal[2:-2] = (ratio > 1.0 / MISSED_MIN_RATIO) & (ratio < MISSED_MIN_RATIO)
+    long_ = np.zeros(len(rr) + 4, dtype=bool)
+    long_[2:-2] = (ratio >= MISSED_MIN_RATIO) & (ratio < MISSED_MAX_RATIO)
+    here = slice(2, len(rr) + 2)
+    prev, nxt = slice(1, len(rr) + 1), slice(3, len(rr) + 3)
+    prev2, nxt2 = slice(0, len(rr)), slice(4, len(rr) + 4)
+    alone = normal[prev] & normal[nxt]
+    first_of_two = long_[nxt] & normal[prev] & normal[nxt2]
+    second_of_two = long_[prev] & normal[prev2] & normal[nxt]
+    return long_[here] & (alone | first_of_two | second_of_two), long_[here] & (first_of_two | second_of_two)
 
 
 def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
@@ -449,13 +484,13 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     return corrected, kinds
 
 
-def correct_with_lag(ibi_ms: NDArray[np.float64]
+def correct_with_lag(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] | None = None
                      ) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64]]:
     """correct_intervals' (corrected intervals ms, labels), and for each corrected interval the time (ms) the
     single-interval replacements before and at it added: the beat ending corrected interval i came at
     sum(corrected[:i + 1]) - lag[i] ms after the first beat (on the input's own clock). Same errors."""
     rr = _checked(ibi_ms)
-    labels = _classify(rr)
+    labels = _classify(rr, settled)
     times = np.concatenate([[0.0], np.cumsum(rr)])  # interval j runs from beat j to beat j + 1
     n_beats = len(times)
     normal, ectopic, extra, missed = (int(a) for a in (Artifact.NORMAL, Artifact.ECTOPIC, Artifact.EXTRA,
@@ -511,8 +546,10 @@ def correct_with_lag(ibi_ms: NDArray[np.float64]
     # right with the split kept, 188 of 196 with every piece set to the level).
     for first in missed_runs:
         last = first + 1
-        before = corrected[first] - corrected[first - 1] if first > 0 else None
-        after = corrected[last + 2] - corrected[last + 1] if last + 2 < len(corrected) else None
+        # a neighbour that is itself a piece of another missed beat (two in a row) does not set the level
+        before = corrected[first] - corrected[first - 1] if first > 0 and not flagged[first - 1] else None
+        after = (corrected[last + 2] - corrected[last + 1]
+                 if last + 2 < len(corrected) and not flagged[last + 1] else None)
         value = _replacement(before, after, reference, first, last)
         if abs(reference[first] - value) < PREMATURE_MIN_SD * _calm_spread(reference, flagged, first, last):
             continue

@@ -239,7 +239,7 @@ def _corrected(ibi_ms: NDArray[np.float64]
     (intervals ms, labels, lag ms: artifacts.correct_with_lag's, both passes' together, so that the beat ending
     interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.)"""
     first, first_kinds, first_lag = correct_with_lag(ibi_ms)
-    second, kinds, second_lag = correct_with_lag(first)
+    second, kinds, second_lag = correct_with_lag(first, settled=first_kinds != 0)
     first_ends = np.concatenate([[0.0], np.cumsum(first)])
     on_first = np.cumsum(second) - second_lag  # where each second-pass interval ends, on the first pass's clock
     if len(second) == len(first):

@@ -245,6 +245,32 @@ def test_a_missed_premature_beat_leaves_the_hearts_own_rmssd(pause_share: float)
         assert shown is None or shown <= 1.5 * time_domain(sinus_ms)["rmssd_ms"]
 
 
+def _merged(rr: NDArray[np.float64], at: list[int], share: float) -> NDArray[np.float64]:
+    """Beat times (s) of sinus intervals `rr` (ms) where the interval at each of `at` (in the original numbering, in
+    increasing order) and the next are one: a premature beat `share` early, with no pause, missed."""
+    out = list(rr)
+    for k in sorted(at, reverse=True):
+        out[k:k + 2] = [(2.0 - share) * rr[k]]
+    return np.cumsum(out) / 1000.0
+
+
+@pytest.mark.parametrize(("hr_bpm", "rsa_ms"), [(90.0, 30.0), (121.0, 20.0), (150.0, 25.0)])
+@pytest.mark.parametrize("layout", ["every 13th", "long, normal, long", "two in a row"])
+def test_missed_beats_on_a_swinging_fast_heart_leave_its_own_rmssd(hr_bpm: float, rsa_ms: float, layout: str) -> None:
+    """A fresh-clone tester's breaks of the first missed-beat rule: on a fast heart whose breathing swing is 4-6 % of
+    the interval, premature beats 41 % early missed (1.59x) sat on both sides of a 1.5x bound (RMSSD shown 2-4x), and
+    a normal interval between two long ones was taken for an ectopic beat (RMSSD up to 11x)."""
+    for seed in range(3):
+        rr = sinus_intervals(200, seed, hr_bpm, rsa_ms, 4.0, breath_per_min=10.5)
+        n = int(80.0 / (60.0 / hr_bpm))
+        at = {"every 13th": list(range(6, n - 2, 13)), "long, normal, long": [n // 2, n // 2 + 3],
+              "two in a row": [n // 2, n // 2 + 2]}[layout]
+        times = _merged(rr[:n], at, 0.41)
+        shown = hrv_metrics(times, window_s=60.0).rmssd_ms
+        truth = time_domain(rr[:n][-int(60.0 / (60.0 / hr_bpm)):])["rmssd_ms"]
+        assert shown is not None and right(shown, truth)
+
+
 def test_one_premature_beat_in_eight_is_still_corrected_where_the_paper_threshold_gives_up() -> None:
     rr = sinus_intervals(90, seed=1)
     metrics = hrv_metrics(np.cumsum(with_ectopy(rr, 8, 0.3, seed=1)) / 1000.0)
