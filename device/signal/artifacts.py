@@ -8,7 +8,9 @@ Each interval is placed in two planes built from the successive differences of t
 their deviation from an 11-beat median (mRR), both normalised by a time-varying threshold (5.2 quartile
 deviations over 91 beats). Ectopic beats show as a short-long (or long-short) pair in the first plane;
 missed, extra, long and short beats in the second. Corrections keep the total duration:
-missed beat -> the long interval is split, each piece set to its neighbours' level (MISSED_MIN_RATIO); extra beat -> the two short intervals are merged;
+missed beat -> the long interval is split (each piece set to its neighbours' level where an even split would be off
+it: MISSED_MIN_RATIO, and the series then grows or shrinks as at a replacement); extra beat -> the two short intervals
+are merged;
 ectopic, long or short -> the beat is moved to the middle of its neighbours (both intervals averaged), except
 where the beat is premature and resets the rhythm (no compensatory pause: the interval after it is normal). There
 the paper's move would leave two intervals off by half its prematurity; the short interval alone is replaced by
@@ -440,9 +442,7 @@ def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None =
                 continue
             if short_beat and j + 1 < n and abs(rr_l[j] + rr_l[j + 1] - med_l[j]) < th2_l[j]:
                 out[j] = extra
-            elif long_beat and abs(rr_l[j] / 2.0 - med_l[j]) < th2_l[j]:
-                out[j] = missed
-            elif holds[j]:
+            elif (long_beat and abs(rr_l[j] / 2.0 - med_l[j]) < th2_l[j]) or holds[j]:
                 out[j] = missed
             else:
                 out[j] = long_short
@@ -670,7 +670,7 @@ def _replacement(before: float | None, after: float | None, reference: NDArray[n
 
 
 def _calm(reference: NDArray[np.float64], flagged: NDArray[np.bool_], left: int, right: int) -> list[int]:
-    """The unflagged intervals of `reference` among the MEDIAN_BEATS - 1 around intervals left..right (those left out)."""
+    """The unflagged intervals of `reference` among the MEDIAN_BEATS - 1 around intervals left..right (those out)."""
     half = MEDIAN_BEATS // 2
     return [i for i in range(left - half, right + 1 + half)
             if 0 <= i < len(reference) and not left <= i <= right and not flagged[i]]

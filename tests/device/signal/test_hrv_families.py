@@ -29,8 +29,8 @@ from device.signal.pulse import Beat
 from tests.device.signal.synthetic_rr import (
     FAMILY,
     calm_slow_heart,
-    missed_premature_beats,
     irregular_intervals,
+    missed_premature_beats,
     sinus_intervals,
     swinging_beat_times,
     with_ectopy,
