@@ -8,8 +8,8 @@ Rows (tests/device/signal/synthetic_rr.py): `calm_slow_heart` (35-75/min, 2-5 ms
 8th-15th beat 10-40 % early) at pauses of 0 to 1 of the time lost; `jittery_heart` (40-140/min, 10-30 ms white
 jitter), with no premature beats and with some (no, half or a full pause); `missed_premature_beats` (35-110/min,
 2-8 ms jitter, a premature beat every 20th-40th, too weak to be picked, at no, half or a full pause). Each series goes
-through device.signal.hrv_metrics; the truth is the RMSSD of the sinus intervals (the series without the premature beats'
-effect), right within 25 % or 5 ms as in bench_ectopy. Prints per row: series, RMSSD given, off, and how many of
+through device.signal.hrv_metrics; the truth is the RMSSD of the sinus intervals (the series without the premature
+beats' effect), right within 25 % or 5 ms as in bench_ectopy. Prints per row: series, RMSSD given, off, and how many of
 those off read low. Deterministic; seeds 0-99 were looked at while choosing (docs/measurements.md), 100 on were not.
 """
 
