@@ -497,7 +497,9 @@ def correct_with_lag(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] | N
                      ) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64]]:
     """correct_intervals' (corrected intervals ms, labels), and for each corrected interval the time (ms) the
     single-interval replacements before and at it added: the beat ending corrected interval i came at
-    sum(corrected[:i + 1]) - lag[i] ms after the first beat (on the input's own clock). Same errors."""
+    sum(corrected[:i + 1]) - lag[i] ms after the first beat (on the input's own clock). `settled`: per input
+    interval, whether an earlier pass's correction made it (default none): such an interval is never taken for a
+    missed beat (_holds_missed). Same errors."""
     rr = _checked(ibi_ms)
     labels = _classify(rr, settled)
     times = np.concatenate([[0.0], np.cumsum(rr)])  # interval j runs from beat j to beat j + 1

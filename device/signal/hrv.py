@@ -524,7 +524,9 @@ class HrvTracker:
         recent = times > times[-1] - window_s
         broken = broken_before(times, [*self._gaps, *self._motion])  # no interval ends at these beats
         moving = self._in_motion(times)
-        hr_bpm = self._heart_rate(window, times, recent, broken)
+        counted = ~broken & recent  # the beats the rate shown rests on: within the window, the current rhythm's
+        counted &= _current_rhythm(times, counted)
+        hr_bpm = self._heart_rate(window, times, counted)
         # intervals a beat too many or too few against the window's own rate, left so by the correction:
         # artifacts (counted as corrected), and no rhythm is judged across them
         off = off_rate(window.ibi_ms, 60000.0 / hr_bpm, window.stretch)
@@ -554,8 +556,6 @@ class HrvTracker:
                        or steady_parity(times[recent], broken[recent],
                                         np.fromiter(self._timing_sds, dtype=float)[recent]))
         hidden = hides_beats(np.fromiter(self._hidden, dtype=float)[recent])
-        counted = ~broken & recent  # the beats the rate shown rests on (_heart_rate)
-        counted &= _current_rhythm(times, counted)
         repeats = np.fromiter(self._repeats, dtype=float)
         multiple = faster_than_repeat(times[recent], amplitudes[recent], repeats[recent], counted[recent], hr_bpm)
         if len(checked.ibi_ms) < HRV_MIN_INTERVALS or len(checked.successive_differences()) < 1:
@@ -639,20 +639,18 @@ class HrvTracker:
             out[first:last + 1 + after] = True
         return out
 
-    def _heart_rate(self, window: Stretches, times: NDArray[np.float64], recent: NDArray[np.bool_],
-                    broken: NDArray[np.bool_]) -> float:
+    def _heart_rate(self, window: Stretches, times: NDArray[np.float64], counted: NDArray[np.bool_]) -> float:
         """60000 / the median of the window's beat intervals as measured (within stretches, never across
         a gap), not as corrected: a median needs no correction (a few wrong beats do not move it), and
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
         A), over spans of two intervals (heart_rate_bpm). The corrected intervals' median when too
-        few measured ones are left. `times`: the beats held (s), `recent`: which of them lie within window_s
-        of the newest, `broken`: at which no interval ends (broken_before's, over the gaps and motion spans).
+        few measured ones are left. `times`: the beats held (s), `counted`: the beats whose intervals count (within
+        window_s of the newest, not where broken_before ends none over the gaps and motion spans, and of the current
+        rhythm: _current_rhythm).
         Unsure beats (`_unsure`) count here: leaving them out moved BUT PPG's camera records (docs/measurements.md,
         "Unsure beats after a hand")."""
-        keep = ~broken & recent
-        keep &= _current_rhythm(times, keep)
-        rate = heart_rate_bpm(times, keep)
+        rate = heart_rate_bpm(times, counted)
         return 60000.0 / exact.median_nan(window.ibi_ms) if rate is None else rate
 
     def _weak_beat(self, amplitudes: NDArray[np.float64]) -> bool:

@@ -240,6 +240,8 @@ def _corrected(ibi_ms: NDArray[np.float64]
     interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.)"""
     first, first_kinds, first_lag = correct_with_lag(ibi_ms)
     second, kinds, second_lag = correct_with_lag(first, settled=first_kinds != 0)
+    if len(second) == len(first) and not first_lag.any():
+        return second, np.where(kinds != 0, kinds, first_kinds), second_lag
     first_ends = np.concatenate([[0.0], np.cumsum(first)])
     on_first = np.cumsum(second) - second_lag  # where each second-pass interval ends, on the first pass's clock
     if len(second) == len(first):
