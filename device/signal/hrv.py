@@ -39,10 +39,12 @@ from device.signal.intervals import (
     IRREGULAR_SHARE,
     MAD_TO_SD,
     MAX_GAP_S,
+    PATTERN_PERIODS,
     RATE_AGREE_FACTOR,
     Stretches,
     artifact_share,
     broken_before,
+    locked_means,
     off_rate,
     stretches,
 )
@@ -935,6 +937,11 @@ def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None 
         return None
     ibi = t[1:] - t[:-1]
     typical = exact.median_nan(ibi[ended])
+    period = pattern_period(ibi, ended)
+    if period is not None:
+        rate = whole_repeats_bpm(t, ended, period)
+        if rate is not None:
+            return rate
     near = (ibi >= typical / RATE_AGREE_FACTOR) & (ibi <= typical * RATE_AGREE_FACTOR)
     half_spans = 0.5 * (ibi[:-1] + ibi[1:])
     agree = ended[:-1] & ended[1:] & ((near[:-1] & near[1:])
@@ -942,6 +949,48 @@ def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None 
     if np.count_nonzero(agree) < HR_MIN_INTERVALS:
         return 60.0 / typical
     return 60.0 / exact.median_nan(half_spans[agree])
+
+
+def pattern_period(ibi_s: NDArray[np.float64], ended: NDArray[np.bool_]) -> int | None:
+    """The period (beats) of a pattern locked to every 2nd, 3rd or 4th beat in intervals `ibi_s` (s, as measured;
+    `ended[i]` False: interval i does not count), the smallest of PATTERN_PERIODS whose position means over the runs
+    of counted intervals (intervals.locked_means, the test Stretches.beat_locked_pattern makes of the corrected
+    intervals) explain more than LOCKED_SHARE of their variance and differ by more than LOCKED_SPREAD of their
+    median; None when none does."""
+    counted = np.asarray(ended, dtype=bool)
+    rr = np.asarray(ibi_s, dtype=float)[counted]
+    if len(rr) < 2 * min(PATTERN_PERIODS):
+        return None
+    total = exact.var(rr)
+    if total <= 0.0:
+        return None
+    run = np.cumsum(~counted)[counted]  # the runs of consecutive counted intervals, numbered
+    position = np.arange(len(rr)) - np.searchsorted(run, run)
+    middle = exact.median_nan(rr)
+    for period in PATTERN_PERIODS:
+        if len(rr) >= 2 * period and locked_means(rr, position, period, total, middle) is not None:
+            return period
+    return None
+
+
+def whole_repeats_bpm(times_s: NDArray[np.float64], ended: NDArray[np.bool_], period: int) -> float | None:
+    """60 / the median of the spans of `period` consecutive counted intervals (`ended[i]`: interval i, ending at beat
+    i + 1, counts), each divided by `period`, that are within INTERVAL_AGREEMENT of that median (a span over a missed
+    or an added beat is a beat's worth longer or shorter); None with fewer than HR_MIN_INTERVALS of them."""
+    t = np.asarray(times_s, dtype=float)
+    counted = np.asarray(ended, dtype=bool)
+    if len(counted) < period:
+        return None
+    whole = np.lib.stride_tricks.sliding_window_view(counted, period).all(axis=1)
+    starts = np.flatnonzero(whole)
+    if len(starts) < HR_MIN_INTERVALS:
+        return None
+    spans = (t[starts + period] - t[starts]) / period
+    middle = exact.median_nan(spans)
+    agree = spans[np.abs(spans - middle) <= INTERVAL_AGREEMENT * middle]
+    if len(agree) < HR_MIN_INTERVALS:
+        return None
+    return 60.0 / exact.median_nan(agree)
 
 
 def hrv_metrics(beat_times_s: NDArray[np.float64], window_s: float | None = None,

@@ -144,7 +144,7 @@ class Stretches:
         if total <= 0.0:
             return False
         median_rr = exact.median_nan(rr)
-        breath = self._locked_means(rr, position, 4, total, median_rr)
+        breath = locked_means(rr, position, 4, total, median_rr)
         if breath is not None:
             if not self._breath_every_four(position % 4):
                 return True
@@ -154,24 +154,8 @@ class Stretches:
             total = exact.var(rr)
             if total <= 0.0:
                 return False
-        return any(self._locked_means(rr, position, period, total, median_rr) is not None
+        return any(locked_means(rr, position, period, total, median_rr) is not None
                    for period in PATTERN_PERIODS if period != 4)
-
-    @staticmethod
-    def _locked_means(rr: NDArray[np.float64], position: NDArray[np.int_], period: int, total: float,
-                      median_rr: float) -> NDArray[np.float64] | None:
-        """The means (ms) of `rr` at each position of a period-`period` pattern when they explain more than
-        LOCKED_SHARE of `total` (the variance they are judged against) and differ by more than LOCKED_SPREAD of
-        `median_rr`; else None (also where a stretch is too short to hold every position)."""
-        phase = position % period
-        if np.bincount(phase, minlength=period).min() == 0:
-            return None  # stretches too short to hold every position (no mean of an empty slice)
-        means = np.array([exact.mean(rr[phase == k]) for k in range(period)])
-        if exact.var(means[phase]) <= LOCKED_SHARE * total:
-            return None
-        if float(np.maximum.reduce(means) - np.minimum.reduce(means)) <= LOCKED_SPREAD * median_rr:
-            return None
-        return means
 
     def _breath_every_four(self, phase: NDArray[np.int_]) -> bool:
         """`breath_every_four` on the period-4 pattern of the intervals the correction left as they were (phase:
@@ -186,6 +170,23 @@ class Stretches:
                 return False  # a position held only by corrected intervals: the pattern is the correction's
             means[k] = exact.mean(kept)
         return breath_every_four(means)
+
+
+def locked_means(rr: NDArray[np.float64], position: NDArray[np.int_], period: int, total: float,
+                 median_rr: float) -> NDArray[np.float64] | None:
+    """The means (ms) of `rr` at each position of a period-`period` pattern when they explain more than
+    LOCKED_SHARE of `total` (the variance they are judged against) and differ by more than LOCKED_SPREAD of
+    `median_rr`; else None (also where a stretch is too short to hold every position). `position`: each
+    interval's place in its stretch (0 at the stretch's first)."""
+    phase = position % period
+    if np.bincount(phase, minlength=period).min() == 0:
+        return None  # stretches too short to hold every position (no mean of an empty slice)
+    means = np.array([exact.mean(rr[phase == k]) for k in range(period)])
+    if exact.var(means[phase]) <= LOCKED_SHARE * total:
+        return None
+    if float(np.maximum.reduce(means) - np.minimum.reduce(means)) <= LOCKED_SPREAD * median_rr:
+        return None
+    return means
 
 
 def broken_before(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]]) -> NDArray[np.bool_]:

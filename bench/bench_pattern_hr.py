@@ -1,0 +1,146 @@
+"""Benchmark: the heart rate shown for a patterned rhythm (bigeminy, trigeminy, quadrigeminy), against known truth.
+
+Run from the project root::
+
+    python -m bench.bench_pattern_hr [--seeds N] [--first-seed S] [--stream-every K] [--tester]
+
+Every 2nd, 3rd or 4th beat 10-45 % early, with a compensatory pause of none, half or all of the time lost, at
+40-180/min, 0-20 ms of white jitter, with a breathing swing or none, 10-60 s of beats
+(tests/device/signal/synthetic_rr.py `patterned_rhythm`). Every beat is a heartbeat, so the truth is 60000 / the
+mean interval (ms) of the window reported on (`beats_per_min_over`). Each series goes through
+device.signal.hrv_metrics (the whole series, the batch path) and, every K-th series (--stream-every), through an
+HrvTracker (60 s window) fed beat by beat, read at every beat from 10 s of beats on (the streaming path: each
+reading's window is the beats held so far). Counted per record (batch) and per reading (stream): right (within
+HIT_SHARE of the truth, hr_flag null), flagged (hr_flag set, whatever the rate), WRONG (off by more, hr_flag null),
+none (no rate). With --tester, the tester's shape: 200 bigeminy series through hrv_metrics
+(`reported_bigeminy`). Controls: a regular heart, a breathing heart and random premature beats (1 in 8-15), which
+must stay right. Deterministic; seeds 0-99 are the tests' and the tuning seeds, the default (1000 on) unseen.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+
+import numpy as np
+from numpy.typing import NDArray
+
+from device.signal import hrv_metrics
+from device.signal.hrv import HrvMetrics, HrvTracker
+from device.signal.pulse import Beat
+from tests.device.signal.synthetic_rr import (
+    PATTERN_EVERY,
+    beats_per_min_over,
+    patterned_rhythm,
+    sinus_intervals,
+    reported_bigeminy,
+    with_ectopy,
+)
+
+HIT_SHARE = 0.05  # the brief's bar: within 5 % of the truth
+STREAM_FROM_S = 10.0  # readings from this much of the series on
+KINDS = ("right", "flagged", "WRONG", "none")
+
+
+def verdict(metrics: HrvMetrics, truth_bpm: float) -> str:
+    """right / flagged / WRONG / none of one reading against the true rate (beats/min)."""
+    if metrics.hr_bpm is None:
+        return "none"
+    if metrics.hr_flag is not None:
+        return "flagged"
+    return "right" if abs(metrics.hr_bpm - truth_bpm) <= HIT_SHARE * truth_bpm else "WRONG"
+
+
+def stream(times_s: NDArray[np.float64]) -> Counter[str]:
+    """The verdict of every reading of an HrvTracker (60 s window) fed `times_s` beat by beat, from STREAM_FROM_S on."""
+    tracker = HrvTracker()
+    counts = Counter[str]()
+    for i, t in enumerate(times_s):
+        tracker.add_beats([Beat(float(t), 1.0, 1.0)])
+        if t - times_s[0] >= STREAM_FROM_S:
+            counts[verdict(tracker.metrics(), beats_per_min_over(times_s[:i + 1], tracker.window_s))] += 1
+    return counts
+
+
+def controls(seed: int) -> dict[str, NDArray[np.float64]]:
+    """Beat times (s) of 60 s of a regular heart, a breathing heart and random premature beats (1 in 8-15, 10-45 %
+    early, a pause of none, half or all of the time lost) at 40-180/min."""
+    rng = np.random.default_rng(seed)
+    hr_bpm = rng.uniform(40.0, 180.0)
+    n = int(hr_bpm) + 2
+    jitter_ms = rng.uniform(0.0, 20.0)
+    regular = sinus_intervals(n, seed, hr_bpm, 0.0, jitter_ms)
+    breathing = sinus_intervals(n, seed, hr_bpm, rng.uniform(0.02, 0.08) * 60000.0 / hr_bpm, jitter_ms,
+                                breath_per_min=rng.uniform(6.0, 15.0))
+    premature = with_ectopy(breathing, int(rng.integers(8, 16)), rng.uniform(0.1, 0.45), seed,
+                            float(rng.integers(3)) / 2.0)
+    return {name: np.cumsum(rr) / 1000.0 for name, rr in
+            (("regular", regular), ("breathing", breathing), ("random premature", premature))}
+
+
+def line(name: str, counts: Counter[str]) -> str:
+    return f"{name:>22} {sum(counts.values()):>7} " + " ".join(f"{counts[k]:>7}" for k in KINDS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seeds", type=int, default=600, help="patterned series (and control seeds / 3)")
+    parser.add_argument("--first-seed", type=int, default=1000)
+    parser.add_argument("--stream-every", type=int, default=6, help="stream every K-th series (0: none)")
+    parser.add_argument("--tester", action="store_true", help="also the tester's 200 bigeminy series")
+    args = parser.parse_args(argv)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    batch: dict[str, Counter[str]] = {}
+    streamed: dict[str, Counter[str]] = {}
+    worst: list[tuple[float, int, dict[str, float], float]] = []
+    for seed in seeds:
+        times, params = patterned_rhythm(seed)
+        truth = beats_per_min_over(times)
+        metrics = hrv_metrics(times)
+        kind = verdict(metrics, truth)
+        key = f"1 in {int(params['every'])}, pause {params['pause']:.1f}"
+        batch.setdefault(key, Counter())[kind] += 1
+        if kind == "WRONG" and metrics.hr_bpm is not None:
+            worst.append((metrics.hr_bpm / truth, seed, params, truth))
+        if args.stream_every and (seed - args.first_seed) % args.stream_every == 0:
+            streamed.setdefault(f"1 in {int(params['every'])}", Counter()).update(stream(times))
+    header = f"{'':>22} {'records':>7} " + " ".join(f"{k:>7}" for k in KINDS)
+    print("batch (hrv_metrics over each whole series)")
+    print(header)
+    for every in PATTERN_EVERY:
+        for key in sorted(k for k in batch if k.startswith(f"1 in {every},")):
+            print(line(key, batch[key]))
+    print(line("all", sum(batch.values(), Counter())))
+    if streamed:
+        print(f"\nstream (HrvTracker fed beat by beat, every reading from {STREAM_FROM_S:.0f} s; every "
+              f"{args.stream_every}th series)")
+        print(header)
+        for key in sorted(streamed):
+            print(line(key, streamed[key]))
+        print(line("all", sum(streamed.values(), Counter())))
+    if worst:
+        print("\nworst wrong (shown / truth, seed, params):")
+        for ratio, seed, params, truth in sorted(worst, key=lambda w: -abs(np.log(w[0])))[:5]:
+            shown = ", ".join(f"{k} {v:.3g}" for k, v in params.items())
+            print(f"  {ratio:.3f} seed {seed} truth {truth:.1f}: {shown}")
+    control = dict[str, Counter[str]]()
+    for seed in range(args.first_seed, args.first_seed + max(1, args.seeds // 3)):
+        for name, times in controls(seed).items():
+            control.setdefault(name, Counter())[verdict(hrv_metrics(times), beats_per_min_over(times))] += 1
+    print("\ncontrols (hrv_metrics, 60 s)")
+    print(header)
+    for name, counts in control.items():
+        print(line(name, counts))
+    if args.tester:
+        counts = Counter[str]()
+        for seed in range(args.first_seed, args.first_seed + 200):
+            times = reported_bigeminy(seed)
+            counts[verdict(hrv_metrics(times), beats_per_min_over(times))] += 1
+        print("\ntester's shape (200 bigeminy series, hrv_metrics)")
+        print(header)
+        print(line("bigeminy", counts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
