@@ -14,7 +14,9 @@ reading's window is the beats held so far). Counted per record (batch) and per r
 HIT_SHARE of the truth, hr_flag null), flagged (hr_flag set, whatever the rate), WRONG (off by more, hr_flag null),
 none (no rate). With --tester, the tester's shape: 200 bigeminy series through hrv_metrics
 (`reported_bigeminy`). Controls: a regular heart, a breathing heart and random premature beats (1 in 8-15), which
-must stay right. Deterministic; seeds 0-99 are the tests' and the tuning seeds, the default (1000 on) unseen.
+must stay right (each 60 s, at 40-180/min, seeds / 3 of them). Deterministic. Seeds looked at while building the rule:
+the family's 0-599, the tester shape's 0-199, 1000-1199 and 2000-2199; the tests use 700-911 and 3000-3099; the
+default (5000 on) was not looked at before the figures in docs/measurements.md were taken.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def line(name: str, counts: Counter[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", type=int, default=600, help="patterned series (and control seeds / 3)")
-    parser.add_argument("--first-seed", type=int, default=1000)
+    parser.add_argument("--first-seed", type=int, default=5000)
     parser.add_argument("--stream-every", type=int, default=6, help="stream every K-th series (0: none)")
     parser.add_argument("--tester", action="store_true", help="also the tester's 200 bigeminy series")
     args = parser.parse_args(argv)

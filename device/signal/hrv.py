@@ -84,6 +84,12 @@ TIMING_NOISE_MAX_SHARE = 0.5
 MOTION_TIMING_BEATS = 2 * TEMPLATE_BEATS
 HRV_MIN_INTERVALS = 10  # HRV (and coherence) need at least this many checked intervals in the window
 HR_MIN_INTERVALS = 2
+# A pattern the heart rate is taken over whole repeats of (pattern_period) shows at each of its positions at least
+# this many times: one outlying interval at a position held k times explains 1/k of the variance by itself, and an
+# extra beat's two pieces at neighbouring positions about as much, so at 2 one picker error in a 10 s record passed
+# intervals.LOCKED_SHARE (half) as a pattern (a 60/min heart with an extra beat read 70.7: a 4-beat "pattern" of 10
+# intervals); at 3 it explains a third. The same as Stretches.beat_locked_pattern's 12 intervals for a period of 4.
+PATTERN_MIN_REPEATS = 3
 HRV_MAX_ARTIFACT_SHARE = 0.3  # more than 3 in 10 intervals corrected: HRV would be the correction's, withheld
 COHERENCE_MIN_COVER = 0.9  # share of the coherence window the intervals must cover (gaps excluded)
 BREATH_MIN_CONFIDENCE = 1.0 / 3.0  # the peak stands >= 10^1.5 (32) x above the floor: 3x what jitter reached
@@ -923,6 +929,12 @@ def heart_rate_bpm(times_s: NDArray[np.float64], keep: NDArray[np.bool_] | None 
     half or twice it (so no span touches a piece of an interval split by an extra beat, or one spanning a
     missed beat), or the half-span itself within INTERVAL_AGREEMENT of m (an ectopic beat with its
     compensatory pause: two intervals that together are two). 60 / m when fewer than HR_MIN_INTERVALS agree.
+    Except where the intervals repeat a pattern locked to every 2nd, 3rd or 4th beat (`pattern_period`: bigeminy,
+    trigeminy, quadrigeminy): m is then one of the pattern's intervals, not the rhythm's (a bigeminy with one short
+    interval more than long ones: its short one, so no span agrees and 60 / m read a fresh-clone tester's 108.5/min
+    as 146.3), and a span of two is a whole repeat only of a bigeminy; every beat is a heartbeat, so the rate is
+    the beats over their time, taken over whole repeats (`whole_repeats_bpm`). Generated patterned rhythms
+    (bench/bench_pattern_hr.py, docs/measurements.md "The heart rate of a patterned rhythm").
     Why spans: a single interval carries the timing error of two beats, and camera noise a third of the pulse
     times beats to 30-100 ms, so the median of a 10 s record's dozen intervals read 5-10 beats/min off at
     120-180/min (a wrong rate); across two intervals the beat between cancels and the same error falls over
@@ -956,10 +968,14 @@ def pattern_period(ibi_s: NDArray[np.float64], ended: NDArray[np.bool_]) -> int 
     `ended[i]` False: interval i does not count), the smallest of PATTERN_PERIODS whose position means over the runs
     of counted intervals (intervals.locked_means, the test Stretches.beat_locked_pattern makes of the corrected
     intervals) explain more than LOCKED_SHARE of their variance and differ by more than LOCKED_SPREAD of their
-    median; None when none does."""
+    median, with PATTERN_MIN_REPEATS intervals or more at each position; None when none does. A
+    bigeminy repeats every 4th beat too: the smallest period is taken. A pattern found by chance in a few beats (a
+    premature beat or a breath in a 10-20 s window; none in a minute of a regular or breathing heart or of random
+    premature beats, tests/device/signal/test_pattern_hr.py) costs nothing the rate needs: spans of whole repeats
+    of a heart's own beats give its rate whatever the period."""
     counted = np.asarray(ended, dtype=bool)
     rr = np.asarray(ibi_s, dtype=float)[counted]
-    if len(rr) < 2 * min(PATTERN_PERIODS):
+    if len(rr) < PATTERN_MIN_REPEATS * min(PATTERN_PERIODS):
         return None
     total = exact.var(rr)
     if total <= 0.0:
@@ -968,7 +984,8 @@ def pattern_period(ibi_s: NDArray[np.float64], ended: NDArray[np.bool_]) -> int 
     position = np.arange(len(rr)) - np.searchsorted(run, run)
     middle = exact.median_nan(rr)
     for period in PATTERN_PERIODS:
-        if len(rr) >= 2 * period and locked_means(rr, position, period, total, middle) is not None:
+        if (np.bincount(position % period, minlength=period).min() >= PATTERN_MIN_REPEATS
+                and locked_means(rr, position, period, total, middle) is not None):
             return period
     return None
 
