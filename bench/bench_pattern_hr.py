@@ -33,10 +33,9 @@ from device.signal.pulse import Beat
 from tests.device.signal.synthetic_rr import (
     PATTERN_EVERY,
     beats_per_min_over,
+    control_hearts,
     patterned_rhythm,
-    sinus_intervals,
     reported_bigeminy,
-    with_ectopy,
 )
 
 HIT_SHARE = 0.05  # the brief's bar: within 5 % of the truth
@@ -62,22 +61,6 @@ def stream(times_s: NDArray[np.float64]) -> Counter[str]:
         if t - times_s[0] >= STREAM_FROM_S:
             counts[verdict(tracker.metrics(), beats_per_min_over(times_s[:i + 1], tracker.window_s))] += 1
     return counts
-
-
-def controls(seed: int) -> dict[str, NDArray[np.float64]]:
-    """Beat times (s) of 60 s of a regular heart, a breathing heart and random premature beats (1 in 8-15, 10-45 %
-    early, a pause of none, half or all of the time lost) at 40-180/min."""
-    rng = np.random.default_rng(seed)
-    hr_bpm = rng.uniform(40.0, 180.0)
-    n = int(hr_bpm) + 2
-    jitter_ms = rng.uniform(0.0, 20.0)
-    regular = sinus_intervals(n, seed, hr_bpm, 0.0, jitter_ms)
-    breathing = sinus_intervals(n, seed, hr_bpm, rng.uniform(0.02, 0.08) * 60000.0 / hr_bpm, jitter_ms,
-                                breath_per_min=rng.uniform(6.0, 15.0))
-    premature = with_ectopy(breathing, int(rng.integers(8, 16)), rng.uniform(0.1, 0.45), seed,
-                            float(rng.integers(3)) / 2.0)
-    return {name: np.cumsum(rr) / 1000.0 for name, rr in
-            (("regular", regular), ("breathing", breathing), ("random premature", premature))}
 
 
 def line(name: str, counts: Counter[str]) -> str:
@@ -127,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {ratio:.3f} seed {seed} truth {truth:.1f}: {shown}")
     control = dict[str, Counter[str]]()
     for seed in range(args.first_seed, args.first_seed + max(1, args.seeds // 3)):
-        for name, times in controls(seed).items():
+        for name, times in control_hearts(seed).items():
             control.setdefault(name, Counter())[verdict(hrv_metrics(times), beats_per_min_over(times))] += 1
     print("\ncontrols (hrv_metrics, 60 s)")
     print(header)

@@ -197,3 +197,20 @@ def reported_bigeminy(seed: int) -> NDArray[np.float64]:
         rr[i + 1] += lost
     first = int(rng.integers(2))
     return np.concatenate([[0.0], np.cumsum(rr[first:first + n])]) / 1000.0
+
+
+def control_hearts(seed: int) -> dict[str, NDArray[np.float64]]:
+    """Beat times (s) of a minute of hearts that hold no pattern, at one rate of 40-180/min with 0-20 ms of white
+    jitter: "regular" (no swing), "breathing" (a swing of 2-8 % of the interval, a breath every 4-10 s) and
+    "random premature" (the breathing heart's every 8th-15th beat 10-45 % early, a pause of none, half or all of the
+    time lost): the controls of patterned_rhythm."""
+    rng = np.random.default_rng(seed)
+    hr_bpm, jitter_ms = rng.uniform(40.0, 180.0), rng.uniform(0.0, 20.0)
+    n = int(hr_bpm) + 2
+    regular = sinus_intervals(n, seed, hr_bpm, 0.0, jitter_ms)
+    breathing = sinus_intervals(n, seed, hr_bpm, rng.uniform(0.02, 0.08) * 60000.0 / hr_bpm, jitter_ms,
+                                breath_per_min=rng.uniform(6.0, 15.0))
+    premature = with_ectopy(breathing, int(rng.integers(8, 16)), rng.uniform(0.1, 0.45), seed,
+                            float(rng.integers(3)) / 2.0)
+    return {name: np.cumsum(rr) / 1000.0 for name, rr in
+            (("regular", regular), ("breathing", breathing), ("random premature", premature))}

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
 
 from device.signal import hrv_metrics
 from device.signal.hrv import HrvMetrics, HrvTracker, pattern_period
 from device.signal.pulse import Beat
 from tests.device.signal.synthetic_rr import (
     beats_per_min_over,
+    control_hearts,
     patterned_rhythm,
-    sinus_intervals,
     reported_bigeminy,
+    sinus_intervals,
     with_ectopy,
 )
 
@@ -79,20 +79,6 @@ def test_the_testers_bigeminy_shows_its_rate() -> None:
         assert metrics.hr_bpm is not None and abs(metrics.hr_bpm - truth) <= HIT_SHARE * truth, (seed, metrics, truth)
         off_by_median += abs(60.0 / float(np.median(np.diff(times))) / truth - 1.0) > 0.1
     assert off_by_median >= len(TESTER_SEEDS) // 4  # the premise: the median interval is a pattern's short one
-
-
-def control_hearts(seed: int) -> dict[str, NDArray[np.float64]]:
-    """Beat times (s): 60 s of a regular heart, a breathing heart, and premature beats at random places (1 in 8-15)."""
-    rng = np.random.default_rng(seed)
-    hr_bpm, jitter_ms = rng.uniform(40.0, 180.0), rng.uniform(0.0, 20.0)
-    n = int(hr_bpm) + 2
-    breathing = sinus_intervals(n, seed, hr_bpm, rng.uniform(0.02, 0.08) * 60000.0 / hr_bpm, jitter_ms,
-                                breath_per_min=rng.uniform(6.0, 15.0))
-    premature = with_ectopy(breathing, int(rng.integers(8, 16)), rng.uniform(0.1, 0.45), seed,
-                            float(rng.integers(3)) / 2.0)
-    return {name: np.cumsum(rr) / 1000.0 for name, rr in
-            (("regular", sinus_intervals(n, seed, hr_bpm, 0.0, jitter_ms)), ("breathing", breathing),
-             ("random premature", premature))}
 
 
 @pytest.mark.parametrize("seed", range(800, 830))
