@@ -652,8 +652,8 @@ class HrvTracker:
         a gap), not as corrected: a median needs no correction (a few wrong beats do not move it), and
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
-        A), over spans of two intervals (heart_rate_bpm). The corrected intervals' median when too
-        few measured ones are left. `times`: the beats held (s), `counted`: the beats whose intervals count (within
+        A), over spans of two intervals, or of a patterned rhythm's whole repeats (heart_rate_bpm). The
+        corrected intervals' median when too few measured ones are left. `times`: the beats held (s), `counted`: the beats whose intervals count (within
         window_s of the newest, not where broken_before ends none over the gaps and motion spans, and of the current
         rhythm: _current_rhythm).
         Unsure beats (`_unsure`) count here: leaving them out moved BUT PPG's camera records (docs/measurements.md,
