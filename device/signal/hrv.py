@@ -653,9 +653,9 @@ class HrvTracker:
         on a short or artifact-heavy series the correction's thresholds rest on a handful of intervals
         and can split or merge the wrong ones (BUT PPG's 10 s phone records: 1.81 -> 1.09 bpm on half
         A), over spans of two intervals, or of a patterned rhythm's whole repeats (heart_rate_bpm). The
-        corrected intervals' median when too few measured ones are left. `times`: the beats held (s), `counted`: the beats whose intervals count (within
-        window_s of the newest, not where broken_before ends none over the gaps and motion spans, and of the current
-        rhythm: _current_rhythm).
+        corrected intervals' median when too few measured ones are left. `times`: the beats held (s), `counted`:
+        the beats whose intervals count (within window_s of the newest, not where broken_before ends none over the
+        gaps and motion spans, and of the current rhythm: _current_rhythm).
         Unsure beats (`_unsure`) count here: leaving them out moved BUT PPG's camera records (docs/measurements.md,
         "Unsure beats after a hand")."""
         rate = heart_rate_bpm(times, counted)
