@@ -103,3 +103,17 @@ def test_the_pattern_period_is_the_premature_beats_spacing(every: int, pause: fl
     for seed in range(3):
         rr = with_ectopy(sinus_intervals(75, seed, 75.0, 20.0, 8.0), every, 0.25, seed, pause)
         assert pattern_period(rr[1:] / 1000.0, np.ones(len(rr) - 1, dtype=bool)) == every
+
+
+def test_a_beat_missed_or_added_partway_through_a_pattern_leaves_its_rate() -> None:
+    """The family again, the middle beat missed or a beat added half-way through the middle interval: the pattern's
+    phase shifts there, and it is found on one side (pattern_period tries each half); the rate is the heart's own
+    beats' within 5 % or flagged in all but 1 in 20 (bench_pattern_hr, unseen seeds: 15 of 600 not; main: 137)."""
+    missed = 0
+    for seed in range(700, 760):
+        times, _ = patterned_rhythm(seed)
+        truth = beats_per_min_over(times)
+        middle = len(times) // 2
+        for beats in (np.delete(times, middle), np.sort(np.append(times, times[middle:middle + 2].mean()))):
+            missed += not right_or_flagged(hrv_metrics(beats), truth)
+    assert missed <= 120 // 20
