@@ -971,11 +971,11 @@ def pattern_period(ibi_s: NDArray[np.float64], ended: NDArray[np.bool_]) -> int 
     median, with PATTERN_MIN_REPEATS intervals or more at each position; None when none does. A
     bigeminy repeats every 4th beat too: the smallest period is taken. The newest half of the counted intervals and
     the oldest half are tried too: a beat missed or added partway shifts the pattern's phase, so that over the whole
-    the position means blur (a family with one such beat in the middle: 82 and 47 of 300 wrong without the halves, 4
-    and 4 with). A pattern found by chance (a premature beat or a breath that falls into step for half a minute: 5
-    of 690 minutes of a regular or breathing heart or of random premature beats, tests/device/signal/
-    test_pattern_hr.py) costs nothing the rate needs: spans of whole repeats of a heart's own beats give its rate
-    whatever the period."""
+    the position means blur (the family of bench/bench_pattern_hr.py with a beat added or missed in the middle,
+    seeds 6000-6299: 82 and 47 of 300 wrong without the halves, 4 and 4 with). A pattern found by chance (a
+    premature beat or a breath that falls into step for half a minute: 5 of 690 minutes of a regular or breathing
+    heart or of random premature beats, tests/device/signal/synthetic_rr.py control_hearts) costs nothing the rate
+    needs: spans of whole repeats of a heart's own beats give its rate whatever the period."""
     counted = np.asarray(ended, dtype=bool)
     rr = np.asarray(ibi_s, dtype=float)[counted]
     if len(rr) < PATTERN_MIN_REPEATS * min(PATTERN_PERIODS):
