@@ -37,6 +37,7 @@ from device.signal.artifacts import MEDIAN_BEATS, Artifact, correct_intervals
 from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
 from device.signal.intervals import (
     IRREGULAR_SHARE,
+    LOCKED_SPREAD,
     MAD_TO_SD,
     MAX_GAP_S,
     PATTERN_PERIODS,
@@ -1002,10 +1003,24 @@ def _locked_period(rr: NDArray[np.float64], position: NDArray[np.int_]) -> int |
         return None
     middle = exact.median_nan(rr)
     for period in PATTERN_PERIODS:
-        if (np.bincount(position % period, minlength=period).min() >= PATTERN_MIN_REPEATS
-                and locked_means(rr, position, period, total, middle) is not None):
+        if np.bincount(position % period, minlength=period).min() < PATTERN_MIN_REPEATS:
+            continue
+        means = locked_means(rr, position, period, total, middle)
+        if means is not None and _early_shaped(means, middle):
             return period
     return None
+
+
+def _early_shaped(means: NDArray[np.float64], median_rr: float) -> bool:
+    """Whether a pattern's position means (s) are a premature beat's: its interval is the pattern's odd short one,
+    and the pause after it makes up at most the time it lost (a share of 0-1), so the longest mean stands above the
+    means' median by no more than the shortest stands below it, give or take LOCKED_SPREAD of the median interval
+    `median_rr` (timing). Not so: one long interval among alike ones, about twice them, a beat the picker misses
+    every k-th beat (a small premature beat unseen, its two intervals one), where not every interval is a heart's
+    and whole repeats would read (k - 1) / k of the rate (a quadrigeminy at 180/min at 25 samples/s whose premature
+    beats were a third as tall read 135, tests/device/signal/test_pulse_irregular_lock.py); the spans then judge."""
+    middle = float(np.median(means))
+    return float(np.max(means)) - middle <= middle - float(np.min(means)) + LOCKED_SPREAD * median_rr
 
 
 def whole_repeats_bpm(times_s: NDArray[np.float64], ended: NDArray[np.bool_], period: int) -> float | None:
