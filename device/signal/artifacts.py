@@ -126,7 +126,6 @@ BREATH_HARMONIC_SHARE = 1.0 / 12.0
 # their standard deviation: 3.29, two-sided 0.1 % of a Gaussian (the paper's own flags are the 3 % tail: of those,
 # about 1 in 30 of a white-jitter heart's then pass).
 JITTER_Z = 3.29
-JITTER_ZX = 3.29
 MAD_PER_SD = 0.6745  # the median absolute value of a Gaussian of unit standard deviation
 JITTER_MIN_DIFFERENCES = 8  # fewer unflagged differences than this: no scale, the paper's correction stands
 # White noise in the beat TIMES (the picker's, not the heart's) makes the intervals' lag-1 autocorrelation -0.5, white
@@ -269,7 +268,14 @@ def _checked(ibi_ms: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _classify(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None) -> NDArray[np.int_]:
-    """classify_intervals of a checked series: the paper's labels, less those a breathing swing explains.
+    """classify_intervals of a checked series (_classify_swing's labels)."""
+    return _classify_swing(rr, settled)[0]
+
+
+def _classify_swing(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None
+                    ) -> tuple[NDArray[np.int_], float]:
+    """(classify_intervals of a checked series, the frequency Hz of the breathing swing _without_swing fitted, 0 where
+    it fitted none): the paper's labels, less those a breathing swing explains.
 
     A slow heart's breathing swing is large in ms, and when the breath comes every 2-4 beats its intervals take
     a few values, one of them at the local median: the thresholds' scales (the spread of the intervals about
@@ -280,10 +286,10 @@ def _classify(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None)
     steady series as it did of the swinging one, and is placed and typed there without the swing's help."""
     labels = _classify_plain(rr, settled)
     if not labels.any():
-        return labels
-    steady = _without_swing(rr)
+        return labels, 0.0
+    steady, frequency_hz = _without_swing(rr)
     if steady is None:
-        return labels
+        return labels, frequency_hz
     flagged = labels != Artifact.NORMAL
     near = flagged.copy()  # the intervals flagged and their neighbours: where an artifact may be
     near[1:] |= flagged[:-1]
@@ -291,12 +297,12 @@ def _classify(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None = None)
     # a missed or an extra beat is one of the beat count, not of the swing: the paper's label stands (the steady
     # series scales an interval by the rate at its start, which misjudges one that spans two beats)
     count = (labels == Artifact.MISSED) | (labels == Artifact.EXTRA)
-    return np.where(count, labels, np.where(near, _classify_plain(steady, settled), int(Artifact.NORMAL)))
+    return np.where(count, labels, np.where(near, _classify_plain(steady, settled), int(Artifact.NORMAL))), frequency_hz
 
 
-def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
-    """The intervals (ms) with the breathing swing taken out, or None when there is no swing to take out that
-    premature beats could not also make.
+def _without_swing(rr: NDArray[np.float64]) -> tuple[NDArray[np.float64] | None, float]:
+    """(The intervals (ms) with the breathing swing taken out, or None when there is no swing to take out that
+    premature beats could not also make; the frequency Hz of the sinusoid fitted, 0 where none was).
 
     The heart rate (1 / interval) is fitted, by least squares, with a mean and one sinusoid in time, at the
     frequency of SWING_FREQUENCIES_HZ that fits best; each interval is then scaled by the fitted rate at its start
@@ -311,15 +317,15 @@ def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
       means at each position). A breath not locked to the beats drifts against them and fits elsewhere."""
     n = len(rr)
     if n < SWING_MIN_INTERVALS:
-        return None
+        return None, 0.0
     starts_s = np.concatenate([[0.0], np.cumsum(rr[:-1])]) / 1000.0
     rate = 1000.0 / rr  # beats per second
     frequency_hz, fitted = _best_sinusoid(starts_s, rate)
     if fitted is None:
-        return None
+        return None, 0.0
     total = float(np.var(rate))
     if total <= 0.0 or float(np.var(rate - fitted)) > (1.0 - SWING_MIN_SHARE) * total:
-        return None
+        return None, frequency_hz
     cycles_per_beat = frequency_hz * float(np.sum(rr)) / 1000.0 / n
     tolerance = LOCK_TOLERANCE_BINS / n  # in cycles per beat (a bin, 1 / duration, is 1 / n of them)
     locked = [period for period in LOCK_PERIODS
@@ -327,11 +333,11 @@ def _without_swing(rr: NDArray[np.float64]) -> NDArray[np.float64] | None:
     # every 4th beat (and not every 2nd) a breath can be told from quadrigeminy: it is one sinusoid
     if locked and not (locked == [4] and breath_every_four(
             np.array([exact.mean(rr[k::4]) for k in range(4)]))):
-        return None
+        return None, frequency_hz
     mean_rate = float(np.mean(fitted))
     if not (fitted > 0.0).all() or mean_rate <= 0.0:
-        return None
-    return np.asarray(rr * fitted / mean_rate, dtype=np.float64)
+        return None, frequency_hz
+    return np.asarray(rr * fitted / mean_rate, dtype=np.float64), frequency_hz
 
 
 def _best_sinusoid(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, NDArray[np.float64] | None]:
@@ -529,7 +535,7 @@ def correct_with_scale(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] |
     where none was needed or none could be taken). `scale_floor_ms`: a floor under that scale (a second pass gives the
     first's: its cleaned series' differences read smaller, and its flags would be the jitter's own). Same errors."""
     rr = _checked(ibi_ms)
-    labels = _classify(rr, settled)
+    labels, swing_hz = _classify_swing(rr, settled)
     times = np.concatenate([[0.0], np.cumsum(rr)])  # interval j runs from beat j to beat j + 1
     n_beats = len(times)
     normal, ectopic, extra, missed = (int(a) for a in (Artifact.NORMAL, Artifact.ECTOPIC, Artifact.EXTRA,
@@ -599,10 +605,14 @@ def correct_with_scale(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] |
     scale = 0.0
     jitter: set[int] = set()
     if targets:
-        residual, scale, timing_noise = _jitter_scale(reference, flagged, scale_floor_ms)
+        residual, scale, timing_noise = _jitter_scale(reference, flagged, scale_floor_ms, swing_hz)
         if scale > 0.0 and not timing_noise:
             jitter = {m for m, _ in targets if _within_jitter(residual, m, scale)}
             jitter -= _premature_run(residual, sorted({m for m, _ in targets}))
+            # next to a beat that stands out, the intervals a beat is judged by are that beat's: the paper's
+            # correction, which treats the two in turn, stands for both
+            genuine = {m for m, _ in targets} - jitter
+            jitter = {m for m in jitter if m - 1 not in genuine and m + 1 not in genuine}
     for m, kind in targets:  # in time order, each from its already corrected predecessor
         if shift[m] != shift[m - 1]:
             continue  # the interval ending at this beat was replaced on its own: the beat is where it came
@@ -627,7 +637,7 @@ def correct_with_scale(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] |
     return np.diff(corrected), kinds[1:], shift[1:], scale
 
 
-def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], floor_ms: float
+def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], floor_ms: float, swing_hz: float = 0.0
                   ) -> tuple[NDArray[np.float64], float, bool]:
     """(the intervals less the breathing swing ms, the standard deviation ms of their successive differences, whether
     the differences are mostly timing noise) of `reference` (intervals ms) where `flagged` (same length) marks those
@@ -638,7 +648,7 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     the interval before it never in it), / MAD_PER_SD, at least `floor_ms`; 0 where fewer than JITTER_MIN_DIFFERENCES
     such pairs. Timing noise: the unflagged swing-free intervals' lag-1 autocorrelation under TIMING_NOISE_LAG1."""
     keep = ~flagged
-    residual = reference - _swing_ms(reference, keep)
+    residual = reference - _swing_ms(reference, keep, swing_hz)
     near = flagged.copy()
     near[1:] |= flagged[:-1]
     near[:-1] |= flagged[1:]
@@ -673,7 +683,7 @@ def _within_jitter(residual: NDArray[np.float64], m: int, scale: float) -> bool:
     x, y = residual[m - 1], residual[m]
     if abs(y - x) >= JITTER_Z * scale:
         return False
-    if m >= 2 and abs(x - 0.5 * (residual[m - 2] + y)) >= JITTER_ZX * math.sqrt(0.75) * scale:
+    if m >= 2 and abs(x - 0.5 * (residual[m - 2] + y)) >= JITTER_Z * math.sqrt(0.75) * scale:
         return False
     return True
 
@@ -690,47 +700,43 @@ def _premature_run(residual: NDArray[np.float64], beats: list[int]) -> set[int]:
     return set(short) if tail <= PREMATURE_SIGN_P else set()
 
 
-def _swing_ms(reference: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
+def _swing_ms(reference: NDArray[np.float64], keep: NDArray[np.bool_], swing_hz: float = 0.0) -> NDArray[np.float64]:
     """The breathing swing (ms, about its mean) of intervals `reference`: one sinusoid in time fitted by least squares
     to the intervals where `keep`, then again to those of them within 3 robust standard deviations (MAD_PER_SD) of the
-    first fit; zeros where fewer than SWING_MIN_INTERVALS are kept. Its frequency (_best_sinusoid) is that of the
-    intervals as they are or of their running median of three, whichever fit leaves the smaller median absolute
-    deviation: the median leaves out a lone short interval and a short-long pair (premature beats the classification
-    did not flag, whose pattern may draw the plain fit), but also flattens a breath every ~4 beats (its high, middle,
-    low, middle intervals all become the middle)."""
+    first fit; zeros where fewer than SWING_MIN_INTERVALS are kept. Its frequency is `swing_hz` (the classification's
+    fit of the rate to every interval, _without_swing; 0: none) or the best (_best_sinusoid) for the kept intervals
+    beside no jump of 3 median jumps or more, whichever fit leaves the smaller median absolute deviation: premature
+    beats the classification did not flag make such jumps (a breath every few beats does not make them as large), and
+    a pattern of them can draw the plain fit to its own period (bench_ectopy's 70/min heart with every 6th beat 15 %
+    early: a period-3 fit, its scale 61 ms for the heart's 29)."""
     t_s = np.concatenate([[0.0], np.cumsum(reference[:-1])]) / 1000.0
     best = np.zeros(len(reference))
     if np.count_nonzero(keep) < SWING_MIN_INTERVALS:
         return best
-    smooth = reference.copy()
-    smooth[1:-1] = np.median(np.stack([reference[:-2], reference[1:-1], reference[2:]]), axis=0)
-    # ... or of the intervals as they are with those beside a jump of 3 median jumps or more left out (premature beats'
-    # short-long pairs, which a breath every few beats does not make as large)
     jumps = np.abs(np.diff(reference))
     wild = jumps >= 3.0 * float(np.median(jumps))
     calm = keep.copy()
     calm[1:] &= ~wild
     calm[:-1] &= ~wild
+    frequencies = [swing_hz] if swing_hz > 0.0 else []
+    if np.count_nonzero(calm) >= SWING_MIN_INTERVALS:
+        frequency_hz, fitted = _best_sinusoid(t_s[calm], reference[calm])
+        if fitted is not None:
+            frequencies.append(frequency_hz)
     best_deviation = math.inf
-    for series, used in ((reference, keep), (smooth, keep), (reference, calm)):
-        if np.count_nonzero(used) < SWING_MIN_INTERVALS:
-            continue
-        frequency_hz, fitted = _best_sinusoid(t_s[used], series[used])
-        if fitted is None:
-            continue
+    for frequency_hz in frequencies:
         phase = 2.0 * np.pi * frequency_hz * t_s
         design = np.column_stack([np.ones(len(t_s)), np.cos(phase), np.sin(phase)])
-        fit = keep.copy()
+        fit = keep
         for _ in range(2):
-            if np.count_nonzero(fit) < SWING_MIN_INTERVALS:
-                break
             coefficients, *_ = np.linalg.lstsq(design[fit], reference[fit], rcond=None)
             deviation = np.abs(reference - design @ coefficients)
             spread = float(np.median(deviation[keep]))
             fit = keep & (deviation <= 3.0 * spread / MAD_PER_SD)
-        else:
-            if spread < best_deviation:
-                best_deviation, best = spread, design[:, 1:] @ coefficients[1:]
+            if np.count_nonzero(fit) < SWING_MIN_INTERVALS:
+                break
+        if spread < best_deviation:
+            best_deviation, best = spread, design[:, 1:] @ coefficients[1:]
     return np.asarray(best, dtype=np.float64)
 
 
