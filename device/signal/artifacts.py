@@ -15,6 +15,8 @@ ectopic, long or short -> the beat is moved to the middle of its neighbours (bot
 where the beat is premature and resets the rhythm (no compensatory pause: the interval after it is normal). There
 the paper's move would leave two intervals off by half its prematurity; the short interval alone is replaced by
 the mean of its neighbours instead, and the series grows by what that adds (correct_with_lag says how much).
+An ectopic, long or short beat whose intervals do not stand out of the heart's own beat-to-beat jitter (JITTER_Z) is
+left where it came, labelled: the paper's threshold is crossed by a regular heart's own largest differences.
 """
 
 from __future__ import annotations
@@ -118,20 +120,26 @@ LOCK_TOLERANCE_BINS = 0.5
 # 1) / 2) - 1; 0.58x at 1/6). On those seeds 1/6 and 1/12 flag the same breaths, and 1/12 one more quadrigeminy; 1/16
 # withholds a breath.
 BREATH_HARMONIC_SHARE = 1.0 / 12.0
-# White jitter (_jitter_scale, correct_with_scale). The paper's threshold is about THRESHOLD_PER_SD (2.16) standard
-# deviations of a regular heart's Gaussian differences, so ~3 % of them cross it by chance, and the second pass,
-# thresholded on the cleaned series, flags more: a 65/min heart with 6.3 ms of white jitter had 17 % of its intervals
-# corrected and its RMSSD read 5.6 ms for 9.2. A beat the paper labels ectopic or long/short is therefore moved or
-# replaced only where its intervals, less the breathing swing, stand out of the heart's own differences by JITTER_Z of
-# their standard deviation: 3.29, two-sided 0.1 % of a Gaussian (the paper's own flags are the 3 % tail: of those,
-# about 1 in 30 of a white-jitter heart's then pass).
+# White jitter (correct_with_scale, _jitter_scale, _within_jitter). The paper's threshold is about THRESHOLD_PER_SD
+# (2.16) standard deviations of a regular heart's Gaussian differences, so ~3 % of them cross it by chance, and the
+# second pass, thresholded on the cleaned series, flags more: a 65/min heart with 6.3 ms of white jitter had 17 % of its
+# intervals corrected and its RMSSD read 5.6 ms for 9.2. A beat the paper labels ectopic or long/short is therefore
+# moved or replaced only where its intervals, less the breathing swing, stand out of the heart's own differences by
+# JITTER_Z of their standard deviation: 3.29, two-sided 0.1 % of a Gaussian (of the paper's flags, the 3 % tail, about
+# 1 in 30 of a white-jitter heart's then pass). On generated white-jitter hearts (tests/device/signal/synthetic_rr.py
+# white_jitter_heart, seeds 0-99 looked at, 1000-1199 not) RMSSD off by more than 25 % or 2 ms: 49 of 786 given -> 7
+# of 779 (docs/measurements.md).
 JITTER_Z = 3.29
 MAD_PER_SD = 0.6745  # the median absolute value of a Gaussian of unit standard deviation
-JITTER_MIN_DIFFERENCES = 8  # fewer unflagged differences than this: no scale, the paper's correction stands
+JITTER_MIN_DIFFERENCES = 8  # fewer differences than this to take the scale from: the paper's correction stands
 # White noise in the beat TIMES (the picker's, not the heart's) makes the intervals' lag-1 autocorrelation -0.5, white
 # interval jitter 0: below halfway the differences are mostly timing noise, and the paper's move (a beat set to the
 # middle of its neighbours) is what smooths them; there it stands.
 TIMING_NOISE_LAG1 = -0.25
+# Premature beats are early: where the flagged beats whose interval is short outnumber the others beyond this chance
+# (binomial, one half each way, as a heart's own jitter makes them), the short ones are taken for premature beats
+# whether or not each stands out on its own (_premature_run): 1 in 12 at 15 % early on an 80/min heart with 20 ms of
+# jitter (~4 standard deviations of its differences) is otherwise left now and then (bench_ectopy --no-pause).
 PREMATURE_SIGN_P = 0.01
 
 
@@ -506,7 +514,9 @@ def correct_intervals(ibi_ms: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     neighbours where the two intervals around it together span two normal ones (a beat mistimed, or a premature
     beat with a full compensatory pause), or else, where one of the two is normal on its own (a premature beat
     that resets the rhythm, with no pause), that one interval replaced by the mean of its neighbours
-    (`_replaced_intervals`). The corrected series may be longer or shorter than the input; the time it spans
+    (`_replaced_intervals`); or left where it came, labelled, where its two intervals stand out of the heart's own
+    jitter by less than JITTER_Z standard deviations (_within_jitter: a regular heart's own largest differences cross
+    the paper's threshold by chance). The corrected series may be longer or shorter than the input; the time it spans
     grows by what the single-interval replacements add (correct_with_lag gives how much, interval by
     interval). A label marks each interval that a correction produced or changed (NORMAL, 0, elsewhere).
 
@@ -643,10 +653,13 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     the differences are mostly timing noise) of `reference` (intervals ms) where `flagged` (same length) marks those
     the classification flagged or a missed or extra beat made.
 
-    The swing: one sinusoid (_swing_ms) fitted to the unflagged intervals. The scale: the median absolute successive
-    difference of the swing-free intervals over pairs with no flag at or next to either (a premature beat's pause or
-    the interval before it never in it), / MAD_PER_SD, at least `floor_ms`; 0 where fewer than JITTER_MIN_DIFFERENCES
-    such pairs. Timing noise: the unflagged swing-free intervals' lag-1 autocorrelation under TIMING_NOISE_LAG1."""
+    The swing: one sinusoid (_swing_ms; `swing_hz`, the classification's frequency, one candidate) fitted to the
+    unflagged intervals. The scale: the median absolute successive difference of the swing-free intervals over pairs
+    with no flag at or next to either (a premature beat's pause or the interval before it never in it), / MAD_PER_SD;
+    then again without the pairs beside an interval that stands out of its neighbours beyond _within_jitter's bar
+    (premature beats the classification did not flag); at least `floor_ms`; 0 where fewer than
+    JITTER_MIN_DIFFERENCES pairs. Timing noise: the lag-1 autocorrelation of the swing-free intervals over the same
+    pairs under TIMING_NOISE_LAG1."""
     keep = ~flagged
     residual = reference - _swing_ms(reference, keep, swing_hz)
     near = flagged.copy()
@@ -657,8 +670,8 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
         return residual, 0.0, False
     differences = np.abs(np.diff(residual))
     scale = float(np.median(differences[pairs])) / MAD_PER_SD
-    # once more without the pairs next to an interval that stands out of its neighbours beyond the bar
-    # (_within_jitter): premature beats the classification did not flag, which would widen the scale
+    # once more without the pairs beside an interval that stands out of its neighbours beyond the bar (_within_jitter):
+    # premature beats the classification did not flag widen the median (bench_ectopy, every 6th beat 15 % early)
     odd = np.zeros(len(residual), dtype=bool)
     odd[1:-1] = np.abs(residual[1:-1] - 0.5 * (residual[:-2] + residual[2:])) >= JITTER_Z * math.sqrt(0.75) * scale
     calm_pairs = pairs & ~odd[1:] & ~odd[:-1]
@@ -677,15 +690,13 @@ def _within_jitter(residual: NDArray[np.float64], m: int, scale: float) -> bool:
     """Whether beat `m` (its intervals residual[m - 1] and residual[m], swing-free, ms) is within the heart's own
     jitter of successive-difference standard deviation `scale` (ms): the two intervals differ by less than JITTER_Z
     of it, and the first of them stands out of the mean of its two neighbours by less than JITTER_Z of that
-    deviation's own standard deviation, sqrt(3) / 2 of the scale for white interval jitter. The second is a joint
-    test of the pair of differences (-d, +d) that a premature beat with no pause makes, which independent jitter
-    makes half as often as one difference that large: a lower bar, d at 2.85 standard deviations for 3.29."""
+    deviation's own standard deviation (sqrt(3) / 2 of the scale for white interval jitter). The second is a joint test
+    of the pair of differences (-d, +d) that a premature beat with no pause makes: at the same 0.1 % chance, its
+    prematurity need be 2.85 standard deviations of the differences, not 3.29."""
     x, y = residual[m - 1], residual[m]
     if abs(y - x) >= JITTER_Z * scale:
         return False
-    if m >= 2 and abs(x - 0.5 * (residual[m - 2] + y)) >= JITTER_Z * math.sqrt(0.75) * scale:
-        return False
-    return True
+    return m < 2 or abs(x - 0.5 * (residual[m - 2] + y)) < JITTER_Z * math.sqrt(0.75) * scale
 
 
 def _premature_run(residual: NDArray[np.float64], beats: list[int]) -> set[int]:

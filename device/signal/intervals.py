@@ -237,7 +237,9 @@ def _corrected(ibi_ms: NDArray[np.float64]
     """The correction, run a second time on its own output: with many artifacts the first pass's
     thresholds are set by them, and the second, on a cleaner series, catches what the first let by.
     (intervals ms, labels, lag ms: artifacts.correct_with_lag's, both passes' together, so that the beat ending
-    interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.)"""
+    interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.) The second pass
+    judges the heart's own jitter on at least the first's scale (artifacts.correct_with_scale): the cleaned series'
+    differences read smaller, and its flags would otherwise be the jitter's own."""
     first, first_kinds, first_lag, scale_ms = correct_with_scale(ibi_ms)
     second, kinds, second_lag, _ = correct_with_scale(first, settled=first_kinds != 0, scale_floor_ms=scale_ms)
     if len(second) == len(first) and not first_lag.any():

@@ -143,10 +143,11 @@ def white_jitter_heart(seed: int, swing: bool = False, premature: bool = False
     with `swing`, plus a breathing swing of 5-40 ms (amplitude) at 6-15 breaths/min; with `premature`, 1-3 beats (at
     least 8 apart, none among the first or last 5) 15-35 % of an interval early, each with a pause of none, half or
     all the time lost. The truth is the RMSSD of the sinus intervals (the second value, less the newest two, which
-    the tracker has not yet checked: hrv.CONFIRM_INTERVALS): every one of them lies in the window shown.
+    the tracker has not yet checked: hrv.CONFIRM_INTERVALS): every one of them lies in the device's 60 s window as in
+    hrv_metrics' whole-series one.
 
-    The paper's correction (device/signal/artifacts.py) takes such a heart's own largest differences (about 2.2 SD
-    of them: ~3 % cross by chance) for ectopic or long/short beats and moves them, so its RMSSD read low."""
+    The paper's correction (device/signal/artifacts.py) took such a heart's own largest differences (about 2.2 SD
+    of them: ~3 % cross by chance) for ectopic or long/short beats and moved them, so its RMSSD read low."""
     rng = np.random.default_rng(seed)
     hr_bpm = rng.uniform(40.0, 140.0)
     jitter_ms = float(np.exp(rng.uniform(np.log(3.0), np.log(30.0))))
