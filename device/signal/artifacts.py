@@ -669,7 +669,7 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     if np.count_nonzero(pairs) < JITTER_MIN_DIFFERENCES:
         return residual, 0.0, False
     differences = np.abs(np.diff(residual))
-    scale = float(np.median(differences[pairs])) / MAD_PER_SD
+    scale = exact.median(differences[pairs]) / MAD_PER_SD
     # once more without the pairs beside an interval that stands out of its neighbours beyond the bar (_within_jitter):
     # premature beats the classification did not flag widen the median (bench_ectopy, every 6th beat 15 % early)
     odd = np.zeros(len(residual), dtype=bool)
@@ -677,7 +677,7 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     calm_pairs = pairs & ~odd[1:] & ~odd[:-1]
     if np.count_nonzero(calm_pairs) < JITTER_MIN_DIFFERENCES:
         calm_pairs = pairs
-    scale = max(float(np.median(differences[calm_pairs])) / MAD_PER_SD, floor_ms)
+    scale = max(exact.median(differences[calm_pairs]) / MAD_PER_SD, floor_ms)
     # the lag-1 autocorrelation over the same pairs (an unflagged premature beat's short-long pair would draw it down)
     first, second = residual[:-1][calm_pairs], residual[1:][calm_pairs]
     level = 0.5 * float(np.mean(first) + np.mean(second))
@@ -725,7 +725,7 @@ def _swing_ms(reference: NDArray[np.float64], keep: NDArray[np.bool_], swing_hz:
     if np.count_nonzero(keep) < SWING_MIN_INTERVALS:
         return best
     jumps = np.abs(np.diff(reference))
-    wild = jumps >= 3.0 * float(np.median(jumps))
+    wild = jumps >= 3.0 * exact.median(jumps)
     calm = keep.copy()
     calm[1:] &= ~wild
     calm[:-1] &= ~wild
@@ -742,7 +742,7 @@ def _swing_ms(reference: NDArray[np.float64], keep: NDArray[np.bool_], swing_hz:
         for _ in range(2):
             coefficients, *_ = np.linalg.lstsq(design[fit], reference[fit], rcond=None)
             deviation = np.abs(reference - design @ coefficients)
-            spread = float(np.median(deviation[keep]))
+            spread = exact.median(deviation[keep])
             fit = keep & (deviation <= 3.0 * spread / MAD_PER_SD)
             if np.count_nonzero(fit) < SWING_MIN_INTERVALS:
                 break
