@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal import exact
-from device.signal.artifacts import Artifact, breath_every_four, correct_with_lag
+from device.signal.artifacts import Artifact, breath_every_four, correct_with_scale
 
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
 MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
@@ -238,9 +238,11 @@ def _corrected(ibi_ms: NDArray[np.float64]
     """The correction, run a second time on its own output: with many artifacts the first pass's
     thresholds are set by them, and the second, on a cleaner series, catches what the first let by.
     (intervals ms, labels, lag ms: artifacts.correct_with_lag's, both passes' together, so that the beat ending
-    interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.)"""
-    first, first_kinds, first_lag = correct_with_lag(ibi_ms)
-    second, kinds, second_lag = correct_with_lag(first, settled=first_kinds != 0)
+    interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.) The second pass
+    judges the heart's own jitter on at least the first's scale (artifacts.correct_with_scale): the cleaned series'
+    differences read smaller, and its flags would otherwise be the jitter's own."""
+    first, first_kinds, first_lag, scale_ms = correct_with_scale(ibi_ms)
+    second, kinds, second_lag, _ = correct_with_scale(first, settled=first_kinds != 0, scale_floor_ms=scale_ms)
     if len(second) == len(first) and not first_lag.any():
         return second, np.where(kinds != 0, kinds, first_kinds), second_lag
     first_ends = np.concatenate([[0.0], np.cumsum(first)])

@@ -154,6 +154,8 @@ def phase_timing_error(times_s: NDArray[np.float64], phases: NDArray[np.float64]
         return error
     typical = exact.median_nan(ibi[use])
     use &= (ibi < RATE_AGREE_FACTOR * typical) & (ibi > typical / RATE_AGREE_FACTOR)
+    if not use.any():
+        return error
     use[use] = _inliers(ibi[use])
     if not covers_the_circle(ph[1:][use]):
         return error
