@@ -518,7 +518,8 @@ def _holds_extra(rr: NDArray[np.float64], median_rr: NDArray[np.float64]) -> NDA
     """Per interval (ms), whether it is the first of two that hold an extra beat: together EXTRA_MIN_RATIO to
     MISSED_MIN_RATIO times the first's local median (`median_rr`), the interval before the two and the one after them
     each at least EXTRA_MIN_RATIO of its own median (beyond a series' ends counts so): a run of short intervals is
-    two extra beats or a change of rate, not one. Of two overlapping such pairs, the one whose sum is nearer the median."""
+    two extra beats or a change of rate, not one. Of two overlapping such pairs, the one whose sum is nearer the
+    median."""
     n = len(rr)
     first = np.zeros(n, dtype=bool)
     if n < 2:
