@@ -104,7 +104,7 @@ MISSED_MAX_RATIO = MISSED_MIN_RATIO + 1.0
 # more; halfway. On a slow heart's breathing crest a full pause after a beat 30 % early is sqrt 2 of the window's median
 # and its short interval within sqrt 2 too: without this, bench_slow_swing's premature 1 in 8 lost 100 of 289 windows.
 MISSED_PAIR_SUM = 2.25
-# Two intervals in a row that together make less than MISSED_MIN_RATIO of their local median (nearer one interval than
+# Two intervals in a row that together make less than EXTRA_MAX_SUM of their local median (nearer one interval than
 # two, the missed-beat rule turned round) hold an extra beat (_holds_extra): a beat the picker counted twice, or a false
 # one, split an interval in two. Sinus beats never make two so short in a row (jitter and breathing swings stay within
 # +-20 % of the interval), a premature beat with no pause leaves (2 - e) x the interval (e at most PREMATURE_MAX_SHARE:
@@ -114,9 +114,15 @@ MISSED_PAIR_SUM = 2.25
 # (a fresh-clone tester: 25.2 ms for a true 2.45 at 80.5/min, every reason null). So where the classification flags an
 # interval of such a pair or the jump out of it, the pair is labelled an extra beat before anything else, and the jumps
 # into and out of it are its own; an interval beside it still holds a missed beat by _holds_missed (the pair counts
-# there as one normal interval). At most this many times the median together (1 / MISSED_MIN_RATIO: nearer one than a
-# half) and not part of a longer run of short intervals: else two extra beats, or a change of rate.
+# there as one normal interval). At least this many times the median together (1 / MISSED_MIN_RATIO: nearer one than a
+# half), the interval either side of the pair at least as long, not part of a longer run of short intervals: else two
+# extra beats, or a change of rate.
 EXTRA_MIN_RATIO = 1.0 / MISSED_MIN_RATIO
+# ... and under this many: halfway between one interval (an extra beat's pieces) and 1.5, the least a premature beat at
+# PREMATURE_MAX_SHARE and the normal interval before it make. Not sqrt 2: a slow heart's breathing trough (0.8-0.9 of
+# the median) before a beat 35-40 % early sums to 1.35-1.41, and bench_slow_swing (its default seeds 1000-1199) lost two
+# right windows of its premature rows to irregular_rhythm with sqrt 2; with 1.25 none.
+EXTRA_MAX_SUM = 1.25
 LOCK_PERIODS = (2, 3, 4)  # beats: a fit at k / period cycles per beat may be bigeminy, trigeminy, quadrigeminy
 # ... within this many frequency bins (1 / the series' duration) of it: a breath that close drifts less than half a
 # cycle against the beats over the series, in form the locked pattern. (0.25 and 0.1 on seeds 0-199 of
@@ -516,7 +522,7 @@ def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None =
 
 def _holds_extra(rr: NDArray[np.float64], median_rr: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Per interval (ms), whether it is the first of two that hold an extra beat: together EXTRA_MIN_RATIO to
-    MISSED_MIN_RATIO times the first's local median (`median_rr`), the interval before the two and the one after them
+    EXTRA_MAX_SUM times the first's local median (`median_rr`), the interval before the two and the one after them
     each at least EXTRA_MIN_RATIO of its own median (beyond a series' ends counts so): a run of short intervals is
     two extra beats or a change of rate, not one. Of two overlapping such pairs, the one whose sum is nearer the
     median."""
@@ -528,7 +534,7 @@ def _holds_extra(rr: NDArray[np.float64], median_rr: NDArray[np.float64]) -> NDA
     total = (rr[:-1] + rr[1:]) / median_rr[:-1]
     not_short = np.ones(n + 2, dtype=bool)  # padded one either side
     not_short[1:-1] = ratio >= EXTRA_MIN_RATIO
-    first[:-1] = (total >= EXTRA_MIN_RATIO) & (total < MISSED_MIN_RATIO) & not_short[:n - 1] & not_short[3:]
+    first[:-1] = (total >= EXTRA_MIN_RATIO) & (total < EXTRA_MAX_SUM) & not_short[:n - 1] & not_short[3:]
     # of two overlapping pairs (a piece of 0.8 x the median, one of 0.2, then a normal interval: both pairs under
     # MISSED_MIN_RATIO) the one whose sum is nearer the median, scanned in time order
     off = np.full(n, np.inf)
