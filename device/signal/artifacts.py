@@ -104,6 +104,25 @@ MISSED_MAX_RATIO = MISSED_MIN_RATIO + 1.0
 # more; halfway. On a slow heart's breathing crest a full pause after a beat 30 % early is sqrt 2 of the window's median
 # and its short interval within sqrt 2 too: without this, bench_slow_swing's premature 1 in 8 lost 100 of 289 windows.
 MISSED_PAIR_SUM = 2.25
+# Two intervals in a row that together make less than EXTRA_MAX_SUM of their local median (nearer one interval than
+# two, the missed-beat rule turned round) hold an extra beat (_holds_extra): a beat the picker counted twice, or a false
+# one, split an interval in two. Sinus beats never make two so short in a row (jitter and breathing swings stay within
+# +-20 % of the interval), a premature beat with no pause leaves (2 - e) x the interval (e at most PREMATURE_MAX_SHARE:
+# 1.5 or more), with a pause 2. The paper's own test (the pair's sum within its threshold of the median, the first of
+# them a short beat in the second plane) misses an extra beat beside a missed one: the jump from the missed beat's long
+# interval into the short piece is read in the first plane as an ectopic beat, and the extra beat is moved, not deleted
+# (a fresh-clone tester: 25.2 ms for a true 2.45 at 80.5/min, every reason null). So where the classification flags an
+# interval of such a pair or the jump out of it, the pair is labelled an extra beat before anything else, and the jumps
+# into and out of it are its own; an interval beside it still holds a missed beat by _holds_missed (the pair counts
+# there as one normal interval). At least this many times the median together (1 / MISSED_MIN_RATIO: nearer one than a
+# half), the interval either side of the pair at least as long, not part of a longer run of short intervals: else two
+# extra beats, or a change of rate.
+EXTRA_MIN_RATIO = 1.0 / MISSED_MIN_RATIO
+# ... and under this many: halfway between one interval (an extra beat's pieces) and 1.5, the least a premature beat at
+# PREMATURE_MAX_SHARE and the normal interval before it make. Not sqrt 2: a slow heart's breathing trough (0.8-0.9 of
+# the median) before a beat 35-40 % early sums to 1.35-1.41, and bench_slow_swing (its default seeds 1000-1199) lost two
+# right windows of its premature rows to irregular_rhythm with sqrt 2; with 1.25 none.
+EXTRA_MAX_SUM = 1.25
 LOCK_PERIODS = (2, 3, 4)  # beats: a fit at k / period cycles per beat may be bigeminy, trigeminy, quadrigeminy
 # ... within this many frequency bins (1 / the series' duration) of it: a breath that close drifts less than half a
 # cycle against the beats over the series, in form the locked pattern. (0.25 and 0.1 on seeds 0-199 of
@@ -438,7 +457,18 @@ def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None =
     s22 = np.where(drrs >= 0, np.minimum(after, after2), np.maximum(after, after2))
     # the paper's sequential scan, over the intervals it acts on (|dRR| above threshold) as plain floats
     flagged = np.flatnonzero(np.abs(drrs[:n - 2]) > 1.0).tolist()
-    holds_array, paired = _holds_missed(rr, median_rr)
+    extra_pair = _holds_extra(rr, median_rr)
+    if settled is not None:  # intervals an earlier pass made are not taken apart again
+        extra_pair &= ~settled
+        extra_pair[:-1] &= ~settled[1:]
+    # an extra pair is taken only where the classification flags it: a jump into, within or out of it
+    touched = np.zeros(n, dtype=bool)
+    touched[np.asarray(flagged, dtype=int)] = True
+    reached = touched.copy()
+    reached[:-1] |= touched[1:]
+    reached[:-2] |= touched[2:]
+    extra_pair &= reached
+    holds_array, paired = _holds_missed(rr, median_rr, extra_pair)
     if settled is not None:  # a pause the first pass moved into two long intervals is not two missed beats
         holds_array, paired = holds_array & ~settled, paired & ~settled
     if not flagged and not paired.any():
@@ -453,9 +483,16 @@ def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None =
     # rhythms, whose threshold is wide, for frequent artifacts before their irregularity.)
     holds = holds_array.tolist()
     out = [missed if h else 0 for h in paired.tolist()]
+    pair_first = extra_pair.tolist()
+    in_pair = [False] * (n + 1)  # interval i (or the jump out of the pair, i - 2 its first) belongs to a pair
+    for j in np.flatnonzero(extra_pair).tolist():
+        out[j] = extra
+        in_pair[j] = in_pair[j + 1] = in_pair[min(j + 2, n)] = True
     for i in flagged:
         if holds[i]:
             out[i] = missed
+            continue
+        if in_pair[i]:
             continue
         if (i > 0 and holds[i - 1]) or holds[i + 1]:
             continue
@@ -467,6 +504,8 @@ def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None =
         if abs(drr_l[i + 1]) < abs(drr_l[i + 2]):
             candidates.append(i + 1)
         for j in candidates:
+            if pair_first[j] or (j > 0 and pair_first[j - 1]):
+                continue
             long_beat = drr_l[j] > 1.0 and s22_l[j] < -1.0
             short_beat = drr_l[j] < -1.0 and s22_l[j] > 1.0
             if not (long_beat or short_beat or abs(mrr_l[j]) > 3.0):
@@ -481,15 +520,44 @@ def _classify_plain(rr: NDArray[np.float64], settled: NDArray[np.bool_] | None =
     return labels
 
 
-def _holds_missed(rr: NDArray[np.float64], median_rr: NDArray[np.float64]
-                  ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+def _holds_extra(rr: NDArray[np.float64], median_rr: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Per interval (ms), whether it is the first of two that hold an extra beat: together EXTRA_MIN_RATIO to
+    EXTRA_MAX_SUM times the first's local median (`median_rr`), the interval before the two and the one after them
+    each at least EXTRA_MIN_RATIO of its own median (beyond a series' ends counts so): a run of short intervals is
+    two extra beats or a change of rate, not one. Of two overlapping such pairs, the one whose sum is nearer the
+    median."""
+    n = len(rr)
+    first = np.zeros(n, dtype=bool)
+    if n < 2:
+        return first
+    ratio = rr / median_rr
+    total = (rr[:-1] + rr[1:]) / median_rr[:-1]
+    not_short = np.ones(n + 2, dtype=bool)  # padded one either side
+    not_short[1:-1] = ratio >= EXTRA_MIN_RATIO
+    first[:-1] = (total >= EXTRA_MIN_RATIO) & (total < EXTRA_MAX_SUM) & not_short[:n - 1] & not_short[3:]
+    # of two overlapping pairs (a piece of 0.8 x the median, one of 0.2, then a normal interval: both pairs under
+    # MISSED_MIN_RATIO) the one whose sum is nearer the median, scanned in time order
+    off = np.full(n, np.inf)
+    off[:-1] = np.abs(total - 1.0)
+    for j in np.flatnonzero(first).tolist():
+        if first[j] and j + 1 < n and first[j + 1]:
+            first[j + 1 if off[j] <= off[j + 1] else j] = False
+    return first
+
+
+def _holds_missed(rr: NDArray[np.float64], median_rr: NDArray[np.float64],
+                  extra_pair: NDArray[np.bool_] | None = None) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per interval (ms), whether it holds a missed beat: MISSED_MIN_RATIO to MISSED_MAX_RATIO times its local median
     (`median_rr`), alone or one of two such in a row, with the intervals either side of it (or of the two) within
-    MISSED_MIN_RATIO of their own medians either way (beyond a series' ends counts as normal). Three or more such in a
-    row are a change of rate, not missed beats. Also, per interval, whether it is one of two such in a row."""
+    MISSED_MIN_RATIO of their own medians either way (beyond a series' ends counts as normal; so do both intervals of
+    an extra pair, `extra_pair` marking the first of each: _holds_extra). Three or more such in a row are a change of
+    rate, not missed beats. Also, per interval, whether it is one of two such in a row."""
     ratio = rr / median_rr
     normal = np.ones(len(rr) + 4, dtype=bool)  # padded two either side
     normal[2:-2] = (ratio > 1.0 / MISSED_MIN_RATIO) & (ratio < MISSED_MIN_RATIO)
+    if extra_pair is not None:
+        normal[2:-2] |= extra_pair
+        normal[3:-1] |= extra_pair
     long_ = np.zeros(len(rr) + 4, dtype=bool)
     long_[2:-2] = (ratio >= MISSED_MIN_RATIO) & (ratio < MISSED_MAX_RATIO)
     here = slice(2, len(rr) + 2)
@@ -497,8 +565,14 @@ def _holds_missed(rr: NDArray[np.float64], median_rr: NDArray[np.float64]
     prev2, nxt2 = slice(0, len(rr)), slice(4, len(rr) + 4)
     # with a neighbour, together at least MISSED_PAIR_SUM intervals: not a compensatory pause beside its premature beat
     padded = np.concatenate([[np.inf, np.inf], rr, [np.inf, np.inf]])
-    sum_before = (rr + padded[prev]) >= MISSED_PAIR_SUM * median_rr
-    sum_after = (rr + padded[nxt]) >= MISSED_PAIR_SUM * median_rr
+    before_, after_ = padded[prev].copy(), padded[nxt].copy()
+    if extra_pair is not None:  # an extra pair beside it counts as the one interval it makes
+        pair_sum = np.zeros(len(rr))
+        pair_sum[:-1] = rr[:-1] + rr[1:]
+        after_[:-1] = np.where(extra_pair[1:], pair_sum[1:], after_[:-1])
+        before_[2:] = np.where(extra_pair[:-2], pair_sum[:-2], before_[2:])
+    sum_before = (rr + before_) >= MISSED_PAIR_SUM * median_rr
+    sum_after = (rr + after_) >= MISSED_PAIR_SUM * median_rr
     alone = normal[prev] & normal[nxt] & sum_before & sum_after
     first_of_two = long_[nxt] & normal[prev] & normal[nxt2] & sum_before
     second_of_two = long_[prev] & normal[prev2] & normal[nxt] & sum_after
