@@ -136,6 +136,19 @@ def missed_premature_beats(seed: int, pause: float) -> tuple[NDArray[np.float64]
     return np.delete(times, missed), rr[:-2]
 
 
+def _jittered_sinus(rng: np.random.Generator, seed: int, rates_bpm: tuple[float, float],
+                    jitters_ms: tuple[float, float], swing: bool, seconds: float) -> tuple[int, NDArray[np.float64]]:
+    """(interval count, sinus intervals ms) of a resting heart drawn from `rng`: a rate uniform in `rates_bpm`, white
+    jitter (SD) log-uniform in `jitters_ms`, with `swing` a breathing swing of 5-40 ms (amplitude) at 6-15 breaths/min,
+    `seconds` long (sinus_intervals with `seed`)."""
+    hr_bpm = rng.uniform(*rates_bpm)
+    jitter_ms = float(np.exp(rng.uniform(np.log(jitters_ms[0]), np.log(jitters_ms[1]))))
+    rsa_ms = rng.uniform(5.0, 40.0) if swing else 0.0
+    breath_per_min = rng.uniform(6.0, 15.0)
+    n = int(seconds * hr_bpm / 60.0)
+    return n, sinus_intervals(n, seed, hr_bpm, rsa_ms, jitter_ms, breath_per_min=breath_per_min)
+
+
 def white_jitter_heart(seed: int, swing: bool = False, premature: bool = False
                        ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(beat times s, sinus intervals ms) of a regular heart with white beat-to-beat jitter, one HRV window long: 58 s
@@ -149,12 +162,7 @@ def white_jitter_heart(seed: int, swing: bool = False, premature: bool = False
     The paper's correction (device/signal/artifacts.py) took such a heart's own largest differences (about 2.2 SD
     of them: ~3 % cross by chance) for ectopic or long/short beats and moved them, so its RMSSD read low."""
     rng = np.random.default_rng(seed)
-    hr_bpm = rng.uniform(40.0, 140.0)
-    jitter_ms = float(np.exp(rng.uniform(np.log(3.0), np.log(30.0))))
-    rsa_ms = rng.uniform(5.0, 40.0) if swing else 0.0
-    breath_per_min = rng.uniform(6.0, 15.0)
-    n = int(58.0 * hr_bpm / 60.0)
-    rr = sinus_intervals(n, seed, hr_bpm, rsa_ms, jitter_ms, breath_per_min=breath_per_min)
+    n, rr = _jittered_sinus(rng, seed, (40.0, 140.0), (3.0, 30.0), swing, 58.0)
     observed = rr.copy()
     if premature:
         count = int(rng.integers(1, 4))
@@ -185,12 +193,7 @@ def extra_missed_heart(seed: int, kind: str = "pair", swing: bool = False
     A fresh-clone tester's family of this kind read 16 of 200 series off with every reason null (25.2 ms for a true
     2.45 at 80.5/min)."""
     rng = np.random.default_rng(seed)
-    hr_bpm = rng.uniform(40.0, 120.0)
-    jitter_ms = float(np.exp(rng.uniform(np.log(2.0), np.log(30.0))))
-    rsa_ms = rng.uniform(5.0, 40.0) if swing else 0.0
-    breath_per_min = rng.uniform(6.0, 15.0)
-    n = int(120.0 * hr_bpm / 60.0)
-    rr = sinus_intervals(n, seed, hr_bpm, rsa_ms, jitter_ms, breath_per_min=breath_per_min)
+    n, rr = _jittered_sinus(rng, seed, (40.0, 120.0), (2.0, 30.0), swing, 120.0)
     times = np.concatenate([[0.0], np.cumsum(rr)]) / 1000.0  # beat j ends interval j - 1
     count = int(rng.integers(1, 4)) * 2  # per minute, over two minutes
     chosen: list[int] = []
