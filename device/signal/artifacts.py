@@ -149,7 +149,7 @@ BREATH_HARMONIC_SHARE = 1.0 / 12.0
 # white_jitter_heart, seeds 0-99 looked at, 1000-1199 not) RMSSD off by more than 25 % or 2 ms: 49 of 786 given -> 7
 # of 779 (docs/measurements.md).
 JITTER_Z = 3.29
-MAD_PER_SD = 0.6745  # the median absolute value of a Gaussian of unit standard deviation
+MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD (1 / 0.6745)
 JITTER_MIN_DIFFERENCES = 8  # fewer differences than this to take the scale from: the paper's correction stands
 # White noise in the beat TIMES (the picker's, not the heart's) makes the intervals' lag-1 autocorrelation -0.5, white
 # interval jitter 0: below halfway the differences are mostly timing noise, and the paper's move (a beat set to the
@@ -730,7 +730,7 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
 
     The swing: one sinusoid (_swing_ms; `swing_hz`, the classification's frequency, one candidate) fitted to the
     unflagged intervals. The scale: the median absolute successive difference of the swing-free intervals over pairs
-    with no flag at or next to either (a premature beat's pause or the interval before it never in it), / MAD_PER_SD;
+    with no flag at or next to either (a premature beat's pause or the interval before it never in it), x MAD_TO_SD;
     then again without the pairs beside an interval that stands out of its neighbours beyond _within_jitter's bar
     (premature beats the classification did not flag); at least `floor_ms`; 0 where fewer than
     JITTER_MIN_DIFFERENCES pairs. Timing noise: the lag-1 autocorrelation of the swing-free intervals under
@@ -748,7 +748,7 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     if np.count_nonzero(pairs) < JITTER_MIN_DIFFERENCES:
         return residual, 0.0, False
     differences = np.abs(np.diff(residual))
-    scale = exact.median(differences[pairs]) / MAD_PER_SD
+    scale = exact.median(differences[pairs]) * MAD_TO_SD
     # once more without the pairs beside an interval that stands out of its neighbours beyond the bar (_within_jitter):
     # premature beats the classification did not flag widen the median (bench_ectopy, every 6th beat 15 % early)
     odd = np.zeros(len(residual), dtype=bool)
@@ -756,7 +756,7 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     calm_pairs = pairs & ~odd[1:] & ~odd[:-1]
     if np.count_nonzero(calm_pairs) < JITTER_MIN_DIFFERENCES:
         calm_pairs = pairs
-    scale = max(exact.median(differences[calm_pairs]) / MAD_PER_SD, floor_ms)
+    scale = max(exact.median(differences[calm_pairs]) * MAD_TO_SD, floor_ms)
     # the lag-1 autocorrelation: a premature beat's short-long pair, beyond the bar, would draw it down
     lag_pairs = ~odd[1:] & ~odd[:-1]
     if made is not None:
@@ -800,7 +800,7 @@ def _premature_run(residual: NDArray[np.float64], beats: list[int]) -> set[int]:
 
 def _swing_ms(reference: NDArray[np.float64], keep: NDArray[np.bool_], swing_hz: float = 0.0) -> NDArray[np.float64]:
     """The breathing swing (ms, about its mean) of intervals `reference`: one sinusoid in time fitted by least squares
-    to the intervals where `keep`, then again to those of them within 3 robust standard deviations (MAD_PER_SD) of the
+    to the intervals where `keep`, then again to those of them within 3 robust standard deviations (MAD_TO_SD) of the
     first fit; zeros where fewer than SWING_MIN_INTERVALS are kept. Its frequency is `swing_hz` (the classification's
     fit of the rate to every interval, _without_swing; 0: none) or the best (_best_sinusoid) for the kept intervals
     beside no jump of 3 median jumps or more, whichever fit leaves the smaller median absolute deviation: premature
@@ -830,7 +830,7 @@ def _swing_ms(reference: NDArray[np.float64], keep: NDArray[np.bool_], swing_hz:
             coefficients, *_ = np.linalg.lstsq(design[fit], reference[fit], rcond=None)
             deviation = np.abs(reference - design @ coefficients)
             spread = exact.median(deviation[keep])
-            fit = keep & (deviation <= 3.0 * spread / MAD_PER_SD)
+            fit = keep & (deviation <= 3.0 * spread * MAD_TO_SD)
             if np.count_nonzero(fit) < SWING_MIN_INTERVALS:
                 break
         if spread < best_deviation:

@@ -33,12 +33,11 @@ from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal import exact
-from device.signal.artifacts import MEDIAN_BEATS, Artifact, correct_intervals
+from device.signal.artifacts import MAD_TO_SD, MEDIAN_BEATS, Artifact, correct_intervals
 from device.signal.coherence import breathing_rate_bpm, coherence_ratio, hr_swing_bpm
 from device.signal.intervals import (
     IRREGULAR_SHARE,
     LOCKED_SPREAD,
-    MAD_TO_SD,
     MAX_GAP_S,
     PATTERN_PERIODS,
     RATE_AGREE_FACTOR,
@@ -980,9 +979,6 @@ def pattern_period(ibi_s: NDArray[np.float64], ended: NDArray[np.bool_]) -> int 
     counted = np.asarray(ended, dtype=bool)
     rr = np.asarray(ibi_s, dtype=float)[counted]
     if len(rr) < PATTERN_MIN_REPEATS * min(PATTERN_PERIODS):
-        return None
-    total = exact.var(rr)
-    if total <= 0.0:
         return None
     run = np.cumsum(~counted)[counted]  # the runs of consecutive counted intervals, numbered
     position = np.arange(len(rr)) - np.searchsorted(run, run)

@@ -40,7 +40,6 @@ from device.signal import exact
 from device.signal.artifacts import Artifact, breath_every_four, correct_with_scale
 
 MAX_GAP_S = 3.5  # a longer pause between beats (20 beats/min) is treated as a gap
-MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD
 IRREGULAR_SHARE = 0.07  # prediction error / median RR above this: irregular rhythm
 # ... and a rhythm is called regular only when the error's upper confidence bound is at most IRREGULAR_SHARE
 # (Stretches.irregularity; until then the verdict is pending and HRV is withheld): a one-sided 95 % bound, the

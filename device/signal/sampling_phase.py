@@ -27,7 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from device.signal import exact
-from device.signal.intervals import MAD_TO_SD, RATE_AGREE_FACTOR
+from device.signal.artifacts import MAD_TO_SD
+from device.signal.intervals import RATE_AGREE_FACTOR
 
 __all__ = ["PHASE_ALPHA", "PHASE_HARMONICS", "covers_the_circle", "phase_height_part", "phase_timing_error"]
 
