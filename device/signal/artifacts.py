@@ -151,10 +151,25 @@ BREATH_HARMONIC_SHARE = 1.0 / 12.0
 JITTER_Z = 3.29
 MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD (1 / 0.6745)
 JITTER_MIN_DIFFERENCES = 8  # fewer differences than this to take the scale from: the paper's correction stands
+# The scale is refined from every difference within JITTER_Z of it (_clipped_scale): this many times, each from the
+# last; the variance of a standard normal within +-JITTER_Z is this share of its whole (1 - 2 z phi(z) / (2 Phi(z) - 1))
+SCALE_ROUNDS = 2
+TRUNCATED_VARIANCE = 1.0 - 2.0 * JITTER_Z * math.exp(-0.5 * JITTER_Z ** 2) / math.sqrt(2.0 * math.pi) / math.erf(
+    JITTER_Z / math.sqrt(2.0))
 # White noise in the beat TIMES (the picker's, not the heart's) makes the intervals' lag-1 autocorrelation -0.5, white
 # interval jitter 0: below halfway the differences are mostly timing noise, and the paper's move (a beat set to the
 # middle of its neighbours) is what smooths them; there it stands.
 TIMING_NOISE_LAG1 = -0.25
+# ... and only where the pulse pipeline's own estimate of its timing noise (Beat.timing_sd_s, per beat; 6 sigma^2 of it
+# in a successive difference) makes at least this share of the differences' mean square: a heart's own beat-time
+# jitter (the simulator's heart: white noise in its beat times) makes the same lag-1, and on beat times alone (no
+# estimate: hrv_metrics without timing_sds, an ECG) nothing says the noise is the picker's, so the heart's own
+# differences stand. White timing noise must hold 0.6 of an uncorrelated heart's differences' mean square to bring
+# their lag-1 to TIMING_NOISE_LAG1 (its variance sigma^2 half the heart's: -sigma^2 / (v + 2 sigma^2) = -0.25, and
+# 6 sigma^2 / (2 v + 6 sigma^2) = 0.6); half of that, as the estimate reads up to 2x low in variance (a regular
+# fingertip pulse at 47/min, 100 samples/s: 3.0 ms estimated where its beats' differences say 4.4 ms;
+# tests/device/signal/test_sampling_phase.py).
+TIMING_NOISE_MIN_SHARE = 0.3
 # Premature beats are early: where the flagged beats whose interval is short outnumber the others beyond this chance
 # (binomial, one half each way, as a heart's own jitter makes them), the short ones are taken for premature beats
 # whether or not each stands out on its own (_premature_run): 1 in 12 at 15 % early on an 80/min heart with 20 ms of
@@ -612,12 +627,15 @@ def correct_with_lag(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] | N
 
 
 def correct_with_scale(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] | None = None,
-                       scale_floor_ms: float = 0.0
+                       scale_floor_ms: float = 0.0, timing_sd_ms: float = 0.0
                        ) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64], float]:
     """correct_with_lag's (corrected intervals ms, labels, lag ms), and the standard deviation (ms) of the heart's own
     successive differences that judged which ectopic or long/short beats stand out of its jitter (_jitter_scale; 0
     where none was needed or none could be taken). `scale_floor_ms`: a floor under that scale (a second pass gives the
-    first's: its cleaned series' differences read smaller, and its flags would be the jitter's own). Same errors."""
+    first's: its cleaned series' differences read smaller, and its flags would be the jitter's own). `timing_sd_ms`: the
+    pulse pipeline's estimate (SD, ms) of the beats' own timing noise (0: not known, as on beat times alone), which
+    decides whether differences with a lag-1 autocorrelation of white beat-time noise are the picker's
+    (TIMING_NOISE_MIN_SHARE). Same errors."""
     rr = _checked(ibi_ms)
     labels, swing_hz = _classify_swing(rr, settled)
     times = np.concatenate([[0.0], np.cumsum(rr)])  # interval j runs from beat j to beat j + 1
@@ -690,7 +708,7 @@ def correct_with_scale(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] |
     scale = 0.0
     jitter: set[int] = set()
     if targets:
-        residual, scale, timing_noise = _jitter_scale(reference, flagged, scale_floor_ms, swing_hz, made)
+        residual, scale, timing_noise = _jitter_scale(reference, flagged, scale_floor_ms, swing_hz, made, timing_sd_ms)
         if scale > 0.0 and not timing_noise:
             jitter = {m for m, _ in targets if _within_jitter(residual, m, scale)}
             jitter -= _premature_run(residual, sorted({m for m, _ in targets}))
@@ -723,7 +741,8 @@ def correct_with_scale(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] |
 
 
 def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], floor_ms: float, swing_hz: float = 0.0,
-                  made: NDArray[np.bool_] | None = None) -> tuple[NDArray[np.float64], float, bool]:
+                  made: NDArray[np.bool_] | None = None, timing_sd_ms: float = 0.0
+                  ) -> tuple[NDArray[np.float64], float, bool]:
     """(the intervals less the breathing swing ms, the standard deviation ms of their successive differences, whether
     the differences are mostly timing noise) of `reference` (intervals ms) where `flagged` (same length) marks those
     the classification flagged or a missed or extra beat made.
@@ -734,7 +753,9 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     then again without the pairs beside an interval that stands out of its neighbours beyond _within_jitter's bar
     (premature beats the classification did not flag); at least `floor_ms`; 0 where fewer than
     JITTER_MIN_DIFFERENCES pairs. Timing noise: the lag-1 autocorrelation of the swing-free intervals under
-    TIMING_NOISE_LAG1, over the pairs with no interval beyond that bar and none a missed or extra beat made (`made`,
+    TIMING_NOISE_LAG1 where `timing_sd_ms` (the pulse pipeline's estimate of its beats' timing noise, SD ms; 0: not
+    known) makes at least TIMING_NOISE_MIN_SHARE of the scale's square (6 sigma^2 / scale^2), over the pairs with no
+    interval beyond that bar and none a missed or extra beat made (`made`,
     same length; default none) at or next to either. Not over the scale's pairs: the classification flags timing
     noise's own largest, alternating differences, and without them its lag-1 read above the bar (a regular fingertip
     pulse at 47/min, 100 samples/s: -0.54 over all, above -0.25 without the flagged; RMSSD 9.0 ms shown for a true 0,
@@ -746,7 +767,11 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     near[:-1] |= flagged[1:]
     pairs = ~near[1:] & ~near[:-1]
     if np.count_nonzero(pairs) < JITTER_MIN_DIFFERENCES:
-        return residual, 0.0, False
+        # too few pairs away from every flag (a short series, a slow heart's 15-30 s): the median of them all, which
+        # a minority of artifacts' differences cannot carry; none at all only where the series has too few
+        pairs = np.ones(len(residual) - 1, dtype=bool)
+        if len(pairs) < JITTER_MIN_DIFFERENCES:
+            return residual, 0.0, False
     differences = np.abs(np.diff(residual))
     scale = exact.median(differences[pairs]) * MAD_TO_SD
     # once more without the pairs beside an interval that stands out of its neighbours beyond the bar (_within_jitter):
@@ -756,7 +781,8 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     calm_pairs = pairs & ~odd[1:] & ~odd[:-1]
     if np.count_nonzero(calm_pairs) < JITTER_MIN_DIFFERENCES:
         calm_pairs = pairs
-    scale = max(exact.median(differences[calm_pairs]) * MAD_TO_SD, floor_ms)
+    scale = _clipped_scale(differences, made, exact.median(differences[calm_pairs]) * MAD_TO_SD)
+    scale = max(scale, floor_ms)
     # the lag-1 autocorrelation: a premature beat's short-long pair, beyond the bar, would draw it down
     lag_pairs = ~odd[1:] & ~odd[:-1]
     if made is not None:
@@ -770,7 +796,38 @@ def _jitter_scale(reference: NDArray[np.float64], flagged: NDArray[np.bool_], fl
     level = 0.5 * float(np.mean(first) + np.mean(second))
     power = 0.5 * float(np.mean((first - level) ** 2) + np.mean((second - level) ** 2))
     lag1 = float(np.mean((first - level) * (second - level))) / power if power > 0.0 else 0.0
-    return residual, scale, lag1 < TIMING_NOISE_LAG1
+    known = 6.0 * timing_sd_ms * timing_sd_ms >= TIMING_NOISE_MIN_SHARE * scale * scale
+    return residual, scale, lag1 < TIMING_NOISE_LAG1 and known
+
+
+def _clipped_scale(differences: NDArray[np.float64], made: NDArray[np.bool_] | None, robust_ms: float) -> float:
+    """The standard deviation (ms) of the heart's own successive differences (`differences`: absolute, of the
+    swing-free intervals), from the robust first estimate `robust_ms`: the root mean square of every difference
+    within JITTER_Z of the estimate (a flagged beat's too: its differences are the heart's unless they stand out),
+    over the share of a Gaussian's variance that lies within that bar (truncated normal), twice (SCALE_ROUNDS). Pairs
+    at or next to an interval a missed or extra beat made (`made`, per interval; None: none) are left out: their
+    pieces are the correction's, not the heart's. `robust_ms` where fewer than JITTER_MIN_DIFFERENCES are within.
+
+    Why: the robust estimate alone is the median over the pairs with no flag at or next to them, and the flags are
+    the series' largest differences, so it is taken over a sample trimmed of its own upper tail and reads low (the
+    simulator's person: 15.3 ms for a 17.2 ms spread, 11.9 for 16.1), and a median has about a third of the
+    efficiency of a mean square (a 70-beat window's scale off by 14 % in one SD). The heart's own largest differences
+    then cross a bar of JITTER_Z of a scale that low and are moved."""
+    usable = np.ones(len(differences), dtype=bool)
+    if made is not None:
+        near_made = made.copy()
+        near_made[1:] |= made[:-1]
+        near_made[:-1] |= made[1:]
+        usable = ~near_made[1:] & ~near_made[:-1]
+    scale = robust_ms
+    if scale <= 0.0:
+        return scale
+    for _ in range(SCALE_ROUNDS):
+        within = usable & (differences < JITTER_Z * scale)
+        if np.count_nonzero(within) < JITTER_MIN_DIFFERENCES:
+            return scale
+        scale = math.sqrt(float(np.mean(differences[within] ** 2)) / TRUNCATED_VARIANCE)
+    return scale
 
 
 def _within_jitter(residual: NDArray[np.float64], m: int, scale: float) -> bool:

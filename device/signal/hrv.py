@@ -403,12 +403,14 @@ class HrvTracker:
             if len(times) > 1:
                 times = times - phase_timing_error(times, np.fromiter(self._phases, dtype=float),
                                                    broken_before(times, spans))
-            self._corrected_all = stretches(times, spans)
+            # the pipeline's timing-noise estimates, each at most TIMING_SD_MAX_S (as _timing_noise_share takes them)
+            sds = np.minimum(np.fromiter(self._timing_sds, dtype=float), TIMING_SD_MAX_S)
+            self._corrected_all = stretches(times, spans, sds)
             # for HRV also the beats timed poorly (quality under HRV_MIN_QUALITY: more than 10 ms uncertain)
             early, tall = self._unsure()
             unsure = times[early | tall | (np.fromiter(self._qualities, dtype=float) < HRV_MIN_QUALITY)]
             self._sure_all = self._corrected_all if not len(unsure) else stretches(
-                times, [*spans, *zip(unsure, unsure, strict=True)])
+                times, [*spans, *zip(unsure, unsure, strict=True)], sds)
             if self._pruned and len(times) > EDGE_BEATS:
                 # corrected intervals at the edge of the beats held, judged from one side (EDGE_BEATS)
                 edge = (self._sure_all.ends_s <= times[EDGE_BEATS]) & (self._sure_all.labels != 0)

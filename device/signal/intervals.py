@@ -202,11 +202,14 @@ def broken_before(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, floa
     return broken
 
 
-def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]]) -> Stretches:
+def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]],
+              timing_sds_s: NDArray[np.float64] | None = None) -> Stretches:
     """Corrected intervals of increasing beat times, corrected stretch by stretch between gaps.
 
     A correction may insert or delete beats inside a stretch (missed and extra beats) but never moves
-    a stretch's first or last beat, so stretches keep their bounds.
+    a stretch's first or last beat, so stretches keep their bounds. `timing_sds_s`: per beat, the pulse
+    pipeline's estimate of its timing noise (s; 0 where not known; default none known): a stretch's is the root mean
+    square of its known ones where at least half its beats carry one (artifacts.correct_with_scale, timing_sd_ms).
     """
     t = np.asarray(times_s, dtype=float)
     broken = broken_before(t, gaps)
@@ -220,7 +223,8 @@ def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]])
         beats = t[bounds[k]:bounds[k + 1]]
         if len(beats) < 2:
             continue
-        ibi_ms, kinds, lag_ms = _corrected(np.diff(beats) * 1000.0)
+        ibi_ms, kinds, lag_ms = _corrected(np.diff(beats) * 1000.0, _timing_sd_ms(
+            None if timing_sds_s is None else timing_sds_s[bounds[k]:bounds[k + 1]]))
         ends.append(beats[0] + (np.cumsum(ibi_ms) - lag_ms) / 1000.0)
         ibis.append(ibi_ms)
         labels.append(kinds)
@@ -232,16 +236,29 @@ def stretches(times_s: NDArray[np.float64], gaps: Sequence[tuple[float, float]])
                      np.concatenate(numbers))
 
 
-def _corrected(ibi_ms: NDArray[np.float64]
+def _timing_sd_ms(sds_s: NDArray[np.float64] | None) -> float:
+    """The root mean square (ms) of the known (positive) per-beat timing SDs `sds_s` (s), or 0 where fewer than half
+    of the beats carry one (or none is given)."""
+    if sds_s is None or len(sds_s) == 0:
+        return 0.0
+    known = sds_s[sds_s > 0.0]
+    if 2 * len(known) < len(sds_s):
+        return 0.0
+    return 1000.0 * math.sqrt(float(np.mean(known * known)))
+
+
+def _corrected(ibi_ms: NDArray[np.float64], timing_sd_ms: float = 0.0
                ) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64]]:
     """The correction, run a second time on its own output: with many artifacts the first pass's
     thresholds are set by them, and the second, on a cleaner series, catches what the first let by.
     (intervals ms, labels, lag ms: artifacts.correct_with_lag's, both passes' together, so that the beat ending
     interval i came sum(intervals[:i + 1]) - lag[i] ms after the first beat on the input's clock.) The second pass
     judges the heart's own jitter on at least the first's scale (artifacts.correct_with_scale): the cleaned series'
-    differences read smaller, and its flags would otherwise be the jitter's own."""
-    first, first_kinds, first_lag, scale_ms = correct_with_scale(ibi_ms)
-    second, kinds, second_lag, _ = correct_with_scale(first, settled=first_kinds != 0, scale_floor_ms=scale_ms)
+    differences read smaller, and its flags would otherwise be the jitter's own. `timing_sd_ms`: the stretch's timing
+    noise as the pulse pipeline estimated it (0: not known; artifacts.correct_with_scale)."""
+    first, first_kinds, first_lag, scale_ms = correct_with_scale(ibi_ms, timing_sd_ms=timing_sd_ms)
+    second, kinds, second_lag, _ = correct_with_scale(first, settled=first_kinds != 0, scale_floor_ms=scale_ms,
+                                                      timing_sd_ms=timing_sd_ms)
     if len(second) == len(first) and not first_lag.any():
         return second, np.where(kinds != 0, kinds, first_kinds), second_lag
     first_ends = np.concatenate([[0.0], np.cumsum(first)])

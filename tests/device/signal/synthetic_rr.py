@@ -6,6 +6,8 @@ compensatory pause at a fixed beat period, and an irregularly irregular (atrial-
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -297,3 +299,90 @@ def control_hearts(seed: int) -> dict[str, NDArray[np.float64]]:
                             float(rng.integers(3)) / 2.0)
     return {name: np.cumsum(rr) / 1000.0 for name, rr in
             (("regular", regular), ("breathing", breathing), ("random premature", premature))}
+
+
+def _pink_noise(n: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """`n` samples of 1/f (pink) noise of unit standard deviation: white Gaussian noise shaped in frequency by
+    1 / sqrt(f) (power 1 / f), the DC bin dropped."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n)
+    spectrum[1:] /= np.sqrt(f[1:])
+    spectrum[0] = 0.0
+    noise = np.fft.irfft(spectrum, n)
+    sd = float(np.std(noise))
+    return np.asarray(noise / sd if sd > 0.0 else noise, dtype=np.float64)
+
+
+def natural_heart(seed: int, rates_bpm: tuple[float, float] = (30.0, 140.0),
+                  windows_s: tuple[float, float] = (15.0, 120.0)
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[str, float]]:
+    """(beat times s, the true normal-to-normal intervals ms, parameters) of a CLEAN heart whose variability is more
+    than one breathing sinusoid and white jitter: every interval is the heart's own and nothing is an artifact, so
+    the truth is the RMSSD / SDNN of the intervals themselves (less the newest two, which the tracker has not yet
+    checked: hrv.CONFIRM_INTERVALS).
+
+    The heart rate (beats/min) is a sum, sampled at each beat:
+    - a mean of 30-140/min (`rates_bpm`; log-uniform);
+    - a breathing swing (respiratory sinus arrhythmia) at 6-20 breaths/min whose rate drifts by up to +-20 % and
+      whose depth by up to +-60 % over the window (each a slow random walk), 0-12 % of the rate peak to peak;
+    - a Mayer (baroreflex, ~0.1 Hz: 0.08-0.12 Hz) wave of 0-4 % of the rate (amplitude), random phase;
+    - 1/f (pink) drift of 0-3 % of the rate (SD);
+    - a session's settling start, half the series: the rate steps or ramps by -12 to +6 % over the first 0-40 s
+      (an exponential approach with that time constant; 0 s: a step at a random time);
+    then each interval takes 1-30 ms (SD, log-uniform) of white jitter; `beat_jitter` in the parameters says
+    whether it was in the beat times (white noise in the times of the beats, as the simulator's heart makes: the
+    intervals' lag-1 autocorrelation -0.5; a third of the series) or in the intervals. The window is 15-120 s
+    (`windows_s`; uniform).
+    Physiological sources for the parts: Task Force of the ESC and NASPE, Circulation 93:1043 (1996)
+    (doi:10.1161/01.CIR.93.5.1043): HF (breathing), LF (~0.1 Hz) and VLF/1/f components of the heart rate;
+    Kobayashi & Musha, IEEE TBME 29:456 (1982) (doi:10.1109/TBME.1982.324972): the 1/f spectrum of the heart
+    rate's slow fluctuation."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x7A7]))
+    hr_bpm = float(np.exp(rng.uniform(np.log(rates_bpm[0]), np.log(rates_bpm[1]))))
+    duration_s = float(rng.uniform(*windows_s))
+    breath_bpm = float(rng.uniform(6.0, 20.0))
+    rsa_share = float(rng.uniform(0.0, 0.12))  # peak to peak, of the rate
+    mayer_share = float(rng.uniform(0.0, 0.04))
+    mayer_hz = float(rng.uniform(0.08, 0.12))
+    pink_share = float(rng.uniform(0.0, 0.03))
+    jitter_ms = float(np.exp(rng.uniform(np.log(1.0), np.log(30.0))))
+    beat_jitter = bool(rng.random() < 1.0 / 3.0)
+    settle = bool(rng.integers(2))
+    settle_share = float(rng.uniform(-0.12, 0.06)) if settle else 0.0
+    settle_tau_s = float(rng.uniform(0.0, 40.0))
+    step_at_s = float(rng.uniform(0.0, duration_s))
+    # slow random walks of the breathing rate and depth, on a 1 s grid
+    grid_s = np.arange(0.0, duration_s + 10.0, 1.0)
+    walk_rate = np.cumsum(rng.standard_normal(len(grid_s)))
+    walk_depth = np.cumsum(rng.standard_normal(len(grid_s)))
+    rate_drift = 0.2 * rng.uniform(0.0, 1.0) * walk_rate / max(float(np.max(np.abs(walk_rate))), 1e-9)
+    depth = 1.0 + 0.6 * rng.uniform(0.0, 1.0) * walk_depth / max(float(np.max(np.abs(walk_depth))), 1e-9)
+    breath_phase = np.concatenate([[0.0], np.cumsum(breath_bpm / 60.0 * (1.0 + rate_drift[:-1]))]) * 2.0 * np.pi
+    breath_phase += rng.uniform(0.0, 2.0 * np.pi)
+    pink = _pink_noise(len(grid_s), rng)
+    mayer_phase = rng.uniform(0.0, 2.0 * np.pi)
+
+    def rate_at(t_s: float) -> float:
+        rsa = 0.5 * rsa_share * float(np.interp(t_s, grid_s, depth)) * math.sin(
+            float(np.interp(t_s, grid_s, breath_phase)))
+        mayer = mayer_share * math.sin(2.0 * math.pi * mayer_hz * t_s + mayer_phase)
+        drift = pink_share * float(np.interp(t_s, grid_s, pink))
+        if settle_tau_s > 1.0:
+            settling = -settle_share * math.exp(-t_s / settle_tau_s)  # from the start's rate to the mean
+        else:
+            settling = settle_share if (settle and t_s >= step_at_s) else 0.0
+        return hr_bpm * (1.0 + rsa + mayer + drift + settling)
+
+    times = [float(rng.uniform(0.0, 1.0))]
+    while times[-1] < duration_s:
+        times.append(times[-1] + 60.0 / rate_at(times[-1]))
+    t = np.asarray(times, dtype=np.float64)
+    if beat_jitter:
+        t = t + rng.normal(0.0, jitter_ms / 1000.0, len(t))
+    else:
+        t = np.concatenate([[t[0]], t[0] + np.cumsum(np.diff(t) + rng.normal(0.0, jitter_ms / 1000.0, len(t) - 1))])
+    rr = np.diff(t) * 1000.0
+    params = {"hr_bpm": hr_bpm, "duration_s": duration_s, "breath_bpm": breath_bpm, "rsa_share": rsa_share,
+              "mayer_share": mayer_share, "pink_share": pink_share, "jitter_ms": jitter_ms,
+              "beat_jitter": float(beat_jitter), "settle_share": settle_share, "settle_tau_s": settle_tau_s}
+    return t, np.asarray(rr[:-2], dtype=np.float64), params
