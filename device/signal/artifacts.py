@@ -24,12 +24,15 @@ from __future__ import annotations
 import math
 from enum import IntEnum
 from functools import lru_cache
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
 
 from device.errors import InputError
 from device.signal import exact
+
+_STANDARD_NORMAL = NormalDist()
 
 C1 = 0.13  # slope of the ectopic-beat decision boundary (paper's c1)
 C2 = 0.17  # offset of the ectopic-beat decision boundary (paper's c2)
@@ -154,6 +157,14 @@ BREATH_HARMONIC_SHARE = 1.0 / 12.0
 # white_jitter_heart, seeds 0-99 looked at, 1000-1199 not) RMSSD off by more than 25 % or 2 ms: 49 of 786 given -> 7
 # of 779 (docs/measurements.md).
 JITTER_Z = 3.29
+# ... and over a whole window at this chance (jitter_bar): at JITTER_Z alone each beat had a 0.1 % chance, so a window
+# of n beats had one of its clean heart's own moved with a chance of about n / 1000 (7 % at 72 beats, 13 % at 135),
+# more where the scale read low: the simulator's person (beat-time jitter of 6-11 ms, unpaced) had a beat moved in 3
+# of its first seven 60 s windows at 3.4-3.65 SD of a scale estimated right; white-jitter hearts with no premature beat
+# (white_jitter_heart seeds 1000-1199, with and without a swing) 42 of 400 series. With one window in 100: none of the
+# seven, 8 of 400. What it costs: a premature beat with no pause 3.3-3.8 SD out is left where it came (bench_ectopy
+# --no-pause off 13 -> 19 of 328 given; main 16 of 331). Chosen as a round chance, not tuned.
+WINDOW_CHANCE = 0.01
 MAD_TO_SD = 1.4826  # the median absolute deviation of a normal spread times this is its SD (1 / 0.6745)
 JITTER_MIN_DIFFERENCES = 8  # fewer differences than this to take the scale from: the paper's correction stands
 # The scale is refined (_clipped_scale) from every difference within this many of its last estimate, SCALE_ROUNDS
@@ -852,9 +863,20 @@ def _within_jitter(residual: NDArray[np.float64], m: int, scale: float) -> bool:
     of the pair of differences (-d, +d) that a premature beat with no pause makes: at the same 0.1 % chance, its
     prematurity need be 2.85 standard deviations of the differences, not 3.29."""
     x, y = residual[m - 1], residual[m]
-    if abs(y - x) >= JITTER_Z * scale:
+    z = jitter_bar(len(residual))
+    if abs(y - x) >= z * scale:
         return False
-    return m < 2 or abs(x - 0.5 * (residual[m - 2] + y)) < JITTER_Z * math.sqrt(0.75) * scale
+    return m < 2 or abs(x - 0.5 * (residual[m - 2] + y)) < z * math.sqrt(0.75) * scale
+
+
+@lru_cache(maxsize=256)
+def jitter_bar(n: int) -> float:
+    """The bar (standard deviations of the heart's own differences) a beat among `n` intervals must pass to stand out of
+    the heart's jitter: the two-sided Gaussian quantile at WINDOW_CHANCE over the n - 1 differences it could be
+    (Bonferroni), at least JITTER_Z (the bar per beat): 3.29 up to 11 intervals, 3.81 at 72 (a 60 s window at 73/min),
+    4.05 at 200."""
+    tests = max(n - 1, 1)
+    return max(JITTER_Z, _STANDARD_NORMAL.inv_cdf(1.0 - WINDOW_CHANCE / (2.0 * tests)))
 
 
 def _premature_run(residual: NDArray[np.float64], beats: list[int]) -> set[int]:
