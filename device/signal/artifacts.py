@@ -733,7 +733,7 @@ def correct_with_scale(ibi_ms: NDArray[np.float64], settled: NDArray[np.bool_] |
         residual, scale, timing_noise = _jitter_scale(reference, flagged, scale_floor_ms, swing_hz, made, timing_sd_ms)
         if scale > 0.0 and not timing_noise:
             jitter = {m for m, _ in targets if _within_jitter(residual, m, scale)}
-            jitter -= _premature_run(residual, sorted({m for m, _ in targets}))
+            jitter -= _premature_run(residual, sorted({m for m, _ in targets}), scale)
             # next to a beat that stands out, the intervals a beat is judged by are that beat's: the paper's
             # correction, which treats the two in turn, stands for both
             genuine = {m for m, _ in targets} - jitter
@@ -879,13 +879,20 @@ def jitter_bar(n: int) -> float:
     return max(JITTER_Z, _STANDARD_NORMAL.inv_cdf(1.0 - WINDOW_CHANCE / (2.0 * tests)))
 
 
-def _premature_run(residual: NDArray[np.float64], beats: list[int]) -> set[int]:
+def _premature_run(residual: NDArray[np.float64], beats: list[int], scale: float) -> set[int]:
     """Of the flagged `beats` (indices into the beat times of intervals `residual`, swing-free, ms), those whose
     interval ending at them is shorter than the mean of its neighbours, where such beats outnumber the others beyond
     chance: the upper tail of a binomial(n, 1/2) at their count at most PREMATURE_SIGN_P. A heart's own jitter is as
-    often long as short, so the beats the classification flags for it are too; premature beats are early, and where
-    they are many each need not stand out on its own."""
-    short = [m for m in beats if m >= 2 and residual[m - 1] < 0.5 * (residual[m - 2] + residual[m])]
+    often long as short; premature beats are early, and where they are many each need not stand out on its own.
+
+    Counted are only the beats whose interval stands out of its neighbours' mean by the paper's threshold
+    (THRESHOLD_PER_SD, 2.16) of that deviation's own SD (sqrt(3) / 2 of `scale`, the SD of the heart's differences ms)
+    either way: the classification flags a short interval at half the deviation of a long one (its negative mRR
+    counts double), so among all its flags a clean heart's short ones outnumber the long, and the sign test took 15 of
+    19 such for a run of premature beats and moved them (bench_extra_missed's "missed" rows, seeds 1097 and 1117)."""
+    bar = THRESHOLD_PER_SD * math.sqrt(0.75) * scale
+    beats = [m for m in beats if m >= 2 and abs(residual[m - 1] - 0.5 * (residual[m - 2] + residual[m])) >= bar]
+    short = [m for m in beats if residual[m - 1] < 0.5 * (residual[m - 2] + residual[m])]
     n, k = len(beats), len(short)
     tail = sum(math.comb(n, i) for i in range(k, n + 1)) / 2.0 ** n
     return set(short) if tail <= PREMATURE_SIGN_P else set()
