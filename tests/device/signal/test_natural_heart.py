@@ -54,6 +54,7 @@ def test_a_natural_heart_keeps_its_own_differences() -> None:
     wrong (seeds 0-199 and 1000-1399); with it 2 % and none of 383 given on the unseen seeds 1000-1399 (on these,
     read once after the rule was fixed: 0 of 187 wrong, 2 % moved)."""
     given, withheld, wrong, moved = _tally((30.0, 140.0), (15.0, 120.0))
+    assert given + withheld == len(SEEDS)  # every record counted
     assert given >= 180  # of 200: withholding is not the fix
     assert wrong <= 2
     assert moved <= 10
@@ -68,6 +69,7 @@ def test_a_slow_heart_in_a_short_window_keeps_its_own_differences() -> None:
     moved in 24 %; the rule 3 of 117 (12-14 intervals at 36-37/min whose own slow swing makes a jump of 4+ SD of a
     scale taken from a dozen differences), 2 %: the bound of 4 was set after reading them."""
     given, withheld, wrong, moved = _tally((30.0, 40.0), (15.0, 30.0))
+    assert given + withheld == len(SEEDS)
     assert given >= 100
     assert wrong <= 4
     assert moved <= 10
