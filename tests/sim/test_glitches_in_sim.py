@@ -16,8 +16,8 @@ from tests.sim.test_device_in_sim import NOON
 def _true_nn(world: SimWorld, start_s: float, end_s: float) -> tuple[float, float]:
     """(RMSSD ms, SDNN ms) of the simulated heart's own normal-to-normal intervals between `start_s` and `end_s`: its
     true beats, no interval touching a premature one (the simulator knows which). Not hrv_metrics of the true beats:
-    that is the correction under test, and it moves some of a real heart's own differences (the simulated person's
-    beats, no premature one among them, read 15.9 ms for their own 19.0)."""
+    that is the correction under test (it once moved the simulated person's own clean differences in its first two
+    minutes, 15.9 ms for their own 19.0; tests/device/signal/test_natural_heart.py pins that it no longer does)."""
     beats = world.person.beat_times_s()
     beats = beats[(beats > start_s) & (beats < end_s)]
     premature = np.isin(beats, world.person.ectopic_beat_times_s())
